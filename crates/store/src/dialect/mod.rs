@@ -1,0 +1,29 @@
+//! The only place with backend-specific code: cross-process wake-ups through PostgreSQL
+//! LISTEN/NOTIFY. SQLite runs in one process, where an in-process channel suffices.
+use crate::Db;
+use crate::db::Result;
+use futures::Stream;
+use futures::StreamExt;
+
+pub const LIVE_CHANNEL: &str = "embarq_live";
+
+/// Tells other server processes that new live events exist (PostgreSQL only).
+pub(crate) async fn wake_other_processes(db: &Db) -> Result<()> {
+    if let Db::Pg(p) = db {
+        sqlx::query("SELECT pg_notify($1, '')").bind(LIVE_CHANNEL).execute(p).await?;
+    }
+    Ok(())
+}
+
+/// A stream that yields whenever any process published live events (PostgreSQL), or
+/// `None` on SQLite. The listener reconnects by itself after a connection loss.
+pub async fn listen_wakeups(db: &Db) -> Result<Option<impl Stream<Item = ()> + Send + 'static>> {
+    match db {
+        Db::Sqlite(_) => Ok(None),
+        Db::Pg(p) => {
+            let mut listener = sqlx::postgres::PgListener::connect_with(p).await?;
+            listener.listen(LIVE_CHANNEL).await?;
+            Ok(Some(listener.into_stream().filter_map(|n| async move { n.ok().map(|_| ()) })))
+        }
+    }
+}

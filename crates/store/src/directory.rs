@@ -1,0 +1,378 @@
+//! Organizations and the member directory, including the CSV import upsert.
+use crate::db::{Result, with_pool};
+use crate::models::{Organization, Person, USER_COLUMNS, User};
+use crate::{Db, StoreError, now_ms};
+use embarq_domain::csv_import::{MemberRow, RowError};
+use embarq_domain::{Id, OrgRole, UserStatus, new_id};
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+use std::collections::{HashMap, HashSet};
+
+/// A member to create by hand (setup, invitation, tests).
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub org_id: Id,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub org_role: OrgRole,
+    pub status: UserStatus,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProfileUpdate {
+    pub display_name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub birth_year: Option<i64>,
+    pub level: Option<String>,
+    pub locale: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub query: Option<String>,
+    pub include_inactive: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// What an import would do (dry run) or did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportPlan {
+    pub create: Vec<String>,
+    pub update: Vec<String>,
+    pub unchanged: usize,
+    pub deactivate: Vec<String>,
+    /// Rows refused while planning (e-mail used by another organization...).
+    pub errors: Vec<RowError>,
+    /// Rows imported with a caveat (manager not found: imported without manager).
+    pub warnings: Vec<RowError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportOutcome {
+    pub plan: ImportPlan,
+    /// New members' ids with e-mails, so the caller can send invitations.
+    pub created: Vec<(Id, String)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Existing {
+    id: Id,
+    org_id: Id,
+    email: String,
+    display_name: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    title: Option<String>,
+    department: Option<String>,
+    site: Option<String>,
+    birth_year: Option<i64>,
+    level: Option<String>,
+    manager_id: Option<Id>,
+    employee_id: Option<String>,
+    org_role: String,
+    status: String,
+}
+
+impl Existing {
+    fn differs(&self, r: &MemberRow, manager: Option<Id>) -> bool {
+        self.display_name != r.display_name()
+            || self.first_name != r.first_name
+            || self.last_name != r.last_name
+            || self.title != r.title
+            || self.department != r.department
+            || self.site != r.site
+            || self.birth_year != r.birth_year
+            || self.level != r.level
+            || self.employee_id != r.employee_id
+            || self.manager_id != manager
+            || self.status == "deactivated"
+    }
+}
+
+impl Db {
+    pub async fn organization_count(&self) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(p).await)?)
+    }
+
+    pub async fn organization(&self, id: Id) -> Result<Option<Organization>> {
+        Ok(with_pool!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organizations WHERE id = $1")
+            .bind(id).fetch_optional(p).await)?)
+    }
+
+    /// Creates an organization and its first manager in one transaction.
+    pub async fn create_organization(&self, name: &str, manager: NewMember) -> Result<(Organization, Id)> {
+        let org = Organization { id: new_id(), name: name.to_string(), created_at: now_ms() };
+        let uid = new_id();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(org.id).bind(&org.name).bind(org.created_at).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO users (id, org_id, email, password_hash, display_name, org_role, status, created_at, activated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)")
+                .bind(uid).bind(org.id).bind(&manager.email).bind(&manager.password_hash).bind(&manager.display_name)
+                .bind(manager.org_role.as_str()).bind(manager.status.as_str()).bind(org.created_at)
+                .execute(&mut *tx).await.map_err(|e| StoreError::on_unique(e, "email"))?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        Ok((org, uid))
+    }
+
+    pub async fn create_member(&self, m: &NewMember) -> Result<Id> {
+        let id = new_id();
+        let now = now_ms();
+        let activated = (m.status == UserStatus::Active).then_some(now);
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO users (id, org_id, email, password_hash, display_name, org_role, status, created_at, activated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(id).bind(m.org_id).bind(&m.email).bind(&m.password_hash).bind(&m.display_name)
+            .bind(m.org_role.as_str()).bind(m.status.as_str()).bind(now).bind(activated)
+            .execute(p).await.map(|r| r.rows_affected())).map_err(|e| StoreError::on_unique(e, "email"))?;
+        Ok(id)
+    }
+
+    pub async fn user(&self, id: Id) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?)
+    }
+
+    /// A user of `org_id` only: ids of other organizations read as absent.
+    pub async fn user_in_org(&self, org_id: Id, id: Id) -> Result<Option<User>> {
+        Ok(self.user(id).await?.filter(|u| u.org_id == org_id))
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(email).fetch_optional(p).await)?)
+    }
+
+    /// Users of `org_id` among `emails` (lower-case), for mentions and invitations.
+    pub async fn users_by_emails(&self, org_id: Id, emails: &[String]) -> Result<Vec<Person>> {
+        let mut out = Vec::new();
+        for e in emails {
+            let p: Option<Person> = with_pool!(self, p => sqlx::query_as(
+                "SELECT id, display_name, title, department, site, (photo IS NOT NULL) AS has_photo FROM users \
+                 WHERE org_id = $1 AND email = $2 AND status <> 'deactivated'")
+                .bind(org_id).bind(e).fetch_optional(p).await)?;
+            out.extend(p);
+        }
+        Ok(out)
+    }
+
+    pub async fn touch_user(&self, id: Id) -> Result<()> {
+        let now = now_ms();
+        with_pool!(self, p => sqlx::query("UPDATE users SET last_seen_at = $1, activated_at = COALESCE(activated_at, $1) WHERE id = $2")
+            .bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn list_members(&self, org_id: Id, f: &MemberFilter) -> Result<Vec<User>> {
+        let pattern = f.query.as_deref().map(|q| format!("%{}%", like_escape(&q.to_lowercase())));
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 \
+             AND ($2 OR u.status <> 'deactivated') \
+             AND ($3 IS NULL OR lower(u.display_name) LIKE $3 ESCAPE '\\' OR u.email LIKE $3 ESCAPE '\\' \
+                  OR lower(COALESCE(u.department, '')) LIKE $3 ESCAPE '\\' OR lower(COALESCE(u.site, '')) LIKE $3 ESCAPE '\\' \
+                  OR lower(COALESCE(u.title, '')) LIKE $3 ESCAPE '\\') \
+             ORDER BY u.display_name, u.id LIMIT $4 OFFSET $5"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql))
+            .bind(org_id).bind(f.include_inactive).bind(pattern).bind(f.limit).bind(f.offset)
+            .fetch_all(p).await)?)
+    }
+
+    pub async fn count_members(&self, org_id: Id) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1 AND status <> 'deactivated'")
+            .bind(org_id).fetch_one(p).await)?)
+    }
+
+    pub async fn update_profile(&self, id: Id, u: &ProfileUpdate) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "UPDATE users SET display_name = $1, title = $2, department = $3, site = $4, birth_year = $5, level = $6, locale = $7 WHERE id = $8")
+            .bind(&u.display_name).bind(&u.title).bind(&u.department).bind(&u.site).bind(u.birth_year)
+            .bind(&u.level).bind(&u.locale).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn set_locale(&self, id: Id, locale: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn set_photo(&self, id: Id, bytes: &[u8], content_type: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE users SET photo = $1, photo_type = $2 WHERE id = $3")
+            .bind(bytes).bind(content_type).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Photo bytes and content type of a member of `org_id`.
+    pub async fn photo(&self, org_id: Id, id: Id) -> Result<Option<(Vec<u8>, String)>> {
+        let row: Option<(Option<Vec<u8>>, Option<String>)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT photo, photo_type FROM users WHERE id = $1 AND org_id = $2")
+            .bind(id).bind(org_id).fetch_optional(p).await)?;
+        Ok(row.and_then(|(b, t)| Some((b?, t?))))
+    }
+
+    pub async fn set_org_role(&self, id: Id, role: OrgRole) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE users SET org_role = $1 WHERE id = $2").bind(role.as_str()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn count_managers(&self, org_id: Id) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE org_id = $1 AND org_role = 'manager' AND status = 'active'")
+            .bind(org_id).fetch_one(p).await)?)
+    }
+
+    /// Deactivates an account and ends its sessions in one transaction.
+    pub async fn deactivate_user(&self, id: Id) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(())
+    }
+
+    pub async fn reactivate_user(&self, id: Id) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "UPDATE users SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END WHERE id = $1")
+            .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Plans (and unless `dry_run`, applies in one transaction) a directory import for `org_id`:
+    /// upsert by e-mail, manager links resolved after every row is read, optional
+    /// deactivation of members absent from the file (never `keep`, never a manager).
+    pub async fn import_members(
+        &self,
+        org_id: Id,
+        rows: &[MemberRow],
+        deactivate_missing: bool,
+        keep: Id,
+        dry_run: bool,
+    ) -> Result<ImportOutcome> {
+        let existing: Vec<Existing> = with_pool!(self, p => sqlx::query_as(
+            "SELECT id, org_id, email, display_name, first_name, last_name, title, department, site, birth_year, level, \
+             manager_id, employee_id, org_role, status FROM users")
+            .fetch_all(p).await)?;
+        let by_email: HashMap<&str, &Existing> = existing.iter().map(|e| (e.email.as_str(), e)).collect();
+        let mut plan = ImportPlan::default();
+        let mut accepted: Vec<&MemberRow> = Vec::with_capacity(rows.len());
+        for r in rows {
+            match by_email.get(r.email.as_str()) {
+                Some(e) if e.org_id != org_id => plan.errors.push(RowError {
+                    line: r.line,
+                    field: Some("email"),
+                    code: "email_taken",
+                    value: Some(r.email.clone()),
+                }),
+                _ => accepted.push(r),
+            }
+        }
+        // Ids: existing members keep theirs, new ones get fresh ids now so managers resolve.
+        let mut ids: HashMap<&str, Id> = existing
+            .iter()
+            .filter(|e| e.org_id == org_id)
+            .map(|e| (e.email.as_str(), e.id))
+            .collect();
+        for r in &accepted {
+            ids.entry(r.email.as_str()).or_insert_with(new_id);
+        }
+        let mut writes: Vec<(&MemberRow, Id, Option<Id>, bool)> = Vec::new();
+        for r in &accepted {
+            let manager = match r.manager_email.as_deref() {
+                None => None,
+                Some(m) => match ids.get(m) {
+                    Some(id) => Some(*id),
+                    None => {
+                        plan.warnings.push(RowError {
+                            line: r.line,
+                            field: Some("manager_email"),
+                            code: "unknown_manager",
+                            value: Some(m.to_string()),
+                        });
+                        None
+                    }
+                },
+            };
+            let id = ids[r.email.as_str()];
+            match by_email.get(r.email.as_str()) {
+                None => {
+                    plan.create.push(r.email.clone());
+                    writes.push((r, id, manager, true));
+                }
+                Some(e) if e.differs(r, manager) => {
+                    plan.update.push(r.email.clone());
+                    writes.push((r, id, manager, false));
+                }
+                Some(_) => plan.unchanged += 1,
+            }
+        }
+        let mut to_deactivate = Vec::new();
+        if deactivate_missing {
+            let in_file: HashSet<&str> = accepted.iter().map(|r| r.email.as_str()).collect();
+            for e in existing.iter().filter(|e| e.org_id == org_id) {
+                if !in_file.contains(e.email.as_str())
+                    && e.status != "deactivated"
+                    && e.id != keep
+                    && e.org_role != OrgRole::Manager.as_str()
+                {
+                    plan.deactivate.push(e.email.clone());
+                    to_deactivate.push(e.id);
+                }
+            }
+        }
+        let created: Vec<(Id, String)> = writes.iter().filter(|w| w.3).map(|w| (w.1, w.0.email.clone())).collect();
+        if !dry_run {
+            self.apply_import(org_id, &writes, &to_deactivate).await?;
+        }
+        Ok(ImportOutcome { plan, created })
+    }
+
+    async fn apply_import(&self, org_id: Id, writes: &[(&MemberRow, Id, Option<Id>, bool)], deactivate: &[Id]) -> Result<()> {
+        let now = now_ms();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            // Rows first without manager links (a manager may come later in the file), then links.
+            for (r, id, _, new) in writes {
+                let q = if *new {
+                    "INSERT INTO users (id, org_id, email, display_name, first_name, last_name, title, department, site, \
+                     birth_year, level, employee_id, org_role, status, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'member', 'invited', $13)"
+                } else {
+                    "UPDATE users SET org_id = $2, email = $3, display_name = $4, first_name = $5, last_name = $6, title = $7, \
+                     department = $8, site = $9, birth_year = $10, level = $11, employee_id = $12, \
+                     status = CASE WHEN status <> 'deactivated' THEN status WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END \
+                     WHERE id = $1 AND $13 = $13"
+                };
+                sqlx::query(q).bind(id).bind(org_id).bind(&r.email).bind(r.display_name()).bind(&r.first_name)
+                    .bind(&r.last_name).bind(&r.title).bind(&r.department).bind(&r.site).bind(r.birth_year)
+                    .bind(&r.level).bind(&r.employee_id).bind(now)
+                    .execute(&mut *tx).await?;
+            }
+            for (_, id, manager, _) in writes {
+                sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2").bind(manager).bind(id).execute(&mut *tx).await?;
+            }
+            for id in deactivate {
+                sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(())
+    }
+}
+
+/// Escapes `%`, `_` and `\` so a search string matches literally inside LIKE.
+pub(crate) fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

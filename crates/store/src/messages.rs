@@ -1,0 +1,86 @@
+//! Private conversations: one-to-one and small groups.
+use crate::db::{Result, with_pool};
+use crate::models::{ConversationSummary, Message};
+use crate::{Db, now_ms};
+use embarq_domain::{Id, new_id};
+
+impl Db {
+    /// The existing one-to-one conversation between two people, if any.
+    pub async fn direct_conversation(&self, a: Id, b: Id) -> Result<Option<Id>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT c.id FROM conversations c \
+             WHERE EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id = $1) \
+             AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id = $2) \
+             AND (SELECT COUNT(*) FROM conversation_members m WHERE m.conversation_id = c.id) = 2 LIMIT 1")
+            .bind(a).bind(b).fetch_optional(p).await)?)
+    }
+
+    pub async fn create_conversation(&self, org_id: Id, members: &[Id]) -> Result<Id> {
+        let id = new_id();
+        let now = now_ms();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO conversations (id, org_id, created_at, last_message_at) VALUES ($1, $2, $3, $3)")
+                .bind(id).bind(org_id).bind(now).execute(&mut *tx).await?;
+            for m in members {
+                sqlx::query("INSERT INTO conversation_members (conversation_id, user_id, last_read_at) VALUES ($1, $2, 0)")
+                    .bind(id).bind(m).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(id)
+    }
+
+    pub async fn conversation_member_ids(&self, conversation_id: Id) -> Result<Vec<Id>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT user_id FROM conversation_members WHERE conversation_id = $1")
+            .bind(conversation_id).fetch_all(p).await)?)
+    }
+
+    pub async fn conversations_of(&self, user_id: Id) -> Result<Vec<ConversationSummary>> {
+        let rows: Vec<(Id, i64, i64)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT c.id, c.last_message_at, m.last_read_at FROM conversations c \
+             JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $1 \
+             ORDER BY c.last_message_at DESC LIMIT 100")
+            .bind(user_id).fetch_all(p).await)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, last, read) in rows {
+            let names: Vec<String> = with_pool!(self, p => sqlx::query_scalar(
+                "SELECT u.display_name FROM conversation_members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.conversation_id = $1 AND m.user_id <> $2 ORDER BY u.display_name")
+                .bind(id).bind(user_id).fetch_all(p).await)?;
+            out.push(ConversationSummary { id, last_message_at: last, others: names.join(", "), unread: last > read });
+        }
+        Ok(out)
+    }
+
+    pub async fn messages(&self, conversation_id: Id) -> Result<Vec<Message>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT m.id, m.conversation_id, m.author_id, u.display_name AS author_name, m.body_html, m.created_at \
+             FROM messages m JOIN users u ON u.id = m.author_id WHERE m.conversation_id = $1 \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT 200")
+            .bind(conversation_id).fetch_all(p).await)?.into_iter().rev().collect())
+    }
+
+    pub async fn send_message(&self, conversation_id: Id, author_id: Id, body_md: &str, body_html: &str) -> Result<Id> {
+        let id = new_id();
+        let now = now_ms();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO messages (id, conversation_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(conversation_id).bind(author_id).bind(body_md).bind(body_html).bind(now).execute(&mut *tx).await?;
+            sqlx::query("UPDATE conversations SET last_message_at = $1 WHERE id = $2").bind(now).bind(conversation_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
+                .bind(now).bind(conversation_id).bind(author_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(id)
+    }
+
+    pub async fn mark_conversation_read(&self, conversation_id: Id, user_id: Id) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
+            .bind(now_ms()).bind(conversation_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,216 @@
+//! Rows as the store returns them. Enumerations are kept as their stored text and parsed
+//! by typed getters that fail closed (an unknown sphere kind reads as secret).
+use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Organization {
+    pub id: Id,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct User {
+    pub id: Id,
+    pub org_id: Id,
+    pub email: String,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub display_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub birth_year: Option<i64>,
+    pub level: Option<String>,
+    pub manager_id: Option<Id>,
+    pub employee_id: Option<String>,
+    pub has_photo: bool,
+    pub org_role: String,
+    pub status: String,
+    pub locale: Option<String>,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+}
+
+/// Columns selected for `User` (the photo bytes stay in the table).
+pub(crate) const USER_COLUMNS: &str = "u.id, u.org_id, u.email, u.password_hash, u.display_name, u.first_name, \
+     u.last_name, u.title, u.department, u.site, u.birth_year, u.level, u.manager_id, u.employee_id, \
+     (u.photo IS NOT NULL) AS has_photo, u.org_role, u.status, u.locale, u.created_at, u.activated_at, u.last_seen_at";
+
+impl User {
+    pub fn role(&self) -> OrgRole {
+        OrgRole::parse(&self.org_role).unwrap_or(OrgRole::Member)
+    }
+    pub fn user_status(&self) -> UserStatus {
+        UserStatus::parse(&self.status).unwrap_or(UserStatus::Deactivated)
+    }
+}
+
+/// A short reference to a person, for lists and bylines.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Person {
+    pub id: Id,
+    pub display_name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub has_photo: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Sphere {
+    pub id: Id,
+    pub org_id: Id,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub requires_approval: bool,
+    pub created_by: Id,
+    pub created_at: i64,
+    pub member_count: i64,
+    /// The viewer's role, when the query was made for a viewer who is a member.
+    pub my_role: Option<String>,
+    /// Whether the viewer has a pending join request or invitation.
+    pub my_request: Option<String>,
+}
+
+impl Sphere {
+    pub fn sphere_kind(&self) -> SphereKind {
+        SphereKind::parse(&self.kind).unwrap_or(SphereKind::Secret)
+    }
+    pub fn role(&self) -> Option<SphereRole> {
+        self.my_role.as_deref().and_then(SphereRole::parse)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct SphereMember {
+    pub user_id: Id,
+    pub display_name: String,
+    pub title: Option<String>,
+    pub role: String,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct SphereRequest {
+    pub id: Id,
+    pub sphere_id: Id,
+    pub sphere_name: String,
+    pub user_id: Id,
+    pub display_name: String,
+    pub kind: String,
+    pub invited_by: Option<Id>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Post {
+    pub id: Id,
+    pub org_id: Id,
+    pub sphere_id: Id,
+    pub sphere_name: String,
+    pub sphere_kind: String,
+    pub author_id: Id,
+    pub author_name: String,
+    pub author_has_photo: bool,
+    pub body_md: String,
+    pub body_html: String,
+    pub status: String,
+    pub pinned: bool,
+    pub comment_count: i64,
+    pub reaction_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Post {
+    pub fn post_status(&self) -> PostStatus {
+        PostStatus::parse(&self.status).unwrap_or(PostStatus::Pending)
+    }
+    pub fn kind(&self) -> SphereKind {
+        SphereKind::parse(&self.sphere_kind).unwrap_or(SphereKind::Secret)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Comment {
+    pub id: Id,
+    pub post_id: Id,
+    pub author_id: Id,
+    pub author_name: String,
+    pub body_html: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ConversationSummary {
+    pub id: Id,
+    pub last_message_at: i64,
+    /// Display names of the other participants, comma-separated.
+    pub others: String,
+    pub unread: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Message {
+    pub id: Id,
+    pub conversation_id: Id,
+    pub author_id: Id,
+    pub author_name: String,
+    pub body_html: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Notification {
+    pub id: Id,
+    pub kind: String,
+    pub actor_id: Option<Id>,
+    pub actor_name: Option<String>,
+    pub sphere_id: Option<Id>,
+    pub sphere_name: Option<String>,
+    pub post_id: Option<Id>,
+    pub conversation_id: Option<Id>,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ApiToken {
+    pub id: Id,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct LiveEvent {
+    pub seq: i64,
+    pub user_id: Id,
+    pub kind: String,
+    pub ref_id: Option<Id>,
+    pub created_at: i64,
+}
+
+/// A notification to create: who receives it and what it points to.
+#[derive(Debug, Clone, Default)]
+pub struct NewNotification {
+    pub user_id: Id,
+    pub kind: &'static str,
+    pub actor_id: Option<Id>,
+    pub sphere_id: Option<Id>,
+    pub post_id: Option<Id>,
+    pub conversation_id: Option<Id>,
+}
+
+/// An authenticated session joined to its user.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user: User,
+    pub csrf_token: String,
+}

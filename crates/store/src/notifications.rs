@@ -1,0 +1,53 @@
+//! Notifications with unread counts.
+use crate::db::{Result, with_pool};
+use crate::models::{NewNotification, Notification};
+use crate::{Db, now_ms};
+use embarq_domain::{Id, new_id};
+
+impl Db {
+    pub async fn notify(&self, items: &[NewNotification]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for n in items {
+                sqlx::query("INSERT INTO notifications (id, user_id, kind, actor_id, sphere_id, post_id, conversation_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(new_id()).bind(n.user_id).bind(n.kind).bind(n.actor_id).bind(n.sphere_id).bind(n.post_id)
+                    .bind(n.conversation_id).bind(now).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(())
+    }
+
+    /// A person's notifications, newest first. Only notifications whose sphere the person can
+    /// still see are returned (leaving a secret sphere hides its notifications).
+    pub async fn notifications(&self, user_id: Id, limit: i64) -> Result<Vec<Notification>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT n.id, n.kind, n.actor_id, a.display_name AS actor_name, n.sphere_id, s.name AS sphere_name, n.post_id, \
+             n.conversation_id, n.created_at, n.read_at FROM notifications n \
+             LEFT JOIN users a ON a.id = n.actor_id LEFT JOIN spheres s ON s.id = n.sphere_id \
+             WHERE n.user_id = $1 AND (s.id IS NULL OR s.kind <> 'secret' \
+                OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $1)) \
+             ORDER BY n.created_at DESC, n.id DESC LIMIT $2")
+            .bind(user_id).bind(limit).fetch_all(p).await)?)
+    }
+
+    pub async fn unread_count(&self, user_id: Id) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications n LEFT JOIN spheres s ON s.id = n.sphere_id \
+             WHERE n.user_id = $1 AND n.read_at IS NULL AND (s.id IS NULL OR s.kind <> 'secret' \
+                OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $1))")
+            .bind(user_id).fetch_one(p).await)?)
+    }
+
+    pub async fn mark_notifications_read(&self, user_id: Id, only: Option<Id>) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)")
+            .bind(now_ms()).bind(user_id).bind(only).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! Publications, comments, reactions and feeds (keyset pagination on (created_at, id)).
+use crate::db::{Result, with_pool};
+use crate::models::{Comment, Post};
+use crate::{Db, now_ms};
+use embarq_domain::{Id, PostStatus, new_id};
+use sqlx::AssertSqlSafe;
+
+/// Position after the last item of a page: the next page starts strictly older.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: i64,
+    pub id: Id,
+}
+
+impl Cursor {
+    /// Opaque text form `millis_uuid` used in URLs.
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.created_at, self.id.simple())
+    }
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let (t, id) = s.split_once('_')?;
+        Some(Cursor { created_at: t.parse().ok()?, id: embarq_domain::parse_id(id)? })
+    }
+    /// Starting cursor: newer than anything stored.
+    fn top() -> Cursor {
+        Cursor { created_at: i64::MAX, id: uuid::Uuid::max() }
+    }
+}
+
+pub struct NewPost<'a> {
+    pub org_id: Id,
+    pub sphere_id: Id,
+    pub author_id: Id,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    pub status: PostStatus,
+}
+
+const POST_SELECT: &str = "SELECT p.id, p.org_id, p.sphere_id, s.name AS sphere_name, s.kind AS sphere_kind, p.author_id, \
+     u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, p.body_md, p.body_html, p.status, p.pinned, \
+     p.comment_count, p.reaction_count, p.created_at, p.updated_at \
+     FROM posts p JOIN spheres s ON s.id = p.sphere_id JOIN users u ON u.id = p.author_id";
+
+impl Db {
+    pub async fn create_post(&self, n: &NewPost<'_>) -> Result<Id> {
+        let id = new_id();
+        let now = now_ms();
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO posts (id, org_id, sphere_id, author_id, body_md, body_html, status, pinned, comment_count, reaction_count, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, 0, $8, $8)")
+            .bind(id).bind(n.org_id).bind(n.sphere_id).bind(n.author_id).bind(n.body_md).bind(n.body_html)
+            .bind(n.status.as_str()).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+
+    /// A post of `org_id`, whatever its status; callers apply the policy.
+    pub async fn post(&self, org_id: Id, id: Id) -> Result<Option<Post>> {
+        let sql = format!("{POST_SELECT} WHERE p.id = $1 AND p.org_id = $2");
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(org_id).fetch_optional(p).await)?)
+    }
+
+    /// Home feed: published posts of the spheres `user_id` belongs to, newest first.
+    pub async fn home_feed(&self, user_id: Id, after: Option<Cursor>, limit: i64) -> Result<Vec<Post>> {
+        let c = after.unwrap_or_else(Cursor::top);
+        let sql = format!(
+            "{POST_SELECT} WHERE p.sphere_id IN (SELECT sphere_id FROM sphere_members WHERE user_id = $1) \
+             AND p.status = 'published' AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3)) \
+             ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).bind(c.created_at).bind(c.id).bind(limit).fetch_all(p).await)?)
+    }
+
+    /// A sphere's published posts, newest first (pinned posts are listed separately).
+    pub async fn sphere_feed(&self, sphere_id: Id, after: Option<Cursor>, limit: i64) -> Result<Vec<Post>> {
+        let c = after.unwrap_or_else(Cursor::top);
+        let sql = format!(
+            "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' \
+             AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3)) \
+             ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).bind(c.created_at).bind(c.id).bind(limit).fetch_all(p).await)?)
+    }
+
+    pub async fn pinned_posts(&self, sphere_id: Id) -> Result<Vec<Post>> {
+        let sql = format!("{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.pinned ORDER BY p.created_at DESC LIMIT 5");
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?)
+    }
+
+    /// Posts waiting for approval in a sphere, oldest first.
+    pub async fn pending_posts(&self, sphere_id: Id) -> Result<Vec<Post>> {
+        let sql = format!("{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'pending' ORDER BY p.created_at, p.id");
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?)
+    }
+
+    pub async fn set_post_status(&self, id: Id, status: PostStatus) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status.as_str()).bind(now_ms()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn set_post_pinned(&self, id: Id, pinned: bool) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE posts SET pinned = $1 WHERE id = $2").bind(pinned).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn delete_post(&self, id: Id) -> Result<()> {
+        with_pool!(self, p => sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Adds a comment and bumps the post's counter in one transaction.
+    pub async fn add_comment(&self, post_id: Id, author_id: Id, body_md: &str, body_html: &str) -> Result<Id> {
+        let id = new_id();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO comments (id, post_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(post_id).bind(author_id).bind(body_md).bind(body_html).bind(now_ms()).execute(&mut *tx).await?;
+            sqlx::query("UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1").bind(post_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(id)
+    }
+
+    pub async fn comments(&self, post_id: Id) -> Result<Vec<Comment>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at \
+             FROM comments c JOIN users u ON u.id = c.author_id WHERE c.post_id = $1 ORDER BY c.created_at, c.id")
+            .bind(post_id).fetch_all(p).await)?)
+    }
+
+    /// Adds the reaction, or removes it if present; returns whether it is now set.
+    pub async fn toggle_reaction(&self, post_id: Id, user_id: Id, emoji: &str) -> Result<bool> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let removed = sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
+                .bind(post_id).bind(user_id).bind(emoji).execute(&mut *tx).await?.rows_affected() > 0;
+            if !removed {
+                sqlx::query("INSERT INTO reactions (post_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(post_id).bind(user_id).bind(emoji).bind(now_ms()).execute(&mut *tx).await?;
+            }
+            let delta: i64 = if removed { -1 } else { 1 };
+            sqlx::query("UPDATE posts SET reaction_count = reaction_count + $1 WHERE id = $2").bind(delta).bind(post_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(!removed)
+        })
+    }
+
+    /// Reactions on a post: (emoji, count, whether `user_id` is among them).
+    pub async fn reactions(&self, post_id: Id, user_id: Id) -> Result<Vec<(String, i64, bool)>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT emoji, COUNT(*) AS n, MAX(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) = 1 AS mine FROM reactions \
+             WHERE post_id = $1 GROUP BY emoji ORDER BY emoji")
+            .bind(post_id).bind(user_id).fetch_all(p).await)?)
+    }
+}

@@ -1,0 +1,136 @@
+//! Sessions, one-time tokens (invitations, password resets), personal access tokens and
+//! sign-in attempts. Only hashes of secrets are stored.
+use crate::db::{Result, with_pool};
+use crate::models::{ApiToken, SessionUser, USER_COLUMNS, User};
+use crate::{Db, now_ms};
+use embarq_domain::{Id, new_id};
+use sqlx::AssertSqlSafe;
+
+impl Db {
+    pub async fn create_session(&self, token_hash: &str, user_id: Id, csrf: &str, ttl_ms: i64) -> Result<()> {
+        let now = now_ms();
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash).bind(user_id).bind(csrf).bind(now).bind(now + ttl_ms)
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The session's active user, if the session exists, has not expired and the account is active.
+    pub async fn session_user(&self, token_hash: &str) -> Result<Option<SessionUser>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.status = 'active'"
+        );
+        let row = with_pool!(self, p => {
+            use sqlx::Row;
+            sqlx::query(AssertSqlSafe(sql)).bind(token_hash).bind(now_ms()).fetch_optional(p).await?
+                .map(|r| -> Result<SessionUser> {
+                    Ok(SessionUser { user: sqlx::FromRow::from_row(&r)?, csrf_token: r.try_get("csrf_token")? })
+                }).transpose()
+        })?;
+        Ok(row)
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn delete_sessions_of(&self, user_id: Id) -> Result<()> {
+        with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn create_one_time_token(&self, token_hash: &str, user_id: Id, purpose: &str, ttl_ms: i64) -> Result<()> {
+        let now = now_ms();
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash).bind(user_id).bind(purpose).bind(now).bind(now + ttl_ms)
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The user a valid, unused token belongs to, without consuming it (to show the form).
+    pub async fn peek_one_time_token(&self, token_hash: &str, purpose: &str) -> Result<Option<Id>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3")
+            .bind(token_hash).bind(purpose).bind(now_ms()).fetch_optional(p).await)?)
+    }
+
+    /// Uses a one-time token and sets the account's password in one transaction: the token
+    /// can succeed once, and a failure leaves both untouched. Activates invited accounts and
+    /// ends every other session of the account.
+    pub async fn redeem_token_set_password(&self, token_hash: &str, purpose: &str, password_hash: &str) -> Result<Option<Id>> {
+        let now = now_ms();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let user: Option<Id> = sqlx::query_scalar(
+                "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id")
+                .bind(now).bind(token_hash).bind(purpose).fetch_optional(&mut *tx).await?;
+            if let Some(uid) = user {
+                sqlx::query("UPDATE users SET password_hash = $1, status = CASE WHEN status = 'invited' THEN 'active' ELSE status END WHERE id = $2 AND status <> 'deactivated'")
+                    .bind(password_hash).bind(uid).execute(&mut *tx).await?;
+                sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
+                    .bind(now).bind(uid).bind(purpose).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(uid).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(user)
+        })
+    }
+
+    pub async fn create_api_token(&self, user_id: Id, name: &str, token_hash: &str) -> Result<ApiToken> {
+        let t = ApiToken { id: new_id(), name: name.to_string(), created_at: now_ms(), last_used_at: None };
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(t.id).bind(user_id).bind(name).bind(token_hash).bind(t.created_at).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(t)
+    }
+
+    pub async fn api_tokens_of(&self, user_id: Id) -> Result<Vec<ApiToken>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC")
+            .bind(user_id).fetch_all(p).await)?)
+    }
+
+    pub async fn delete_api_token(&self, user_id: Id, id: Id) -> Result<bool> {
+        let r = with_pool!(self, p => sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
+            .bind(id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(r > 0)
+    }
+
+    /// The active user owning a personal access token.
+    pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let now = now_ms();
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.status = 'active'"
+        );
+        let user: Option<User> = with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await)?;
+        if user.is_some() {
+            with_pool!(self, p => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                .bind(now).bind(token_hash).execute(p).await.map(|r| r.rows_affected()))?;
+        }
+        Ok(user)
+    }
+
+    /// Records a failed sign-in for `key` and returns how many failures it had in the window.
+    pub async fn record_sign_in_failure(&self, key: &str, window_ms: i64) -> Result<i64> {
+        let now = now_ms();
+        with_pool!(self, p => {
+            sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1").bind(now - window_ms).execute(p).await?;
+            sqlx::query("INSERT INTO sign_in_attempts (key, at) VALUES ($1, $2)").bind(key).bind(now).execute(p).await?;
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE key = $1").bind(key).fetch_one(p).await?)
+        })
+    }
+
+    pub async fn sign_in_failures(&self, key: &str, window_ms: i64) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE key = $1 AND at >= $2")
+            .bind(key).bind(now_ms() - window_ms).fetch_one(p).await)?)
+    }
+
+    pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query("DELETE FROM sign_in_attempts WHERE key = $1").bind(key).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! Spheres, memberships, join requests and invitations. List queries apply the visibility
+//! rule of `embarq_domain::policy::sphere_access`: a secret sphere exists only for its members.
+use crate::db::{Result, with_pool};
+use crate::models::{Sphere, SphereMember, SphereRequest};
+use crate::{Db, StoreError, now_ms};
+use embarq_domain::{Id, RequestKind, SphereKind, SphereRole, new_id};
+use sqlx::AssertSqlSafe;
+
+const SPHERE_COLUMNS: &str = "s.id, s.org_id, s.name, s.description, s.kind, s.requires_approval, s.created_by, s.created_at, \
+     (SELECT COUNT(*) FROM sphere_members c WHERE c.sphere_id = s.id) AS member_count, \
+     m.role AS my_role, r.kind AS my_request";
+
+const SPHERE_JOINS: &str = "FROM spheres s \
+     LEFT JOIN sphere_members m ON m.sphere_id = s.id AND m.user_id = $1 \
+     LEFT JOIN sphere_requests r ON r.sphere_id = s.id AND r.user_id = $1";
+
+impl Db {
+    /// Creates a sphere with its creator as administrator.
+    pub async fn create_sphere(
+        &self,
+        org_id: Id,
+        creator: Id,
+        name: &str,
+        description: &str,
+        kind: SphereKind,
+        requires_approval: bool,
+    ) -> Result<Id> {
+        let id = new_id();
+        let now = now_ms();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(id).bind(org_id).bind(name).bind(description).bind(kind.as_str()).bind(requires_approval)
+                .bind(creator).bind(now).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) VALUES ($1, $2, 'admin', $3)")
+                .bind(id).bind(creator).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(id)
+    }
+
+    pub async fn update_sphere(&self, id: Id, name: &str, description: &str, kind: SphereKind, requires_approval: bool) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE spheres SET name = $1, description = $2, kind = $3, requires_approval = $4 WHERE id = $5")
+            .bind(name).bind(description).bind(kind.as_str()).bind(requires_approval).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The sphere as seen by `viewer` (with their role), if it belongs to `org_id`.
+    /// Visibility is decided by the caller through the policy.
+    pub async fn sphere_for(&self, org_id: Id, viewer: Id, id: Id) -> Result<Option<Sphere>> {
+        let sql = format!("SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.id = $2 AND s.org_id = $3");
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id).fetch_optional(p).await)?)
+    }
+
+    /// Spheres `viewer` can see: every non-secret sphere of the organization and the secret
+    /// ones they belong to. `mine_only` keeps the viewer's own spheres.
+    pub async fn visible_spheres(&self, org_id: Id, viewer: Id, mine_only: bool) -> Result<Vec<Sphere>> {
+        let sql = format!(
+            "SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.org_id = $2 AND (s.kind <> 'secret' OR m.role IS NOT NULL) \
+             AND ($3 = FALSE OR m.role IS NOT NULL) ORDER BY lower(s.name), s.id"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(org_id).bind(mine_only).fetch_all(p).await)?)
+    }
+
+    pub async fn sphere_members(&self, sphere_id: Id) -> Result<Vec<SphereMember>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT m.user_id, u.display_name, u.title, m.role, m.joined_at FROM sphere_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.sphere_id = $1 AND u.status <> 'deactivated' \
+             ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'publisher' THEN 1 ELSE 2 END, lower(u.display_name)")
+            .bind(sphere_id).fetch_all(p).await)?)
+    }
+
+    /// Ids of members with one of the given roles (notification targets).
+    pub async fn sphere_member_ids(&self, sphere_id: Id, roles: &[SphereRole]) -> Result<Vec<Id>> {
+        let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let all: Vec<(Id, String)> = with_pool!(self, p => sqlx::query_as("SELECT user_id, role FROM sphere_members WHERE sphere_id = $1")
+            .bind(sphere_id).fetch_all(p).await)?;
+        Ok(all.into_iter().filter(|(_, r)| roles.contains(&r.as_str())).map(|(id, _)| id).collect())
+    }
+
+    /// Adds a member (or changes their role) and clears any pending request in one transaction.
+    pub async fn add_sphere_member(&self, sphere_id: Id, user_id: Id, role: SphereRole) -> Result<()> {
+        let now = now_ms();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (sphere_id, user_id) DO UPDATE SET role = excluded.role")
+                .bind(sphere_id).bind(user_id).bind(role.as_str()).bind(now).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sphere_requests WHERE sphere_id = $1 AND user_id = $2")
+                .bind(sphere_id).bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(())
+    }
+
+    pub async fn remove_sphere_member(&self, sphere_id: Id, user_id: Id) -> Result<()> {
+        with_pool!(self, p => sqlx::query("DELETE FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
+            .bind(sphere_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn count_sphere_admins(&self, sphere_id: Id) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sphere_members WHERE sphere_id = $1 AND role = 'admin'")
+            .bind(sphere_id).fetch_one(p).await)?)
+    }
+
+    pub async fn sphere_role(&self, sphere_id: Id, user_id: Id) -> Result<Option<SphereRole>> {
+        let r: Option<String> = with_pool!(self, p => sqlx::query_scalar("SELECT role FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
+            .bind(sphere_id).bind(user_id).fetch_optional(p).await)?;
+        Ok(r.as_deref().and_then(SphereRole::parse))
+    }
+
+    /// Records a join request or an invitation; `Conflict` if one is already pending.
+    pub async fn create_sphere_request(&self, sphere_id: Id, user_id: Id, kind: RequestKind, invited_by: Option<Id>) -> Result<Id> {
+        let id = new_id();
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO sphere_requests (id, sphere_id, user_id, kind, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id).bind(sphere_id).bind(user_id).bind(kind.as_str()).bind(invited_by).bind(now_ms())
+            .execute(p).await.map(|r| r.rows_affected())).map_err(|e| StoreError::on_unique(e, "request"))?;
+        Ok(id)
+    }
+
+    const REQUEST_SELECT: &'static str = "SELECT r.id, r.sphere_id, s.name AS sphere_name, r.user_id, u.display_name, r.kind, r.invited_by, r.created_at \
+         FROM sphere_requests r JOIN spheres s ON s.id = r.sphere_id JOIN users u ON u.id = r.user_id";
+
+    pub async fn sphere_request(&self, id: Id) -> Result<Option<SphereRequest>> {
+        let sql = format!("{} WHERE r.id = $1", Self::REQUEST_SELECT);
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?)
+    }
+
+    /// Pending join requests of a sphere (for its administrators).
+    pub async fn join_requests(&self, sphere_id: Id) -> Result<Vec<SphereRequest>> {
+        let sql = format!("{} WHERE r.sphere_id = $1 AND r.kind = 'request' ORDER BY r.created_at", Self::REQUEST_SELECT);
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?)
+    }
+
+    /// Pending invitations addressed to a person.
+    pub async fn invitations_for(&self, user_id: Id) -> Result<Vec<SphereRequest>> {
+        let sql = format!("{} WHERE r.user_id = $1 AND r.kind = 'invitation' ORDER BY r.created_at DESC", Self::REQUEST_SELECT);
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).fetch_all(p).await)?)
+    }
+
+    pub async fn delete_sphere_request(&self, id: Id) -> Result<()> {
+        with_pool!(self, p => sqlx::query("DELETE FROM sphere_requests WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

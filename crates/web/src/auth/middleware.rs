@@ -1,0 +1,150 @@
+//! Resolves who is calling (session cookie or Bearer token), enforces CSRF on every
+//! state-changing request authenticated by cookie, and picks the language.
+use super::{Auth, Csrf, PRE_AUTH_COOKIE, SESSION_COOKIE, Via, random_token, token_hash};
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+use crate::state::AppState;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+
+/// Form bodies larger than this are not searched for a CSRF field (they must send the header).
+const CSRF_FORM_SCAN_MAX: usize = 2 * 1024 * 1024;
+
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let jar = CookieJar::from_headers(&parts.headers);
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+
+    let mut auth = None;
+    let mut expected_csrf = None;
+    if let Some(t) = bearer {
+        match state.db.api_token_user(&token_hash(&t)).await {
+            Ok(Some(user)) => auth = Some(Auth { user, via: Via::Token, session_hash: None }),
+            Ok(None) => return crate::error::ApiError(AppError::Unauthorized).into_response(),
+            Err(e) => return crate::error::ApiError(e.into()).into_response(),
+        }
+    } else if let Some(c) = jar.get(SESSION_COOKIE) {
+        let h = token_hash(c.value());
+        match state.db.session_user(&h).await {
+            Ok(Some(su)) => {
+                expected_csrf = Some(su.csrf_token.clone());
+                auth = Some(Auth { user: su.user, via: Via::Session, session_hash: Some(h) });
+            }
+            Ok(None) => {}
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+
+    // Before sign-in, forms are protected by a double-submit cookie.
+    let mut new_pre_auth = None;
+    if auth.is_none() {
+        match jar.get(PRE_AUTH_COOKIE) {
+            Some(c) if c.value().len() >= 32 => expected_csrf = Some(c.value().to_string()),
+            _ => {
+                let t = random_token();
+                expected_csrf = Some(t.clone());
+                new_pre_auth = Some(t);
+            }
+        }
+    }
+
+    let lang = i18n::detect(&parts, auth.as_ref().and_then(|a| a.user.locale.as_deref()));
+    parts.extensions.insert(lang);
+
+    let mut body = body;
+    let state_changing = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let by_cookie = auth.as_ref().is_none_or(|a| a.via == Via::Session);
+    if state_changing && by_cookie {
+        let expected = expected_csrf.clone().unwrap_or_default();
+        let (ok, b) = csrf_matches(&parts, body, &expected).await;
+        body = b;
+        if !ok {
+            return csrf_refusal(&parts, lang);
+        }
+    }
+
+    if let Some(a) = &auth {
+        // Cheap enough per request and keeps "active in the last 7 days" exact.
+        let stale = a.user.last_seen_at.is_none_or(|t| embarq_store::now_ms() - t > 60_000);
+        if stale && let Err(e) = state.db.touch_user(a.user.id).await {
+            tracing::warn!(error = %e, "could not record activity");
+        }
+        parts.extensions.insert(a.clone());
+    }
+    parts.extensions.insert(Csrf(expected_csrf.unwrap_or_default()));
+
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if let Some(t) = new_pre_auth {
+        let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+        if let Ok(v) = HeaderValue::from_str(&format!("{PRE_AUTH_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}")) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Looks for the token in the `X-CSRF-Token` header, a `_csrf` query parameter (multipart
+/// uploads), or the `_csrf` field of a URL-encoded form (the body is buffered and restored).
+async fn csrf_matches(parts: &axum::http::request::Parts, body: Body, expected: &str) -> (bool, Body) {
+    if expected.is_empty() {
+        return (false, body);
+    }
+    let eq = |given: &str| constant_time_eq(given.as_bytes(), expected.as_bytes());
+    if let Some(h) = parts.headers.get("x-csrf-token").and_then(|h| h.to_str().ok()) {
+        return (eq(h), body);
+    }
+    if let Some(q) = parts.uri.query()
+        && let Some(v) = form_field(q.as_bytes(), "_csrf")
+    {
+        return (eq(&v), body);
+    }
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return (false, body);
+    }
+    match to_bytes(body, CSRF_FORM_SCAN_MAX).await {
+        Ok(bytes) => {
+            let ok = form_field(&bytes, "_csrf").is_some_and(|v| eq(&v));
+            (ok, Body::from(bytes))
+        }
+        Err(_) => (false, Body::empty()),
+    }
+}
+
+fn form_field(bytes: &[u8], name: &str) -> Option<String> {
+    form_urlencoded_pairs(bytes).find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn form_urlencoded_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
+    bytes.split(|b| *b == b'&').filter_map(|pair| {
+        let s = std::str::from_utf8(pair).ok()?;
+        let (k, v) = s.split_once('=').unwrap_or((s, ""));
+        let dec = |x: &str| urlencoding::decode(&x.replace('+', " ")).ok().map(|c| c.into_owned());
+        Some((dec(k)?, dec(v)?))
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn csrf_refusal(parts: &axum::http::request::Parts, lang: Lang) -> Response {
+    if parts.uri.path().starts_with("/api/") {
+        crate::error::ApiError(AppError::Csrf).into_response()
+    } else {
+        crate::ui::error_page(lang, AppError::Csrf.status(), &i18n::error_message(lang, "csrf"))
+    }
+}

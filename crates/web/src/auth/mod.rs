@@ -1,0 +1,106 @@
+//! Authentication: password hashing, secret tokens, sessions and the request's identity.
+pub mod middleware;
+
+use crate::error::{AppError, AppResult};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use base64::Engine;
+use embarq_domain::policy::Viewer;
+use embarq_store::User;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+pub const SESSION_COOKIE: &str = "embarq_session";
+pub const PRE_AUTH_COOKIE: &str = "embarq_csrf";
+
+/// A random URL-safe secret of 32 bytes.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// What the database stores for a secret: its SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a password with argon2id on the blocking pool (it is deliberately slow).
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(AppError::Internal)
+}
+
+/// Checks a password on the blocking pool. Unknown accounts are checked against a dummy
+/// hash so response times do not reveal which e-mails exist.
+pub async fn verify_password(password: String, hash: Option<String>) -> AppResult<bool> {
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0wN3qf8j4vWUyd9Y3xhEzA0mNqv7xg0t3C4mI6ZQ2lI";
+    tokio::task::spawn_blocking(move || {
+        let h = hash.as_deref().unwrap_or(DUMMY);
+        let ok = PasswordHash::new(h).map(|p| Argon2::default().verify_password(password.as_bytes(), &p).is_ok()).unwrap_or(false);
+        ok && hash.is_some()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// How the request proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    Token,
+}
+
+/// The signed-in person of a request, put in request extensions by the middleware.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user: User,
+    pub via: Via,
+    /// Hash of the session token (to sign out this session).
+    pub session_hash: Option<String>,
+}
+
+impl Auth {
+    pub fn viewer(&self) -> Viewer {
+        Viewer { org_role: self.user.role() }
+    }
+}
+
+/// The token to embed in forms: the session's CSRF token, or the pre-sign-in cookie's.
+#[derive(Debug, Clone)]
+pub struct Csrf(pub String);
+
+/// Requires a signed-in person; `Unauthorized` otherwise (the UI turns it into a redirect).
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Auth>().cloned().ok_or(AppError::Unauthorized)
+    }
+}
+
+/// The signed-in person if any.
+pub struct MaybeAuth(pub Option<Auth>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeAuth(parts.extensions.get::<Auth>().cloned()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Csrf {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Csrf>().cloned().unwrap_or(Csrf(String::new())))
+    }
+}

@@ -1,0 +1,176 @@
+//! One error type for handlers. API handlers answer RFC 9457 problem+json; UI handlers
+//! answer a status with the error attached, and the UI layer renders a localized page.
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use embarq_domain::validate::FieldError;
+use embarq_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("sign in required")]
+    Unauthorized,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    /// A rule of the product refused the action; the code names which (e.g. `last_admin`).
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    #[error("already exists: {0}")]
+    Conflict(&'static str),
+    #[error("too many attempts")]
+    TooManyRequests,
+    #[error("the form expired")]
+    Csrf,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => AppError::Conflict(what),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Validation(vec![e])
+    }
+}
+
+impl From<Vec<FieldError>> for AppError {
+    fn from(e: Vec<FieldError>) -> Self {
+        AppError::Validation(e)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Validation(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable code, also the key of the localized message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::Validation(_) => "validation",
+            AppError::Refused(c) | AppError::Conflict(c) => c,
+            AppError::TooManyRequests => "too_many_requests",
+            AppError::Csrf => "csrf",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+    }
+}
+
+/// An error as the web UI carries it to the page renderer.
+#[derive(Debug, Clone)]
+pub struct UiErrorMarker {
+    pub code: &'static str,
+    pub fields: Vec<FieldError>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let mut res = self.status().into_response();
+        let fields = match &self {
+            AppError::Validation(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        res.extensions_mut().insert(UiErrorMarker { code: self.code(), fields });
+        res
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable code of the problem.
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// The API's error: same cases, problem+json body.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        e.log();
+        let status = e.status();
+        let lang = crate::i18n::Lang::En;
+        let errors = match &e {
+            AppError::Validation(f) => f
+                .iter()
+                .map(|f| ProblemField {
+                    field: f.field.to_string(),
+                    code: f.code.to_string(),
+                    message: crate::i18n::field_error(lang, f),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let detail = match &e {
+            AppError::Validation(_) => errors.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
+            _ => crate::i18n::error_message(lang, e.code()),
+        };
+        let body = Problem {
+            kind: format!("https://embarq.dev/problems/{}", e.code().replace('_', "-")),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            code: e.code().to_string(),
+            errors,
+        };
+        let mut res = (status, Json(body)).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        res
+    }
+}

@@ -1,0 +1,57 @@
+//! HTTP layer: the web UI (askama + htmx), the JSON API under /api/v1 with its OpenAPI
+//! document, authentication, live updates and operations endpoints.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
+
+pub mod api;
+mod assets;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod mail;
+mod ops;
+pub mod realtime;
+pub mod service;
+mod state;
+pub mod ui;
+
+pub use config::Config;
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted anywhere (CSV imports are the biggest legitimate uploads).
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// The whole application as one router.
+pub fn app(state: AppState) -> Router {
+    let (api_router, _) = api::router().split_for_parts();
+    Router::new()
+        .merge(ui::router())
+        .merge(api_router)
+        .merge(ops::router())
+        .merge(assets::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware::authenticate))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then drains open requests (graceful shutdown).
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    state.start_background_tasks().await?;
+    let app = app(state.clone());
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    state.shutdown();
+    Ok(())
+}

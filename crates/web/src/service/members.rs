@@ -1,0 +1,168 @@
+//! The organization directory: profiles, roles, deactivation and the CSV import.
+use super::accounts;
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use embarq_domain::csv_import::{self, FileError};
+use embarq_domain::policy;
+use embarq_domain::validate::{self, Errors, NAME_MAX, SHORT_TEXT_MAX};
+use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_store::{ImportOutcome, MemberFilter, ProfileUpdate, User};
+
+pub const PAGE: i64 = 50;
+
+pub async fn directory(state: &AppState, auth: &Auth, q: Option<&str>, page: i64) -> AppResult<Vec<User>> {
+    let include_inactive = policy::can_manage_org(auth.viewer());
+    let f = MemberFilter {
+        query: q.map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(100).collect()),
+        include_inactive,
+        limit: PAGE,
+        offset: page.clamp(0, 10_000) * PAGE,
+    };
+    Ok(state.db.list_members(auth.user.org_id, &f).await?)
+}
+
+/// A member of the viewer's organization; other organizations' ids read as unknown.
+pub async fn profile(state: &AppState, auth: &Auth, id: Id) -> AppResult<User> {
+    state.db.user_in_org(auth.user.org_id, id).await?.ok_or(AppError::NotFound)
+}
+
+pub struct ProfileInput {
+    pub display_name: String,
+    pub title: String,
+    pub department: String,
+    pub site: String,
+    pub birth_year: String,
+    pub level: String,
+    pub locale: String,
+}
+
+pub async fn update_profile(state: &AppState, auth: &Auth, i: &ProfileInput) -> AppResult<()> {
+    let mut e = Errors::default();
+    let display_name = e.check(validate::required("display_name", &i.display_name, NAME_MAX));
+    let title = e.check(validate::optional("title", &i.title, SHORT_TEXT_MAX));
+    let department = e.check(validate::optional("department", &i.department, SHORT_TEXT_MAX));
+    let site = e.check(validate::optional("site", &i.site, SHORT_TEXT_MAX));
+    let level = e.check(validate::optional("level", &i.level, SHORT_TEXT_MAX));
+    let birth_year = e.check(validate::birth_year("birth_year", &i.birth_year, super::current_year()));
+    let locale = match i.locale.trim() {
+        "" => None,
+        l => e.check(Lang::parse(l).map(|l| l.code().to_string()).ok_or(validate::FieldError::new("locale", "invalid_choice"))),
+    };
+    e.into_result()?;
+    let u = ProfileUpdate {
+        display_name: display_name.unwrap_or_default(),
+        title: title.flatten(),
+        department: department.flatten(),
+        site: site.flatten(),
+        birth_year: birth_year.flatten(),
+        level: level.flatten(),
+        locale,
+    };
+    Ok(state.db.update_profile(auth.user.id, &u).await?)
+}
+
+pub const PHOTO_MAX: usize = 2 * 1024 * 1024;
+
+/// Sets the profile photo; the type is read from the bytes, never from the file name.
+pub async fn set_photo(state: &AppState, auth: &Auth, bytes: &[u8]) -> AppResult<()> {
+    if bytes.is_empty() {
+        return Err(validate::FieldError::new("photo", "required").into());
+    }
+    if bytes.len() > PHOTO_MAX {
+        return Err(validate::FieldError::with_limit("photo", "file_too_large", (PHOTO_MAX / 1024 / 1024) as i64).into());
+    }
+    let content_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        return Err(validate::FieldError::new("photo", "not_an_image").into());
+    };
+    Ok(state.db.set_photo(auth.user.id, bytes, content_type).await?)
+}
+
+fn require_manager(auth: &Auth) -> AppResult<()> {
+    if policy::can_manage_org(auth.viewer()) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// Changes a member's organization role; the organization keeps at least one manager.
+pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) -> AppResult<()> {
+    require_manager(auth)?;
+    let u = profile(state, auth, id).await?;
+    if u.role() == OrgRole::Manager && role != OrgRole::Manager && state.db.count_managers(auth.user.org_id).await? <= 1 {
+        return Err(AppError::Refused("last_manager"));
+    }
+    Ok(state.db.set_org_role(u.id, role).await?)
+}
+
+pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> AppResult<()> {
+    require_manager(auth)?;
+    let u = profile(state, auth, id).await?;
+    if u.id == auth.user.id {
+        return Err(AppError::Refused("cannot_deactivate_self"));
+    }
+    if active {
+        Ok(state.db.reactivate_user(u.id).await?)
+    } else {
+        Ok(state.db.deactivate_user(u.id).await?)
+    }
+}
+
+/// Re-sends the invitation of a member who has not activated yet.
+pub async fn resend_invitation(state: &AppState, auth: &Auth, id: Id, lang: Lang) -> AppResult<()> {
+    require_manager(auth)?;
+    let u = profile(state, auth, id).await?;
+    if u.user_status() != UserStatus::Invited {
+        return Err(AppError::Refused("already_active"));
+    }
+    accounts::send_invitation(state, &u, &auth.user.display_name, lang).await
+}
+
+/// The import result as shown to people: either the file is unusable, or a plan with bad rows.
+pub enum ImportResult {
+    FileError(FileError),
+    Done { outcome: ImportOutcome, parse_errors: Vec<csv_import::RowError>, rows: usize },
+}
+
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub deactivate_missing: bool,
+    pub send_invitations: bool,
+}
+
+/// Imports the HR directory. A dry run writes nothing; a real run writes the valid rows in
+/// one transaction and reports the bad ones with their line numbers.
+pub async fn import(state: &AppState, auth: &Auth, bytes: &[u8], opts: &ImportOptions, lang: Lang) -> AppResult<ImportResult> {
+    require_manager(auth)?;
+    import_for(state, auth.user.org_id, auth.user.id, Some(&auth.user.display_name), bytes, opts, lang).await
+}
+
+/// The import itself, also used by the `embarq import` command (acting as `actor`).
+pub async fn import_for(
+    state: &AppState,
+    org_id: Id,
+    actor: Id,
+    inviter: Option<&str>,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    lang: Lang,
+) -> AppResult<ImportResult> {
+    let parsed = match csv_import::parse(bytes, super::current_year()) {
+        Ok(p) => p,
+        Err(e) => return Ok(ImportResult::FileError(e)),
+    };
+    let rows = parsed.rows.len();
+    let outcome = state.db.import_members(org_id, &parsed.rows, opts.deactivate_missing, actor, opts.dry_run).await?;
+    if !opts.dry_run && opts.send_invitations {
+        for (id, _) in &outcome.created {
+            if let Some(u) = state.db.user(*id).await? {
+                accounts::send_invitation(state, &u, inviter.unwrap_or("embarq"), lang).await?;
+            }
+        }
+    }
+    Ok(ImportResult::Done { outcome, parse_errors: parsed.errors, rows })
+}

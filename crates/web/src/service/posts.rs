@@ -1,0 +1,190 @@
+//! Publications, comments, reactions, approval queue and feeds.
+use super::spheres::{self, Visible, notify};
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::realtime;
+use crate::state::AppState;
+use embarq_domain::policy;
+use embarq_domain::validate::{self, COMMENT_MAX, POST_MAX};
+use embarq_domain::{Id, PostStatus, SphereKind, SphereRole, markdown};
+use embarq_store::{Comment, Cursor, NewPost, Post};
+
+pub const PAGE: i64 = 20;
+pub const REACTIONS: [&str; 5] = ["👍", "❤️", "🎉", "😂", "💡"];
+
+/// A page of posts and the cursor of the next page, if any.
+pub struct Page {
+    pub posts: Vec<Post>,
+    pub next: Option<String>,
+}
+
+fn page(mut posts: Vec<Post>) -> Page {
+    let next = if posts.len() as i64 > PAGE {
+        posts.truncate(PAGE as usize);
+        posts.last().map(|p| Cursor { created_at: p.created_at, id: p.id }.encode())
+    } else {
+        None
+    };
+    Page { posts, next }
+}
+
+fn cursor(after: Option<&str>) -> AppResult<Option<Cursor>> {
+    match after.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Cursor::decode(s).map(Some).ok_or_else(|| validate::FieldError::new("after", "invalid_cursor").into()),
+    }
+}
+
+pub async fn home_feed(state: &AppState, auth: &Auth, after: Option<&str>) -> AppResult<Page> {
+    Ok(page(state.db.home_feed(auth.user.id, cursor(after)?, PAGE + 1).await?))
+}
+
+pub async fn sphere_feed(state: &AppState, auth: &Auth, sphere: Id, after: Option<&str>) -> AppResult<(Visible, Page)> {
+    let v = spheres::load(state, auth, sphere).await?;
+    if !v.access.read {
+        return Err(AppError::Forbidden);
+    }
+    let p = page(state.db.sphere_feed(sphere, cursor(after)?, PAGE + 1).await?);
+    Ok((v, p))
+}
+
+/// Publishes in a sphere. In a sphere that requires approval, posts of plain members wait
+/// for a publication manager; mentioned people who can read the sphere are notified.
+pub async fn create(state: &AppState, auth: &Auth, sphere: Id, body: &str) -> AppResult<Post> {
+    let v = spheres::load(state, auth, sphere).await?;
+    if !v.access.post {
+        return Err(AppError::Forbidden);
+    }
+    let body = validate::required("body", body, POST_MAX)?;
+    let html = markdown::render(&body);
+    let status = if v.sphere.requires_approval && !v.access.moderate { PostStatus::Pending } else { PostStatus::Published };
+    let id = state
+        .db
+        .create_post(&NewPost { org_id: auth.user.org_id, sphere_id: sphere, author_id: auth.user.id, body_md: &body, body_html: &html, status })
+        .await?;
+    match status {
+        PostStatus::Pending => {
+            let mods = state.db.sphere_member_ids(sphere, &[SphereRole::Admin, SphereRole::Publisher]).await?;
+            notify(state, &mods, "post_pending", auth.user.id, Some(sphere), Some(id)).await?;
+        }
+        PostStatus::Published => announce(state, &v, auth.user.id, id, &body).await?,
+    }
+    state.db.post(auth.user.org_id, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Tells sphere members a post appeared (live) and notifies mentioned readers.
+async fn announce(state: &AppState, v: &Visible, author: Id, post: Id, body: &str) -> AppResult<()> {
+    let members = state.db.sphere_member_ids(v.sphere.id, &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member]).await?;
+    realtime::publish(state, &members, "post", Some(v.sphere.id)).await;
+    let mentioned = state.db.users_by_emails(v.sphere.org_id, &markdown::mentions(body)).await?;
+    let readers: Vec<Id> = mentioned
+        .into_iter()
+        .map(|p| p.id)
+        .filter(|id| v.sphere.sphere_kind() == SphereKind::Open || members.contains(id))
+        .collect();
+    notify(state, &readers, "mention", author, Some(v.sphere.id), Some(post)).await
+}
+
+/// A post the viewer may read: published in a readable sphere, or pending and theirs or
+/// theirs to moderate. Everything else is 404, so nothing leaks about secret spheres.
+pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Post, Visible)> {
+    let post = state.db.post(auth.user.org_id, id).await?.ok_or(AppError::NotFound)?;
+    let v = spheres::load(state, auth, post.sphere_id).await?;
+    let readable = match post.post_status() {
+        PostStatus::Published => v.access.read,
+        PostStatus::Pending => post.author_id == auth.user.id || v.access.moderate,
+    };
+    if !readable {
+        return Err(AppError::NotFound);
+    }
+    Ok((post, v))
+}
+
+pub struct Thread {
+    pub post: Post,
+    pub visible: Visible,
+    pub comments: Vec<Comment>,
+    pub reactions: Vec<(String, i64, bool)>,
+}
+
+pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> {
+    let (post, visible) = load(state, auth, id).await?;
+    let comments = state.db.comments(id).await?;
+    let reactions = state.db.reactions(id, auth.user.id).await?;
+    Ok(Thread { post, visible, comments, reactions })
+}
+
+pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> AppResult<Id> {
+    let (post, v) = load(state, auth, post_id).await?;
+    if !v.access.post || post.post_status() != PostStatus::Published {
+        return Err(AppError::Forbidden);
+    }
+    let body = validate::required("body", body, COMMENT_MAX)?;
+    let id = state.db.add_comment(post_id, auth.user.id, &body, &markdown::render(&body)).await?;
+    notify(state, &[post.author_id], "comment", auth.user.id, Some(post.sphere_id), Some(post_id)).await?;
+    let members = state.db.sphere_member_ids(post.sphere_id, &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member]).await?;
+    realtime::publish(state, &members, "comment", Some(post_id)).await;
+    let mentioned = state.db.users_by_emails(post.org_id, &markdown::mentions(&body)).await?;
+    let readers: Vec<Id> = mentioned
+        .into_iter()
+        .map(|p| p.id)
+        .filter(|id| post.kind() == SphereKind::Open || members.contains(id))
+        .collect();
+    notify(state, &readers, "mention", auth.user.id, Some(post.sphere_id), Some(post_id)).await?;
+    Ok(id)
+}
+
+pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> AppResult<bool> {
+    let (post, v) = load(state, auth, post_id).await?;
+    if !v.access.post || post.post_status() != PostStatus::Published {
+        return Err(AppError::Forbidden);
+    }
+    if !REACTIONS.contains(&emoji) {
+        return Err(validate::FieldError::new("emoji", "invalid_choice").into());
+    }
+    Ok(state.db.toggle_reaction(post_id, auth.user.id, emoji).await?)
+}
+
+/// Approves a pending post (publication managers and administrators).
+pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) -> AppResult<()> {
+    let (post, v) = load(state, auth, post_id).await?;
+    if !v.access.moderate {
+        return Err(AppError::Forbidden);
+    }
+    if post.post_status() != PostStatus::Pending {
+        return Err(AppError::Refused("not_pending"));
+    }
+    if approve {
+        state.db.set_post_status(post_id, PostStatus::Published).await?;
+        notify(state, &[post.author_id], "post_approved", auth.user.id, Some(post.sphere_id), Some(post_id)).await?;
+        announce(state, &v, post.author_id, post_id, &post.body_md).await
+    } else {
+        state.db.delete_post(post_id).await?;
+        notify(state, &[post.author_id], "post_declined", auth.user.id, Some(post.sphere_id), None).await
+    }
+}
+
+pub async fn pin(state: &AppState, auth: &Auth, post_id: Id, pinned: bool) -> AppResult<()> {
+    let (_, v) = load(state, auth, post_id).await?;
+    if !v.access.moderate {
+        return Err(AppError::Forbidden);
+    }
+    Ok(state.db.set_post_pinned(post_id, pinned).await?)
+}
+
+pub async fn delete(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<Id> {
+    let (post, v) = load(state, auth, post_id).await?;
+    if !policy::can_delete_content(post.author_id == auth.user.id, v.access) {
+        return Err(AppError::Forbidden);
+    }
+    state.db.delete_post(post_id).await?;
+    Ok(post.sphere_id)
+}
+
+pub async fn pending(state: &AppState, auth: &Auth, sphere: Id) -> AppResult<Vec<Post>> {
+    let v = spheres::load(state, auth, sphere).await?;
+    if !v.access.moderate {
+        return Err(AppError::Forbidden);
+    }
+    Ok(state.db.pending_posts(sphere).await?)
+}

@@ -1,0 +1,190 @@
+//! Spheres: creation, visibility, joining, requests, invitations and roles.
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::realtime;
+use crate::state::AppState;
+use embarq_domain::policy::{self, SphereAccess};
+use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, NAME_MAX};
+use embarq_domain::{Id, RequestKind, SphereKind, SphereRole};
+use embarq_store::{NewNotification, Sphere, SphereMember, SphereRequest};
+
+/// A sphere with what the viewer may do in it. Only built for spheres the viewer can see.
+pub struct Visible {
+    pub sphere: Sphere,
+    pub access: SphereAccess,
+}
+
+/// Loads a sphere for the viewer: unknown, other organization's and invisible (secret)
+/// spheres all answer the same 404.
+pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
+    let sphere = state.db.sphere_for(auth.user.org_id, auth.user.id, id).await?.ok_or(AppError::NotFound)?;
+    let access = policy::sphere_access(auth.viewer(), sphere.sphere_kind(), sphere.role());
+    if !access.see {
+        return Err(AppError::NotFound);
+    }
+    Ok(Visible { sphere, access })
+}
+
+pub struct SphereInput {
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub requires_approval: bool,
+}
+
+fn validate_input(i: &SphereInput) -> AppResult<(String, String, SphereKind)> {
+    let mut e = Errors::default();
+    let name = e.check(validate::required("name", &i.name, NAME_MAX));
+    let description = e.check(validate::optional("description", &i.description, DESCRIPTION_MAX));
+    let kind = e.check(SphereKind::parse(i.kind.trim()).ok_or(validate::FieldError::new("kind", "invalid_choice")));
+    e.into_result()?;
+    match (name, description, kind) {
+        (Some(n), Some(d), Some(k)) => Ok((n, d.unwrap_or_default(), k)),
+        _ => Err(AppError::Refused("invalid")),
+    }
+}
+
+pub async fn create(state: &AppState, auth: &Auth, i: &SphereInput) -> AppResult<Id> {
+    if !policy::can_create_sphere(auth.viewer()) {
+        return Err(AppError::Forbidden);
+    }
+    let (name, description, kind) = validate_input(i)?;
+    Ok(state.db.create_sphere(auth.user.org_id, auth.user.id, &name, &description, kind, i.requires_approval).await?)
+}
+
+pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> AppResult<()> {
+    let v = load(state, auth, id).await?;
+    if !v.access.admin {
+        return Err(AppError::Forbidden);
+    }
+    let (name, description, kind) = validate_input(i)?;
+    Ok(state.db.update_sphere(id, &name, &description, kind, i.requires_approval).await?)
+}
+
+/// Joins an open sphere, or asks to join a closed one (administrators are notified).
+pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
+    let v = load(state, auth, id).await?;
+    if v.access.join {
+        state.db.add_sphere_member(id, auth.user.id, SphereRole::Member).await?;
+        return Ok(true);
+    }
+    if v.access.request {
+        match state.db.create_sphere_request(id, auth.user.id, RequestKind::JoinRequest, None).await {
+            Ok(_) | Err(embarq_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let admins = state.db.sphere_member_ids(id, &[SphereRole::Admin]).await?;
+        notify(state, &admins, "join_request", auth.user.id, Some(id), None).await?;
+        return Ok(false);
+    }
+    if v.sphere.role().is_some() {
+        return Ok(true);
+    }
+    Err(AppError::Forbidden)
+}
+
+/// Leaves a sphere; the last administrator cannot leave (the sphere would be orphaned).
+pub async fn leave(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
+    let v = load(state, auth, id).await?;
+    if v.sphere.role() == Some(SphereRole::Admin) && state.db.count_sphere_admins(id).await? <= 1 {
+        return Err(AppError::Refused("last_admin"));
+    }
+    Ok(state.db.remove_sphere_member(id, auth.user.id).await?)
+}
+
+pub async fn members(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Visible, Vec<SphereMember>)> {
+    let v = load(state, auth, id).await?;
+    if !v.access.read {
+        return Err(AppError::Forbidden);
+    }
+    let m = state.db.sphere_members(id).await?;
+    Ok((v, m))
+}
+
+/// Invites a member of the same organization into the sphere.
+pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppResult<()> {
+    let v = load(state, auth, id).await?;
+    if !v.access.invite {
+        return Err(AppError::Forbidden);
+    }
+    let invitee = state.db.user_in_org(auth.user.org_id, user_id).await?.ok_or(AppError::NotFound)?;
+    if state.db.sphere_role(id, invitee.id).await?.is_some() {
+        return Err(AppError::Conflict("already_member"));
+    }
+    match state.db.create_sphere_request(id, invitee.id, RequestKind::Invitation, Some(auth.user.id)).await {
+        Ok(_) => notify(state, &[invitee.id], "sphere_invitation", auth.user.id, Some(id), None).await,
+        Err(embarq_store::StoreError::Conflict(_)) => Err(AppError::Conflict("already_invited")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Accepts or declines a request (sphere administrators) or an invitation (the invitee).
+pub async fn answer_request(state: &AppState, auth: &Auth, request_id: Id, accept: bool) -> AppResult<SphereRequest> {
+    let r = state.db.sphere_request(request_id).await?.ok_or(AppError::NotFound)?;
+    let kind = RequestKind::parse(&r.kind).ok_or(AppError::NotFound)?;
+    match kind {
+        RequestKind::Invitation => {
+            if r.user_id != auth.user.id {
+                return Err(AppError::NotFound);
+            }
+        }
+        RequestKind::JoinRequest => {
+            let v = load(state, auth, r.sphere_id).await?;
+            if !v.access.admin {
+                return Err(AppError::NotFound);
+            }
+        }
+    }
+    if accept {
+        state.db.add_sphere_member(r.sphere_id, r.user_id, SphereRole::Member).await?;
+        if kind == RequestKind::JoinRequest {
+            notify(state, &[r.user_id], "request_accepted", auth.user.id, Some(r.sphere_id), None).await?;
+        }
+    } else {
+        state.db.delete_sphere_request(request_id).await?;
+    }
+    Ok(r)
+}
+
+pub async fn join_requests(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<SphereRequest>> {
+    let v = load(state, auth, id).await?;
+    if !v.access.admin {
+        return Err(AppError::Forbidden);
+    }
+    Ok(state.db.join_requests(id).await?)
+}
+
+/// Changes a member's role (sphere administrators); keeps at least one administrator.
+pub async fn set_role(state: &AppState, auth: &Auth, id: Id, user_id: Id, role: Option<SphereRole>) -> AppResult<()> {
+    let v = load(state, auth, id).await?;
+    if !v.access.admin {
+        return Err(AppError::Forbidden);
+    }
+    let current = state.db.sphere_role(id, user_id).await?;
+    let target = state.db.user_in_org(auth.user.org_id, user_id).await?.ok_or(AppError::NotFound)?;
+    if current == Some(SphereRole::Admin) && role != Some(SphereRole::Admin) && state.db.count_sphere_admins(id).await? <= 1 {
+        return Err(AppError::Refused("last_admin"));
+    }
+    match role {
+        Some(r) => {
+            if current.is_none() && v.sphere.sphere_kind() == SphereKind::Secret && !v.access.admin {
+                return Err(AppError::Forbidden);
+            }
+            state.db.add_sphere_member(id, target.id, r).await?
+        }
+        None => state.db.remove_sphere_member(id, target.id).await?,
+    }
+    Ok(())
+}
+
+/// Stores notifications and pushes a live event to each recipient.
+pub async fn notify(state: &AppState, users: &[Id], kind: &'static str, actor: Id, sphere: Option<Id>, post: Option<Id>) -> AppResult<()> {
+    let users: Vec<Id> = users.iter().copied().filter(|u| *u != actor).collect();
+    let items: Vec<NewNotification> = users
+        .iter()
+        .map(|u| NewNotification { user_id: *u, kind, actor_id: Some(actor), sphere_id: sphere, post_id: post, conversation_id: None })
+        .collect();
+    state.db.notify(&items).await?;
+    realtime::publish(state, &users, "notification", post.or(sphere)).await;
+    Ok(())
+}

@@ -1,0 +1,352 @@
+//! Setup, sign-in and out, invitations, password resets, language and personal settings.
+use super::{Page, PathId, St, render, render_status, see_other};
+use crate::auth::{Auth, Csrf, MaybeAuth, SESSION_COOKIE};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::service::{accounts, members};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Multipart, Path, Query};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use embarq_store::ApiToken;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/setup", get(setup_form).post(setup))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/forgot", get(forgot_form).post(forgot))
+        .route("/reset/{token}", get(reset_form).post(reset))
+        .route("/invite/{token}", get(invite_form).post(invite_accept))
+        .route("/lang", post(set_lang))
+        .route("/settings", get(settings))
+        .route("/settings/profile", post(update_profile))
+        .route("/settings/photo", post(upload_photo))
+        .route("/settings/tokens", post(create_token))
+        .route("/settings/tokens/{id}/delete", post(delete_token))
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"))
+        .unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Signs the browser in and sends it on.
+fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
+    let mut res = see_other(to);
+    res.headers_mut().append(header::SET_COOKIE, session_cookie(state, token, state.config.session_ttl_ms / 1000));
+    res
+}
+
+/// Only local paths: an absolute URL in `next` would make an open redirect.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    p: Page,
+    org_name: String,
+    display_name: String,
+    email: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SetupForm {
+    #[serde(default)]
+    org_name: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn setup_form(state: St, lang: Lang, csrf: Csrf) -> AppResult<Response> {
+    if state.db.organization_count().await? > 0 {
+        return Ok(see_other("/login"));
+    }
+    let p = Page::new(&state, lang, &csrf, None, "setup-title").await;
+    Ok(render(&SetupPage { p, org_name: String::new(), display_name: String::new(), email: String::new() }))
+}
+
+async fn setup(state: St, lang: Lang, csrf: Csrf, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<SetupForm>) -> AppResult<Response> {
+    let input = accounts::SetupInput { org_name: f.org_name.clone(), display_name: f.display_name.clone(), email: f.email.clone(), password: f.password.clone() };
+    match accounts::setup(&state, &input).await {
+        Ok(_) => {
+            let token = accounts::sign_in(&state, &f.email, &f.password, &addr.ip().to_string()).await?;
+            Ok(signed_in(&state, &token, "/"))
+        }
+        Err(AppError::Refused("already_set_up")) => Ok(see_other("/login")),
+        Err(AppError::Validation(errs)) => {
+            let p = Page::new(&state, lang, &csrf, None, "setup-title").await.with_errors(&errs);
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { p, org_name: f.org_name, display_name: f.display_name, email: f.email }))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    p: Page,
+    next: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_form(state: St, lang: Lang, csrf: Csrf, MaybeAuth(auth): MaybeAuth, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if state.db.organization_count().await? == 0 {
+        return Ok(see_other("/setup"));
+    }
+    if auth.is_some() {
+        return Ok(see_other(safe_next(&q.next)));
+    }
+    let p = Page::new(&state, lang, &csrf, None, "login-title").await;
+    Ok(render(&LoginPage { p, next: q.next, email: String::new() }))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(state: St, lang: Lang, csrf: Csrf, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<LoginForm>) -> AppResult<Response> {
+    match accounts::sign_in(&state, &f.email, &f.password, &addr.ip().to_string()).await {
+        Ok(token) => Ok(signed_in(&state, &token, safe_next(&f.next))),
+        Err(e @ (AppError::Refused(_) | AppError::TooManyRequests)) => {
+            let status = e.status();
+            let p = Page::new(&state, lang, &csrf, None, "login-title").await.with_error_code(e.code());
+            Ok(render_status(status, &LoginPage { p, next: f.next, email: f.email }))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn logout(state: St, auth: Auth) -> AppResult<Response> {
+    accounts::sign_out(&state, &auth).await?;
+    let mut res = see_other("/login");
+    res.headers_mut().append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage {
+    p: Page,
+    sent: bool,
+}
+
+async fn forgot_form(state: St, lang: Lang, csrf: Csrf) -> Response {
+    let p = Page::new(&state, lang, &csrf, None, "forgot-title").await;
+    render(&ForgotPage { p, sent: false })
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn forgot(state: St, lang: Lang, csrf: Csrf, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<EmailForm>) -> AppResult<Response> {
+    // Reset requests count like failed sign-ins: they must not become a mail cannon.
+    let key = format!("reset:{}", addr.ip());
+    if state.db.record_sign_in_failure(&key, state.config.sign_in_window_ms).await? > state.config.sign_in_max_failures * 4 {
+        return Err(AppError::TooManyRequests);
+    }
+    accounts::request_password_reset(&state, &f.email, lang).await?;
+    let p = Page::new(&state, lang, &csrf, None, "forgot-title").await;
+    Ok(render(&ForgotPage { p, sent: true }))
+}
+
+#[derive(Template)]
+#[template(path = "set_password.html")]
+struct SetPasswordPage {
+    p: Page,
+    heading: String,
+    action: String,
+    valid: bool,
+}
+
+async fn password_form(state: &AppState, lang: Lang, csrf: &Csrf, token: &str, purpose: &str, errors: Option<AppError>) -> AppResult<Response> {
+    let (title, base) = if purpose == accounts::INVITE { ("invite-title", "invite") } else { ("reset-title", "reset") };
+    let valid = accounts::token_valid(state, token, purpose).await?;
+    let mut p = Page::new(state, lang, csrf, None, title).await;
+    let status = match errors {
+        Some(AppError::Validation(e)) => {
+            p = p.with_errors(&e);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Some(e) => {
+            p = p.with_error_code(e.code());
+            e.status()
+        }
+        None => StatusCode::OK,
+    };
+    let heading = p.title.clone();
+    Ok(render_status(status, &SetPasswordPage { p, heading, action: format!("/{base}/{token}"), valid }))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn reset_form(state: St, lang: Lang, csrf: Csrf, Path(token): Path<String>) -> AppResult<Response> {
+    password_form(&state, lang, &csrf, &token, accounts::RESET, None).await
+}
+
+async fn invite_form(state: St, lang: Lang, csrf: Csrf, Path(token): Path<String>) -> AppResult<Response> {
+    password_form(&state, lang, &csrf, &token, accounts::INVITE, None).await
+}
+
+async fn redeem(state: &AppState, lang: Lang, csrf: &Csrf, token: &str, purpose: &str, f: &PasswordForm) -> AppResult<Response> {
+    match accounts::redeem(state, token, purpose, &f.password, &f.confirm).await {
+        Ok(session) => Ok(signed_in(state, &session, "/")),
+        Err(e @ (AppError::Validation(_) | AppError::Refused(_))) => password_form(state, lang, csrf, token, purpose, Some(e)).await,
+        Err(e) => Err(e),
+    }
+}
+
+async fn reset(state: St, lang: Lang, csrf: Csrf, Path(token): Path<String>, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+    redeem(&state, lang, &csrf, &token, accounts::RESET, &f).await
+}
+
+async fn invite_accept(state: St, lang: Lang, csrf: Csrf, Path(token): Path<String>, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+    redeem(&state, lang, &csrf, &token, accounts::INVITE, &f).await
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    lang: String,
+}
+
+async fn set_lang(state: St, MaybeAuth(auth): MaybeAuth, headers: axum::http::HeaderMap, Form(f): Form<LangForm>) -> AppResult<Response> {
+    let lang = Lang::parse(&f.lang).ok_or(embarq_domain::validate::FieldError::new("locale", "invalid_choice"))?;
+    if let Some(a) = auth {
+        state.db.set_locale(a.user.id, lang.code()).await?;
+    }
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string())))
+        .unwrap_or_else(|| "/".into());
+    let mut res = see_other(safe_next(&back));
+    if let Ok(v) = HeaderValue::from_str(&format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code())) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    p: Page,
+    tokens: Vec<ApiToken>,
+    new_secret: Option<String>,
+}
+
+async fn settings_page(state: &AppState, lang: Lang, csrf: &Csrf, auth: &Auth, new_secret: Option<String>, errors: Option<AppError>) -> AppResult<Response> {
+    let mut p = Page::new(state, lang, csrf, Some(auth), "settings-title").await;
+    let status = match errors {
+        Some(AppError::Validation(e)) => {
+            p = p.with_errors(&e);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => StatusCode::OK,
+    };
+    let tokens = state.db.api_tokens_of(auth.user.id).await?;
+    Ok(render_status(status, &SettingsPage { p, tokens, new_secret }))
+}
+
+async fn settings(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
+    settings_page(&state, lang, &csrf, &auth, None, None).await
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    birth_year: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    locale: String,
+}
+
+async fn update_profile(state: St, lang: Lang, csrf: Csrf, auth: Auth, Form(f): Form<ProfileForm>) -> AppResult<Response> {
+    let input = members::ProfileInput {
+        display_name: f.display_name,
+        title: f.title,
+        department: f.department,
+        site: f.site,
+        birth_year: f.birth_year,
+        level: f.level,
+        locale: f.locale,
+    };
+    match members::update_profile(&state, &auth, &input).await {
+        Ok(()) => Ok(see_other(&format!("/people/{}", auth.user.id))),
+        Err(e @ AppError::Validation(_)) => settings_page(&state, lang, &csrf, &auth, None, Some(e)).await,
+        Err(e) => Err(e),
+    }
+}
+
+async fn upload_photo(state: St, auth: Auth, mut mp: Multipart) -> AppResult<Response> {
+    let mut bytes = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(|_| embarq_domain::validate::FieldError::new("photo", "upload_failed"))? {
+        if field.name() == Some("photo") {
+            bytes = field.bytes().await.map_err(|_| embarq_domain::validate::FieldError::new("photo", "upload_failed"))?.to_vec();
+        }
+    }
+    members::set_photo(&state, &auth, &bytes).await?;
+    Ok(see_other(&format!("/people/{}", auth.user.id)))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn create_token(state: St, lang: Lang, csrf: Csrf, auth: Auth, Form(f): Form<TokenForm>) -> AppResult<Response> {
+    match accounts::create_api_token(&state, &auth, &f.name).await {
+        Ok((_, secret)) => settings_page(&state, lang, &csrf, &auth, Some(secret), None).await,
+        Err(e @ AppError::Validation(_)) => settings_page(&state, lang, &csrf, &auth, None, Some(e)).await,
+        Err(e) => Err(e),
+    }
+}
+
+async fn delete_token(state: St, auth: Auth, PathId(id): PathId) -> AppResult<impl IntoResponse> {
+    if !state.db.delete_api_token(auth.user.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/settings"))
+}

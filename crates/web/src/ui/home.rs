@@ -1,0 +1,246 @@
+//! Home feed, publications and their threads, notifications and search.
+use super::{Page, PathId, St, is_htmx, render, see_other};
+use crate::auth::{Auth, Csrf, MaybeAuth};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, tr};
+use crate::service::posts::{self, REACTIONS};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::Query;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use embarq_domain::{Id, parse_id};
+use embarq_store::{Comment, Notification, Person, Post, Sphere, SphereRequest};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/feed/items", get(feed_items))
+        .route("/posts", post(create_post))
+        .route("/posts/{id}", get(show_post))
+        .route("/posts/{id}/comments", get(comments).post(add_comment))
+        .route("/posts/{id}/react", post(react))
+        .route("/posts/{id}/approve", post(approve))
+        .route("/posts/{id}/decline", post(decline))
+        .route("/posts/{id}/pin", post(pin))
+        .route("/posts/{id}/unpin", post(unpin))
+        .route("/posts/{id}/delete", post(delete))
+        .route("/notifications", get(notifications))
+        .route("/notifications/read", post(mark_read))
+        .route("/search", get(search))
+}
+
+#[derive(Deserialize, Default)]
+pub struct After {
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    p: Page,
+    my_spheres: Vec<Sphere>,
+    invitations: Vec<SphereRequest>,
+    posts: Vec<Post>,
+    next: Option<String>,
+    more_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "feed_items.html")]
+pub struct FeedItems {
+    pub p: Page,
+    pub posts: Vec<Post>,
+    pub next: Option<String>,
+    pub more_url: String,
+}
+
+async fn home(state: St, lang: Lang, csrf: Csrf, MaybeAuth(auth): MaybeAuth) -> AppResult<Response> {
+    let Some(auth) = auth else {
+        let to = if state.db.organization_count().await? == 0 { "/setup" } else { "/login" };
+        return Ok(see_other(to));
+    };
+    let page = posts::home_feed(&state, &auth, None).await?;
+    let my_spheres = state.db.visible_spheres(auth.user.org_id, auth.user.id, true).await?;
+    let invitations = state.db.invitations_for(auth.user.id).await?;
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "home-title").await;
+    Ok(render(&HomePage { p, my_spheres, invitations, posts: page.posts, next: page.next, more_url: "/feed/items?after=".into() }))
+}
+
+async fn feed_items(state: St, lang: Lang, csrf: Csrf, auth: Auth, Query(q): Query<After>) -> AppResult<Response> {
+    let page = posts::home_feed(&state, &auth, q.after.as_deref()).await?;
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "home-title").await;
+    Ok(render(&FeedItems { p, posts: page.posts, next: page.next, more_url: "/feed/items?after=".into() }))
+}
+
+#[derive(Deserialize)]
+struct PostForm {
+    #[serde(default)]
+    sphere_id: String,
+    #[serde(default)]
+    body: String,
+}
+
+async fn create_post(state: St, auth: Auth, Form(f): Form<PostForm>) -> AppResult<Response> {
+    let sphere = parse_id(&f.sphere_id).ok_or(AppError::NotFound)?;
+    let post = posts::create(&state, &auth, sphere, &f.body).await?;
+    Ok(see_other(&format!("/posts/{}", post.id)))
+}
+
+#[derive(Template)]
+#[template(path = "post.html")]
+struct PostPage {
+    p: Page,
+    post: Post,
+    comments: Vec<Comment>,
+    reactions: Vec<(String, i64, bool)>,
+    choices: Vec<&'static str>,
+    can_post: bool,
+    can_moderate: bool,
+    can_delete: bool,
+}
+
+async fn show_post(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let t = posts::thread(&state, &auth, id).await?;
+    let used: Vec<&str> = t.reactions.iter().map(|r| r.0.as_str()).collect();
+    let choices = REACTIONS.iter().copied().filter(|e| !used.contains(e)).collect();
+    let can_delete = embarq_domain::policy::can_delete_content(t.post.author_id == auth.user.id, t.visible.access);
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "post-title").await;
+    Ok(render(&PostPage {
+        p,
+        can_post: t.visible.access.post,
+        can_moderate: t.visible.access.moderate,
+        can_delete,
+        post: t.post,
+        comments: t.comments,
+        reactions: t.reactions,
+        choices,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "comments.html")]
+struct CommentsFragment {
+    p: Page,
+    comments: Vec<Comment>,
+}
+
+async fn comments(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let t = posts::thread(&state, &auth, id).await?;
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "post-title").await;
+    Ok(render(&CommentsFragment { p, comments: t.comments }))
+}
+
+#[derive(Deserialize)]
+struct BodyForm {
+    #[serde(default)]
+    body: String,
+}
+
+async fn add_comment(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<BodyForm>) -> AppResult<Response> {
+    let cid = posts::comment(&state, &auth, id, &f.body).await?;
+    Ok(see_other(&format!("/posts/{id}#comment-{cid}")))
+}
+
+#[derive(Deserialize)]
+struct EmojiForm {
+    #[serde(default)]
+    emoji: String,
+}
+
+async fn react(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<EmojiForm>) -> AppResult<Response> {
+    posts::react(&state, &auth, id, &f.emoji).await?;
+    Ok(see_other(&format!("/posts/{id}")))
+}
+
+async fn approve(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    posts::approve(&state, &auth, id, true).await?;
+    Ok(see_other(&format!("/posts/{id}")))
+}
+
+async fn decline(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let (post, _) = posts::load(&state, &auth, id).await?;
+    posts::approve(&state, &auth, id, false).await?;
+    Ok(see_other(&format!("/spheres/{}", post.sphere_id)))
+}
+
+async fn pin(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    posts::pin(&state, &auth, id, true).await?;
+    Ok(see_other(&format!("/posts/{id}")))
+}
+
+async fn unpin(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    posts::pin(&state, &auth, id, false).await?;
+    Ok(see_other(&format!("/posts/{id}")))
+}
+
+async fn delete(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let sphere = posts::delete(&state, &auth, id).await?;
+    Ok(see_other(&format!("/spheres/{sphere}")))
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    p: Page,
+    items: Vec<(Notification, String)>,
+}
+
+async fn notifications(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
+    let items = state.db.notifications(auth.user.id, 100).await?;
+    let items = items.into_iter().map(|n| {
+        let label = tr(lang, &format!("notif-{}", n.kind.replace('_', "-")));
+        (n, label)
+    }).collect();
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "notifications-title").await;
+    Ok(render(&NotificationsPage { p, items }))
+}
+
+#[derive(Deserialize)]
+struct ReadForm {
+    #[serde(default)]
+    id: Option<String>,
+}
+
+async fn mark_read(state: St, auth: Auth, headers: axum::http::HeaderMap, Form(f): Form<ReadForm>) -> AppResult<Response> {
+    let only: Option<Id> = f.id.as_deref().and_then(parse_id);
+    state.db.mark_notifications_read(auth.user.id, only).await?;
+    if is_htmx(&headers) && only.is_some() {
+        return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
+    }
+    Ok(see_other("/notifications"))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    p: Page,
+    q: String,
+    spheres: Vec<Sphere>,
+    people: Vec<Person>,
+    posts: Vec<Post>,
+}
+
+async fn search(state: St, lang: Lang, csrf: Csrf, auth: Auth, Query(q): Query<SearchQuery>) -> AppResult<Response> {
+    let q: String = q.q.trim().chars().take(100).collect();
+    let (spheres, people, posts) = if q.is_empty() {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        (
+            state.db.search_spheres(auth.user.org_id, auth.user.id, &q).await?,
+            state.db.search_people(auth.user.org_id, &q).await?,
+            state.db.search_posts(auth.user.org_id, auth.user.id, &q).await?,
+        )
+    };
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "search-title").await;
+    Ok(render(&SearchPage { p, q, spheres, people, posts }))
+}

@@ -1,0 +1,163 @@
+//! The web UI: server-rendered pages (askama) enhanced by htmx (hx-boost navigation, live
+//! fragments). Every page works without JavaScript.
+mod account;
+mod admin;
+mod home;
+mod messages;
+mod people;
+mod spheres;
+
+use crate::auth::{Auth, Csrf};
+use crate::error::{AppError, UiErrorMarker};
+use crate::i18n::{self, Lang};
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use embarq_domain::validate::FieldError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(account::router())
+        .merge(home::router())
+        .merge(spheres::router())
+        .merge(people::router())
+        .merge(messages::router())
+        .merge(admin::router())
+        .route("/events", get(crate::realtime::stream))
+        .layer(axum::middleware::from_fn(render_errors))
+}
+
+/// What every page needs: language, CSRF token, the signed-in person and their unread count.
+pub struct Page {
+    pub lang: Lang,
+    pub csrf: String,
+    pub me: Option<embarq_store::User>,
+    pub unread: i64,
+    pub title: String,
+    pub errors: Vec<String>,
+    pub notice: Option<String>,
+}
+
+impl Page {
+    pub async fn new(state: &AppState, lang: Lang, csrf: &Csrf, auth: Option<&Auth>, title: &str) -> Page {
+        let unread = match auth {
+            Some(a) => state.db.unread_count(a.user.id).await.unwrap_or(0),
+            None => 0,
+        };
+        Page {
+            lang,
+            csrf: csrf.0.clone(),
+            me: auth.map(|a| a.user.clone()),
+            unread,
+            title: i18n::tr(lang, title),
+            errors: Vec::new(),
+            notice: None,
+        }
+    }
+    /// Translation for templates: `{{ p.t("key") }}`.
+    pub fn t(&self, key: &str) -> String {
+        i18n::tr(self.lang, key)
+    }
+    pub fn is_manager(&self) -> bool {
+        self.me.as_ref().is_some_and(|u| u.role() == embarq_domain::OrgRole::Manager)
+    }
+    pub fn with_errors(mut self, errors: &[FieldError]) -> Self {
+        self.errors = errors.iter().map(|e| i18n::field_error(self.lang, e)).collect();
+        self
+    }
+    pub fn with_error_code(mut self, code: &str) -> Self {
+        self.errors = vec![i18n::error_message(self.lang, code)];
+        self
+    }
+    /// A date-time in the viewer's language, UTC.
+    pub fn when(&self, ms: i64) -> String {
+        let dt = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
+        match self.lang {
+            Lang::Fr => dt.format("%d/%m/%Y %H:%M").to_string(),
+            Lang::En => dt.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+}
+
+/// Renders a template, answering 500 (logged) if rendering itself fails.
+pub fn render<T: Template>(t: &T) -> Response {
+    render_status(StatusCode::OK, t)
+}
+
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Redirect after a successful form (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: Lang,
+    title: String,
+    message: String,
+    status: u16,
+}
+
+/// A standalone error page (also used before a handler runs, e.g. for CSRF refusals).
+pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+    let page = ErrorPage { lang, title: i18n::tr(lang, "error-title"), message: message.to_string(), status: status.as_u16() };
+    render_status(status, &page)
+}
+
+/// Turns handler errors into pages: sign-in redirects for anonymous visitors, a localized
+/// message otherwise.
+async fn render_errors(req: Request, next: Next) -> Response {
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let path = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let htmx = is_htmx(req.headers());
+    let res = next.run(req).await;
+    let Some(marker) = res.extensions().get::<UiErrorMarker>().cloned() else { return res };
+    if marker.code == AppError::Unauthorized.code() {
+        let to = format!("/login?next={}", urlencoding::encode(&path));
+        if htmx {
+            return ([("hx-redirect", to)], StatusCode::UNAUTHORIZED).into_response();
+        }
+        return Redirect::to(&to).into_response();
+    }
+    let message = if marker.fields.is_empty() {
+        i18n::error_message(lang, marker.code)
+    } else {
+        marker.fields.iter().map(|f| i18n::field_error(lang, f)).collect::<Vec<_>>().join(" ")
+    };
+    let mut page = error_page(lang, res.status(), &message);
+    page.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    page
+}
+
+/// `POST` handlers take `State` first; re-exported for the submodules.
+pub(crate) type St = State<AppState>;
+
+/// An id from the path; anything malformed is a plain 404, like an unknown id.
+pub struct PathId(pub embarq_domain::Id);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, s: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, s).await.map_err(|_| AppError::NotFound)?;
+        embarq_domain::parse_id(&raw).map(PathId).ok_or(AppError::NotFound)
+    }
+}

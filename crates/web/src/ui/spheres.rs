@@ -1,0 +1,201 @@
+//! Sphere pages: list and creation, a sphere's feed, members, roles, requests and invitations.
+use super::home::{After, FeedItems};
+use super::{Page, PathId, St, render, render_status, see_other};
+use crate::auth::{Auth, Csrf};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, tr};
+use crate::service::{posts, spheres};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use embarq_domain::policy::SphereAccess;
+use embarq_domain::{SphereRole, parse_id, validate};
+use embarq_store::{Post, Sphere, SphereMember, SphereRequest};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/spheres", get(list).post(create))
+        .route("/spheres/{id}", get(show))
+        .route("/spheres/{id}/items", get(items))
+        .route("/spheres/{id}/join", post(join))
+        .route("/spheres/{id}/leave", post(leave))
+        .route("/spheres/{id}/members", get(members))
+        .route("/spheres/{id}/settings", post(settings))
+        .route("/spheres/{id}/invite", post(invite))
+        .route("/spheres/{id}/members/{user}/role", post(set_role))
+        .route("/requests/{id}/accept", post(accept))
+        .route("/requests/{id}/decline", post(decline))
+}
+
+#[derive(Template)]
+#[template(path = "spheres.html")]
+struct ListPage {
+    p: Page,
+    spheres: Vec<Sphere>,
+    form_name: String,
+    form_description: String,
+}
+
+async fn list_page(state: &AppState, lang: Lang, csrf: &Csrf, auth: &Auth, form: Option<(&SphereForm, Vec<validate::FieldError>)>) -> AppResult<Response> {
+    let spheres = state.db.visible_spheres(auth.user.org_id, auth.user.id, false).await?;
+    let mut p = Page::new(state, lang, csrf, Some(auth), "spheres-title").await;
+    let (status, form_name, form_description) = match form {
+        Some((f, errs)) => {
+            p = p.with_errors(&errs);
+            (StatusCode::UNPROCESSABLE_ENTITY, f.name.clone(), f.description.clone())
+        }
+        None => (StatusCode::OK, String::new(), String::new()),
+    };
+    Ok(render_status(status, &ListPage { p, spheres, form_name, form_description }))
+}
+
+async fn list(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
+    list_page(&state, lang, &csrf, &auth, None).await
+}
+
+#[derive(Deserialize)]
+struct SphereForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    requires_approval: Option<String>,
+}
+
+impl SphereForm {
+    fn input(&self) -> spheres::SphereInput {
+        spheres::SphereInput {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            kind: self.kind.clone(),
+            requires_approval: self.requires_approval.is_some(),
+        }
+    }
+}
+
+async fn create(state: St, lang: Lang, csrf: Csrf, auth: Auth, Form(f): Form<SphereForm>) -> AppResult<Response> {
+    match spheres::create(&state, &auth, &f.input()).await {
+        Ok(id) => Ok(see_other(&format!("/spheres/{id}"))),
+        Err(AppError::Validation(errs)) => list_page(&state, lang, &csrf, &auth, Some((&f, errs))).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sphere.html")]
+struct SpherePage {
+    p: Page,
+    s: Sphere,
+    access: SphereAccess,
+    pinned: Vec<Post>,
+    pending: Vec<Post>,
+    posts: Vec<Post>,
+    next: Option<String>,
+    more_url: String,
+}
+
+async fn show(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let v = spheres::load(&state, &auth, id).await?;
+    let (posts, next, pinned, pending) = if v.access.read {
+        let (_, page) = posts::sphere_feed(&state, &auth, id, None).await?;
+        let pending = if v.access.moderate { state.db.pending_posts(id).await? } else { Vec::new() };
+        (page.posts, page.next, state.db.pinned_posts(id).await?, pending)
+    } else {
+        (Vec::new(), None, Vec::new(), Vec::new())
+    };
+    let mut p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
+    p.title = v.sphere.name.clone();
+    Ok(render(&SpherePage { p, access: v.access, more_url: format!("/spheres/{id}/items?after="), s: v.sphere, pinned, pending, posts, next }))
+}
+
+async fn items(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId, Query(q): Query<After>) -> AppResult<Response> {
+    let (_, page) = posts::sphere_feed(&state, &auth, id, q.after.as_deref()).await?;
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
+    Ok(render(&FeedItems { p, posts: page.posts, next: page.next, more_url: format!("/spheres/{id}/items?after=") }))
+}
+
+async fn join(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    spheres::join(&state, &auth, id).await?;
+    Ok(see_other(&format!("/spheres/{id}")))
+}
+
+async fn leave(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    spheres::leave(&state, &auth, id).await?;
+    Ok(see_other("/spheres"))
+}
+
+#[derive(Template)]
+#[template(path = "sphere_members.html")]
+struct MembersPage {
+    p: Page,
+    s: Sphere,
+    access: SphereAccess,
+    members: Vec<(SphereMember, String)>,
+    requests: Vec<SphereRequest>,
+}
+
+async fn members(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let (v, members) = spheres::members(&state, &auth, id).await?;
+    let requests = if v.access.admin { state.db.join_requests(id).await? } else { Vec::new() };
+    let members = members.into_iter().map(|m| {
+        let label = tr(lang, &format!("role-{}", m.role));
+        (m, label)
+    }).collect();
+    let mut p = Page::new(&state, lang, &csrf, Some(&auth), "sphere-members").await;
+    p.title = v.sphere.name.clone();
+    Ok(render(&MembersPage { p, access: v.access, s: v.sphere, members, requests }))
+}
+
+async fn settings(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<SphereForm>) -> AppResult<Response> {
+    spheres::update(&state, &auth, id, &f.input()).await?;
+    Ok(see_other(&format!("/spheres/{id}")))
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn invite(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<InviteForm>) -> AppResult<Response> {
+    let email = validate::email("email", &f.email)?;
+    let user = state.db.user_by_email(&email).await?.filter(|u| u.org_id == auth.user.org_id).ok_or(validate::FieldError::new("email", "unknown_member"))?;
+    spheres::invite(&state, &auth, id, user.id).await?;
+    Ok(see_other(&format!("/spheres/{id}/members")))
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+async fn set_role(state: St, auth: Auth, Path((id, user)): Path<(String, String)>, Form(f): Form<RoleForm>) -> AppResult<Response> {
+    let (Some(id), Some(user)) = (parse_id(&id), parse_id(&user)) else { return Err(AppError::NotFound) };
+    let role = match f.role.as_str() {
+        "remove" => None,
+        r => Some(SphereRole::parse(r).ok_or(validate::FieldError::new("role", "invalid_choice"))?),
+    };
+    spheres::set_role(&state, &auth, id, user, role).await?;
+    Ok(see_other(&format!("/spheres/{id}/members")))
+}
+
+async fn accept(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let r = spheres::answer_request(&state, &auth, id, true).await?;
+    let to = if r.user_id == auth.user.id { format!("/spheres/{}", r.sphere_id) } else { format!("/spheres/{}/members", r.sphere_id) };
+    Ok(see_other(&to))
+}
+
+async fn decline(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let r = spheres::answer_request(&state, &auth, id, false).await?;
+    let to = if r.user_id == auth.user.id { "/".to_string() } else { format!("/spheres/{}/members", r.sphere_id) };
+    Ok(see_other(&to))
+}
