@@ -1,1 +1,138 @@
-fn main() {}
+//! The `embarq` binary: serve the network, run migrations, import the directory, benchmark.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
+
+mod bench;
+mod config;
+mod demo;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use config::Settings;
+use embarq_store::Db;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "embarq", version, about = "embarq: the enterprise collaborative network that onboards your whole workforce")]
+struct Cli {
+    /// Configuration file (optional; EMBARQ_* variables override it).
+    #[arg(long, global = true, default_value = "embarq.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API (the default).
+    Serve {
+        /// Seed a French demo company on an empty database.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on, e.g. 0.0.0.0:8080 (overrides EMBARQ_BIND).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import the HR directory from a CSV file.
+    Import {
+        file: PathBuf,
+        /// Show what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Deactivate members absent from the file.
+        #[arg(long)]
+        deactivate_missing: bool,
+        /// E-mail invitations to new members.
+        #[arg(long)]
+        send_invitations: bool,
+        /// Organization manager e-mail to act as (defaults to the first manager).
+        #[arg(long)]
+        as_manager: Option<String>,
+    },
+    /// Generate a large synthetic organization and measure feed queries (p50/p99, throughput).
+    Bench(bench::BenchOpts),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("EMBARQ_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    let cli = Cli::parse();
+    let settings = Settings::load(&cli.config)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(run(cli.command.unwrap_or(Command::Serve { demo: false, bind: None }), settings))
+}
+
+async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    if settings.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    }
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo, bind } => {
+            if let Some(b) = bind {
+                if std::env::var("EMBARQ_BASE_URL").is_err() {
+                    settings.base_url = format!("http://{b}");
+                }
+                settings.bind = b;
+            }
+            let db = open_db(&settings).await?;
+            if demo {
+                if db.organization_count().await? == 0 {
+                    let info = demo::seed_demo(&db).await?;
+                    tracing::info!(?info, "demo company created");
+                } else {
+                    tracing::info!("database not empty: demo data not added");
+                }
+            }
+            let state = embarq_web::AppState::new(db, settings.web_config())?;
+            let listener = tokio::net::TcpListener::bind(&settings.bind).await.with_context(|| format!("binding {}", settings.bind))?;
+            tracing::info!(url = %settings.base_url, "embarq is listening on {}", settings.bind);
+            embarq_web::serve(listener, state, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            open_db(&settings).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Import { file, dry_run, deactivate_missing, send_invitations, as_manager } => {
+            let db = open_db(&settings).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let state = embarq_web::AppState::new(db, settings.web_config())?;
+            let opts = embarq_web::service::members::ImportOptions { dry_run, deactivate_missing, send_invitations };
+            let report = embarq_web::service::members::import_cli(&state, as_manager.as_deref(), &bytes, &opts).await?;
+            print!("{report}");
+            Ok(())
+        }
+        Command::Bench(opts) => {
+            let db = open_db(&settings).await?;
+            bench::run(&db, opts).await
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C so in-flight requests finish before exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -376,3 +376,11 @@ impl Db {
 pub(crate) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
+
+impl Db {
+    /// The longest-standing active organization manager (the command line acts as them).
+    pub async fn first_manager(&self) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.org_role = 'manager' AND u.status = 'active' ORDER BY u.created_at LIMIT 1");
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_optional(p).await)?)
+    }
+}

@@ -1,1 +1,217 @@
+//! Test harness: `spawn_app()` runs the real server on port 0 in-process over a fresh
+//! database (SQLite by default, PostgreSQL when EMBARQ_TEST_DATABASE_URL is set).
+#![allow(clippy::unwrap_used, clippy::panic)]
 
+use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_store::{Db, NewMember};
+use regex::Regex;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub base: String,
+    pub db: Db,
+    pub data_dir: PathBuf,
+    _tmp: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(pub PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+static CLEANED: AtomicBool = AtomicBool::new(false);
+
+/// A fresh database for one test: a new SQLite file, or a new PostgreSQL database named
+/// after the one in EMBARQ_TEST_DATABASE_URL (leftovers of earlier runs are dropped once).
+pub async fn fresh_db(dir: &std::path::Path) -> Db {
+    match std::env::var("EMBARQ_TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        None => Db::connect(&format!("sqlite://{}", dir.join("test.db").display())).await.unwrap(),
+        Some(url) => {
+            let (server, base) = url.rsplit_once('/').unwrap();
+            let base = base.split('?').next().unwrap().to_string();
+            let admin = sqlx::PgPool::connect(&url).await.expect("EMBARQ_TEST_DATABASE_URL must point to an existing database");
+            let prefix = format!("{base}_t_");
+            if !CLEANED.swap(true, Ordering::SeqCst) {
+                let old: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+                    .bind(&prefix)
+                    .fetch_all(&admin)
+                    .await
+                    .unwrap();
+                for d in old {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{d}\" WITH (FORCE)"))).execute(&admin).await;
+                }
+            }
+            let name = format!("{prefix}{}", uuid::Uuid::new_v4().simple());
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&admin).await.unwrap();
+            admin.close().await;
+            Db::connect(&format!("{server}/{name}")).await.unwrap()
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = std::env::temp_dir().join(format!("embarq-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = fresh_db(&dir).await;
+    db.migrate().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let config = embarq_web::Config::new(&base, dir.clone());
+    let state = embarq_web::AppState::new(db.clone(), config).unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        embarq_web::serve(listener, state, async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    TestApp { addr, base, db, data_dir: dir.clone(), _tmp: TempDir(dir), stop: Some(tx) }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, knows its CSRF token, never follows redirects
+/// (tests look at them).
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+pub fn csrf_from(html: &str) -> Option<String> {
+    Regex::new(r#"name="_csrf" value="([^"]+)""#).unwrap().captures(html).map(|c| c[1].to_string())
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { client, base: self.base.clone(), csrf: String::new() }
+    }
+
+    /// Runs the setup form: returns the signed-in first organization manager.
+    pub async fn setup(&self, email: &str) -> Browser {
+        let mut b = self.browser();
+        b.refresh_csrf("/setup").await;
+        let r = b
+            .post_form("/setup", &[("org_name", "Acme"), ("display_name", "Alice Manager"), ("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(r.status(), 303, "setup failed: {}", r.text().await.unwrap_or_default());
+        b.refresh_csrf("/").await;
+        b
+    }
+
+    /// Creates an active member directly in the store (fast) and signs them in.
+    pub async fn member(&self, org_id: Id, email: &str, name: &str) -> (Id, Browser) {
+        let hash = embarq_web::auth::hash_password(PASSWORD.to_string()).await.unwrap();
+        let id = self
+            .db
+            .create_member(&NewMember {
+                org_id,
+                email: email.to_string(),
+                display_name: name.to_string(),
+                password_hash: Some(hash),
+                org_role: OrgRole::Member,
+                status: UserStatus::Active,
+            })
+            .await
+            .unwrap();
+        let b = self.login(email).await;
+        (id, b)
+    }
+
+    pub async fn login(&self, email: &str) -> Browser {
+        let mut b = self.browser();
+        b.refresh_csrf("/login").await;
+        let r = b.post_form("/login", &[("email", email), ("password", PASSWORD)]).await;
+        assert_eq!(r.status(), 303, "login failed for {email}");
+        b.refresh_csrf("/").await;
+        b
+    }
+
+    /// Links found in the e-mails of the outbox addressed to `to`, oldest first.
+    pub fn mail_links(&self, to: &str) -> Vec<String> {
+        let dir = self.data_dir.join("outbox");
+        let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort();
+        let re = Regex::new(r"https?://[^\s]+/(invite|reset)/[A-Za-z0-9_-]+").unwrap();
+        let mut out = Vec::new();
+        for f in files {
+            let raw = std::fs::read_to_string(&f).unwrap();
+            let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+            if text.to_lowercase().contains(&format!("to: {}", to.to_lowercase())) {
+                out.extend(re.find_iter(&text).map(|m| m.as_str().to_string()));
+            }
+        }
+        out
+    }
+
+    /// The organization of the first manager.
+    pub async fn org_id(&self, manager_email: &str) -> Id {
+        self.db.user_by_email(manager_email).await.unwrap().unwrap().org_id
+    }
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.text().await.unwrap())
+    }
+    /// Reads the CSRF token from a page's forms.
+    pub async fn refresh_csrf(&mut self, path: &str) {
+        let (_, html) = self.get_text(path).await;
+        if let Some(t) = csrf_from(&html) {
+            self.csrf = t;
+        }
+    }
+    /// Posts a form with the CSRF token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client.post(self.url(path)).form(&all).send().await.unwrap()
+    }
+    /// Posts a form without any CSRF token (to check refusals).
+    pub async fn post_form_no_csrf(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(fields).send().await.unwrap()
+    }
+    /// Posts a form and returns the Location it redirects to.
+    pub async fn post_redirect(&self, path: &str, fields: &[(&str, &str)]) -> String {
+        let r = self.post_form(path, fields).await;
+        let status = r.status();
+        let loc = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        match loc {
+            Some(l) if status == 303 => l,
+            _ => panic!("POST {path} answered {status} instead of a redirect: {}", r.text().await.unwrap_or_default()),
+        }
+    }
+}
+
+/// The id at the end of a path like `/spheres/<id>`.
+pub fn last_id(path: &str) -> Id {
+    let seg = path.trim_end_matches('/').rsplit('/').next().unwrap();
+    let seg = seg.split('#').next().unwrap();
+    embarq_domain::parse_id(seg).unwrap_or_else(|| panic!("no id in {path}"))
+}

@@ -25,8 +25,8 @@ pub enum Lang {
     En,
 }
 
-const FR: LanguageIdentifier = langid!("fr");
-const EN: LanguageIdentifier = langid!("en");
+static FR: LanguageIdentifier = langid!("fr");
+static EN: LanguageIdentifier = langid!("en");
 
 impl Lang {
     pub fn code(self) -> &'static str {

@@ -166,3 +166,49 @@ pub async fn import_for(
     }
     Ok(ImportResult::Done { outcome, parse_errors: parsed.errors, rows })
 }
+
+/// The `embarq import` command: acts as `manager_email` (or the first organization manager)
+/// and returns a report for a terminal.
+pub async fn import_cli(state: &AppState, manager_email: Option<&str>, bytes: &[u8], opts: &ImportOptions) -> anyhow::Result<String> {
+    use std::fmt::Write;
+    let manager = match manager_email {
+        Some(e) => state.db.user_by_email(&e.trim().to_lowercase()).await?,
+        None => state.db.first_manager().await?,
+    }
+    .filter(|u| u.role() == OrgRole::Manager)
+    .ok_or_else(|| anyhow::anyhow!("no organization manager found: run `embarq serve` and complete the setup first, or pass --as-manager"))?;
+    let lang = Lang::En;
+    let result = import_for(state, manager.org_id, manager.id, Some(&manager.display_name), bytes, opts, lang)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = String::new();
+    match result {
+        ImportResult::FileError(e) => anyhow::bail!("the file cannot be imported: {e}"),
+        ImportResult::Done { outcome, parse_errors, rows } => {
+            let p = &outcome.plan;
+            let verb = if opts.dry_run { "would be" } else { "were" };
+            writeln!(out, "{rows} valid rows read")?;
+            writeln!(out, "{} members {verb} created, {} updated, {} unchanged, {} deactivated", p.create.len(), p.update.len(), p.unchanged, p.deactivate.len())?;
+            let mut errors: Vec<_> = parse_errors.iter().chain(p.errors.iter()).collect();
+            errors.sort_by_key(|e| e.line);
+            for e in errors {
+                writeln!(out, "line {}: {}{}", e.line, describe_row_error(lang, e), e.value.as_deref().map(|v| format!(" ({v})")).unwrap_or_default())?;
+            }
+            for w in &p.warnings {
+                writeln!(out, "line {}: warning: {}", w.line, describe_row_error(lang, w))?;
+            }
+            if opts.dry_run {
+                writeln!(out, "dry run: nothing was written")?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A sentence for a rejected or flagged import row.
+pub fn describe_row_error(lang: Lang, e: &csv_import::RowError) -> String {
+    match e.field {
+        Some(f) => crate::i18n::field_error(lang, &validate::FieldError::new(f, e.code)),
+        None => crate::i18n::error_message(lang, e.code),
+    }
+}

@@ -75,8 +75,8 @@ impl Page {
         self
     }
     /// A date-time in the viewer's language, UTC.
-    pub fn when(&self, ms: i64) -> String {
-        let dt = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
+    pub fn when(&self, ms: impl std::borrow::Borrow<i64>) -> String {
+        let dt = chrono::DateTime::from_timestamp_millis(*ms.borrow()).unwrap_or_default();
         match self.lang {
             Lang::Fr => dt.format("%d/%m/%Y %H:%M").to_string(),
             Lang::En => dt.format("%Y-%m-%d %H:%M").to_string(),

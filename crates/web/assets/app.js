@@ -1,0 +1,41 @@
+// embarq: live updates over Server-Sent Events and small htmx settings.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:configRequest", function () {});
+  if (window.htmx) {
+    // Form errors come back as 422 pages: show them instead of ignoring the answer.
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "...", swap: true }
+    ];
+  }
+  function refresh(kind, ref) {
+    document.querySelectorAll('[data-live-kind="' + kind + '"]').forEach(function (el) {
+      var want = el.getAttribute("data-live-ref");
+      if (want && ref && want !== ref) return;
+      if (window.htmx) htmx.trigger(el, "live-refresh");
+    });
+  }
+  function setUnread(n) {
+    var b = document.getElementById("unread");
+    if (!b) return;
+    b.textContent = String(n);
+    b.classList.toggle("hidden", n === 0);
+  }
+  var source = null;
+  function connect() {
+    var url = document.body && document.body.getAttribute("data-live");
+    if (!url || source) return;
+    source = new EventSource(url);
+    ["post", "comment", "message", "notification"].forEach(function (kind) {
+      source.addEventListener(kind, function (e) {
+        var data = {};
+        try { data = JSON.parse(e.data); } catch (_) {}
+        if (typeof data.unread === "number") setUnread(data.unread);
+        refresh(kind, data.ref || null);
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", connect);
+  document.addEventListener("htmx:afterSettle", connect);
+})();

@@ -1,0 +1,258 @@
+//! Spheres: listing, creation, settings, membership, invitations and join requests.
+use super::docs::{
+    Conflict, Forbidden, Invalid, NotFound, SphereKindName, SphereRoleName, Unauthorized,
+};
+use super::dto::{JoinDto, RequestDto, SphereDto, SphereMemberDto, list};
+use super::extract::{ApiAuth, ApiJson, ApiPath};
+use crate::error::{ApiResult, AppError};
+use crate::service::spheres::{self, SphereInput};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use embarq_domain::validate::FieldError;
+use embarq_domain::{Id, SphereRole};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(visible, create))
+        .routes(routes!(sphere, update))
+        .routes(routes!(join))
+        .routes(routes!(leave))
+        .routes(routes!(members))
+        .routes(routes!(invite))
+        .routes(routes!(set_role))
+        .routes(routes!(remove_member))
+        .routes(routes!(requests))
+        .routes(routes!(accept))
+        .routes(routes!(decline))
+}
+
+/// Spheres the caller can see: every open and closed sphere, and the secret ones they belong to.
+#[utoipa::path(get, path = "/spheres", tag = "spheres", responses((status = 200, body = Vec<SphereDto>), Unauthorized))]
+async fn visible(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+) -> ApiResult<Json<Vec<SphereDto>>> {
+    let viewer = auth.viewer();
+    let spheres = state
+        .db
+        .visible_spheres(auth.user.org_id, auth.user.id, false)
+        .await?;
+    Ok(Json(
+        spheres
+            .into_iter()
+            .map(|s| SphereDto::for_viewer(s, viewer))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewSphere {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    #[schema(value_type = SphereKindName)]
+    kind: String,
+    /// Publications of plain members wait for a publication manager.
+    #[serde(default)]
+    requires_approval: bool,
+}
+
+/// Creates a sphere; the caller becomes its administrator.
+#[utoipa::path(post, path = "/spheres", tag = "spheres", request_body = NewSphere,
+    responses((status = 201, body = SphereDto), Unauthorized, Forbidden, Invalid))]
+async fn create(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiJson(b): ApiJson<NewSphere>,
+) -> ApiResult<(StatusCode, Json<SphereDto>)> {
+    let input = SphereInput {
+        name: b.name,
+        description: b.description,
+        kind: b.kind,
+        requires_approval: b.requires_approval,
+    };
+    let id = spheres::create(&state, &auth, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(spheres::load(&state, &auth, id).await?.into()),
+    ))
+}
+
+/// One sphere with what the caller may do in it. Secret spheres of others are 404.
+#[utoipa::path(get, path = "/spheres/{id}", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
+    responses((status = 200, body = SphereDto), Unauthorized, NotFound))]
+async fn sphere(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<SphereDto>> {
+    Ok(Json(spheres::load(&state, &auth, id).await?.into()))
+}
+
+/// Settings to change; absent fields keep their value.
+#[derive(Deserialize, ToSchema)]
+pub struct SpherePatch {
+    name: Option<String>,
+    description: Option<String>,
+    #[schema(value_type = Option<SphereKindName>)]
+    kind: Option<String>,
+    requires_approval: Option<bool>,
+}
+
+/// Changes a sphere's settings (sphere administrators).
+#[utoipa::path(patch, path = "/spheres/{id}", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
+    request_body = SpherePatch,
+    responses((status = 200, body = SphereDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn update(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+    ApiJson(p): ApiJson<SpherePatch>,
+) -> ApiResult<Json<SphereDto>> {
+    let s = spheres::load(&state, &auth, id).await?.sphere;
+    let input = SphereInput {
+        name: p.name.unwrap_or(s.name),
+        description: p.description.unwrap_or(s.description),
+        kind: p.kind.unwrap_or(s.kind),
+        requires_approval: p.requires_approval.unwrap_or(s.requires_approval),
+    };
+    spheres::update(&state, &auth, id, &input).await?;
+    Ok(Json(spheres::load(&state, &auth, id).await?.into()))
+}
+
+/// Joins an open sphere, or asks to join a closed one (`member` is then false).
+#[utoipa::path(post, path = "/spheres/{id}/join", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
+    responses((status = 200, body = JoinDto), Unauthorized, Forbidden, NotFound))]
+async fn join(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<JoinDto>> {
+    Ok(Json(JoinDto {
+        member: spheres::join(&state, &auth, id).await?,
+    }))
+}
+
+/// Leaves a sphere; its last administrator cannot (`code` `last_admin`).
+#[utoipa::path(post, path = "/spheres/{id}/leave", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
+    responses((status = 204, description = "Left"), Unauthorized, NotFound, Invalid))]
+async fn leave(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<StatusCode> {
+    spheres::leave(&state, &auth, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Members of a sphere, administrators first.
+#[utoipa::path(get, path = "/spheres/{id}/members", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
+    responses((status = 200, body = Vec<SphereMemberDto>), Unauthorized, Forbidden, NotFound))]
+async fn members(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<Vec<SphereMemberDto>>> {
+    let (_, m) = spheres::members(&state, &auth, id).await?;
+    Ok(Json(list(m)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SphereInvitation {
+    /// A member of the organization.
+    user_id: uuid::Uuid,
+}
+
+/// Invites a member of the organization into the sphere; they are notified.
+#[utoipa::path(post, path = "/spheres/{id}/invitations", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
+    request_body = SphereInvitation,
+    responses((status = 204, description = "Invited"), Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
+async fn invite(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+    ApiJson(b): ApiJson<SphereInvitation>,
+) -> ApiResult<StatusCode> {
+    spheres::invite(&state, &auth, id, b.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SphereRoleInput {
+    #[serde(default)]
+    #[schema(value_type = SphereRoleName)]
+    role: String,
+}
+
+/// Sets a person's role in the sphere, adding them if needed (sphere administrators).
+#[utoipa::path(put, path = "/spheres/{id}/members/{user_id}/role", tag = "spheres",
+    params(("id" = uuid::Uuid, Path, description = "Sphere id"), ("user_id" = uuid::Uuid, Path, description = "Member id")),
+    request_body = SphereRoleInput,
+    responses((status = 204, description = "Role set"), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn set_role(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath((id, user_id)): ApiPath<(Id, Id)>,
+    ApiJson(b): ApiJson<SphereRoleInput>,
+) -> ApiResult<StatusCode> {
+    let role = SphereRole::parse(b.role.trim())
+        .ok_or_else(|| AppError::from(FieldError::new("role", "invalid_choice")))?;
+    spheres::set_role(&state, &auth, id, user_id, Some(role)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a person from the sphere (sphere administrators); the last administrator stays.
+#[utoipa::path(delete, path = "/spheres/{id}/members/{user_id}", tag = "spheres",
+    params(("id" = uuid::Uuid, Path, description = "Sphere id"), ("user_id" = uuid::Uuid, Path, description = "Member id")),
+    responses((status = 204, description = "Removed"), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn remove_member(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath((id, user_id)): ApiPath<(Id, Id)>,
+) -> ApiResult<StatusCode> {
+    spheres::set_role(&state, &auth, id, user_id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Pending join requests of a sphere (sphere administrators).
+#[utoipa::path(get, path = "/spheres/{id}/requests", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
+    responses((status = 200, body = Vec<RequestDto>), Unauthorized, Forbidden, NotFound))]
+async fn requests(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<Vec<RequestDto>>> {
+    Ok(Json(list(spheres::join_requests(&state, &auth, id).await?)))
+}
+
+/// Accepts a join request (sphere administrators) or an invitation (the invited person).
+#[utoipa::path(post, path = "/requests/{id}/accept", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Request id")),
+    responses((status = 204, description = "Accepted: the person is now a member"), Unauthorized, NotFound))]
+async fn accept(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<StatusCode> {
+    spheres::answer_request(&state, &auth, id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Declines a join request (sphere administrators) or an invitation (the invited person).
+#[utoipa::path(post, path = "/requests/{id}/decline", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Request id")),
+    responses((status = 204, description = "Declined"), Unauthorized, NotFound))]
+async fn decline(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<StatusCode> {
+    spheres::answer_request(&state, &auth, id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

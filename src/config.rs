@@ -1,0 +1,87 @@
+//! Server configuration: `embarq.toml` (optional) overridden by `EMBARQ_*` environment variables.
+use anyhow::Context;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub base_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub smtp: Option<SmtpFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFile {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    #[serde(default = "default_security")]
+    pub security: String,
+    pub from: String,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_security() -> String {
+    "starttls".into()
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: String,
+    pub base_url: String,
+    pub data_dir: PathBuf,
+    pub smtp: Option<SmtpFile>,
+}
+
+impl Settings {
+    /// Reads `path` if it exists, then applies the environment.
+    pub fn load(path: &std::path::Path) -> anyhow::Result<Settings> {
+        let file: FileConfig = if path.exists() {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+        } else {
+            FileConfig::default()
+        };
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let data_dir = env("EMBARQ_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
+        let bind = env("EMBARQ_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let database_url = env("EMBARQ_DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("embarq.db").display()));
+        let base_url = env("EMBARQ_BASE_URL").or(file.base_url).unwrap_or_else(|| format!("http://{bind}"));
+        let smtp = match env("EMBARQ_SMTP_HOST") {
+            Some(host) => Some(SmtpFile {
+                host,
+                port: env("EMBARQ_SMTP_PORT").map(|p| p.parse()).transpose().context("EMBARQ_SMTP_PORT must be a port number")?.unwrap_or(587),
+                username: env("EMBARQ_SMTP_USERNAME"),
+                password: env("EMBARQ_SMTP_PASSWORD"),
+                security: env("EMBARQ_SMTP_SECURITY").unwrap_or_else(default_security),
+                from: env("EMBARQ_SMTP_FROM").unwrap_or_else(|| "embarq <no-reply@embarq.localhost>".into()),
+            }),
+            None => file.smtp,
+        };
+        Ok(Settings { bind, database_url, base_url, data_dir, smtp })
+    }
+
+    pub fn web_config(&self) -> embarq_web::Config {
+        let mut c = embarq_web::Config::new(&self.base_url, self.data_dir.clone());
+        c.smtp = self.smtp.as_ref().map(|s| embarq_web::config::SmtpConfig {
+            host: s.host.clone(),
+            port: s.port,
+            username: s.username.clone(),
+            password: s.password.clone(),
+            security: s.security.clone(),
+            from: s.from.clone(),
+        });
+        c
+    }
+}
