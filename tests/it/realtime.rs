@@ -45,3 +45,26 @@ async fn a_new_post_reaches_open_pages_live() {
     .await;
     assert!(got.contains("\"unread\":1"), "{got}");
 }
+
+/// Two server processes on one PostgreSQL database: a post made through the first reaches a
+/// page connected to the second through LISTEN/NOTIFY (the fallback poll is slower than the timeout).
+#[tokio::test]
+async fn live_events_cross_server_processes_on_postgres() {
+    let app = spawn_app().await;
+    if !app.is_postgres() {
+        return; // SQLite runs as a single process.
+    }
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let sphere = mgr.post_redirect("/spheres", &[("name", "Multi"), ("kind", "open")]).await;
+    bob.post_redirect(&format!("{sphere}/join"), &[]).await;
+    let peer = app.spawn_peer().await;
+    let bob_on_peer = Browser { client: bob.client.clone(), base: peer.base.clone(), csrf: bob.csrf.clone() };
+    let sid = last_id(&sphere).to_string();
+    let got = wait_for_event(&bob_on_peer, "post", async {
+        mgr.post_redirect("/posts", &[("sphere_id", &sid), ("body", "d'un serveur à l'autre")]).await;
+    })
+    .await;
+    assert!(got.contains(&sid));
+}

@@ -79,6 +79,43 @@ pub async fn spawn_app() -> TestApp {
     TestApp { addr, base, db, data_dir: dir.clone(), _tmp: TempDir(dir), stop: Some(tx) }
 }
 
+/// A second server process on the same database (for cross-process behaviour).
+pub struct Peer {
+    pub base: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl TestApp {
+    pub fn is_postgres(&self) -> bool {
+        self.db.backend() == embarq_store::Backend::Postgres
+    }
+
+    /// Starts another server with its own in-process state over the same database, as a
+    /// second `embarq serve` would.
+    pub async fn spawn_peer(&self) -> Peer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = embarq_web::AppState::new(self.db.clone(), embarq_web::Config::new(&base, self.data_dir.clone())).unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            embarq_web::serve(listener, state, async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Peer { base, stop: Some(tx) }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {

@@ -19,14 +19,14 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_me, update_me))
         .routes(routes!(my_invitations))
-        .routes(routes!(notifications))
-        .routes(routes!(mark_read))
-        .routes(routes!(tokens, create_token))
+        .routes(routes!(list_notifications))
+        .routes(routes!(mark_notifications_read))
+        .routes(routes!(list_tokens, create_token))
         .routes(routes!(delete_token))
 }
 
 /// The signed-in person.
-#[utoipa::path(get, path = "/me", tag = "account", responses((status = 200, body = MemberDto), Unauthorized))]
+#[utoipa::path(get, path = "/me", tag = "account", responses((status = 200, description = "The signed-in person", body = MemberDto), Unauthorized))]
 async fn get_me(ApiAuth(auth): ApiAuth) -> Json<MemberDto> {
     Json(auth.user.into())
 }
@@ -69,7 +69,7 @@ fn merged(patch: Option<Option<String>>, current: Option<String>) -> String {
 
 /// Updates the signed-in person's profile.
 #[utoipa::path(patch, path = "/me", tag = "account", request_body = ProfilePatch,
-    responses((status = 200, body = MemberDto), Unauthorized, Invalid))]
+    responses((status = 200, description = "The updated profile", body = MemberDto), Unauthorized, Invalid))]
 async fn update_me(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
@@ -96,7 +96,7 @@ async fn update_me(
 }
 
 /// Sphere invitations waiting for the signed-in person (accept or decline them with /requests/{id}).
-#[utoipa::path(get, path = "/me/invitations", tag = "account", responses((status = 200, body = Vec<RequestDto>), Unauthorized))]
+#[utoipa::path(get, path = "/me/invitations", tag = "account", responses((status = 200, description = "Pending invitations, newest first", body = Vec<RequestDto>), Unauthorized))]
 async fn my_invitations(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
@@ -105,8 +105,8 @@ async fn my_invitations(
 }
 
 /// The latest 100 notifications and the unread count.
-#[utoipa::path(get, path = "/notifications", tag = "account", responses((status = 200, body = NotificationListDto), Unauthorized))]
-async fn notifications(
+#[utoipa::path(get, path = "/notifications", tag = "account", responses((status = 200, description = "Notifications, newest first", body = NotificationListDto), Unauthorized))]
+async fn list_notifications(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
 ) -> ApiResult<Json<NotificationListDto>> {
@@ -127,7 +127,7 @@ pub struct MarkRead {
 /// Marks one notification, or all of them, as read. The body may be omitted.
 #[utoipa::path(post, path = "/notifications/read", tag = "account", request_body(content = Option<MarkRead>),
     responses((status = 204, description = "Marked as read"), Unauthorized, Invalid))]
-async fn mark_read(
+async fn mark_notifications_read(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     body: Option<ApiJson<MarkRead>>,
@@ -138,8 +138,8 @@ async fn mark_read(
 }
 
 /// The signed-in person's personal access tokens.
-#[utoipa::path(get, path = "/tokens", tag = "account", responses((status = 200, body = Vec<TokenDto>), Unauthorized))]
-async fn tokens(
+#[utoipa::path(get, path = "/tokens", tag = "account", responses((status = 200, description = "Tokens, newest first", body = Vec<TokenDto>), Unauthorized))]
+async fn list_tokens(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
 ) -> ApiResult<Json<Vec<TokenDto>>> {
@@ -155,7 +155,7 @@ pub struct NewToken {
 
 /// Creates a personal access token; its secret is in this answer only.
 #[utoipa::path(post, path = "/tokens", tag = "account", request_body = NewToken,
-    responses((status = 201, body = NewTokenDto), Unauthorized, Invalid))]
+    responses((status = 201, description = "The token and its secret", body = NewTokenDto), Unauthorized, Invalid))]
 async fn create_token(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,

@@ -20,13 +20,13 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(directory))
-        .routes(routes!(member))
-        .routes(routes!(invite))
-        .routes(routes!(set_role))
-        .routes(routes!(deactivate))
-        .routes(routes!(reactivate))
-        .routes(routes!(import))
+        .routes(routes!(list_members))
+        .routes(routes!(get_member))
+        .routes(routes!(invite_member))
+        .routes(routes!(set_member_role))
+        .routes(routes!(deactivate_member))
+        .routes(routes!(reactivate_member))
+        .routes(routes!(import_members))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -40,8 +40,8 @@ pub struct DirectoryQuery {
 
 /// Members of the organization, by name (managers also see deactivated accounts).
 #[utoipa::path(get, path = "/members", tag = "members", params(DirectoryQuery),
-    responses((status = 200, body = MemberPageDto), Unauthorized, Invalid))]
-async fn directory(
+    responses((status = 200, description = "A page of members", body = MemberPageDto), Unauthorized, Invalid))]
+async fn list_members(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiQuery(query): ApiQuery<DirectoryQuery>,
@@ -57,8 +57,8 @@ async fn directory(
 
 /// One member of the organization.
 #[utoipa::path(get, path = "/members/{id}", tag = "members", params(("id" = uuid::Uuid, Path, description = "Member id")),
-    responses((status = 200, body = MemberDto), Unauthorized, NotFound))]
-async fn member(
+    responses((status = 200, description = "The member", body = MemberDto), Unauthorized, NotFound))]
+async fn get_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -77,8 +77,8 @@ pub struct NewInvitation {
 
 /// Invites someone by e-mail (organization managers): creates the account and mails a link.
 #[utoipa::path(post, path = "/members/invitations", tag = "members", request_body = NewInvitation,
-    responses((status = 201, body = MemberDto), Unauthorized, Forbidden, Conflict, Invalid))]
-async fn invite(
+    responses((status = 201, description = "The invited account (status `invited`)", body = MemberDto), Unauthorized, Forbidden, Conflict, Invalid))]
+async fn invite_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     lang: Lang,
@@ -99,7 +99,7 @@ pub struct OrgRoleInput {
 #[utoipa::path(post, path = "/members/{id}/role", tag = "members", params(("id" = uuid::Uuid, Path, description = "Member id")),
     request_body = OrgRoleInput,
     responses((status = 204, description = "Role changed"), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn set_role(
+async fn set_member_role(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -114,7 +114,7 @@ async fn set_role(
 /// Deactivates an account (managers): it can no longer sign in, its sessions and tokens end.
 #[utoipa::path(post, path = "/members/{id}/deactivate", tag = "members", params(("id" = uuid::Uuid, Path, description = "Member id")),
     responses((status = 204, description = "Deactivated"), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn deactivate(
+async fn deactivate_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -126,7 +126,7 @@ async fn deactivate(
 /// Reactivates an account (managers).
 #[utoipa::path(post, path = "/members/{id}/reactivate", tag = "members", params(("id" = uuid::Uuid, Path, description = "Member id")),
     responses((status = 204, description = "Reactivated"), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn reactivate(
+async fn reactivate_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -164,15 +164,17 @@ fn file_error_code(e: &FileError) -> &'static str {
     }
 }
 
-/// Imports the HR directory from CSV (managers). Columns by header name: email (required),
-/// first_name, last_name, department, site, birth_year, level, manager_email, title,
-/// employee_id; `,` or `;` separated, UTF-8. A dry run writes nothing; a real run writes the
-/// valid rows in one transaction. A file that cannot be read at all answers 422 with `code`
-/// `empty`, `not_utf8`, `no_email_column` or `malformed`.
+/// Imports the HR directory from CSV (managers).
+///
+/// Columns by header name, in any order: email (required), first_name, last_name, department,
+/// site, birth_year, level, manager_email, title, employee_id; `,` or `;` separated, UTF-8.
+/// Members are matched by e-mail. A dry run writes nothing; a real run writes the valid rows in
+/// one transaction and reports the bad ones by line. A file that cannot be read at all answers
+/// 422 with `code` `empty`, `not_utf8`, `no_email_column` or `malformed`.
 #[utoipa::path(post, path = "/members/import", tag = "members", params(ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
-    responses((status = 200, body = ImportReportDto), Unauthorized, Forbidden, Invalid))]
-async fn import(
+    responses((status = 200, description = "The import report", body = ImportReportDto), Unauthorized, Forbidden, Invalid))]
+async fn import_members(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     lang: Lang,

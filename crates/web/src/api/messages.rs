@@ -16,13 +16,13 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(conversations, start))
-        .routes(routes!(read, send))
+        .routes(routes!(list_conversations, start_conversation))
+        .routes(routes!(list_messages, send_message))
 }
 
 /// The caller's conversations, most recent first (100 at most).
-#[utoipa::path(get, path = "/conversations", tag = "messages", responses((status = 200, body = Vec<ConversationDto>), Unauthorized))]
-async fn conversations(
+#[utoipa::path(get, path = "/conversations", tag = "messages", responses((status = 200, description = "Conversations, most recent first", body = Vec<ConversationDto>), Unauthorized))]
+async fn list_conversations(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
 ) -> ApiResult<Json<Vec<ConversationDto>>> {
@@ -38,8 +38,8 @@ pub struct NewConversation {
 
 /// Starts a conversation; with a single other member, their existing conversation is reused.
 #[utoipa::path(post, path = "/conversations", tag = "messages", request_body = NewConversation,
-    responses((status = 201, body = IdDto), Unauthorized, NotFound, Invalid))]
-async fn start(
+    responses((status = 201, description = "The conversation (new, or the existing one-to-one)", body = IdDto), Unauthorized, NotFound, Invalid))]
+async fn start_conversation(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiJson(b): ApiJson<NewConversation>,
@@ -51,8 +51,8 @@ async fn start(
 /// The messages of a conversation, oldest first; marks it read.
 #[utoipa::path(get, path = "/conversations/{id}/messages", tag = "messages",
     params(("id" = uuid::Uuid, Path, description = "Conversation id")),
-    responses((status = 200, body = Vec<MessageDto>), Unauthorized, NotFound))]
-async fn read(
+    responses((status = 200, description = "Messages, oldest first", body = Vec<MessageDto>), Unauthorized, NotFound))]
+async fn list_messages(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -64,8 +64,8 @@ async fn read(
 #[utoipa::path(post, path = "/conversations/{id}/messages", tag = "messages",
     params(("id" = uuid::Uuid, Path, description = "Conversation id")),
     request_body = BodyInput,
-    responses((status = 201, body = MessageDto), Unauthorized, NotFound, Invalid))]
-async fn send(
+    responses((status = 201, description = "The message", body = MessageDto), Unauthorized, NotFound, Invalid))]
+async fn send_message(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,

@@ -88,23 +88,35 @@ mod tests {
         assert_eq!(json["openapi"], "3.1.0");
         let paths = &doc.paths.paths;
         assert!(!paths.is_empty());
-        let mut operations = 0;
+        let mut ids = std::collections::HashSet::new();
         for (path, item) in paths {
             assert!(path.starts_with("/api/v1/"), "{path} is outside /api/v1");
             let ops = [&item.get, &item.put, &item.post, &item.delete, &item.patch];
             for op in ops.into_iter().flatten() {
-                operations += 1;
+                let id = op.operation_id.clone().unwrap_or_default();
+                assert!(
+                    ids.insert(id.clone()),
+                    "{path}: operation id {id:?} is not unique"
+                );
                 assert!(
                     !op.responses.responses.is_empty(),
                     "{path} has an operation without responses"
                 );
+                for (status, r) in &op.responses.responses {
+                    if let utoipa::openapi::RefOr::T(r) = r {
+                        assert!(
+                            !r.description.is_empty(),
+                            "{path} {status}: response without description"
+                        );
+                    }
+                }
                 assert!(
                     op.tags.as_ref().is_some_and(|t| !t.is_empty()),
                     "{path} has an untagged operation"
                 );
             }
         }
-        assert!(operations >= 45, "only {operations} operations documented");
+        assert!(ids.len() >= 45, "only {} operations documented", ids.len());
         for schema in ["Problem", "SphereDto", "PostDto", "MemberDto", "TokenDto"] {
             assert!(
                 json["components"]["schemas"][schema].is_object(),
@@ -144,6 +156,10 @@ mod tests {
 mod tmp_dump {
     #[test]
     fn dump() {
-        std::fs::write("/tmp/openapi.json", serde_json::to_string_pretty(super::openapi()).unwrap()).unwrap();
+        std::fs::write(
+            "/tmp/openapi.json",
+            serde_json::to_string_pretty(super::openapi()).unwrap(),
+        )
+        .unwrap();
     }
 }

@@ -17,15 +17,15 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(home_feed))
-        .routes(routes!(sphere_feed, create))
-        .routes(routes!(pending))
-        .routes(routes!(thread, delete))
-        .routes(routes!(comment))
-        .routes(routes!(react))
-        .routes(routes!(approve))
-        .routes(routes!(decline))
-        .routes(routes!(pin))
-        .routes(routes!(unpin))
+        .routes(routes!(sphere_feed, create_post))
+        .routes(routes!(list_pending_posts))
+        .routes(routes!(get_post, delete_post))
+        .routes(routes!(create_comment))
+        .routes(routes!(toggle_reaction))
+        .routes(routes!(approve_post))
+        .routes(routes!(decline_post))
+        .routes(routes!(pin_post))
+        .routes(routes!(unpin_post))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -46,7 +46,7 @@ impl From<Page> for PostPageDto {
 
 /// Publications of the caller's spheres, newest first, 20 per page.
 #[utoipa::path(get, path = "/feed", tag = "posts", params(FeedQuery),
-    responses((status = 200, body = PostPageDto), Unauthorized, Invalid))]
+    responses((status = 200, description = "A page of publications", body = PostPageDto), Unauthorized, Invalid))]
 async fn home_feed(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
@@ -61,7 +61,7 @@ async fn home_feed(
 
 /// Published publications of a sphere, newest first, 20 per page.
 #[utoipa::path(get, path = "/spheres/{id}/posts", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Sphere id"), FeedQuery),
-    responses((status = 200, body = PostPageDto), Unauthorized, Forbidden, NotFound, Invalid))]
+    responses((status = 200, description = "A page of publications", body = PostPageDto), Unauthorized, Forbidden, NotFound, Invalid))]
 async fn sphere_feed(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
@@ -72,12 +72,14 @@ async fn sphere_feed(
     Ok(Json(page.into()))
 }
 
-/// Publishes in a sphere. In a sphere that requires approval, a plain member's publication
-/// is `pending` until a publication manager approves it.
+/// Publishes in a sphere.
+///
+/// In a sphere that requires approval, a plain member's publication is `pending` until a
+/// publication manager approves it. Mentioned members who can read the sphere are notified.
 #[utoipa::path(post, path = "/spheres/{id}/posts", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
     request_body = BodyInput,
-    responses((status = 201, body = PostDto), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn create(
+    responses((status = 201, description = "The publication (`published` or `pending`)", body = PostDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn create_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -89,8 +91,8 @@ async fn create(
 
 /// Publications waiting for approval (publication managers and administrators).
 #[utoipa::path(get, path = "/spheres/{id}/pending", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
-    responses((status = 200, body = Vec<PostDto>), Unauthorized, Forbidden, NotFound))]
-async fn pending(
+    responses((status = 200, description = "Publications waiting for approval", body = Vec<PostDto>), Unauthorized, Forbidden, NotFound))]
+async fn list_pending_posts(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -100,8 +102,8 @@ async fn pending(
 
 /// A publication with its sphere, comments and reactions.
 #[utoipa::path(get, path = "/posts/{id}", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Publication id")),
-    responses((status = 200, body = ThreadDto), Unauthorized, NotFound))]
-async fn thread(
+    responses((status = 200, description = "The publication and its thread", body = ThreadDto), Unauthorized, NotFound))]
+async fn get_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -118,7 +120,7 @@ async fn thread(
 /// Deletes a publication (its author, or the sphere's moderators).
 #[utoipa::path(delete, path = "/posts/{id}", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Publication id")),
     responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound))]
-async fn delete(
+async fn delete_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -130,8 +132,8 @@ async fn delete(
 /// Comments a published publication (members of its sphere).
 #[utoipa::path(post, path = "/posts/{id}/comments", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Publication id")),
     request_body = BodyInput,
-    responses((status = 201, body = CommentDto), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn comment(
+    responses((status = 201, description = "The comment", body = CommentDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn create_comment(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -159,8 +161,8 @@ pub struct ReactionInput {
 /// Toggles the caller's reaction: sets it, or removes it if already set.
 #[utoipa::path(post, path = "/posts/{id}/reactions", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Publication id")),
     request_body = ReactionInput,
-    responses((status = 200, body = ReactionStateDto), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn react(
+    responses((status = 200, description = "The reaction state after the toggle", body = ReactionStateDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn toggle_reaction(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -174,7 +176,7 @@ async fn react(
 /// Approves a pending publication (publication managers); its author is notified.
 #[utoipa::path(post, path = "/posts/{id}/approve", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Publication id")),
     responses((status = 204, description = "Published"), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn approve(
+async fn approve_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -186,7 +188,7 @@ async fn approve(
 /// Declines (deletes) a pending publication (publication managers); its author is notified.
 #[utoipa::path(post, path = "/posts/{id}/decline", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Publication id")),
     responses((status = 204, description = "Declined"), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn decline(
+async fn decline_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -198,7 +200,7 @@ async fn decline(
 /// Pins a publication at the top of its sphere (publication managers).
 #[utoipa::path(post, path = "/posts/{id}/pin", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Publication id")),
     responses((status = 204, description = "Pinned"), Unauthorized, Forbidden, NotFound))]
-async fn pin(
+async fn pin_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -210,7 +212,7 @@ async fn pin(
 /// Unpins a publication (publication managers).
 #[utoipa::path(post, path = "/posts/{id}/unpin", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Publication id")),
     responses((status = 204, description = "Unpinned"), Unauthorized, Forbidden, NotFound))]
-async fn unpin(
+async fn unpin_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,

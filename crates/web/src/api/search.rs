@@ -27,7 +27,7 @@ pub struct SearchQuery {
 
 /// Searches spheres, people and publications visible to the caller (20 of each at most).
 #[utoipa::path(get, path = "/search", tag = "search", params(SearchQuery),
-    responses((status = 200, body = SearchDto), Unauthorized, Invalid))]
+    responses((status = 200, description = "Matches of each kind", body = SearchDto), Unauthorized, Invalid))]
 async fn search(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,

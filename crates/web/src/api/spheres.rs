@@ -19,22 +19,22 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(visible, create))
-        .routes(routes!(sphere, update))
-        .routes(routes!(join))
-        .routes(routes!(leave))
-        .routes(routes!(members))
-        .routes(routes!(invite))
-        .routes(routes!(set_role))
-        .routes(routes!(remove_member))
-        .routes(routes!(requests))
-        .routes(routes!(accept))
-        .routes(routes!(decline))
+        .routes(routes!(list_spheres, create_sphere))
+        .routes(routes!(get_sphere, update_sphere))
+        .routes(routes!(join_sphere))
+        .routes(routes!(leave_sphere))
+        .routes(routes!(list_sphere_members))
+        .routes(routes!(invite_to_sphere))
+        .routes(routes!(set_sphere_role))
+        .routes(routes!(remove_sphere_member))
+        .routes(routes!(list_join_requests))
+        .routes(routes!(accept_request))
+        .routes(routes!(decline_request))
 }
 
 /// Spheres the caller can see: every open and closed sphere, and the secret ones they belong to.
-#[utoipa::path(get, path = "/spheres", tag = "spheres", responses((status = 200, body = Vec<SphereDto>), Unauthorized))]
-async fn visible(
+#[utoipa::path(get, path = "/spheres", tag = "spheres", responses((status = 200, description = "Visible spheres, by name", body = Vec<SphereDto>), Unauthorized))]
+async fn list_spheres(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
 ) -> ApiResult<Json<Vec<SphereDto>>> {
@@ -67,8 +67,8 @@ pub struct NewSphere {
 
 /// Creates a sphere; the caller becomes its administrator.
 #[utoipa::path(post, path = "/spheres", tag = "spheres", request_body = NewSphere,
-    responses((status = 201, body = SphereDto), Unauthorized, Forbidden, Invalid))]
-async fn create(
+    responses((status = 201, description = "The new sphere", body = SphereDto), Unauthorized, Forbidden, Invalid))]
+async fn create_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiJson(b): ApiJson<NewSphere>,
@@ -88,8 +88,8 @@ async fn create(
 
 /// One sphere with what the caller may do in it. Secret spheres of others are 404.
 #[utoipa::path(get, path = "/spheres/{id}", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
-    responses((status = 200, body = SphereDto), Unauthorized, NotFound))]
-async fn sphere(
+    responses((status = 200, description = "The sphere", body = SphereDto), Unauthorized, NotFound))]
+async fn get_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -110,8 +110,8 @@ pub struct SpherePatch {
 /// Changes a sphere's settings (sphere administrators).
 #[utoipa::path(patch, path = "/spheres/{id}", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
     request_body = SpherePatch,
-    responses((status = 200, body = SphereDto), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn update(
+    responses((status = 200, description = "The updated sphere", body = SphereDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn update_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -130,8 +130,8 @@ async fn update(
 
 /// Joins an open sphere, or asks to join a closed one (`member` is then false).
 #[utoipa::path(post, path = "/spheres/{id}/join", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
-    responses((status = 200, body = JoinDto), Unauthorized, Forbidden, NotFound))]
-async fn join(
+    responses((status = 200, description = "Joined, or asked to join", body = JoinDto), Unauthorized, Forbidden, NotFound))]
+async fn join_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -144,7 +144,7 @@ async fn join(
 /// Leaves a sphere; its last administrator cannot (`code` `last_admin`).
 #[utoipa::path(post, path = "/spheres/{id}/leave", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
     responses((status = 204, description = "Left"), Unauthorized, NotFound, Invalid))]
-async fn leave(
+async fn leave_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -155,8 +155,8 @@ async fn leave(
 
 /// Members of a sphere, administrators first.
 #[utoipa::path(get, path = "/spheres/{id}/members", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
-    responses((status = 200, body = Vec<SphereMemberDto>), Unauthorized, Forbidden, NotFound))]
-async fn members(
+    responses((status = 200, description = "Members, administrators first", body = Vec<SphereMemberDto>), Unauthorized, Forbidden, NotFound))]
+async fn list_sphere_members(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -175,7 +175,7 @@ pub struct SphereInvitation {
 #[utoipa::path(post, path = "/spheres/{id}/invitations", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
     request_body = SphereInvitation,
     responses((status = 204, description = "Invited"), Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
-async fn invite(
+async fn invite_to_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -197,7 +197,7 @@ pub struct SphereRoleInput {
     params(("id" = uuid::Uuid, Path, description = "Sphere id"), ("user_id" = uuid::Uuid, Path, description = "Member id")),
     request_body = SphereRoleInput,
     responses((status = 204, description = "Role set"), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn set_role(
+async fn set_sphere_role(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath((id, user_id)): ApiPath<(Id, Id)>,
@@ -213,7 +213,7 @@ async fn set_role(
 #[utoipa::path(delete, path = "/spheres/{id}/members/{user_id}", tag = "spheres",
     params(("id" = uuid::Uuid, Path, description = "Sphere id"), ("user_id" = uuid::Uuid, Path, description = "Member id")),
     responses((status = 204, description = "Removed"), Unauthorized, Forbidden, NotFound, Invalid))]
-async fn remove_member(
+async fn remove_sphere_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath((id, user_id)): ApiPath<(Id, Id)>,
@@ -224,8 +224,8 @@ async fn remove_member(
 
 /// Pending join requests of a sphere (sphere administrators).
 #[utoipa::path(get, path = "/spheres/{id}/requests", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
-    responses((status = 200, body = Vec<RequestDto>), Unauthorized, Forbidden, NotFound))]
-async fn requests(
+    responses((status = 200, description = "Pending join requests, oldest first", body = Vec<RequestDto>), Unauthorized, Forbidden, NotFound))]
+async fn list_join_requests(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -236,7 +236,7 @@ async fn requests(
 /// Accepts a join request (sphere administrators) or an invitation (the invited person).
 #[utoipa::path(post, path = "/requests/{id}/accept", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Request id")),
     responses((status = 204, description = "Accepted: the person is now a member"), Unauthorized, NotFound))]
-async fn accept(
+async fn accept_request(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
@@ -248,7 +248,7 @@ async fn accept(
 /// Declines a join request (sphere administrators) or an invitation (the invited person).
 #[utoipa::path(post, path = "/requests/{id}/decline", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Request id")),
     responses((status = 204, description = "Declined"), Unauthorized, NotFound))]
-async fn decline(
+async fn decline_request(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
