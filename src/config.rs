@@ -46,30 +46,49 @@ impl Settings {
     /// Reads `path` if it exists, then applies the environment.
     pub fn load(path: &std::path::Path) -> anyhow::Result<Settings> {
         let file: FileConfig = if path.exists() {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
         } else {
             FileConfig::default()
         };
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let data_dir = env("EMBARQ_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
-        let bind = env("EMBARQ_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let data_dir = env("EMBARQ_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let bind = env("EMBARQ_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
         let database_url = env("EMBARQ_DATABASE_URL")
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("embarq.db").display()));
-        let base_url = env("EMBARQ_BASE_URL").or(file.base_url).unwrap_or_else(|| format!("http://{bind}"));
+        let base_url = env("EMBARQ_BASE_URL")
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{bind}"));
         let smtp = match env("EMBARQ_SMTP_HOST") {
             Some(host) => Some(SmtpFile {
                 host,
-                port: env("EMBARQ_SMTP_PORT").map(|p| p.parse()).transpose().context("EMBARQ_SMTP_PORT must be a port number")?.unwrap_or(587),
+                port: env("EMBARQ_SMTP_PORT")
+                    .map(|p| p.parse())
+                    .transpose()
+                    .context("EMBARQ_SMTP_PORT must be a port number")?
+                    .unwrap_or(587),
                 username: env("EMBARQ_SMTP_USERNAME"),
                 password: env("EMBARQ_SMTP_PASSWORD"),
                 security: env("EMBARQ_SMTP_SECURITY").unwrap_or_else(default_security),
-                from: env("EMBARQ_SMTP_FROM").unwrap_or_else(|| "embarq <no-reply@embarq.localhost>".into()),
+                from: env("EMBARQ_SMTP_FROM")
+                    .unwrap_or_else(|| "embarq <no-reply@embarq.localhost>".into()),
             }),
             None => file.smtp,
         };
-        Ok(Settings { bind, database_url, base_url, data_dir, smtp })
+        Ok(Settings {
+            bind,
+            database_url,
+            base_url,
+            data_dir,
+            smtp,
+        })
     }
 
     pub fn web_config(&self) -> embarq_web::Config {

@@ -12,7 +12,11 @@ use embarq_store::Db;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "embarq", version, about = "embarq: the enterprise collaborative network that onboards your whole workforce")]
+#[command(
+    name = "embarq",
+    version,
+    about = "embarq: the enterprise collaborative network that onboards your whole workforce"
+)]
 struct Cli {
     /// Configuration file (optional; EMBARQ_* variables override it).
     #[arg(long, global = true, default_value = "embarq.toml")]
@@ -56,17 +60,29 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("EMBARQ_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("EMBARQ_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     let cli = Cli::parse();
     let settings = Settings::load(&cli.config)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(run(cli.command.unwrap_or(Command::Serve { demo: false, bind: None }), settings))
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run(
+        cli.command.unwrap_or(Command::Serve {
+            demo: false,
+            bind: None,
+        }),
+        settings,
+    ))
 }
 
 async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     if settings.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("creating {}", settings.data_dir.display()))?;
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating {}", settings.data_dir.display()))?;
     }
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
@@ -92,7 +108,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 }
             }
             let state = embarq_web::AppState::new(db, settings.web_config())?;
-            let listener = tokio::net::TcpListener::bind(&settings.bind).await.with_context(|| format!("binding {}", settings.bind))?;
+            let listener = tokio::net::TcpListener::bind(&settings.bind)
+                .await
+                .with_context(|| format!("binding {}", settings.bind))?;
             tracing::info!(url = %settings.base_url, "embarq is listening on {}", settings.bind);
             embarq_web::serve(listener, state, shutdown_signal()).await
         }
@@ -101,12 +119,29 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Import { file, dry_run, deactivate_missing, send_invitations, as_manager } => {
+        Command::Import {
+            file,
+            dry_run,
+            deactivate_missing,
+            send_invitations,
+            as_manager,
+        } => {
             let db = open_db(&settings).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let state = embarq_web::AppState::new(db, settings.web_config())?;
-            let opts = embarq_web::service::members::ImportOptions { dry_run, deactivate_missing, send_invitations };
-            let report = embarq_web::service::members::import_cli(&state, as_manager.as_deref(), &bytes, &opts).await?;
+            let opts = embarq_web::service::members::ImportOptions {
+                dry_run,
+                deactivate_missing,
+                send_invitations,
+            };
+            let report = embarq_web::service::members::import_cli(
+                &state,
+                as_manager.as_deref(),
+                &bytes,
+                &opts,
+            )
+            .await?;
             print!("{report}");
             Ok(())
         }

@@ -13,7 +13,17 @@ async fn setup_creates_the_organization_once() {
     // A second setup is refused and creates nothing.
     let mut other = app.browser();
     other.refresh_csrf("/login").await;
-    let r = other.post_form("/setup", &[("org_name", "Evil"), ("display_name", "E"), ("email", "e@evil.test"), ("password", PASSWORD)]).await;
+    let r = other
+        .post_form(
+            "/setup",
+            &[
+                ("org_name", "Evil"),
+                ("display_name", "E"),
+                ("email", "e@evil.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(r.headers()["location"], "/login");
     assert_eq!(app.db.organization_count().await.unwrap(), 1);
     assert!(app.db.user_by_email("e@evil.test").await.unwrap().is_none());
@@ -24,11 +34,27 @@ async fn setup_validation_rerenders_with_messages_and_writes_nothing() {
     let app = spawn_app().await;
     let mut b = app.browser();
     b.refresh_csrf("/setup").await;
-    let r = b.post_form("/setup", &[("org_name", ""), ("display_name", "Al"), ("email", "not-an-email"), ("password", "short")]).await;
+    let r = b
+        .post_form(
+            "/setup",
+            &[
+                ("org_name", ""),
+                ("display_name", "Al"),
+                ("email", "not-an-email"),
+                ("password", "short"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("not a valid e-mail") || html.contains("pas valide"), "{html}");
-    assert!(html.contains("value=\"Al\""), "the form keeps what was typed");
+    assert!(
+        html.contains("not a valid e-mail") || html.contains("pas valide"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"Al\""),
+        "the form keeps what was typed"
+    );
     assert_eq!(app.db.organization_count().await.unwrap(), 0);
 }
 
@@ -36,16 +62,42 @@ async fn setup_validation_rerenders_with_messages_and_writes_nothing() {
 async fn csrf_is_required_on_state_changing_requests() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
-    let r = mgr.post_form_no_csrf("/spheres", &[("name", "Sneaky"), ("kind", "open")]).await;
+    let r = mgr
+        .post_form_no_csrf("/spheres", &[("name", "Sneaky"), ("kind", "open")])
+        .await;
     assert_eq!(r.status(), 403);
-    let r = mgr.client.post(mgr.url("/spheres")).header("x-csrf-token", "wrong").form(&[("name", "Sneaky"), ("kind", "open")]).send().await.unwrap();
+    let r = mgr
+        .client
+        .post(mgr.url("/spheres"))
+        .header("x-csrf-token", "wrong")
+        .form(&[("name", "Sneaky"), ("kind", "open")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     let org = app.org_id("alice@acme.test").await;
-    let uid = app.db.user_by_email("alice@acme.test").await.unwrap().unwrap().id;
-    assert!(app.db.visible_spheres(org, uid, false).await.unwrap().is_empty());
+    let uid = app
+        .db
+        .user_by_email("alice@acme.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(
+        app.db
+            .visible_spheres(org, uid, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Sign-in forms are protected too (double-submit cookie).
     let anon = app.browser();
-    let r = anon.post_form_no_csrf("/login", &[("email", "alice@acme.test"), ("password", PASSWORD)]).await;
+    let r = anon
+        .post_form_no_csrf(
+            "/login",
+            &[("email", "alice@acme.test"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status(), 403);
 }
 
@@ -56,9 +108,18 @@ async fn logout_ends_the_session() {
     let cookie_client = mgr.client.clone();
     let r = mgr.post_form("/logout", &[]).await;
     assert_eq!(r.headers()["location"], "/login");
-    let r = cookie_client.get(mgr.url("/settings")).send().await.unwrap();
+    let r = cookie_client
+        .get(mgr.url("/settings"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
 }
 
 #[tokio::test]
@@ -68,41 +129,90 @@ async fn sign_in_is_rate_limited() {
     let mut b = app.browser();
     b.refresh_csrf("/login").await;
     for _ in 0..5 {
-        let r = b.post_form("/login", &[("email", "alice@acme.test"), ("password", "wrong password!")]).await;
+        let r = b
+            .post_form(
+                "/login",
+                &[
+                    ("email", "alice@acme.test"),
+                    ("password", "wrong password!"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("password"));
     }
-    let r = b.post_form("/login", &[("email", "alice@acme.test"), ("password", PASSWORD)]).await;
-    assert_eq!(r.status(), 429, "even the right password waits after too many failures");
+    let r = b
+        .post_form(
+            "/login",
+            &[("email", "alice@acme.test"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        429,
+        "even the right password waits after too many failures"
+    );
 }
 
 #[tokio::test]
 async fn invitation_link_sets_the_password_once() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
-    let r = mgr.post_form("/admin/invite", &[("email", "Bob@Acme.test"), ("display_name", "Bob")]).await;
+    let r = mgr
+        .post_form(
+            "/admin/invite",
+            &[("email", "Bob@Acme.test"), ("display_name", "Bob")],
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let bob = app.db.user_by_email("bob@acme.test").await.unwrap().unwrap();
+    let bob = app
+        .db
+        .user_by_email("bob@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(bob.status, "invited");
     let links = app.mail_links("bob@acme.test");
     assert_eq!(links.len(), 1, "one invitation e-mail in the outbox");
     let path = links[0].trim_start_matches(&app.base).to_string();
     let mut b = app.browser();
     b.refresh_csrf(&path).await;
-    let r = b.post_form(&path, &[("password", "short"), ("confirm", "short")]).await;
+    let r = b
+        .post_form(&path, &[("password", "short"), ("confirm", "short")])
+        .await;
     assert_eq!(r.status(), 422);
-    let r = b.post_form(&path, &[("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let r = b
+        .post_form(&path, &[("password", PASSWORD), ("confirm", PASSWORD)])
+        .await;
     assert_eq!(r.status(), 303);
     let (_, home) = b.get_text("/").await;
     assert!(home.contains("Bob"));
-    assert_eq!(app.db.user_by_email("bob@acme.test").await.unwrap().unwrap().status, "active");
+    assert_eq!(
+        app.db
+            .user_by_email("bob@acme.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "active"
+    );
     // The link works once.
     let mut c = app.browser();
     c.refresh_csrf("/login").await;
-    let r = c.post_form(&path, &[("password", "another password"), ("confirm", "another password")]).await;
+    let r = c
+        .post_form(
+            &path,
+            &[
+                ("password", "another password"),
+                ("confirm", "another password"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     // Inviting the same address again is a clear conflict, not a 500.
-    let r = mgr.post_form("/admin/invite", &[("email", "bob@acme.test")]).await;
+    let r = mgr
+        .post_form("/admin/invite", &[("email", "bob@acme.test")])
+        .await;
     assert_eq!(r.status(), 409);
 }
 
@@ -112,18 +222,38 @@ async fn password_reset_by_email() {
     let _ = app.setup("alice@acme.test").await;
     let mut b = app.browser();
     b.refresh_csrf("/forgot").await;
-    let r = b.post_form("/forgot", &[("email", "alice@acme.test")]).await;
+    let r = b
+        .post_form("/forgot", &[("email", "alice@acme.test")])
+        .await;
     assert_eq!(r.status(), 200);
-    let r = b.post_form("/forgot", &[("email", "nobody@acme.test")]).await;
+    let r = b
+        .post_form("/forgot", &[("email", "nobody@acme.test")])
+        .await;
     assert_eq!(r.status(), 200, "unknown addresses get the same answer");
     let links = app.mail_links("alice@acme.test");
     assert_eq!(links.len(), 1);
     let path = links[0].trim_start_matches(&app.base).to_string();
-    let r = b.post_form(&path, &[("password", "a brand new password"), ("confirm", "a brand new password")]).await;
+    let r = b
+        .post_form(
+            &path,
+            &[
+                ("password", "a brand new password"),
+                ("confirm", "a brand new password"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let mut c = app.browser();
     c.refresh_csrf("/login").await;
-    let r = c.post_form("/login", &[("email", "alice@acme.test"), ("password", "a brand new password")]).await;
+    let r = c
+        .post_form(
+            "/login",
+            &[
+                ("email", "alice@acme.test"),
+                ("password", "a brand new password"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
 }
 
@@ -132,14 +262,51 @@ async fn language_follows_browser_and_switcher() {
     let app = spawn_app().await;
     let _ = app.setup("alice@acme.test").await;
     let anon = app.browser();
-    let fr = anon.client.get(anon.url("/login")).header("accept-language", "fr-FR,fr;q=0.9").send().await.unwrap().text().await.unwrap();
+    let fr = anon
+        .client
+        .get(anon.url("/login"))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(fr.contains("Connexion"));
-    let en = anon.client.get(anon.url("/login")).header("accept-language", "en-US").send().await.unwrap().text().await.unwrap();
+    let en = anon
+        .client
+        .get(anon.url("/login"))
+        .header("accept-language", "en-US")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(en.contains("Sign in"));
     let mut b = app.browser();
     b.refresh_csrf("/login").await;
-    let r = b.client.post(b.url("/lang")).header("accept-language", "en-US").form(&[("_csrf", b.csrf.as_str()), ("lang", "fr")]).send().await.unwrap();
+    let r = b
+        .client
+        .post(b.url("/lang"))
+        .header("accept-language", "en-US")
+        .form(&[("_csrf", b.csrf.as_str()), ("lang", "fr")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
-    let page = b.client.get(b.url("/login")).header("accept-language", "en-US").send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Connexion"), "the switcher's cookie wins over the browser");
+    let page = b
+        .client
+        .get(b.url("/login"))
+        .header("accept-language", "en-US")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Connexion"),
+        "the switcher's cookie wins over the browser"
+    );
 }

@@ -6,7 +6,12 @@ async fn publish_comment_react_mention_and_notify() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = mgr.post_redirect("/spheres", &[("name", "Vie de l'entreprise"), ("kind", "open")]).await;
+    let sphere = mgr
+        .post_redirect(
+            "/spheres",
+            &[("name", "Vie de l'entreprise"), ("kind", "open")],
+        )
+        .await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
     let sid = last_id(&sphere).to_string();
     let post = mgr
@@ -15,37 +20,87 @@ async fn publish_comment_react_mention_and_notify() {
     let (status, html) = bob.get_text(&post).await;
     assert_eq!(status, 200);
     assert!(html.contains("<strong>Bienvenue</strong>"));
-    assert!(!html.contains("<script>alert(1)"), "user content is sanitized");
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "user content is sanitized"
+    );
     assert!(!html.contains("javascript:alert"));
-    assert_eq!(app.db.unread_count(bob_id).await.unwrap(), 1, "the mention notifies Bob");
-    assert!(bob.get_text("/").await.1.contains("Bienvenue"), "Bob's home feed shows the post");
+    assert_eq!(
+        app.db.unread_count(bob_id).await.unwrap(),
+        1,
+        "the mention notifies Bob"
+    );
+    assert!(
+        bob.get_text("/").await.1.contains("Bienvenue"),
+        "Bob's home feed shows the post"
+    );
 
-    let r = bob.post_form(&format!("{post}/comments"), &[("body", "Merci !")]).await;
+    let r = bob
+        .post_form(&format!("{post}/comments"), &[("body", "Merci !")])
+        .await;
     assert_eq!(r.status(), 303);
-    let r = bob.post_form(&format!("{post}/react"), &[("emoji", "🎉")]).await;
+    let r = bob
+        .post_form(&format!("{post}/react"), &[("emoji", "🎉")])
+        .await;
     assert_eq!(r.status(), 303);
-    let r = bob.post_form(&format!("{post}/react"), &[("emoji", "<b>")]).await;
+    let r = bob
+        .post_form(&format!("{post}/react"), &[("emoji", "<b>")])
+        .await;
     assert_eq!(r.status(), 422);
     let (_, html) = mgr.get_text(&post).await;
     assert!(html.contains("Merci !"));
     assert!(html.contains("🎉 1"));
-    let alice = app.db.user_by_email("alice@acme.test").await.unwrap().unwrap();
-    assert_eq!(app.db.unread_count(alice.id).await.unwrap(), 1, "the author hears about the comment");
+    let alice = app
+        .db
+        .user_by_email("alice@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.db.unread_count(alice.id).await.unwrap(),
+        1,
+        "the author hears about the comment"
+    );
     mgr.post_redirect("/notifications/read", &[]).await;
     assert_eq!(app.db.unread_count(alice.id).await.unwrap(), 0);
 
     // Empty and oversized bodies are refused with a message and nothing is written.
-    let before = app.db.sphere_feed(last_id(&sphere), None, 100).await.unwrap().len();
-    assert_eq!(mgr.post_form("/posts", &[("sphere_id", &sid), ("body", "   ")]).await.status(), 422);
+    let before = app
+        .db
+        .sphere_feed(last_id(&sphere), None, 100)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(
+        mgr.post_form("/posts", &[("sphere_id", &sid), ("body", "   ")])
+            .await
+            .status(),
+        422
+    );
     let huge = "a".repeat(20_001);
-    let r = mgr.post_form("/posts", &[("sphere_id", &sid), ("body", &huge)]).await;
+    let r = mgr
+        .post_form("/posts", &[("sphere_id", &sid), ("body", &huge)])
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("20000"));
-    assert_eq!(app.db.sphere_feed(last_id(&sphere), None, 100).await.unwrap().len(), before);
+    assert_eq!(
+        app.db
+            .sphere_feed(last_id(&sphere), None, 100)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
     // Non-members of an open sphere read but cannot publish.
     let (_, carol) = app.member(org, "carol@acme.test", "Carol").await;
     assert_eq!(carol.get(&post).await.status(), 200);
-    assert_eq!(carol.post_form("/posts", &[("sphere_id", &sid), ("body", "hello")]).await.status(), 403);
+    assert_eq!(
+        carol
+            .post_form("/posts", &[("sphere_id", &sid), ("body", "hello")])
+            .await
+            .status(),
+        403
+    );
 }
 
 #[tokio::test]
@@ -54,33 +109,77 @@ async fn approval_queue_and_pinning() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = mgr.post_redirect("/spheres", &[("name", "Annonces"), ("kind", "open"), ("requires_approval", "true")]).await;
+    let sphere = mgr
+        .post_redirect(
+            "/spheres",
+            &[
+                ("name", "Annonces"),
+                ("kind", "open"),
+                ("requires_approval", "true"),
+            ],
+        )
+        .await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
     let sid = last_id(&sphere).to_string();
-    let post = bob.post_redirect("/posts", &[("sphere_id", &sid), ("body", "Proposition de Bob")]).await;
+    let post = bob
+        .post_redirect(
+            "/posts",
+            &[("sphere_id", &sid), ("body", "Proposition de Bob")],
+        )
+        .await;
     let (_, page) = bob.get_text(&post).await;
     assert!(page.contains("waiting for approval") || page.contains("attend une approbation"));
     let (_, carol) = app.member(org, "carol@acme.test", "Carol").await;
-    assert_eq!(carol.get(&post).await.status(), 404, "pending posts are not public");
-    assert!(!mgr.get_text("/").await.1.contains("Proposition de Bob") || mgr.get_text(&sphere).await.1.contains("Proposition de Bob"));
+    assert_eq!(
+        carol.get(&post).await.status(),
+        404,
+        "pending posts are not public"
+    );
+    assert!(
+        !mgr.get_text("/").await.1.contains("Proposition de Bob")
+            || mgr.get_text(&sphere).await.1.contains("Proposition de Bob")
+    );
     // Bob cannot approve his own post; the administrator can.
-    assert_eq!(bob.post_form(&format!("{post}/approve"), &[]).await.status(), 403);
+    assert_eq!(
+        bob.post_form(&format!("{post}/approve"), &[])
+            .await
+            .status(),
+        403
+    );
     mgr.post_redirect(&format!("{post}/approve"), &[]).await;
     assert_eq!(carol.get(&post).await.status(), 200);
     assert!(app.db.unread_count(bob_id).await.unwrap() >= 1);
     mgr.post_redirect(&format!("{post}/pin"), &[]).await;
-    assert_eq!(app.db.pinned_posts(last_id(&sphere)).await.unwrap().len(), 1);
-    assert_eq!(mgr.post_form(&format!("{post}/approve"), &[]).await.status(), 422, "already published");
+    assert_eq!(
+        app.db.pinned_posts(last_id(&sphere)).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        mgr.post_form(&format!("{post}/approve"), &[])
+            .await
+            .status(),
+        422,
+        "already published"
+    );
 }
 
 #[tokio::test]
 async fn feeds_paginate_by_keyset() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
-    let sphere = mgr.post_redirect("/spheres", &[("name", "Flux"), ("kind", "open")]).await;
+    let sphere = mgr
+        .post_redirect("/spheres", &[("name", "Flux"), ("kind", "open")])
+        .await;
     let sid = last_id(&sphere).to_string();
     for i in 0..25 {
-        mgr.post_redirect("/posts", &[("sphere_id", &sid), ("body", &format!("message numéro {i:02}"))]).await;
+        mgr.post_redirect(
+            "/posts",
+            &[
+                ("sphere_id", &sid),
+                ("body", &format!("message numéro {i:02}")),
+            ],
+        )
+        .await;
     }
     let (_, home) = mgr.get_text("/").await;
     assert!(home.contains("message numéro 24"));
@@ -104,14 +203,31 @@ async fn private_messages_between_members() {
     let org = app.org_id("alice@acme.test").await;
     let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let (_, carol) = app.member(org, "carol@acme.test", "Carol").await;
-    let conv = mgr.post_redirect("/messages/new", &[("emails", "bob@acme.test")]).await;
-    mgr.post_redirect(&conv, &[("body", "Salut Bob, un café ?")]).await;
+    let conv = mgr
+        .post_redirect("/messages/new", &[("emails", "bob@acme.test")])
+        .await;
+    mgr.post_redirect(&conv, &[("body", "Salut Bob, un café ?")])
+        .await;
     assert!(bob.get_text(&conv).await.1.contains("un café"));
-    assert_eq!(carol.get(&conv).await.status(), 404, "outsiders cannot read");
-    assert_eq!(carol.post_form(&conv, &[("body", "moi aussi")]).await.status(), 404);
+    assert_eq!(
+        carol.get(&conv).await.status(),
+        404,
+        "outsiders cannot read"
+    );
+    assert_eq!(
+        carol
+            .post_form(&conv, &[("body", "moi aussi")])
+            .await
+            .status(),
+        404
+    );
     // Reusing the one-to-one conversation.
-    let again = bob.post_redirect("/messages/new", &[("emails", "alice@acme.test")]).await;
+    let again = bob
+        .post_redirect("/messages/new", &[("emails", "alice@acme.test")])
+        .await;
     assert_eq!(again, conv);
-    let r = mgr.post_form("/messages/new", &[("emails", "ghost@acme.test")]).await;
+    let r = mgr
+        .post_form("/messages/new", &[("emails", "ghost@acme.test")])
+        .await;
     assert_eq!(r.status(), 422);
 }

@@ -3,10 +3,19 @@ use futures::StreamExt;
 use std::time::Duration;
 
 /// Reads the SSE stream until an event of `kind` arrives.
-async fn wait_for_event(b: &Browser, kind: &str, trigger: impl std::future::Future<Output = ()>) -> String {
+async fn wait_for_event(
+    b: &Browser,
+    kind: &str,
+    trigger: impl std::future::Future<Output = ()>,
+) -> String {
     let r = b.client.get(b.url("/events")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let mut stream = r.bytes_stream();
     trigger.await;
     let mut buf = String::new();
@@ -30,17 +39,24 @@ async fn a_new_post_reaches_open_pages_live() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = mgr.post_redirect("/spheres", &[("name", "Live"), ("kind", "open")]).await;
+    let sphere = mgr
+        .post_redirect("/spheres", &[("name", "Live"), ("kind", "open")])
+        .await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
     let sid = last_id(&sphere).to_string();
     let got = wait_for_event(&bob, "post", async {
-        mgr.post_redirect("/posts", &[("sphere_id", &sid), ("body", "en direct")]).await;
+        mgr.post_redirect("/posts", &[("sphere_id", &sid), ("body", "en direct")])
+            .await;
     })
     .await;
     assert!(got.contains(&sid));
     // A mention arrives as a notification with the unread count.
     let got = wait_for_event(&bob, "notification", async {
-        mgr.post_redirect("/posts", &[("sphere_id", &sid), ("body", "cc @bob@acme.test")]).await;
+        mgr.post_redirect(
+            "/posts",
+            &[("sphere_id", &sid), ("body", "cc @bob@acme.test")],
+        )
+        .await;
     })
     .await;
     assert!(got.contains("\"unread\":1"), "{got}");
@@ -57,13 +73,23 @@ async fn live_events_cross_server_processes_on_postgres() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = mgr.post_redirect("/spheres", &[("name", "Multi"), ("kind", "open")]).await;
+    let sphere = mgr
+        .post_redirect("/spheres", &[("name", "Multi"), ("kind", "open")])
+        .await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
     let peer = app.spawn_peer().await;
-    let bob_on_peer = Browser { client: bob.client.clone(), base: peer.base.clone(), csrf: bob.csrf.clone() };
+    let bob_on_peer = Browser {
+        client: bob.client.clone(),
+        base: peer.base.clone(),
+        csrf: bob.csrf.clone(),
+    };
     let sid = last_id(&sphere).to_string();
     let got = wait_for_event(&bob_on_peer, "post", async {
-        mgr.post_redirect("/posts", &[("sphere_id", &sid), ("body", "d'un serveur à l'autre")]).await;
+        mgr.post_redirect(
+            "/posts",
+            &[("sphere_id", &sid), ("body", "d'un serveur à l'autre")],
+        )
+        .await;
     })
     .await;
     assert!(got.contains(&sid));

@@ -3,7 +3,11 @@ use embarq_store::NewMember;
 use embarq_testkit::{Browser, last_id, spawn_app};
 
 async fn create_sphere(b: &Browser, name: &str, kind: &str) -> String {
-    b.post_redirect("/spheres", &[("name", name), ("description", "desc"), ("kind", kind)]).await
+    b.post_redirect(
+        "/spheres",
+        &[("name", name), ("description", "desc"), ("kind", kind)],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -17,16 +21,34 @@ async fn secret_sphere_is_invisible_to_non_members_through_every_path() {
     let sphere = create_sphere(&mgr, "Projet Licorne", "secret").await;
     let sphere_id = last_id(&sphere);
     // Carol is invited and accepts; Bob is not.
-    let r = mgr.post_form(&format!("{sphere}/invite"), &[("email", "carol@acme.test")]).await;
+    let r = mgr
+        .post_form(&format!("{sphere}/invite"), &[("email", "carol@acme.test")])
+        .await;
     assert_eq!(r.status(), 303);
     let inv = app.db.invitations_for(carol_id).await.unwrap();
     assert_eq!(inv.len(), 1);
-    carol.post_redirect(&format!("/requests/{}/accept", inv[0].id), &[]).await;
-    let post = mgr.post_redirect("/posts", &[("sphere_id", &sphere_id.to_string()), ("body", "Licorne secret plan, ping @bob@acme.test")]).await;
+    carol
+        .post_redirect(&format!("/requests/{}/accept", inv[0].id), &[])
+        .await;
+    let post = mgr
+        .post_redirect(
+            "/posts",
+            &[
+                ("sphere_id", &sphere_id.to_string()),
+                ("body", "Licorne secret plan, ping @bob@acme.test"),
+            ],
+        )
+        .await;
     let post_id = last_id(&post);
 
     // Member sees everything.
-    assert!(carol.get_text("/spheres").await.1.contains("Projet Licorne"));
+    assert!(
+        carol
+            .get_text("/spheres")
+            .await
+            .1
+            .contains("Projet Licorne")
+    );
     assert!(carol.get_text("/").await.1.contains("Licorne secret plan"));
     assert_eq!(carol.get(&post).await.status(), 200);
 
@@ -39,23 +61,73 @@ async fn secret_sphere_is_invisible_to_non_members_through_every_path() {
     assert!(!bob.get_text("/").await.1.contains("Licorne"));
     let search = bob.get_text("/search?q=licorne").await.1;
     assert!(!search.contains("Licorne secret") && !search.contains("Projet Licorne"));
-    assert!(bob.get_text("/notifications").await.1.contains("You are all caught up") || !bob.get_text("/notifications").await.1.contains("Licorne"));
-    let bob_id = app.db.user_by_email("bob@acme.test").await.unwrap().unwrap().id;
-    assert_eq!(app.db.unread_count(bob_id).await.unwrap(), 0, "a mention in a secret sphere does not reach a non-member");
-    assert_eq!(bob.post_form(&format!("{sphere}/join"), &[]).await.status(), 404);
-    assert_eq!(bob.post_form(&format!("/posts/{post_id}/comments"), &[("body", "hi")]).await.status(), 404);
-    let api = bob.client.get(bob.url(&format!("/api/v1/spheres/{sphere_id}"))).send().await.unwrap();
+    assert!(
+        bob.get_text("/notifications")
+            .await
+            .1
+            .contains("You are all caught up")
+            || !bob.get_text("/notifications").await.1.contains("Licorne")
+    );
+    let bob_id = app
+        .db
+        .user_by_email("bob@acme.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(
+        app.db.unread_count(bob_id).await.unwrap(),
+        0,
+        "a mention in a secret sphere does not reach a non-member"
+    );
+    assert_eq!(
+        bob.post_form(&format!("{sphere}/join"), &[]).await.status(),
+        404
+    );
+    assert_eq!(
+        bob.post_form(&format!("/posts/{post_id}/comments"), &[("body", "hi")])
+            .await
+            .status(),
+        404
+    );
+    let api = bob
+        .client
+        .get(bob.url(&format!("/api/v1/spheres/{sphere_id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status(), 404);
     assert_eq!(api.headers()["content-type"], "application/problem+json");
-    let api = bob.client.get(bob.url(&format!("/api/v1/posts/{post_id}"))).send().await.unwrap();
+    let api = bob
+        .client
+        .get(bob.url(&format!("/api/v1/posts/{post_id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status(), 404);
-    let list = bob.client.get(bob.url("/api/v1/spheres")).send().await.unwrap().text().await.unwrap();
+    let list = bob
+        .client
+        .get(bob.url("/api/v1/spheres"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!list.contains("Licorne"));
     // Even an organization manager who is not a member does not see it.
     let (_, dave) = app.member(org, "dave@acme.test", "Dave").await;
     drop(dave);
-    let dave_user = app.db.user_by_email("dave@acme.test").await.unwrap().unwrap();
-    app.db.set_org_role(dave_user.id, OrgRole::Manager).await.unwrap();
+    let dave_user = app
+        .db
+        .user_by_email("dave@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    app.db
+        .set_org_role(dave_user.id, OrgRole::Manager)
+        .await
+        .unwrap();
     let dave = app.login("dave@acme.test").await;
     assert_eq!(dave.get(&sphere).await.status(), 404);
     assert!(!dave.get_text("/spheres").await.1.contains("Projet Licorne"));
@@ -68,20 +140,47 @@ async fn closed_sphere_join_request_is_approved_by_an_administrator() {
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let sphere = create_sphere(&mgr, "Comité", "closed").await;
-    mgr.post_redirect("/posts", &[("sphere_id", &last_id(&sphere).to_string()), ("body", "Ordre du jour confidentiel")]).await;
+    mgr.post_redirect(
+        "/posts",
+        &[
+            ("sphere_id", &last_id(&sphere).to_string()),
+            ("body", "Ordre du jour confidentiel"),
+        ],
+    )
+    .await;
 
     let (status, page) = bob.get_text(&sphere).await;
     assert_eq!(status, 200, "a closed sphere is visible");
-    assert!(!page.contains("Ordre du jour confidentiel"), "but its posts are not");
+    assert!(
+        !page.contains("Ordre du jour confidentiel"),
+        "but its posts are not"
+    );
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
-    assert!(bob.get_text(&sphere).await.1.contains("Request pending") || bob.get_text(&sphere).await.1.contains("Demande en attente"));
+    assert!(
+        bob.get_text(&sphere).await.1.contains("Request pending")
+            || bob.get_text(&sphere).await.1.contains("Demande en attente")
+    );
     let requests = app.db.join_requests(last_id(&sphere)).await.unwrap();
     assert_eq!(requests.len(), 1);
     // Bob cannot approve himself.
-    assert_eq!(bob.post_form(&format!("/requests/{}/accept", requests[0].id), &[]).await.status(), 404);
-    mgr.post_redirect(&format!("/requests/{}/accept", requests[0].id), &[]).await;
-    assert!(bob.get_text(&sphere).await.1.contains("Ordre du jour confidentiel"));
-    assert!(app.db.unread_count(bob_id).await.unwrap() >= 1, "Bob is told he was accepted");
+    assert_eq!(
+        bob.post_form(&format!("/requests/{}/accept", requests[0].id), &[])
+            .await
+            .status(),
+        404
+    );
+    mgr.post_redirect(&format!("/requests/{}/accept", requests[0].id), &[])
+        .await;
+    assert!(
+        bob.get_text(&sphere)
+            .await
+            .1
+            .contains("Ordre du jour confidentiel")
+    );
+    assert!(
+        app.db.unread_count(bob_id).await.unwrap() >= 1,
+        "Bob is told he was accepted"
+    );
 }
 
 #[tokio::test]
@@ -89,25 +188,51 @@ async fn roles_keep_one_administrator_and_bad_input_is_explained() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
-    let alice = app.db.user_by_email("alice@acme.test").await.unwrap().unwrap();
+    let alice = app
+        .db
+        .user_by_email("alice@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let sphere = create_sphere(&mgr, "Atelier", "open").await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
-    let r = mgr.post_form(&format!("{sphere}/members/{}/role", alice.id), &[("role", "member")]).await;
+    let r = mgr
+        .post_form(
+            &format!("{sphere}/members/{}/role", alice.id),
+            &[("role", "member")],
+        )
+        .await;
     assert_eq!(r.status(), 422, "the last administrator cannot step down");
     let r = mgr.post_form(&format!("{sphere}/leave"), &[]).await;
     assert_eq!(r.status(), 422);
-    mgr.post_redirect(&format!("{sphere}/members/{bob_id}/role"), &[("role", "publisher")]).await;
-    assert_eq!(app.db.sphere_role(last_id(&sphere), bob_id).await.unwrap(), Some(embarq_domain::SphereRole::Publisher));
+    mgr.post_redirect(
+        &format!("{sphere}/members/{bob_id}/role"),
+        &[("role", "publisher")],
+    )
+    .await;
+    assert_eq!(
+        app.db.sphere_role(last_id(&sphere), bob_id).await.unwrap(),
+        Some(embarq_domain::SphereRole::Publisher)
+    );
     // Plain members cannot change roles.
-    let r = bob.post_form(&format!("{sphere}/members/{}/role", alice.id), &[("role", "member")]).await;
+    let r = bob
+        .post_form(
+            &format!("{sphere}/members/{}/role", alice.id),
+            &[("role", "member")],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     // Bad sphere input.
     let long = "x".repeat(500);
-    let r = mgr.post_form("/spheres", &[("name", long.as_str()), ("kind", "open")]).await;
+    let r = mgr
+        .post_form("/spheres", &[("name", long.as_str()), ("kind", "open")])
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("120"));
-    let r = mgr.post_form("/spheres", &[("name", "Ok"), ("kind", "public")]).await;
+    let r = mgr
+        .post_form("/spheres", &[("name", "Ok"), ("kind", "public")])
+        .await;
     assert_eq!(r.status(), 422);
     let r = mgr.get("/spheres/not-a-uuid").await;
     assert_eq!(r.status(), 404);
@@ -118,10 +243,25 @@ async fn other_organizations_ids_are_refused() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
     let sphere = create_sphere(&mgr, "Acme open", "open").await;
-    let post = mgr.post_redirect("/posts", &[("sphere_id", &last_id(&sphere).to_string()), ("body", "Acme news")]).await;
-    let alice = app.db.user_by_email("alice@acme.test").await.unwrap().unwrap();
+    let post = mgr
+        .post_redirect(
+            "/posts",
+            &[
+                ("sphere_id", &last_id(&sphere).to_string()),
+                ("body", "Acme news"),
+            ],
+        )
+        .await;
+    let alice = app
+        .db
+        .user_by_email("alice@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
     // A second organization on the same instance.
-    let hash = embarq_web::auth::hash_password(embarq_testkit::PASSWORD.to_string()).await.unwrap();
+    let hash = embarq_web::auth::hash_password(embarq_testkit::PASSWORD.to_string())
+        .await
+        .unwrap();
     let (_, _) = app
         .db
         .create_organization(
@@ -140,17 +280,47 @@ async fn other_organizations_ids_are_refused() {
     let eve = app.login("eve@globex.test").await;
     assert_eq!(eve.get(&sphere).await.status(), 404);
     assert_eq!(eve.get(&post).await.status(), 404);
-    assert_eq!(eve.get(&format!("/people/{}", alice.id)).await.status(), 404);
+    assert_eq!(
+        eve.get(&format!("/people/{}", alice.id)).await.status(),
+        404
+    );
     assert!(!eve.get_text("/people?q=alice").await.1.contains("Alice"));
-    assert_eq!(eve.post_form(&format!("{sphere}/join"), &[]).await.status(), 404);
-    let r = eve.post_form("/posts", &[("sphere_id", &last_id(&sphere).to_string()), ("body", "intrusion")]).await;
+    assert_eq!(
+        eve.post_form(&format!("{sphere}/join"), &[]).await.status(),
+        404
+    );
+    let r = eve
+        .post_form(
+            "/posts",
+            &[
+                ("sphere_id", &last_id(&sphere).to_string()),
+                ("body", "intrusion"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 404);
-    let r = eve.post_form("/messages", &[("members", &alice.id.to_string())]).await;
+    let r = eve
+        .post_form("/messages", &[("members", &alice.id.to_string())])
+        .await;
     assert_eq!(r.status(), 404);
     let eve_sphere = create_sphere(&eve, "Globex", "open").await;
-    let r = eve.post_form(&format!("{eve_sphere}/invite"), &[("email", "alice@acme.test")]).await;
-    assert_eq!(r.status(), 422, "members of another organization are unknown here");
-    let r = eve.post_form(&format!("/admin/members/{}/deactivate", alice.id), &[]).await;
+    let r = eve
+        .post_form(
+            &format!("{eve_sphere}/invite"),
+            &[("email", "alice@acme.test")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        422,
+        "members of another organization are unknown here"
+    );
+    let r = eve
+        .post_form(&format!("/admin/members/{}/deactivate", alice.id), &[])
+        .await;
     assert_eq!(r.status(), 404);
-    assert_eq!(app.db.user(alice.id).await.unwrap().unwrap().status, "active");
+    assert_eq!(
+        app.db.user(alice.id).await.unwrap().unwrap().status,
+        "active"
+    );
 }

@@ -87,14 +87,24 @@ fn short(v: &str) -> String {
 pub fn parse(bytes: &[u8], current_year: i64) -> Result<Parsed, FileError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|_| FileError::NotUtf8)?;
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(FileError::Empty)?;
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
+    let first_line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .ok_or(FileError::Empty)?;
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| FileError::Malformed(e.to_string()))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| FileError::Malformed(e.to_string()))?
+        .clone();
     let index: HashMap<&str, usize> = headers
         .iter()
         .enumerate()
@@ -113,7 +123,12 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<Parsed, FileError> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                out.errors.push(RowError { line, field: None, code: "malformed_row", value: None });
+                out.errors.push(RowError {
+                    line,
+                    field: None,
+                    code: "malformed_row",
+                    value: None,
+                });
                 continue;
             }
         };
@@ -129,13 +144,14 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<Parsed, FileError> {
             value: (!value.is_empty()).then(|| short(value)),
         };
         let mut errors = Vec::new();
-        let mut text = |field: &'static str, max: usize| match validate::optional(field, get(field), max) {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(row_error(e, get(field)));
-                None
-            }
-        };
+        let mut text =
+            |field: &'static str, max: usize| match validate::optional(field, get(field), max) {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.push(row_error(e, get(field)));
+                    None
+                }
+            };
         let first_name = text("first_name", NAME_MAX);
         let last_name = text("last_name", NAME_MAX);
         let department = text("department", SHORT_TEXT_MAX);
@@ -143,19 +159,28 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<Parsed, FileError> {
         let level = text("level", SHORT_TEXT_MAX);
         let title = text("title", SHORT_TEXT_MAX);
         let employee_id = text("employee_id", SHORT_TEXT_MAX);
-        let email = validate::email("email", get("email")).map_err(|e| errors.push(row_error(e, get("email")))).ok();
+        let email = validate::email("email", get("email"))
+            .map_err(|e| errors.push(row_error(e, get("email"))))
+            .ok();
         let birth_year = validate::birth_year("birth_year", get("birth_year"), current_year)
             .map_err(|e| errors.push(row_error(e, get("birth_year"))))
             .ok()
             .flatten();
         let manager_email = match get("manager_email") {
             "" => None,
-            m => validate::email("manager_email", m).map_err(|e| errors.push(row_error(e, m))).ok(),
+            m => validate::email("manager_email", m)
+                .map_err(|e| errors.push(row_error(e, m)))
+                .ok(),
         };
         if let (Some(e), Some(m)) = (&email, &manager_email)
             && e == m
         {
-            errors.push(RowError { line, field: Some("manager_email"), code: "own_manager", value: Some(short(m)) });
+            errors.push(RowError {
+                line,
+                field: Some("manager_email"),
+                code: "own_manager",
+                value: Some(short(m)),
+            });
         }
         if let Some(e) = &email
             && let Some(first) = seen.get(e)
@@ -217,14 +242,25 @@ mod tests {
         let got: Vec<(u64, &str)> = p.errors.iter().map(|e| (e.line, e.code)).collect();
         assert_eq!(
             got,
-            vec![(3, "invalid_email"), (4, "not_a_number"), (5, "duplicate_email"), (6, "own_manager")]
+            vec![
+                (3, "invalid_email"),
+                (4, "not_a_number"),
+                (5, "duplicate_email"),
+                (6, "own_manager")
+            ]
         );
     }
 
     #[test]
     fn fatal_problems() {
         assert_eq!(parse(b"", 2026).unwrap_err(), FileError::Empty);
-        assert_eq!(parse(b"name,site\nx,y\n", 2026).unwrap_err(), FileError::NoEmailColumn);
-        assert_eq!(parse(b"email\n\xff\xfe\n", 2026).unwrap_err(), FileError::NotUtf8);
+        assert_eq!(
+            parse(b"name,site\nx,y\n", 2026).unwrap_err(),
+            FileError::NoEmailColumn
+        );
+        assert_eq!(
+            parse(b"email\n\xff\xfe\n", 2026).unwrap_err(),
+            FileError::NotUtf8
+        );
     }
 }

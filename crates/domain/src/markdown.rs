@@ -39,7 +39,9 @@ mod tests {
     use super::*;
     #[test]
     fn strips_scripts() {
-        let h = render("hello <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>");
+        let h = render(
+            "hello <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        );
         assert!(!h.contains("<script"));
         assert!(!h.contains("javascript:"));
         assert!(!h.contains("onerror"));

@@ -68,8 +68,12 @@ pub fn can_delete_content(is_author: bool, access: SphereAccess) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    const MEMBER: Viewer = Viewer { org_role: OrgRole::Member };
-    const MANAGER: Viewer = Viewer { org_role: OrgRole::Manager };
+    const MEMBER: Viewer = Viewer {
+        org_role: OrgRole::Member,
+    };
+    const MANAGER: Viewer = Viewer {
+        org_role: OrgRole::Manager,
+    };
 
     #[test]
     fn secret_is_invisible_to_non_members_even_managers() {

@@ -14,10 +14,18 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, code: &'static str) -> Self {
-        Self { field, code, limit: None }
+        Self {
+            field,
+            code,
+            limit: None,
+        }
     }
     pub fn with_limit(field: &'static str, code: &'static str, limit: i64) -> Self {
-        Self { field, code, limit: Some(limit) }
+        Self {
+            field,
+            code,
+            limit: Some(limit),
+        }
     }
 }
 
@@ -42,12 +50,18 @@ pub fn required(field: &'static str, value: &str, max: usize) -> Result<String, 
 }
 
 /// Trims an optional text field: empty becomes `None`.
-pub fn optional(field: &'static str, value: &str, max: usize) -> Result<Option<String>, FieldError> {
+pub fn optional(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
     let v = value.trim();
     if v.chars().count() > max {
         return Err(FieldError::with_limit(field, "too_long", max as i64));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(FieldError::new(field, "invalid_characters"));
     }
     Ok((!v.is_empty()).then(|| v.to_string()))
@@ -68,33 +82,58 @@ pub fn email(field: &'static str, value: &str) -> Result<String, FieldError> {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !v.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',' || c == ';')
+                && !v.chars().any(|c| {
+                    c.is_whitespace()
+                        || c.is_control()
+                        || c == '<'
+                        || c == '>'
+                        || c == ','
+                        || c == ';'
+                })
                 && !domain.contains('@')
         }
         None => false,
     };
-    if ok { Ok(v) } else { Err(FieldError::new(field, "invalid_email")) }
+    if ok {
+        Ok(v)
+    } else {
+        Err(FieldError::new(field, "invalid_email"))
+    }
 }
 
 /// A new password: long enough, not absurdly long.
 pub fn password(field: &'static str, value: &str) -> Result<(), FieldError> {
     let n = value.chars().count();
     if n < PASSWORD_MIN {
-        Err(FieldError::with_limit(field, "too_short", PASSWORD_MIN as i64))
+        Err(FieldError::with_limit(
+            field,
+            "too_short",
+            PASSWORD_MIN as i64,
+        ))
     } else if n > PASSWORD_MAX {
-        Err(FieldError::with_limit(field, "too_long", PASSWORD_MAX as i64))
+        Err(FieldError::with_limit(
+            field,
+            "too_long",
+            PASSWORD_MAX as i64,
+        ))
     } else {
         Ok(())
     }
 }
 
 /// A plausible birth year.
-pub fn birth_year(field: &'static str, value: &str, current_year: i64) -> Result<Option<i64>, FieldError> {
+pub fn birth_year(
+    field: &'static str,
+    value: &str,
+    current_year: i64,
+) -> Result<Option<i64>, FieldError> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);
     }
-    let y: i64 = v.parse().map_err(|_| FieldError::new(field, "not_a_number"))?;
+    let y: i64 = v
+        .parse()
+        .map_err(|_| FieldError::new(field, "not_a_number"))?;
     if !(1900..=current_year - 14).contains(&y) {
         return Err(FieldError::new(field, "out_of_range"));
     }
@@ -116,7 +155,11 @@ impl Errors {
         }
     }
     pub fn into_result(self) -> Result<(), Vec<FieldError>> {
-        if self.0.is_empty() { Ok(()) } else { Err(self.0) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
     }
 }
 
@@ -126,7 +169,9 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(email("e", " Alice@ACME.fr ").unwrap(), "alice@acme.fr");
-        for bad in ["", "a", "a@b", "@b.fr", "a b@c.fr", "a@.fr", "a@b.fr.", "a@b@c.fr"] {
+        for bad in [
+            "", "a", "a@b", "@b.fr", "a b@c.fr", "a@.fr", "a@b.fr.", "a@b@c.fr",
+        ] {
             assert!(email("e", bad).is_err(), "{bad}");
         }
     }
@@ -136,7 +181,10 @@ mod tests {
         assert_eq!(required("n", "   ", 3).unwrap_err().code, "required");
         assert_eq!(required("n", "abcd", 3).unwrap_err().code, "too_long");
         assert_eq!(optional("n", "", 3).unwrap(), None);
-        assert_eq!(optional("n", "a\u{0}b", 9).unwrap_err().code, "invalid_characters");
+        assert_eq!(
+            optional("n", "a\u{0}b", 9).unwrap_err().code,
+            "invalid_characters"
+        );
     }
     #[test]
     fn years() {

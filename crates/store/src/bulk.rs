@@ -145,10 +145,19 @@ macro_rules! insert_rows {
 
 impl Db {
     /// Creates an organization with a given id and creation time, without any member.
-    pub async fn insert_organization_at(&self, id: Id, name: &str, created_at: i64) -> Result<Organization> {
+    pub async fn insert_organization_at(
+        &self,
+        id: Id,
+        name: &str,
+        created_at: i64,
+    ) -> Result<Organization> {
         with_pool!(self, p => sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(id).bind(name).bind(created_at).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(Organization { id, name: name.to_string(), created_at })
+        Ok(Organization {
+            id,
+            name: name.to_string(),
+            created_at,
+        })
     }
 
     pub async fn rename_organization(&self, id: Id, name: &str) -> Result<()> {
@@ -159,8 +168,10 @@ impl Db {
 
     /// Every organization, oldest first.
     pub async fn organizations(&self) -> Result<Vec<Organization>> {
-        Ok(with_pool!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organizations ORDER BY created_at, id")
-            .fetch_all(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organizations ORDER BY created_at, id")
+            .fetch_all(p).await)?,
+        )
     }
 
     pub async fn org_counts(&self, org_id: Id) -> Result<OrgCounts> {
@@ -169,7 +180,12 @@ impl Db {
              (SELECT COUNT(*) FROM posts WHERE org_id = $1), \
              (SELECT COUNT(*) FROM sphere_members m JOIN spheres s ON s.id = m.sphere_id WHERE s.org_id = $1)")
             .bind(org_id).fetch_one(p).await)?;
-        Ok(OrgCounts { members, spheres, posts, sphere_members })
+        Ok(OrgCounts {
+            members,
+            spheres,
+            posts,
+            sphere_members,
+        })
     }
 
     /// Deletes an organization and everything the bulk loader can have written for it
@@ -204,20 +220,40 @@ impl Db {
         const HEAD: &str = "INSERT INTO users (id, org_id, email, password_hash, display_name, first_name, last_name, title, \
              department, site, birth_year, level, manager_id, employee_id, org_role, status, locale, created_at, activated_at)";
         insert_rows!(self, HEAD, 19, rows, |q, r| q
-            .bind(r.id).bind(org_id).bind(&r.email).bind(&r.password_hash).bind(&r.display_name)
-            .bind(&r.first_name).bind(&r.last_name).bind(&r.title).bind(&r.department).bind(&r.site)
-            .bind(r.birth_year).bind(&r.level).bind(r.manager_id).bind(&r.employee_id)
-            .bind(r.org_role.as_str()).bind(r.status.as_str()).bind(&r.locale).bind(r.created_at).bind(r.activated_at))
+            .bind(r.id)
+            .bind(org_id)
+            .bind(&r.email)
+            .bind(&r.password_hash)
+            .bind(&r.display_name)
+            .bind(&r.first_name)
+            .bind(&r.last_name)
+            .bind(&r.title)
+            .bind(&r.department)
+            .bind(&r.site)
+            .bind(r.birth_year)
+            .bind(&r.level)
+            .bind(r.manager_id)
+            .bind(&r.employee_id)
+            .bind(r.org_role.as_str())
+            .bind(r.status.as_str())
+            .bind(&r.locale)
+            .bind(r.created_at)
+            .bind(r.activated_at))
         .map_err(|e| StoreError::on_unique(e, "email"))
     }
 
     /// Inserts spheres of `org_id`; memberships (including the creator's) are separate.
     pub async fn bulk_insert_spheres(&self, org_id: Id, rows: &[BulkSphere]) -> Result<()> {
-        const HEAD: &str =
-            "INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at)";
+        const HEAD: &str = "INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at)";
         insert_rows!(self, HEAD, 8, rows, |q, r| q
-            .bind(r.id).bind(org_id).bind(&r.name).bind(&r.description).bind(r.kind.as_str())
-            .bind(r.requires_approval).bind(r.created_by).bind(r.created_at))?;
+            .bind(r.id)
+            .bind(org_id)
+            .bind(&r.name)
+            .bind(&r.description)
+            .bind(r.kind.as_str())
+            .bind(r.requires_approval)
+            .bind(r.created_by)
+            .bind(r.created_at))?;
         Ok(())
     }
 
@@ -225,7 +261,10 @@ impl Db {
     pub async fn bulk_insert_sphere_members(&self, rows: &[BulkSphereMember]) -> Result<()> {
         const HEAD: &str = "INSERT INTO sphere_members (sphere_id, user_id, role, joined_at)";
         insert_rows!(self, HEAD, 4, rows, |q, r| q
-            .bind(r.sphere_id).bind(r.user_id).bind(r.role.as_str()).bind(r.joined_at))?;
+            .bind(r.sphere_id)
+            .bind(r.user_id)
+            .bind(r.role.as_str())
+            .bind(r.joined_at))?;
         Ok(())
     }
 
@@ -234,17 +273,32 @@ impl Db {
         const HEAD: &str = "INSERT INTO posts (id, org_id, sphere_id, author_id, body_md, body_html, status, pinned, \
              comment_count, reaction_count, created_at, updated_at)";
         insert_rows!(self, HEAD, 12, rows, |q, r| q
-            .bind(r.id).bind(org_id).bind(r.sphere_id).bind(r.author_id).bind(&r.body_md).bind(&r.body_html)
-            .bind(r.status.as_str()).bind(r.pinned).bind(r.comment_count).bind(r.reaction_count)
-            .bind(r.created_at).bind(r.updated_at))?;
+            .bind(r.id)
+            .bind(org_id)
+            .bind(r.sphere_id)
+            .bind(r.author_id)
+            .bind(&r.body_md)
+            .bind(&r.body_html)
+            .bind(r.status.as_str())
+            .bind(r.pinned)
+            .bind(r.comment_count)
+            .bind(r.reaction_count)
+            .bind(r.created_at)
+            .bind(r.updated_at))?;
         Ok(())
     }
 
     /// Inserts comments; the posts' `comment_count` is not touched.
     pub async fn bulk_insert_comments(&self, rows: &[BulkComment]) -> Result<()> {
-        const HEAD: &str = "INSERT INTO comments (id, post_id, author_id, body_md, body_html, created_at)";
+        const HEAD: &str =
+            "INSERT INTO comments (id, post_id, author_id, body_md, body_html, created_at)";
         insert_rows!(self, HEAD, 6, rows, |q, r| q
-            .bind(r.id).bind(r.post_id).bind(r.author_id).bind(&r.body_md).bind(&r.body_html).bind(r.created_at))?;
+            .bind(r.id)
+            .bind(r.post_id)
+            .bind(r.author_id)
+            .bind(&r.body_md)
+            .bind(&r.body_html)
+            .bind(r.created_at))?;
         Ok(())
     }
 
@@ -252,7 +306,10 @@ impl Db {
     pub async fn bulk_insert_reactions(&self, rows: &[BulkReaction]) -> Result<()> {
         const HEAD: &str = "INSERT INTO reactions (post_id, user_id, emoji, created_at)";
         insert_rows!(self, HEAD, 4, rows, |q, r| q
-            .bind(r.post_id).bind(r.user_id).bind(&r.emoji).bind(r.created_at))?;
+            .bind(r.post_id)
+            .bind(r.user_id)
+            .bind(&r.emoji)
+            .bind(r.created_at))?;
         Ok(())
     }
 
@@ -269,6 +326,9 @@ mod tests {
 
     #[test]
     fn numbers_placeholders_across_rows() {
-        assert_eq!(values_sql("INSERT INTO t (a, b)", 2, 2), "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)");
+        assert_eq!(
+            values_sql("INSERT INTO t (a, b)", 2, 2),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
     }
 }

@@ -95,17 +95,29 @@ impl Existing {
 
 impl Db {
     pub async fn organization_count(&self) -> Result<i64> {
-        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(p).await)?,
+        )
     }
 
     pub async fn organization(&self, id: Id) -> Result<Option<Organization>> {
-        Ok(with_pool!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organizations WHERE id = $1")
-            .bind(id).fetch_optional(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organizations WHERE id = $1")
+            .bind(id).fetch_optional(p).await)?,
+        )
     }
 
     /// Creates an organization and its first manager in one transaction.
-    pub async fn create_organization(&self, name: &str, manager: NewMember) -> Result<(Organization, Id)> {
-        let org = Organization { id: new_id(), name: name.to_string(), created_at: now_ms() };
+    pub async fn create_organization(
+        &self,
+        name: &str,
+        manager: NewMember,
+    ) -> Result<(Organization, Id)> {
+        let org = Organization {
+            id: new_id(),
+            name: name.to_string(),
+            created_at: now_ms(),
+        };
         let uid = new_id();
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -137,7 +149,9 @@ impl Db {
 
     pub async fn user(&self, id: Id) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?,
+        )
     }
 
     /// A user of `org_id` only: ids of other organizations read as absent.
@@ -147,7 +161,9 @@ impl Db {
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(email).fetch_optional(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(email).fetch_optional(p).await)?,
+        )
     }
 
     /// Users of `org_id` among `emails` (lower-case), for mentions and invitations.
@@ -171,7 +187,10 @@ impl Db {
     }
 
     pub async fn list_members(&self, org_id: Id, f: &MemberFilter) -> Result<Vec<User>> {
-        let pattern = f.query.as_deref().map(|q| format!("%{}%", like_escape(&q.to_lowercase())));
+        let pattern = f
+            .query
+            .as_deref()
+            .map(|q| format!("%{}%", like_escape(&q.to_lowercase())));
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 \
              AND ($2 OR u.status <> 'deactivated') \
@@ -186,8 +205,10 @@ impl Db {
     }
 
     pub async fn count_members(&self, org_id: Id) -> Result<i64> {
-        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1 AND status <> 'deactivated'")
-            .bind(org_id).fetch_one(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1 AND status <> 'deactivated'")
+            .bind(org_id).fetch_one(p).await)?,
+        )
     }
 
     pub async fn update_profile(&self, id: Id, u: &ProfileUpdate) -> Result<()> {
@@ -263,7 +284,8 @@ impl Db {
             "SELECT id, org_id, email, display_name, first_name, last_name, title, department, site, birth_year, level, \
              manager_id, employee_id, org_role, status FROM users")
             .fetch_all(p).await)?;
-        let by_email: HashMap<&str, &Existing> = existing.iter().map(|e| (e.email.as_str(), e)).collect();
+        let by_email: HashMap<&str, &Existing> =
+            existing.iter().map(|e| (e.email.as_str(), e)).collect();
         let mut plan = ImportPlan::default();
         let mut accepted: Vec<&MemberRow> = Vec::with_capacity(rows.len());
         for r in rows {
@@ -330,14 +352,23 @@ impl Db {
                 }
             }
         }
-        let created: Vec<(Id, String)> = writes.iter().filter(|w| w.3).map(|w| (w.1, w.0.email.clone())).collect();
+        let created: Vec<(Id, String)> = writes
+            .iter()
+            .filter(|w| w.3)
+            .map(|w| (w.1, w.0.email.clone()))
+            .collect();
         if !dry_run {
             self.apply_import(org_id, &writes, &to_deactivate).await?;
         }
         Ok(ImportOutcome { plan, created })
     }
 
-    async fn apply_import(&self, org_id: Id, writes: &[(&MemberRow, Id, Option<Id>, bool)], deactivate: &[Id]) -> Result<()> {
+    async fn apply_import(
+        &self,
+        org_id: Id,
+        writes: &[(&MemberRow, Id, Option<Id>, bool)],
+        deactivate: &[Id],
+    ) -> Result<()> {
         let now = now_ms();
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -374,13 +405,17 @@ impl Db {
 
 /// Escapes `%`, `_` and `\` so a search string matches literally inside LIKE.
 pub(crate) fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 impl Db {
     /// The longest-standing active organization manager (the command line acts as them).
     pub async fn first_manager(&self) -> Result<Option<User>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.org_role = 'manager' AND u.status = 'active' ORDER BY u.created_at LIMIT 1");
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_role = 'manager' AND u.status = 'active' ORDER BY u.created_at LIMIT 1"
+        );
         Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_optional(p).await)?)
     }
 }

@@ -7,7 +7,12 @@ use embarq_domain::Id;
 
 impl Db {
     /// Records an event for each recipient and wakes listeners in other processes.
-    pub async fn publish_live(&self, user_ids: &[Id], kind: &str, ref_id: Option<Id>) -> Result<()> {
+    pub async fn publish_live(
+        &self,
+        user_ids: &[Id],
+        kind: &str,
+        ref_id: Option<Id>,
+    ) -> Result<()> {
         if user_ids.is_empty() {
             return Ok(());
         }
@@ -39,7 +44,9 @@ impl Db {
 
     /// Drops events older than `age_ms`; pages reconnecting later reload instead.
     pub async fn prune_live_events(&self, age_ms: i64) -> Result<u64> {
-        Ok(with_pool!(self, p => sqlx::query("DELETE FROM live_events WHERE created_at < $1")
-            .bind(now_ms() - age_ms).execute(p).await.map(|r| r.rows_affected()))?)
+        Ok(
+            with_pool!(self, p => sqlx::query("DELETE FROM live_events WHERE created_at < $1")
+            .bind(now_ms() - age_ms).execute(p).await.map(|r| r.rows_affected()))?,
+        )
     }
 }

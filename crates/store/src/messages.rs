@@ -33,8 +33,10 @@ impl Db {
     }
 
     pub async fn conversation_member_ids(&self, conversation_id: Id) -> Result<Vec<Id>> {
-        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT user_id FROM conversation_members WHERE conversation_id = $1")
-            .bind(conversation_id).fetch_all(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT user_id FROM conversation_members WHERE conversation_id = $1")
+            .bind(conversation_id).fetch_all(p).await)?,
+        )
     }
 
     pub async fn conversations_of(&self, user_id: Id) -> Result<Vec<ConversationSummary>> {
@@ -49,7 +51,12 @@ impl Db {
                 "SELECT u.display_name FROM conversation_members m JOIN users u ON u.id = m.user_id \
                  WHERE m.conversation_id = $1 AND m.user_id <> $2 ORDER BY u.display_name")
                 .bind(id).bind(user_id).fetch_all(p).await)?;
-            out.push(ConversationSummary { id, last_message_at: last, others: names.join(", "), unread: last > read });
+            out.push(ConversationSummary {
+                id,
+                last_message_at: last,
+                others: names.join(", "),
+                unread: last > read,
+            });
         }
         Ok(out)
     }
@@ -62,7 +69,13 @@ impl Db {
             .bind(conversation_id).fetch_all(p).await)?.into_iter().rev().collect())
     }
 
-    pub async fn send_message(&self, conversation_id: Id, author_id: Id, body_md: &str, body_html: &str) -> Result<Id> {
+    pub async fn send_message(
+        &self,
+        conversation_id: Id,
+        author_id: Id,
+        body_md: &str,
+        body_html: &str,
+    ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
         with_pool!(self, p => {

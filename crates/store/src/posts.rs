@@ -19,11 +19,17 @@ impl Cursor {
     }
     pub fn decode(s: &str) -> Option<Cursor> {
         let (t, id) = s.split_once('_')?;
-        Some(Cursor { created_at: t.parse().ok()?, id: embarq_domain::parse_id(id)? })
+        Some(Cursor {
+            created_at: t.parse().ok()?,
+            id: embarq_domain::parse_id(id)?,
+        })
     }
     /// Starting cursor: newer than anything stored.
     fn top() -> Cursor {
-        Cursor { created_at: i64::MAX, id: uuid::Uuid::max() }
+        Cursor {
+            created_at: i64::MAX,
+            id: uuid::Uuid::max(),
+        }
     }
 }
 
@@ -56,40 +62,64 @@ impl Db {
     /// A post of `org_id`, whatever its status; callers apply the policy.
     pub async fn post(&self, org_id: Id, id: Id) -> Result<Option<Post>> {
         let sql = format!("{POST_SELECT} WHERE p.id = $1 AND p.org_id = $2");
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(org_id).fetch_optional(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(org_id).fetch_optional(p).await)?,
+        )
     }
 
     /// Home feed: published posts of the spheres `user_id` belongs to, newest first.
-    pub async fn home_feed(&self, user_id: Id, after: Option<Cursor>, limit: i64) -> Result<Vec<Post>> {
+    pub async fn home_feed(
+        &self,
+        user_id: Id,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Vec<Post>> {
         let c = after.unwrap_or_else(Cursor::top);
         let sql = format!(
             "{POST_SELECT} WHERE p.sphere_id IN (SELECT sphere_id FROM sphere_members WHERE user_id = $1) \
              AND p.status = 'published' AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3)) \
              ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).bind(c.created_at).bind(c.id).bind(limit).fetch_all(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).bind(c.created_at).bind(c.id).bind(limit).fetch_all(p).await)?,
+        )
     }
 
     /// A sphere's published posts, newest first (pinned posts are listed separately).
-    pub async fn sphere_feed(&self, sphere_id: Id, after: Option<Cursor>, limit: i64) -> Result<Vec<Post>> {
+    pub async fn sphere_feed(
+        &self,
+        sphere_id: Id,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Vec<Post>> {
         let c = after.unwrap_or_else(Cursor::top);
         let sql = format!(
             "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' \
              AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3)) \
              ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).bind(c.created_at).bind(c.id).bind(limit).fetch_all(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).bind(c.created_at).bind(c.id).bind(limit).fetch_all(p).await)?,
+        )
     }
 
     pub async fn pinned_posts(&self, sphere_id: Id) -> Result<Vec<Post>> {
-        let sql = format!("{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.pinned ORDER BY p.created_at DESC LIMIT 5");
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?)
+        let sql = format!(
+            "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.pinned ORDER BY p.created_at DESC LIMIT 5"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?,
+        )
     }
 
     /// Posts waiting for approval in a sphere, oldest first.
     pub async fn pending_posts(&self, sphere_id: Id) -> Result<Vec<Post>> {
-        let sql = format!("{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'pending' ORDER BY p.created_at, p.id");
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?)
+        let sql = format!(
+            "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'pending' ORDER BY p.created_at, p.id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?,
+        )
     }
 
     pub async fn set_post_status(&self, id: Id, status: PostStatus) -> Result<()> {
@@ -109,7 +139,13 @@ impl Db {
     }
 
     /// Adds a comment and bumps the post's counter in one transaction.
-    pub async fn add_comment(&self, post_id: Id, author_id: Id, body_md: &str, body_html: &str) -> Result<Id> {
+    pub async fn add_comment(
+        &self,
+        post_id: Id,
+        author_id: Id,
+        body_md: &str,
+        body_html: &str,
+    ) -> Result<Id> {
         let id = new_id();
         with_pool!(self, p => {
             let mut tx = p.begin().await?;

@@ -14,13 +14,20 @@ impl Db {
             .visible_spheres(org_id, viewer, false)
             .await?
             .into_iter()
-            .filter(|s| s.name.to_lowercase().contains(&q) || s.description.to_lowercase().contains(&q))
+            .filter(|s| {
+                s.name.to_lowercase().contains(&q) || s.description.to_lowercase().contains(&q)
+            })
             .take(20)
             .collect())
     }
 
     pub async fn search_people(&self, org_id: Id, q: &str) -> Result<Vec<Person>> {
-        let f = MemberFilter { query: Some(q.to_string()), include_inactive: false, limit: 20, offset: 0 };
+        let f = MemberFilter {
+            query: Some(q.to_string()),
+            include_inactive: false,
+            limit: 20,
+            offset: 0,
+        };
         Ok(self
             .list_members(org_id, &f)
             .await?
@@ -46,6 +53,8 @@ impl Db {
              WHERE p.org_id = $1 AND p.status = 'published' AND lower(p.body_md) LIKE $3 ESCAPE '\\' \
              AND (s.kind = 'open' OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $2)) \
              ORDER BY p.created_at DESC LIMIT 20";
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(viewer).bind(&pattern).fetch_all(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(viewer).bind(&pattern).fetch_all(p).await)?,
+        )
     }
 }

@@ -7,7 +7,13 @@ use embarq_domain::{Id, new_id};
 use sqlx::AssertSqlSafe;
 
 impl Db {
-    pub async fn create_session(&self, token_hash: &str, user_id: Id, csrf: &str, ttl_ms: i64) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: Id,
+        csrf: &str,
+        ttl_ms: i64,
+    ) -> Result<()> {
         let now = now_ms();
         with_pool!(self, p => sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
@@ -42,7 +48,13 @@ impl Db {
         Ok(())
     }
 
-    pub async fn create_one_time_token(&self, token_hash: &str, user_id: Id, purpose: &str, ttl_ms: i64) -> Result<()> {
+    pub async fn create_one_time_token(
+        &self,
+        token_hash: &str,
+        user_id: Id,
+        purpose: &str,
+        ttl_ms: i64,
+    ) -> Result<()> {
         let now = now_ms();
         with_pool!(self, p => sqlx::query(
             "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
@@ -61,7 +73,12 @@ impl Db {
     /// Uses a one-time token and sets the account's password in one transaction: the token
     /// can succeed once, and a failure leaves both untouched. Activates invited accounts and
     /// ends every other session of the account.
-    pub async fn redeem_token_set_password(&self, token_hash: &str, purpose: &str, password_hash: &str) -> Result<Option<Id>> {
+    pub async fn redeem_token_set_password(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        password_hash: &str,
+    ) -> Result<Option<Id>> {
         let now = now_ms();
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -80,8 +97,18 @@ impl Db {
         })
     }
 
-    pub async fn create_api_token(&self, user_id: Id, name: &str, token_hash: &str) -> Result<ApiToken> {
-        let t = ApiToken { id: new_id(), name: name.to_string(), created_at: now_ms(), last_used_at: None };
+    pub async fn create_api_token(
+        &self,
+        user_id: Id,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<ApiToken> {
+        let t = ApiToken {
+            id: new_id(),
+            name: name.to_string(),
+            created_at: now_ms(),
+            last_used_at: None,
+        };
         with_pool!(self, p => sqlx::query(
             "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(t.id).bind(user_id).bind(name).bind(token_hash).bind(t.created_at).execute(p).await.map(|r| r.rows_affected()))?;
@@ -125,8 +152,10 @@ impl Db {
     }
 
     pub async fn sign_in_failures(&self, key: &str, window_ms: i64) -> Result<i64> {
-        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE key = $1 AND at >= $2")
-            .bind(key).bind(now_ms() - window_ms).fetch_one(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE key = $1 AND at >= $2")
+            .bind(key).bind(now_ms() - window_ms).fetch_one(p).await)?,
+        )
     }
 
     pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {

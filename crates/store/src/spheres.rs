@@ -41,7 +41,14 @@ impl Db {
         Ok(id)
     }
 
-    pub async fn update_sphere(&self, id: Id, name: &str, description: &str, kind: SphereKind, requires_approval: bool) -> Result<()> {
+    pub async fn update_sphere(
+        &self,
+        id: Id,
+        name: &str,
+        description: &str,
+        kind: SphereKind,
+        requires_approval: bool,
+    ) -> Result<()> {
         with_pool!(self, p => sqlx::query("UPDATE spheres SET name = $1, description = $2, kind = $3, requires_approval = $4 WHERE id = $5")
             .bind(name).bind(description).bind(kind.as_str()).bind(requires_approval).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -50,18 +57,28 @@ impl Db {
     /// The sphere as seen by `viewer` (with their role), if it belongs to `org_id`.
     /// Visibility is decided by the caller through the policy.
     pub async fn sphere_for(&self, org_id: Id, viewer: Id, id: Id) -> Result<Option<Sphere>> {
-        let sql = format!("SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.id = $2 AND s.org_id = $3");
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id).fetch_optional(p).await)?)
+        let sql =
+            format!("SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.id = $2 AND s.org_id = $3");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id).fetch_optional(p).await)?,
+        )
     }
 
     /// Spheres `viewer` can see: every non-secret sphere of the organization and the secret
     /// ones they belong to. `mine_only` keeps the viewer's own spheres.
-    pub async fn visible_spheres(&self, org_id: Id, viewer: Id, mine_only: bool) -> Result<Vec<Sphere>> {
+    pub async fn visible_spheres(
+        &self,
+        org_id: Id,
+        viewer: Id,
+        mine_only: bool,
+    ) -> Result<Vec<Sphere>> {
         let sql = format!(
             "SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.org_id = $2 AND (s.kind <> 'secret' OR m.role IS NOT NULL) \
              AND ($3 = FALSE OR m.role IS NOT NULL) ORDER BY lower(s.name), s.id"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(org_id).bind(mine_only).fetch_all(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(org_id).bind(mine_only).fetch_all(p).await)?,
+        )
     }
 
     pub async fn sphere_members(&self, sphere_id: Id) -> Result<Vec<SphereMember>> {
@@ -77,11 +94,20 @@ impl Db {
         let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         let all: Vec<(Id, String)> = with_pool!(self, p => sqlx::query_as("SELECT user_id, role FROM sphere_members WHERE sphere_id = $1")
             .bind(sphere_id).fetch_all(p).await)?;
-        Ok(all.into_iter().filter(|(_, r)| roles.contains(&r.as_str())).map(|(id, _)| id).collect())
+        Ok(all
+            .into_iter()
+            .filter(|(_, r)| roles.contains(&r.as_str()))
+            .map(|(id, _)| id)
+            .collect())
     }
 
     /// Adds a member (or changes their role) and clears any pending request in one transaction.
-    pub async fn add_sphere_member(&self, sphere_id: Id, user_id: Id, role: SphereRole) -> Result<()> {
+    pub async fn add_sphere_member(
+        &self,
+        sphere_id: Id,
+        user_id: Id,
+        role: SphereRole,
+    ) -> Result<()> {
         let now = now_ms();
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -103,8 +129,10 @@ impl Db {
     }
 
     pub async fn count_sphere_admins(&self, sphere_id: Id) -> Result<i64> {
-        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sphere_members WHERE sphere_id = $1 AND role = 'admin'")
-            .bind(sphere_id).fetch_one(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sphere_members WHERE sphere_id = $1 AND role = 'admin'")
+            .bind(sphere_id).fetch_one(p).await)?,
+        )
     }
 
     pub async fn sphere_role(&self, sphere_id: Id, user_id: Id) -> Result<Option<SphereRole>> {
@@ -114,7 +142,13 @@ impl Db {
     }
 
     /// Records a join request or an invitation; `Conflict` if one is already pending.
-    pub async fn create_sphere_request(&self, sphere_id: Id, user_id: Id, kind: RequestKind, invited_by: Option<Id>) -> Result<Id> {
+    pub async fn create_sphere_request(
+        &self,
+        sphere_id: Id,
+        user_id: Id,
+        kind: RequestKind,
+        invited_by: Option<Id>,
+    ) -> Result<Id> {
         let id = new_id();
         with_pool!(self, p => sqlx::query(
             "INSERT INTO sphere_requests (id, sphere_id, user_id, kind, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -128,19 +162,31 @@ impl Db {
 
     pub async fn sphere_request(&self, id: Id) -> Result<Option<SphereRequest>> {
         let sql = format!("{} WHERE r.id = $1", Self::REQUEST_SELECT);
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?)
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?,
+        )
     }
 
     /// Pending join requests of a sphere (for its administrators).
     pub async fn join_requests(&self, sphere_id: Id) -> Result<Vec<SphereRequest>> {
-        let sql = format!("{} WHERE r.sphere_id = $1 AND r.kind = 'request' ORDER BY r.created_at", Self::REQUEST_SELECT);
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?)
+        let sql = format!(
+            "{} WHERE r.sphere_id = $1 AND r.kind = 'request' ORDER BY r.created_at",
+            Self::REQUEST_SELECT
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?,
+        )
     }
 
     /// Pending invitations addressed to a person.
     pub async fn invitations_for(&self, user_id: Id) -> Result<Vec<SphereRequest>> {
-        let sql = format!("{} WHERE r.user_id = $1 AND r.kind = 'invitation' ORDER BY r.created_at DESC", Self::REQUEST_SELECT);
-        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).fetch_all(p).await)?)
+        let sql = format!(
+            "{} WHERE r.user_id = $1 AND r.kind = 'invitation' ORDER BY r.created_at DESC",
+            Self::REQUEST_SELECT
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).fetch_all(p).await)?,
+        )
     }
 
     pub async fn delete_sphere_request(&self, id: Id) -> Result<()> {

@@ -33,25 +33,41 @@ static CLEANED: AtomicBool = AtomicBool::new(false);
 /// A fresh database for one test: a new SQLite file, or a new PostgreSQL database named
 /// after the one in EMBARQ_TEST_DATABASE_URL (leftovers of earlier runs are dropped once).
 pub async fn fresh_db(dir: &std::path::Path) -> Db {
-    match std::env::var("EMBARQ_TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
-        None => Db::connect(&format!("sqlite://{}", dir.join("test.db").display())).await.unwrap(),
+    match std::env::var("EMBARQ_TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        None => Db::connect(&format!("sqlite://{}", dir.join("test.db").display()))
+            .await
+            .unwrap(),
         Some(url) => {
             let (server, base) = url.rsplit_once('/').unwrap();
             let base = base.split('?').next().unwrap().to_string();
-            let admin = sqlx::PgPool::connect(&url).await.expect("EMBARQ_TEST_DATABASE_URL must point to an existing database");
+            let admin = sqlx::PgPool::connect(&url)
+                .await
+                .expect("EMBARQ_TEST_DATABASE_URL must point to an existing database");
             let prefix = format!("{base}_t_");
             if !CLEANED.swap(true, Ordering::SeqCst) {
-                let old: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
-                    .bind(&prefix)
-                    .fetch_all(&admin)
-                    .await
-                    .unwrap();
+                let old: Vec<String> = sqlx::query_scalar(
+                    "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+                )
+                .bind(&prefix)
+                .fetch_all(&admin)
+                .await
+                .unwrap();
                 for d in old {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{d}\" WITH (FORCE)"))).execute(&admin).await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{d}\" WITH (FORCE)"
+                    )))
+                    .execute(&admin)
+                    .await;
                 }
             }
             let name = format!("{prefix}{}", uuid::Uuid::new_v4().simple());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&admin).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .execute(&admin)
+                .await
+                .unwrap();
             admin.close().await;
             Db::connect(&format!("{server}/{name}")).await.unwrap()
         }
@@ -76,7 +92,14 @@ pub async fn spawn_app() -> TestApp {
         .await
         .unwrap();
     });
-    TestApp { addr, base, db, data_dir: dir.clone(), _tmp: TempDir(dir), stop: Some(tx) }
+    TestApp {
+        addr,
+        base,
+        db,
+        data_dir: dir.clone(),
+        _tmp: TempDir(dir),
+        stop: Some(tx),
+    }
 }
 
 /// A second server process on the same database (for cross-process behaviour).
@@ -103,7 +126,11 @@ impl TestApp {
     pub async fn spawn_peer(&self) -> Peer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = embarq_web::AppState::new(self.db.clone(), embarq_web::Config::new(&base, self.data_dir.clone())).unwrap();
+        let state = embarq_web::AppState::new(
+            self.db.clone(),
+            embarq_web::Config::new(&base, self.data_dir.clone()),
+        )
+        .unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             embarq_web::serve(listener, state, async move {
@@ -112,7 +139,10 @@ impl TestApp {
             .await
             .unwrap();
         });
-        Peer { base, stop: Some(tx) }
+        Peer {
+            base,
+            stop: Some(tx),
+        }
     }
 }
 
@@ -133,13 +163,24 @@ pub struct Browser {
 }
 
 pub fn csrf_from(html: &str) -> Option<String> {
-    Regex::new(r#"name="_csrf" value="([^"]+)""#).unwrap().captures(html).map(|c| c[1].to_string())
+    Regex::new(r#"name="_csrf" value="([^"]+)""#)
+        .unwrap()
+        .captures(html)
+        .map(|c| c[1].to_string())
 }
 
 impl TestApp {
     pub fn browser(&self) -> Browser {
-        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { client, base: self.base.clone(), csrf: String::new() }
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            base: self.base.clone(),
+            csrf: String::new(),
+        }
     }
 
     /// Runs the setup form: returns the signed-in first organization manager.
@@ -147,16 +188,31 @@ impl TestApp {
         let mut b = self.browser();
         b.refresh_csrf("/setup").await;
         let r = b
-            .post_form("/setup", &[("org_name", "Acme"), ("display_name", "Alice Manager"), ("email", email), ("password", PASSWORD)])
+            .post_form(
+                "/setup",
+                &[
+                    ("org_name", "Acme"),
+                    ("display_name", "Alice Manager"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
+            )
             .await;
-        assert_eq!(r.status(), 303, "setup failed: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            303,
+            "setup failed: {}",
+            r.text().await.unwrap_or_default()
+        );
         b.refresh_csrf("/").await;
         b
     }
 
     /// Creates an active member directly in the store (fast) and signs them in.
     pub async fn member(&self, org_id: Id, email: &str, name: &str) -> (Id, Browser) {
-        let hash = embarq_web::auth::hash_password(PASSWORD.to_string()).await.unwrap();
+        let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
+            .await
+            .unwrap();
         let id = self
             .db
             .create_member(&NewMember {
@@ -176,7 +232,9 @@ impl TestApp {
     pub async fn login(&self, email: &str) -> Browser {
         let mut b = self.browser();
         b.refresh_csrf("/login").await;
-        let r = b.post_form("/login", &[("email", email), ("password", PASSWORD)]).await;
+        let r = b
+            .post_form("/login", &[("email", email), ("password", PASSWORD)])
+            .await;
         assert_eq!(r.status(), 303, "login failed for {email}");
         b.refresh_csrf("/").await;
         b
@@ -185,14 +243,22 @@ impl TestApp {
     /// Links found in the e-mails of the outbox addressed to `to`, oldest first.
     pub fn mail_links(&self, to: &str) -> Vec<String> {
         let dir = self.data_dir.join("outbox");
-        let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
         files.sort();
         let re = Regex::new(r"https?://[^\s]+/(invite|reset)/[A-Za-z0-9_-]+").unwrap();
         let mut out = Vec::new();
         for f in files {
             let raw = std::fs::read_to_string(&f).unwrap();
-            let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-            if text.to_lowercase().contains(&format!("to: {}", to.to_lowercase())) {
+            let text = raw
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=");
+            if text
+                .to_lowercase()
+                .contains(&format!("to: {}", to.to_lowercase()))
+            {
                 out.extend(re.find_iter(&text).map(|m| m.as_str().to_string()));
             }
         }
@@ -201,7 +267,12 @@ impl TestApp {
 
     /// The organization of the first manager.
     pub async fn org_id(&self, manager_email: &str) -> Id {
-        self.db.user_by_email(manager_email).await.unwrap().unwrap().org_id
+        self.db
+            .user_by_email(manager_email)
+            .await
+            .unwrap()
+            .unwrap()
+            .org_id
     }
 }
 
@@ -228,20 +299,40 @@ impl Browser {
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
-        self.client.post(self.url(path)).form(&all).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
     }
     /// Posts a form without any CSRF token (to check refusals).
-    pub async fn post_form_no_csrf(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.url(path)).form(fields).send().await.unwrap()
+    pub async fn post_form_no_csrf(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
     }
     /// Posts a form and returns the Location it redirects to.
     pub async fn post_redirect(&self, path: &str, fields: &[(&str, &str)]) -> String {
         let r = self.post_form(path, fields).await;
         let status = r.status();
-        let loc = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        let loc = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
         match loc {
             Some(l) if status == 303 => l,
-            _ => panic!("POST {path} answered {status} instead of a redirect: {}", r.text().await.unwrap_or_default()),
+            _ => panic!(
+                "POST {path} answered {status} instead of a redirect: {}",
+                r.text().await.unwrap_or_default()
+            ),
         }
     }
 }

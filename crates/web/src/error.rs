@@ -102,7 +102,10 @@ impl IntoResponse for AppError {
             AppError::Validation(f) => f.clone(),
             _ => Vec::new(),
         };
-        res.extensions_mut().insert(UiErrorMarker { code: self.code(), fields });
+        res.extensions_mut().insert(UiErrorMarker {
+            code: self.code(),
+            fields,
+        });
         res
     }
 }
@@ -158,7 +161,11 @@ impl IntoResponse for ApiError {
             _ => Vec::new(),
         };
         let detail = match &e {
-            AppError::Validation(_) => errors.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
+            AppError::Validation(_) => errors
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
             _ => crate::i18n::error_message(lang, e.code()),
         };
         let body = Problem {
@@ -170,7 +177,10 @@ impl IntoResponse for ApiError {
             errors,
         };
         let mut res = (status, Json(body)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
         res
     }
 }

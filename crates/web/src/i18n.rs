@@ -58,7 +58,10 @@ impl Lang {
             .map(|part| {
                 let mut it = part.split(';');
                 let tag = it.next().unwrap_or("").trim();
-                let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
+                let q = it
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(1.0);
                 (q, tag)
             })
             .collect();
@@ -69,14 +72,20 @@ impl Lang {
 
 /// Translates `key`; a missing key shows itself so it is noticed, never a blank.
 pub fn tr(lang: Lang, key: &str) -> String {
-    LOCALES.try_lookup(lang.id(), key).unwrap_or_else(|| key.to_string())
+    LOCALES
+        .try_lookup(lang.id(), key)
+        .unwrap_or_else(|| key.to_string())
 }
 
 /// Translates `key` with named arguments.
 pub fn tr_args(lang: Lang, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
-    let map: HashMap<Cow<'static, str>, FluentValue<'static>> =
-        args.iter().map(|(k, v)| (Cow::Borrowed(*k), v.clone())).collect();
-    LOCALES.try_lookup_with_args(lang.id(), key, &map).unwrap_or_else(|| key.to_string())
+    let map: HashMap<Cow<'static, str>, FluentValue<'static>> = args
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), v.clone()))
+        .collect();
+    LOCALES
+        .try_lookup_with_args(lang.id(), key, &map)
+        .unwrap_or_else(|| key.to_string())
 }
 
 /// A sentence for a field error: "E-mail: this address is not valid."
@@ -99,7 +108,11 @@ pub fn error_message(lang: Lang, code: &str) -> String {
 impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Lang>().copied().unwrap_or_else(|| detect(parts, None)))
+        Ok(parts
+            .extensions
+            .get::<Lang>()
+            .copied()
+            .unwrap_or_else(|| detect(parts, None)))
     }
 }
 
@@ -125,7 +138,10 @@ mod tests {
     use super::*;
     #[test]
     fn accept_language() {
-        assert_eq!(Lang::from_accept_language("de-DE,en;q=0.8,fr;q=0.9"), Some(Lang::Fr));
+        assert_eq!(
+            Lang::from_accept_language("de-DE,en;q=0.8,fr;q=0.9"),
+            Some(Lang::Fr)
+        );
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
         assert_eq!(Lang::from_accept_language("de"), None);
     }

@@ -28,7 +28,10 @@ impl Mailer {
                 if let (Some(u), Some(p)) = (&s.username, &s.password) {
                     b = b.credentials(Credentials::new(u.clone(), p.clone()));
                 }
-                (Some(b.build()), s.from.parse().context("invalid smtp from address")?)
+                (
+                    Some(b.build()),
+                    s.from.parse().context("invalid smtp from address")?,
+                )
             }
         };
         Ok(Self { smtp, from, outbox })
@@ -41,15 +44,18 @@ impl Mailer {
     /// Sends a plain-text message. Never fails the caller's action: problems are logged and
     /// the message is kept in the outbox.
     pub async fn send(&self, to: &str, subject: &str, body: &str) {
-        let msg = match to.parse::<Mailbox>().map_err(anyhow::Error::from).and_then(|to| {
-            Message::builder()
-                .from(self.from.clone())
-                .to(to)
-                .subject(subject)
-                .header(ContentType::TEXT_PLAIN)
-                .body(body.to_string())
-                .map_err(anyhow::Error::from)
-        }) {
+        let msg = match to
+            .parse::<Mailbox>()
+            .map_err(anyhow::Error::from)
+            .and_then(|to| {
+                Message::builder()
+                    .from(self.from.clone())
+                    .to(to)
+                    .subject(subject)
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(body.to_string())
+                    .map_err(anyhow::Error::from)
+            }) {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(error = %e, "could not build e-mail");
@@ -59,7 +65,9 @@ impl Mailer {
         if let Some(smtp) = &self.smtp {
             match smtp.send(msg.clone()).await {
                 Ok(_) => return,
-                Err(e) => tracing::warn!(error = %e, "SMTP send failed; keeping the message in the outbox"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "SMTP send failed; keeping the message in the outbox")
+                }
             }
         }
         if let Err(e) = self.write_outbox(&msg).await {

@@ -81,8 +81,16 @@ pub async fn publish(state: &AppState, users: &[Id], kind: &str, ref_id: Option<
 
 /// `GET /events`: the signed-in person's live stream. Each event carries its sequence number
 /// as SSE id, so a reconnecting browser resumes with Last-Event-ID.
-pub async fn stream(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let start = match headers.get("last-event-id").and_then(|h| h.to_str().ok()).and_then(|s| s.parse().ok()) {
+pub async fn stream(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let start = match headers
+        .get("last-event-id")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|s| s.parse().ok())
+    {
         Some(seq) => seq,
         None => state.db.live_head().await?,
     };

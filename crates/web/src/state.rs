@@ -18,7 +18,13 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, config: Config) -> anyhow::Result<Self> {
         let mailer = Mailer::new(&config)?;
-        Ok(Self { db, config: Arc::new(config), mailer: Arc::new(mailer), hub: Hub::new(), metrics: Arc::new(Metrics::new()) })
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            mailer: Arc::new(mailer),
+            hub: Hub::new(),
+            metrics: Arc::new(Metrics::new()),
+        })
     }
 
     /// Starts the cross-process listener (PostgreSQL) and periodic cleanup.

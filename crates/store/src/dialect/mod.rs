@@ -10,7 +10,10 @@ pub const LIVE_CHANNEL: &str = "embarq_live";
 /// Tells other server processes that new live events exist (PostgreSQL only).
 pub(crate) async fn wake_other_processes(db: &Db) -> Result<()> {
     if let Db::Pg(p) = db {
-        sqlx::query("SELECT pg_notify($1, '')").bind(LIVE_CHANNEL).execute(p).await?;
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(LIVE_CHANNEL)
+            .execute(p)
+            .await?;
     }
     Ok(())
 }
@@ -23,7 +26,11 @@ pub async fn listen_wakeups(db: &Db) -> Result<Option<impl Stream<Item = ()> + S
         Db::Pg(p) => {
             let mut listener = sqlx::postgres::PgListener::connect_with(p).await?;
             listener.listen(LIVE_CHANNEL).await?;
-            Ok(Some(listener.into_stream().filter_map(|n| async move { n.ok().map(|_| ()) })))
+            Ok(Some(
+                listener
+                    .into_stream()
+                    .filter_map(|n| async move { n.ok().map(|_| ()) }),
+            ))
         }
     }
 }

@@ -235,3 +235,12 @@ mail-reset-body =
     { $link }
 
     If it was not you, ignore this message.
+field-query = Query
+err-not-json = send the body as JSON (Content-Type: application/json).
+err-unreadable = the request body could not be read.
+err-invalid-parameter = a query parameter has an invalid value.
+error-empty = The file is empty.
+error-not-utf8 = The file is not UTF-8 text. Export it as "CSV UTF-8".
+error-no-email-column = The header has no "email" column.
+error-malformed = The file could not be read as CSV.
+error-method-not-allowed = This method is not allowed here.

@@ -235,3 +235,12 @@ mail-reset-body =
     { $link }
 
     Si ce n'était pas vous, ignorez ce message.
+field-query = Requête
+err-not-json = envoyez le corps en JSON (Content-Type: application/json).
+err-unreadable = le corps de la requête n'a pas pu être lu.
+err-invalid-parameter = un paramètre de la requête a une valeur invalide.
+error-empty = Le fichier est vide.
+error-not-utf8 = Le fichier n'est pas en UTF-8. Exportez-le en « CSV UTF-8 ».
+error-no-email-column = L'en-tête n'a pas de colonne « email ».
+error-malformed = Le fichier n'a pas pu être lu comme un CSV.
+error-method-not-allowed = Cette méthode n'est pas autorisée ici.

@@ -7,11 +7,16 @@ mod extract;
 mod members;
 mod messages;
 mod posts;
+#[cfg(test)]
+mod scenario;
 mod search;
 mod spheres;
 
+use crate::error::{ApiError, AppError, Problem};
 use crate::state::AppState;
 use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use docs::Security;
 use std::sync::OnceLock;
@@ -58,8 +63,14 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(spheres::router())
         .merge(posts::router())
         .merge(messages::router())
-        .merge(search::router());
+        .merge(search::router())
+        .fallback(unknown_route);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, v1)
+}
+
+/// Unknown paths under the API answer problem+json too.
+async fn unknown_route() -> ApiError {
+    ApiError(AppError::NotFound)
 }
 
 /// The generated OpenAPI document (built once).
@@ -72,9 +83,34 @@ async fn openapi_json() -> Json<&'static OpenApiDoc> {
     Json(openapi())
 }
 
+/// A known path called with another method.
+async fn wrong_method() -> Response {
+    let status = StatusCode::METHOD_NOT_ALLOWED;
+    let body = Problem {
+        kind: "https://embarq.dev/problems/method-not-allowed".to_string(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: "This method is not allowed on this path; see the Allow header.".to_string(),
+        code: "method_not_allowed".to_string(),
+        errors: Vec::new(),
+    };
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    res
+}
+
 /// The API router: every documented route plus the document itself.
 pub fn router() -> OpenApiRouter<AppState> {
-    documented().route(OPENAPI_PATH, get(openapi_json))
+    let (routes, doc) = documented().split_for_parts();
+    let routes = routes
+        .route(OPENAPI_PATH, get(openapi_json))
+        .method_not_allowed_fallback(wrong_method);
+    let mut router = OpenApiRouter::from(routes);
+    *router.get_openapi_mut() = doc;
+    router
 }
 
 #[cfg(test)]
@@ -150,16 +186,5 @@ mod tests {
                 }
             }
         }
-    }
-}
-#[cfg(test)]
-mod tmp_dump {
-    #[test]
-    fn dump() {
-        std::fs::write(
-            "/tmp/openapi.json",
-            serde_json::to_string_pretty(super::openapi()).unwrap(),
-        )
-        .unwrap();
     }
 }

@@ -28,7 +28,13 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     let mut expected_csrf = None;
     if let Some(t) = bearer {
         match state.db.api_token_user(&token_hash(&t)).await {
-            Ok(Some(user)) => auth = Some(Auth { user, via: Via::Token, session_hash: None }),
+            Ok(Some(user)) => {
+                auth = Some(Auth {
+                    user,
+                    via: Via::Token,
+                    session_hash: None,
+                })
+            }
             Ok(None) => return crate::error::ApiError(AppError::Unauthorized).into_response(),
             Err(e) => return crate::error::ApiError(e.into()).into_response(),
         }
@@ -37,7 +43,11 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         match state.db.session_user(&h).await {
             Ok(Some(su)) => {
                 expected_csrf = Some(su.csrf_token.clone());
-                auth = Some(Auth { user: su.user, via: Via::Session, session_hash: Some(h) });
+                auth = Some(Auth {
+                    user: su.user,
+                    via: Via::Session,
+                    session_hash: Some(h),
+                });
             }
             Ok(None) => {}
             Err(e) => return AppError::from(e).into_response(),
@@ -74,18 +84,29 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
 
     if let Some(a) = &auth {
         // Cheap enough per request and keeps "active in the last 7 days" exact.
-        let stale = a.user.last_seen_at.is_none_or(|t| embarq_store::now_ms() - t > 60_000);
+        let stale = a
+            .user
+            .last_seen_at
+            .is_none_or(|t| embarq_store::now_ms() - t > 60_000);
         if stale && let Err(e) = state.db.touch_user(a.user.id).await {
             tracing::warn!(error = %e, "could not record activity");
         }
         parts.extensions.insert(a.clone());
     }
-    parts.extensions.insert(Csrf(expected_csrf.unwrap_or_default()));
+    parts
+        .extensions
+        .insert(Csrf(expected_csrf.unwrap_or_default()));
 
     let mut res = next.run(Request::from_parts(parts, body)).await;
     if let Some(t) = new_pre_auth {
-        let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-        if let Ok(v) = HeaderValue::from_str(&format!("{PRE_AUTH_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}")) {
+        let secure = if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{PRE_AUTH_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}"
+        )) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
@@ -94,12 +115,20 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
 
 /// Looks for the token in the `X-CSRF-Token` header, a `_csrf` query parameter (multipart
 /// uploads), or the `_csrf` field of a URL-encoded form (the body is buffered and restored).
-async fn csrf_matches(parts: &axum::http::request::Parts, body: Body, expected: &str) -> (bool, Body) {
+async fn csrf_matches(
+    parts: &axum::http::request::Parts,
+    body: Body,
+    expected: &str,
+) -> (bool, Body) {
     if expected.is_empty() {
         return (false, body);
     }
     let eq = |given: &str| constant_time_eq(given.as_bytes(), expected.as_bytes());
-    if let Some(h) = parts.headers.get("x-csrf-token").and_then(|h| h.to_str().ok()) {
+    if let Some(h) = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|h| h.to_str().ok())
+    {
         return (eq(h), body);
     }
     if let Some(q) = parts.uri.query()
@@ -125,14 +154,20 @@ async fn csrf_matches(parts: &axum::http::request::Parts, body: Body, expected: 
 }
 
 fn form_field(bytes: &[u8], name: &str) -> Option<String> {
-    form_urlencoded_pairs(bytes).find(|(k, _)| k == name).map(|(_, v)| v)
+    form_urlencoded_pairs(bytes)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn form_urlencoded_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
     bytes.split(|b| *b == b'&').filter_map(|pair| {
         let s = std::str::from_utf8(pair).ok()?;
         let (k, v) = s.split_once('=').unwrap_or((s, ""));
-        let dec = |x: &str| urlencoding::decode(&x.replace('+', " ")).ok().map(|c| c.into_owned());
+        let dec = |x: &str| {
+            urlencoding::decode(&x.replace('+', " "))
+                .ok()
+                .map(|c| c.into_owned())
+        };
         Some((dec(k)?, dec(v)?))
     })
 }
@@ -145,6 +180,10 @@ fn csrf_refusal(parts: &axum::http::request::Parts, lang: Lang) -> Response {
     if parts.uri.path().starts_with("/api/") {
         crate::error::ApiError(AppError::Csrf).into_response()
     } else {
-        crate::ui::error_page(lang, AppError::Csrf.status(), &i18n::error_message(lang, "csrf"))
+        crate::ui::error_page(
+            lang,
+            AppError::Csrf.status(),
+            &i18n::error_message(lang, "csrf"),
+        )
     }
 }

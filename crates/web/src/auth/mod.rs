@@ -2,8 +2,8 @@
 pub mod middleware;
 
 use crate::error::{AppError, AppResult};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
@@ -49,7 +49,13 @@ pub async fn verify_password(password: String, hash: Option<String>) -> AppResul
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0wN3qf8j4vWUyd9Y3xhEzA0mNqv7xg0t3C4mI6ZQ2lI";
     tokio::task::spawn_blocking(move || {
         let h = hash.as_deref().unwrap_or(DUMMY);
-        let ok = PasswordHash::new(h).map(|p| Argon2::default().verify_password(password.as_bytes(), &p).is_ok()).unwrap_or(false);
+        let ok = PasswordHash::new(h)
+            .map(|p| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &p)
+                    .is_ok()
+            })
+            .unwrap_or(false);
         ok && hash.is_some()
     })
     .await
@@ -74,7 +80,9 @@ pub struct Auth {
 
 impl Auth {
     pub fn viewer(&self) -> Viewer {
-        Viewer { org_role: self.user.role() }
+        Viewer {
+            org_role: self.user.role(),
+        }
     }
 }
 
@@ -86,7 +94,11 @@ pub struct Csrf(pub String);
 impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Auth>().cloned().ok_or(AppError::Unauthorized)
+        parts
+            .extensions
+            .get::<Auth>()
+            .cloned()
+            .ok_or(AppError::Unauthorized)
     }
 }
 
@@ -103,6 +115,10 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
 impl<S: Send + Sync> FromRequestParts<S> for Csrf {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Csrf>().cloned().unwrap_or(Csrf(String::new())))
+        Ok(parts
+            .extensions
+            .get::<Csrf>()
+            .cloned()
+            .unwrap_or(Csrf(String::new())))
     }
 }

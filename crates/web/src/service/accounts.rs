@@ -27,11 +27,17 @@ pub async fn setup(state: &AppState, i: &SetupInput) -> AppResult<Id> {
     }
     let mut e = Errors::default();
     let org = e.check(validate::required("org_name", &i.org_name, NAME_MAX));
-    let name = e.check(validate::required("display_name", &i.display_name, NAME_MAX));
+    let name = e.check(validate::required(
+        "display_name",
+        &i.display_name,
+        NAME_MAX,
+    ));
     let email = e.check(validate::email("email", &i.email));
     e.check(validate::password("password", &i.password));
     e.into_result()?;
-    let (Some(org), Some(name), Some(email)) = (org, name, email) else { return Err(AppError::Refused("invalid")) };
+    let (Some(org), Some(name), Some(email)) = (org, name, email) else {
+        return Err(AppError::Refused("invalid"));
+    };
     let hash = hash_password(i.password.clone()).await?;
     let manager = NewMember {
         org_id: Id::nil(),
@@ -47,29 +53,57 @@ pub async fn setup(state: &AppState, i: &SetupInput) -> AppResult<Id> {
 
 /// Checks credentials with rate limiting per account and per client address; returns the
 /// new session's token.
-pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &str) -> AppResult<String> {
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<String> {
     let email = email.trim().to_lowercase();
     let keys = [format!("email:{email}"), format!("ip:{client}")];
     let cfg = &state.config;
     let per_ip_max = cfg.sign_in_max_failures * 10;
-    if state.db.sign_in_failures(&keys[0], cfg.sign_in_window_ms).await? >= cfg.sign_in_max_failures
-        || state.db.sign_in_failures(&keys[1], cfg.sign_in_window_ms).await? >= per_ip_max
+    if state
+        .db
+        .sign_in_failures(&keys[0], cfg.sign_in_window_ms)
+        .await?
+        >= cfg.sign_in_max_failures
+        || state
+            .db
+            .sign_in_failures(&keys[1], cfg.sign_in_window_ms)
+            .await?
+            >= per_ip_max
     {
         return Err(AppError::TooManyRequests);
     }
     let user = state.db.user_by_email(&email).await?;
-    let ok = verify_password(password.to_string(), user.as_ref().and_then(|u| u.password_hash.clone())).await?;
+    let ok = verify_password(
+        password.to_string(),
+        user.as_ref().and_then(|u| u.password_hash.clone()),
+    )
+    .await?;
     match user {
         Some(u) if ok && u.user_status() == UserStatus::Active => {
             state.db.clear_sign_in_failures(&keys[0]).await?;
             let token = random_token();
-            state.db.create_session(&token_hash(&token), u.id, &random_token(), cfg.session_ttl_ms).await?;
+            state
+                .db
+                .create_session(
+                    &token_hash(&token),
+                    u.id,
+                    &random_token(),
+                    cfg.session_ttl_ms,
+                )
+                .await?;
             state.db.touch_user(u.id).await?;
             Ok(token)
         }
         _ => {
             for k in &keys {
-                state.db.record_sign_in_failure(k, cfg.sign_in_window_ms).await?;
+                state
+                    .db
+                    .record_sign_in_failure(k, cfg.sign_in_window_ms)
+                    .await?;
             }
             Err(AppError::Refused("bad_credentials"))
         }
@@ -84,22 +118,48 @@ pub async fn sign_out(state: &AppState, auth: &Auth) -> AppResult<()> {
 }
 
 /// Sends an invitation e-mail with a one-time link to set a password.
-pub async fn send_invitation(state: &AppState, user: &User, inviter: &str, lang: Lang) -> AppResult<()> {
+pub async fn send_invitation(
+    state: &AppState,
+    user: &User,
+    inviter: &str,
+    lang: Lang,
+) -> AppResult<()> {
     let token = random_token();
-    state.db.create_one_time_token(&token_hash(&token), user.id, INVITE, INVITE_TTL_MS).await?;
-    let org = state.db.organization(user.org_id).await?.map(|o| o.name).unwrap_or_default();
+    state
+        .db
+        .create_one_time_token(&token_hash(&token), user.id, INVITE, INVITE_TTL_MS)
+        .await?;
+    let org = state
+        .db
+        .organization(user.org_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
     let link = format!("{}/invite/{token}", state.config.base_url);
     let args = [
         ("org", FluentValue::from(org)),
         ("inviter", FluentValue::from(inviter.to_string())),
         ("link", FluentValue::from(link)),
     ];
-    state.mailer.send(&user.email, &tr_args(lang, "mail-invite-subject", &args), &tr_args(lang, "mail-invite-body", &args)).await;
+    state
+        .mailer
+        .send(
+            &user.email,
+            &tr_args(lang, "mail-invite-subject", &args),
+            &tr_args(lang, "mail-invite-body", &args),
+        )
+        .await;
     Ok(())
 }
 
 /// An organization manager invites someone by e-mail: creates the invited account and mails the link.
-pub async fn invite(state: &AppState, auth: &Auth, email: &str, display_name: &str, lang: Lang) -> AppResult<User> {
+pub async fn invite(
+    state: &AppState,
+    auth: &Auth,
+    email: &str,
+    display_name: &str,
+    lang: Lang,
+) -> AppResult<User> {
     if !embarq_domain::policy::can_manage_org(auth.viewer()) {
         return Err(AppError::Forbidden);
     }
@@ -108,7 +168,9 @@ pub async fn invite(state: &AppState, auth: &Auth, email: &str, display_name: &s
     let name = e.check(validate::optional("display_name", display_name, NAME_MAX));
     e.into_result()?;
     let email = email.unwrap_or_default();
-    let display_name = name.flatten().unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
+    let display_name = name
+        .flatten()
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
     let id = state
         .db
         .create_member(&NewMember {
@@ -127,42 +189,83 @@ pub async fn invite(state: &AppState, auth: &Auth, email: &str, display_name: &s
 
 /// Mails a reset link if the address belongs to an account; answers the same either way.
 pub async fn request_password_reset(state: &AppState, email: &str, lang: Lang) -> AppResult<()> {
-    let Ok(email) = validate::email("email", email) else { return Ok(()) };
+    let Ok(email) = validate::email("email", email) else {
+        return Ok(());
+    };
     if let Some(u) = state.db.user_by_email(&email).await?
         && u.user_status() != UserStatus::Deactivated
     {
         let token = random_token();
-        state.db.create_one_time_token(&token_hash(&token), u.id, RESET, RESET_TTL_MS).await?;
+        state
+            .db
+            .create_one_time_token(&token_hash(&token), u.id, RESET, RESET_TTL_MS)
+            .await?;
         let link = format!("{}/reset/{token}", state.config.base_url);
         let args = [("link", FluentValue::from(link))];
-        state.mailer.send(&u.email, &tr(lang, "mail-reset-subject"), &tr_args(lang, "mail-reset-body", &args)).await;
+        state
+            .mailer
+            .send(
+                &u.email,
+                &tr(lang, "mail-reset-subject"),
+                &tr_args(lang, "mail-reset-body", &args),
+            )
+            .await;
     }
     Ok(())
 }
 
 /// Whether a one-time link is still usable (to show the form or an "expired" page).
 pub async fn token_valid(state: &AppState, token: &str, purpose: &str) -> AppResult<bool> {
-    Ok(state.db.peek_one_time_token(&token_hash(token), purpose).await?.is_some())
+    Ok(state
+        .db
+        .peek_one_time_token(&token_hash(token), purpose)
+        .await?
+        .is_some())
 }
 
 /// Sets a password from an invitation or reset link; returns a new session token.
-pub async fn redeem(state: &AppState, token: &str, purpose: &str, password: &str, confirm: &str) -> AppResult<String> {
+pub async fn redeem(
+    state: &AppState,
+    token: &str,
+    purpose: &str,
+    password: &str,
+    confirm: &str,
+) -> AppResult<String> {
     validate::password("password", password)?;
     if password != confirm {
         return Err(validate::FieldError::new("confirm", "mismatch").into());
     }
     let hash = hash_password(password.to_string()).await?;
-    let uid = state.db.redeem_token_set_password(&token_hash(token), purpose, &hash).await?.ok_or(AppError::Refused("link_expired"))?;
+    let uid = state
+        .db
+        .redeem_token_set_password(&token_hash(token), purpose, &hash)
+        .await?
+        .ok_or(AppError::Refused("link_expired"))?;
     let session = random_token();
-    state.db.create_session(&token_hash(&session), uid, &random_token(), state.config.session_ttl_ms).await?;
+    state
+        .db
+        .create_session(
+            &token_hash(&session),
+            uid,
+            &random_token(),
+            state.config.session_ttl_ms,
+        )
+        .await?;
     state.db.touch_user(uid).await?;
     Ok(session)
 }
 
 /// Creates a personal access token; the secret is shown once.
-pub async fn create_api_token(state: &AppState, auth: &Auth, name: &str) -> AppResult<(ApiToken, String)> {
+pub async fn create_api_token(
+    state: &AppState,
+    auth: &Auth,
+    name: &str,
+) -> AppResult<(ApiToken, String)> {
     let name = validate::required("name", name, NAME_MAX)?;
     let secret = format!("emb_{}", auth::random_token());
-    let t = state.db.create_api_token(auth.user.id, &name, &token_hash(&secret)).await?;
+    let t = state
+        .db
+        .create_api_token(auth.user.id, &name, &token_hash(&secret))
+        .await?;
     Ok((t, secret))
 }

@@ -12,10 +12,18 @@ use embarq_store::{ImportOutcome, MemberFilter, ProfileUpdate, User};
 
 pub const PAGE: i64 = 50;
 
-pub async fn directory(state: &AppState, auth: &Auth, q: Option<&str>, page: i64) -> AppResult<Vec<User>> {
+pub async fn directory(
+    state: &AppState,
+    auth: &Auth,
+    q: Option<&str>,
+    page: i64,
+) -> AppResult<Vec<User>> {
     let include_inactive = policy::can_manage_org(auth.viewer());
     let f = MemberFilter {
-        query: q.map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(100).collect()),
+        query: q
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| q.chars().take(100).collect()),
         include_inactive,
         limit: PAGE,
         offset: page.clamp(0, 10_000) * PAGE,
@@ -25,7 +33,11 @@ pub async fn directory(state: &AppState, auth: &Auth, q: Option<&str>, page: i64
 
 /// A member of the viewer's organization; other organizations' ids read as unknown.
 pub async fn profile(state: &AppState, auth: &Auth, id: Id) -> AppResult<User> {
-    state.db.user_in_org(auth.user.org_id, id).await?.ok_or(AppError::NotFound)
+    state
+        .db
+        .user_in_org(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub struct ProfileInput {
@@ -40,15 +52,31 @@ pub struct ProfileInput {
 
 pub async fn update_profile(state: &AppState, auth: &Auth, i: &ProfileInput) -> AppResult<()> {
     let mut e = Errors::default();
-    let display_name = e.check(validate::required("display_name", &i.display_name, NAME_MAX));
+    let display_name = e.check(validate::required(
+        "display_name",
+        &i.display_name,
+        NAME_MAX,
+    ));
     let title = e.check(validate::optional("title", &i.title, SHORT_TEXT_MAX));
-    let department = e.check(validate::optional("department", &i.department, SHORT_TEXT_MAX));
+    let department = e.check(validate::optional(
+        "department",
+        &i.department,
+        SHORT_TEXT_MAX,
+    ));
     let site = e.check(validate::optional("site", &i.site, SHORT_TEXT_MAX));
     let level = e.check(validate::optional("level", &i.level, SHORT_TEXT_MAX));
-    let birth_year = e.check(validate::birth_year("birth_year", &i.birth_year, super::current_year()));
+    let birth_year = e.check(validate::birth_year(
+        "birth_year",
+        &i.birth_year,
+        super::current_year(),
+    ));
     let locale = match i.locale.trim() {
         "" => None,
-        l => e.check(Lang::parse(l).map(|l| l.code().to_string()).ok_or(validate::FieldError::new("locale", "invalid_choice"))),
+        l => e.check(
+            Lang::parse(l)
+                .map(|l| l.code().to_string())
+                .ok_or(validate::FieldError::new("locale", "invalid_choice")),
+        ),
     };
     e.into_result()?;
     let u = ProfileUpdate {
@@ -71,7 +99,12 @@ pub async fn set_photo(state: &AppState, auth: &Auth, bytes: &[u8]) -> AppResult
         return Err(validate::FieldError::new("photo", "required").into());
     }
     if bytes.len() > PHOTO_MAX {
-        return Err(validate::FieldError::with_limit("photo", "file_too_large", (PHOTO_MAX / 1024 / 1024) as i64).into());
+        return Err(validate::FieldError::with_limit(
+            "photo",
+            "file_too_large",
+            (PHOTO_MAX / 1024 / 1024) as i64,
+        )
+        .into());
     }
     let content_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         "image/png"
@@ -82,18 +115,28 @@ pub async fn set_photo(state: &AppState, auth: &Auth, bytes: &[u8]) -> AppResult
     } else {
         return Err(validate::FieldError::new("photo", "not_an_image").into());
     };
-    Ok(state.db.set_photo(auth.user.id, bytes, content_type).await?)
+    Ok(state
+        .db
+        .set_photo(auth.user.id, bytes, content_type)
+        .await?)
 }
 
 fn require_manager(auth: &Auth) -> AppResult<()> {
-    if policy::can_manage_org(auth.viewer()) { Ok(()) } else { Err(AppError::Forbidden) }
+    if policy::can_manage_org(auth.viewer()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Changes a member's organization role; the organization keeps at least one manager.
 pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) -> AppResult<()> {
     require_manager(auth)?;
     let u = profile(state, auth, id).await?;
-    if u.role() == OrgRole::Manager && role != OrgRole::Manager && state.db.count_managers(auth.user.org_id).await? <= 1 {
+    if u.role() == OrgRole::Manager
+        && role != OrgRole::Manager
+        && state.db.count_managers(auth.user.org_id).await? <= 1
+    {
         return Err(AppError::Refused("last_manager"));
     }
     Ok(state.db.set_org_role(u.id, role).await?)
@@ -125,7 +168,11 @@ pub async fn resend_invitation(state: &AppState, auth: &Auth, id: Id, lang: Lang
 /// The import result as shown to people: either the file is unusable, or a plan with bad rows.
 pub enum ImportResult {
     FileError(FileError),
-    Done { outcome: ImportOutcome, parse_errors: Vec<csv_import::RowError>, rows: usize },
+    Done {
+        outcome: ImportOutcome,
+        parse_errors: Vec<csv_import::RowError>,
+        rows: usize,
+    },
 }
 
 pub struct ImportOptions {
@@ -136,9 +183,24 @@ pub struct ImportOptions {
 
 /// Imports the HR directory. A dry run writes nothing; a real run writes the valid rows in
 /// one transaction and reports the bad ones with their line numbers.
-pub async fn import(state: &AppState, auth: &Auth, bytes: &[u8], opts: &ImportOptions, lang: Lang) -> AppResult<ImportResult> {
+pub async fn import(
+    state: &AppState,
+    auth: &Auth,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    lang: Lang,
+) -> AppResult<ImportResult> {
     require_manager(auth)?;
-    import_for(state, auth.user.org_id, auth.user.id, Some(&auth.user.display_name), bytes, opts, lang).await
+    import_for(
+        state,
+        auth.user.org_id,
+        auth.user.id,
+        Some(&auth.user.display_name),
+        bytes,
+        opts,
+        lang,
+    )
+    .await
 }
 
 /// The import itself, also used by the `embarq import` command (acting as `actor`).
@@ -156,7 +218,16 @@ pub async fn import_for(
         Err(e) => return Ok(ImportResult::FileError(e)),
     };
     let rows = parsed.rows.len();
-    let outcome = state.db.import_members(org_id, &parsed.rows, opts.deactivate_missing, actor, opts.dry_run).await?;
+    let outcome = state
+        .db
+        .import_members(
+            org_id,
+            &parsed.rows,
+            opts.deactivate_missing,
+            actor,
+            opts.dry_run,
+        )
+        .await?;
     if !opts.dry_run && opts.send_invitations {
         for (id, _) in &outcome.created {
             if let Some(u) = state.db.user(*id).await? {
@@ -164,12 +235,21 @@ pub async fn import_for(
             }
         }
     }
-    Ok(ImportResult::Done { outcome, parse_errors: parsed.errors, rows })
+    Ok(ImportResult::Done {
+        outcome,
+        parse_errors: parsed.errors,
+        rows,
+    })
 }
 
 /// The `embarq import` command: acts as `manager_email` (or the first organization manager)
 /// and returns a report for a terminal.
-pub async fn import_cli(state: &AppState, manager_email: Option<&str>, bytes: &[u8], opts: &ImportOptions) -> anyhow::Result<String> {
+pub async fn import_cli(
+    state: &AppState,
+    manager_email: Option<&str>,
+    bytes: &[u8],
+    opts: &ImportOptions,
+) -> anyhow::Result<String> {
     use std::fmt::Write;
     let manager = match manager_email {
         Some(e) => state.db.user_by_email(&e.trim().to_lowercase()).await?,
@@ -178,24 +258,57 @@ pub async fn import_cli(state: &AppState, manager_email: Option<&str>, bytes: &[
     .filter(|u| u.role() == OrgRole::Manager)
     .ok_or_else(|| anyhow::anyhow!("no organization manager found: run `embarq serve` and complete the setup first, or pass --as-manager"))?;
     let lang = Lang::En;
-    let result = import_for(state, manager.org_id, manager.id, Some(&manager.display_name), bytes, opts, lang)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let result = import_for(
+        state,
+        manager.org_id,
+        manager.id,
+        Some(&manager.display_name),
+        bytes,
+        opts,
+        lang,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut out = String::new();
     match result {
         ImportResult::FileError(e) => anyhow::bail!("the file cannot be imported: {e}"),
-        ImportResult::Done { outcome, parse_errors, rows } => {
+        ImportResult::Done {
+            outcome,
+            parse_errors,
+            rows,
+        } => {
             let p = &outcome.plan;
             let verb = if opts.dry_run { "would be" } else { "were" };
             writeln!(out, "{rows} valid rows read")?;
-            writeln!(out, "{} members {verb} created, {} updated, {} unchanged, {} deactivated", p.create.len(), p.update.len(), p.unchanged, p.deactivate.len())?;
+            writeln!(
+                out,
+                "{} members {verb} created, {} updated, {} unchanged, {} deactivated",
+                p.create.len(),
+                p.update.len(),
+                p.unchanged,
+                p.deactivate.len()
+            )?;
             let mut errors: Vec<_> = parse_errors.iter().chain(p.errors.iter()).collect();
             errors.sort_by_key(|e| e.line);
             for e in errors {
-                writeln!(out, "line {}: {}{}", e.line, describe_row_error(lang, e), e.value.as_deref().map(|v| format!(" ({v})")).unwrap_or_default())?;
+                writeln!(
+                    out,
+                    "line {}: {}{}",
+                    e.line,
+                    describe_row_error(lang, e),
+                    e.value
+                        .as_deref()
+                        .map(|v| format!(" ({v})"))
+                        .unwrap_or_default()
+                )?;
             }
             for w in &p.warnings {
-                writeln!(out, "line {}: warning: {}", w.line, describe_row_error(lang, w))?;
+                writeln!(
+                    out,
+                    "line {}: warning: {}",
+                    w.line,
+                    describe_row_error(lang, w)
+                )?;
             }
             if opts.dry_run {
                 writeln!(out, "dry run: nothing was written")?;

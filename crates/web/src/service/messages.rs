@@ -9,17 +9,27 @@ use embarq_store::Message;
 
 /// Starts (or reuses, for one-to-one) a conversation with other members of the organization.
 pub async fn start(state: &AppState, auth: &Auth, with: &[Id]) -> AppResult<Id> {
-    let mut members: Vec<Id> = with.iter().copied().filter(|id| *id != auth.user.id).collect();
+    let mut members: Vec<Id> = with
+        .iter()
+        .copied()
+        .filter(|id| *id != auth.user.id)
+        .collect();
     members.sort();
     members.dedup();
     if members.is_empty() {
         return Err(validate::FieldError::new("members", "required").into());
     }
     if members.len() > GROUP_MAX {
-        return Err(validate::FieldError::with_limit("members", "too_many", GROUP_MAX as i64).into());
+        return Err(
+            validate::FieldError::with_limit("members", "too_many", GROUP_MAX as i64).into(),
+        );
     }
     for m in &members {
-        state.db.user_in_org(auth.user.org_id, *m).await?.ok_or(AppError::NotFound)?;
+        state
+            .db
+            .user_in_org(auth.user.org_id, *m)
+            .await?
+            .ok_or(AppError::NotFound)?;
     }
     if let [other] = members[..]
         && let Some(existing) = state.db.direct_conversation(auth.user.id, other).await?
@@ -27,7 +37,10 @@ pub async fn start(state: &AppState, auth: &Auth, with: &[Id]) -> AppResult<Id> 
         return Ok(existing);
     }
     members.push(auth.user.id);
-    Ok(state.db.create_conversation(auth.user.org_id, &members).await?)
+    Ok(state
+        .db
+        .create_conversation(auth.user.org_id, &members)
+        .await?)
 }
 
 async fn participants(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<Id>> {
@@ -48,7 +61,10 @@ pub async fn read(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<Messag
 pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResult<Id> {
     let members = participants(state, auth, id).await?;
     let body = validate::required("body", body, MESSAGE_MAX)?;
-    let mid = state.db.send_message(id, auth.user.id, &body, &markdown::render(&body)).await?;
+    let mid = state
+        .db
+        .send_message(id, auth.user.id, &body, &markdown::render(&body))
+        .await?;
     let others: Vec<Id> = members.into_iter().filter(|m| *m != auth.user.id).collect();
     realtime::publish(state, &others, "message", Some(id)).await;
     Ok(mid)

@@ -21,7 +21,13 @@ pub struct Page {
 fn page(mut posts: Vec<Post>) -> Page {
     let next = if posts.len() as i64 > PAGE {
         posts.truncate(PAGE as usize);
-        posts.last().map(|p| Cursor { created_at: p.created_at, id: p.id }.encode())
+        posts.last().map(|p| {
+            Cursor {
+                created_at: p.created_at,
+                id: p.id,
+            }
+            .encode()
+        })
     } else {
         None
     };
@@ -31,20 +37,37 @@ fn page(mut posts: Vec<Post>) -> Page {
 fn cursor(after: Option<&str>) -> AppResult<Option<Cursor>> {
     match after.filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => Cursor::decode(s).map(Some).ok_or_else(|| validate::FieldError::new("after", "invalid_cursor").into()),
+        Some(s) => Cursor::decode(s)
+            .map(Some)
+            .ok_or_else(|| validate::FieldError::new("after", "invalid_cursor").into()),
     }
 }
 
 pub async fn home_feed(state: &AppState, auth: &Auth, after: Option<&str>) -> AppResult<Page> {
-    Ok(page(state.db.home_feed(auth.user.id, cursor(after)?, PAGE + 1).await?))
+    Ok(page(
+        state
+            .db
+            .home_feed(auth.user.id, cursor(after)?, PAGE + 1)
+            .await?,
+    ))
 }
 
-pub async fn sphere_feed(state: &AppState, auth: &Auth, sphere: Id, after: Option<&str>) -> AppResult<(Visible, Page)> {
+pub async fn sphere_feed(
+    state: &AppState,
+    auth: &Auth,
+    sphere: Id,
+    after: Option<&str>,
+) -> AppResult<(Visible, Page)> {
     let v = spheres::load(state, auth, sphere).await?;
     if !v.access.read {
         return Err(AppError::Forbidden);
     }
-    let p = page(state.db.sphere_feed(sphere, cursor(after)?, PAGE + 1).await?);
+    let p = page(
+        state
+            .db
+            .sphere_feed(sphere, cursor(after)?, PAGE + 1)
+            .await?,
+    );
     Ok((v, p))
 }
 
@@ -57,38 +80,91 @@ pub async fn create(state: &AppState, auth: &Auth, sphere: Id, body: &str) -> Ap
     }
     let body = validate::required("body", body, POST_MAX)?;
     let html = markdown::render(&body);
-    let status = if v.sphere.requires_approval && !v.access.moderate { PostStatus::Pending } else { PostStatus::Published };
+    let status = if v.sphere.requires_approval && !v.access.moderate {
+        PostStatus::Pending
+    } else {
+        PostStatus::Published
+    };
     let id = state
         .db
-        .create_post(&NewPost { org_id: auth.user.org_id, sphere_id: sphere, author_id: auth.user.id, body_md: &body, body_html: &html, status })
+        .create_post(&NewPost {
+            org_id: auth.user.org_id,
+            sphere_id: sphere,
+            author_id: auth.user.id,
+            body_md: &body,
+            body_html: &html,
+            status,
+        })
         .await?;
     match status {
         PostStatus::Pending => {
-            let mods = state.db.sphere_member_ids(sphere, &[SphereRole::Admin, SphereRole::Publisher]).await?;
-            notify(state, &mods, "post_pending", auth.user.id, Some(sphere), Some(id)).await?;
+            let mods = state
+                .db
+                .sphere_member_ids(sphere, &[SphereRole::Admin, SphereRole::Publisher])
+                .await?;
+            notify(
+                state,
+                &mods,
+                "post_pending",
+                auth.user.id,
+                Some(sphere),
+                Some(id),
+            )
+            .await?;
         }
         PostStatus::Published => announce(state, &v, auth.user.id, id, &body).await?,
     }
-    state.db.post(auth.user.org_id, id).await?.ok_or(AppError::NotFound)
+    state
+        .db
+        .post(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Tells sphere members a post appeared (live) and notifies mentioned readers.
-async fn announce(state: &AppState, v: &Visible, author: Id, post: Id, body: &str) -> AppResult<()> {
-    let members = state.db.sphere_member_ids(v.sphere.id, &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member]).await?;
+async fn announce(
+    state: &AppState,
+    v: &Visible,
+    author: Id,
+    post: Id,
+    body: &str,
+) -> AppResult<()> {
+    let members = state
+        .db
+        .sphere_member_ids(
+            v.sphere.id,
+            &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member],
+        )
+        .await?;
     realtime::publish(state, &members, "post", Some(v.sphere.id)).await;
-    let mentioned = state.db.users_by_emails(v.sphere.org_id, &markdown::mentions(body)).await?;
+    let mentioned = state
+        .db
+        .users_by_emails(v.sphere.org_id, &markdown::mentions(body))
+        .await?;
     let readers: Vec<Id> = mentioned
         .into_iter()
         .map(|p| p.id)
         .filter(|id| v.sphere.sphere_kind() == SphereKind::Open || members.contains(id))
         .collect();
-    notify(state, &readers, "mention", author, Some(v.sphere.id), Some(post)).await
+    notify(
+        state,
+        &readers,
+        "mention",
+        author,
+        Some(v.sphere.id),
+        Some(post),
+    )
+    .await
 }
 
 /// A post the viewer may read: published in a readable sphere, or pending and theirs or
 /// theirs to moderate. Everything else is 404, so nothing leaks about secret spheres.
 pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Post, Visible)> {
-    let post = state.db.post(auth.user.org_id, id).await?.ok_or(AppError::NotFound)?;
+    let post = state
+        .db
+        .post(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let v = spheres::load(state, auth, post.sphere_id).await?;
     let readable = match post.post_status() {
         PostStatus::Published => v.access.read,
@@ -111,7 +187,12 @@ pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> 
     let (post, visible) = load(state, auth, id).await?;
     let comments = state.db.comments(id).await?;
     let reactions = state.db.reactions(id, auth.user.id).await?;
-    Ok(Thread { post, visible, comments, reactions })
+    Ok(Thread {
+        post,
+        visible,
+        comments,
+        reactions,
+    })
 }
 
 pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> AppResult<Id> {
@@ -120,17 +201,45 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
         return Err(AppError::Forbidden);
     }
     let body = validate::required("body", body, COMMENT_MAX)?;
-    let id = state.db.add_comment(post_id, auth.user.id, &body, &markdown::render(&body)).await?;
-    notify(state, &[post.author_id], "comment", auth.user.id, Some(post.sphere_id), Some(post_id)).await?;
-    let members = state.db.sphere_member_ids(post.sphere_id, &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member]).await?;
+    let id = state
+        .db
+        .add_comment(post_id, auth.user.id, &body, &markdown::render(&body))
+        .await?;
+    notify(
+        state,
+        &[post.author_id],
+        "comment",
+        auth.user.id,
+        Some(post.sphere_id),
+        Some(post_id),
+    )
+    .await?;
+    let members = state
+        .db
+        .sphere_member_ids(
+            post.sphere_id,
+            &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member],
+        )
+        .await?;
     realtime::publish(state, &members, "comment", Some(post_id)).await;
-    let mentioned = state.db.users_by_emails(post.org_id, &markdown::mentions(&body)).await?;
+    let mentioned = state
+        .db
+        .users_by_emails(post.org_id, &markdown::mentions(&body))
+        .await?;
     let readers: Vec<Id> = mentioned
         .into_iter()
         .map(|p| p.id)
         .filter(|id| post.kind() == SphereKind::Open || members.contains(id))
         .collect();
-    notify(state, &readers, "mention", auth.user.id, Some(post.sphere_id), Some(post_id)).await?;
+    notify(
+        state,
+        &readers,
+        "mention",
+        auth.user.id,
+        Some(post.sphere_id),
+        Some(post_id),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -142,7 +251,10 @@ pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> A
     if !REACTIONS.contains(&emoji) {
         return Err(validate::FieldError::new("emoji", "invalid_choice").into());
     }
-    Ok(state.db.toggle_reaction(post_id, auth.user.id, emoji).await?)
+    Ok(state
+        .db
+        .toggle_reaction(post_id, auth.user.id, emoji)
+        .await?)
 }
 
 /// Approves a pending post (publication managers and administrators).
@@ -155,12 +267,31 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
         return Err(AppError::Refused("not_pending"));
     }
     if approve {
-        state.db.set_post_status(post_id, PostStatus::Published).await?;
-        notify(state, &[post.author_id], "post_approved", auth.user.id, Some(post.sphere_id), Some(post_id)).await?;
+        state
+            .db
+            .set_post_status(post_id, PostStatus::Published)
+            .await?;
+        notify(
+            state,
+            &[post.author_id],
+            "post_approved",
+            auth.user.id,
+            Some(post.sphere_id),
+            Some(post_id),
+        )
+        .await?;
         announce(state, &v, post.author_id, post_id, &post.body_md).await
     } else {
         state.db.delete_post(post_id).await?;
-        notify(state, &[post.author_id], "post_declined", auth.user.id, Some(post.sphere_id), None).await
+        notify(
+            state,
+            &[post.author_id],
+            "post_declined",
+            auth.user.id,
+            Some(post.sphere_id),
+            None,
+        )
+        .await
     }
 }
 

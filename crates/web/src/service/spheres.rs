@@ -17,7 +17,11 @@ pub struct Visible {
 /// Loads a sphere for the viewer: unknown, other organization's and invisible (secret)
 /// spheres all answer the same 404.
 pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
-    let sphere = state.db.sphere_for(auth.user.org_id, auth.user.id, id).await?.ok_or(AppError::NotFound)?;
+    let sphere = state
+        .db
+        .sphere_for(auth.user.org_id, auth.user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let access = policy::sphere_access(auth.viewer(), sphere.sphere_kind(), sphere.role());
     if !access.see {
         return Err(AppError::NotFound);
@@ -35,8 +39,14 @@ pub struct SphereInput {
 fn validate_input(i: &SphereInput) -> AppResult<(String, String, SphereKind)> {
     let mut e = Errors::default();
     let name = e.check(validate::required("name", &i.name, NAME_MAX));
-    let description = e.check(validate::optional("description", &i.description, DESCRIPTION_MAX));
-    let kind = e.check(SphereKind::parse(i.kind.trim()).ok_or(validate::FieldError::new("kind", "invalid_choice")));
+    let description = e.check(validate::optional(
+        "description",
+        &i.description,
+        DESCRIPTION_MAX,
+    ));
+    let kind = e.check(
+        SphereKind::parse(i.kind.trim()).ok_or(validate::FieldError::new("kind", "invalid_choice")),
+    );
     e.into_result()?;
     match (name, description, kind) {
         (Some(n), Some(d), Some(k)) => Ok((n, d.unwrap_or_default(), k)),
@@ -49,7 +59,17 @@ pub async fn create(state: &AppState, auth: &Auth, i: &SphereInput) -> AppResult
         return Err(AppError::Forbidden);
     }
     let (name, description, kind) = validate_input(i)?;
-    Ok(state.db.create_sphere(auth.user.org_id, auth.user.id, &name, &description, kind, i.requires_approval).await?)
+    Ok(state
+        .db
+        .create_sphere(
+            auth.user.org_id,
+            auth.user.id,
+            &name,
+            &description,
+            kind,
+            i.requires_approval,
+        )
+        .await?)
 }
 
 pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> AppResult<()> {
@@ -58,18 +78,28 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> A
         return Err(AppError::Forbidden);
     }
     let (name, description, kind) = validate_input(i)?;
-    Ok(state.db.update_sphere(id, &name, &description, kind, i.requires_approval).await?)
+    Ok(state
+        .db
+        .update_sphere(id, &name, &description, kind, i.requires_approval)
+        .await?)
 }
 
 /// Joins an open sphere, or asks to join a closed one (administrators are notified).
 pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
     let v = load(state, auth, id).await?;
     if v.access.join {
-        state.db.add_sphere_member(id, auth.user.id, SphereRole::Member).await?;
+        state
+            .db
+            .add_sphere_member(id, auth.user.id, SphereRole::Member)
+            .await?;
         return Ok(true);
     }
     if v.access.request {
-        match state.db.create_sphere_request(id, auth.user.id, RequestKind::JoinRequest, None).await {
+        match state
+            .db
+            .create_sphere_request(id, auth.user.id, RequestKind::JoinRequest, None)
+            .await
+        {
             Ok(_) | Err(embarq_store::StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),
         }
@@ -92,7 +122,11 @@ pub async fn leave(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
     Ok(state.db.remove_sphere_member(id, auth.user.id).await?)
 }
 
-pub async fn members(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Visible, Vec<SphereMember>)> {
+pub async fn members(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+) -> AppResult<(Visible, Vec<SphereMember>)> {
     let v = load(state, auth, id).await?;
     if !v.access.read {
         return Err(AppError::Forbidden);
@@ -107,20 +141,47 @@ pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppRe
     if !v.access.invite {
         return Err(AppError::Forbidden);
     }
-    let invitee = state.db.user_in_org(auth.user.org_id, user_id).await?.ok_or(AppError::NotFound)?;
+    let invitee = state
+        .db
+        .user_in_org(auth.user.org_id, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if state.db.sphere_role(id, invitee.id).await?.is_some() {
         return Err(AppError::Conflict("already_member"));
     }
-    match state.db.create_sphere_request(id, invitee.id, RequestKind::Invitation, Some(auth.user.id)).await {
-        Ok(_) => notify(state, &[invitee.id], "sphere_invitation", auth.user.id, Some(id), None).await,
+    match state
+        .db
+        .create_sphere_request(id, invitee.id, RequestKind::Invitation, Some(auth.user.id))
+        .await
+    {
+        Ok(_) => {
+            notify(
+                state,
+                &[invitee.id],
+                "sphere_invitation",
+                auth.user.id,
+                Some(id),
+                None,
+            )
+            .await
+        }
         Err(embarq_store::StoreError::Conflict(_)) => Err(AppError::Conflict("already_invited")),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Accepts or declines a request (sphere administrators) or an invitation (the invitee).
-pub async fn answer_request(state: &AppState, auth: &Auth, request_id: Id, accept: bool) -> AppResult<SphereRequest> {
-    let r = state.db.sphere_request(request_id).await?.ok_or(AppError::NotFound)?;
+pub async fn answer_request(
+    state: &AppState,
+    auth: &Auth,
+    request_id: Id,
+    accept: bool,
+) -> AppResult<SphereRequest> {
+    let r = state
+        .db
+        .sphere_request(request_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let kind = RequestKind::parse(&r.kind).ok_or(AppError::NotFound)?;
     match kind {
         RequestKind::Invitation => {
@@ -136,9 +197,20 @@ pub async fn answer_request(state: &AppState, auth: &Auth, request_id: Id, accep
         }
     }
     if accept {
-        state.db.add_sphere_member(r.sphere_id, r.user_id, SphereRole::Member).await?;
+        state
+            .db
+            .add_sphere_member(r.sphere_id, r.user_id, SphereRole::Member)
+            .await?;
         if kind == RequestKind::JoinRequest {
-            notify(state, &[r.user_id], "request_accepted", auth.user.id, Some(r.sphere_id), None).await?;
+            notify(
+                state,
+                &[r.user_id],
+                "request_accepted",
+                auth.user.id,
+                Some(r.sphere_id),
+                None,
+            )
+            .await?;
         }
     } else {
         state.db.delete_sphere_request(request_id).await?;
@@ -155,19 +227,33 @@ pub async fn join_requests(state: &AppState, auth: &Auth, id: Id) -> AppResult<V
 }
 
 /// Changes a member's role (sphere administrators); keeps at least one administrator.
-pub async fn set_role(state: &AppState, auth: &Auth, id: Id, user_id: Id, role: Option<SphereRole>) -> AppResult<()> {
+pub async fn set_role(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+    user_id: Id,
+    role: Option<SphereRole>,
+) -> AppResult<()> {
     let v = load(state, auth, id).await?;
     if !v.access.admin {
         return Err(AppError::Forbidden);
     }
     let current = state.db.sphere_role(id, user_id).await?;
-    let target = state.db.user_in_org(auth.user.org_id, user_id).await?.ok_or(AppError::NotFound)?;
-    if current == Some(SphereRole::Admin) && role != Some(SphereRole::Admin) && state.db.count_sphere_admins(id).await? <= 1 {
+    let target = state
+        .db
+        .user_in_org(auth.user.org_id, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current == Some(SphereRole::Admin)
+        && role != Some(SphereRole::Admin)
+        && state.db.count_sphere_admins(id).await? <= 1
+    {
         return Err(AppError::Refused("last_admin"));
     }
     match role {
         Some(r) => {
-            if current.is_none() && v.sphere.sphere_kind() == SphereKind::Secret && !v.access.admin {
+            if current.is_none() && v.sphere.sphere_kind() == SphereKind::Secret && !v.access.admin
+            {
                 return Err(AppError::Forbidden);
             }
             state.db.add_sphere_member(id, target.id, r).await?
@@ -178,11 +264,25 @@ pub async fn set_role(state: &AppState, auth: &Auth, id: Id, user_id: Id, role: 
 }
 
 /// Stores notifications and pushes a live event to each recipient.
-pub async fn notify(state: &AppState, users: &[Id], kind: &'static str, actor: Id, sphere: Option<Id>, post: Option<Id>) -> AppResult<()> {
+pub async fn notify(
+    state: &AppState,
+    users: &[Id],
+    kind: &'static str,
+    actor: Id,
+    sphere: Option<Id>,
+    post: Option<Id>,
+) -> AppResult<()> {
     let users: Vec<Id> = users.iter().copied().filter(|u| *u != actor).collect();
     let items: Vec<NewNotification> = users
         .iter()
-        .map(|u| NewNotification { user_id: *u, kind, actor_id: Some(actor), sphere_id: sphere, post_id: post, conversation_id: None })
+        .map(|u| NewNotification {
+            user_id: *u,
+            kind,
+            actor_id: Some(actor),
+            sphere_id: sphere,
+            post_id: post,
+            conversation_id: None,
+        })
         .collect();
     state.db.notify(&items).await?;
     realtime::publish(state, &users, "notification", post.or(sphere)).await;

@@ -32,21 +32,34 @@ pub fn router() -> Router<AppState> {
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"))
-        .unwrap_or(HeaderValue::from_static(""))
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
 }
 
 /// Signs the browser in and sends it on.
 fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
     let mut res = see_other(to);
-    res.headers_mut().append(header::SET_COOKIE, session_cookie(state, token, state.config.session_ttl_ms / 1000));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(state, token, state.config.session_ttl_ms / 1000),
+    );
     res
 }
 
 /// Only local paths: an absolute URL in `next` would make an open redirect.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
 }
 
 #[derive(Template)]
@@ -75,20 +88,47 @@ async fn setup_form(state: St, lang: Lang, csrf: Csrf) -> AppResult<Response> {
         return Ok(see_other("/login"));
     }
     let p = Page::new(&state, lang, &csrf, None, "setup-title").await;
-    Ok(render(&SetupPage { p, org_name: String::new(), display_name: String::new(), email: String::new() }))
+    Ok(render(&SetupPage {
+        p,
+        org_name: String::new(),
+        display_name: String::new(),
+        email: String::new(),
+    }))
 }
 
-async fn setup(state: St, lang: Lang, csrf: Csrf, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<SetupForm>) -> AppResult<Response> {
-    let input = accounts::SetupInput { org_name: f.org_name.clone(), display_name: f.display_name.clone(), email: f.email.clone(), password: f.password.clone() };
+async fn setup(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<SetupForm>,
+) -> AppResult<Response> {
+    let input = accounts::SetupInput {
+        org_name: f.org_name.clone(),
+        display_name: f.display_name.clone(),
+        email: f.email.clone(),
+        password: f.password.clone(),
+    };
     match accounts::setup(&state, &input).await {
         Ok(_) => {
-            let token = accounts::sign_in(&state, &f.email, &f.password, &addr.ip().to_string()).await?;
+            let token =
+                accounts::sign_in(&state, &f.email, &f.password, &addr.ip().to_string()).await?;
             Ok(signed_in(&state, &token, "/"))
         }
         Err(AppError::Refused("already_set_up")) => Ok(see_other("/login")),
         Err(AppError::Validation(errs)) => {
-            let p = Page::new(&state, lang, &csrf, None, "setup-title").await.with_errors(&errs);
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { p, org_name: f.org_name, display_name: f.display_name, email: f.email }))
+            let p = Page::new(&state, lang, &csrf, None, "setup-title")
+                .await
+                .with_errors(&errs);
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetupPage {
+                    p,
+                    org_name: f.org_name,
+                    display_name: f.display_name,
+                    email: f.email,
+                },
+            ))
         }
         Err(e) => Err(e),
     }
@@ -108,7 +148,13 @@ struct NextQuery {
     next: String,
 }
 
-async fn login_form(state: St, lang: Lang, csrf: Csrf, MaybeAuth(auth): MaybeAuth, Query(q): Query<NextQuery>) -> AppResult<Response> {
+async fn login_form(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    MaybeAuth(auth): MaybeAuth,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
     if state.db.organization_count().await? == 0 {
         return Ok(see_other("/setup"));
     }
@@ -116,7 +162,11 @@ async fn login_form(state: St, lang: Lang, csrf: Csrf, MaybeAuth(auth): MaybeAut
         return Ok(see_other(safe_next(&q.next)));
     }
     let p = Page::new(&state, lang, &csrf, None, "login-title").await;
-    Ok(render(&LoginPage { p, next: q.next, email: String::new() }))
+    Ok(render(&LoginPage {
+        p,
+        next: q.next,
+        email: String::new(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -129,13 +179,28 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(state: St, lang: Lang, csrf: Csrf, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<LoginForm>) -> AppResult<Response> {
+async fn login(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
     match accounts::sign_in(&state, &f.email, &f.password, &addr.ip().to_string()).await {
         Ok(token) => Ok(signed_in(&state, &token, safe_next(&f.next))),
         Err(e @ (AppError::Refused(_) | AppError::TooManyRequests)) => {
             let status = e.status();
-            let p = Page::new(&state, lang, &csrf, None, "login-title").await.with_error_code(e.code());
-            Ok(render_status(status, &LoginPage { p, next: f.next, email: f.email }))
+            let p = Page::new(&state, lang, &csrf, None, "login-title")
+                .await
+                .with_error_code(e.code());
+            Ok(render_status(
+                status,
+                &LoginPage {
+                    p,
+                    next: f.next,
+                    email: f.email,
+                },
+            ))
         }
         Err(e) => Err(e),
     }
@@ -144,7 +209,8 @@ async fn login(state: St, lang: Lang, csrf: Csrf, ConnectInfo(addr): ConnectInfo
 async fn logout(state: St, auth: Auth) -> AppResult<Response> {
     accounts::sign_out(&state, &auth).await?;
     let mut res = see_other("/login");
-    res.headers_mut().append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    res.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(res)
 }
 
@@ -166,10 +232,21 @@ struct EmailForm {
     email: String,
 }
 
-async fn forgot(state: St, lang: Lang, csrf: Csrf, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<EmailForm>) -> AppResult<Response> {
+async fn forgot(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<EmailForm>,
+) -> AppResult<Response> {
     // Reset requests count like failed sign-ins: they must not become a mail cannon.
     let key = format!("reset:{}", addr.ip());
-    if state.db.record_sign_in_failure(&key, state.config.sign_in_window_ms).await? > state.config.sign_in_max_failures * 4 {
+    if state
+        .db
+        .record_sign_in_failure(&key, state.config.sign_in_window_ms)
+        .await?
+        > state.config.sign_in_max_failures * 4
+    {
         return Err(AppError::TooManyRequests);
     }
     accounts::request_password_reset(&state, &f.email, lang).await?;
@@ -186,8 +263,19 @@ struct SetPasswordPage {
     valid: bool,
 }
 
-async fn password_form(state: &AppState, lang: Lang, csrf: &Csrf, token: &str, purpose: &str, errors: Option<AppError>) -> AppResult<Response> {
-    let (title, base) = if purpose == accounts::INVITE { ("invite-title", "invite") } else { ("reset-title", "reset") };
+async fn password_form(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    token: &str,
+    purpose: &str,
+    errors: Option<AppError>,
+) -> AppResult<Response> {
+    let (title, base) = if purpose == accounts::INVITE {
+        ("invite-title", "invite")
+    } else {
+        ("reset-title", "reset")
+    };
     let valid = accounts::token_valid(state, token, purpose).await?;
     let mut p = Page::new(state, lang, csrf, None, title).await;
     let status = match errors {
@@ -202,7 +290,15 @@ async fn password_form(state: &AppState, lang: Lang, csrf: &Csrf, token: &str, p
         None => StatusCode::OK,
     };
     let heading = p.title.clone();
-    Ok(render_status(status, &SetPasswordPage { p, heading, action: format!("/{base}/{token}"), valid }))
+    Ok(render_status(
+        status,
+        &SetPasswordPage {
+            p,
+            heading,
+            action: format!("/{base}/{token}"),
+            valid,
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -213,27 +309,58 @@ struct PasswordForm {
     confirm: String,
 }
 
-async fn reset_form(state: St, lang: Lang, csrf: Csrf, Path(token): Path<String>) -> AppResult<Response> {
+async fn reset_form(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     password_form(&state, lang, &csrf, &token, accounts::RESET, None).await
 }
 
-async fn invite_form(state: St, lang: Lang, csrf: Csrf, Path(token): Path<String>) -> AppResult<Response> {
+async fn invite_form(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     password_form(&state, lang, &csrf, &token, accounts::INVITE, None).await
 }
 
-async fn redeem(state: &AppState, lang: Lang, csrf: &Csrf, token: &str, purpose: &str, f: &PasswordForm) -> AppResult<Response> {
+async fn redeem(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    token: &str,
+    purpose: &str,
+    f: &PasswordForm,
+) -> AppResult<Response> {
     match accounts::redeem(state, token, purpose, &f.password, &f.confirm).await {
         Ok(session) => Ok(signed_in(state, &session, "/")),
-        Err(e @ (AppError::Validation(_) | AppError::Refused(_))) => password_form(state, lang, csrf, token, purpose, Some(e)).await,
+        Err(e @ (AppError::Validation(_) | AppError::Refused(_))) => {
+            password_form(state, lang, csrf, token, purpose, Some(e)).await
+        }
         Err(e) => Err(e),
     }
 }
 
-async fn reset(state: St, lang: Lang, csrf: Csrf, Path(token): Path<String>, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+async fn reset(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    Path(token): Path<String>,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
     redeem(&state, lang, &csrf, &token, accounts::RESET, &f).await
 }
 
-async fn invite_accept(state: St, lang: Lang, csrf: Csrf, Path(token): Path<String>, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+async fn invite_accept(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    Path(token): Path<String>,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
     redeem(&state, lang, &csrf, &token, accounts::INVITE, &f).await
 }
 
@@ -242,18 +369,32 @@ struct LangForm {
     lang: String,
 }
 
-async fn set_lang(state: St, MaybeAuth(auth): MaybeAuth, headers: axum::http::HeaderMap, Form(f): Form<LangForm>) -> AppResult<Response> {
-    let lang = Lang::parse(&f.lang).ok_or(embarq_domain::validate::FieldError::new("locale", "invalid_choice"))?;
+async fn set_lang(
+    state: St,
+    MaybeAuth(auth): MaybeAuth,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<LangForm>,
+) -> AppResult<Response> {
+    let lang = Lang::parse(&f.lang).ok_or(embarq_domain::validate::FieldError::new(
+        "locale",
+        "invalid_choice",
+    ))?;
     if let Some(a) = auth {
         state.db.set_locale(a.user.id, lang.code()).await?;
     }
     let back = headers
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string())))
+        .and_then(|r| {
+            r.find("://")
+                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
+        })
         .unwrap_or_else(|| "/".into());
     let mut res = see_other(safe_next(&back));
-    if let Ok(v) = HeaderValue::from_str(&format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code())) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    )) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
@@ -267,7 +408,14 @@ struct SettingsPage {
     new_secret: Option<String>,
 }
 
-async fn settings_page(state: &AppState, lang: Lang, csrf: &Csrf, auth: &Auth, new_secret: Option<String>, errors: Option<AppError>) -> AppResult<Response> {
+async fn settings_page(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    auth: &Auth,
+    new_secret: Option<String>,
+    errors: Option<AppError>,
+) -> AppResult<Response> {
     let mut p = Page::new(state, lang, csrf, Some(auth), "settings-title").await;
     let status = match errors {
         Some(AppError::Validation(e)) => {
@@ -277,7 +425,14 @@ async fn settings_page(state: &AppState, lang: Lang, csrf: &Csrf, auth: &Auth, n
         _ => StatusCode::OK,
     };
     let tokens = state.db.api_tokens_of(auth.user.id).await?;
-    Ok(render_status(status, &SettingsPage { p, tokens, new_secret }))
+    Ok(render_status(
+        status,
+        &SettingsPage {
+            p,
+            tokens,
+            new_secret,
+        },
+    ))
 }
 
 async fn settings(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
@@ -302,7 +457,13 @@ struct ProfileForm {
     locale: String,
 }
 
-async fn update_profile(state: St, lang: Lang, csrf: Csrf, auth: Auth, Form(f): Form<ProfileForm>) -> AppResult<Response> {
+async fn update_profile(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Form(f): Form<ProfileForm>,
+) -> AppResult<Response> {
     let input = members::ProfileInput {
         display_name: f.display_name,
         title: f.title,
@@ -314,16 +475,26 @@ async fn update_profile(state: St, lang: Lang, csrf: Csrf, auth: Auth, Form(f): 
     };
     match members::update_profile(&state, &auth, &input).await {
         Ok(()) => Ok(see_other(&format!("/people/{}", auth.user.id))),
-        Err(e @ AppError::Validation(_)) => settings_page(&state, lang, &csrf, &auth, None, Some(e)).await,
+        Err(e @ AppError::Validation(_)) => {
+            settings_page(&state, lang, &csrf, &auth, None, Some(e)).await
+        }
         Err(e) => Err(e),
     }
 }
 
 async fn upload_photo(state: St, auth: Auth, mut mp: Multipart) -> AppResult<Response> {
     let mut bytes = Vec::new();
-    while let Some(field) = mp.next_field().await.map_err(|_| embarq_domain::validate::FieldError::new("photo", "upload_failed"))? {
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|_| embarq_domain::validate::FieldError::new("photo", "upload_failed"))?
+    {
         if field.name() == Some("photo") {
-            bytes = field.bytes().await.map_err(|_| embarq_domain::validate::FieldError::new("photo", "upload_failed"))?.to_vec();
+            bytes = field
+                .bytes()
+                .await
+                .map_err(|_| embarq_domain::validate::FieldError::new("photo", "upload_failed"))?
+                .to_vec();
         }
     }
     members::set_photo(&state, &auth, &bytes).await?;
@@ -336,10 +507,18 @@ struct TokenForm {
     name: String,
 }
 
-async fn create_token(state: St, lang: Lang, csrf: Csrf, auth: Auth, Form(f): Form<TokenForm>) -> AppResult<Response> {
+async fn create_token(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Form(f): Form<TokenForm>,
+) -> AppResult<Response> {
     match accounts::create_api_token(&state, &auth, &f.name).await {
         Ok((_, secret)) => settings_page(&state, lang, &csrf, &auth, Some(secret), None).await,
-        Err(e @ AppError::Validation(_)) => settings_page(&state, lang, &csrf, &auth, None, Some(e)).await,
+        Err(e @ AppError::Validation(_)) => {
+            settings_page(&state, lang, &csrf, &auth, None, Some(e)).await
+        }
         Err(e) => Err(e),
     }
 }

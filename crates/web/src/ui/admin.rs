@@ -26,7 +26,11 @@ pub fn router() -> Router<AppState> {
 }
 
 fn manager(auth: &Auth) -> AppResult<()> {
-    if policy::can_manage_org(auth.viewer()) { Ok(()) } else { Err(AppError::Forbidden) }
+    if policy::can_manage_org(auth.viewer()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 #[derive(Template)]
@@ -36,7 +40,13 @@ struct AdminPage {
     count: i64,
 }
 
-async fn admin_page(state: &AppState, lang: Lang, csrf: &Csrf, auth: &Auth, notice: Option<String>) -> AppResult<Response> {
+async fn admin_page(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    auth: &Auth,
+    notice: Option<String>,
+) -> AppResult<Response> {
     manager(auth)?;
     let count = state.db.count_members(auth.user.org_id).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "admin-title").await;
@@ -56,7 +66,13 @@ struct InviteForm {
     display_name: String,
 }
 
-async fn invite(state: St, lang: Lang, csrf: Csrf, auth: Auth, Form(f): Form<InviteForm>) -> AppResult<Response> {
+async fn invite(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Form(f): Form<InviteForm>,
+) -> AppResult<Response> {
     let u = accounts::invite(&state, &auth, &f.email, &f.display_name, lang).await?;
     let notice = i18n::tr_args(lang, "admin-invited", &[("email", u.email.clone().into())]);
     admin_page(&state, lang, &csrf, &auth, Some(notice)).await
@@ -79,14 +95,30 @@ struct ImportPage {
 fn describe(lang: Lang, errors: &[RowError]) -> Vec<(u64, String, String)> {
     errors
         .iter()
-        .map(|e| (e.line, members::describe_row_error(lang, e), e.value.clone().unwrap_or_default()))
+        .map(|e| {
+            (
+                e.line,
+                members::describe_row_error(lang, e),
+                e.value.clone().unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
-async fn import(state: St, lang: Lang, csrf: Csrf, auth: Auth, mut mp: Multipart) -> AppResult<Response> {
+async fn import(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    mut mp: Multipart,
+) -> AppResult<Response> {
     manager(&auth)?;
     let mut bytes = Vec::new();
-    let mut opts = members::ImportOptions { dry_run: true, deactivate_missing: false, send_invitations: false };
+    let mut opts = members::ImportOptions {
+        dry_run: true,
+        deactivate_missing: false,
+        send_invitations: false,
+    };
     let bad = |_| AppError::from(FieldError::new("file", "upload_failed"));
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {
@@ -103,7 +135,10 @@ async fn import(state: St, lang: Lang, csrf: Csrf, auth: Auth, mut mp: Multipart
         members::ImportResult::FileError(e) => ImportPage {
             p,
             dry_run: opts.dry_run,
-            file_error: Some(i18n::error_message(lang, &format!("file-{}", file_error_code(&e)))),
+            file_error: Some(i18n::error_message(
+                lang,
+                &format!("file-{}", file_error_code(&e)),
+            )),
             create: vec![],
             update: vec![],
             unchanged: 0,
@@ -111,7 +146,11 @@ async fn import(state: St, lang: Lang, csrf: Csrf, auth: Auth, mut mp: Multipart
             errors: vec![],
             warnings: vec![],
         },
-        members::ImportResult::Done { outcome, parse_errors, .. } => {
+        members::ImportResult::Done {
+            outcome,
+            parse_errors,
+            ..
+        } => {
             let mut errors = parse_errors;
             errors.extend(outcome.plan.errors.iter().cloned());
             errors.sort_by_key(|e| e.line);
@@ -148,7 +187,12 @@ struct RoleForm {
     role: String,
 }
 
-async fn set_role(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<RoleForm>) -> AppResult<Response> {
+async fn set_role(
+    state: St,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<RoleForm>,
+) -> AppResult<Response> {
     let role = OrgRole::parse(&f.role).ok_or(FieldError::new("role", "invalid_choice"))?;
     members::set_org_role(&state, &auth, id, role).await?;
     Ok(see_other(&format!("/people/{id}")))

@@ -58,22 +58,52 @@ pub struct FeedItems {
     pub more_url: String,
 }
 
-async fn home(state: St, lang: Lang, csrf: Csrf, MaybeAuth(auth): MaybeAuth) -> AppResult<Response> {
+async fn home(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    MaybeAuth(auth): MaybeAuth,
+) -> AppResult<Response> {
     let Some(auth) = auth else {
-        let to = if state.db.organization_count().await? == 0 { "/setup" } else { "/login" };
+        let to = if state.db.organization_count().await? == 0 {
+            "/setup"
+        } else {
+            "/login"
+        };
         return Ok(see_other(to));
     };
     let page = posts::home_feed(&state, &auth, None).await?;
-    let my_spheres = state.db.visible_spheres(auth.user.org_id, auth.user.id, true).await?;
+    let my_spheres = state
+        .db
+        .visible_spheres(auth.user.org_id, auth.user.id, true)
+        .await?;
     let invitations = state.db.invitations_for(auth.user.id).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "home-title").await;
-    Ok(render(&HomePage { p, my_spheres, invitations, posts: page.posts, next: page.next, more_url: "/feed/items?after=".into() }))
+    Ok(render(&HomePage {
+        p,
+        my_spheres,
+        invitations,
+        posts: page.posts,
+        next: page.next,
+        more_url: "/feed/items?after=".into(),
+    }))
 }
 
-async fn feed_items(state: St, lang: Lang, csrf: Csrf, auth: Auth, Query(q): Query<After>) -> AppResult<Response> {
+async fn feed_items(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Query(q): Query<After>,
+) -> AppResult<Response> {
     let page = posts::home_feed(&state, &auth, q.after.as_deref()).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "home-title").await;
-    Ok(render(&FeedItems { p, posts: page.posts, next: page.next, more_url: "/feed/items?after=".into() }))
+    Ok(render(&FeedItems {
+        p,
+        posts: page.posts,
+        next: page.next,
+        more_url: "/feed/items?after=".into(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -103,11 +133,24 @@ struct PostPage {
     can_delete: bool,
 }
 
-async fn show_post(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn show_post(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let t = posts::thread(&state, &auth, id).await?;
     let used: Vec<&str> = t.reactions.iter().map(|r| r.0.as_str()).collect();
-    let choices = REACTIONS.iter().copied().filter(|e| !used.contains(e)).collect();
-    let can_delete = embarq_domain::policy::can_delete_content(t.post.author_id == auth.user.id, t.visible.access);
+    let choices = REACTIONS
+        .iter()
+        .copied()
+        .filter(|e| !used.contains(e))
+        .collect();
+    let can_delete = embarq_domain::policy::can_delete_content(
+        t.post.author_id == auth.user.id,
+        t.visible.access,
+    );
     let p = Page::new(&state, lang, &csrf, Some(&auth), "post-title").await;
     Ok(render(&PostPage {
         p,
@@ -128,10 +171,19 @@ struct CommentsFragment {
     comments: Vec<Comment>,
 }
 
-async fn comments(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn comments(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let t = posts::thread(&state, &auth, id).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "post-title").await;
-    Ok(render(&CommentsFragment { p, comments: t.comments }))
+    Ok(render(&CommentsFragment {
+        p,
+        comments: t.comments,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -140,7 +192,12 @@ struct BodyForm {
     body: String,
 }
 
-async fn add_comment(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<BodyForm>) -> AppResult<Response> {
+async fn add_comment(
+    state: St,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<BodyForm>,
+) -> AppResult<Response> {
     let cid = posts::comment(&state, &auth, id, &f.body).await?;
     Ok(see_other(&format!("/posts/{id}#comment-{cid}")))
 }
@@ -151,7 +208,12 @@ struct EmojiForm {
     emoji: String,
 }
 
-async fn react(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<EmojiForm>) -> AppResult<Response> {
+async fn react(
+    state: St,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<EmojiForm>,
+) -> AppResult<Response> {
     posts::react(&state, &auth, id, &f.emoji).await?;
     Ok(see_other(&format!("/posts/{id}")))
 }
@@ -191,10 +253,13 @@ struct NotificationsPage {
 
 async fn notifications(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
     let items = state.db.notifications(auth.user.id, 100).await?;
-    let items = items.into_iter().map(|n| {
-        let label = tr(lang, &format!("notif-{}", n.kind.replace('_', "-")));
-        (n, label)
-    }).collect();
+    let items = items
+        .into_iter()
+        .map(|n| {
+            let label = tr(lang, &format!("notif-{}", n.kind.replace('_', "-")));
+            (n, label)
+        })
+        .collect();
     let p = Page::new(&state, lang, &csrf, Some(&auth), "notifications-title").await;
     Ok(render(&NotificationsPage { p, items }))
 }
@@ -205,7 +270,12 @@ struct ReadForm {
     id: Option<String>,
 }
 
-async fn mark_read(state: St, auth: Auth, headers: axum::http::HeaderMap, Form(f): Form<ReadForm>) -> AppResult<Response> {
+async fn mark_read(
+    state: St,
+    auth: Auth,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<ReadForm>,
+) -> AppResult<Response> {
     let only: Option<Id> = f.id.as_deref().and_then(parse_id);
     state.db.mark_notifications_read(auth.user.id, only).await?;
     if is_htmx(&headers) && only.is_some() {
@@ -230,17 +300,35 @@ struct SearchPage {
     posts: Vec<Post>,
 }
 
-async fn search(state: St, lang: Lang, csrf: Csrf, auth: Auth, Query(q): Query<SearchQuery>) -> AppResult<Response> {
+async fn search(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Response> {
     let q: String = q.q.trim().chars().take(100).collect();
     let (spheres, people, posts) = if q.is_empty() {
         (Vec::new(), Vec::new(), Vec::new())
     } else {
         (
-            state.db.search_spheres(auth.user.org_id, auth.user.id, &q).await?,
+            state
+                .db
+                .search_spheres(auth.user.org_id, auth.user.id, &q)
+                .await?,
             state.db.search_people(auth.user.org_id, &q).await?,
-            state.db.search_posts(auth.user.org_id, auth.user.id, &q).await?,
+            state
+                .db
+                .search_posts(auth.user.org_id, auth.user.id, &q)
+                .await?,
         )
     };
     let p = Page::new(&state, lang, &csrf, Some(&auth), "search-title").await;
-    Ok(render(&SearchPage { p, q, spheres, people, posts }))
+    Ok(render(&SearchPage {
+        p,
+        q,
+        spheres,
+        people,
+        posts,
+    }))
 }

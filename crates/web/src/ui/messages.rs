@@ -41,7 +41,11 @@ struct IdsForm {
 }
 
 async fn start_with_ids(state: St, auth: Auth, Form(f): Form<IdsForm>) -> AppResult<Response> {
-    let ids: Vec<Id> = f.members.split(',').filter_map(|s| parse_id(s.trim())).collect();
+    let ids: Vec<Id> = f
+        .members
+        .split(',')
+        .filter_map(|s| parse_id(s.trim()))
+        .collect();
     let id = messages::start(&state, &auth, &ids).await?;
     Ok(see_other(&format!("/messages/{id}")))
 }
@@ -52,9 +56,17 @@ struct EmailsForm {
     emails: String,
 }
 
-async fn start_with_emails(state: St, auth: Auth, Form(f): Form<EmailsForm>) -> AppResult<Response> {
+async fn start_with_emails(
+    state: St,
+    auth: Auth,
+    Form(f): Form<EmailsForm>,
+) -> AppResult<Response> {
     let mut ids = Vec::new();
-    for raw in f.emails.split([',', ';', ' ', '\n']).filter(|s| !s.trim().is_empty()) {
+    for raw in f
+        .emails
+        .split([',', ';', ' ', '\n'])
+        .filter(|s| !s.trim().is_empty())
+    {
         let email = validate::email("members", raw)?;
         let user = state
             .db
@@ -84,14 +96,38 @@ struct MessageItems {
     messages: Vec<Message>,
 }
 
-async fn show(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn show(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let messages = messages::read(&state, &auth, id).await?;
-    let others = state.db.conversations_of(auth.user.id).await?.into_iter().find(|c| c.id == id).map(|c| c.others).unwrap_or_default();
+    let others = state
+        .db
+        .conversations_of(auth.user.id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(|c| c.others)
+        .unwrap_or_default();
     let p = Page::new(&state, lang, &csrf, Some(&auth), "messages-title").await;
-    Ok(render(&ConversationPage { p, id, others, messages }))
+    Ok(render(&ConversationPage {
+        p,
+        id,
+        others,
+        messages,
+    }))
 }
 
-async fn items(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn items(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let messages = messages::read(&state, &auth, id).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "messages-title").await;
     Ok(render(&MessageItems { p, messages }))
@@ -103,7 +139,12 @@ struct BodyForm {
     body: String,
 }
 
-async fn send(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<BodyForm>) -> AppResult<Response> {
+async fn send(
+    state: St,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<BodyForm>,
+) -> AppResult<Response> {
     messages::send(&state, &auth, id, &f.body).await?;
     Ok(see_other(&format!("/messages/{id}")))
 }

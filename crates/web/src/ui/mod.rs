@@ -44,7 +44,13 @@ pub struct Page {
 }
 
 impl Page {
-    pub async fn new(state: &AppState, lang: Lang, csrf: &Csrf, auth: Option<&Auth>, title: &str) -> Page {
+    pub async fn new(
+        state: &AppState,
+        lang: Lang,
+        csrf: &Csrf,
+        auth: Option<&Auth>,
+        title: &str,
+    ) -> Page {
         let unread = match auth {
             Some(a) => state.db.unread_count(a.user.id).await.unwrap_or(0),
             None => 0,
@@ -64,10 +70,15 @@ impl Page {
         i18n::tr(self.lang, key)
     }
     pub fn is_manager(&self) -> bool {
-        self.me.as_ref().is_some_and(|u| u.role() == embarq_domain::OrgRole::Manager)
+        self.me
+            .as_ref()
+            .is_some_and(|u| u.role() == embarq_domain::OrgRole::Manager)
     }
     pub fn with_errors(mut self, errors: &[FieldError]) -> Self {
-        self.errors = errors.iter().map(|e| i18n::field_error(self.lang, e)).collect();
+        self.errors = errors
+            .iter()
+            .map(|e| i18n::field_error(self.lang, e))
+            .collect();
         self
     }
     pub fn with_error_code(mut self, code: &str) -> Self {
@@ -119,7 +130,12 @@ struct ErrorPage {
 
 /// A standalone error page (also used before a handler runs, e.g. for CSRF refusals).
 pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
-    let page = ErrorPage { lang, title: i18n::tr(lang, "error-title"), message: message.to_string(), status: status.as_u16() };
+    let page = ErrorPage {
+        lang,
+        title: i18n::tr(lang, "error-title"),
+        message: message.to_string(),
+        status: status.as_u16(),
+    };
     render_status(status, &page)
 }
 
@@ -127,10 +143,16 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
 /// message otherwise.
 async fn render_errors(req: Request, next: Next) -> Response {
     let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
-    let path = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let htmx = is_htmx(req.headers());
     let res = next.run(req).await;
-    let Some(marker) = res.extensions().get::<UiErrorMarker>().cloned() else { return res };
+    let Some(marker) = res.extensions().get::<UiErrorMarker>().cloned() else {
+        return res;
+    };
     if marker.code == AppError::Unauthorized.code() {
         let to = format!("/login?next={}", urlencoding::encode(&path));
         if htmx {
@@ -141,10 +163,18 @@ async fn render_errors(req: Request, next: Next) -> Response {
     let message = if marker.fields.is_empty() {
         i18n::error_message(lang, marker.code)
     } else {
-        marker.fields.iter().map(|f| i18n::field_error(lang, f)).collect::<Vec<_>>().join(" ")
+        marker
+            .fields
+            .iter()
+            .map(|f| i18n::field_error(lang, f))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let mut page = error_page(lang, res.status(), &message);
-    page.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    page.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     page
 }
 
@@ -156,8 +186,15 @@ pub struct PathId(pub embarq_domain::Id);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, s: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, s).await.map_err(|_| AppError::NotFound)?;
-        embarq_domain::parse_id(&raw).map(PathId).ok_or(AppError::NotFound)
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, s)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        embarq_domain::parse_id(&raw)
+            .map(PathId)
+            .ok_or(AppError::NotFound)
     }
 }

@@ -6,11 +6,11 @@ use crate::i18n::Lang;
 use crate::service::members;
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::Query;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use embarq_store::User;
 use serde::Deserialize;
 
@@ -39,10 +39,22 @@ struct DirectoryPage {
     page_size: i64,
 }
 
-async fn directory(state: St, lang: Lang, csrf: Csrf, auth: Auth, Query(q): Query<DirectoryQuery>) -> AppResult<Response> {
+async fn directory(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Query(q): Query<DirectoryQuery>,
+) -> AppResult<Response> {
     let people = members::directory(&state, &auth, Some(&q.q), q.page).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "people-title").await;
-    Ok(render(&DirectoryPage { p, q: q.q, people, page: q.page.max(0), page_size: members::PAGE }))
+    Ok(render(&DirectoryPage {
+        p,
+        q: q.q,
+        people,
+        page: q.page.max(0),
+        page_size: members::PAGE,
+    }))
 }
 
 #[derive(Template)]
@@ -54,7 +66,13 @@ struct ProfilePage {
     is_me: bool,
 }
 
-async fn profile(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn profile(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let u = members::profile(&state, &auth, id).await?;
     let manager = match u.manager_id {
         Some(m) => state.db.user_in_org(auth.user.org_id, m).await?,
@@ -62,11 +80,20 @@ async fn profile(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): Path
     };
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "people-title").await;
     p.title = u.display_name.clone();
-    Ok(render(&ProfilePage { p, is_me: u.id == auth.user.id, u, manager }))
+    Ok(render(&ProfilePage {
+        p,
+        is_me: u.id == auth.user.id,
+        u,
+        manager,
+    }))
 }
 
 async fn photo(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
-    let (bytes, content_type) = state.db.photo(auth.user.org_id, id).await?.ok_or(AppError::NotFound)?;
+    let (bytes, content_type) = state
+        .db
+        .photo(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),

@@ -41,17 +41,38 @@ struct ListPage {
     form_description: String,
 }
 
-async fn list_page(state: &AppState, lang: Lang, csrf: &Csrf, auth: &Auth, form: Option<(&SphereForm, Vec<validate::FieldError>)>) -> AppResult<Response> {
-    let spheres = state.db.visible_spheres(auth.user.org_id, auth.user.id, false).await?;
+async fn list_page(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    auth: &Auth,
+    form: Option<(&SphereForm, Vec<validate::FieldError>)>,
+) -> AppResult<Response> {
+    let spheres = state
+        .db
+        .visible_spheres(auth.user.org_id, auth.user.id, false)
+        .await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "spheres-title").await;
     let (status, form_name, form_description) = match form {
         Some((f, errs)) => {
             p = p.with_errors(&errs);
-            (StatusCode::UNPROCESSABLE_ENTITY, f.name.clone(), f.description.clone())
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                f.name.clone(),
+                f.description.clone(),
+            )
         }
         None => (StatusCode::OK, String::new(), String::new()),
     };
-    Ok(render_status(status, &ListPage { p, spheres, form_name, form_description }))
+    Ok(render_status(
+        status,
+        &ListPage {
+            p,
+            spheres,
+            form_name,
+            form_description,
+        },
+    ))
 }
 
 async fn list(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
@@ -81,10 +102,18 @@ impl SphereForm {
     }
 }
 
-async fn create(state: St, lang: Lang, csrf: Csrf, auth: Auth, Form(f): Form<SphereForm>) -> AppResult<Response> {
+async fn create(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Form(f): Form<SphereForm>,
+) -> AppResult<Response> {
     match spheres::create(&state, &auth, &f.input()).await {
         Ok(id) => Ok(see_other(&format!("/spheres/{id}"))),
-        Err(AppError::Validation(errs)) => list_page(&state, lang, &csrf, &auth, Some((&f, errs))).await,
+        Err(AppError::Validation(errs)) => {
+            list_page(&state, lang, &csrf, &auth, Some((&f, errs))).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -102,24 +131,60 @@ struct SpherePage {
     more_url: String,
 }
 
-async fn show(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn show(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let v = spheres::load(&state, &auth, id).await?;
     let (posts, next, pinned, pending) = if v.access.read {
         let (_, page) = posts::sphere_feed(&state, &auth, id, None).await?;
-        let pending = if v.access.moderate { state.db.pending_posts(id).await? } else { Vec::new() };
-        (page.posts, page.next, state.db.pinned_posts(id).await?, pending)
+        let pending = if v.access.moderate {
+            state.db.pending_posts(id).await?
+        } else {
+            Vec::new()
+        };
+        (
+            page.posts,
+            page.next,
+            state.db.pinned_posts(id).await?,
+            pending,
+        )
     } else {
         (Vec::new(), None, Vec::new(), Vec::new())
     };
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
     p.title = v.sphere.name.clone();
-    Ok(render(&SpherePage { p, access: v.access, more_url: format!("/spheres/{id}/items?after="), s: v.sphere, pinned, pending, posts, next }))
+    Ok(render(&SpherePage {
+        p,
+        access: v.access,
+        more_url: format!("/spheres/{id}/items?after="),
+        s: v.sphere,
+        pinned,
+        pending,
+        posts,
+        next,
+    }))
 }
 
-async fn items(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId, Query(q): Query<After>) -> AppResult<Response> {
+async fn items(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+    Query(q): Query<After>,
+) -> AppResult<Response> {
     let (_, page) = posts::sphere_feed(&state, &auth, id, q.after.as_deref()).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
-    Ok(render(&FeedItems { p, posts: page.posts, next: page.next, more_url: format!("/spheres/{id}/items?after=") }))
+    Ok(render(&FeedItems {
+        p,
+        posts: page.posts,
+        next: page.next,
+        more_url: format!("/spheres/{id}/items?after="),
+    }))
 }
 
 async fn join(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
@@ -142,19 +207,43 @@ struct MembersPage {
     requests: Vec<SphereRequest>,
 }
 
-async fn members(state: St, lang: Lang, csrf: Csrf, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn members(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let (v, members) = spheres::members(&state, &auth, id).await?;
-    let requests = if v.access.admin { state.db.join_requests(id).await? } else { Vec::new() };
-    let members = members.into_iter().map(|m| {
-        let label = tr(lang, &format!("role-{}", m.role));
-        (m, label)
-    }).collect();
+    let requests = if v.access.admin {
+        state.db.join_requests(id).await?
+    } else {
+        Vec::new()
+    };
+    let members = members
+        .into_iter()
+        .map(|m| {
+            let label = tr(lang, &format!("role-{}", m.role));
+            (m, label)
+        })
+        .collect();
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "sphere-members").await;
     p.title = v.sphere.name.clone();
-    Ok(render(&MembersPage { p, access: v.access, s: v.sphere, members, requests }))
+    Ok(render(&MembersPage {
+        p,
+        access: v.access,
+        s: v.sphere,
+        members,
+        requests,
+    }))
 }
 
-async fn settings(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<SphereForm>) -> AppResult<Response> {
+async fn settings(
+    state: St,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<SphereForm>,
+) -> AppResult<Response> {
     spheres::update(&state, &auth, id, &f.input()).await?;
     Ok(see_other(&format!("/spheres/{id}")))
 }
@@ -165,9 +254,19 @@ struct InviteForm {
     email: String,
 }
 
-async fn invite(state: St, auth: Auth, PathId(id): PathId, Form(f): Form<InviteForm>) -> AppResult<Response> {
+async fn invite(
+    state: St,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<InviteForm>,
+) -> AppResult<Response> {
     let email = validate::email("email", &f.email)?;
-    let user = state.db.user_by_email(&email).await?.filter(|u| u.org_id == auth.user.org_id).ok_or(validate::FieldError::new("email", "unknown_member"))?;
+    let user = state
+        .db
+        .user_by_email(&email)
+        .await?
+        .filter(|u| u.org_id == auth.user.org_id)
+        .ok_or(validate::FieldError::new("email", "unknown_member"))?;
     spheres::invite(&state, &auth, id, user.id).await?;
     Ok(see_other(&format!("/spheres/{id}/members")))
 }
@@ -178,8 +277,15 @@ struct RoleForm {
     role: String,
 }
 
-async fn set_role(state: St, auth: Auth, Path((id, user)): Path<(String, String)>, Form(f): Form<RoleForm>) -> AppResult<Response> {
-    let (Some(id), Some(user)) = (parse_id(&id), parse_id(&user)) else { return Err(AppError::NotFound) };
+async fn set_role(
+    state: St,
+    auth: Auth,
+    Path((id, user)): Path<(String, String)>,
+    Form(f): Form<RoleForm>,
+) -> AppResult<Response> {
+    let (Some(id), Some(user)) = (parse_id(&id), parse_id(&user)) else {
+        return Err(AppError::NotFound);
+    };
     let role = match f.role.as_str() {
         "remove" => None,
         r => Some(SphereRole::parse(r).ok_or(validate::FieldError::new("role", "invalid_choice"))?),
@@ -190,12 +296,20 @@ async fn set_role(state: St, auth: Auth, Path((id, user)): Path<(String, String)
 
 async fn accept(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
     let r = spheres::answer_request(&state, &auth, id, true).await?;
-    let to = if r.user_id == auth.user.id { format!("/spheres/{}", r.sphere_id) } else { format!("/spheres/{}/members", r.sphere_id) };
+    let to = if r.user_id == auth.user.id {
+        format!("/spheres/{}", r.sphere_id)
+    } else {
+        format!("/spheres/{}/members", r.sphere_id)
+    };
     Ok(see_other(&to))
 }
 
 async fn decline(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
     let r = spheres::answer_request(&state, &auth, id, false).await?;
-    let to = if r.user_id == auth.user.id { "/".to_string() } else { format!("/spheres/{}/members", r.sphere_id) };
+    let to = if r.user_id == auth.user.id {
+        "/".to_string()
+    } else {
+        format!("/spheres/{}/members", r.sphere_id)
+    };
     Ok(see_other(&to))
 }
