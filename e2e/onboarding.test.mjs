@@ -72,13 +72,15 @@ class Server {
     this.dataDir = path.join(this.dir, 'data');
     this.port = await freePort();
     this.base = `http://127.0.0.1:${this.port}`;
-    const env = { ...process.env, EMBARQ_DATA_DIR: this.dataDir, EMBARQ_BIND: `127.0.0.1:${this.port}`, EMBARQ_BASE_URL: this.base };
+    const env = { ...process.env, EMBARQ_DATA_DIR: this.dataDir, EMBARQ_BIND: `127.0.0.1:${this.port}`, EMBARQ_BASE_URL: this.base, NO_COLOR: '1' };
     // SQLite in the fresh data directory, and e-mails written to its outbox.
     for (const k of Object.keys(env)) if (k === 'EMBARQ_DATABASE_URL' || k.startsWith('EMBARQ_SMTP_')) delete env[k];
     // The temp dir as working directory: no stray embarq.toml is picked up.
     this.proc = spawn(BIN, ['serve'], { cwd: this.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (stream) => (chunk) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) this.log.push(`[${stream}] ${line}`);
+      // eslint-disable-next-line no-control-regex
+      const text = chunk.toString().replace(/\x1b\[[0-9;]*m/g, '');
+      for (const line of text.split('\n')) if (line.trim()) this.log.push(`[${stream}] ${line}`);
       if (this.log.length > 2000) this.log.splice(0, this.log.length - 2000);
     };
     this.proc.stdout.on('data', keep('out'));
@@ -246,6 +248,9 @@ describe('onboarding through the web UI', () => {
     pageB = await ctxB.newPage();
     for (const [label, page] of [['A', pageA], ['B', pageB]]) {
       page.on('pageerror', (e) => console.error(`[browser ${label}] page error: ${e.message}`));
+      page.on('response', (r) => {
+        if (r.status() >= 400) console.error(`[browser ${label}] HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+      });
       page.on('console', (m) => {
         if (m.type() === 'error') console.error(`[browser ${label}] console: ${m.text()}`);
       });
