@@ -77,18 +77,80 @@ const DAY_MS: i64 = 86_400_000;
 const BATCH: usize = 50_000;
 
 const FIRST: &[&str] = &[
-    "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Julie", "Emma", "Louise", "Claire", "Nathalie", "Isabelle",
-    "Sophie", "Céline", "Aurélie", "Hugo", "Lucas", "Thomas", "Nicolas", "Julien", "Maxime", "Antoine", "Pierre",
-    "Alexandre", "Mathieu", "Romain", "Olivier", "Karim", "Mehdi", "Yannick",
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Inès",
+    "Sarah",
+    "Julie",
+    "Emma",
+    "Louise",
+    "Claire",
+    "Nathalie",
+    "Isabelle",
+    "Sophie",
+    "Céline",
+    "Aurélie",
+    "Hugo",
+    "Lucas",
+    "Thomas",
+    "Nicolas",
+    "Julien",
+    "Maxime",
+    "Antoine",
+    "Pierre",
+    "Alexandre",
+    "Mathieu",
+    "Romain",
+    "Olivier",
+    "Karim",
+    "Mehdi",
+    "Yannick",
 ];
 const LAST: &[&str] = &[
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
-    "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard",
-    "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Benali",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Benali",
 ];
 const DEPARTMENTS: &[&str] = &[
-    "Direction", "Ressources humaines", "Finance", "Commercial", "Marketing", "Production", "Logistique",
-    "Informatique", "Qualité", "Service client",
+    "Direction",
+    "Ressources humaines",
+    "Finance",
+    "Commercial",
+    "Marketing",
+    "Production",
+    "Logistique",
+    "Informatique",
+    "Qualité",
+    "Service client",
 ];
 const SITES: &[&str] = &["Paris", "Lyon", "Lille", "Nantes", "Bordeaux", "Toulouse"];
 const PHRASES: &[&str] = &[
@@ -129,7 +191,9 @@ pub async fn run(db: &Db, opts: BenchOpts) -> Result<()> {
         }
     }
     if ready {
-        println!("reusing the bench data already loaded ({marker}); pass --regenerate to load it again");
+        println!(
+            "reusing the bench data already loaded ({marker}); pass --regenerate to load it again"
+        );
     } else {
         let t = Instant::now();
         generate(db, &opts, &marker).await?;
@@ -168,7 +232,8 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
         o.seed
     );
     let org_id = id_at(&mut rng, origin);
-    db.insert_organization_at(org_id, &format!("{TAG} (loading)"), origin).await?;
+    db.insert_organization_at(org_id, &format!("{TAG} (loading)"), origin)
+        .await?;
 
     // Members; the first one is the measured member.
     let t = Instant::now();
@@ -182,7 +247,11 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
         let last = LAST[rng.random_range(0..LAST.len())];
         batch.push(BulkUser {
             id,
-            email: if i == 0 { MEASURED_EMAIL.to_string() } else { format!("m{i}@bench.example") },
+            email: if i == 0 {
+                MEASURED_EMAIL.to_string()
+            } else {
+                format!("m{i}@bench.example")
+            },
             password_hash: None,
             display_name: format!("{first} {last}"),
             first_name: Some(first.to_string()),
@@ -194,7 +263,11 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
             level: None,
             manager_id: None,
             employee_id: Some(format!("B{i:07}")),
-            org_role: if i == 0 { OrgRole::Manager } else { OrgRole::Member },
+            org_role: if i == 0 {
+                OrgRole::Manager
+            } else {
+                OrgRole::Member
+            },
             status: UserStatus::Active,
             locale: None,
             created_at: created,
@@ -210,7 +283,9 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
     // Spheres: popularity follows a Zipf-like law (rank r weighs 1 / r^0.8), for members
     // and posts alike, so a few spheres are huge and most are small.
     let t = Instant::now();
-    let weights: Vec<f64> = (0..o.spheres).map(|r| 1.0 / ((r + 1) as f64).powf(0.8)).collect();
+    let weights: Vec<f64> = (0..o.spheres)
+        .map(|r| 1.0 / ((r + 1) as f64).powf(0.8))
+        .collect();
     let pick_sphere = WeightedIndex::new(&weights).context("sphere weights")?;
     let mut sphere_ids = Vec::with_capacity(o.spheres);
     let mut creators = Vec::with_capacity(o.spheres);
@@ -272,7 +347,11 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
     let mut rows = Vec::with_capacity(BATCH.min(total));
     for (n, (s, u)) in pairs.iter().enumerate() {
         members_of[*s as usize].push(*u);
-        let role = if creators[*s as usize] == *u as usize { SphereRole::Admin } else { SphereRole::Member };
+        let role = if creators[*s as usize] == *u as usize {
+            SphereRole::Admin
+        } else {
+            SphereRole::Member
+        };
         rows.push(BulkSphereMember {
             sphere_id: sphere_ids[*s as usize],
             user_id: user_ids[*u as usize],
@@ -289,7 +368,9 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
 
     // Posts, over the last 365 days, inserted oldest first so primary keys grow.
     let t = Instant::now();
-    let mut times: Vec<i64> = (0..o.posts).map(|_| now - rng.random_range(60_000..365 * DAY_MS)).collect();
+    let mut times: Vec<i64> = (0..o.posts)
+        .map(|_| now - rng.random_range(60_000..365 * DAY_MS))
+        .collect();
     times.sort_unstable();
     let mut rows: Vec<BulkPost> = Vec::with_capacity(BATCH.min(o.posts));
     for (n, at) in times.iter().enumerate() {
@@ -308,7 +389,11 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
             author_id: user_ids[author],
             body_md,
             body_html,
-            status: if rng.random_bool(0.01) { PostStatus::Pending } else { PostStatus::Published },
+            status: if rng.random_bool(0.01) {
+                PostStatus::Pending
+            } else {
+                PostStatus::Published
+            },
             pinned: false,
             comment_count: rng.random_range(0..4),
             reaction_count: rng.random_range(0..8),
@@ -323,7 +408,10 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
     }
     let t = Instant::now();
     db.analyze().await?;
-    println!("  statistics refreshed (ANALYZE) in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "  statistics refreshed (ANALYZE) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     db.rename_organization(org_id, marker).await?;
     Ok(())
 }
@@ -348,7 +436,11 @@ impl Stats {
         let mut s = self.times.clone();
         s.sort_unstable();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let qps = if self.wall.is_zero() { 0.0 } else { self.times.len() as f64 / self.wall.as_secs_f64() };
+        let qps = if self.wall.is_zero() {
+            0.0
+        } else {
+            self.times.len() as f64 / self.wall.as_secs_f64()
+        };
         println!(
             "{}: p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  throughput {:.0} q/s  ({} runs)",
             self.label,
@@ -377,11 +469,21 @@ where
         f().await?;
         times.push(t.elapsed());
     }
-    Ok(Stats { label: label.to_string(), times, wall: start.elapsed() })
+    Ok(Stats {
+        label: label.to_string(),
+        times,
+        wall: start.elapsed(),
+    })
 }
 
 /// Throughput with `clients` concurrent callers sharing the pool.
-async fn concurrent(db: &Db, user: Id, after: Option<Cursor>, clients: usize, iterations: usize) -> Result<Stats> {
+async fn concurrent(
+    db: &Db,
+    user: Id,
+    after: Option<Cursor>,
+    clients: usize,
+    iterations: usize,
+) -> Result<Stats> {
     let clients = clients.max(1);
     let per = iterations.div_ceil(clients);
     let start = Instant::now();
@@ -402,12 +504,21 @@ async fn concurrent(db: &Db, user: Id, after: Option<Cursor>, clients: usize, it
     while let Some(r) = set.join_next().await {
         times.extend(r.context("bench task")??);
     }
-    Ok(Stats { label: format!("feed page 1, {clients} clients"), times, wall: start.elapsed() })
+    Ok(Stats {
+        label: format!("feed page 1, {clients} clients"),
+        times,
+        wall: start.elapsed(),
+    })
 }
 
 /// The cursor after a page, as the web computes it (last of the 20 shown), if there is a next page.
 fn next_cursor(page: &[Post]) -> Option<Cursor> {
-    (page.len() > SHOWN).then(|| page.get(SHOWN - 1).map(|p| Cursor { created_at: p.created_at, id: p.id }))?
+    (page.len() > SHOWN).then(|| {
+        page.get(SHOWN - 1).map(|p| Cursor {
+            created_at: p.created_at,
+            id: p.id,
+        })
+    })?
 }
 
 /// Follows `pages - 1` pages from the top with `f` and returns the cursor that opens page `pages`.
@@ -432,12 +543,17 @@ where
 async fn check_home_feed(db: &Db, user: Id, spheres: &[Id], pages: usize) -> Result<()> {
     let mut c = None;
     for page in 1..=pages {
-        let got: Vec<Id> = db.home_feed(user, c, PAGE).await?.iter().map(|p| p.id).collect();
+        let got: Vec<Id> = db
+            .home_feed(user, c, PAGE)
+            .await?
+            .iter()
+            .map(|p| p.id)
+            .collect();
         let mut all = Vec::new();
         for s in spheres {
             all.extend(db.sphere_feed(*s, c, PAGE).await?);
         }
-        all.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        all.sort_by_key(|b| std::cmp::Reverse((b.created_at, b.id)));
         all.truncate(PAGE as usize);
         if got != all.iter().map(|p| p.id).collect::<Vec<_>>() {
             bail!("home feed page {page} differs from the merge of the member's sphere feeds");
@@ -456,7 +572,12 @@ async fn measure(db: &Db, o: &BenchOpts) -> Result<()> {
         .await?
         .with_context(|| format!("the measured member {MEASURED_EMAIL} is missing"))?;
     let counts = db.org_counts(user.org_id).await?;
-    let mine: Vec<Id> = db.visible_spheres(user.org_id, user.id, true).await?.iter().map(|s| s.id).collect();
+    let mine: Vec<Id> = db
+        .visible_spheres(user.org_id, user.id, true)
+        .await?
+        .iter()
+        .map(|s| s.id)
+        .collect();
     println!(
         "\n{:?}: {} members, {} spheres, {} memberships, {} posts; measured member in {} spheres",
         db.backend(),
@@ -494,8 +615,14 @@ async fn measure(db: &Db, o: &BenchOpts) -> Result<()> {
     }
     if let Some(s) = busiest {
         let sphere9 = cursor_of_page(10, |c| db.sphere_feed(s, c, PAGE)).await?;
-        time("sphere feed page 1", n, || db.sphere_feed(s, None, PAGE)).await?.print();
-        time("sphere feed page 10", n, || db.sphere_feed(s, sphere9, PAGE)).await?.print();
+        time("sphere feed page 1", n, || db.sphere_feed(s, None, PAGE))
+            .await?
+            .print();
+        time("sphere feed page 10", n, || {
+            db.sphere_feed(s, sphere9, PAGE)
+        })
+        .await?
+        .print();
     }
     Ok(())
 }

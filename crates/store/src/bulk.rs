@@ -7,8 +7,12 @@ use crate::{Db, StoreError};
 use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
 use sqlx::AssertSqlSafe;
 
-/// Bind parameters per statement: below SQLite's 32766 and PostgreSQL's 65535 limits.
-const MAX_PARAMS: usize = 16_000;
+/// Bind parameters per statement on PostgreSQL (its limit is 65535).
+const MAX_PARAMS_PG: usize = 16_000;
+/// Bind parameters per statement on SQLite: numbered parameters are looked up by a linear
+/// scan of the statement's parameter list, so binding costs grow with the square of their
+/// number; statements of about a thousand parameters are the fastest.
+const MAX_PARAMS_SQLITE: usize = 1_000;
 
 /// A member with every column given by the caller.
 #[derive(Debug, Clone)]
@@ -121,13 +125,17 @@ fn values_sql(head: &str, ncols: usize, rows: usize) -> String {
     sql
 }
 
-/// Inserts `$rows` in one transaction, `MAX_PARAMS / $ncols` rows per statement; `$bind`
+/// Inserts `$rows` in one transaction, a bounded number of rows per statement; `$bind`
 /// appends one row's values to the query `$q` (the row is `$r`). Evaluates to
 /// `Result<(), sqlx::Error>`.
 macro_rules! insert_rows {
     ($db:expr, $head:expr, $ncols:expr, $rows:expr, |$q:ident, $r:ident| $bind:expr) => {{
         let rows = $rows;
-        let per = (MAX_PARAMS / $ncols).max(1);
+        let max = match $db.backend() {
+            crate::Backend::Sqlite => std::env::var("TMP_BULK").ok().and_then(|v| v.parse().ok()).unwrap_or(MAX_PARAMS_SQLITE),
+            crate::Backend::Postgres => MAX_PARAMS_PG,
+        };
+        let per = (max / $ncols).max(1);
         with_pool!($db, p => {
             let mut tx = p.begin().await?;
             for chunk in rows.chunks(per) {
@@ -322,7 +330,9 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::values_sql;
+    use super::*;
+    use crate::{Cursor, Post};
+    use embarq_domain::new_id;
 
     #[test]
     fn numbers_placeholders_across_rows() {
@@ -330,5 +340,250 @@ mod tests {
             values_sql("INSERT INTO t (a, b)", 2, 2),
             "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
         );
+    }
+
+    /// A fresh database: a temporary SQLite file, or a new PostgreSQL database next to
+    /// EMBARQ_TEST_DATABASE_URL when it is set; `drop` removes it.
+    struct Fresh {
+        db: Db,
+        name: String,
+        admin: Option<sqlx::PgPool>,
+    }
+
+    impl Fresh {
+        async fn new() -> Fresh {
+            let name = format!("embarq_bulk_{}", uuid::Uuid::new_v4().simple());
+            match std::env::var("EMBARQ_TEST_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+            {
+                None => {
+                    let path = std::env::temp_dir().join(format!("{name}.db"));
+                    let db = Db::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .unwrap();
+                    Fresh {
+                        db,
+                        name: path.display().to_string(),
+                        admin: None,
+                    }
+                }
+                Some(url) => {
+                    let (server, _) = url.rsplit_once('/').unwrap();
+                    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+                    let create = format!("CREATE DATABASE \"{name}\"");
+                    sqlx::query(AssertSqlSafe(create))
+                        .execute(&admin)
+                        .await
+                        .unwrap();
+                    let db = Db::connect(&format!("{server}/{name}")).await.unwrap();
+                    Fresh {
+                        db,
+                        name,
+                        admin: Some(admin),
+                    }
+                }
+            }
+        }
+
+        async fn drop(self) {
+            self.db.close().await;
+            match self.admin {
+                None => {
+                    for ext in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{ext}", self.name));
+                    }
+                }
+                Some(admin) => {
+                    let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+                    sqlx::query(AssertSqlSafe(drop))
+                        .execute(&admin)
+                        .await
+                        .unwrap();
+                    admin.close().await;
+                }
+            }
+        }
+    }
+
+    fn user(id: Id, email: &str) -> BulkUser {
+        BulkUser {
+            id,
+            email: email.to_string(),
+            password_hash: None,
+            display_name: email.to_string(),
+            first_name: None,
+            last_name: None,
+            title: None,
+            department: None,
+            site: None,
+            birth_year: None,
+            level: None,
+            manager_id: None,
+            employee_id: None,
+            org_role: OrgRole::Member,
+            status: UserStatus::Active,
+            locale: None,
+            created_at: 1,
+            activated_at: Some(1),
+        }
+    }
+
+    fn ids(posts: &[Post]) -> Vec<Id> {
+        posts.iter().map(|p| p.id).collect()
+    }
+
+    /// Pages through `fetch` with pages of `limit` and returns every id, checking each page
+    /// against the matching slice of `expected`.
+    async fn walk<F, Fut>(expected: &[Post], limit: i64, mut fetch: F)
+    where
+        F: FnMut(Option<Cursor>) -> Fut,
+        Fut: Future<Output = Result<Vec<Post>>>,
+    {
+        let mut after = None;
+        let mut seen = 0;
+        loop {
+            let page = fetch(after).await.unwrap();
+            let want = &expected[seen..(seen + limit as usize).min(expected.len())];
+            assert_eq!(
+                ids(&page),
+                ids(want),
+                "limit {limit}, page starting at {seen}"
+            );
+            seen += page.len();
+            match page.last() {
+                Some(p) if page.len() == limit as usize => {
+                    after = Some(Cursor {
+                        created_at: p.created_at,
+                        id: p.id,
+                    })
+                }
+                _ => break,
+            }
+        }
+        assert_eq!(seen, expected.len());
+    }
+
+    /// The home feed's floor-based query returns exactly what "published posts of my
+    /// spheres, newest first" means, including many posts sharing a timestamp, pending
+    /// posts and posts of spheres the member is not in; so does the sphere feed.
+    #[tokio::test]
+    async fn feeds_match_the_plain_definition() {
+        let fresh = Fresh::new().await;
+        let db = &fresh.db;
+        db.migrate().await.unwrap();
+        let org = new_id();
+        db.insert_organization_at(org, "Feeds", 1).await.unwrap();
+        let (me, other) = (new_id(), new_id());
+        db.bulk_insert_users(
+            org,
+            &[user(me, "me@feeds.test"), user(other, "other@feeds.test")],
+        )
+        .await
+        .unwrap();
+        let spheres: Vec<Id> = (0..6).map(|_| new_id()).collect();
+        let rows: Vec<BulkSphere> = spheres
+            .iter()
+            .enumerate()
+            .map(|(i, id)| BulkSphere {
+                id: *id,
+                name: format!("S{i}"),
+                description: String::new(),
+                kind: SphereKind::Open,
+                requires_approval: false,
+                created_by: other,
+                created_at: 1,
+            })
+            .collect();
+        db.bulk_insert_spheres(org, &rows).await.unwrap();
+        // Member of spheres 0..4; sphere 4 stays empty; sphere 5 is not theirs.
+        let mine = &spheres[..5];
+        let members: Vec<BulkSphereMember> = mine
+            .iter()
+            .map(|s| BulkSphereMember {
+                sphere_id: *s,
+                user_id: me,
+                role: SphereRole::Member,
+                joined_at: 1,
+            })
+            .collect();
+        db.bulk_insert_sphere_members(&members).await.unwrap();
+        // Sphere 0 is busy, 1 and 2 moderate, 3 has two posts; few distinct timestamps.
+        let mut seed: u64 = 42;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut posts = Vec::new();
+        for i in 0..400 {
+            let s = match next(10) {
+                0..=4 => 0,
+                5 | 6 => 1,
+                7 => 2,
+                _ => 5,
+            };
+            let s = if i < 2 { 3 } else { s };
+            posts.push(BulkPost {
+                id: uuid::Uuid::new_v4(),
+                sphere_id: spheres[s],
+                author_id: other,
+                body_md: format!("post {i}"),
+                body_html: format!("<p>post {i}</p>"),
+                status: if next(7) == 0 {
+                    PostStatus::Pending
+                } else {
+                    PostStatus::Published
+                },
+                pinned: false,
+                comment_count: 0,
+                reaction_count: 0,
+                created_at: 1_000 + next(40) as i64,
+                updated_at: 1_000,
+            });
+        }
+        db.bulk_insert_posts(org, &posts).await.unwrap();
+
+        // The plain definition, computed here from the inserted rows.
+        let published: Vec<&BulkPost> = posts
+            .iter()
+            .filter(|p| p.status == PostStatus::Published)
+            .collect();
+        let mut home: Vec<&BulkPost> = published
+            .iter()
+            .copied()
+            .filter(|p| mine.contains(&p.sphere_id))
+            .collect();
+        home.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        let mut all: Vec<Post> = Vec::new();
+        for p in &home {
+            all.push(db.post(org, p.id).await.unwrap().unwrap());
+        }
+        assert!(all.len() > 200);
+        for limit in [1, 2, 3, 7, 21, 1000] {
+            walk(&all, limit, |c| db.home_feed(me, c, limit)).await;
+        }
+        assert!(db.home_feed(me, None, 0).await.unwrap().is_empty());
+        assert!(db.home_feed(other, None, 21).await.unwrap().is_empty());
+        // A cursor taken inside a run of equal timestamps.
+        let mid = &all[all.len() / 2];
+        let after = Cursor {
+            created_at: mid.created_at,
+            id: mid.id,
+        };
+        let rest: Vec<Post> = all[all.len() / 2 + 1..].to_vec();
+        assert_eq!(
+            ids(&db.home_feed(me, Some(after), 5).await.unwrap()),
+            ids(&rest[..5])
+        );
+
+        for s in [spheres[0], spheres[3], spheres[4]] {
+            let expected: Vec<Post> = all.iter().filter(|p| p.sphere_id == s).cloned().collect();
+            for limit in [1, 3, 21] {
+                walk(&expected, limit, |c| db.sphere_feed(s, c, limit)).await;
+            }
+        }
+        fresh.drop().await;
     }
 }

@@ -145,6 +145,23 @@ mod tests {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
         assert_eq!(Lang::from_accept_language("de"), None);
     }
+    fn keys(lang: &str) -> std::collections::BTreeSet<String> {
+        let text = std::fs::read_to_string(format!(
+            "{}/locales/{lang}/main.ftl",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        text.lines()
+            .filter_map(|l| l.split_once(" =").map(|(k, _)| k.to_string()))
+            .filter(|k| !k.starts_with(' ') && !k.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn french_and_english_have_the_same_keys() {
+        assert_eq!(keys("fr"), keys("en"));
+    }
+
     #[test]
     fn both_languages_translate() {
         assert_eq!(tr(Lang::Fr, "nav-home"), "Accueil");
