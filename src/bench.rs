@@ -572,12 +572,8 @@ async fn measure(db: &Db, o: &BenchOpts) -> Result<()> {
         .await?
         .with_context(|| format!("the measured member {MEASURED_EMAIL} is missing"))?;
     let counts = db.org_counts(user.org_id).await?;
-    let mine: Vec<Id> = db
-        .visible_spheres(user.org_id, user.id, true)
-        .await?
-        .iter()
-        .map(|s| s.id)
-        .collect();
+    let spheres = db.visible_spheres(user.org_id, user.id, true).await?;
+    let mine: Vec<Id> = spheres.iter().map(|s| s.id).collect();
     println!(
         "\n{:?}: {} members, {} spheres, {} memberships, {} posts; measured member in {} spheres",
         db.backend(),
@@ -586,6 +582,10 @@ async fn measure(db: &Db, o: &BenchOpts) -> Result<()> {
         counts.sphere_members,
         counts.posts,
         mine.len()
+    );
+    println!(
+        "home feed of {MEASURED_EMAIL}: {} published posts in their spheres",
+        db.published_post_count(&mine).await?
     );
     check_home_feed(db, user.id, &mine, 10).await?;
     println!("check: home feed pages 1-10 equal the merge of the member's sphere feeds");
@@ -601,19 +601,15 @@ async fn measure(db: &Db, o: &BenchOpts) -> Result<()> {
     for r in &results {
         r.print();
     }
-    // The busiest sphere the member belongs to.
-    let mut busiest = None;
-    let mut best = -1i64;
-    for s in &mine {
-        let sample = db.sphere_feed(*s, None, 1).await?;
-        // Posts per sphere are skewed by rank; the newest post is a cheap proxy for activity.
-        let newest = sample.first().map(|p| p.created_at).unwrap_or(i64::MIN);
-        if newest > best {
-            best = newest;
-            busiest = Some(*s);
-        }
-    }
-    if let Some(s) = busiest {
+    // The busiest sphere the member belongs to: sphere popularity drives both members and posts.
+    if let Some(busiest) = spheres.iter().max_by_key(|s| s.member_count) {
+        let s = busiest.id;
+        println!(
+            "sphere feed of \"{}\" ({} members, {} published posts)",
+            busiest.name,
+            busiest.member_count,
+            db.published_post_count(&[s]).await?
+        );
         let sphere9 = cursor_of_page(10, |c| db.sphere_feed(s, c, PAGE)).await?;
         time("sphere feed page 1", n, || db.sphere_feed(s, None, PAGE))
             .await?

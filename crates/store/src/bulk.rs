@@ -11,8 +11,9 @@ use sqlx::AssertSqlSafe;
 const MAX_PARAMS_PG: usize = 16_000;
 /// Bind parameters per statement on SQLite: numbered parameters are looked up by a linear
 /// scan of the statement's parameter list, so binding costs grow with the square of their
-/// number; statements of about a thousand parameters are the fastest.
-const MAX_PARAMS_SQLITE: usize = 1_000;
+/// number; statements of a couple of hundred parameters load fastest (measured: 240
+/// parameters load 3 to 4 times faster than 4000).
+const MAX_PARAMS_SQLITE: usize = 240;
 
 /// A member with every column given by the caller.
 #[derive(Debug, Clone)]
@@ -132,7 +133,7 @@ macro_rules! insert_rows {
     ($db:expr, $head:expr, $ncols:expr, $rows:expr, |$q:ident, $r:ident| $bind:expr) => {{
         let rows = $rows;
         let max = match $db.backend() {
-            crate::Backend::Sqlite => std::env::var("TMP_BULK").ok().and_then(|v| v.parse().ok()).unwrap_or(MAX_PARAMS_SQLITE),
+            crate::Backend::Sqlite => MAX_PARAMS_SQLITE,
             crate::Backend::Postgres => MAX_PARAMS_PG,
         };
         let per = (max / $ncols).max(1);
@@ -194,6 +195,18 @@ impl Db {
             posts,
             sphere_members,
         })
+    }
+
+    /// Published posts of the given spheres (one query per sphere: for reports, not pages).
+    pub async fn published_post_count(&self, spheres: &[Id]) -> Result<i64> {
+        let mut n = 0;
+        for s in spheres {
+            let c: i64 = with_pool!(self, p => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM posts WHERE sphere_id = $1 AND status = 'published'")
+                .bind(s).fetch_one(p).await)?;
+            n += c;
+        }
+        Ok(n)
     }
 
     /// Deletes an organization and everything the bulk loader can have written for it
@@ -555,7 +568,7 @@ mod tests {
             .copied()
             .filter(|p| mine.contains(&p.sphere_id))
             .collect();
-        home.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        home.sort_by_key(|b| std::cmp::Reverse((b.created_at, b.id)));
         let mut all: Vec<Post> = Vec::new();
         for p in &home {
             all.push(db.post(org, p.id).await.unwrap().unwrap());
