@@ -102,7 +102,11 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             if demo {
                 if db.organization_count().await? == 0 {
                     let info = demo::seed_demo(&db).await?;
-                    tracing::info!(?info, "demo company created");
+                    tracing::info!(
+                        members = info.members,
+                        posts = info.posts,
+                        "demo company created"
+                    );
                 } else {
                     tracing::info!("database not empty: demo data not added");
                 }

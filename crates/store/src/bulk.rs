@@ -334,9 +334,22 @@ impl Db {
         Ok(())
     }
 
-    /// Refreshes the planner statistics after a bulk load (`ANALYZE` on both backends).
+    /// Refreshes the planner statistics after a bulk load: `ANALYZE` on SQLite (then folds
+    /// the write-ahead log, grown by the load, back into the database file), `VACUUM
+    /// ANALYZE` on PostgreSQL (which also marks pages all-visible, so index-only scans stop
+    /// visiting the table, as they would once autovacuum has run).
     pub async fn analyze(&self) -> Result<()> {
-        with_pool!(self, p => sqlx::query("ANALYZE").execute(p).await.map(|r| r.rows_affected()))?;
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(p)
+                    .await?;
+            }
+            Db::Pg(p) => {
+                sqlx::query("VACUUM ANALYZE").execute(p).await?;
+            }
+        }
         Ok(())
     }
 }
