@@ -2,6 +2,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 mod bench;
+mod bench_import;
 mod config;
 mod demo;
 
@@ -54,8 +55,18 @@ enum Command {
         #[arg(long)]
         as_manager: Option<String>,
     },
-    /// Generate a large synthetic organization and measure feed queries (p50/p99, throughput).
-    Bench(bench::BenchOpts),
+    /// Benchmarks: `bench feed` (home and sphere feeds on a large organization) and
+    /// `bench import` (the HR directory import).
+    #[command(subcommand)]
+    Bench(BenchKind),
+}
+
+#[derive(Subcommand)]
+enum BenchKind {
+    /// Generate a large synthetic organization (reused on later runs) and time the feeds: p50/p99, throughput.
+    Feed(bench::BenchOpts),
+    /// Import a generated directory file into a scratch database: dry run, import, re-import.
+    Import(bench_import::ImportBenchOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -149,9 +160,12 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             print!("{report}");
             Ok(())
         }
-        Command::Bench(opts) => {
+        Command::Bench(BenchKind::Feed(opts)) => {
             let db = open_db(&settings).await?;
             bench::run(&db, opts).await
+        }
+        Command::Bench(BenchKind::Import(opts)) => {
+            bench_import::run(&settings.database_url, opts).await
         }
     }
 }

@@ -144,3 +144,110 @@ async fn unusable_files_are_explained() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn addresses_of_another_organization_are_refused_by_row() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    app.db
+        .create_organization(
+            "Globex",
+            embarq_store::NewMember {
+                org_id: embarq_domain::Id::nil(),
+                email: "eve@globex.test".into(),
+                display_name: "Eve".into(),
+                password_hash: None,
+                org_role: embarq_domain::OrgRole::Manager,
+                status: embarq_domain::UserStatus::Active,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, html) = upload(
+        &mgr,
+        "email,first_name\nnew@acme.test,New\nEVE@globex.test,Eve\n",
+        "apply",
+        false,
+    )
+    .await;
+    assert_eq!(count(&html, "n-create"), 1);
+    assert_eq!(count(&html, "n-errors"), 1);
+    assert!(html.contains("<td>3</td>"));
+    let eve = app
+        .db
+        .user_by_email("eve@globex.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(eve.display_name, "Eve");
+    assert_ne!(
+        eve.org_id,
+        app.org_id("alice@acme.test").await,
+        "Eve stays in her organization"
+    );
+}
+
+/// `embarq import` from the command line: dry run, then the real import, on a SQLite file.
+#[tokio::test]
+async fn command_line_import() {
+    let dir = std::env::temp_dir().join(format!("embarq-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("cli.db").display());
+    let db = embarq_store::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_embarq"))
+            .args(args)
+            .env("EMBARQ_DATABASE_URL", &url)
+            .env("EMBARQ_DATA_DIR", &dir)
+            .env("EMBARQ_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let csv = dir.join("members.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    let out = run(&["import", csv.to_str().unwrap(), "--dry-run"]);
+    assert!(
+        !out.status.success(),
+        "no organization yet: a clear refusal"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("setup"));
+    db.create_organization(
+        "Acme",
+        embarq_store::NewMember {
+            org_id: embarq_domain::Id::nil(),
+            email: "alice@acme.test".into(),
+            display_name: "Alice".into(),
+            password_hash: None,
+            org_role: embarq_domain::OrgRole::Manager,
+            status: embarq_domain::UserStatus::Active,
+        },
+    )
+    .await
+    .unwrap();
+    let out = run(&["import", csv.to_str().unwrap(), "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("2 members would be created"), "{text}");
+    assert!(
+        text.contains("line 3:") && text.contains("line 4:"),
+        "{text}"
+    );
+    assert!(text.contains("nothing was written"));
+    assert!(
+        db.user_by_email("paul.martin@acme.test")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let out = run(&["import", csv.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 members were created"));
+    assert!(
+        db.user_by_email("paul.martin@acme.test")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -9,3 +9,4 @@ mod ops;
 mod posts;
 mod realtime;
 mod spheres;
+mod ui;

@@ -231,3 +231,171 @@ async fn private_messages_between_members() {
         .await;
     assert_eq!(r.status(), 422);
 }
+
+#[tokio::test]
+async fn deactivated_members_cannot_be_messaged() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, _) = app.member(org, "bob@acme.test", "Bob").await;
+    let (carol_id, _) = app.member(org, "carol@acme.test", "Carol").await;
+    mgr.post_redirect(&format!("/admin/members/{carol_id}/deactivate"), &[])
+        .await;
+    let alice = app
+        .db
+        .user_by_email("alice@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    // From a profile (ids), by e-mail, and in a group with an active member.
+    let r = mgr
+        .post_form("/messages", &[("members", &carol_id.to_string())])
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = mgr
+        .post_form("/messages/new", &[("emails", "carol@acme.test")])
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = mgr
+        .post_form("/messages", &[("members", &format!("{bob_id},{carol_id}"))])
+        .await;
+    assert_eq!(r.status(), 404);
+    assert!(
+        app.db.conversations_of(alice.id).await.unwrap().is_empty(),
+        "no conversation was created"
+    );
+    // Reactivated, she can be written to again.
+    mgr.post_redirect(&format!("/admin/members/{carol_id}/reactivate"), &[])
+        .await;
+    let conv = mgr
+        .post_redirect("/messages", &[("members", &carol_id.to_string())])
+        .await;
+    assert!(conv.starts_with("/messages/"));
+}
+
+#[tokio::test]
+async fn conversation_list_names_the_other_participants_newest_first() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let (carol_id, _) = app.member(org, "carol@acme.test", "Carol").await;
+    let (dave_id, _) = app.member(org, "dave@acme.test", "Dave").await;
+    let alice = app
+        .db
+        .user_by_email("alice@acme.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let group = mgr
+        .post_redirect(
+            "/messages",
+            &[("members", &format!("{dave_id},{bob_id},{carol_id}"))],
+        )
+        .await;
+    mgr.post_redirect(&group, &[("body", "Réunion à 10h")])
+        .await;
+    let direct = mgr
+        .post_redirect("/messages", &[("members", &bob_id.to_string())])
+        .await;
+    mgr.post_redirect(&direct, &[("body", "Un café ?")]).await;
+    // Another conversation Alice is not part of.
+    bob.post_redirect("/messages", &[("members", &carol_id.to_string())])
+        .await;
+
+    let list = app.db.conversations_of(alice).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].id, last_id(&direct), "most recent first");
+    assert_eq!(list[0].others, "Bob");
+    assert_eq!(list[1].id, last_id(&group));
+    assert_eq!(list[1].others, "Bob, Carol, Dave");
+    assert!(!list[0].unread && !list[1].unread, "Alice wrote last");
+    let bob_list = app.db.conversations_of(bob_id).await.unwrap();
+    assert_eq!(bob_list.len(), 3);
+    assert_eq!(bob_list[0].others, "Carol");
+    assert_eq!(bob_list[1].others, "Alice Manager");
+    assert!(bob_list[1].unread);
+    assert_eq!(bob_list[2].others, "Alice Manager, Carol, Dave");
+    let (_, page) = mgr.get_text("/messages").await;
+    assert!(page.contains("Bob, Carol, Dave"));
+}
+
+#[tokio::test]
+async fn api_answers_the_created_comment_and_message() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, _) = app.member(org, "bob@acme.test", "Bob").await;
+    let sphere = mgr
+        .post_redirect("/spheres", &[("name", "Nouvelles"), ("kind", "open")])
+        .await;
+    let post = mgr
+        .post_redirect(
+            "/posts",
+            &[
+                ("sphere_id", &last_id(&sphere).to_string()),
+                ("body", "Un post"),
+            ],
+        )
+        .await;
+    let post_id = last_id(&post);
+    let api = |path: &str, body: serde_json::Value| {
+        mgr.client
+            .post(mgr.url(path))
+            .header("x-csrf-token", &mgr.csrf)
+            .json(&body)
+            .send()
+    };
+    let r = api(
+        &format!("/api/v1/posts/{post_id}/comments"),
+        serde_json::json!({"body": "Un **commentaire**"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let c: serde_json::Value = r.json().await.unwrap();
+    let comments = app.db.comments(post_id).await.unwrap();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(c["id"], comments[0].id.to_string());
+    assert_eq!(c["post_id"], post_id.to_string());
+    assert_eq!(c["author_name"], "Alice Manager");
+    assert_eq!(c["body_html"], comments[0].body_html);
+    assert!(c["body_html"].as_str().unwrap().contains("<strong>"));
+    assert_eq!(c["created_at"], comments[0].created_at);
+    // The UI anchors the redirect on the new comment.
+    let loc = mgr
+        .post_redirect(&format!("{post}/comments"), &[("body", "Deuxième")])
+        .await;
+    let comments = app.db.comments(post_id).await.unwrap();
+    assert_eq!(loc, format!("{post}#comment-{}", comments[1].id));
+
+    let r = api(
+        "/api/v1/conversations",
+        serde_json::json!({"members": [bob_id]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let conv: serde_json::Value = r.json().await.unwrap();
+    let conv_id = conv["id"].as_str().unwrap().to_string();
+    let r = api(
+        &format!("/api/v1/conversations/{conv_id}/messages"),
+        serde_json::json!({"body": "Bonjour _Bob_"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let m: serde_json::Value = r.json().await.unwrap();
+    let stored = app
+        .db
+        .messages(embarq_domain::parse_id(&conv_id).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(m["id"], stored[0].id.to_string());
+    assert_eq!(m["conversation_id"], conv_id);
+    assert_eq!(m["author_name"], "Alice Manager");
+    assert_eq!(m["body_html"], stored[0].body_html);
+    assert_eq!(m["created_at"], stored[0].created_at);
+}

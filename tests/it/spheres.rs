@@ -324,3 +324,149 @@ async fn other_organizations_ids_are_refused() {
         "active"
     );
 }
+
+/// Id of a member, looked up by e-mail.
+async fn user_id(app: &embarq_testkit::TestApp, email: &str) -> embarq_domain::Id {
+    app.db.user_by_email(email).await.unwrap().unwrap().id
+}
+
+#[tokio::test]
+async fn joining_a_closed_sphere_accepts_a_pending_invitation() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let sphere = create_sphere(&mgr, "Comité de direction", "closed").await;
+    let sphere_id = last_id(&sphere);
+    mgr.post_redirect(&format!("{sphere}/invite"), &[("email", "bob@acme.test")])
+        .await;
+    assert_eq!(app.db.invitations_for(bob_id).await.unwrap().len(), 1);
+
+    // Bob clicks "join" on the sphere page instead of accepting from his notifications.
+    bob.post_redirect(&format!("{sphere}/join"), &[]).await;
+    assert_eq!(
+        app.db.sphere_role(sphere_id, bob_id).await.unwrap(),
+        Some(embarq_domain::SphereRole::Member),
+        "joining accepts the invitation"
+    );
+    assert!(app.db.invitations_for(bob_id).await.unwrap().is_empty());
+    assert!(app.db.join_requests(sphere_id).await.unwrap().is_empty());
+    let alice = user_id(&app, "alice@acme.test").await;
+    assert_eq!(
+        app.db.unread_count(alice).await.unwrap(),
+        0,
+        "no join request reaches the administrators"
+    );
+}
+
+#[tokio::test]
+async fn asking_twice_to_join_notifies_administrators_once() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let sphere = create_sphere(&mgr, "Comité", "closed").await;
+    let sphere_id = last_id(&sphere);
+    let alice = user_id(&app, "alice@acme.test").await;
+    bob.post_redirect(&format!("{sphere}/join"), &[]).await;
+    assert_eq!(app.db.unread_count(alice).await.unwrap(), 1);
+    bob.post_redirect(&format!("{sphere}/join"), &[]).await;
+    bob.post_redirect(&format!("{sphere}/join"), &[]).await;
+    assert_eq!(
+        app.db.unread_count(alice).await.unwrap(),
+        1,
+        "a request already pending does not notify again"
+    );
+    assert_eq!(app.db.join_requests(sphere_id).await.unwrap().len(), 1);
+    assert_eq!(app.db.sphere_role(sphere_id, bob_id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn inviting_someone_who_asked_to_join_accepts_the_request() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let sphere = create_sphere(&mgr, "Comité", "closed").await;
+    let sphere_id = last_id(&sphere);
+    bob.post_redirect(&format!("{sphere}/join"), &[]).await;
+    assert_eq!(app.db.join_requests(sphere_id).await.unwrap().len(), 1);
+
+    let r = mgr
+        .post_form(&format!("{sphere}/invite"), &[("email", "bob@acme.test")])
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(
+        app.db.sphere_role(sphere_id, bob_id).await.unwrap(),
+        Some(embarq_domain::SphereRole::Member)
+    );
+    assert!(app.db.join_requests(sphere_id).await.unwrap().is_empty());
+    assert!(app.db.invitations_for(bob_id).await.unwrap().is_empty());
+    let notes = app.db.notifications(bob_id, 10).await.unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.kind == "request_accepted" && n.sphere_id == Some(sphere_id)),
+        "Bob is told he was accepted: {notes:?}"
+    );
+    assert!(!notes.iter().any(|n| n.kind == "sphere_invitation"));
+}
+
+#[tokio::test]
+async fn deactivated_members_cannot_be_invited_to_a_sphere() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (carol_id, _) = app.member(org, "carol@acme.test", "Carol").await;
+    let sphere = create_sphere(&mgr, "Atelier", "open").await;
+    mgr.post_redirect(&format!("/admin/members/{carol_id}/deactivate"), &[])
+        .await;
+    let r = mgr
+        .post_form(&format!("{sphere}/invite"), &[("email", "carol@acme.test")])
+        .await;
+    assert_eq!(r.status(), 404);
+    assert!(app.db.invitations_for(carol_id).await.unwrap().is_empty());
+    assert_eq!(app.db.unread_count(carol_id).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn sphere_roles_change_only_for_members() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, _) = app.member(org, "bob@acme.test", "Bob").await;
+    for kind in ["open", "closed", "secret"] {
+        let sphere = create_sphere(&mgr, &format!("Sphère {kind}"), kind).await;
+        let sphere_id = last_id(&sphere);
+        for role in ["member", "publisher", "admin", "remove"] {
+            let r = mgr
+                .post_form(
+                    &format!("{sphere}/members/{bob_id}/role"),
+                    &[("role", role)],
+                )
+                .await;
+            assert_eq!(r.status(), 422, "{kind} sphere, role {role}");
+            let page = r.text().await.unwrap();
+            assert!(
+                page.contains("pas membre") || page.contains("not a member"),
+                "{page}"
+            );
+            assert_eq!(app.db.sphere_role(sphere_id, bob_id).await.unwrap(), None);
+        }
+        // Through the API too (session + CSRF header).
+        let r = mgr
+            .client
+            .put(mgr.url(&format!(
+                "/api/v1/spheres/{sphere_id}/members/{bob_id}/role"
+            )))
+            .header("x-csrf-token", &mgr.csrf)
+            .json(&serde_json::json!({"role": "admin"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let p: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(p["code"], "not_member");
+        assert_eq!(app.db.sphere_role(sphere_id, bob_id).await.unwrap(), None);
+    }
+}

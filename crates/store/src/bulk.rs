@@ -103,7 +103,7 @@ pub struct OrgCounts {
 }
 
 /// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ...` for `rows` rows.
-fn values_sql(head: &str, ncols: usize, rows: usize) -> String {
+pub(crate) fn values_sql(head: &str, ncols: usize, rows: usize) -> String {
     let mut sql = String::with_capacity(head.len() + rows * ncols * 8);
     sql.push_str(head);
     sql.push_str(" VALUES ");
@@ -132,10 +132,7 @@ fn values_sql(head: &str, ncols: usize, rows: usize) -> String {
 macro_rules! insert_rows {
     ($db:expr, $head:expr, $ncols:expr, $rows:expr, |$q:ident, $r:ident| $bind:expr) => {{
         let rows = $rows;
-        let max = match $db.backend() {
-            crate::Backend::Sqlite => MAX_PARAMS_SQLITE,
-            crate::Backend::Postgres => MAX_PARAMS_PG,
-        };
+        let max = $db.max_params();
         let per = (max / $ncols).max(1);
         with_pool!($db, p => {
             let mut tx = p.begin().await?;
@@ -153,6 +150,14 @@ macro_rules! insert_rows {
 }
 
 impl Db {
+    /// Bound parameters per statement that keep multi-row statements fast on this backend.
+    pub(crate) fn max_params(&self) -> usize {
+        match self.backend() {
+            crate::Backend::Sqlite => MAX_PARAMS_SQLITE,
+            crate::Backend::Postgres => MAX_PARAMS_PG,
+        }
+    }
+
     /// Creates an organization with a given id and creation time, without any member.
     pub async fn insert_organization_at(
         &self,

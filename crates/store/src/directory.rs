@@ -1,4 +1,5 @@
 //! Organizations and the member directory, including the CSV import upsert.
+use crate::bulk::values_sql;
 use crate::db::{Result, with_pool};
 use crate::models::{Organization, Person, USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
@@ -61,7 +62,6 @@ pub struct ImportOutcome {
 #[derive(sqlx::FromRow)]
 struct Existing {
     id: Id,
-    org_id: Id,
     email: String,
     display_name: String,
     first_name: Option<String>,
@@ -281,30 +281,32 @@ impl Db {
         dry_run: bool,
     ) -> Result<ImportOutcome> {
         let existing: Vec<Existing> = with_pool!(self, p => sqlx::query_as(
-            "SELECT id, org_id, email, display_name, first_name, last_name, title, department, site, birth_year, level, \
-             manager_id, employee_id, org_role, status FROM users")
-            .fetch_all(p).await)?;
+            "SELECT id, email, display_name, first_name, last_name, title, department, site, birth_year, level, \
+             manager_id, employee_id, org_role, status FROM users WHERE org_id = $1")
+            .bind(org_id).fetch_all(p).await)?;
+        // E-mails are unique across organizations: those used elsewhere are refused by row.
+        let elsewhere: Vec<String> = with_pool!(self, p => sqlx::query_scalar("SELECT email FROM users WHERE org_id <> $1")
+            .bind(org_id).fetch_all(p).await)?;
+        let elsewhere: HashSet<&str> = elsewhere.iter().map(String::as_str).collect();
         let by_email: HashMap<&str, &Existing> =
             existing.iter().map(|e| (e.email.as_str(), e)).collect();
         let mut plan = ImportPlan::default();
         let mut accepted: Vec<&MemberRow> = Vec::with_capacity(rows.len());
         for r in rows {
-            match by_email.get(r.email.as_str()) {
-                Some(e) if e.org_id != org_id => plan.errors.push(RowError {
+            if elsewhere.contains(r.email.as_str()) {
+                plan.errors.push(RowError {
                     line: r.line,
                     field: Some("email"),
                     code: "email_taken",
                     value: Some(r.email.clone()),
-                }),
-                _ => accepted.push(r),
+                });
+            } else {
+                accepted.push(r);
             }
         }
         // Ids: existing members keep theirs, new ones get fresh ids now so managers resolve.
-        let mut ids: HashMap<&str, Id> = existing
-            .iter()
-            .filter(|e| e.org_id == org_id)
-            .map(|e| (e.email.as_str(), e.id))
-            .collect();
+        let mut ids: HashMap<&str, Id> =
+            existing.iter().map(|e| (e.email.as_str(), e.id)).collect();
         for r in &accepted {
             ids.entry(r.email.as_str()).or_insert_with(new_id);
         }
@@ -341,7 +343,7 @@ impl Db {
         let mut to_deactivate = Vec::new();
         if deactivate_missing {
             let in_file: HashSet<&str> = accepted.iter().map(|r| r.email.as_str()).collect();
-            for e in existing.iter().filter(|e| e.org_id == org_id) {
+            for e in &existing {
                 if !in_file.contains(e.email.as_str())
                     && e.status != "deactivated"
                     && e.id != keep
@@ -369,28 +371,49 @@ impl Db {
         writes: &[(&MemberRow, Id, Option<Id>, bool)],
         deactivate: &[Id],
     ) -> Result<()> {
+        const INSERT_HEAD: &str = "INSERT INTO users (id, org_id, email, display_name, first_name, last_name, title, department, \
+             site, birth_year, level, employee_id, org_role, status, created_at)";
+        const INSERT_COLS: usize = 15;
+        const LINK_HEAD: &str = "UPDATE users SET manager_id = v.column2 FROM (";
         let now = now_ms();
+        let new: Vec<_> = writes.iter().filter(|w| w.3).collect();
+        let links: Vec<(Id, Id)> = writes
+            .iter()
+            .filter_map(|w| w.2.map(|m| (w.1, m)))
+            .collect();
+        let per_insert = (self.max_params() / INSERT_COLS).max(1);
+        let per_link = (self.max_params() / 2).max(1);
         with_pool!(self, p => {
+            // One transaction: an import applies whole or not at all. New rows go in
+            // multi-row statements without manager links (a manager may come later in the
+            // file), then links are set in multi-row updates.
             let mut tx = p.begin().await?;
-            // Rows first without manager links (a manager may come later in the file), then links.
-            for (r, id, _, new) in writes {
-                let q = if *new {
-                    "INSERT INTO users (id, org_id, email, display_name, first_name, last_name, title, department, site, \
-                     birth_year, level, employee_id, org_role, status, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'member', 'invited', $13)"
-                } else {
-                    "UPDATE users SET org_id = $2, email = $3, display_name = $4, first_name = $5, last_name = $6, title = $7, \
-                     department = $8, site = $9, birth_year = $10, level = $11, employee_id = $12, \
-                     status = CASE WHEN status <> 'deactivated' THEN status WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END \
-                     WHERE id = $1 AND $13 = $13"
-                };
-                sqlx::query(q).bind(id).bind(org_id).bind(&r.email).bind(r.display_name()).bind(&r.first_name)
-                    .bind(&r.last_name).bind(&r.title).bind(&r.department).bind(&r.site).bind(r.birth_year)
-                    .bind(&r.level).bind(&r.employee_id).bind(now)
-                    .execute(&mut *tx).await?;
+            for chunk in new.chunks(per_insert) {
+                let mut q = sqlx::query(AssertSqlSafe(values_sql(INSERT_HEAD, INSERT_COLS, chunk.len())));
+                for (r, id, _, _) in chunk {
+                    q = q.bind(id).bind(org_id).bind(&r.email).bind(r.display_name()).bind(&r.first_name)
+                        .bind(&r.last_name).bind(&r.title).bind(&r.department).bind(&r.site).bind(r.birth_year)
+                        .bind(&r.level).bind(&r.employee_id).bind(OrgRole::Member.as_str())
+                        .bind(UserStatus::Invited.as_str()).bind(now);
+                }
+                q.execute(&mut *tx).await?;
             }
-            for (_, id, manager, _) in writes {
-                sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2").bind(manager).bind(id).execute(&mut *tx).await?;
+            for (r, id, _, _) in writes.iter().filter(|w| !w.3) {
+                sqlx::query("UPDATE users SET email = $2, display_name = $3, first_name = $4, last_name = $5, title = $6, \
+                     department = $7, site = $8, birth_year = $9, level = $10, employee_id = $11, manager_id = NULL, \
+                     status = CASE WHEN status <> 'deactivated' THEN status WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END \
+                     WHERE id = $1")
+                    .bind(id).bind(&r.email).bind(r.display_name()).bind(&r.first_name).bind(&r.last_name)
+                    .bind(&r.title).bind(&r.department).bind(&r.site).bind(r.birth_year).bind(&r.level)
+                    .bind(&r.employee_id).execute(&mut *tx).await?;
+            }
+            for chunk in links.chunks(per_link) {
+                let sql = format!("{} ) AS v WHERE users.id = v.column1", values_sql(LINK_HEAD, 2, chunk.len()).replacen(" VALUES ", "VALUES ", 1));
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for (id, manager) in chunk {
+                    q = q.bind(id).bind(manager);
+                }
+                q.execute(&mut *tx).await?;
             }
             for id in deactivate {
                 sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1").bind(id).execute(&mut *tx).await?;

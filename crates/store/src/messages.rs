@@ -39,24 +39,35 @@ impl Db {
         )
     }
 
+    /// The person's 100 most recently active conversations, newest first, each with the
+    /// names of the other participants. One query: (conversation, other participant) rows,
+    /// grouped here, so the SQL is the same on both backends.
     pub async fn conversations_of(&self, user_id: Id) -> Result<Vec<ConversationSummary>> {
-        let rows: Vec<(Id, i64, i64)> = with_pool!(self, p => sqlx::query_as(
-            "SELECT c.id, c.last_message_at, m.last_read_at FROM conversations c \
-             JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $1 \
-             ORDER BY c.last_message_at DESC LIMIT 100")
+        let rows: Vec<(Id, i64, i64, Option<String>)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT mine.id, mine.last_message_at, mine.last_read_at, u.display_name FROM \
+             (SELECT c.id, c.last_message_at, m.last_read_at FROM conversations c \
+              JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $1 \
+              ORDER BY c.last_message_at DESC LIMIT 100) mine \
+             LEFT JOIN conversation_members o ON o.conversation_id = mine.id AND o.user_id <> $1 \
+             LEFT JOIN users u ON u.id = o.user_id \
+             ORDER BY mine.last_message_at DESC, mine.id, u.display_name")
             .bind(user_id).fetch_all(p).await)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, last, read) in rows {
-            let names: Vec<String> = with_pool!(self, p => sqlx::query_scalar(
-                "SELECT u.display_name FROM conversation_members m JOIN users u ON u.id = m.user_id \
-                 WHERE m.conversation_id = $1 AND m.user_id <> $2 ORDER BY u.display_name")
-                .bind(id).bind(user_id).fetch_all(p).await)?;
-            out.push(ConversationSummary {
-                id,
-                last_message_at: last,
-                others: names.join(", "),
-                unread: last > read,
-            });
+        let mut out: Vec<ConversationSummary> = Vec::new();
+        for (id, last, read, name) in rows {
+            if out.last().is_none_or(|s| s.id != id) {
+                out.push(ConversationSummary {
+                    id,
+                    last_message_at: last,
+                    others: String::new(),
+                    unread: last > read,
+                });
+            }
+            if let (Some(name), Some(s)) = (name, out.last_mut()) {
+                if !s.others.is_empty() {
+                    s.others.push_str(", ");
+                }
+                s.others.push_str(&name);
+            }
         }
         Ok(out)
     }
@@ -69,26 +80,30 @@ impl Db {
             .bind(conversation_id).fetch_all(p).await)?.into_iter().rev().collect())
     }
 
+    /// Stores a message (the author has read up to it) and answers it as stored.
     pub async fn send_message(
         &self,
         conversation_id: Id,
         author_id: Id,
         body_md: &str,
         body_html: &str,
-    ) -> Result<Id> {
+    ) -> Result<Message> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => {
+        Ok(with_pool!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("INSERT INTO messages (id, conversation_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(conversation_id).bind(author_id).bind(body_md).bind(body_html).bind(now).execute(&mut *tx).await?;
             sqlx::query("UPDATE conversations SET last_message_at = $1 WHERE id = $2").bind(now).bind(conversation_id).execute(&mut *tx).await?;
             sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
                 .bind(now).bind(conversation_id).bind(author_id).execute(&mut *tx).await?;
+            let message: Message = sqlx::query_as(
+                "SELECT m.id, m.conversation_id, m.author_id, u.display_name AS author_name, m.body_html, m.created_at \
+                 FROM messages m JOIN users u ON u.id = m.author_id WHERE m.id = $1")
+                .bind(id).fetch_one(&mut *tx).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(())
-        })?;
-        Ok(id)
+            Ok::<_, sqlx::Error>(message)
+        })?)
     }
 
     pub async fn mark_conversation_read(&self, conversation_id: Id, user_id: Id) -> Result<()> {

@@ -154,24 +154,28 @@ impl Db {
         Ok(())
     }
 
-    /// Adds a comment and bumps the post's counter in one transaction.
+    /// Adds a comment and bumps the post's counter in one transaction; answers the comment
+    /// as stored (with its author's name).
     pub async fn add_comment(
         &self,
         post_id: Id,
         author_id: Id,
         body_md: &str,
         body_html: &str,
-    ) -> Result<Id> {
+    ) -> Result<Comment> {
         let id = new_id();
-        with_pool!(self, p => {
+        Ok(with_pool!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("INSERT INTO comments (id, post_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(post_id).bind(author_id).bind(body_md).bind(body_html).bind(now_ms()).execute(&mut *tx).await?;
             sqlx::query("UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1").bind(post_id).execute(&mut *tx).await?;
+            let comment: Comment = sqlx::query_as(
+                "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at \
+                 FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1")
+                .bind(id).fetch_one(&mut *tx).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(())
-        })?;
-        Ok(id)
+            Ok::<_, sqlx::Error>(comment)
+        })?)
     }
 
     pub async fn comments(&self, post_id: Id) -> Result<Vec<Comment>> {

@@ -122,6 +122,18 @@ impl Db {
         Ok(())
     }
 
+    /// Changes the role of an existing member; `false` if they are not a member.
+    pub async fn set_sphere_role(
+        &self,
+        sphere_id: Id,
+        user_id: Id,
+        role: SphereRole,
+    ) -> Result<bool> {
+        let changed = with_pool!(self, p => sqlx::query("UPDATE sphere_members SET role = $1 WHERE sphere_id = $2 AND user_id = $3")
+            .bind(role.as_str()).bind(sphere_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(changed > 0)
+    }
+
     pub async fn remove_sphere_member(&self, sphere_id: Id, user_id: Id) -> Result<()> {
         with_pool!(self, p => sqlx::query("DELETE FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
             .bind(sphere_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
@@ -164,6 +176,21 @@ impl Db {
         let sql = format!("{} WHERE r.id = $1", Self::REQUEST_SELECT);
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?,
+        )
+    }
+
+    /// The join request or invitation pending between a person and a sphere, if any.
+    pub async fn pending_sphere_request(
+        &self,
+        sphere_id: Id,
+        user_id: Id,
+    ) -> Result<Option<SphereRequest>> {
+        let sql = format!(
+            "{} WHERE r.sphere_id = $1 AND r.user_id = $2",
+            Self::REQUEST_SELECT
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).bind(user_id).fetch_optional(p).await)?,
         )
     }
 

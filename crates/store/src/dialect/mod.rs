@@ -34,3 +34,40 @@ pub async fn listen_wakeups(db: &Db) -> Result<Option<impl Stream<Item = ()> + S
         }
     }
 }
+
+impl Db {
+    /// Creates a database on the same PostgreSQL server (benchmarks and tests use scratch
+    /// databases). The name must be a plain identifier.
+    pub async fn create_database(&self, name: &str) -> Result<()> {
+        self.database_admin("CREATE DATABASE", name).await
+    }
+
+    /// Drops a database of the same PostgreSQL server, ending its connections.
+    pub async fn drop_database(&self, name: &str) -> Result<()> {
+        self.database_admin("DROP DATABASE IF EXISTS", name).await
+    }
+
+    async fn database_admin(&self, verb: &str, name: &str) -> Result<()> {
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        match self {
+            Db::Pg(p) if plain => {
+                let force = if verb.starts_with("DROP") {
+                    " WITH (FORCE)"
+                } else {
+                    ""
+                };
+                sqlx::query(sqlx::AssertSqlSafe(format!("{verb} \"{name}\"{force}")))
+                    .execute(p)
+                    .await?;
+                Ok(())
+            }
+            Db::Pg(_) => Err(crate::StoreError::Conflict("database name")),
+            Db::Sqlite(_) => Err(crate::StoreError::UnknownScheme(
+                "database administration needs PostgreSQL".into(),
+            )),
+        }
+    }
+}

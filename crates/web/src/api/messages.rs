@@ -2,7 +2,7 @@
 use super::docs::{Invalid, NotFound, Unauthorized};
 use super::dto::{BodyInput, ConversationDto, IdDto, MessageDto, list};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 use crate::service::messages;
 use crate::state::AppState;
 use axum::Json;
@@ -71,13 +71,6 @@ async fn send_message(
     ApiPath(id): ApiPath<Id>,
     ApiJson(b): ApiJson<BodyInput>,
 ) -> ApiResult<(StatusCode, Json<MessageDto>)> {
-    let mid = messages::send(&state, &auth, id, &b.body).await?;
-    let m = state
-        .db
-        .messages(id)
-        .await?
-        .into_iter()
-        .find(|m| m.id == mid)
-        .ok_or(AppError::NotFound)?;
+    let m = messages::send(&state, &auth, id, &b.body).await?;
     Ok((StatusCode::CREATED, Json(m.into())))
 }

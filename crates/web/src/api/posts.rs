@@ -2,7 +2,7 @@
 use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
 use super::dto::{BodyInput, CommentDto, PostDto, PostPageDto, ReactionStateDto, ThreadDto, list};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 use crate::service::posts::{self, Page};
 use crate::state::AppState;
 use axum::Json;
@@ -139,14 +139,7 @@ async fn create_comment(
     ApiPath(id): ApiPath<Id>,
     ApiJson(b): ApiJson<BodyInput>,
 ) -> ApiResult<(StatusCode, Json<CommentDto>)> {
-    let cid = posts::comment(&state, &auth, id, &b.body).await?;
-    let c = state
-        .db
-        .comments(id)
-        .await?
-        .into_iter()
-        .find(|c| c.id == cid)
-        .ok_or(AppError::NotFound)?;
+    let c = posts::comment(&state, &auth, id, &b.body).await?;
     Ok((StatusCode::CREATED, Json(c.into())))
 }
 

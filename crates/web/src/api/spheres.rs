@@ -128,7 +128,8 @@ async fn update_sphere(
     Ok(Json(spheres::load(&state, &auth, id).await?.into()))
 }
 
-/// Joins an open sphere, or asks to join a closed one (`member` is then false).
+/// Joins an open sphere, or asks to join a closed one (`member` is then false); a pending
+/// invitation to a closed sphere is accepted instead (`member` true).
 #[utoipa::path(post, path = "/spheres/{id}/join", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
     responses((status = 200, description = "Joined, or asked to join", body = JoinDto), Unauthorized, Forbidden, NotFound))]
 async fn join_sphere(
@@ -171,7 +172,8 @@ pub struct SphereInvitation {
     user_id: uuid::Uuid,
 }
 
-/// Invites a member of the organization into the sphere; they are notified.
+/// Invites a member of the organization into the sphere; they are notified. Someone who
+/// already asked to join becomes a member at once. Deactivated accounts answer 404.
 #[utoipa::path(post, path = "/spheres/{id}/invitations", tag = "spheres", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
     request_body = SphereInvitation,
     responses((status = 204, description = "Invited"), Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
@@ -192,7 +194,7 @@ pub struct SphereRoleInput {
     role: String,
 }
 
-/// Sets a person's role in the sphere, adding them if needed (sphere administrators).
+/// Changes a member's role (sphere administrators); non-members are refused (`code` `not_member`).
 #[utoipa::path(put, path = "/spheres/{id}/members/{user_id}/role", tag = "spheres",
     params(("id" = uuid::Uuid, Path, description = "Sphere id"), ("user_id" = uuid::Uuid, Path, description = "Member id")),
     request_body = SphereRoleInput,
@@ -209,7 +211,7 @@ async fn set_sphere_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Removes a person from the sphere (sphere administrators); the last administrator stays.
+/// Removes a member from the sphere (sphere administrators); the last administrator stays.
 #[utoipa::path(delete, path = "/spheres/{id}/members/{user_id}", tag = "spheres",
     params(("id" = uuid::Uuid, Path, description = "Sphere id"), ("user_id" = uuid::Uuid, Path, description = "Member id")),
     responses((status = 204, description = "Removed"), Unauthorized, Forbidden, NotFound, Invalid))]

@@ -4,10 +4,11 @@ use crate::error::{AppError, AppResult};
 use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::validate::{self, GROUP_MAX, MESSAGE_MAX};
-use embarq_domain::{Id, markdown};
+use embarq_domain::{Id, UserStatus, markdown};
 use embarq_store::Message;
 
-/// Starts (or reuses, for one-to-one) a conversation with other members of the organization.
+/// Starts (or reuses, for one-to-one) a conversation with other members of the organization;
+/// deactivated accounts are unknown here.
 pub async fn start(state: &AppState, auth: &Auth, with: &[Id]) -> AppResult<Id> {
     let mut members: Vec<Id> = with
         .iter()
@@ -29,6 +30,7 @@ pub async fn start(state: &AppState, auth: &Auth, with: &[Id]) -> AppResult<Id> 
             .db
             .user_in_org(auth.user.org_id, *m)
             .await?
+            .filter(|u| u.user_status() != UserStatus::Deactivated)
             .ok_or(AppError::NotFound)?;
     }
     if let [other] = members[..]
@@ -58,14 +60,15 @@ pub async fn read(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<Messag
     Ok(m)
 }
 
-pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResult<Id> {
+/// Sends a message and answers it as stored.
+pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResult<Message> {
     let members = participants(state, auth, id).await?;
     let body = validate::required("body", body, MESSAGE_MAX)?;
-    let mid = state
+    let message = state
         .db
         .send_message(id, auth.user.id, &body, &markdown::render(&body))
         .await?;
     let others: Vec<Id> = members.into_iter().filter(|m| *m != auth.user.id).collect();
     realtime::publish(state, &others, "message", Some(id)).await;
-    Ok(mid)
+    Ok(message)
 }

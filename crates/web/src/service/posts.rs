@@ -195,13 +195,14 @@ pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> 
     })
 }
 
-pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> AppResult<Id> {
+/// Comments a published post and answers the comment as stored.
+pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> AppResult<Comment> {
     let (post, v) = load(state, auth, post_id).await?;
     if !v.access.post || post.post_status() != PostStatus::Published {
         return Err(AppError::Forbidden);
     }
     let body = validate::required("body", body, COMMENT_MAX)?;
-    let id = state
+    let comment = state
         .db
         .add_comment(post_id, auth.user.id, &body, &markdown::render(&body))
         .await?;
@@ -240,7 +241,7 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
         Some(post_id),
     )
     .await?;
-    Ok(id)
+    Ok(comment)
 }
 
 pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> AppResult<bool> {

@@ -5,7 +5,7 @@ use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::policy::{self, SphereAccess};
 use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, NAME_MAX};
-use embarq_domain::{Id, RequestKind, SphereKind, SphereRole};
+use embarq_domain::{Id, RequestKind, SphereKind, SphereRole, UserStatus};
 use embarq_store::{NewNotification, Sphere, SphereMember, SphereRequest};
 
 /// A sphere with what the viewer may do in it. Only built for spheres the viewer can see.
@@ -84,7 +84,9 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> A
         .await?)
 }
 
-/// Joins an open sphere, or asks to join a closed one (administrators are notified).
+/// Joins an open sphere, or asks to join a closed one (administrators are notified when
+/// the request is new). On a closed sphere, a pending invitation is accepted instead.
+/// Answers whether the person is now a member.
 pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
     let v = load(state, auth, id).await?;
     if v.access.join {
@@ -100,11 +102,24 @@ pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
             .create_sphere_request(id, auth.user.id, RequestKind::JoinRequest, None)
             .await
         {
-            Ok(_) | Err(embarq_store::StoreError::Conflict(_)) => {}
+            Ok(_) => {
+                let admins = state.db.sphere_member_ids(id, &[SphereRole::Admin]).await?;
+                notify(state, &admins, "join_request", auth.user.id, Some(id), None).await?;
+                return Ok(false);
+            }
+            Err(embarq_store::StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        let admins = state.db.sphere_member_ids(id, &[SphereRole::Admin]).await?;
-        notify(state, &admins, "join_request", auth.user.id, Some(id), None).await?;
+        // Something is already pending: an invitation is accepted by joining; a join
+        // request keeps waiting (its administrators were told when it was made).
+        let pending = state.db.pending_sphere_request(id, auth.user.id).await?;
+        if pending.is_some_and(|r| RequestKind::parse(&r.kind) == Some(RequestKind::Invitation)) {
+            state
+                .db
+                .add_sphere_member(id, auth.user.id, SphereRole::Member)
+                .await?;
+            return Ok(true);
+        }
         return Ok(false);
     }
     if v.sphere.role().is_some() {
@@ -135,7 +150,8 @@ pub async fn members(
     Ok((v, m))
 }
 
-/// Invites a member of the same organization into the sphere.
+/// Invites a member of the same organization into the sphere. Deactivated accounts are
+/// unknown here. Someone who already asked to join is accepted at once (both sides agree).
 pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppResult<()> {
     let v = load(state, auth, id).await?;
     if !v.access.invite {
@@ -145,6 +161,7 @@ pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppRe
         .db
         .user_in_org(auth.user.org_id, user_id)
         .await?
+        .filter(|u| u.user_status() != UserStatus::Deactivated)
         .ok_or(AppError::NotFound)?;
     if state.db.sphere_role(id, invitee.id).await?.is_some() {
         return Err(AppError::Conflict("already_member"));
@@ -165,7 +182,27 @@ pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppRe
             )
             .await
         }
-        Err(embarq_store::StoreError::Conflict(_)) => Err(AppError::Conflict("already_invited")),
+        Err(embarq_store::StoreError::Conflict(_)) => {
+            let pending = state.db.pending_sphere_request(id, invitee.id).await?;
+            if !pending
+                .is_some_and(|r| RequestKind::parse(&r.kind) == Some(RequestKind::JoinRequest))
+            {
+                return Err(AppError::Conflict("already_invited"));
+            }
+            state
+                .db
+                .add_sphere_member(id, invitee.id, SphereRole::Member)
+                .await?;
+            notify(
+                state,
+                &[invitee.id],
+                "request_accepted",
+                auth.user.id,
+                Some(id),
+                None,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -226,7 +263,9 @@ pub async fn join_requests(state: &AppState, auth: &Auth, id: Id) -> AppResult<V
     Ok(state.db.join_requests(id).await?)
 }
 
-/// Changes a member's role (sphere administrators); keeps at least one administrator.
+/// Changes a member's role, or removes them with `None` (sphere administrators); keeps at
+/// least one administrator. Only members have a role to change: people join through
+/// invitations and requests, never by being given a role.
 pub async fn set_role(
     state: &AppState,
     auth: &Auth,
@@ -238,13 +277,17 @@ pub async fn set_role(
     if !v.access.admin {
         return Err(AppError::Forbidden);
     }
-    let current = state.db.sphere_role(id, user_id).await?;
     let target = state
         .db
         .user_in_org(auth.user.org_id, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if current == Some(SphereRole::Admin)
+    let current = state
+        .db
+        .sphere_role(id, target.id)
+        .await?
+        .ok_or(AppError::Refused("not_member"))?;
+    if current == SphereRole::Admin
         && role != Some(SphereRole::Admin)
         && state.db.count_sphere_admins(id).await? <= 1
     {
@@ -252,11 +295,9 @@ pub async fn set_role(
     }
     match role {
         Some(r) => {
-            if current.is_none() && v.sphere.sphere_kind() == SphereKind::Secret && !v.access.admin
-            {
-                return Err(AppError::Forbidden);
+            if !state.db.set_sphere_role(id, target.id, r).await? {
+                return Err(AppError::Refused("not_member"));
             }
-            state.db.add_sphere_member(id, target.id, r).await?
         }
         None => state.db.remove_sphere_member(id, target.id).await?,
     }

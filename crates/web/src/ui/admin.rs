@@ -210,5 +210,5 @@ async fn reactivate(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Resp
 
 async fn resend(state: St, lang: Lang, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
     members::resend_invitation(&state, &auth, id, lang).await?;
-    Ok(see_other(&format!("/people/{id}")))
+    Ok(see_other(&format!("/people/{id}?sent=1")))
 }

@@ -198,8 +198,8 @@ async fn add_comment(
     PathId(id): PathId,
     Form(f): Form<BodyForm>,
 ) -> AppResult<Response> {
-    let cid = posts::comment(&state, &auth, id, &f.body).await?;
-    Ok(see_other(&format!("/posts/{id}#comment-{cid}")))
+    let c = posts::comment(&state, &auth, id, &f.body).await?;
+    Ok(see_other(&format!("/posts/{id}#comment-{}", c.id)))
 }
 
 #[derive(Deserialize)]

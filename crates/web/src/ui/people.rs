@@ -2,7 +2,7 @@
 use super::{Page, PathId, St, render};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use crate::service::members;
 use crate::state::AppState;
 use askama::Template;
@@ -66,12 +66,20 @@ struct ProfilePage {
     is_me: bool,
 }
 
+#[derive(Deserialize)]
+struct ProfileQuery {
+    /// Set after an invitation was sent again (redirect from the administration).
+    #[serde(default)]
+    sent: Option<String>,
+}
+
 async fn profile(
     state: St,
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
     PathId(id): PathId,
+    Query(q): Query<ProfileQuery>,
 ) -> AppResult<Response> {
     let u = members::profile(&state, &auth, id).await?;
     let manager = match u.manager_id {
@@ -80,6 +88,13 @@ async fn profile(
     };
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "people-title").await;
     p.title = u.display_name.clone();
+    if q.sent.is_some() && p.is_manager() {
+        p.notice = Some(i18n::tr_args(
+            lang,
+            "admin-invitation-resent",
+            &[("email", u.email.clone().into())],
+        ));
+    }
     Ok(render(&ProfilePage {
         p,
         is_me: u.id == auth.user.id,
