@@ -4,6 +4,7 @@
 //!
 //! The data set is tagged by the organization's name, which records the generation
 //! parameters; a later run with the same parameters reuses it instead of loading again.
+use crate::demo::{FIRST_F, FIRST_M, LAST, SITES};
 use anyhow::{Context, Result, bail};
 use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
 use embarq_store::bulk::{BulkPost, BulkSphere, BulkSphereMember, BulkUser};
@@ -76,83 +77,6 @@ const DAY_MS: i64 = 86_400_000;
 /// Rows per transaction while loading.
 const BATCH: usize = 50_000;
 
-const FIRST: &[&str] = &[
-    "Camille",
-    "Léa",
-    "Manon",
-    "Chloé",
-    "Inès",
-    "Sarah",
-    "Julie",
-    "Emma",
-    "Louise",
-    "Claire",
-    "Nathalie",
-    "Isabelle",
-    "Sophie",
-    "Céline",
-    "Aurélie",
-    "Hugo",
-    "Lucas",
-    "Thomas",
-    "Nicolas",
-    "Julien",
-    "Maxime",
-    "Antoine",
-    "Pierre",
-    "Alexandre",
-    "Mathieu",
-    "Romain",
-    "Olivier",
-    "Karim",
-    "Mehdi",
-    "Yannick",
-];
-const LAST: &[&str] = &[
-    "Martin",
-    "Bernard",
-    "Dubois",
-    "Thomas",
-    "Robert",
-    "Richard",
-    "Petit",
-    "Durand",
-    "Leroy",
-    "Moreau",
-    "Simon",
-    "Laurent",
-    "Lefebvre",
-    "Michel",
-    "Garcia",
-    "David",
-    "Bertrand",
-    "Roux",
-    "Vincent",
-    "Fournier",
-    "Morel",
-    "Girard",
-    "André",
-    "Mercier",
-    "Dupont",
-    "Lambert",
-    "Bonnet",
-    "François",
-    "Martinez",
-    "Benali",
-];
-const DEPARTMENTS: &[&str] = &[
-    "Direction",
-    "Ressources humaines",
-    "Finance",
-    "Commercial",
-    "Marketing",
-    "Production",
-    "Logistique",
-    "Informatique",
-    "Qualité",
-    "Service client",
-];
-const SITES: &[&str] = &["Paris", "Lyon", "Lille", "Nantes", "Bordeaux", "Toulouse"];
 const PHRASES: &[&str] = &[
     "Point d'avancement du projet : les livrables de la phase 2 sont validés, merci à toute l'équipe.",
     "Rappel : la réunion mensuelle aura lieu jeudi à 10 h en salle Jaurès et en visioconférence.",
@@ -239,11 +163,17 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
     let t = Instant::now();
     let mut user_ids: Vec<Id> = Vec::with_capacity(o.members);
     let mut batch: Vec<BulkUser> = Vec::with_capacity(BATCH.min(o.members));
+    let departments: Vec<&str> = crate::demo::department_names().collect();
     for i in 0..o.members {
         let created = origin + i as i64;
         let id = id_at(&mut rng, created);
         user_ids.push(id);
-        let first = FIRST[rng.random_range(0..FIRST.len())];
+        let firsts = if rng.random_bool(0.5) {
+            FIRST_F
+        } else {
+            FIRST_M
+        };
+        let first = firsts[rng.random_range(0..firsts.len())];
         let last = LAST[rng.random_range(0..LAST.len())];
         batch.push(BulkUser {
             id,
@@ -257,7 +187,7 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
             first_name: Some(first.to_string()),
             last_name: Some(last.to_string()),
             title: None,
-            department: Some(DEPARTMENTS[rng.random_range(0..DEPARTMENTS.len())].to_string()),
+            department: Some(departments[rng.random_range(0..departments.len())].to_string()),
             site: Some(SITES[rng.random_range(0..SITES.len())].to_string()),
             birth_year: Some(rng.random_range(1960..=2003)),
             level: None,

@@ -18,17 +18,6 @@ pub struct ImportBenchOpts {
 /// A directory file of `rows` people: one manager per 25 people, listed after some of
 /// their reports so links are resolved only after every row is read.
 pub fn directory_csv(rows: usize) -> String {
-    const DEPARTMENTS: [&str; 8] = [
-        "Finance",
-        "Ressources humaines",
-        "Commercial",
-        "Production",
-        "Logistique",
-        "Informatique",
-        "Qualité",
-        "Marketing",
-    ];
-    const SITES: [&str; 6] = ["Paris", "Lyon", "Lille", "Nantes", "Bordeaux", "Toulouse"];
     const LEVELS: [&str; 5] = [
         "Direction",
         "Cadre",
@@ -36,6 +25,8 @@ pub fn directory_csv(rows: usize) -> String {
         "Employé",
         "Ouvrier",
     ];
+    let departments: Vec<&str> = crate::demo::department_names().collect();
+    let sites = crate::demo::SITES;
     let mut out = String::with_capacity(rows * 120);
     out.push_str("email;first_name;last_name;department;site;birth_year;level;manager_email;title;employee_id\n");
     for i in 0..rows {
@@ -48,8 +39,8 @@ pub fn directory_csv(rows: usize) -> String {
         let _ = writeln!(
             out,
             "p{i}@bench.example;Prénom{i};Nom{i};{};{};{};{};{manager};Poste {};E{i:06}",
-            DEPARTMENTS[i % DEPARTMENTS.len()],
-            SITES[(i / 7) % SITES.len()],
+            departments[i % departments.len()],
+            sites[(i / 7) % sites.len()],
             1960 + (i % 44),
             LEVELS[(i / 3) % LEVELS.len()],
             i % 40,

@@ -68,7 +68,7 @@ impl fmt::Display for DemoInfo {
 // People
 // ---------------------------------------------------------------------------------------
 
-const FIRST_F: &[&str] = &[
+pub(crate) const FIRST_F: &[&str] = &[
     "Camille",
     "Léa",
     "Manon",
@@ -120,7 +120,7 @@ const FIRST_F: &[&str] = &[
     "Lina",
     "Jeanne",
 ];
-const FIRST_M: &[&str] = &[
+pub(crate) const FIRST_M: &[&str] = &[
     "Hugo",
     "Lucas",
     "Thomas",
@@ -172,7 +172,7 @@ const FIRST_M: &[&str] = &[
     "Gilles",
     "Hervé",
 ];
-const LAST: &[&str] = &[
+pub(crate) const LAST: &[&str] = &[
     "Martin",
     "Bernard",
     "Dubois",
@@ -298,6 +298,11 @@ struct Dept {
     leaders: &'static [Title],
     leader_level: &'static str,
     staff: &'static [(Title, &'static str)],
+}
+
+/// Names of the demo company's departments (the benchmarks reuse them).
+pub(crate) fn department_names() -> impl Iterator<Item = &'static str> {
+    DEPTS.iter().map(|d| d.name)
 }
 
 const DEPTS: &[Dept] = &[
@@ -570,7 +575,7 @@ const DEPTS: &[Dept] = &[
     },
 ];
 
-const SITES: &[&str] = &["Paris", "Lyon", "Lille", "Nantes", "Bordeaux", "Toulouse"];
+pub(crate) const SITES: &[&str] = &["Paris", "Lyon", "Lille", "Nantes", "Bordeaux", "Toulouse"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rank {

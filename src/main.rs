@@ -70,12 +70,17 @@ enum BenchKind {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EMBARQ_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EMBARQ_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    // JSON lines for log collectors; readable text otherwise.
+    if std::env::var("EMBARQ_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let cli = Cli::parse();
     let settings = Settings::load(&cli.config)?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -76,13 +76,7 @@ async fn csrf_is_required_on_state_changing_requests() {
         .unwrap();
     assert_eq!(r.status(), 403);
     let org = app.org_id("alice@acme.test").await;
-    let uid = app
-        .db
-        .user_by_email("alice@acme.test")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let uid = app.user("alice@acme.test").await.id;
     assert!(
         app.db
             .visible_spheres(org, uid, false)
@@ -165,12 +159,7 @@ async fn invitation_link_sets_the_password_once() {
         )
         .await;
     assert_eq!(r.status(), 200);
-    let bob = app
-        .db
-        .user_by_email("bob@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let bob = app.user("bob@acme.test").await;
     assert_eq!(bob.status, "invited");
     let links = app.mail_links("bob@acme.test");
     assert_eq!(links.len(), 1, "one invitation e-mail in the outbox");
@@ -187,15 +176,7 @@ async fn invitation_link_sets_the_password_once() {
     assert_eq!(r.status(), 303);
     let (_, home) = b.get_text("/").await;
     assert!(home.contains("Bob"));
-    assert_eq!(
-        app.db
-            .user_by_email("bob@acme.test")
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
-        "active"
-    );
+    assert_eq!(app.user("bob@acme.test").await.status, "active");
     // The link works once.
     let mut c = app.browser();
     c.refresh_csrf("/login").await;
@@ -262,27 +243,9 @@ async fn language_follows_browser_and_switcher() {
     let app = spawn_app().await;
     let _ = app.setup("alice@acme.test").await;
     let anon = app.browser();
-    let fr = anon
-        .client
-        .get(anon.url("/login"))
-        .header("accept-language", "fr-FR,fr;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let fr = anon.get_in("/login", "fr-FR,fr;q=0.9").await;
     assert!(fr.contains("Connexion"));
-    let en = anon
-        .client
-        .get(anon.url("/login"))
-        .header("accept-language", "en-US")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let en = anon.get_in("/login", "en-US").await;
     assert!(en.contains("Sign in"));
     let mut b = app.browser();
     b.refresh_csrf("/login").await;
@@ -295,16 +258,7 @@ async fn language_follows_browser_and_switcher() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let page = b
-        .client
-        .get(b.url("/login"))
-        .header("accept-language", "en-US")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = b.get_in("/login", "en-US").await;
     assert!(
         page.contains("Connexion"),
         "the switcher's cookie wins over the browser"

@@ -60,18 +60,8 @@ async fn dry_run_reports_lines_and_writes_nothing_then_import_upserts() {
 
     let (_, html) = upload(&mgr, CSV, "apply", false).await;
     assert_eq!(count(&html, "n-create"), 2);
-    let marie = app
-        .db
-        .user_by_email("marie.durand@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
-    let paul = app
-        .db
-        .user_by_email("paul.martin@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let marie = app.user("marie.durand@acme.test").await;
+    let paul = app.user("paul.martin@acme.test").await;
     assert_eq!(
         marie.manager_id,
         Some(paul.id),
@@ -92,32 +82,16 @@ async fn dry_run_reports_lines_and_writes_nothing_then_import_upserts() {
     assert_eq!(count(&html, "n-update"), 1);
     assert_eq!(count(&html, "n-deactivate"), 1);
     assert_eq!(
-        app.db
-            .user_by_email("paul.martin@acme.test")
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        app.user("paul.martin@acme.test").await.status,
         "deactivated"
     );
     assert_eq!(
-        app.db
-            .user_by_email("alice@acme.test")
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        app.user("alice@acme.test").await.status,
         "active",
         "the manager is never deactivated"
     );
     assert_eq!(
-        app.db
-            .user_by_email("marie.durand@acme.test")
-            .await
-            .unwrap()
-            .unwrap()
-            .site
-            .as_deref(),
+        app.user("marie.durand@acme.test").await.site.as_deref(),
         Some("Paris")
     );
 }
@@ -149,20 +123,7 @@ async fn unusable_files_are_explained() {
 async fn addresses_of_another_organization_are_refused_by_row() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
-    app.db
-        .create_organization(
-            "Globex",
-            embarq_store::NewMember {
-                org_id: embarq_domain::Id::nil(),
-                email: "eve@globex.test".into(),
-                display_name: "Eve".into(),
-                password_hash: None,
-                org_role: embarq_domain::OrgRole::Manager,
-                status: embarq_domain::UserStatus::Active,
-            },
-        )
-        .await
-        .unwrap();
+    app.other_org("Globex", "eve@globex.test").await;
     let (_, html) = upload(
         &mgr,
         "email,first_name\nnew@acme.test,New\nEVE@globex.test,Eve\n",
@@ -173,13 +134,11 @@ async fn addresses_of_another_organization_are_refused_by_row() {
     assert_eq!(count(&html, "n-create"), 1);
     assert_eq!(count(&html, "n-errors"), 1);
     assert!(html.contains("<td>3</td>"));
-    let eve = app
-        .db
-        .user_by_email("eve@globex.test")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(eve.display_name, "Eve");
+    let eve = app.user("eve@globex.test").await;
+    assert_eq!(
+        eve.display_name, "Globex",
+        "the other organization's account is untouched"
+    );
     assert_ne!(
         eve.org_id,
         app.org_id("alice@acme.test").await,

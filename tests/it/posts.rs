@@ -50,12 +50,7 @@ async fn publish_comment_react_mention_and_notify() {
     let (_, html) = mgr.get_text(&post).await;
     assert!(html.contains("Merci !"));
     assert!(html.contains("🎉 1"));
-    let alice = app
-        .db
-        .user_by_email("alice@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let alice = app.user("alice@acme.test").await;
     assert_eq!(
         app.db.unread_count(alice.id).await.unwrap(),
         1,
@@ -241,12 +236,7 @@ async fn deactivated_members_cannot_be_messaged() {
     let (carol_id, _) = app.member(org, "carol@acme.test", "Carol").await;
     mgr.post_redirect(&format!("/admin/members/{carol_id}/deactivate"), &[])
         .await;
-    let alice = app
-        .db
-        .user_by_email("alice@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let alice = app.user("alice@acme.test").await;
     // From a profile (ids), by e-mail, and in a group with an active member.
     let r = mgr
         .post_form("/messages", &[("members", &carol_id.to_string())])
@@ -281,13 +271,7 @@ async fn conversation_list_names_the_other_participants_newest_first() {
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let (carol_id, _) = app.member(org, "carol@acme.test", "Carol").await;
     let (dave_id, _) = app.member(org, "dave@acme.test", "Dave").await;
-    let alice = app
-        .db
-        .user_by_email("alice@acme.test")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let alice = app.user("alice@acme.test").await.id;
     let group = mgr
         .post_redirect(
             "/messages",

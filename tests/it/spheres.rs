@@ -1,5 +1,4 @@
-use embarq_domain::{OrgRole, UserStatus};
-use embarq_store::NewMember;
+use embarq_domain::OrgRole;
 use embarq_testkit::{Browser, last_id, spawn_app};
 
 async fn create_sphere(b: &Browser, name: &str, kind: &str) -> String {
@@ -68,13 +67,7 @@ async fn secret_sphere_is_invisible_to_non_members_through_every_path() {
             .contains("You are all caught up")
             || !bob.get_text("/notifications").await.1.contains("Licorne")
     );
-    let bob_id = app
-        .db
-        .user_by_email("bob@acme.test")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let bob_id = app.user("bob@acme.test").await.id;
     assert_eq!(
         app.db.unread_count(bob_id).await.unwrap(),
         0,
@@ -118,12 +111,7 @@ async fn secret_sphere_is_invisible_to_non_members_through_every_path() {
     // Even an organization manager who is not a member does not see it.
     let (_, dave) = app.member(org, "dave@acme.test", "Dave").await;
     drop(dave);
-    let dave_user = app
-        .db
-        .user_by_email("dave@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let dave_user = app.user("dave@acme.test").await;
     app.db
         .set_org_role(dave_user.id, OrgRole::Manager)
         .await
@@ -188,12 +176,7 @@ async fn roles_keep_one_administrator_and_bad_input_is_explained() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
-    let alice = app
-        .db
-        .user_by_email("alice@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let alice = app.user("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let sphere = create_sphere(&mgr, "Atelier", "open").await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
@@ -252,31 +235,9 @@ async fn other_organizations_ids_are_refused() {
             ],
         )
         .await;
-    let alice = app
-        .db
-        .user_by_email("alice@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let alice = app.user("alice@acme.test").await;
     // A second organization on the same instance.
-    let hash = embarq_web::auth::hash_password(embarq_testkit::PASSWORD.to_string())
-        .await
-        .unwrap();
-    let (_, _) = app
-        .db
-        .create_organization(
-            "Globex",
-            NewMember {
-                org_id: embarq_domain::Id::nil(),
-                email: "eve@globex.test".into(),
-                display_name: "Eve".into(),
-                password_hash: Some(hash),
-                org_role: OrgRole::Manager,
-                status: UserStatus::Active,
-            },
-        )
-        .await
-        .unwrap();
+    app.other_org("Globex", "eve@globex.test").await;
     let eve = app.login("eve@globex.test").await;
     assert_eq!(eve.get(&sphere).await.status(), 404);
     assert_eq!(eve.get(&post).await.status(), 404);
@@ -327,7 +288,7 @@ async fn other_organizations_ids_are_refused() {
 
 /// Id of a member, looked up by e-mail.
 async fn user_id(app: &embarq_testkit::TestApp, email: &str) -> embarq_domain::Id {
-    app.db.user_by_email(email).await.unwrap().unwrap().id
+    app.user(email).await.id
 }
 
 #[tokio::test]

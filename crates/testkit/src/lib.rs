@@ -74,6 +74,22 @@ pub async fn fresh_db(dir: &std::path::Path) -> Db {
     }
 }
 
+/// Runs the real server on `listener` until the returned sender is used or dropped.
+fn serve_in_background(
+    listener: tokio::net::TcpListener,
+    state: embarq_web::AppState,
+) -> oneshot::Sender<()> {
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        embarq_web::serve(listener, state, async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    tx
+}
+
 pub async fn spawn_app() -> TestApp {
     let dir = std::env::temp_dir().join(format!("embarq-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -84,14 +100,7 @@ pub async fn spawn_app() -> TestApp {
     let base = format!("http://{addr}");
     let config = embarq_web::Config::new(&base, dir.clone());
     let state = embarq_web::AppState::new(db.clone(), config).unwrap();
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        embarq_web::serve(listener, state, async move {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    let tx = serve_in_background(listener, state);
     TestApp {
         addr,
         base,
@@ -131,14 +140,7 @@ impl TestApp {
             embarq_web::Config::new(&base, self.data_dir.clone()),
         )
         .unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            embarq_web::serve(listener, state, async move {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
+        let tx = serve_in_background(listener, state);
         Peer {
             base,
             stop: Some(tx),
@@ -265,6 +267,37 @@ impl TestApp {
         out
     }
 
+    /// The account with this e-mail (which must exist).
+    pub async fn user(&self, email: &str) -> embarq_store::User {
+        self.db
+            .user_by_email(email)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no account {email}"))
+    }
+
+    /// A second organization on the same instance, with its manager `email` (password
+    /// `PASSWORD`); returns the organization's id.
+    pub async fn other_org(&self, name: &str, email: &str) -> Id {
+        let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
+            .await
+            .unwrap();
+        let manager = NewMember {
+            org_id: Id::nil(),
+            email: email.to_string(),
+            display_name: name.to_string(),
+            password_hash: Some(hash),
+            org_role: OrgRole::Manager,
+            status: UserStatus::Active,
+        };
+        self.db
+            .create_organization(name, manager)
+            .await
+            .unwrap()
+            .0
+            .id
+    }
+
     /// The organization of the first manager.
     pub async fn org_id(&self, manager_email: &str) -> Id {
         self.db
@@ -295,6 +328,19 @@ impl Browser {
             self.csrf = t;
         }
     }
+    /// A page as a browser set to `accept_language` sees it.
+    pub async fn get_in(&self, path: &str, accept_language: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .header("accept-language", accept_language)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Posts a form with the CSRF token.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
