@@ -126,6 +126,7 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+    use crate::db::with_pool;
     use std::collections::BTreeSet;
 
     fn names(dir: &str) -> BTreeSet<String> {
@@ -133,6 +134,21 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect()
+    }
+
+    #[tokio::test]
+    async fn every_migration_applies_on_a_fresh_database() {
+        let dir =
+            std::env::temp_dir().join(format!("embarq-mig-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::Db::connect(&format!("sqlite://{}", dir.join("m.db").display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let applied: i64 = with_pool!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(p).await).unwrap();
+        assert_eq!(applied as usize, names("sqlite").len());
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
