@@ -126,7 +126,6 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use crate::db::with_pool;
     use std::collections::BTreeSet;
 
     fn names(dir: &str) -> BTreeSet<String> {
