@@ -12,6 +12,8 @@ use tokio::sync::oneshot;
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
+    /// The server's state, to run scheduled work (`embarq_web::jobs::run_due`) at chosen instants.
+    pub state: embarq_web::AppState,
     pub addr: std::net::SocketAddr,
     pub base: String,
     pub db: Db,
@@ -100,8 +102,9 @@ pub async fn spawn_app() -> TestApp {
     let base = format!("http://{addr}");
     let config = embarq_web::Config::new(&base, dir.clone());
     let state = embarq_web::AppState::new(db.clone(), config).unwrap();
-    let tx = serve_in_background(listener, state);
+    let tx = serve_in_background(listener, state.clone());
     TestApp {
+        state,
         addr,
         base,
         db,

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod mail;
 mod ops;
 pub mod realtime;

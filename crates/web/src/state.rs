@@ -30,18 +30,16 @@ impl AppState {
     /// Starts the cross-process listener (PostgreSQL) and periodic cleanup.
     pub async fn start_background_tasks(&self) -> anyhow::Result<()> {
         self.hub.start(&self.db).await?;
-        let db = self.db.clone();
-        let hub = self.hub.clone();
+        let state = self.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            let mut tick = tokio::time::interval(crate::jobs::TICK);
             loop {
                 tokio::select! {
                     _ = tick.tick() => {
-                        if let Err(e) = db.prune_live_events(24 * 3600 * 1000).await {
-                            tracing::warn!(error = %e, "pruning live events failed");
-                        }
+                        let report = crate::jobs::run_due(&state, embarq_store::now_ms()).await;
+                        tracing::debug!(?report, "scheduled work");
                     }
-                    _ = hub.closed() => break,
+                    _ = state.hub.closed() => break,
                 }
             }
         });

@@ -59,3 +59,36 @@ CREATE TABLE org_onboarding (
 -- When the invitation e-mail of a member went out (claimed atomically: exactly once even
 -- with several server processes).
 ALTER TABLE users ADD COLUMN invitation_sent_at BIGINT;
+
+-- Events: organization-wide or in a sphere; training sessions and webinars are events too
+-- (kind). Registrations carry attendance. Issue 4 extends them (RSVP, ICS, video rooms).
+CREATE TABLE events (
+    id UUID PRIMARY KEY NOT NULL,
+    org_id UUID NOT NULL REFERENCES organizations(id),
+    sphere_id UUID REFERENCES spheres(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description_md TEXT NOT NULL,
+    description_html TEXT NOT NULL,
+    starts_at BIGINT NOT NULL,
+    ends_at BIGINT NOT NULL,
+    time_zone TEXT NOT NULL,
+    place TEXT,
+    video_url TEXT,
+    capacity BIGINT,
+    series_id UUID,
+    created_by UUID NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX events_org_time ON events(org_id, starts_at);
+
+CREATE TABLE event_registrations (
+    event_id UUID NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    user_id UUID NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    registered_at BIGINT NOT NULL,
+    attended_at BIGINT,
+    reminder_sent_at BIGINT,
+    PRIMARY KEY (event_id, user_id)
+);
+CREATE INDEX event_registrations_user ON event_registrations(user_id);

@@ -59,3 +59,36 @@ CREATE TABLE org_onboarding (
 -- When the invitation e-mail of a member went out (claimed atomically: exactly once even
 -- with several server processes).
 ALTER TABLE users ADD COLUMN invitation_sent_at INTEGER;
+
+-- Events: organization-wide or in a sphere; training sessions and webinars are events too
+-- (kind). Registrations carry attendance. Issue 4 extends them (RSVP, ICS, video rooms).
+CREATE TABLE events (
+    id BLOB PRIMARY KEY NOT NULL,
+    org_id BLOB NOT NULL REFERENCES organizations(id),
+    sphere_id BLOB REFERENCES spheres(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description_md TEXT NOT NULL,
+    description_html TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    time_zone TEXT NOT NULL,
+    place TEXT,
+    video_url TEXT,
+    capacity INTEGER,
+    series_id BLOB,
+    created_by BLOB NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX events_org_time ON events(org_id, starts_at);
+
+CREATE TABLE event_registrations (
+    event_id BLOB NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    user_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    registered_at INTEGER NOT NULL,
+    attended_at INTEGER,
+    reminder_sent_at INTEGER,
+    PRIMARY KEY (event_id, user_id)
+);
+CREATE INDEX event_registrations_user ON event_registrations(user_id);

@@ -1,0 +1,46 @@
+//! Scheduled work. Every server process ticks; each task claims its work atomically in the
+//! database (`UPDATE ... WHERE done IS NULL RETURNING`), so a piece of work happens exactly
+//! once however many processes run. Tasks take `now` so tests can run them at any instant.
+use crate::state::AppState;
+use std::time::Duration;
+
+/// How often each process looks for due work.
+pub const TICK: Duration = Duration::from_secs(30);
+
+/// What one pass did, task by task (for logs and tests).
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    pub done: Vec<(&'static str, usize)>,
+}
+
+impl Report {
+    pub fn count(&self, task: &str) -> usize {
+        self.done
+            .iter()
+            .filter(|(t, _)| *t == task)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// Runs every task that is due at `now` (epoch ms). A failing task is logged and does not
+/// stop the others.
+pub async fn run_due(state: &AppState, now: i64) -> Report {
+    let mut report = Report::default();
+    macro_rules! task {
+        ($name:literal, $call:expr) => {
+            match $call.await {
+                Ok(n) => report.done.push(($name, n)),
+                Err(e) => tracing::warn!(task = $name, error = %e, "scheduled task failed"),
+            }
+        };
+    }
+    task!("prune_live_events", prune_live_events(state, now));
+    // Onboarding tasks register here (rollout invitations, launch announcement, reminders,
+    // nudges, contest results...).
+    report
+}
+
+async fn prune_live_events(state: &AppState, _now: i64) -> anyhow::Result<usize> {
+    Ok(state.db.prune_live_events(24 * 3600 * 1000).await? as usize)
+}
