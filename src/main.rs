@@ -2,6 +2,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 mod bench;
+mod bench_analytics;
+mod bench_champions;
 mod bench_import;
 mod config;
 mod demo;
@@ -67,6 +69,10 @@ enum BenchKind {
     Feed(bench::BenchOpts),
     /// Import a generated directory file into a scratch database: dry run, import, re-import.
     Import(bench_import::ImportBenchOpts),
+    /// Time the champions' proposal on a generated in-memory directory (p50 over several runs).
+    Champions(bench_champions::ChampionsBenchOpts),
+    /// Time the activation dashboard on the feed bench's organization (generated first if missing).
+    Analytics(bench_analytics::AnalyticsBenchOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -165,6 +171,10 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             print!("{report}");
             Ok(())
         }
+        Command::Bench(BenchKind::Analytics(opts)) => {
+            let db = open_db(&settings).await?;
+            bench_analytics::run(&db, opts).await
+        }
         Command::Bench(BenchKind::Feed(opts)) => {
             let db = open_db(&settings).await?;
             bench::run(&db, opts).await
@@ -172,6 +182,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Bench(BenchKind::Import(opts)) => {
             bench_import::run(&settings.database_url, opts).await
         }
+        Command::Bench(BenchKind::Champions(opts)) => bench_champions::run(opts),
     }
 }
 

@@ -3,10 +3,17 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod accounts;
+mod analytics;
 mod api;
+mod champions;
+mod contests;
+mod guidance;
 mod import;
+mod nudges;
 mod ops;
 mod posts;
 mod realtime;
+mod rollout;
 mod spheres;
+mod training;
 mod ui;

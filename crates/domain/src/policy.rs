@@ -55,6 +55,12 @@ pub fn can_manage_org(viewer: Viewer) -> bool {
     viewer.org_role == OrgRole::Manager
 }
 
+/// The rollout plan (launch, early access, waves, announcement) is the organization
+/// managers' business.
+pub fn can_manage_rollout(viewer: Viewer) -> bool {
+    viewer.org_role == OrgRole::Manager
+}
+
 /// Anyone in the organization may create a sphere; they become its administrator.
 pub fn can_create_sphere(_viewer: Viewer) -> bool {
     true
@@ -63,6 +69,66 @@ pub fn can_create_sphere(_viewer: Viewer) -> bool {
 /// Authors edit and delete their own content; sphere moderators delete any.
 pub fn can_delete_content(is_author: bool, access: SphereAccess) -> bool {
     is_author || access.moderate || access.admin
+}
+
+/// Champions and organization managers mark publications as use cases.
+pub fn can_mark_use_case(viewer: Viewer, is_champion: bool) -> bool {
+    is_champion || viewer.org_role == OrgRole::Manager
+}
+
+/// Organization managers curate the starter kit, the help centre and the suggestions' statuses.
+pub fn can_curate_guidance(viewer: Viewer) -> bool {
+    viewer.org_role == OrgRole::Manager
+}
+
+/// Activation analytics are for organization managers.
+pub fn can_view_analytics(viewer: Viewer) -> bool {
+    viewer.org_role == OrgRole::Manager
+}
+
+/// Managers and confirmed champions launch contests.
+pub fn can_create_contest(viewer: Viewer, is_champion: bool) -> bool {
+    is_champion || viewer.org_role == OrgRole::Manager
+}
+
+/// The champion's worklist (and its "remind" action) is for confirmed champions and managers.
+pub fn can_use_worklist(viewer: Viewer, is_champion: bool) -> bool {
+    is_champion || viewer.org_role == OrgRole::Manager
+}
+
+/// Organization managers propose, confirm and remove champions and nominate candidates.
+pub fn can_manage_champions(viewer: Viewer) -> bool {
+    viewer.org_role == OrgRole::Manager
+}
+
+/// A manager may give a champion a role in a sphere they can administer (visible to them).
+pub fn can_grant_champion_role(viewer: Viewer, access: SphereAccess) -> bool {
+    can_manage_champions(viewer) && access.see && access.admin
+}
+
+/// Who organizes an event: managers any; confirmed champions training sessions and webinars
+/// open to everyone (champions-only sessions are the managers' own).
+pub fn can_organize_event(
+    viewer: Viewer,
+    is_champion: bool,
+    kind: crate::events::EventKind,
+    audience: crate::events::Audience,
+) -> bool {
+    use crate::events::{Audience, EventKind};
+    viewer.org_role == OrgRole::Manager
+        || (is_champion
+            && matches!(kind, EventKind::Training | EventKind::Webinar)
+            && audience == Audience::All)
+}
+
+/// A champions-only event exists only for champions and managers (others get 404).
+pub fn can_see_event(viewer: Viewer, is_champion: bool, audience: crate::events::Audience) -> bool {
+    audience == crate::events::Audience::All || is_champion || viewer.org_role == OrgRole::Manager
+}
+
+/// The organizer and managers see registrants, register people and record attendance.
+pub fn can_manage_event(viewer: Viewer, is_organizer: bool) -> bool {
+    is_organizer || viewer.org_role == OrgRole::Manager
 }
 
 #[cfg(test)]
@@ -105,5 +171,52 @@ mod tests {
         assert!(a.moderate && a.admin && a.invite);
         let mgr = sphere_access(MANAGER, SphereKind::Closed, None);
         assert!(mgr.admin && !mgr.read);
+    }
+
+    #[test]
+    fn events() {
+        use crate::events::{Audience, EventKind};
+        assert!(can_organize_event(
+            MANAGER,
+            false,
+            EventKind::Event,
+            Audience::Champions
+        ));
+        assert!(can_organize_event(
+            MEMBER,
+            true,
+            EventKind::Webinar,
+            Audience::All
+        ));
+        assert!(!can_organize_event(
+            MEMBER,
+            true,
+            EventKind::Training,
+            Audience::Champions
+        ));
+        assert!(!can_organize_event(
+            MEMBER,
+            true,
+            EventKind::Event,
+            Audience::All
+        ));
+        assert!(!can_organize_event(
+            MEMBER,
+            false,
+            EventKind::Training,
+            Audience::All
+        ));
+        assert!(can_see_event(MEMBER, false, Audience::All));
+        assert!(!can_see_event(MEMBER, false, Audience::Champions));
+        assert!(can_see_event(MEMBER, true, Audience::Champions));
+        assert!(can_see_event(MANAGER, false, Audience::Champions));
+        assert!(can_manage_event(MEMBER, true) && !can_manage_event(MEMBER, false));
+    }
+
+    #[test]
+    fn guidance() {
+        assert!(can_mark_use_case(MANAGER, false) && can_mark_use_case(MEMBER, true));
+        assert!(!can_mark_use_case(MEMBER, false));
+        assert!(can_curate_guidance(MANAGER) && !can_curate_guidance(MEMBER));
     }
 }

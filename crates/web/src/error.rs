@@ -24,6 +24,9 @@ pub enum AppError {
     Conflict(&'static str),
     #[error("too many attempts")]
     TooManyRequests,
+    /// A rate limit of the product refused the action (429); the code names which.
+    #[error("limited: {0}")]
+    Limited(&'static str),
     #[error("the form expired")]
     Csrf,
     #[error(transparent)]
@@ -61,7 +64,7 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Validation(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests | AppError::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,7 +76,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::Validation(_) => "validation",
-            AppError::Refused(c) | AppError::Conflict(c) => c,
+            AppError::Refused(c) | AppError::Conflict(c) | AppError::Limited(c) => c,
             AppError::TooManyRequests => "too_many_requests",
             AppError::Csrf => "csrf",
             AppError::Internal(_) => "internal",

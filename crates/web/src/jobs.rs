@@ -36,6 +36,23 @@ pub async fn run_due(state: &AppState, now: i64) -> Report {
         };
     }
     task!("prune_live_events", prune_live_events(state, now));
+    task!(
+        "rollout_invitations",
+        crate::service::rollout::send_due_invitations(state, now)
+    );
+    task!(
+        "rollout_announcement",
+        crate::service::rollout::publish_due_announcements(state, now)
+    );
+    task!(
+        "training_reminders",
+        crate::service::events::send_due_reminders(state, now)
+    );
+    task!("nudges", crate::service::nudges::send_due(state, now));
+    task!(
+        "contest_winners",
+        crate::service::contests::announce_winners(state, now)
+    );
     // Onboarding tasks register here (rollout invitations, launch announcement, reminders,
     // nudges, contest results...).
     report

@@ -1,16 +1,25 @@
 //! JSON API under /api/v1, documented by an OpenAPI 3.1 document generated from the code
 //! and served at /api/openapi.json. Handlers translate HTTP to the service layer and back.
 mod account;
+mod analytics;
+mod champions;
+mod contests;
 mod docs;
 mod dto;
 mod extract;
+mod help;
 mod members;
 mod messages;
+mod nudges;
 mod posts;
+mod rollout;
 #[cfg(test)]
 mod scenario;
 mod search;
 mod spheres;
+mod starter;
+mod training;
+mod usecases;
 
 use crate::error::{ApiError, AppError, Problem};
 use crate::state::AppState;
@@ -46,11 +55,18 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     tags(
         (name = "account", description = "The signed-in person, notifications and personal access tokens"),
+        (name = "champions", description = "Champions: volunteers, nominations, the proposal and the confirmed cohort"),
         (name = "members", description = "The organization directory"),
         (name = "spheres", description = "Spheres, memberships, invitations and join requests"),
+        (name = "rollout", description = "The rollout plan: launch, early access, waves, announcement, readiness"),
         (name = "posts", description = "Publications, comments, reactions and feeds"),
         (name = "messages", description = "Private conversations"),
         (name = "search", description = "Search over spheres, people and publications"),
+        (name = "training", description = "Training sessions and webinars: registration, capacity, attendance"),
+        (name = "analytics", description = "Activation funnel, breakdowns and daily series"),
+        (name = "contests", description = "Contests between sites or departments"),
+        (name = "nudges", description = "Reminders to invited members: the champion's worklist"),
+        (name = "guidance", description = "Starter kit, checklists, help centre, use cases and suggestions"),
     )
 )]
 pub struct ApiDoc;
@@ -59,11 +75,20 @@ pub struct ApiDoc;
 fn documented() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(account::router())
+        .merge(champions::router())
         .merge(members::router())
         .merge(spheres::router())
         .merge(posts::router())
+        .merge(rollout::router())
         .merge(messages::router())
         .merge(search::router())
+        .merge(training::router())
+        .merge(analytics::router())
+        .merge(contests::router())
+        .merge(nudges::router())
+        .merge(starter::router())
+        .merge(help::router())
+        .merge(usecases::router())
         .fallback(unknown_route);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, v1)
 }

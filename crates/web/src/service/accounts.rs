@@ -47,7 +47,8 @@ pub async fn setup(state: &AppState, i: &SetupInput) -> AppResult<Id> {
         org_role: OrgRole::Manager,
         status: UserStatus::Active,
     };
-    let (_, uid) = state.db.create_organization(&org, manager).await?;
+    let (org, uid) = state.db.create_organization(&org, manager).await?;
+    crate::service::help::ensure_help_sphere(state, org.id, uid).await?;
     Ok(uid)
 }
 
@@ -85,6 +86,7 @@ pub async fn sign_in(
     match user {
         Some(u) if ok && u.user_status() == UserStatus::Active => {
             state.db.clear_sign_in_failures(&keys[0]).await?;
+            super::rollout::ensure_access_open(state, &u).await?;
             let token = random_token();
             state
                 .db
@@ -128,6 +130,11 @@ pub async fn send_invitation(
     state
         .db
         .create_one_time_token(&token_hash(&token), user.id, INVITE, INVITE_TTL_MS)
+        .await?;
+    // Recorded so the rollout job never sends a second invitation.
+    state
+        .db
+        .mark_invitation_sent(user.id, embarq_store::now_ms())
         .await?;
     let org = state
         .db
@@ -234,6 +241,15 @@ pub async fn redeem(
     validate::password("password", password)?;
     if password != confirm {
         return Err(validate::FieldError::new("confirm", "mismatch").into());
+    }
+    // The rollout gate is checked before the link is used, so it still works once access opens.
+    if let Some(uid) = state
+        .db
+        .peek_one_time_token(&token_hash(token), purpose)
+        .await?
+        && let Some(u) = state.db.user(uid).await?
+    {
+        super::rollout::ensure_access_open(state, &u).await?;
     }
     let hash = hash_password(password.to_string()).await?;
     let uid = state

@@ -230,7 +230,10 @@ pub async fn import_for(
         .await?;
     if !opts.dry_run && opts.send_invitations {
         for (id, _) in &outcome.created {
-            if let Some(u) = state.db.user(*id).await? {
+            // With a rollout plan, members whose access opens later get it from the job then.
+            if let Some(u) = state.db.user(*id).await?
+                && super::rollout::invitation_due_now(state, &u).await?
+            {
                 accounts::send_invitation(state, &u, inviter.unwrap_or("embarq"), lang).await?;
             }
         }

@@ -188,6 +188,12 @@ async fn login(
 ) -> AppResult<Response> {
     match accounts::sign_in(&state, &f.email, &f.password, &addr.ip().to_string()).await {
         Ok(token) => Ok(signed_in(&state, &token, safe_next(&f.next))),
+        Err(AppError::Refused(crate::service::rollout::ACCESS_NOT_OPEN)) => {
+            match crate::service::rollout::opening_for_email(&state, &f.email).await? {
+                Some(o) => Ok(super::rollout::gate_page(&state, lang, &csrf, o).await),
+                None => Err(AppError::Forbidden),
+            }
+        }
         Err(e @ (AppError::Refused(_) | AppError::TooManyRequests)) => {
             let status = e.status();
             let p = Page::new(&state, lang, &csrf, None, "login-title")
@@ -337,6 +343,12 @@ async fn redeem(
 ) -> AppResult<Response> {
     match accounts::redeem(state, token, purpose, &f.password, &f.confirm).await {
         Ok(session) => Ok(signed_in(state, &session, "/")),
+        Err(AppError::Refused(crate::service::rollout::ACCESS_NOT_OPEN)) => {
+            match crate::service::rollout::opening_for_token(state, token, purpose).await? {
+                Some(o) => Ok(super::rollout::gate_page(state, lang, csrf, o).await),
+                None => Err(AppError::Forbidden),
+            }
+        }
         Err(e @ (AppError::Validation(_) | AppError::Refused(_))) => {
             password_form(state, lang, csrf, token, purpose, Some(e)).await
         }

@@ -47,6 +47,8 @@ struct HomePage {
     posts: Vec<Post>,
     next: Option<String>,
     more_url: String,
+    /// A confirmed champion's panel: `Some(champions sphere)`.
+    champion_panel: Option<Option<Id>>,
 }
 
 #[derive(Template)]
@@ -72,12 +74,17 @@ async fn home(
         };
         return Ok(see_other(to));
     };
+    // First visit with a starter kit to show: the welcome page, once.
+    if crate::service::starter::should_welcome(&state, &auth).await? {
+        return Ok(see_other("/welcome"));
+    }
     let page = posts::home_feed(&state, &auth, None).await?;
     let my_spheres = state
         .db
         .visible_spheres(auth.user.org_id, auth.user.id, true)
         .await?;
     let invitations = state.db.invitations_for(auth.user.id).await?;
+    let champion_panel = crate::service::champions::home_panel(&state, &auth).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "home-title").await;
     Ok(render(&HomePage {
         p,
@@ -86,6 +93,7 @@ async fn home(
         posts: page.posts,
         next: page.next,
         more_url: "/feed/items?after=".into(),
+        champion_panel,
     }))
 }
 

@@ -2,10 +2,21 @@
 //! fragments). Every page works without JavaScript.
 mod account;
 mod admin;
+mod analytics;
+mod champions;
+mod checklists;
+mod contests;
+mod help;
 mod home;
 mod messages;
+mod nudges;
 mod people;
+pub(crate) mod rollout;
 mod spheres;
+mod starter;
+mod suggestions;
+mod training;
+mod usecases;
 
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, UiErrorMarker};
@@ -28,6 +39,17 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(messages::router())
         .merge(admin::router())
+        .merge(starter::router())
+        .merge(checklists::router())
+        .merge(help::router())
+        .merge(usecases::router())
+        .merge(suggestions::router())
+        .merge(training::router())
+        .merge(rollout::router())
+        .merge(champions::router())
+        .merge(analytics::router())
+        .merge(contests::router())
+        .merge(nudges::router())
         .route("/events", get(crate::realtime::stream))
         .layer(axum::middleware::from_fn(render_errors))
 }

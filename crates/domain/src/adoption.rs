@@ -1,0 +1,319 @@
+//! Adoption rules: the activation funnel's stages, generation bands, contests and the
+//! reminders ("nudges") sent to invited members who have not activated yet.
+use crate::validate::FieldError;
+
+pub const DAY_MS: i64 = 86_400_000;
+/// "Active" means seen within this window.
+pub const ACTIVE_WINDOW_MS: i64 = 7 * DAY_MS;
+
+/// A completed profile is one colleagues can recognize: a photo and a job title. Department
+/// and site usually come from the HR import, so they do not prove the member did anything.
+pub fn profile_completed(
+    has_photo: bool,
+    title: Option<&str>,
+    _department: Option<&str>,
+    _site: Option<&str>,
+) -> bool {
+    has_photo && title.is_some_and(|t| !t.trim().is_empty())
+}
+
+/// Generation bands are the champions' ones (`champions::Generation`), so the funnel and
+/// the champions' proposal stratify alike; a missing birth year is the "unknown" band (`None`).
+pub use crate::champions::Generation as Band;
+
+pub fn generation_band(birth_year: Option<i64>) -> Option<Band> {
+    birth_year.map(Band::of)
+}
+
+/// Label of a band for people; the unknown band is translated by the caller.
+pub fn band_label(band: Option<Band>) -> Option<&'static str> {
+    band.map(Band::label)
+}
+
+/// Where a member stands in the funnel; each stage counts members who reached it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stage {
+    pub invited: i64,
+    pub activated: i64,
+    pub profile_completed: i64,
+    pub contributed: i64,
+    pub active_7d: i64,
+}
+
+impl Stage {
+    pub fn add(&mut self, o: &Stage) {
+        self.invited += o.invited;
+        self.activated += o.activated;
+        self.profile_completed += o.profile_completed;
+        self.contributed += o.contributed;
+        self.active_7d += o.active_7d;
+    }
+    /// Activated share of invited members, in percent (0 when nobody is invited).
+    pub fn activation_rate(&self) -> f64 {
+        percent(self.activated, self.invited)
+    }
+}
+
+pub fn percent(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        (part as f64) * 100.0 / (whole as f64)
+    }
+}
+
+/// The breakdowns of the funnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    Department,
+    Site,
+    Generation,
+    Level,
+    Champion,
+    Training,
+}
+
+impl Breakdown {
+    pub const ALL: [Breakdown; 6] = [
+        Breakdown::Department,
+        Breakdown::Site,
+        Breakdown::Generation,
+        Breakdown::Level,
+        Breakdown::Champion,
+        Breakdown::Training,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Breakdown::Department => "department",
+            Breakdown::Site => "site",
+            Breakdown::Generation => "generation",
+            Breakdown::Level => "level",
+            Breakdown::Champion => "champion",
+            Breakdown::Training => "training",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Breakdown> {
+        Breakdown::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// What a contest compares between sites or departments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContestMetric {
+    /// Activated members / invited members.
+    ActivationRate,
+    /// Posts and comments written during the contest / headcount.
+    ContributionsPerMember,
+}
+
+impl ContestMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContestMetric::ActivationRate => "activation_rate",
+            ContestMetric::ContributionsPerMember => "contributions_per_member",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "activation_rate" => Some(Self::ActivationRate),
+            "contributions_per_member" => Some(Self::ContributionsPerMember),
+            _ => None,
+        }
+    }
+    /// The score of a team: a rate normalized by headcount, so big sites do not win by size.
+    pub fn score(self, headcount: i64, activated: i64, contributions: i64) -> f64 {
+        match self {
+            ContestMetric::ActivationRate => percent(activated, headcount),
+            ContestMetric::ContributionsPerMember if headcount > 0 => {
+                contributions as f64 / headcount as f64
+            }
+            ContestMetric::ContributionsPerMember => 0.0,
+        }
+    }
+}
+
+/// Contests compare sites or departments only.
+pub fn contest_dimension(s: &str) -> Option<Breakdown> {
+    match s {
+        "site" => Some(Breakdown::Site),
+        "department" => Some(Breakdown::Department),
+        _ => None,
+    }
+}
+
+/// A contest starts now or later and ends after it starts (at most a year long).
+pub fn check_contest_dates(starts_at: i64, ends_at: i64, now: i64) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    // A minute of grace: "now" typed in a form is already a little in the past.
+    if starts_at < now - 60_000 {
+        errors.push(FieldError::new("contest_starts_at", "contest_in_past"));
+    }
+    if ends_at <= starts_at {
+        errors.push(FieldError::new("contest_ends_at", "contest_before_start"));
+    } else if ends_at - starts_at > 366 * DAY_MS {
+        errors.push(FieldError::new("contest_ends_at", "contest_too_long"));
+    }
+    errors
+}
+
+/// When automatic reminders go out: days after the invitation, at most `max` of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NudgeSchedule {
+    pub days: Vec<i64>,
+    pub max: i64,
+}
+
+impl Default for NudgeSchedule {
+    fn default() -> Self {
+        NudgeSchedule {
+            days: vec![3, 7],
+            max: 2,
+        }
+    }
+}
+
+pub const NUDGE_MAX_STEPS: i64 = 10;
+
+impl NudgeSchedule {
+    /// Parses "3, 7" and a cap; days strictly increase within 1..=60.
+    pub fn parse(days: &str, max: &str) -> Result<NudgeSchedule, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut out: Vec<i64> = Vec::new();
+        for part in days.split([',', ';', ' ']).filter(|p| !p.trim().is_empty()) {
+            match part.trim().parse::<i64>() {
+                Ok(d) if (1..=60).contains(&d) && out.last().is_none_or(|l| d > *l) => out.push(d),
+                _ => {
+                    errors.push(FieldError::new("nudge_days", "nudge_days_invalid"));
+                    break;
+                }
+            }
+        }
+        if out.is_empty() && errors.is_empty() {
+            errors.push(FieldError::new("nudge_days", "required"));
+        }
+        let max = match max.trim().parse::<i64>() {
+            Ok(m) if (0..=NUDGE_MAX_STEPS).contains(&m) => m,
+            _ => {
+                errors.push(FieldError::new("nudge_max", "out_of_range"));
+                0
+            }
+        };
+        if errors.is_empty() {
+            Ok(NudgeSchedule { days: out, max })
+        } else {
+            Err(errors)
+        }
+    }
+    /// Steps that are sent (1-based), with the day each is due.
+    pub fn steps(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        self.days
+            .iter()
+            .take(self.max.max(0) as usize)
+            .enumerate()
+            .map(|(i, d)| (i as i64 + 1, *d))
+    }
+    /// The window `[from, until)` of time since the invitation in which step `step` is sent:
+    /// a late run sends only the latest due step rather than every missed one at once.
+    pub fn window(&self, step: i64) -> Option<(i64, Option<i64>)> {
+        let steps: Vec<(i64, i64)> = self.steps().collect();
+        let idx = steps.iter().position(|(s, _)| *s == step)?;
+        let from = steps[idx].1 * DAY_MS;
+        let until = steps.get(idx + 1).map(|(_, d)| d * DAY_MS);
+        Some((from, until))
+    }
+    pub fn days_text(&self) -> String {
+        self.days
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A champion reminds one colleague at most once per this period...
+pub const REMIND_COLLEAGUE_EVERY_MS: i64 = DAY_MS;
+/// ...and sends at most this many reminders per day.
+pub const REMIND_PER_SENDER_PER_DAY: i64 = 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_follow_birth_years() {
+        assert_eq!(generation_band(None), None);
+        assert_eq!(generation_band(Some(1950)), Some(Band::BabyBoomers));
+        assert_eq!(generation_band(Some(1970)), Some(Band::GenX));
+        assert_eq!(band_label(None), None);
+    }
+
+    #[test]
+    fn profile_needs_photo_and_title() {
+        assert!(profile_completed(true, Some("Buyer"), None, None));
+        assert!(!profile_completed(
+            false,
+            Some("Buyer"),
+            Some("IT"),
+            Some("Lyon")
+        ));
+        assert!(!profile_completed(true, Some("  "), None, None));
+        assert!(!profile_completed(true, None, None, None));
+    }
+
+    #[test]
+    fn contest_dates() {
+        let now = 1_000_000_000;
+        assert!(check_contest_dates(now, now + DAY_MS, now).is_empty());
+        assert_eq!(
+            check_contest_dates(now - DAY_MS, now + DAY_MS, now)[0].code,
+            "contest_in_past"
+        );
+        assert_eq!(
+            check_contest_dates(now, now, now)[0].code,
+            "contest_before_start"
+        );
+        assert_eq!(
+            check_contest_dates(now, now + 400 * DAY_MS, now)[0].code,
+            "contest_too_long"
+        );
+    }
+
+    #[test]
+    fn metrics_normalize_by_headcount() {
+        let m = ContestMetric::ContributionsPerMember;
+        assert_eq!(m.score(10, 0, 25), 2.5);
+        assert_eq!(m.score(0, 0, 25), 0.0);
+        assert_eq!(ContestMetric::ActivationRate.score(4, 1, 0), 25.0);
+        assert_eq!(ContestMetric::parse("nope"), None);
+        assert_eq!(contest_dimension("level"), None);
+    }
+
+    #[test]
+    fn who_sees_what() {
+        use crate::OrgRole;
+        use crate::policy::{Viewer, can_create_contest, can_use_worklist, can_view_analytics};
+        let member = Viewer {
+            org_role: OrgRole::Member,
+        };
+        let manager = Viewer {
+            org_role: OrgRole::Manager,
+        };
+        assert!(can_view_analytics(manager) && !can_view_analytics(member));
+        assert!(can_use_worklist(member, true) && !can_use_worklist(member, false));
+        assert!(can_use_worklist(manager, false));
+        assert!(can_create_contest(member, true) && !can_create_contest(member, false));
+    }
+
+    #[test]
+    fn nudge_schedule_windows() {
+        let s = NudgeSchedule::default();
+        assert_eq!(s.window(1), Some((3 * DAY_MS, Some(7 * DAY_MS))));
+        assert_eq!(s.window(2), Some((7 * DAY_MS, None)));
+        assert_eq!(s.window(3), None);
+        let capped = NudgeSchedule::parse("2, 4, 9", "1").unwrap();
+        assert_eq!(capped.window(1), Some((2 * DAY_MS, None)));
+        assert!(NudgeSchedule::parse("7, 3", "2").is_err());
+        assert!(NudgeSchedule::parse("", "2").is_err());
+        assert!(NudgeSchedule::parse("3", "99").is_err());
+    }
+}

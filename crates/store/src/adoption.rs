@@ -1,0 +1,428 @@
+//! Adoption: the activation funnel and its daily series (a few aggregate queries, never one
+//! query per member), reminders to invited members (automatic, claimed exactly once per
+//! member and step, and champions' ones), and contests between sites or departments.
+use crate::db::{Result, with_pool};
+use crate::{Db, now_ms};
+use embarq_domain::adoption::{ACTIVE_WINDOW_MS, DAY_MS};
+use embarq_domain::{Id, new_id};
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+/// Funnel counts of the members sharing one combination of attributes. The stages are
+/// cumulative: each counts members who reached it and every earlier one.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FunnelGroup {
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub birth_year: Option<i64>,
+    pub level: Option<String>,
+    pub invited: i64,
+    pub activated: i64,
+    pub profile_completed: i64,
+    pub contributed: i64,
+    pub active_7d: i64,
+}
+
+/// Funnel counts of one subset of members (champions, training attendees).
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct StageCounts {
+    pub invited: i64,
+    pub activated: Option<i64>,
+    pub profile_completed: Option<i64>,
+    pub contributed: Option<i64>,
+    pub active_7d: Option<i64>,
+}
+
+/// Subsets of members compared with everyone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subset {
+    /// Confirmed champions.
+    Champions,
+    /// Members who attended a training session.
+    Trained,
+}
+
+/// One day of the series; `day` counts from the first day of the window.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct DayCount {
+    pub day: i64,
+    pub n: i64,
+    pub m: i64,
+}
+
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct ReminderStats {
+    pub reminded: i64,
+    pub activated_after: Option<i64>,
+}
+
+/// An invited colleague on a champion's worklist.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct WorklistItem {
+    pub id: Id,
+    pub display_name: String,
+    pub email: String,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub invitation_sent_at: Option<i64>,
+    pub last_reminded_at: Option<i64>,
+    pub reminders: i64,
+}
+
+/// Why a reminder was or was not recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemindOutcome {
+    Sent,
+    ColleagueTooSoon,
+    SenderLimit,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Contest {
+    pub id: Id,
+    pub org_id: Id,
+    pub name: String,
+    pub dimension: String,
+    pub metric: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_by: Id,
+    pub created_at: i64,
+    pub winner: Option<String>,
+    pub winner_announced_at: Option<i64>,
+}
+
+pub struct NewContest<'a> {
+    pub org_id: Id,
+    pub name: &'a str,
+    pub dimension: &'a str,
+    pub metric: &'a str,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_by: Id,
+}
+
+/// A site or department in a contest (`team` None: members without that attribute).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamCounts {
+    pub team: Option<String>,
+    pub headcount: i64,
+    pub activated: i64,
+    pub contributions: i64,
+}
+
+/// The stage rules in SQL; `profile completed` mirrors `adoption::profile_completed`
+/// (a photo and a non-blank title; `photo_type` is set with the photo and, unlike the
+/// bytes, lives in the `users_adoption` index, so the funnel reads the index only).
+const STAGES: &str = "COUNT(*) AS invited, \
+     SUM(CASE WHEN u.activated_at IS NOT NULL THEN 1 ELSE 0 END) AS activated, \
+     SUM(CASE WHEN u.activated_at IS NOT NULL AND u.photo_type IS NOT NULL AND TRIM(COALESCE(u.title, '')) <> '' THEN 1 ELSE 0 END) AS profile_completed, \
+     SUM(CASE WHEN u.activated_at IS NOT NULL AND u.photo_type IS NOT NULL AND TRIM(COALESCE(u.title, '')) <> '' \
+         AND u.first_contribution_at IS NOT NULL THEN 1 ELSE 0 END) AS contributed, \
+     SUM(CASE WHEN u.activated_at IS NOT NULL AND u.photo_type IS NOT NULL AND TRIM(COALESCE(u.title, '')) <> '' \
+         AND u.first_contribution_at IS NOT NULL AND u.last_seen_at >= $2 THEN 1 ELSE 0 END) AS active_7d";
+
+const CONTEST_COLUMNS: &str = "id, org_id, name, dimension, metric, starts_at, ends_at, created_by, created_at, winner, winner_announced_at";
+
+/// The users column a contest or worklist dimension reads (a whitelist: never user text in SQL).
+fn team_column(dimension: &str) -> &'static str {
+    if dimension == "site" {
+        "site"
+    } else {
+        "department"
+    }
+}
+
+impl Db {
+    /// The funnel of every member who is not deactivated, grouped by the attributes the
+    /// dashboard breaks down by (in `users_adoption` index order: no sort); the caller folds
+    /// the groups per breakdown.
+    pub async fn analytics_funnel(&self, org_id: Id, now: i64) -> Result<Vec<FunnelGroup>> {
+        let sql = format!(
+            "SELECT u.department, u.site, u.birth_year, u.level, {STAGES} \
+             FROM users u WHERE u.org_id = $1 AND u.status <> 'deactivated' \
+             GROUP BY u.department, u.site, u.birth_year, u.level"
+        );
+        let since = now - ACTIVE_WINDOW_MS;
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(since).fetch_all(p).await)?,
+        )
+    }
+
+    /// The funnel of a (small) subset of members; "the others" are everyone minus them.
+    pub async fn analytics_subset(
+        &self,
+        org_id: Id,
+        now: i64,
+        subset: Subset,
+    ) -> Result<StageCounts> {
+        let members = match subset {
+            Subset::Champions => "SELECT c.user_id FROM champions c WHERE c.org_id = $1",
+            Subset::Trained => {
+                "SELECT r.user_id FROM event_registrations r JOIN events e ON e.id = r.event_id \
+                 WHERE e.org_id = $1 AND r.attended_at IS NOT NULL"
+            }
+        };
+        let sql = format!(
+            "SELECT {STAGES} FROM users u WHERE u.org_id = $1 AND u.status <> 'deactivated' AND u.id IN ({members})"
+        );
+        let since = now - ACTIVE_WINDOW_MS;
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(since).fetch_one(p).await)?,
+        )
+    }
+
+    /// Activations per day since `since` (`n`).
+    pub async fn analytics_activations_by_day(
+        &self,
+        org_id: Id,
+        since: i64,
+    ) -> Result<Vec<DayCount>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT (activated_at - $2) / 86400000 AS day, COUNT(*) AS n, CAST(0 AS BIGINT) AS m FROM users \
+             WHERE org_id = $1 AND activated_at >= $2 AND status <> 'deactivated' GROUP BY 1 ORDER BY 1")
+            .bind(org_id).bind(since).fetch_all(p).await)?)
+    }
+
+    /// Contributions (posts and comments, `n`) and distinct contributors (`m`) per day since `since`.
+    pub async fn analytics_contributions_by_day(
+        &self,
+        org_id: Id,
+        since: i64,
+    ) -> Result<Vec<DayCount>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT x.day, COUNT(*) AS n, COUNT(DISTINCT x.author_id) AS m FROM ( \
+               SELECT (po.created_at - $2) / 86400000 AS day, po.author_id FROM posts po \
+               WHERE po.org_id = $1 AND po.created_at >= $2 \
+               UNION ALL \
+               SELECT (c.created_at - $2) / 86400000 AS day, c.author_id FROM comments c JOIN posts cp ON cp.id = c.post_id \
+               WHERE cp.org_id = $1 AND c.created_at >= $2) x GROUP BY x.day ORDER BY x.day")
+            .bind(org_id).bind(since).fetch_all(p).await)?)
+    }
+
+    /// Members reminded at least once, and how many of them activated after their first reminder.
+    pub async fn analytics_reminders(&self, org_id: Id) -> Result<ReminderStats> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT COUNT(*) AS reminded, SUM(CASE WHEN u.activated_at > f.first_at THEN 1 ELSE 0 END) AS activated_after \
+             FROM (SELECT user_id, MIN(sent_at) AS first_at FROM nudges WHERE org_id = $1 GROUP BY user_id) f \
+             JOIN users u ON u.id = f.user_id")
+            .bind(org_id).fetch_one(p).await)?)
+    }
+
+    /// Sets the adoption timestamps of a member (used by the bench and tests).
+    pub async fn analytics_set_times(
+        &self,
+        user_id: Id,
+        invitation_sent_at: Option<i64>,
+        activated_at: Option<i64>,
+        last_seen_at: Option<i64>,
+    ) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "UPDATE users SET invitation_sent_at = $2, activated_at = $3, last_seen_at = $4 WHERE id = $1")
+            .bind(user_id).bind(invitation_sent_at).bind(activated_at).bind(last_seen_at).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Gives every member of a bench organization a deterministic adoption state: about
+    /// 70 % activated over the last 90 days, half of them with photo and title, a third
+    /// seen in the last week. Returns the members touched.
+    pub async fn analytics_spread_bench_states(&self, org_id: Id, now: i64) -> Result<u64> {
+        let photo: &[u8] = b"bench";
+        Ok(with_pool!(self, p => sqlx::query(
+            "UPDATE users SET \
+               invitation_sent_at = created_at, \
+               activated_at = CASE WHEN employee_num % 10 < 7 THEN $2 - (employee_num % 90) * 86400000 ELSE NULL END, \
+               last_seen_at = CASE WHEN employee_num % 10 < 7 THEN $2 - (employee_num % 21) * 86400000 ELSE NULL END, \
+               title = CASE WHEN employee_num % 2 = 0 THEN 'Chargé de mission' ELSE NULL END, \
+               photo = CASE WHEN employee_num % 4 < 2 THEN $3 ELSE NULL END, \
+               photo_type = CASE WHEN employee_num % 4 < 2 THEN 'image/png' ELSE NULL END \
+             FROM (SELECT id AS uid, CAST(SUBSTR(employee_id, 2) AS BIGINT) AS employee_num FROM users \
+                   WHERE org_id = $1 AND employee_id LIKE 'B%') b \
+             WHERE users.id = b.uid")
+            .bind(org_id).bind(now).bind(photo).execute(p).await.map(|r| r.rows_affected()))?)
+    }
+
+    // ---- reminders ----
+
+    /// The organization's reminder schedule (`days` text, cap), if it was changed.
+    pub async fn nudge_settings(&self, org_id: Id) -> Result<Option<(String, i64)>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT days, max_reminders FROM nudge_settings WHERE org_id = $1").bind(org_id).fetch_optional(p).await)?)
+    }
+
+    pub async fn nudge_set_settings(&self, org_id: Id, days: &str, max: i64) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO nudge_settings (org_id, days, max_reminders, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (org_id) DO UPDATE SET days = excluded.days, max_reminders = excluded.max_reminders, \
+             updated_at = excluded.updated_at")
+            .bind(org_id).bind(days).bind(max).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Organizations with members still waiting to activate after an invitation went out.
+    pub async fn nudge_orgs_with_pending(&self) -> Result<Vec<Id>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT DISTINCT org_id FROM users WHERE status = 'invited' AND invitation_sent_at IS NOT NULL")
+            .fetch_all(p).await)?)
+    }
+
+    /// Claims automatic reminder `step` for every invited member whose invitation is between
+    /// `from` and `until` old at `now`: the unique (member, step) row is the claim, so
+    /// concurrent processes never send the same reminder twice. Returns the claimed members.
+    pub async fn nudge_claim_step(
+        &self,
+        org_id: Id,
+        step: i64,
+        from: i64,
+        until: Option<i64>,
+        now: i64,
+    ) -> Result<Vec<Id>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) \
+             SELECT u.org_id, u.id, $2, NULL, $5 FROM users u \
+             WHERE u.org_id = $1 AND u.status = 'invited' AND u.activated_at IS NULL \
+               AND u.invitation_sent_at IS NOT NULL AND u.invitation_sent_at + $3 <= $5 \
+               AND ($4 < 0 OR u.invitation_sent_at + $4 > $5) \
+             ON CONFLICT (user_id, step) DO NOTHING RETURNING user_id")
+            .bind(org_id).bind(step).bind(from).bind(until.unwrap_or(-1)).bind(now).fetch_all(p).await)?)
+    }
+
+    /// Invited colleagues not yet activated: the whole organization when `everyone`,
+    /// otherwise those sharing the department or the site.
+    pub async fn worklist(
+        &self,
+        org_id: Id,
+        everyone: bool,
+        department: Option<&str>,
+        site: Option<&str>,
+    ) -> Result<Vec<WorklistItem>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT u.id, u.display_name, u.email, u.department, u.site, u.invitation_sent_at, \
+             (SELECT MAX(n.sent_at) FROM nudges n WHERE n.user_id = u.id) AS last_reminded_at, \
+             (SELECT COUNT(*) FROM nudges n WHERE n.user_id = u.id) AS reminders \
+             FROM users u WHERE u.org_id = $1 AND u.status = 'invited' AND u.activated_at IS NULL \
+             AND ($2 OR u.department = $3 OR u.site = $4) ORDER BY lower(u.display_name), u.id LIMIT 500")
+            .bind(org_id).bind(everyone).bind(department).bind(site).fetch_all(p).await)?)
+    }
+
+    /// Records a champion's reminder unless the colleague was reminded in the last 24 h or
+    /// the sender reached the daily cap; the insert re-checks both so racing requests stay within.
+    pub async fn nudge_record_reminder(
+        &self,
+        org_id: Id,
+        user_id: Id,
+        sender: Id,
+        now: i64,
+        per_sender_per_day: i64,
+        colleague_every: i64,
+    ) -> Result<RemindOutcome> {
+        let recent: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM nudges WHERE user_id = $1 AND sent_at > $2")
+            .bind(user_id).bind(now - colleague_every).fetch_one(p).await)?;
+        if recent > 0 {
+            return Ok(RemindOutcome::ColleagueTooSoon);
+        }
+        let mine: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM nudges WHERE sender_id = $1 AND sent_at > $2")
+            .bind(sender).bind(now - DAY_MS).fetch_one(p).await)?;
+        if mine >= per_sender_per_day {
+            return Ok(RemindOutcome::SenderLimit);
+        }
+        let n = with_pool!(self, p => sqlx::query(
+            "INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) \
+             SELECT $1, $2, NULL, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM nudges WHERE user_id = $2 AND sent_at > $5) \
+             AND (SELECT COUNT(*) FROM nudges WHERE sender_id = $3 AND sent_at > $6) < $7")
+            .bind(org_id).bind(user_id).bind(sender).bind(now).bind(now - colleague_every)
+            .bind(now - DAY_MS).bind(per_sender_per_day).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(if n == 1 {
+            RemindOutcome::Sent
+        } else {
+            RemindOutcome::ColleagueTooSoon
+        })
+    }
+
+    // ---- contests ----
+
+    pub async fn contest_create(&self, c: &NewContest<'_>) -> Result<Id> {
+        let id = new_id();
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO contests (id, org_id, name, dimension, metric, starts_at, ends_at, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(id).bind(c.org_id).bind(c.name).bind(c.dimension).bind(c.metric).bind(c.starts_at)
+            .bind(c.ends_at).bind(c.created_by).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+
+    /// Contests of the organization, latest ending first.
+    pub async fn contests(&self, org_id: Id) -> Result<Vec<Contest>> {
+        let sql = format!(
+            "SELECT {CONTEST_COLUMNS} FROM contests WHERE org_id = $1 ORDER BY ends_at DESC, id DESC LIMIT 100"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).fetch_all(p).await)?,
+        )
+    }
+
+    pub async fn contest(&self, org_id: Id, id: Id) -> Result<Option<Contest>> {
+        let sql = format!("SELECT {CONTEST_COLUMNS} FROM contests WHERE org_id = $1 AND id = $2");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(p).await)?,
+        )
+    }
+
+    /// Headcount, activated members (by the end) and contributions during `[from, to)` per
+    /// site or department.
+    pub async fn contest_teams(
+        &self,
+        org_id: Id,
+        dimension: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<TeamCounts>> {
+        let col = team_column(dimension);
+        let sql = format!(
+            "SELECT u.{col} AS team, COUNT(*) AS headcount, \
+             SUM(CASE WHEN u.activated_at IS NOT NULL AND u.activated_at < $3 THEN 1 ELSE 0 END) AS activated, \
+             CAST(COALESCE(SUM(w.n), 0) AS BIGINT) AS contributions \
+             FROM users u LEFT JOIN (SELECT x.author_id, COUNT(*) AS n FROM ( \
+                 SELECT po.author_id FROM posts po WHERE po.org_id = $1 AND po.created_at >= $2 AND po.created_at < $3 \
+                 UNION ALL \
+                 SELECT c.author_id FROM comments c JOIN posts cp ON cp.id = c.post_id \
+                 WHERE cp.org_id = $1 AND c.created_at >= $2 AND c.created_at < $3) x GROUP BY x.author_id) w \
+               ON w.author_id = u.id \
+             WHERE u.org_id = $1 AND u.status <> 'deactivated' GROUP BY u.{col}"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(from).bind(to).fetch_all(p).await)?,
+        )
+    }
+
+    /// Claims the ended contests whose winner is not announced yet (exactly once across processes).
+    pub async fn contest_claim_ended(&self, now: i64) -> Result<Vec<Contest>> {
+        let sql = format!(
+            "UPDATE contests SET winner_announced_at = $1 WHERE winner_announced_at IS NULL AND ends_at <= $1 \
+             RETURNING {CONTEST_COLUMNS}"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(now).fetch_all(p).await)?)
+    }
+
+    pub async fn contest_set_winner(&self, id: Id, winner: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE contests SET winner = $2 WHERE id = $1")
+            .bind(id).bind(winner).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Active members of the organization (recipients of organization-wide announcements).
+    pub async fn contest_audience(&self, org_id: Id) -> Result<Vec<Id>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM users WHERE org_id = $1 AND status = 'active'").bind(org_id).fetch_all(p).await)?)
+    }
+
+    /// Where announcements go: the help sphere when set, otherwise the oldest open sphere.
+    pub async fn contest_announcement_sphere(&self, org_id: Id) -> Result<Option<Id>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT s.id FROM spheres s WHERE s.org_id = $1 AND (s.id IN (SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1) \
+             OR s.kind = 'open') ORDER BY CASE WHEN s.id IN (SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1) THEN 0 ELSE 1 END, \
+             s.created_at, s.id LIMIT 1").bind(org_id).fetch_optional(p).await)?)
+    }
+}

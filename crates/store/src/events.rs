@@ -1,0 +1,269 @@
+//! Events and their registrations (training sessions and webinars today; issue 4 adds RSVP,
+//! ICS and video rooms on the same tables). Capacity is enforced in the database so that
+//! concurrent registrations can never exceed it; reminders are claimed atomically.
+use crate::db::{Result, with_pool};
+use crate::{Db, now_ms};
+use embarq_domain::{Id, new_id};
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+/// An event as one viewer sees it: counts and the viewer's own registration.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Event {
+    pub id: Id,
+    pub org_id: Id,
+    pub kind: String,
+    pub audience: String,
+    pub title: String,
+    pub description_md: String,
+    pub description_html: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub time_zone: String,
+    pub place: Option<String>,
+    pub video_url: Option<String>,
+    pub capacity: Option<i64>,
+    pub series_id: Option<Id>,
+    pub created_by: Id,
+    pub organizer_name: String,
+    pub created_at: i64,
+    pub registered_count: i64,
+    pub attended_count: i64,
+    pub my_registered_at: Option<i64>,
+    pub my_attended_at: Option<i64>,
+}
+
+/// What to insert for one event (a series inserts several sharing `series_id`).
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub org_id: Id,
+    pub kind: &'static str,
+    pub audience: &'static str,
+    pub title: String,
+    pub description_md: String,
+    pub description_html: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub time_zone: String,
+    pub place: Option<String>,
+    pub video_url: Option<String>,
+    pub capacity: Option<i64>,
+    pub series_id: Option<Id>,
+    pub created_by: Id,
+}
+
+/// Which events a list shows.
+#[derive(Debug, Clone, Copy)]
+pub struct EventFilter {
+    /// Only training sessions and webinars (not other kinds of events).
+    pub training_only: bool,
+    /// Include champions-only events (the viewer is a champion or a manager).
+    pub champions: bool,
+    /// Only events the viewer is registered to.
+    pub mine: bool,
+    /// `true`: not yet ended at `now`, soonest first; `false`: ended, latest first.
+    pub upcoming: bool,
+    pub now: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Registrant {
+    pub user_id: Id,
+    pub display_name: String,
+    pub email: String,
+    pub registered_at: i64,
+    pub attended_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Registered,
+    AlreadyRegistered,
+    Full,
+}
+
+/// A reminder claimed for sending: the registrant and the event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueReminder {
+    pub event_id: Id,
+    pub user_id: Id,
+    pub email: String,
+    pub locale: Option<String>,
+    pub title: String,
+    pub starts_at: i64,
+    pub time_zone: String,
+    pub place: Option<String>,
+    pub video_url: Option<String>,
+    pub created_by: Id,
+}
+
+/// Sessions a member attended (for activation analytics and checklists).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct TrainingAttendance {
+    pub user_id: Id,
+    pub sessions: i64,
+    pub first_attended_at: i64,
+}
+
+const EVENT_COLUMNS: &str = "e.id, e.org_id, e.kind, e.audience, e.title, e.description_md, e.description_html, \
+     e.starts_at, e.ends_at, e.time_zone, e.place, e.video_url, e.capacity, e.series_id, e.created_by, \
+     u.display_name AS organizer_name, e.created_at, \
+     (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id) AS registered_count, \
+     (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.attended_at IS NOT NULL) AS attended_count, \
+     r.registered_at AS my_registered_at, r.attended_at AS my_attended_at \
+     FROM events e JOIN users u ON u.id = e.created_by \
+     LEFT JOIN event_registrations r ON r.event_id = e.id AND r.user_id = $1";
+
+impl Db {
+    /// Inserts events in one transaction: a series is created whole or not at all.
+    pub async fn create_events(&self, items: &[NewEvent]) -> Result<Vec<Id>> {
+        let now = now_ms();
+        let ids: Vec<Id> = items.iter().map(|_| new_id()).collect();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for (id, e) in ids.iter().zip(items) {
+                sqlx::query("INSERT INTO events (id, org_id, sphere_id, kind, audience, title, description_md, description_html, \
+                     starts_at, ends_at, time_zone, place, video_url, capacity, series_id, created_by, created_at) \
+                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
+                    .bind(id).bind(e.org_id).bind(e.kind).bind(e.audience).bind(&e.title).bind(&e.description_md)
+                    .bind(&e.description_html).bind(e.starts_at).bind(e.ends_at).bind(&e.time_zone).bind(&e.place)
+                    .bind(&e.video_url).bind(e.capacity).bind(e.series_id).bind(e.created_by).bind(now)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(ids)
+    }
+
+    /// The event as `viewer` sees it, if it belongs to `org_id`. Visibility (audience) is
+    /// decided by the caller through the policy.
+    pub async fn event_for(&self, org_id: Id, viewer: Id, id: Id) -> Result<Option<Event>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} WHERE e.id = $2 AND e.org_id = $3");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id).fetch_optional(p).await)?,
+        )
+    }
+
+    pub async fn list_events(&self, org_id: Id, viewer: Id, f: EventFilter) -> Result<Vec<Event>> {
+        let order = if f.upcoming {
+            "e.starts_at ASC, e.id ASC"
+        } else {
+            "e.starts_at DESC, e.id DESC"
+        };
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} WHERE e.org_id = $2 \
+             AND ($3 = FALSE OR e.kind IN ('training', 'webinar')) \
+             AND ($4 = TRUE OR e.audience = 'all') \
+             AND ($5 = FALSE OR r.user_id IS NOT NULL) \
+             AND (($6 = TRUE AND e.ends_at > $7) OR ($6 = FALSE AND e.ends_at <= $7)) \
+             ORDER BY {order} LIMIT $8"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(org_id).bind(f.training_only)
+            .bind(f.champions).bind(f.mine).bind(f.upcoming).bind(f.now).bind(f.limit).fetch_all(p).await)?,
+        )
+    }
+
+    /// Registers `user_id` unless the event is full. The no-op UPDATE locks the event row
+    /// (PostgreSQL) or takes the write lock (SQLite) first, so concurrent registrations are
+    /// serialized and the count-then-insert cannot exceed the capacity.
+    pub async fn register_for_event(&self, event_id: Id, user_id: Id) -> Result<Registration> {
+        let now = now_ms();
+        Ok(with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE events SET capacity = capacity WHERE id = $1")
+                .bind(event_id).execute(&mut *tx).await?;
+            let already: Option<i64> = sqlx::query_scalar("SELECT registered_at FROM event_registrations WHERE event_id = $1 AND user_id = $2")
+                .bind(event_id).bind(user_id).fetch_optional(&mut *tx).await?;
+            if already.is_some() {
+                tx.commit().await?;
+                return Ok(Registration::AlreadyRegistered);
+            }
+            let inserted = sqlx::query("INSERT INTO event_registrations (event_id, user_id, registered_at) \
+                 SELECT e.id, $2, $3 FROM events e WHERE e.id = $1 AND (e.capacity IS NULL \
+                 OR (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id) < e.capacity)")
+                .bind(event_id).bind(user_id).bind(now).execute(&mut *tx).await?.rows_affected();
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(if inserted == 1 { Registration::Registered } else { Registration::Full })
+        })?)
+    }
+
+    /// `false` if the person was not registered.
+    pub async fn unregister_from_event(&self, event_id: Id, user_id: Id) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query("DELETE FROM event_registrations WHERE event_id = $1 AND user_id = $2")
+            .bind(event_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    pub async fn event_registrants(&self, event_id: Id) -> Result<Vec<Registrant>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT r.user_id, u.display_name, u.email, r.registered_at, r.attended_at FROM event_registrations r \
+             JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 ORDER BY lower(u.display_name), u.id")
+            .bind(event_id).fetch_all(p).await)?)
+    }
+
+    /// Records who attended: everyone in `attended` (registered or not: walk-ins get a
+    /// registration row) is marked present, keeping an earlier mark's time; other
+    /// registrants are marked absent. One transaction.
+    pub async fn set_event_attendance(&self, event_id: Id, attended: &[Id]) -> Result<()> {
+        let now = now_ms();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let registered: Vec<Id> = sqlx::query_scalar("SELECT user_id FROM event_registrations WHERE event_id = $1")
+                .bind(event_id).fetch_all(&mut *tx).await?;
+            for u in registered.iter().filter(|u| !attended.contains(u)) {
+                sqlx::query("UPDATE event_registrations SET attended_at = NULL WHERE event_id = $1 AND user_id = $2")
+                    .bind(event_id).bind(u).execute(&mut *tx).await?;
+            }
+            for u in attended {
+                sqlx::query("INSERT INTO event_registrations (event_id, user_id, registered_at, attended_at) VALUES ($1, $2, $3, $3) \
+                     ON CONFLICT (event_id, user_id) DO UPDATE SET attended_at = COALESCE(event_registrations.attended_at, excluded.attended_at)")
+                    .bind(event_id).bind(u).bind(now).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(())
+    }
+
+    /// Claims the reminders due at `now` (events starting within 24 h and not started) and
+    /// returns them. The claim is one UPDATE ... WHERE reminder_sent_at IS NULL, so each
+    /// registration is claimed by exactly one process.
+    pub async fn claim_event_reminders(&self, now: i64) -> Result<Vec<DueReminder>> {
+        const DAY: i64 = 24 * 3600 * 1000;
+        let claimed: Vec<(Id, Id)> = with_pool!(self, p => sqlx::query_as(
+            "UPDATE event_registrations SET reminder_sent_at = $1 WHERE reminder_sent_at IS NULL \
+             AND event_id IN (SELECT id FROM events WHERE starts_at > $1 AND starts_at - $2 <= $1) \
+             RETURNING event_id, user_id")
+            .bind(now).bind(DAY).fetch_all(p).await)?;
+        let mut out = Vec::with_capacity(claimed.len());
+        for (event_id, user_id) in claimed {
+            let row: Option<DueReminder> = with_pool!(self, p => sqlx::query_as(
+                "SELECT e.id AS event_id, u.id AS user_id, u.email, u.locale, e.title, e.starts_at, e.time_zone, e.place, \
+                 e.video_url, e.created_by FROM events e JOIN users u ON u.id = $2 \
+                 WHERE e.id = $1 AND u.status <> 'deactivated'")
+                .bind(event_id).bind(user_id).fetch_optional(p).await)?;
+            out.extend(row);
+        }
+        Ok(out)
+    }
+
+    /// Whether the person is a confirmed champion of the organization.
+    pub async fn is_org_champion(&self, org_id: Id, user_id: Id) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM champions WHERE org_id = $1 AND user_id = $2")
+            .bind(org_id).bind(user_id).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+
+    /// Per member, how many training sessions and webinars of the organization they attended.
+    pub async fn training_attendance_by_user(&self, org_id: Id) -> Result<Vec<TrainingAttendance>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT r.user_id, COUNT(*) AS sessions, MIN(r.attended_at) AS first_attended_at \
+             FROM event_registrations r JOIN events e ON e.id = r.event_id \
+             WHERE e.org_id = $1 AND e.kind IN ('training', 'webinar') AND r.attended_at IS NOT NULL \
+             GROUP BY r.user_id ORDER BY r.user_id")
+            .bind(org_id).fetch_all(p).await)?)
+    }
+}

@@ -1,0 +1,279 @@
+//! Rollout plans, waves, the access gate's facts, the invitation and announcement claims,
+//! and the facts of the pre-launch readiness check.
+use crate::db::{Result, with_pool};
+use crate::models::{USER_COLUMNS, User};
+use crate::{Db, now_ms};
+use embarq_domain::{Id, new_id};
+use sqlx::AssertSqlSafe;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct RolloutPlan {
+    pub org_id: Id,
+    pub launch_at: i64,
+    pub early_access_days: i64,
+    pub time_zone: String,
+    pub announcement_title: String,
+    pub announcement_md: String,
+    pub announcement_sphere_id: Option<Id>,
+    pub announcement_post_id: Option<Id>,
+    pub announced_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct RolloutWave {
+    pub id: Id,
+    pub org_id: Id,
+    pub name: String,
+    pub dimension: String,
+    pub value: String,
+    pub opens_at: i64,
+    pub created_at: i64,
+}
+
+/// An invited member of an organization with a plan, not yet sent their invitation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingInvitee {
+    pub id: Id,
+    pub org_id: Id,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub champion: i64,
+}
+
+/// A member to e-mail at launch, with what the gate needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Recipient {
+    pub id: Id,
+    pub email: String,
+    pub org_role: String,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub locale: Option<String>,
+    pub champion: i64,
+}
+
+/// A named thing of the readiness check (a sphere, a champion).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Named {
+    pub id: Id,
+    pub name: String,
+}
+
+const PLAN_COLUMNS: &str = "org_id, launch_at, early_access_days, time_zone, announcement_title, announcement_md, \
+     announcement_sphere_id, announcement_post_id, announced_at, updated_at";
+
+impl Db {
+    pub async fn rollout_plan(&self, org_id: Id) -> Result<Option<RolloutPlan>> {
+        let sql = format!("SELECT {PLAN_COLUMNS} FROM rollout_plans WHERE org_id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).fetch_optional(p).await)?,
+        )
+    }
+
+    /// Creates or updates the plan's dates and announcement (never the publication state).
+    pub async fn save_rollout_plan(
+        &self,
+        org_id: Id,
+        launch_at: i64,
+        early_access_days: i64,
+        time_zone: &str,
+        title: &str,
+        body_md: &str,
+    ) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO rollout_plans (org_id, launch_at, early_access_days, time_zone, announcement_title, announcement_md, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (org_id) DO UPDATE SET launch_at = excluded.launch_at, early_access_days = excluded.early_access_days, \
+             time_zone = excluded.time_zone, announcement_title = excluded.announcement_title, \
+             announcement_md = excluded.announcement_md, updated_at = excluded.updated_at")
+            .bind(org_id).bind(launch_at).bind(early_access_days).bind(time_zone).bind(title).bind(body_md).bind(now_ms())
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn rollout_waves(&self, org_id: Id) -> Result<Vec<RolloutWave>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, org_id, name, dimension, value, opens_at, created_at FROM rollout_waves WHERE org_id = $1 ORDER BY opens_at, id")
+            .bind(org_id).fetch_all(p).await)?)
+    }
+
+    pub async fn add_rollout_wave(
+        &self,
+        org_id: Id,
+        name: &str,
+        dimension: &str,
+        value: &str,
+        opens_at: i64,
+    ) -> Result<Id> {
+        let id = new_id();
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO rollout_waves (id, org_id, name, dimension, value, opens_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id).bind(org_id).bind(name).bind(dimension).bind(value).bind(opens_at).bind(now_ms())
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+
+    /// `false` if no such wave in this organization.
+    pub async fn delete_rollout_wave(&self, org_id: Id, id: Id) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query("DELETE FROM rollout_waves WHERE id = $1 AND org_id = $2")
+            .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    pub async fn is_champion(&self, user_id: Id) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM champions WHERE user_id = $1")
+            .bind(user_id).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+
+    /// Invited members of organizations with a plan whose invitation has not gone out, once
+    /// the plan's first opening (champions' early access) has come: before it, nobody's has.
+    pub async fn rollout_pending_invitees(&self, now: i64) -> Result<Vec<PendingInvitee>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT u.id, u.org_id, u.department, u.site, (SELECT COUNT(*) FROM champions c WHERE c.user_id = u.id) AS champion \
+             FROM users u JOIN rollout_plans r ON r.org_id = u.org_id \
+             WHERE u.status = 'invited' AND u.invitation_sent_at IS NULL \
+               AND r.launch_at - r.early_access_days * 86400000 <= $1 ORDER BY u.id")
+            .bind(now).fetch_all(p).await)?)
+    }
+
+    /// Claims the invitation of a member: `true` for exactly one caller.
+    pub async fn claim_invitation(&self, user_id: Id, now: i64) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE users SET invitation_sent_at = $1 WHERE id = $2 AND invitation_sent_at IS NULL")
+            .bind(now).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Records the first invitation sent by hand (so the rollout job does not send another);
+    /// later reminders keep the first time, which the nudges count from.
+    pub async fn mark_invitation_sent(&self, user_id: Id, now: i64) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE users SET invitation_sent_at = COALESCE(invitation_sent_at, $1) WHERE id = $2")
+            .bind(now).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn invitation_sent_at(&self, user_id: Id) -> Result<Option<i64>> {
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT invitation_sent_at FROM users WHERE id = $1")
+            .bind(user_id).fetch_one(p).await)?,
+        )
+    }
+
+    /// Organizations whose launch has come and whose announcement is not published.
+    pub async fn due_announcements(&self, now: i64) -> Result<Vec<Id>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT org_id FROM rollout_plans WHERE announced_at IS NULL AND launch_at <= $1")
+            .bind(now).fetch_all(p).await)?)
+    }
+
+    /// Claims the launch announcement of an organization: `true` for exactly one caller.
+    pub async fn claim_announcement(&self, org_id: Id, now: i64) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE rollout_plans SET announced_at = $1 WHERE org_id = $2 AND announced_at IS NULL")
+            .bind(now).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    pub async fn set_announcement_post(
+        &self,
+        org_id: Id,
+        sphere_id: Id,
+        post_id: Id,
+    ) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "UPDATE rollout_plans SET announcement_sphere_id = $1, announcement_post_id = $2 WHERE org_id = $3")
+            .bind(sphere_id).bind(post_id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Whether a sphere still exists in the organization.
+    pub async fn sphere_exists(&self, org_id: Id, sphere_id: Id) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM spheres WHERE id = $1 AND org_id = $2")
+            .bind(sphere_id).bind(org_id).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+
+    /// Makes every active or invited member of the organization a member of the sphere.
+    pub async fn add_everyone_to_sphere(&self, org_id: Id, sphere_id: Id) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) \
+             SELECT $1, u.id, 'member', $2 FROM users u WHERE u.org_id = $3 AND u.status <> 'deactivated' \
+             ON CONFLICT (sphere_id, user_id) DO NOTHING")
+            .bind(sphere_id).bind(now_ms()).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The longest-standing active manager of an organization (author of the announcement).
+    pub async fn first_manager_of(&self, org_id: Id) -> Result<Option<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.org_role = 'manager' AND u.status = 'active' \
+             ORDER BY u.created_at, u.id LIMIT 1"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).fetch_optional(p).await)?,
+        )
+    }
+
+    /// Active and invited members of an organization, with what the gate needs.
+    pub async fn rollout_recipients(&self, org_id: Id) -> Result<Vec<Recipient>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT u.id, u.email, u.org_role, u.department, u.site, u.locale, \
+             (SELECT COUNT(*) FROM champions c WHERE c.user_id = u.id) AS champion \
+             FROM users u WHERE u.org_id = $1 AND u.status <> 'deactivated' ORDER BY u.id")
+            .bind(org_id).fetch_all(p).await)?)
+    }
+
+    /// Spheres with no published post; secret spheres only if `viewer` belongs to them.
+    pub async fn spheres_without_content(&self, org_id: Id, viewer: Id) -> Result<Vec<Named>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT s.id, s.name FROM spheres s WHERE s.org_id = $1 \
+             AND (s.kind <> 'secret' OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $2)) \
+             AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.sphere_id = s.id AND p.status = 'published') \
+             ORDER BY lower(s.name), s.id")
+            .bind(org_id).bind(viewer).fetch_all(p).await)?)
+    }
+
+    /// A welcome post: something published in an open sphere, the help sphere or the
+    /// announcement sphere.
+    pub async fn has_welcome_post(&self, org_id: Id) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM posts p JOIN spheres s ON s.id = p.sphere_id WHERE p.org_id = $1 AND p.status = 'published' \
+             AND (s.kind = 'open' \
+                  OR s.id IN (SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1 AND help_sphere_id IS NOT NULL) \
+                  OR s.id IN (SELECT announcement_sphere_id FROM rollout_plans WHERE org_id = $1 AND announcement_sphere_id IS NOT NULL))")
+            .bind(org_id).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+
+    pub async fn help_sphere_id(&self, org_id: Id) -> Result<Option<Id>> {
+        let id: Option<Option<Id>> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1")
+            .bind(org_id).fetch_optional(p).await)?;
+        Ok(id.flatten())
+    }
+
+    pub async fn champion_count(&self, org_id: Id) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM champions c JOIN users u ON u.id = c.user_id WHERE c.org_id = $1 AND u.status <> 'deactivated'")
+            .bind(org_id).fetch_one(p).await)?)
+    }
+
+    /// Champions who never signed in.
+    pub async fn champions_not_signed_in(&self, org_id: Id) -> Result<Vec<Named>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT u.id, u.display_name AS name FROM champions c JOIN users u ON u.id = c.user_id \
+             WHERE c.org_id = $1 AND u.status <> 'deactivated' AND u.activated_at IS NULL ORDER BY lower(u.display_name), u.id")
+            .bind(org_id).fetch_all(p).await)?)
+    }
+
+    /// Whether a champions' training has ended with at least one attendance.
+    pub async fn champions_training_held(&self, org_id: Id, now: i64) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM events e WHERE e.org_id = $1 AND e.kind = 'training' AND e.audience = 'champions' \
+             AND e.ends_at <= $2 AND EXISTS (SELECT 1 FROM event_registrations r WHERE r.event_id = e.id AND r.attended_at IS NOT NULL)")
+            .bind(org_id).bind(now).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,83 @@
+//! The champion's worklist and the "remind" action.
+use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::extract::{ApiAuth, ApiPath};
+use crate::error::{ApiResult, Problem};
+use crate::service::nudges;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use embarq_domain::Id;
+use embarq_store::{WorklistItem, now_ms};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_worklist))
+        .routes(routes!(remind))
+}
+
+/// One reminder too many (per colleague per 24 h, or 20 per champion per day).
+#[derive(utoipa::IntoResponses)]
+#[response(status = 429, content_type = "application/problem+json")]
+#[allow(dead_code, reason = "documents the response; handlers answer ApiError")]
+pub struct TooMany(Problem);
+
+#[derive(Serialize, ToSchema)]
+pub struct WorklistItemDto {
+    id: uuid::Uuid,
+    display_name: String,
+    email: String,
+    department: Option<String>,
+    site: Option<String>,
+    invitation_sent_at: Option<i64>,
+    last_reminded_at: Option<i64>,
+    reminders: i64,
+}
+
+impl From<WorklistItem> for WorklistItemDto {
+    fn from(w: WorklistItem) -> Self {
+        WorklistItemDto {
+            id: w.id,
+            display_name: w.display_name,
+            email: w.email,
+            department: w.department,
+            site: w.site,
+            invitation_sent_at: w.invitation_sent_at,
+            last_reminded_at: w.last_reminded_at,
+            reminders: w.reminders,
+        }
+    }
+}
+
+/// Invited colleagues of the champion's department or site who have not activated
+/// (confirmed champions; managers see the whole organization).
+#[utoipa::path(get, path = "/nudges/worklist", tag = "nudges",
+    responses((status = 200, description = "Colleagues to remind", body = Vec<WorklistItemDto>), Unauthorized, Forbidden))]
+async fn get_worklist(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+) -> ApiResult<Json<Vec<WorklistItemDto>>> {
+    Ok(Json(
+        nudges::worklist(&state, &auth)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Sends a colleague their invitation again (fresh link); logged and rate-limited.
+#[utoipa::path(post, path = "/nudges/worklist/{id}/remind", tag = "nudges", params(("id" = uuid::Uuid, Path, description = "Colleague id")),
+    responses((status = 204, description = "Reminder sent"), Unauthorized, Forbidden, NotFound, Invalid, TooMany))]
+async fn remind(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<StatusCode> {
+    nudges::remind(&state, &auth, id, now_ms()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,213 @@
+//! Contests between sites or departments: created by managers and champions, a live
+//! leaderboard for every member, and the winner announced once at the end (jobs task).
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, tr_args};
+use crate::service::spheres::notify;
+use crate::state::AppState;
+use embarq_domain::adoption::{self, ContestMetric};
+use embarq_domain::validate::{self, FieldError};
+use embarq_domain::{Id, PostStatus, markdown, policy};
+use embarq_store::{Contest, NewContest, NewPost};
+use serde::Serialize;
+
+pub struct ContestInput<'a> {
+    pub name: &'a str,
+    pub dimension: &'a str,
+    pub metric: &'a str,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+}
+
+/// A team's place on the leaderboard.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Score {
+    /// The site or department (`None`: members without one).
+    pub team: Option<String>,
+    pub headcount: i64,
+    pub activated: i64,
+    pub contributions: i64,
+    /// Activation rate in percent, or contributions per member.
+    pub score: f64,
+    /// Bar width: the score relative to the leader, percent.
+    pub bar: f64,
+}
+
+/// Parses a `datetime-local` form value (UTC) to epoch ms.
+pub fn parse_local(field: &'static str, v: &str) -> Result<Option<i64>, FieldError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
+        .map(|t| Some(t.and_utc().timestamp_millis()))
+        .map_err(|_| FieldError::new(field, "contest_invalid_date"))
+}
+
+pub async fn create(
+    state: &AppState,
+    auth: &Auth,
+    i: &ContestInput<'_>,
+    now: i64,
+) -> AppResult<Id> {
+    let champion = state.db.is_champion(auth.user.id).await?;
+    if !policy::can_create_contest(auth.viewer(), champion) {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = Vec::new();
+    let name = validate::required("contest_name", i.name, validate::NAME_MAX)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if adoption::contest_dimension(i.dimension).is_none() {
+        errors.push(FieldError::new("contest_dimension", "invalid_choice"));
+    }
+    if ContestMetric::parse(i.metric).is_none() {
+        errors.push(FieldError::new("contest_metric", "invalid_choice"));
+    }
+    match (i.starts_at, i.ends_at) {
+        (Some(s), Some(e)) => errors.extend(adoption::check_contest_dates(s, e, now)),
+        (s, e) => {
+            if s.is_none() {
+                errors.push(FieldError::new("contest_starts_at", "required"));
+            }
+            if e.is_none() {
+                errors.push(FieldError::new("contest_ends_at", "required"));
+            }
+        }
+    }
+    let (Some(name), Some(starts_at), Some(ends_at), true) =
+        (name, i.starts_at, i.ends_at, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    Ok(state
+        .db
+        .contest_create(&NewContest {
+            org_id: auth.user.org_id,
+            name: &name,
+            dimension: i.dimension,
+            metric: i.metric,
+            starts_at,
+            ends_at,
+            created_by: auth.user.id,
+        })
+        .await?)
+}
+
+pub async fn list(state: &AppState, auth: &Auth) -> AppResult<Vec<Contest>> {
+    Ok(state.db.contests(auth.user.org_id).await?)
+}
+
+/// Whether the viewer may create contests (for showing the form).
+pub async fn may_create(state: &AppState, auth: &Auth) -> AppResult<bool> {
+    let champion = state.db.is_champion(auth.user.id).await?;
+    Ok(policy::can_create_contest(auth.viewer(), champion))
+}
+
+/// The leaderboard at `now` (contributions counted up to the end or now), best first.
+pub async fn scores(state: &AppState, c: &Contest, now: i64) -> AppResult<Vec<Score>> {
+    let metric = ContestMetric::parse(&c.metric).unwrap_or(ContestMetric::ActivationRate);
+    // `now + 1`: what was written this very millisecond counts already.
+    let to = (now + 1).min(c.ends_at).max(c.starts_at);
+    let teams = state
+        .db
+        .contest_teams(c.org_id, &c.dimension, c.starts_at, to)
+        .await?;
+    let mut out: Vec<Score> = teams
+        .into_iter()
+        .map(|t| Score {
+            score: (metric.score(t.headcount, t.activated, t.contributions) * 100.0).round()
+                / 100.0,
+            team: t.team.filter(|s| !s.trim().is_empty()),
+            headcount: t.headcount,
+            activated: t.activated,
+            contributions: t.contributions,
+            bar: 0.0,
+        })
+        .collect();
+    // Known teams first, then by score; the unknown stratum never wins.
+    out.sort_by(|a, b| {
+        a.team
+            .is_none()
+            .cmp(&b.team.is_none())
+            .then(b.score.total_cmp(&a.score))
+            .then(a.team.cmp(&b.team))
+    });
+    let top = out.iter().map(|s| s.score).fold(0.0_f64, f64::max);
+    for s in &mut out {
+        s.bar = if top > 0.0 {
+            (s.score * 1000.0 / top).round() / 10.0
+        } else {
+            0.0
+        };
+    }
+    Ok(out)
+}
+
+pub async fn leaderboard(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+    now: i64,
+) -> AppResult<(Contest, Vec<Score>)> {
+    let c = state
+        .db
+        .contest(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let s = scores(state, &c, now).await?;
+    Ok((c, s))
+}
+
+/// Jobs task: announces the winner of every contest that ended, exactly once (the claim
+/// sets `winner_announced_at`): a publication naming the winner and a notification to all.
+pub async fn announce_winners(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let claimed = state.db.contest_claim_ended(now).await?;
+    let n = claimed.len();
+    for c in claimed {
+        let s = scores(state, &c, c.ends_at)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let Some(team) = s
+            .first()
+            .filter(|s| s.team.is_some() && s.score > 0.0)
+            .and_then(|s| s.team.clone())
+        else {
+            continue;
+        };
+        state.db.contest_set_winner(c.id, &team).await?;
+        let Some(sphere) = state.db.contest_announcement_sphere(c.org_id).await? else {
+            continue;
+        };
+        let lang = Lang::default();
+        let body = tr_args(
+            lang,
+            "contests-winner-post",
+            &[("name", c.name.clone().into()), ("winner", team.into())],
+        );
+        let post = state
+            .db
+            .create_post(&NewPost {
+                org_id: c.org_id,
+                sphere_id: sphere,
+                author_id: c.created_by,
+                body_md: &body,
+                body_html: &markdown::render(&body),
+                status: PostStatus::Published,
+            })
+            .await?;
+        let audience = state.db.contest_audience(c.org_id).await?;
+        notify(
+            state,
+            &audience,
+            "contest_won",
+            c.created_by,
+            Some(sphere),
+            Some(post),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(n)
+}

@@ -1,0 +1,134 @@
+//! Reminders to invited members who have not activated: automatic ones on the
+//! organization's schedule (a jobs task, exactly once per member and step) and the
+//! champions' "remind" action from their worklist (rate-limited, logged).
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, tr};
+use crate::service::accounts;
+use crate::state::AppState;
+use embarq_domain::adoption::{self, NudgeSchedule};
+use embarq_domain::{Id, UserStatus, policy};
+use embarq_store::{RemindOutcome, User, WorklistItem};
+
+/// The organization's schedule (the default one until a manager changes it).
+pub async fn schedule(state: &AppState, org_id: Id) -> AppResult<NudgeSchedule> {
+    Ok(match state.db.nudge_settings(org_id).await? {
+        Some((days, max)) => NudgeSchedule::parse(&days, &max.to_string()).unwrap_or_default(),
+        None => NudgeSchedule::default(),
+    })
+}
+
+/// Managers change the schedule ("3, 7" days after the invitation, capped at `max`).
+pub async fn set_schedule(
+    state: &AppState,
+    auth: &Auth,
+    days: &str,
+    max: &str,
+) -> AppResult<NudgeSchedule> {
+    if !policy::can_manage_org(auth.viewer()) {
+        return Err(AppError::Forbidden);
+    }
+    let s = NudgeSchedule::parse(days, max)?;
+    state
+        .db
+        .nudge_set_settings(auth.user.org_id, &s.days_text(), s.max)
+        .await?;
+    Ok(s)
+}
+
+fn lang_of(u: &User) -> Lang {
+    u.locale
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_default()
+}
+
+/// Jobs task: sends every automatic reminder due at `now`; returns how many went out.
+pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let mut sent = 0;
+    for org in state.db.nudge_orgs_with_pending().await? {
+        let s = schedule(state, org)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let steps: Vec<i64> = s.steps().map(|(step, _)| step).collect();
+        for step in steps {
+            let Some((from, until)) = s.window(step) else {
+                continue;
+            };
+            for user_id in state
+                .db
+                .nudge_claim_step(org, step, from, until, now)
+                .await?
+            {
+                if let Some(u) = state.db.user(user_id).await? {
+                    let lang = lang_of(&u);
+                    accounts::send_invitation(state, &u, &tr(lang, "nudges-inviter"), lang)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    sent += 1;
+                }
+            }
+        }
+    }
+    Ok(sent)
+}
+
+async fn require(state: &AppState, auth: &Auth) -> AppResult<()> {
+    let champion = state.db.is_champion(auth.user.id).await?;
+    if policy::can_use_worklist(auth.viewer(), champion) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Not-yet-activated colleagues of the champion's department or site (managers: everyone).
+pub async fn worklist(state: &AppState, auth: &Auth) -> AppResult<Vec<WorklistItem>> {
+    require(state, auth).await?;
+    let everyone = policy::can_manage_org(auth.viewer());
+    Ok(state
+        .db
+        .worklist(
+            auth.user.org_id,
+            everyone,
+            auth.user.department.as_deref(),
+            auth.user.site.as_deref(),
+        )
+        .await?)
+}
+
+/// A champion reminds a colleague: the invitation goes out again with a fresh link.
+/// At most one reminder per colleague per 24 h and 20 per champion per day (429 beyond).
+pub async fn remind(state: &AppState, auth: &Auth, user_id: Id, now: i64) -> AppResult<()> {
+    require(state, auth).await?;
+    let u = state
+        .db
+        .user_in_org(auth.user.org_id, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let colleague = u.department.is_some() && u.department == auth.user.department
+        || u.site.is_some() && u.site == auth.user.site;
+    if !policy::can_manage_org(auth.viewer()) && !colleague {
+        return Err(AppError::NotFound);
+    }
+    if u.user_status() != UserStatus::Invited || u.activated_at.is_some() {
+        return Err(AppError::Refused("already_active"));
+    }
+    match state
+        .db
+        .nudge_record_reminder(
+            auth.user.org_id,
+            u.id,
+            auth.user.id,
+            now,
+            adoption::REMIND_PER_SENDER_PER_DAY,
+            adoption::REMIND_COLLEAGUE_EVERY_MS,
+        )
+        .await?
+    {
+        RemindOutcome::Sent => {}
+        RemindOutcome::ColleagueTooSoon => return Err(AppError::Limited("nudge_too_soon")),
+        RemindOutcome::SenderLimit => return Err(AppError::Limited("nudge_daily_limit")),
+    }
+    accounts::send_invitation(state, &u, &auth.user.display_name, lang_of(&u)).await
+}

@@ -1,0 +1,466 @@
+//! The rollout plan: dates and waves (organization managers), the pre-launch readiness check,
+//! the sign-in gate, and the scheduled work (invitations as access opens, the launch
+//! announcement).
+//!
+//! A member added to a later wave after they already signed in keeps their session: the gate
+//! only refuses new sign-ins and link redemptions (simple and predictable for managers).
+use crate::auth::{Auth, token_hash};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, tr, tr_args};
+use crate::service::{accounts, spheres};
+use crate::state::AppState;
+use embarq_domain::rollout::{
+    self, Person, Phase, PlanInput, Schedule, Wave, WaveDimension, WaveInput,
+};
+use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, markdown, policy};
+use embarq_store::{Named, NewPost, RolloutPlan, RolloutWave, User, now_ms};
+use fluent_templates::fluent_bundle::FluentValue;
+
+/// The error code of a refused sign-in before the member's access opens.
+pub const ACCESS_NOT_OPEN: &str = "access_not_open";
+
+fn require_manager(auth: &Auth) -> AppResult<()> {
+    if policy::can_manage_rollout(auth.viewer()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The plan with its waves, as the domain sees it.
+pub fn schedule(plan: &RolloutPlan, waves: &[RolloutWave]) -> Schedule {
+    Schedule {
+        launch_at: plan.launch_at,
+        early_access_days: plan.early_access_days,
+        waves: waves
+            .iter()
+            .filter_map(|w| {
+                Some(Wave {
+                    dimension: WaveDimension::parse(&w.dimension)?,
+                    value: w.value.clone(),
+                    opens_at: w.opens_at,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Where an organization stands.
+pub struct Overview {
+    pub plan: Option<RolloutPlan>,
+    pub waves: Vec<RolloutWave>,
+    pub schedule: Option<Schedule>,
+    pub phase: Option<Phase>,
+}
+
+pub async fn overview(state: &AppState, auth: &Auth, now: i64) -> AppResult<Overview> {
+    require_manager(auth)?;
+    let org = auth.user.org_id;
+    let plan = state.db.rollout_plan(org).await?;
+    let waves = state.db.rollout_waves(org).await?;
+    let schedule = plan.as_ref().map(|p| schedule(p, &waves));
+    let phase = schedule.as_ref().map(|s| s.phase_at(now));
+    Ok(Overview {
+        plan,
+        waves,
+        schedule,
+        phase,
+    })
+}
+
+/// Creates or updates the plan; refuses bad input as a whole.
+pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResult<()> {
+    require_manager(auth)?;
+    let org = auth.user.org_id;
+    let current = state.db.rollout_plan(org).await?;
+    let waves: Vec<i64> = state
+        .db
+        .rollout_waves(org)
+        .await?
+        .iter()
+        .map(|w| w.opens_at)
+        .collect();
+    let v = rollout::validate_plan(i, now_ms(), current.map(|p| p.launch_at), &waves)?;
+    state
+        .db
+        .save_rollout_plan(
+            org,
+            v.launch_at,
+            v.early_access_days,
+            &v.time_zone,
+            &v.announcement_title,
+            &v.announcement_md,
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn add_wave(state: &AppState, auth: &Auth, i: &WaveInput) -> AppResult<RolloutWave> {
+    require_manager(auth)?;
+    let org = auth.user.org_id;
+    let plan = state
+        .db
+        .rollout_plan(org)
+        .await?
+        .ok_or(AppError::Refused("rollout_no_plan"))?;
+    let v = rollout::validate_wave(i, plan.launch_at, &plan.time_zone)?;
+    let id = state
+        .db
+        .add_rollout_wave(
+            org,
+            &v.name,
+            v.wave.dimension.as_str(),
+            &v.wave.value,
+            v.wave.opens_at,
+        )
+        .await?;
+    state
+        .db
+        .rollout_waves(org)
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn delete_wave(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
+    require_manager(auth)?;
+    if state.db.delete_rollout_wave(auth.user.org_id, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// One line of the pre-launch readiness check, with where to fix it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReadinessItem {
+    /// `spheres_content`, `welcome_post`, `help_sphere`, `champions`, `champions_signed_in`,
+    /// `champions_training`.
+    pub code: &'static str,
+    pub ok: bool,
+    /// What is missing, by name (empty spheres, champions not signed in).
+    pub missing: Vec<Named>,
+    pub fix_url: String,
+}
+
+/// Where the champions' training is organised (the events area).
+pub const TRAINING_URL: &str = "/training";
+pub const HELP_URL: &str = "/admin/help";
+pub const CHAMPIONS_URL: &str = "/admin/champions";
+
+pub async fn readiness(state: &AppState, auth: &Auth, now: i64) -> AppResult<Vec<ReadinessItem>> {
+    require_manager(auth)?;
+    let org = auth.user.org_id;
+    let db = &state.db;
+    let empty = db.spheres_without_content(org, auth.user.id).await?;
+    let help = db.help_sphere_id(org).await?;
+    let help_admins = match help {
+        Some(h) => db.count_sphere_admins(h).await?,
+        None => 0,
+    };
+    let champions = db.champion_count(org).await?;
+    let absent = db.champions_not_signed_in(org).await?;
+    let welcome_url = match (
+        db.rollout_plan(org)
+            .await?
+            .and_then(|p| p.announcement_sphere_id),
+        help,
+    ) {
+        (Some(s), _) | (None, Some(s)) => format!("/spheres/{s}"),
+        _ => "/spheres".to_string(),
+    };
+    let item = |code, ok, missing, fix_url: String| ReadinessItem {
+        code,
+        ok,
+        missing,
+        fix_url,
+    };
+    Ok(vec![
+        item(
+            "spheres_content",
+            empty.is_empty(),
+            empty.clone(),
+            empty
+                .first()
+                .map(|s| format!("/spheres/{}", s.id))
+                .unwrap_or_else(|| "/spheres".into()),
+        ),
+        item(
+            "welcome_post",
+            db.has_welcome_post(org).await?,
+            Vec::new(),
+            welcome_url,
+        ),
+        item(
+            "help_sphere",
+            help.is_some() && help_admins > 0,
+            Vec::new(),
+            HELP_URL.into(),
+        ),
+        item("champions", champions > 0, Vec::new(), CHAMPIONS_URL.into()),
+        item(
+            "champions_signed_in",
+            absent.is_empty(),
+            absent.clone(),
+            absent
+                .first()
+                .map(|c| format!("/people/{}", c.id))
+                .unwrap_or_else(|| CHAMPIONS_URL.into()),
+        ),
+        item(
+            "champions_training",
+            db.champions_training_held(org, now).await?,
+            Vec::new(),
+            TRAINING_URL.into(),
+        ),
+    ])
+}
+
+/// When `user` may sign in, with the plan's time zone; `None`: now or always.
+pub async fn opening(state: &AppState, user: &User, now: i64) -> AppResult<Option<(i64, String)>> {
+    let Some(plan) = state.db.rollout_plan(user.org_id).await? else {
+        return Ok(None);
+    };
+    let waves = state.db.rollout_waves(user.org_id).await?;
+    let s = schedule(&plan, &waves);
+    let who = Person {
+        is_manager: user.role() == OrgRole::Manager,
+        is_champion: state.db.is_champion(user.id).await?,
+        department: user.department.as_deref(),
+        site: user.site.as_deref(),
+    };
+    let at = rollout::access_opens_at(Some(&s), who);
+    Ok(match at {
+        Some(at) if !rollout::access_open(Some(at), now) => Some((at, plan.time_zone)),
+        _ => None,
+    })
+}
+
+/// The sign-in gate: refuses a member whose phase has not opened.
+pub async fn ensure_access_open(state: &AppState, user: &User) -> AppResult<()> {
+    match opening(state, user, now_ms()).await? {
+        Some(_) => Err(AppError::Refused(ACCESS_NOT_OPEN)),
+        None => Ok(()),
+    }
+}
+
+/// The opening of the account behind an e-mail or a one-time link (for the gate page).
+pub async fn opening_for_email(state: &AppState, email: &str) -> AppResult<Option<(i64, String)>> {
+    match state.db.user_by_email(&email.trim().to_lowercase()).await? {
+        Some(u) => opening(state, &u, now_ms()).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn opening_for_token(
+    state: &AppState,
+    token: &str,
+    purpose: &str,
+) -> AppResult<Option<(i64, String)>> {
+    let Some(uid) = state
+        .db
+        .peek_one_time_token(&token_hash(token), purpose)
+        .await?
+    else {
+        return Ok(None);
+    };
+    match state.db.user(uid).await? {
+        Some(u) => opening(state, &u, now_ms()).await,
+        None => Ok(None),
+    }
+}
+
+/// Whether the import should mail this new member now (otherwise the job will when access opens).
+pub async fn invitation_due_now(state: &AppState, user: &User) -> AppResult<bool> {
+    Ok(opening(state, user, now_ms()).await?.is_none())
+}
+
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// A date and time in the plan's time zone, as a person reads it.
+pub fn local_date(lang: Lang, tz: &str, ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    let (d, t) = rollout::utc_to_local(tz, ms);
+    let month = d.month0() as usize;
+    match lang {
+        Lang::Fr => format!(
+            "{} {} {} à {:02}:{:02} ({tz})",
+            d.day(),
+            MONTHS_FR.get(month).unwrap_or(&""),
+            d.year(),
+            t.hour(),
+            t.minute()
+        ),
+        Lang::En => format!(
+            "{} at {:02}:{:02} ({tz})",
+            d.format("%B %-d, %Y"),
+            t.hour(),
+            t.minute()
+        ),
+    }
+}
+
+fn lang_of(locale: Option<&str>) -> Lang {
+    locale.and_then(Lang::parse).unwrap_or_default()
+}
+
+/// Scheduled: mails the invitation of each invited member whose access has opened, once.
+pub async fn send_due_invitations(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let pending = state.db.rollout_pending_invitees(now).await?;
+    let mut plans: std::collections::HashMap<Id, Option<Schedule>> = Default::default();
+    let mut sent = 0;
+    for m in pending {
+        if let std::collections::hash_map::Entry::Vacant(e) = plans.entry(m.org_id) {
+            let s = match state.db.rollout_plan(m.org_id).await? {
+                Some(p) => Some(schedule(&p, &state.db.rollout_waves(m.org_id).await?)),
+                None => None,
+            };
+            e.insert(s);
+        }
+        let s = plans.get(&m.org_id).and_then(|s| s.as_ref());
+        let who = Person {
+            is_manager: false,
+            is_champion: m.champion > 0,
+            department: m.department.as_deref(),
+            site: m.site.as_deref(),
+        };
+        if !rollout::access_open(rollout::access_opens_at(s, who), now) {
+            continue;
+        }
+        if !state.db.claim_invitation(m.id, now).await? {
+            continue;
+        }
+        let Some(user) = state.db.user(m.id).await? else {
+            continue;
+        };
+        let inviter = state
+            .db
+            .first_manager_of(m.org_id)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_else(|| "embarq".into());
+        accounts::send_invitation(state, &user, &inviter, lang_of(user.locale.as_deref()))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// Scheduled: at launch, publishes the announcement once — pinned in an organization-wide
+/// open sphere everyone belongs to, notified to every member, e-mailed to members whose
+/// access is open.
+pub async fn publish_due_announcements(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let mut done = 0;
+    for org in state.db.due_announcements(now).await? {
+        if !state.db.claim_announcement(org, now).await? {
+            continue;
+        }
+        publish_announcement(state, org, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        done += 1;
+    }
+    Ok(done)
+}
+
+async fn publish_announcement(state: &AppState, org: Id, now: i64) -> AppResult<()> {
+    let db = &state.db;
+    let Some(plan) = db.rollout_plan(org).await? else {
+        return Ok(());
+    };
+    let Some(author) = db.first_manager_of(org).await? else {
+        return Ok(());
+    };
+    if plan.announcement_title.trim().is_empty() {
+        return Ok(());
+    }
+    let lang = lang_of(author.locale.as_deref());
+    let sphere = match plan.announcement_sphere_id {
+        Some(s) if db.sphere_exists(org, s).await? => s,
+        _ => {
+            db.create_sphere(
+                org,
+                author.id,
+                &tr(lang, "rollout-sphere-name"),
+                &tr(lang, "rollout-sphere-description"),
+                SphereKind::Open,
+                false,
+            )
+            .await?
+        }
+    };
+    db.add_everyone_to_sphere(org, sphere).await?;
+    let body = format!(
+        "## {}\n\n{}",
+        plan.announcement_title.trim(),
+        plan.announcement_md
+    );
+    let html = markdown::render(&body);
+    let post = db
+        .create_post(&NewPost {
+            org_id: org,
+            sphere_id: sphere,
+            author_id: author.id,
+            body_md: &body,
+            body_html: &html,
+            status: PostStatus::Published,
+        })
+        .await?;
+    db.set_post_pinned(post, true).await?;
+    db.set_announcement_post(org, sphere, post).await?;
+    let recipients = db.rollout_recipients(org).await?;
+    let ids: Vec<Id> = recipients.iter().map(|r| r.id).collect();
+    spheres::notify(
+        state,
+        &ids,
+        "rollout_announcement",
+        author.id,
+        Some(sphere),
+        Some(post),
+    )
+    .await?;
+    let waves = db.rollout_waves(org).await?;
+    let s = schedule(&plan, &waves);
+    let link = format!("{}/posts/{post}", state.config.base_url);
+    for r in recipients {
+        let who = Person {
+            is_manager: r.org_role == OrgRole::Manager.as_str(),
+            is_champion: r.champion > 0,
+            department: r.department.as_deref(),
+            site: r.site.as_deref(),
+        };
+        if !rollout::access_open(rollout::access_opens_at(Some(&s), who), now) {
+            continue;
+        }
+        let lang = lang_of(r.locale.as_deref());
+        let args = [
+            ("title", FluentValue::from(plan.announcement_title.clone())),
+            ("body", FluentValue::from(plan.announcement_md.clone())),
+            ("link", FluentValue::from(link.clone())),
+        ];
+        state
+            .mailer
+            .send(
+                &r.email,
+                &tr_args(lang, "rollout-mail-subject", &args),
+                &tr_args(lang, "rollout-mail-body", &args),
+            )
+            .await;
+    }
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! The activation dashboard (/admin/analytics) for organization managers: funnel, breakdowns,
+//! daily series as server-drawn SVG (works offline, tables behind every chart), CSV export and
+//! the automatic reminders' schedule.
+use super::{Page, St, render_status};
+use crate::auth::{Auth, Csrf};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::service::analytics::{self, Dashboard, SeriesDay};
+use crate::service::nudges;
+use askama::Template;
+use axum::extract::Query;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use embarq_domain::validate::FieldError;
+use serde::Deserialize;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/analytics", get(page))
+        .route("/admin/analytics.csv", get(export))
+        .route("/admin/analytics/nudges", post(set_nudges))
+}
+
+/// Chart geometry of the daily series.
+const W: f64 = 600.0;
+const H: f64 = 160.0;
+
+#[derive(Template)]
+#[template(path = "analytics.html")]
+struct AnalyticsPage {
+    p: Page,
+    d: Dashboard,
+    days_input: String,
+    max_input: String,
+}
+
+/// One bar of the funnel.
+struct Bar {
+    key: &'static str,
+    n: i64,
+    pct: f64,
+}
+
+impl AnalyticsPage {
+    fn funnel(&self) -> Vec<Bar> {
+        let o = &self.d.overall;
+        o.stages()
+            .into_iter()
+            .map(|(key, n)| Bar {
+                key,
+                n,
+                pct: o.pct(n),
+            })
+            .collect()
+    }
+    fn max_of(&self, f: fn(&SeriesDay) -> i64) -> i64 {
+        self.d.series.iter().map(f).max().unwrap_or(0).max(1)
+    }
+    /// Points of one line of the series chart (`svg polyline`).
+    fn points(&self, which: &str) -> String {
+        let f: fn(&SeriesDay) -> i64 = match which {
+            "activations" => |s| s.activations,
+            "contributions" => |s| s.contributions,
+            _ => |s| s.active_members,
+        };
+        let max = self.max_of(f) as f64;
+        let n = (self.d.series.len().max(2) - 1) as f64;
+        self.d
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                format!(
+                    "{:.1},{:.1}",
+                    i as f64 * W / n,
+                    H - f(s) as f64 * (H - 10.0) / max
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    fn peak(&self, which: &str) -> i64 {
+        match which {
+            "activations" => self.max_of(|s| s.activations),
+            "contributions" => self.max_of(|s| s.contributions),
+            _ => self.max_of(|s| s.active_members),
+        }
+    }
+    fn first_date(&self) -> String {
+        self.d
+            .series
+            .first()
+            .map(|s| s.date.clone())
+            .unwrap_or_default()
+    }
+    fn last_date(&self) -> String {
+        self.d
+            .series
+            .last()
+            .map(|s| s.date.clone())
+            .unwrap_or_default()
+    }
+    fn by_key(&self, by: &str) -> String {
+        format!("adoption-by-{by}")
+    }
+}
+
+#[derive(Deserialize)]
+struct DaysQuery {
+    days: Option<String>,
+    by: Option<String>,
+}
+
+async fn render_page(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    auth: &Auth,
+    days: i64,
+    form: Option<(String, String, Vec<FieldError>)>,
+) -> AppResult<Response> {
+    let d = analytics::dashboard(state, auth, days, lang).await?;
+    let schedule = nudges::schedule(state, auth.user.org_id).await?;
+    let mut p = Page::new(state, lang, csrf, Some(auth), "adoption-title").await;
+    let (status, days_input, max_input) = match form {
+        Some((days_in, max_in, errs)) if !errs.is_empty() => {
+            p = p.with_errors(&errs);
+            (StatusCode::UNPROCESSABLE_ENTITY, days_in, max_in)
+        }
+        Some(_) => {
+            p.notice = Some(p.t("adoption-nudges-saved"));
+            (
+                StatusCode::OK,
+                schedule.days_text(),
+                schedule.max.to_string(),
+            )
+        }
+        None => (
+            StatusCode::OK,
+            schedule.days_text(),
+            schedule.max.to_string(),
+        ),
+    };
+    Ok(render_status(
+        status,
+        &AnalyticsPage {
+            p,
+            d,
+            days_input,
+            max_input,
+        },
+    ))
+}
+
+async fn page(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Query(q): Query<DaysQuery>,
+) -> AppResult<Response> {
+    let days = analytics::parse_days(q.days.as_deref())?;
+    render_page(&state, lang, &csrf, &auth, days, None).await
+}
+
+async fn export(
+    state: St,
+    lang: Lang,
+    auth: Auth,
+    Query(q): Query<DaysQuery>,
+) -> AppResult<Response> {
+    let days = analytics::parse_days(q.days.as_deref())?;
+    let by = q.by.unwrap_or_else(|| "overall".to_string());
+    let d = analytics::dashboard(&state, &auth, days, lang).await?;
+    let body = analytics::csv(&d, &by)?;
+    let name = format!(
+        "attachment; filename=\"activation-{}.csv\"",
+        by.replace(|c: char| !c.is_ascii_alphanumeric(), "")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct NudgeForm {
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    max: String,
+}
+
+async fn set_nudges(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Form(f): Form<NudgeForm>,
+) -> AppResult<Response> {
+    match nudges::set_schedule(&state, &auth, &f.days, &f.max).await {
+        Ok(_) => {
+            render_page(
+                &state,
+                lang,
+                &csrf,
+                &auth,
+                30,
+                Some((f.days, f.max, Vec::new())),
+            )
+            .await
+        }
+        Err(AppError::Validation(errs)) => {
+            render_page(&state, lang, &csrf, &auth, 30, Some((f.days, f.max, errs))).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,178 @@
+// Starter kit, checklist, help button and suggestions through the web UI (playwright-core,
+// Debian's chromium): the manager fills the kit; a new member is welcomed once on a phone, sees
+// their checklist tick, reaches the help sphere from the keyboard, submits a suggestion that the
+// manager answers. Needs the server binary (`cargo build`); screenshots in e2e/artifacts/guidance-*.png.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..');
+const BIN = path.resolve(HERE, process.env.EMBARQ_BIN || '../target/debug/embarq');
+const ARTIFACTS = path.join(HERE, 'artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+function ftl(lang) {
+  const map = new Map();
+  for (const line of fs.readFileSync(path.join(REPO, 'crates/web/locales', lang, 'main.ftl'), 'utf8').split('\n')) {
+    const m = /^([a-z][a-z0-9-]*)\s*=\s*(\S.*)$/.exec(line);
+    if (m) map.set(m[1], m[2].trim());
+  }
+  return (key) => {
+    assert.ok(map.has(key), `missing message ${key}`);
+    return map.get(key);
+  };
+}
+const fr = ftl('fr');
+const en = ftl('en');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function startServer() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  assert.ok(fs.existsSync(BIN), `server binary not found at ${BIN}: run \`cargo build\` first`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embarq-e2e-guidance-'));
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, EMBARQ_DATA_DIR: path.join(dir, 'data'), EMBARQ_BIND: `127.0.0.1:${port}`, EMBARQ_BASE_URL: base, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (k === 'EMBARQ_DATABASE_URL' || k.startsWith('EMBARQ_SMTP_')) delete env[k];
+  const proc = spawn(BIN, ['serve'], { cwd: dir, env, stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${base}/healthz`)).status === 200) return { proc, dir, base, outbox: path.join(dir, 'data', 'outbox') };
+    } catch {
+      /* not up yet */
+    }
+    await sleep(200);
+  }
+  proc.kill('SIGKILL');
+  throw new Error('server did not start');
+}
+
+/** The invitation link mailed to `to` (quoted-printable soft breaks removed). */
+async function inviteLink(outbox, to) {
+  for (let i = 0; i < 50; i++) {
+    for (const name of fs.existsSync(outbox) ? fs.readdirSync(outbox) : []) {
+      const raw = fs.readFileSync(path.join(outbox, name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+      if (!raw.toLowerCase().includes(`to: ${to}`)) continue;
+      const m = /https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/.exec(raw);
+      if (m) return m[0];
+    }
+    await sleep(200);
+  }
+  throw new Error(`no invitation to ${to}`);
+}
+
+
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `guidance-${name}.png`), fullPage: true }).catch(() => {});
+
+describe('starter kit, checklist, help and suggestions through the web UI', () => {
+  let server, browser, manager, phone;
+
+  before(async () => {
+    server = await startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    manager = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } })).newPage();
+    phone = await (await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    server?.proc.kill('SIGTERM');
+    if (server && !process.env.E2E_KEEP_DATA) fs.rmSync(server.dir, { recursive: true, force: true });
+  });
+
+  it('welcomes a new member once, ticks their checklist and leads to help', async () => {
+    const url = (p) => `${server.base}${p}`;
+    await manager.goto(url('/setup'));
+    const setup = manager.locator('form[action="/setup"]');
+    await setup.locator('input[name="org_name"]').fill('Aurore');
+    await setup.locator('input[name="display_name"]').fill('Agathe Admin');
+    await setup.locator('input[name="email"]').fill('admin@aurore.test');
+    await setup.locator('input[name="password"]').fill('correct-horse-battery');
+    await setup.locator('button[type="submit"]').click();
+    await manager.waitForURL((u) => new URL(u).pathname === '/');
+    await manager.goto(url('/'));
+
+    // The manager fills the starter kit from the footer link; a bad link is refused first.
+    await manager.getByRole('link', { name: fr('starter-admin-title'), exact: true }).click();
+    await manager.waitForURL((u) => new URL(u).pathname === '/admin/starter-kit');
+    const add = manager.locator('form[action="/admin/starter-kit"]');
+    await add.locator('input[name="title"]').fill('Premiers pas');
+    await add.locator('input[name="url"]').evaluate((el) => { el.type = 'text'; el.value = 'javascript:alert(1)'; });
+    await add.locator('button').click();
+    await manager.locator('.errors').waitFor();
+    const again = manager.locator('form[action="/admin/starter-kit"]');
+    await again.locator('input[name="url"]').fill('https://docs.aurore.test/premiers-pas');
+    await again.locator('button').click();
+    await manager.locator('.g-admin-list li', { hasText: 'Premiers pas' }).waitFor();
+    await shot(manager, 'admin-kit');
+
+    // A new member: invitation, password, then the welcome page (once) with the kit.
+    await manager.goto(url('/admin/members'));
+    const invite = manager.locator('form[action="/admin/invite"]');
+    await invite.locator('input[name="email"]').fill('lea@aurore.test');
+    await invite.locator('button').click();
+    const link = await inviteLink(server.outbox, 'lea@aurore.test');
+    await phone.goto(link);
+    await phone.locator('input[name="password"]').fill('lea-secret-password');
+    await phone.locator('input[name="confirm"]').fill('lea-secret-password');
+    await phone.locator('form button[type="submit"]').click();
+    await phone.waitForURL((u) => new URL(u).pathname === '/welcome');
+    await phone.getByRole('heading', { name: en('starter-welcome-title') }).waitFor();
+    await phone.getByRole('link', { name: 'Premiers pas' }).waitFor();
+    await shot(phone, 'welcome-phone');
+    await phone.goto(url('/'));
+    assert.equal(new URL(phone.url()).pathname, '/', 'the welcome page is shown once');
+
+    // The checklist starts empty; setting a job title ticks a step.
+    await phone.goto(url('/checklist'));
+    assert.equal(await phone.locator('.g-checklist .g-bar').first().getAttribute('aria-valuenow'), '0');
+    await phone.goto(url('/settings'));
+    await phone.locator('input[name="title"]').fill('Comptable');
+    await phone.locator('form[action="/settings/profile"] button').first().click();
+    await phone.goto(url('/checklist'));
+    assert.notEqual(await phone.locator('.g-checklist .g-bar').first().getAttribute('aria-valuenow'), '0');
+    await shot(phone, 'checklist-phone');
+
+    // The help button is reachable from the keyboard and leads to the help sphere.
+    const help = phone.locator('#need-help');
+    assert.equal(await help.innerText(), en('help-button'));
+    await help.focus();
+    await phone.keyboard.press('Enter');
+    await phone.waitForURL((u) => new URL(u).pathname.startsWith('/spheres/'));
+    await phone.getByRole('heading', { name: 'Aide / Help' }).waitFor();
+
+    // A suggestion, voted, then answered by the manager: the author is notified.
+    await phone.goto(url('/suggestions'));
+    const form = phone.locator('form[action="/suggestions"]');
+    await form.locator('input[name="title"]').fill('Un mode sombre');
+    await form.locator('button').click();
+    await phone.waitForURL((u) => /\/suggestions\/[0-9a-f-]+$/.test(new URL(u).pathname));
+    await phone.locator('button.g-vote').click();
+    await phone.locator('button.g-vote.mine').waitFor();
+    const suggestion = new URL(phone.url()).pathname;
+    await manager.goto(url(suggestion));
+    await manager.locator('select[name="status"]').selectOption('planned');
+    await manager.getByRole('button', { name: fr('suggestions-set-status') }).click();
+    await manager.locator('.tag', { hasText: fr('suggestions-status-planned') }).first().waitFor();
+    await phone.goto(url('/notifications'));
+    await phone.getByText(en('notif-suggestion-status')).waitFor();
+
+    // The managers' aggregate shows bars per role.
+    await manager.goto(url('/admin/checklists'));
+    assert.ok((await manager.locator('.g-stat-list .g-bar').count()) >= 10);
+    await shot(manager, 'admin-checklists');
+  });
+});

@@ -1,0 +1,169 @@
+// Rollout plan through the web UI (playwright-core, Debian's chromium): the manager opens the
+// rollout page from the administration, plans the launch (with the early-access warning),
+// adds a later wave, sees the timeline and the readiness check; an invited member who opens
+// the e-mailed link before launch gets "your access opens on <date>" (403) on a phone.
+//
+// Needs the server binary (`cargo build`); EMBARQ_BIN overrides its path. Screenshots land in
+// e2e/artifacts/rollout-*.png.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..');
+const BIN = path.resolve(HERE, process.env.EMBARQ_BIN || '../target/debug/embarq');
+const ARTIFACTS = path.join(HERE, 'artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+function ftl(lang) {
+  const map = new Map();
+  for (const line of fs.readFileSync(path.join(REPO, 'crates/web/locales', lang, 'main.ftl'), 'utf8').split('\n')) {
+    const m = /^([a-z][a-z0-9-]*)\s*=\s*(\S.*)$/.exec(line);
+    if (m) map.set(m[1], m[2].trim());
+  }
+  return (key) => {
+    assert.ok(map.has(key), `missing message ${key}`);
+    return map.get(key);
+  };
+}
+const fr = ftl('fr');
+const en = ftl('en');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function startServer() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  assert.ok(fs.existsSync(BIN), `server binary not found at ${BIN}: run \`cargo build\` first`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embarq-e2e-rollout-'));
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, EMBARQ_DATA_DIR: path.join(dir, 'data'), EMBARQ_BIND: `127.0.0.1:${port}`, EMBARQ_BASE_URL: base, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (k === 'EMBARQ_DATABASE_URL' || k.startsWith('EMBARQ_SMTP_')) delete env[k];
+  const proc = spawn(BIN, ['serve'], { cwd: dir, env, stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${base}/healthz`)).status === 200) return { proc, dir, base, outbox: path.join(dir, 'data', 'outbox') };
+    } catch {
+      /* not up yet */
+    }
+    await sleep(200);
+  }
+  proc.kill('SIGKILL');
+  throw new Error('server did not start');
+}
+
+/** The invitation link mailed to `to` (quoted-printable soft breaks removed). */
+async function inviteLink(outbox, to) {
+  for (let i = 0; i < 50; i++) {
+    for (const name of fs.existsSync(outbox) ? fs.readdirSync(outbox) : []) {
+      const raw = fs.readFileSync(path.join(outbox, name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+      if (!raw.toLowerCase().includes(`to: ${to}`)) continue;
+      const m = /https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/.exec(raw);
+      if (m) return m[0];
+    }
+    await sleep(200);
+  }
+  throw new Error(`no invitation to ${to}`);
+}
+
+function isoDate(daysFromNow) {
+  const d = new Date(Date.now() + daysFromNow * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `rollout-${name}.png`), fullPage: true }).catch(() => {});
+
+describe('rollout plan through the web UI', () => {
+  let server, browser, manager, phone;
+
+  before(async () => {
+    server = await startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    manager = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } })).newPage();
+    phone = await (await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    server?.proc.kill('SIGTERM');
+    if (server && !process.env.E2E_KEEP_DATA) fs.rmSync(server.dir, { recursive: true, force: true });
+  });
+
+  it('plans the launch, adds a wave, and gates an early member', async () => {
+    const url = (p) => `${server.base}${p}`;
+    await manager.goto(url('/setup'));
+    const setup = manager.locator('form[action="/setup"]');
+    await setup.locator('input[name="org_name"]').fill('Aurore');
+    await setup.locator('input[name="display_name"]').fill('Agathe Admin');
+    await setup.locator('input[name="email"]').fill('admin@aurore.test');
+    await setup.locator('input[name="password"]').fill('correct-horse-battery');
+    await setup.locator('button[type="submit"]').click();
+    await manager.waitForURL((u) => new URL(u).pathname === '/');
+
+    // From the administration to the rollout page: empty state first.
+    await manager.goto(url('/admin/members'));
+    await manager.getByRole('link', { name: fr('rollout-nav'), exact: true }).click();
+    await manager.waitForURL((u) => new URL(u).pathname === '/admin/rollout');
+    await manager.getByText(fr('rollout-no-plan').slice(0, 30)).waitFor();
+
+    // A plan with 12 days of early access: saved, with the 7-10 days warning.
+    const plan = manager.locator('form[action="/admin/rollout/plan"]');
+    await plan.locator('input[name="launch_date"]').fill(isoDate(20));
+    await plan.locator('input[name="early_access_days"]').fill('12');
+    await plan.locator('input[name="announcement_title"]').fill('Bienvenue sur Aurore');
+    await plan.locator('textarea[name="announcement_body"]').fill('Le réseau **ouvre** aujourd’hui.');
+    await plan.locator('button').click();
+    await manager.locator('.rollout-warning').waitFor();
+    assert.match(await manager.locator('.rollout-warning').innerText(), /7 à 10 jours/);
+    assert.equal(await manager.locator('.rollout-step').count(), 4);
+    assert.match(await manager.locator('.rollout-step.current').innerText(), new RegExp(fr('rollout-phase-preparation')));
+    await manager.locator('.rollout-today').waitFor();
+
+    // A later wave for the Lyon site; a date before launch is refused first.
+    const wave = manager.locator('form[action="/admin/rollout/waves"]');
+    await wave.locator('select[name="dimension"]').selectOption('site');
+    await wave.locator('input[name="value"]').fill('Lyon');
+    await wave.locator('input[name="opens_on"]').fill(isoDate(10));
+    await wave.locator('button').click();
+    await manager.locator('.errors').waitFor();
+    const wave2 = manager.locator('form[action="/admin/rollout/waves"]');
+    await wave2.locator('input[name="opens_on"]').fill(isoDate(30));
+    await wave2.locator('button').click();
+    await manager.locator('#waves li', { hasText: 'Lyon' }).waitFor();
+
+    // The readiness check lists what is missing, each with a link to fix it.
+    const missing = manager.locator('.rollout-ready li.missing');
+    assert.ok((await missing.count()) >= 3, 'several readiness items are missing on a new organization');
+    assert.ok((await missing.first().locator('a').count()) === 1);
+    await shot(manager, 'page');
+
+    // An invited member opening the link before launch: "your access opens on ..." (403).
+    await manager.goto(url('/admin/members'));
+    const invite = manager.locator('form[action="/admin/invite"]');
+    await invite.locator('input[name="email"]').fill('lea@aurore.test');
+    await invite.locator('button').click();
+    const link = await inviteLink(server.outbox, 'lea@aurore.test');
+    await phone.goto(link);
+    await phone.locator('input[name="password"]').fill('lea-secret-password');
+    await phone.locator('input[name="confirm"]').fill('lea-secret-password');
+    const [response] = await Promise.all([
+      phone.waitForResponse((r) => r.request().method() === 'POST'),
+      phone.locator('form button[type="submit"]').click(),
+    ]);
+    assert.equal(response.status(), 403);
+    await phone.getByRole('heading', { name: en('rollout-gate-title') }).waitFor();
+    assert.match(await phone.locator('.rollout-gate-date').innerText(), /Your access opens on/);
+    await shot(phone, 'gate-phone');
+  });
+});

@@ -1,0 +1,250 @@
+//! Contests: validation and permissions, the live leaderboard normalized by headcount, and
+//! the winner announced exactly once at the end.
+use crate::analytics::person;
+use embarq_domain::{PostStatus, SphereKind, UserStatus};
+use embarq_store::{NewPost, ProfileUpdate, now_ms};
+use embarq_testkit::{Browser, spawn_app};
+use serde_json::{Value, json};
+
+async fn post_json(b: &Browser, path: &str, body: Value) -> reqwest::Response {
+    b.client
+        .post(b.url(path))
+        .header("x-csrf-token", &b.csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn local(ms: i64) -> String {
+    chrono_like(ms)
+}
+
+/// `datetime-local` text (UTC) of an instant.
+fn chrono_like(ms: i64) -> String {
+    let secs = ms / 1000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[tokio::test]
+async fn bad_contests_are_refused_and_nothing_is_created() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let now = now_ms();
+    let day = 86_400_000;
+    let form = |name: &'static str, start: String, end: String| {
+        vec![
+            ("name", name.to_string()),
+            ("dimension", "site".to_string()),
+            ("metric", "activation_rate".to_string()),
+            ("starts_at", start),
+            ("ends_at", end),
+        ]
+    };
+    let m = &mgr;
+    let send = |f: Vec<(&'static str, String)>| {
+        let mgr = m;
+        async move {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = mgr.post_form("/contests", &pairs).await;
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, body) = send(form("Backwards", local(now + 2 * day), local(now + day))).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("la fin doit venir après le début"), "{body}");
+    let (s, body) = send(form("Past", local(now - 2 * day), local(now + day))).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("ne peut pas être dans le passé"));
+    let (s, body) = send(form("Garbage", "tomorrow".into(), local(now + day))).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("pas une date et une heure"));
+    let r = post_json(&mgr, "/api/v1/contests", json!({"name": "X", "dimension": "level", "metric": "likes", "starts_at": now + 60_000, "ends_at": now})).await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["contest_dimension", "contest_metric", "contest_ends_at"]
+    );
+    // Members who are not champions cannot launch contests.
+    let r = post_json(&bob, "/api/v1/contests", json!({"name": "Mine", "dimension": "site", "metric": "activation_rate", "starts_at": now + 60_000, "ends_at": now + day})).await;
+    assert_eq!(r.status(), 403);
+    let list: Value = mgr.get("/api/v1/contests").await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing half-applied");
+}
+
+#[tokio::test]
+async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let alice = app.user("alice@acme.test").await.id;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let (chloe_id, chloe) = app.member(org, "chloe@acme.test", "Chloe").await;
+    for (id, name, site) in [(bob_id, "Bob", "Lyon"), (chloe_id, "Chloe", "Paris")] {
+        app.db
+            .update_profile(
+                id,
+                &ProfileUpdate {
+                    display_name: name.into(),
+                    title: None,
+                    department: None,
+                    site: Some(site.into()),
+                    birth_year: None,
+                    level: None,
+                    locale: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    person(
+        &app,
+        org,
+        "lyon2@acme.test",
+        UserStatus::Invited,
+        (None, None, Some("Lyon"), None, None),
+    )
+    .await;
+    // A confirmed champion may launch contests too.
+    app.db
+        .confirm_champions(
+            org,
+            alice,
+            ("Champions", "The champions"),
+            &[(chloe_id, "volunteer".to_string())],
+            None,
+        )
+        .await
+        .unwrap();
+    let now = now_ms();
+    let hour = 3_600_000;
+    let r = post_json(&chloe, "/api/v1/contests", json!({"name": "Spring", "dimension": "site", "metric": "contributions_per_member", "starts_at": now, "ends_at": now + hour})).await;
+    assert_eq!(r.status(), 201);
+    let c: Value = r.json().await.unwrap();
+    let id = c["id"].as_str().unwrap().to_string();
+
+    // Lyon: 2 members, 3 posts (1.5 per member); Paris: 1 member, 1 post (1.0).
+    let sphere = app
+        .db
+        .create_sphere(org, alice, "General", "", SphereKind::Open, false)
+        .await
+        .unwrap();
+    for author in [bob_id, bob_id, bob_id, chloe_id] {
+        app.db
+            .create_post(&NewPost {
+                org_id: org,
+                sphere_id: sphere,
+                author_id: author,
+                body_md: "go",
+                body_html: "<p>go</p>",
+                status: PostStatus::Published,
+            })
+            .await
+            .unwrap();
+    }
+    let lb: Value = bob
+        .get(&format!("/api/v1/contests/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let scores = lb["scores"].as_array().unwrap();
+    assert_eq!(scores[0]["team"], "Lyon", "{lb}");
+    assert_eq!(scores[0]["score"], 1.5, "{lb}");
+    assert_eq!(scores[0]["headcount"], 2);
+    assert_eq!(scores[1]["team"], "Paris");
+    assert_eq!(scores[1]["score"], 1.0);
+    assert!(
+        scores[2]["team"].is_null(),
+        "Alice has no site: the unknown team comes last"
+    );
+    let (status, html) = bob.get_text(&format!("/contests/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"leaderboard\"") && html.find("Lyon") < html.find("Paris"));
+    let (status, html) = bob.get_text("/contests").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Spring"));
+    assert!(
+        !html.contains("name=\"metric\""),
+        "no creation form for plain members"
+    );
+
+    // Other organizations never see it.
+    app.other_org("Globex", "gina@globex.test").await;
+    let gina = app.login("gina@globex.test").await;
+    assert_eq!(
+        gina.get(&format!("/api/v1/contests/{id}")).await.status(),
+        404
+    );
+    assert_eq!(gina.get(&format!("/contests/{id}")).await.status(), 404);
+
+    // The winner is announced once, at the end, across two processes.
+    let ends = now + hour;
+    assert_eq!(
+        embarq_web::jobs::run_due(&app.state, ends - 1)
+            .await
+            .count("contest_winners"),
+        0
+    );
+    let other = embarq_web::AppState::new(
+        app.db.clone(),
+        embarq_web::Config::new(&app.base, app.data_dir.clone()),
+    )
+    .unwrap();
+    let (a, b) = tokio::join!(
+        embarq_web::jobs::run_due(&app.state, ends + 1),
+        embarq_web::jobs::run_due(&other, ends + 1)
+    );
+    assert_eq!(a.count("contest_winners") + b.count("contest_winners"), 1);
+    assert_eq!(
+        embarq_web::jobs::run_due(&app.state, ends + 60_000)
+            .await
+            .count("contest_winners"),
+        0
+    );
+    let lb: Value = bob
+        .get(&format!("/api/v1/contests/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lb["contest"]["winner"], "Lyon");
+    let notes = app.db.notifications(bob_id, 20).await.unwrap();
+    let won: Vec<_> = notes.iter().filter(|n| n.kind == "contest_won").collect();
+    assert_eq!(won.len(), 1);
+    let (_, feed) = bob
+        .get_text(&format!("/posts/{}", won[0].post_id.unwrap()))
+        .await;
+    assert!(
+        feed.contains("Lyon") && feed.contains("remporte le concours"),
+        "announcement post names the winner"
+    );
+    let (_, page) = mgr.get_text(&format!("/contests/{id}")).await;
+    assert!(page.contains("id=\"winner\""));
+}

@@ -1,0 +1,329 @@
+//! Reminders: automatic ones at day 3 and day 7 exactly once (also with two processes),
+//! a configurable schedule, and the champion's worklist with its rate-limited "remind".
+use crate::analytics::person;
+use embarq_domain::UserStatus;
+use embarq_store::now_ms;
+use embarq_testkit::spawn_app;
+use serde_json::Value;
+
+const DAY: i64 = 86_400_000;
+
+#[tokio::test]
+async fn automatic_reminders_go_out_once_per_step_even_with_two_processes() {
+    let app = spawn_app().await;
+    let _mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let t0 = now_ms();
+    let u1 = person(
+        &app,
+        org,
+        "u1@acme.test",
+        UserStatus::Invited,
+        (None, None, None, None, None),
+    )
+    .await;
+    app.db
+        .analytics_set_times(u1, Some(t0), None, None)
+        .await
+        .unwrap();
+    let u2 = person(
+        &app,
+        org,
+        "u2@acme.test",
+        UserStatus::Invited,
+        (None, None, None, None, None),
+    )
+    .await;
+    app.db
+        .analytics_set_times(u2, Some(t0 + 3_600_000), None, None)
+        .await
+        .unwrap();
+    // Activated members and members never invited get nothing.
+    let done = person(
+        &app,
+        org,
+        "done@acme.test",
+        UserStatus::Active,
+        (None, None, None, None, None),
+    )
+    .await;
+    app.db
+        .analytics_set_times(done, Some(t0), Some(t0 + DAY), Some(t0 + DAY))
+        .await
+        .unwrap();
+    person(
+        &app,
+        org,
+        "later@acme.test",
+        UserStatus::Invited,
+        (None, None, None, None, None),
+    )
+    .await;
+
+    let run = |at: i64| {
+        let state = app.state.clone();
+        async move { embarq_web::jobs::run_due(&state, at).await.count("nudges") }
+    };
+    assert_eq!(run(t0 + 2 * DAY).await, 0);
+    assert_eq!(run(t0 + 3 * DAY + 60_000).await, 1, "u1's day-3 reminder");
+    assert_eq!(run(t0 + 3 * DAY + 120_000).await, 0, "never twice");
+    assert_eq!(app.mail_links("u1@acme.test").len(), 1);
+    assert!(app.mail_links("u1@acme.test")[0].contains("/invite/"));
+
+    // A second process over the same database: u2's reminder still goes out once.
+    let other = embarq_web::AppState::new(
+        app.db.clone(),
+        embarq_web::Config::new(&app.base, app.data_dir.clone()),
+    )
+    .unwrap();
+    let at = t0 + 3 * DAY + 2 * 3_600_000;
+    let (a, b) = tokio::join!(
+        embarq_web::jobs::run_due(&app.state, at),
+        embarq_web::jobs::run_due(&other, at)
+    );
+    assert_eq!(a.count("nudges") + b.count("nudges"), 1);
+    assert_eq!(app.mail_links("u2@acme.test").len(), 1);
+
+    let at = t0 + 7 * DAY + 2 * 3_600_000;
+    let (a, b) = tokio::join!(
+        embarq_web::jobs::run_due(&app.state, at),
+        embarq_web::jobs::run_due(&other, at)
+    );
+    assert_eq!(
+        a.count("nudges") + b.count("nudges"),
+        2,
+        "day-7 reminders of u1 and u2"
+    );
+    assert_eq!(run(t0 + 20 * DAY).await, 0, "capped at two reminders");
+    assert_eq!(app.mail_links("u1@acme.test").len(), 2);
+    assert_eq!(app.mail_links("u2@acme.test").len(), 2);
+    assert!(app.mail_links("done@acme.test").is_empty());
+    assert!(app.mail_links("later@acme.test").is_empty());
+}
+
+#[tokio::test]
+async fn the_schedule_is_configurable_and_a_late_run_skips_missed_steps() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let r = mgr
+        .post_form("/admin/analytics/nudges", &[("days", "3, x"), ("max", "2")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = mgr
+        .post_form("/admin/analytics/nudges", &[("days", "3"), ("max", "99")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = mgr
+        .post_form(
+            "/admin/analytics/nudges",
+            &[("days", "1, 2, 4"), ("max", "2")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("value=\"1, 2, 4\""), "saved schedule shown");
+    let t0 = now_ms();
+    let u = person(
+        &app,
+        org,
+        "u@acme.test",
+        UserStatus::Invited,
+        (None, None, None, None, None),
+    )
+    .await;
+    app.db
+        .analytics_set_times(u, Some(t0), None, None)
+        .await
+        .unwrap();
+    let run = |at: i64| {
+        let state = app.state.clone();
+        async move { embarq_web::jobs::run_due(&state, at).await.count("nudges") }
+    };
+    // Nothing ran on day 1: on day 2.5 only the day-2 step goes out, not both.
+    assert_eq!(run(t0 + 2 * DAY + DAY / 2).await, 1);
+    assert_eq!(run(t0 + 3 * DAY).await, 0);
+    assert_eq!(
+        run(t0 + 5 * DAY).await,
+        0,
+        "the day-4 step is beyond the cap of 2"
+    );
+    assert_eq!(app.mail_links("u@acme.test").len(), 1);
+}
+
+#[tokio::test]
+async fn champions_remind_colleagues_within_limits() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let alice = app.user("alice@acme.test").await.id;
+    let (champ_id, champ) = app.member(org, "chloe@acme.test", "Chloe").await;
+    app.db
+        .update_profile(
+            champ_id,
+            &embarq_store::ProfileUpdate {
+                display_name: "Chloe".into(),
+                title: None,
+                department: Some("Sales".into()),
+                site: Some("Lyon".into()),
+                birth_year: None,
+                level: None,
+                locale: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    app.db
+        .confirm_champions(
+            org,
+            alice,
+            ("Champions", "The champions"),
+            &[(champ_id, "volunteer".to_string())],
+            None,
+        )
+        .await
+        .unwrap();
+    let k1 = person(
+        &app,
+        org,
+        "k1@acme.test",
+        UserStatus::Invited,
+        (None, Some("Sales"), Some("Paris"), None, None),
+    )
+    .await;
+    let k2 = person(
+        &app,
+        org,
+        "k2@acme.test",
+        UserStatus::Invited,
+        (None, Some("IT"), Some("Lyon"), None, None),
+    )
+    .await;
+    let k3 = person(
+        &app,
+        org,
+        "k3@acme.test",
+        UserStatus::Invited,
+        (None, Some("IT"), Some("Paris"), None, None),
+    )
+    .await;
+    let other_org = app.other_org("Globex", "gina@globex.test").await;
+    let outsider = person(
+        &app,
+        other_org,
+        "o@globex.test",
+        UserStatus::Invited,
+        (None, Some("Sales"), Some("Lyon"), None, None),
+    )
+    .await;
+
+    // Only champions and managers have a worklist.
+    assert_eq!(bob.get("/champions/worklist").await.status(), 403);
+    assert_eq!(bob.get("/api/v1/nudges/worklist").await.status(), 403);
+    let r = bob
+        .client
+        .post(bob.url(&format!("/api/v1/nudges/worklist/{k1}/remind")))
+        .header("x-csrf-token", &bob.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let (status, html) = champ.get_text("/champions/worklist").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("k1@acme.test") && html.contains("k2@acme.test"));
+    assert!(!html.contains("k3@acme.test") && !html.contains("o@globex.test"));
+    let list: Value = champ
+        .get("/api/v1/nudges/worklist")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let all: Value = mgr
+        .get("/api/v1/nudges/worklist")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        3,
+        "managers see every invited member"
+    );
+
+    // Remind from the page; again within 24 h is refused with a clear message.
+    let r = champ
+        .post_form(&format!("/champions/worklist/{k1}/remind"), &[])
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Relance envoyée"));
+    assert_eq!(app.mail_links("k1@acme.test").len(), 1);
+    let r = champ
+        .post_form(&format!("/champions/worklist/{k1}/remind"), &[])
+        .await;
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("relancé ces dernières 24 heures")
+    );
+    let api = |id: embarq_domain::Id| {
+        champ
+            .client
+            .post(champ.url(&format!("/api/v1/nudges/worklist/{id}/remind")))
+            .header("x-csrf-token", &champ.csrf)
+            .send()
+    };
+    let r = api(k1).await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "nudge_too_soon");
+    assert_eq!(
+        app.mail_links("k1@acme.test").len(),
+        1,
+        "nothing sent when refused"
+    );
+    // Not a colleague, or another organization: 404.
+    assert_eq!(api(k3).await.unwrap().status(), 404);
+    assert_eq!(api(outsider).await.unwrap().status(), 404);
+    assert_eq!(api(k2).await.unwrap().status(), 204);
+
+    // At most 20 reminders per champion per day.
+    let mut more = Vec::new();
+    for i in 0..19 {
+        more.push(
+            person(
+                &app,
+                org,
+                &format!("s{i}@acme.test"),
+                UserStatus::Invited,
+                (None, Some("Sales"), None, None, None),
+            )
+            .await,
+        );
+    }
+    for id in &more[..18] {
+        assert_eq!(api(*id).await.unwrap().status(), 204);
+    }
+    let r = api(more[18]).await.unwrap();
+    assert_eq!(r.status(), 429);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "nudge_daily_limit");
+    assert!(body["detail"].as_str().unwrap().contains("20 reminders"));
+    assert!(app.mail_links("s18@acme.test").is_empty());
+
+    // Counted in analytics: 20 members reminded, none activated since.
+    let d: Value = mgr.get("/api/v1/analytics").await.json().await.unwrap();
+    assert_eq!(d["reminded"], 20);
+    assert_eq!(d["activated_after_reminder"], 0);
+    let now = now_ms();
+    app.db
+        .analytics_set_times(k2, Some(now - DAY), Some(now + 1_000), Some(now + 1_000))
+        .await
+        .unwrap();
+    let d: Value = mgr.get("/api/v1/analytics").await.json().await.unwrap();
+    assert_eq!(d["activated_after_reminder"], 1);
+}
