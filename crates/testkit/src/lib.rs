@@ -30,6 +30,13 @@ impl Drop for TempDir {
     }
 }
 
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 static CLEANED: AtomicBool = AtomicBool::new(false);
 
 /// A fresh database for one test: a new SQLite file, or a new PostgreSQL database named
@@ -57,7 +64,17 @@ pub async fn fresh_db(dir: &std::path::Path) -> Db {
                 .fetch_all(&admin)
                 .await
                 .unwrap();
+                // Only leftovers older than an hour: another test process may be using newer ones.
+                let cutoff = now_secs() - 3600;
                 for d in old {
+                    let born = d[prefix.len()..]
+                        .split('_')
+                        .next()
+                        .and_then(|t| t.parse::<u64>().ok())
+                        .unwrap_or(0);
+                    if born >= cutoff {
+                        continue;
+                    }
                     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                         "DROP DATABASE IF EXISTS \"{d}\" WITH (FORCE)"
                     )))
@@ -65,7 +82,11 @@ pub async fn fresh_db(dir: &std::path::Path) -> Db {
                     .await;
                 }
             }
-            let name = format!("{prefix}{}", uuid::Uuid::new_v4().simple());
+            let name = format!(
+                "{prefix}{}_{}",
+                now_secs(),
+                &uuid::Uuid::new_v4().simple().to_string()[..16]
+            );
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
                 .execute(&admin)
                 .await

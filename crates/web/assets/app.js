@@ -24,7 +24,8 @@
   }
   var source = null;
   function connect() {
-    var url = document.body && document.body.getAttribute("data-live");
+    var app = document.getElementById("app");
+    var url = app && app.getAttribute("data-live");
     if (!url || source) return;
     source = new EventSource(url);
     ["post", "comment", "message", "notification"].forEach(function (kind) {
