@@ -4,74 +4,16 @@
 // manager answers. Needs the server binary (`cargo build`); screenshots in e2e/artifacts/guidance-*.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ARTIFACTS, CHROMIUM, ftl, startServer, inviteLink } from './support.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '..');
-const BIN = path.resolve(HERE, process.env.EMBARQ_BIN || '../target/debug/embarq');
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-function ftl(lang) {
-  const map = new Map();
-  for (const line of fs.readFileSync(path.join(REPO, 'crates/web/locales', lang, 'main.ftl'), 'utf8').split('\n')) {
-    const m = /^([a-z][a-z0-9-]*)\s*=\s*(\S.*)$/.exec(line);
-    if (m) map.set(m[1], m[2].trim());
-  }
-  return (key) => {
-    assert.ok(map.has(key), `missing message ${key}`);
-    return map.get(key);
-  };
-}
 const fr = ftl('fr');
 const en = ftl('en');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function startServer() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  assert.ok(fs.existsSync(BIN), `server binary not found at ${BIN}: run \`cargo build\` first`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embarq-e2e-guidance-'));
-  const base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, EMBARQ_DATA_DIR: path.join(dir, 'data'), EMBARQ_BIND: `127.0.0.1:${port}`, EMBARQ_BASE_URL: base, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (k === 'EMBARQ_DATABASE_URL' || k.startsWith('EMBARQ_SMTP_')) delete env[k];
-  const proc = spawn(BIN, ['serve'], { cwd: dir, env, stdio: 'ignore' });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/healthz`)).status === 200) return { proc, dir, base, outbox: path.join(dir, 'data', 'outbox') };
-    } catch {
-      /* not up yet */
-    }
-    await sleep(200);
-  }
-  proc.kill('SIGKILL');
-  throw new Error('server did not start');
-}
 
-/** The invitation link mailed to `to` (quoted-printable soft breaks removed). */
-async function inviteLink(outbox, to) {
-  for (let i = 0; i < 50; i++) {
-    for (const name of fs.existsSync(outbox) ? fs.readdirSync(outbox) : []) {
-      const raw = fs.readFileSync(path.join(outbox, name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-      if (!raw.toLowerCase().includes(`to: ${to}`)) continue;
-      const m = /https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/.exec(raw);
-      if (m) return m[0];
-    }
-    await sleep(200);
-  }
-  throw new Error(`no invitation to ${to}`);
-}
 
 
 fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -81,7 +23,7 @@ describe('starter kit, checklist, help and suggestions through the web UI', () =
   let server, browser, manager, phone;
 
   before(async () => {
-    server = await startServer();
+    server = await startServer('guidance');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
     manager = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } })).newPage();
     phone = await (await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();

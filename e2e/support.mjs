@@ -1,0 +1,70 @@
+// Shared by the browser tests: paths, translations, a server on a free port, the outbox.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(HERE, '..');
+export const BIN = path.resolve(HERE, process.env.EMBARQ_BIN || '../target/debug/embarq');
+export const ARTIFACTS = path.join(HERE, 'artifacts');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Messages of a locale file, looked up by key (a missing key fails the test). */
+export function ftl(lang) {
+  const map = new Map();
+  for (const line of fs.readFileSync(path.join(REPO, 'crates/web/locales', lang, 'main.ftl'), 'utf8').split('\n')) {
+    const m = /^([a-z][a-z0-9-]*)\s*=\s*(\S.*)$/.exec(line);
+    if (m) map.set(m[1], m[2].trim());
+  }
+  return (key) => {
+    assert.ok(map.has(key), `missing message ${key}`);
+    return map.get(key);
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `embarq serve` on a free port with a fresh data directory (SQLite, e-mails to the outbox). */
+export async function startServer(name) {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  assert.ok(fs.existsSync(BIN), `server binary not found at ${BIN}: run \`cargo build\` first`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `embarq-e2e-${name}-`));
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, EMBARQ_DATA_DIR: path.join(dir, 'data'), EMBARQ_BIND: `127.0.0.1:${port}`, EMBARQ_BASE_URL: base, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (k === 'EMBARQ_DATABASE_URL' || k.startsWith('EMBARQ_SMTP_')) delete env[k];
+  const proc = spawn(BIN, ['serve'], { cwd: dir, env, stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${base}/healthz`)).status === 200) return { proc, dir, base, outbox: path.join(dir, 'data', 'outbox') };
+    } catch {
+      /* not up yet */
+    }
+    await sleep(200);
+  }
+  proc.kill('SIGKILL');
+  throw new Error('server did not start');
+}
+
+/** The invitation link mailed to `to` (quoted-printable soft breaks removed). */
+export async function inviteLink(outbox, to) {
+  for (let i = 0; i < 50; i++) {
+    for (const name of fs.existsSync(outbox) ? fs.readdirSync(outbox) : []) {
+      const raw = fs.readFileSync(path.join(outbox, name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+      if (!raw.toLowerCase().includes(`to: ${to}`)) continue;
+      const m = /https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/.exec(raw);
+      if (m) return m[0];
+    }
+    await sleep(200);
+  }
+  throw new Error(`no invitation to ${to}`);
+}
