@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, ftl, startServer } from './support.mjs';
+import { ARTIFACTS, ftl, startServer, LAUNCH, setupOrganization } from './support.mjs';
 
 const fr = ftl('fr');
 
@@ -54,7 +54,7 @@ describe('adoption features through the web UI', () => {
 
   before(async () => {
     server = await startServer('adoption');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch(LAUNCH);
     page = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } })).newPage();
   });
 
@@ -65,14 +65,7 @@ describe('adoption features through the web UI', () => {
   });
 
   it('1. sets up the organization and imports 12 members', async () => {
-    await page.goto(url('/setup'));
-    const setup = page.locator('form[action="/setup"]');
-    await setup.locator('input[name="org_name"]').fill(ADMIN.org);
-    await setup.locator('input[name="display_name"]').fill(ADMIN.name);
-    await setup.locator('input[name="email"]').fill(ADMIN.email);
-    await setup.locator('input[name="password"]').fill(ADMIN.password);
-    await setup.locator('button[type="submit"]').click();
-    await page.waitForURL(atPath(/^\/$/));
+    await setupOrganization(page, server.base, ADMIN);
 
     const csvFile = path.join(server.dir, 'annuaire.csv');
     fs.writeFileSync(csvFile, CSV);

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, ftl, startServer, inviteLink } from './support.mjs';
+import { ARTIFACTS, ftl, startServer, inviteLink, LAUNCH, setupOrganization } from './support.mjs';
 
 const fr = ftl('fr');
 const en = ftl('en');
@@ -24,7 +24,7 @@ describe('starter kit, checklist, help and suggestions through the web UI', () =
 
   before(async () => {
     server = await startServer('guidance');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch(LAUNCH);
     manager = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } })).newPage();
     phone = await (await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
   });
@@ -37,14 +37,7 @@ describe('starter kit, checklist, help and suggestions through the web UI', () =
 
   it('welcomes a new member once, ticks their checklist and leads to help', async () => {
     const url = (p) => `${server.base}${p}`;
-    await manager.goto(url('/setup'));
-    const setup = manager.locator('form[action="/setup"]');
-    await setup.locator('input[name="org_name"]').fill('Aurore');
-    await setup.locator('input[name="display_name"]').fill('Agathe Admin');
-    await setup.locator('input[name="email"]').fill('admin@aurore.test');
-    await setup.locator('input[name="password"]').fill('correct-horse-battery');
-    await setup.locator('button[type="submit"]').click();
-    await manager.waitForURL((u) => new URL(u).pathname === '/');
+    await setupOrganization(manager, server.base, { org: 'Aurore', name: 'Agathe Admin', email: 'admin@aurore.test', password: 'correct-horse-battery' });
     await manager.goto(url('/'));
 
     // The manager fills the starter kit from the footer link; a bad link is refused first.

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, ftl, startServer, inviteLink } from './support.mjs';
+import { ARTIFACTS, ftl, startServer, inviteLink, LAUNCH, setupOrganization } from './support.mjs';
 
 const fr = ftl('fr');
 const en = ftl('en');
@@ -30,7 +30,7 @@ describe('rollout plan through the web UI', () => {
 
   before(async () => {
     server = await startServer('rollout');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch(LAUNCH);
     manager = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } })).newPage();
     phone = await (await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
   });
@@ -43,14 +43,7 @@ describe('rollout plan through the web UI', () => {
 
   it('plans the launch, adds a wave, and gates an early member', async () => {
     const url = (p) => `${server.base}${p}`;
-    await manager.goto(url('/setup'));
-    const setup = manager.locator('form[action="/setup"]');
-    await setup.locator('input[name="org_name"]').fill('Aurore');
-    await setup.locator('input[name="display_name"]').fill('Agathe Admin');
-    await setup.locator('input[name="email"]').fill('admin@aurore.test');
-    await setup.locator('input[name="password"]').fill('correct-horse-battery');
-    await setup.locator('button[type="submit"]').click();
-    await manager.waitForURL((u) => new URL(u).pathname === '/');
+    await setupOrganization(manager, server.base, { org: 'Aurore', name: 'Agathe Admin', email: 'admin@aurore.test', password: 'correct-horse-battery' });
 
     // From the administration to the rollout page: empty state first.
     await manager.goto(url('/admin/members'));

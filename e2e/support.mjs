@@ -68,3 +68,22 @@ export async function inviteLink(outbox, to) {
   }
   throw new Error(`no invitation to ${to}`);
 }
+
+/** Chromium launch options: Debian's browser, no sandbox as root, no background traffic. */
+export const LAUNCH = {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+/** Fills the first-run setup form on `page` and waits for the home page. */
+export async function setupOrganization(page, base, admin) {
+  await page.goto(`${base}/setup`);
+  const setup = page.locator('form[action="/setup"]');
+  await setup.locator('input[name="org_name"]').fill(admin.org);
+  await setup.locator('input[name="display_name"]').fill(admin.name);
+  await setup.locator('input[name="email"]').fill(admin.email);
+  await setup.locator('input[name="password"]').fill(admin.password);
+  await setup.locator('button[type="submit"]').click();
+  await page.waitForURL((u) => new URL(u).pathname === '/');
+}
