@@ -69,7 +69,7 @@ impl Default for BenchOpts {
 
 /// Organization names of bench data start with this; nothing else is ever deleted.
 const TAG: &str = "embarq-bench";
-const MEASURED_EMAIL: &str = "measured@bench.example";
+pub const MEASURED_EMAIL: &str = "measured@bench.example";
 /// What the web asks for: a page of 20 and one more to know whether a next page exists.
 const PAGE: i64 = 21;
 const SHOWN: usize = 20;

@@ -11,6 +11,19 @@ pub struct FileConfig {
     pub base_url: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub smtp: Option<SmtpFile>,
+    pub video: Option<VideoFile>,
+}
+
+/// `[video]`: STUN/TURN servers for built-in video rooms.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct VideoFile {
+    pub stun_urls: Vec<String>,
+    pub turn_urls: Vec<String>,
+    pub turn_username: Option<String>,
+    pub turn_credential: Option<String>,
+    pub turn_secret: Option<String>,
+    pub turn_ttl_secs: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +53,9 @@ pub struct Settings {
     pub base_url: String,
     pub data_dir: PathBuf,
     pub smtp: Option<SmtpFile>,
+    pub ice: embarq_web::config::IceConfig,
+    /// File box: EMBARQ_MAX_FILE_MB, EMBARQ_ORG_QUOTA_MB, EMBARQ_S3_*, EMBARQ_PEERTUBE_HOSTS.
+    pub files: embarq_web::service::files::FilesConfig,
 }
 
 impl Settings {
@@ -82,12 +98,16 @@ impl Settings {
             }),
             None => file.smtp,
         };
+        let ice = ice_settings(file.video.unwrap_or_default(), &env)?;
+        let files = embarq_web::service::files::FilesConfig::from_env(&env)?;
         Ok(Settings {
+            files,
             bind,
             database_url,
             base_url,
             data_dir,
             smtp,
+            ice,
         })
     }
 
@@ -101,6 +121,37 @@ impl Settings {
             security: s.security.clone(),
             from: s.from.clone(),
         });
+        c.ice = self.ice.clone();
+        c.files = self.files.clone();
         c
     }
+}
+
+/// STUN/TURN from `[video]` and `EMBARQ_STUN_URLS`, `EMBARQ_TURN_URLS` (comma-separated),
+/// `EMBARQ_TURN_USERNAME`/`EMBARQ_TURN_CREDENTIAL` or `EMBARQ_TURN_SECRET`, `EMBARQ_TURN_TTL`.
+fn ice_settings(
+    file: VideoFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<embarq_web::config::IceConfig> {
+    let list = |v: String| -> Vec<String> {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let ice = embarq_web::config::IceConfig {
+        stun_urls: env("EMBARQ_STUN_URLS").map(list).unwrap_or(file.stun_urls),
+        turn_urls: env("EMBARQ_TURN_URLS").map(list).unwrap_or(file.turn_urls),
+        turn_username: env("EMBARQ_TURN_USERNAME").or(file.turn_username),
+        turn_credential: env("EMBARQ_TURN_CREDENTIAL").or(file.turn_credential),
+        turn_secret: env("EMBARQ_TURN_SECRET").or(file.turn_secret),
+        turn_ttl_secs: env("EMBARQ_TURN_TTL")
+            .map(|t| t.parse::<i64>())
+            .transpose()
+            .context("EMBARQ_TURN_TTL must be a number of seconds")?
+            .or(file.turn_ttl_secs)
+            .unwrap_or(86_400),
+    };
+    ice.validate().map_err(anyhow::Error::msg)?;
+    Ok(ice)
 }

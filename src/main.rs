@@ -5,6 +5,7 @@ mod bench;
 mod bench_analytics;
 mod bench_champions;
 mod bench_import;
+mod bench_search;
 mod config;
 mod demo;
 
@@ -73,6 +74,8 @@ enum BenchKind {
     Champions(bench_champions::ChampionsBenchOpts),
     /// Time the activation dashboard on the feed bench's organization (generated first if missing).
     Analytics(bench_analytics::AnalyticsBenchOpts),
+    /// Time full-text search on the feed bench's organization (generated first if missing): p50/p99, throughput.
+    Search(bench_search::SearchBenchOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -183,6 +186,10 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             bench_import::run(&settings.database_url, opts).await
         }
         Command::Bench(BenchKind::Champions(opts)) => bench_champions::run(opts),
+        Command::Bench(BenchKind::Search(opts)) => {
+            let db = open_db(&settings).await?;
+            bench_search::run(&db, opts).await
+        }
     }
 }
 

@@ -14,6 +14,10 @@ string_enum!(
     /// Who may see and register: everyone in the organization, or champions (and managers) only.
     Audience { All = "all", Champions = "champions" }
 );
+string_enum!(
+    /// An answer to an invitation. Only "going" takes a seat.
+    Rsvp { Going = "going", Maybe = "maybe", NotGoing = "not_going" }
+);
 
 /// Longest session accepted (a full-day training is 8 h; two days covers a seminar).
 pub const MAX_DURATION_MS: i64 = 48 * 3600 * 1000;
@@ -90,6 +94,17 @@ fn check_span(start: i64, end: i64, now_ms: i64) -> Result<(), Vec<FieldError>> 
         errs.push(FieldError::new("training_ends_at", "training_too_long"));
     }
     if errs.is_empty() { Ok(()) } else { Err(errs) }
+}
+
+/// Where people meet online: a built-in video room or an external link, not both.
+pub fn online(video_room: bool, video_url: Option<&str>) -> Result<(), FieldError> {
+    if video_room && video_url.is_some() {
+        return Err(FieldError::new(
+            "training_video_url",
+            "event_video_conflict",
+        ));
+    }
+    Ok(())
 }
 
 /// An optional web link (video room): only `http://` and `https://` with a host, no spaces.
@@ -257,6 +272,21 @@ mod tests {
         ] {
             assert!(video_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn rsvp_and_online() {
+        assert_eq!(Rsvp::parse("maybe"), Some(Rsvp::Maybe));
+        assert_eq!(
+            Rsvp::parse("not_going").map(Rsvp::as_str),
+            Some("not_going")
+        );
+        assert_eq!(Rsvp::parse("yes"), None);
+        assert!(online(true, None).is_ok() && online(false, Some("https://x.fr")).is_ok());
+        assert_eq!(
+            online(true, Some("https://x.fr")).unwrap_err().code,
+            "event_video_conflict"
+        );
     }
 
     #[test]

@@ -71,6 +71,22 @@ pub fn can_delete_content(is_author: bool, access: SphereAccess) -> bool {
     is_author || access.moderate || access.admin
 }
 
+/// File box: members who may post upload files and create folders.
+pub fn can_upload_file(access: SphereAccess) -> bool {
+    access.post
+}
+
+/// File box: the uploader (still able to read the sphere) or a sphere administrator
+/// renames, moves and deletes a file or folder.
+pub fn can_manage_file(is_uploader: bool, access: SphereAccess) -> bool {
+    access.read && (is_uploader && access.post || access.admin)
+}
+
+/// Sphere administrators arrange the side panel's widgets.
+pub fn can_manage_widgets(access: SphereAccess) -> bool {
+    access.read && access.admin
+}
+
 /// Champions and organization managers mark publications as use cases.
 pub fn can_mark_use_case(viewer: Viewer, is_champion: bool) -> bool {
     is_champion || viewer.org_role == OrgRole::Manager
@@ -129,6 +145,92 @@ pub fn can_see_event(viewer: Viewer, is_champion: bool, audience: crate::events:
 /// The organizer and managers see registrants, register people and record attendance.
 pub fn can_manage_event(viewer: Viewer, is_organizer: bool) -> bool {
     is_organizer || viewer.org_role == OrgRole::Manager
+}
+
+/// Task lists and tasks are read by whoever reads the sphere (a secret sphere's tasks exist
+/// only for its members).
+pub fn can_read_tasks(access: SphereAccess) -> bool {
+    access.read
+}
+
+/// Those who may post in a sphere create, rename and delete its task lists, create and
+/// edit tasks, assign them, change their status and comment on them.
+pub fn can_work_on_tasks(access: SphereAccess) -> bool {
+    access.post
+}
+
+/// A task is deleted by its creator (while they may still post in the sphere) or by the
+/// sphere's moderators.
+pub fn can_delete_task(is_creator: bool, access: SphereAccess) -> bool {
+    access.read && ((is_creator && access.post) || access.moderate || access.admin)
+}
+
+/// A task is assigned only to members of its sphere (who can read it).
+pub fn can_be_assigned(access_of_assignee: SphereAccess, is_member: bool) -> bool {
+    is_member && access_of_assignee.read
+}
+
+/// Those who may post in the sphere vote in its polls (as they react); the results are for
+/// every reader.
+pub fn can_vote(access: SphereAccess) -> bool {
+    access.post
+}
+
+/// The poll's author and the sphere's moderators close a poll early.
+pub fn can_close_poll(is_author: bool, access: SphereAccess) -> bool {
+    is_author || access.moderate || access.admin
+}
+
+/// Reporting needs to read the item: someone who cannot read the sphere gets 404, never a
+/// report form (secret spheres leak nothing).
+pub fn can_report(access: SphereAccess) -> bool {
+    access.see && access.read
+}
+
+/// A sphere's moderation queue (dismiss, hide, delete, mute, remove) is for its
+/// administrators, and for organization managers on the spheres they administer (never a
+/// secret sphere they are not a member of).
+pub fn can_moderate_sphere(access: SphereAccess) -> bool {
+    access.see && access.admin
+}
+
+/// The organization-wide moderation queue and audit log are for organization managers.
+pub fn can_view_org_moderation(viewer: Viewer) -> bool {
+    viewer.org_role == OrgRole::Manager
+}
+
+/// A sphere's video room is for those who read the sphere (members; anyone for an open sphere).
+/// An event's room is for those who see the event (`can_see_event` and the event's sphere).
+pub fn can_join_sphere_video(access: SphereAccess) -> bool {
+    access.see && access.read
+}
+
+/// Organization managers choose the video provider (built-in or an external URL template).
+pub fn can_configure_video(viewer: Viewer) -> bool {
+    viewer.org_role == OrgRole::Manager
+}
+
+/// A sphere's events: those who may read the sphere see them and answer; secret and closed
+/// spheres' events stay with their members.
+pub fn can_see_sphere_event(access: SphereAccess) -> bool {
+    access.see && access.read
+}
+
+/// Members who may post in a sphere organize its events.
+pub fn can_create_sphere_event(access: SphereAccess) -> bool {
+    access.see && access.post
+}
+
+/// A sphere event is managed (participants' list, attendance) by its organizer and the
+/// sphere's administrators.
+pub fn can_manage_sphere_event(access: SphereAccess, is_organizer: bool) -> bool {
+    access.see && (is_organizer || access.admin)
+}
+
+/// Who sees who answered: the event's managers always; the people who can see an event
+/// (not a training session) see who is going or may come.
+pub fn can_see_participants(manage: bool, kind: crate::events::EventKind) -> bool {
+    manage || kind == crate::events::EventKind::Event
 }
 
 #[cfg(test)]
@@ -211,6 +313,60 @@ mod tests {
         assert!(can_see_event(MEMBER, true, Audience::Champions));
         assert!(can_see_event(MANAGER, false, Audience::Champions));
         assert!(can_manage_event(MEMBER, true) && !can_manage_event(MEMBER, false));
+    }
+
+    #[test]
+    fn tasks_and_polls() {
+        let outsider = sphere_access(MANAGER, SphereKind::Secret, None);
+        assert!(!can_read_tasks(outsider) && !can_work_on_tasks(outsider) && !can_vote(outsider));
+        let reader = sphere_access(MEMBER, SphereKind::Open, None);
+        assert!(can_read_tasks(reader) && !can_work_on_tasks(reader) && !can_vote(reader));
+        assert!(!can_be_assigned(reader, false));
+        let member = sphere_access(MEMBER, SphereKind::Secret, Some(SphereRole::Member));
+        assert!(can_work_on_tasks(member) && can_vote(member) && can_be_assigned(member, true));
+        assert!(can_close_poll(true, member) && !can_close_poll(false, member));
+    }
+
+    #[test]
+    fn moderation() {
+        let member = sphere_access(MEMBER, SphereKind::Open, Some(SphereRole::Member));
+        assert!(can_report(member) && !can_moderate_sphere(member));
+        let admin = sphere_access(MEMBER, SphereKind::Secret, Some(SphereRole::Admin));
+        assert!(can_moderate_sphere(admin));
+        assert!(can_moderate_sphere(sphere_access(
+            MANAGER,
+            SphereKind::Closed,
+            None
+        )));
+        assert!(!can_moderate_sphere(sphere_access(
+            MANAGER,
+            SphereKind::Secret,
+            None
+        )));
+        assert!(!can_report(sphere_access(MEMBER, SphereKind::Secret, None)));
+        assert!(!can_report(sphere_access(MEMBER, SphereKind::Closed, None)));
+        assert!(can_view_org_moderation(MANAGER) && !can_view_org_moderation(MEMBER));
+    }
+
+    #[test]
+    fn sphere_events() {
+        use crate::events::EventKind;
+        let outsider = sphere_access(MEMBER, SphereKind::Secret, None);
+        assert!(!can_see_sphere_event(outsider) && !can_create_sphere_event(outsider));
+        let mgr = sphere_access(MANAGER, SphereKind::Secret, None);
+        assert!(!can_see_sphere_event(mgr) && !can_manage_sphere_event(mgr, true));
+        let closed = sphere_access(MEMBER, SphereKind::Closed, None);
+        assert!(!can_see_sphere_event(closed));
+        let open = sphere_access(MEMBER, SphereKind::Open, None);
+        assert!(can_see_sphere_event(open) && !can_create_sphere_event(open));
+        let member = sphere_access(MEMBER, SphereKind::Secret, Some(SphereRole::Member));
+        assert!(can_create_sphere_event(member) && !can_manage_sphere_event(member, false));
+        assert!(can_manage_sphere_event(member, true));
+        let admin = sphere_access(MEMBER, SphereKind::Closed, Some(SphereRole::Admin));
+        assert!(can_manage_sphere_event(admin, false));
+        assert!(can_see_participants(false, EventKind::Event));
+        assert!(!can_see_participants(false, EventKind::Training));
+        assert!(can_see_participants(true, EventKind::Webinar));
     }
 
     #[test]

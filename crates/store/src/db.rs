@@ -79,6 +79,8 @@ impl Db {
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
+                // The search tokenizer (French and English stems) on every connection.
+                .after_connect(|c, _| Box::pin(crate::dialect::fts5::on_connect(c)))
                 .max_connections(8)
                 .min_connections(1)
                 .connect_with(opts)

@@ -31,6 +31,22 @@ pub struct Event {
     pub attended_count: i64,
     pub my_registered_at: Option<i64>,
     pub my_attended_at: Option<i64>,
+    /// The sphere the event belongs to (None: organization-wide).
+    pub sphere_id: Option<Id>,
+    pub sphere_name: Option<String>,
+    /// A built-in video room (`/video/event/{id}`).
+    pub video_room: bool,
+    /// Answers "maybe" (those "going" are `registered_count`).
+    pub maybe_count: i64,
+    /// The viewer's RSVP: `going`, `maybe` or `not_going`.
+    pub my_response: Option<String>,
+}
+
+/// Where an event lives and how people meet, beyond [`NewEvent`]'s fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventSetting {
+    pub sphere_id: Option<Id>,
+    pub video_room: bool,
 }
 
 /// What to insert for one event (a series inserts several sharing `series_id`).
@@ -59,8 +75,10 @@ pub struct EventFilter {
     pub training_only: bool,
     /// Include champions-only events (the viewer is a champion or a manager).
     pub champions: bool,
-    /// Only events the viewer is registered to.
+    /// Only events the viewer answered "going" or "maybe".
     pub mine: bool,
+    /// Only the events of this sphere.
+    pub sphere: Option<Id>,
     /// `true`: not yet ended at `now`, soonest first; `false`: ended, latest first.
     pub upcoming: bool,
     pub now: i64,
@@ -74,6 +92,8 @@ pub struct Registrant {
     pub email: String,
     pub registered_at: i64,
     pub attended_at: Option<i64>,
+    /// `going`, `maybe` or `not_going`.
+    pub response: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +102,12 @@ pub enum Registration {
     AlreadyRegistered,
     Full,
 }
+
+/// Events whose sphere (if any) the viewer `$1` may read: open spheres and the ones they belong
+/// to (the `read` rule of `embarq_domain::policy::sphere_access`). Secret and closed spheres'
+/// events exist only for their members.
+const SPHERE_READABLE: &str = "(e.sphere_id IS NULL OR EXISTS (SELECT 1 FROM spheres vs WHERE vs.id = e.sphere_id \
+     AND (vs.kind = 'open' OR EXISTS (SELECT 1 FROM sphere_members vm WHERE vm.sphere_id = vs.id AND vm.user_id = $1))))";
 
 /// A reminder claimed for sending: the registrant and the event.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -96,6 +122,9 @@ pub struct DueReminder {
     pub place: Option<String>,
     pub video_url: Option<String>,
     pub created_by: Id,
+    pub kind: String,
+    pub sphere_id: Option<Id>,
+    pub video_room: bool,
 }
 
 /// Sessions a member attended (for activation analytics and checklists).
@@ -109,27 +138,39 @@ pub struct TrainingAttendance {
 const EVENT_COLUMNS: &str = "e.id, e.org_id, e.kind, e.audience, e.title, e.description_md, e.description_html, \
      e.starts_at, e.ends_at, e.time_zone, e.place, e.video_url, e.capacity, e.series_id, e.created_by, \
      u.display_name AS organizer_name, e.created_at, \
-     (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id) AS registered_count, \
+     (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.response = 'going') AS registered_count, \
      (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.attended_at IS NOT NULL) AS attended_count, \
-     r.registered_at AS my_registered_at, r.attended_at AS my_attended_at \
-     FROM events e JOIN users u ON u.id = e.created_by \
+     CASE WHEN r.response = 'going' THEN r.registered_at END AS my_registered_at, r.attended_at AS my_attended_at, \
+     e.sphere_id, sp.name AS sphere_name, e.video_room, \
+     (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.response = 'maybe') AS maybe_count, \
+     r.response AS my_response \
+     FROM events e JOIN users u ON u.id = e.created_by LEFT JOIN spheres sp ON sp.id = e.sphere_id \
      LEFT JOIN event_registrations r ON r.event_id = e.id AND r.user_id = $1";
 
 impl Db {
     /// Inserts events in one transaction: a series is created whole or not at all.
     pub async fn create_events(&self, items: &[NewEvent]) -> Result<Vec<Id>> {
+        self.create_events_in(items, EventSetting::default()).await
+    }
+
+    /// [`Db::create_events`] in a sphere and/or with a video room.
+    pub async fn create_events_in(
+        &self,
+        items: &[NewEvent],
+        setting: EventSetting,
+    ) -> Result<Vec<Id>> {
         let now = now_ms();
         let ids: Vec<Id> = items.iter().map(|_| new_id()).collect();
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
             for (id, e) in ids.iter().zip(items) {
                 sqlx::query("INSERT INTO events (id, org_id, sphere_id, kind, audience, title, description_md, description_html, \
-                     starts_at, ends_at, time_zone, place, video_url, capacity, series_id, created_by, created_at) \
-                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
+                     starts_at, ends_at, time_zone, place, video_url, capacity, series_id, created_by, created_at, video_room) \
+                     VALUES ($1, $2, $17, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18)")
                     .bind(id).bind(e.org_id).bind(e.kind).bind(e.audience).bind(&e.title).bind(&e.description_md)
                     .bind(&e.description_html).bind(e.starts_at).bind(e.ends_at).bind(&e.time_zone).bind(&e.place)
                     .bind(&e.video_url).bind(e.capacity).bind(e.series_id).bind(e.created_by).bind(now)
-                    .execute(&mut *tx).await?;
+                    .bind(setting.sphere_id).bind(setting.video_room).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
@@ -156,37 +197,57 @@ impl Db {
             "SELECT {EVENT_COLUMNS} WHERE e.org_id = $2 \
              AND ($3 = FALSE OR e.kind IN ('training', 'webinar')) \
              AND ($4 = TRUE OR e.audience = 'all') \
-             AND ($5 = FALSE OR r.user_id IS NOT NULL) \
+             AND ($5 = FALSE OR r.response IN ('going', 'maybe')) \
              AND (($6 = TRUE AND e.ends_at > $7) OR ($6 = FALSE AND e.ends_at <= $7)) \
+             AND ($9 IS NULL OR e.sphere_id = $9) AND {SPHERE_READABLE} \
              ORDER BY {order} LIMIT $8"
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(org_id).bind(f.training_only)
-            .bind(f.champions).bind(f.mine).bind(f.upcoming).bind(f.now).bind(f.limit).fetch_all(p).await)?,
+            .bind(f.champions).bind(f.mine).bind(f.upcoming).bind(f.now).bind(f.limit).bind(f.sphere).fetch_all(p).await)?,
         )
     }
 
-    /// Registers `user_id` unless the event is full. The no-op UPDATE locks the event row
-    /// (PostgreSQL) or takes the write lock (SQLite) first, so concurrent registrations are
-    /// serialized and the count-then-insert cannot exceed the capacity.
+    /// Registers `user_id` ("going") unless the event is full.
     pub async fn register_for_event(&self, event_id: Id, user_id: Id) -> Result<Registration> {
+        self.rsvp_event(event_id, user_id, "going").await
+    }
+
+    /// Records the person's answer (`going`, `maybe`, `not_going`). Only "going" takes a seat:
+    /// it is refused when the event is full. The no-op UPDATE locks the event row (PostgreSQL)
+    /// or takes the write lock (SQLite) first, so concurrent answers are serialized and the
+    /// count-then-write cannot exceed the capacity.
+    pub async fn rsvp_event(
+        &self,
+        event_id: Id,
+        user_id: Id,
+        response: &str,
+    ) -> Result<Registration> {
         let now = now_ms();
         Ok(with_pool!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE events SET capacity = capacity WHERE id = $1")
                 .bind(event_id).execute(&mut *tx).await?;
-            let already: Option<i64> = sqlx::query_scalar("SELECT registered_at FROM event_registrations WHERE event_id = $1 AND user_id = $2")
+            let already: Option<String> = sqlx::query_scalar("SELECT response FROM event_registrations WHERE event_id = $1 AND user_id = $2")
                 .bind(event_id).bind(user_id).fetch_optional(&mut *tx).await?;
-            if already.is_some() {
+            if already.as_deref() == Some(response) {
                 tx.commit().await?;
                 return Ok(Registration::AlreadyRegistered);
             }
-            let inserted = sqlx::query("INSERT INTO event_registrations (event_id, user_id, registered_at) \
-                 SELECT e.id, $2, $3 FROM events e WHERE e.id = $1 AND (e.capacity IS NULL \
-                 OR (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id) < e.capacity)")
-                .bind(event_id).bind(user_id).bind(now).execute(&mut *tx).await?.rows_affected();
+            if response == "going" {
+                let full: bool = sqlx::query_scalar("SELECT COALESCE(e.capacity IS NOT NULL AND (SELECT COUNT(*) FROM event_registrations c \
+                     WHERE c.event_id = e.id AND c.response = 'going') >= e.capacity, FALSE) FROM events e WHERE e.id = $1")
+                    .bind(event_id).fetch_one(&mut *tx).await?;
+                if full {
+                    tx.commit().await?;
+                    return Ok(Registration::Full);
+                }
+            }
+            sqlx::query("INSERT INTO event_registrations (event_id, user_id, registered_at, response) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (event_id, user_id) DO UPDATE SET response = excluded.response, registered_at = excluded.registered_at")
+                .bind(event_id).bind(user_id).bind(now).bind(response).execute(&mut *tx).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(if inserted == 1 { Registration::Registered } else { Registration::Full })
+            Ok::<_, sqlx::Error>(Registration::Registered)
         })?)
     }
 
@@ -199,7 +260,7 @@ impl Db {
 
     pub async fn event_registrants(&self, event_id: Id) -> Result<Vec<Registrant>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT r.user_id, u.display_name, u.email, r.registered_at, r.attended_at FROM event_registrations r \
+            "SELECT r.user_id, u.display_name, u.email, r.registered_at, r.attended_at, r.response FROM event_registrations r \
              JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 ORDER BY lower(u.display_name), u.id")
             .bind(event_id).fetch_all(p).await)?)
     }
@@ -234,17 +295,20 @@ impl Db {
     pub async fn claim_event_reminders(&self, now: i64) -> Result<Vec<DueReminder>> {
         const DAY: i64 = 24 * 3600 * 1000;
         let claimed: Vec<(Id, Id)> = with_pool!(self, p => sqlx::query_as(
-            "UPDATE event_registrations SET reminder_sent_at = $1 WHERE reminder_sent_at IS NULL \
+            "UPDATE event_registrations SET reminder_sent_at = $1 WHERE reminder_sent_at IS NULL AND response <> 'not_going' \
              AND event_id IN (SELECT id FROM events WHERE starts_at > $1 AND starts_at - $2 <= $1) \
              RETURNING event_id, user_id")
             .bind(now).bind(DAY).fetch_all(p).await)?;
         let mut out = Vec::with_capacity(claimed.len());
+        // People who can no longer read the event's sphere are not reminded (claimed all the same).
+        let sql = format!(
+            "SELECT e.id AS event_id, u.id AS user_id, u.email, u.locale, e.title, e.starts_at, e.time_zone, e.place, \
+             e.video_url, e.created_by, e.kind, e.sphere_id, e.video_room FROM events e JOIN users u ON u.id = $1 \
+             WHERE e.id = $2 AND u.status <> 'deactivated' AND {SPHERE_READABLE}"
+        );
         for (event_id, user_id) in claimed {
-            let row: Option<DueReminder> = with_pool!(self, p => sqlx::query_as(
-                "SELECT e.id AS event_id, u.id AS user_id, u.email, u.locale, e.title, e.starts_at, e.time_zone, e.place, \
-                 e.video_url, e.created_by FROM events e JOIN users u ON u.id = $2 \
-                 WHERE e.id = $1 AND u.status <> 'deactivated'")
-                .bind(event_id).bind(user_id).fetch_optional(p).await)?;
+            let row: Option<DueReminder> = with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql.clone()))
+                .bind(user_id).bind(event_id).fetch_optional(p).await)?;
             out.extend(row);
         }
         Ok(out)

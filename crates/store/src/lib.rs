@@ -3,38 +3,55 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 mod adoption;
+pub mod audit;
 pub mod bulk;
+mod calendar;
 mod champions;
 mod checklists;
 mod db;
 pub mod dialect;
 mod directory;
 mod events;
+mod files;
 mod guidance;
 mod live;
 mod messages;
 mod models;
+mod moderation;
 mod notifications;
+mod notify_prefs;
+mod polls;
 mod posts;
 mod rollout;
 mod search;
 mod sessions;
 mod spheres;
 mod suggestions;
+mod tasks;
+mod video;
 
 pub use adoption::{
     Contest, DayCount, FunnelGroup, NewContest, RemindOutcome, ReminderStats, StageCounts, Subset,
     TeamCounts, WorklistItem,
 };
+pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use champions::{ChampionDirectoryEntry, ChampionRow, ConfirmedCohort, TrainingEvent};
 pub use checklists::PersonFacts;
 pub use db::{Backend, Db, StoreError, now_ms};
 pub use directory::{ImportOutcome, ImportPlan, MemberFilter, NewMember, ProfileUpdate};
 pub use events::{
-    DueReminder, Event, EventFilter, NewEvent, Registrant, Registration, TrainingAttendance,
+    DueReminder, Event, EventFilter, EventSetting, NewEvent, Registrant, Registration,
+    TrainingAttendance,
 };
+pub use files::{DeletedFile, FileFolder, FileRow, NewFile, Widget, WidgetContent};
 pub use guidance::{HelpAdmin, HelpArticle, KitItemRow, UseCase};
 pub use models::*;
+pub use moderation::{CommentRef, HiddenItem, Moderation, NewReport, OpenReport};
+pub use notify_prefs::{DigestCandidate, DigestSettings};
+pub use polls::{NewPoll, Poll, PollBallot, PollOption, VoteOutcome};
 pub use posts::{Cursor, NewPost};
 pub use rollout::{Named, PendingInvitee, Recipient, RolloutPlan, RolloutWave};
+pub use search::{CommentHit, FileHit, MemberHit, PostHit, SearchScope, SphereHit};
 pub use suggestions::{Suggestion, SuggestionComment};
+pub use tasks::{NewTask, Task, TaskAssignee, TaskComment, TaskList};
+pub use video::{JoinOutcome, RoomOwner, VideoParticipant, VideoRoom, VideoSettings, VideoSignal};

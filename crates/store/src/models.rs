@@ -126,6 +126,9 @@ pub struct Post {
     pub reaction_count: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set when a moderator hid it: only the sphere's moderators still see it.
+    #[sqlx(default)]
+    pub hidden_at: Option<i64>,
 }
 
 impl Post {
@@ -145,6 +148,9 @@ pub struct Comment {
     pub author_name: String,
     pub body_html: String,
     pub created_at: i64,
+    /// Set when a moderator hid it (listed only for moderators).
+    #[sqlx(default)]
+    pub hidden_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -176,6 +182,7 @@ pub struct Notification {
     pub sphere_name: Option<String>,
     pub post_id: Option<Id>,
     pub conversation_id: Option<Id>,
+    pub link: Option<String>,
     pub created_at: i64,
     pub read_at: Option<i64>,
 }
@@ -206,6 +213,8 @@ pub struct NewNotification {
     pub sphere_id: Option<Id>,
     pub post_id: Option<Id>,
     pub conversation_id: Option<Id>,
+    /// App-relative page the notification opens, for targets other than a post or sphere.
+    pub link: Option<String>,
 }
 
 /// An authenticated session joined to its user.

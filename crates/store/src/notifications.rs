@@ -5,6 +5,7 @@ use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
 
 impl Db {
+    /// Stores notifications, except those of a category the recipient turned off.
     pub async fn notify(&self, items: &[NewNotification]) -> Result<()> {
         if items.is_empty() {
             return Ok(());
@@ -13,10 +14,13 @@ impl Db {
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
             for n in items {
-                sqlx::query("INSERT INTO notifications (id, user_id, kind, actor_id, sphere_id, post_id, conversation_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                // A category the person turned off is not stored at all.
+                let category = embarq_domain::moderation::category(n.kind).as_str();
+                sqlx::query("INSERT INTO notifications (id, user_id, kind, actor_id, sphere_id, post_id, conversation_id, link, created_at) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE NOT EXISTS (SELECT 1 FROM notification_prefs \
+                       WHERE user_id = $2 AND category = $10 AND channel = 'off')")
                     .bind(new_id()).bind(n.user_id).bind(n.kind).bind(n.actor_id).bind(n.sphere_id).bind(n.post_id)
-                    .bind(n.conversation_id).bind(now).execute(&mut *tx).await?;
+                    .bind(n.conversation_id).bind(&n.link).bind(now).bind(category).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
@@ -29,7 +33,7 @@ impl Db {
     pub async fn notifications(&self, user_id: Id, limit: i64) -> Result<Vec<Notification>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT n.id, n.kind, n.actor_id, a.display_name AS actor_name, n.sphere_id, s.name AS sphere_name, n.post_id, \
-             n.conversation_id, n.created_at, n.read_at FROM notifications n \
+             n.conversation_id, n.link, n.created_at, n.read_at FROM notifications n \
              LEFT JOIN users a ON a.id = n.actor_id LEFT JOIN spheres s ON s.id = n.sphere_id \
              WHERE n.user_id = $1 AND (s.id IS NULL OR s.kind <> 'secret' \
                 OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $1)) \

@@ -44,7 +44,7 @@ pub struct NewPost<'a> {
 
 const POST_SELECT: &str = "SELECT p.id, p.org_id, p.sphere_id, s.name AS sphere_name, s.kind AS sphere_kind, p.author_id, \
      u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, p.body_md, p.body_html, p.status, p.pinned, \
-     p.comment_count, p.reaction_count, p.created_at, p.updated_at \
+     p.comment_count, p.reaction_count, p.created_at, p.updated_at, p.hidden_at \
      FROM posts p JOIN spheres s ON s.id = p.sphere_id JOIN users u ON u.id = p.author_id";
 
 impl Db {
@@ -86,10 +86,10 @@ impl Db {
         let sql = format!(
             "WITH mine AS (SELECT sphere_id FROM sphere_members WHERE user_id = $1) \
              {POST_SELECT} WHERE p.id IN (\
-               SELECT f.id FROM posts f WHERE f.sphere_id IN (SELECT sphere_id FROM mine) AND f.status = 'published' \
+               SELECT f.id FROM posts f WHERE f.sphere_id IN (SELECT sphere_id FROM mine) AND f.status = 'published' AND f.hidden_at IS NULL \
                AND f.created_at <= $2 AND (f.created_at < $2 OR f.id < $3) \
                AND f.created_at >= (SELECT COALESCE(MAX(floors.t), -9223372036854775807 - 1) FROM (\
-                 SELECT (SELECT q.created_at FROM posts q WHERE q.sphere_id = m.sphere_id AND q.status = 'published' \
+                 SELECT (SELECT q.created_at FROM posts q WHERE q.sphere_id = m.sphere_id AND q.status = 'published' AND q.hidden_at IS NULL \
                    AND q.created_at <= $2 AND (q.created_at < $2 OR q.id < $3) \
                    ORDER BY q.created_at DESC, q.id DESC LIMIT 1 OFFSET CASE WHEN $4 > 0 THEN $4 - 1 ELSE 0 END) AS t \
                  FROM mine m) floors) \
@@ -110,7 +110,7 @@ impl Db {
     ) -> Result<Vec<Post>> {
         let c = after.unwrap_or_else(Cursor::top);
         let sql = format!(
-            "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' \
+            "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL \
              AND p.created_at <= $2 AND (p.created_at < $2 OR p.id < $3) \
              ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
         );
@@ -121,7 +121,7 @@ impl Db {
 
     pub async fn pinned_posts(&self, sphere_id: Id) -> Result<Vec<Post>> {
         let sql = format!(
-            "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.pinned ORDER BY p.created_at DESC LIMIT 5"
+            "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL AND p.pinned ORDER BY p.created_at DESC LIMIT 5"
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?,
@@ -178,11 +178,18 @@ impl Db {
         })?)
     }
 
+    /// A post's comments, hidden ones left out (what members see).
     pub async fn comments(&self, post_id: Id) -> Result<Vec<Comment>> {
+        self.comments_for(post_id, false).await
+    }
+
+    /// A post's comments; `with_hidden` also lists those a moderator hid (for moderators).
+    pub async fn comments_for(&self, post_id: Id, with_hidden: bool) -> Result<Vec<Comment>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at \
-             FROM comments c JOIN users u ON u.id = c.author_id WHERE c.post_id = $1 ORDER BY c.created_at, c.id")
-            .bind(post_id).fetch_all(p).await)?)
+            "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at, c.hidden_at \
+             FROM comments c JOIN users u ON u.id = c.author_id WHERE c.post_id = $1 AND ($2 OR c.hidden_at IS NULL) \
+             ORDER BY c.created_at, c.id")
+            .bind(post_id).bind(with_hidden).fetch_all(p).await)?)
     }
 
     /// Adds the reaction, or removes it if present; returns whether it is now set.

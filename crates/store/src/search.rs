@@ -1,60 +1,237 @@
-//! Simple search over spheres, members and publications, with the same visibility rules as
-//! the lists: secret spheres and their publications only for their members.
+//! Full-text search over publications, comments, spheres, members and file names, with the
+//! visibility rules of the feeds: secret spheres exist only for their members, closed and
+//! secret spheres' content only for members, open spheres' content for the whole
+//! organization; pending, hidden and deleted items and deactivated members never match.
+//!
+//! Publications and comments: the candidates are the `limit` most recent visible matches
+//! (an index walk that stops early, so common words stay fast on a million posts), each
+//! with its relevance; the caller ranks them. Spheres, members and files: the `limit` most
+//! relevant matches.
+use crate::Db;
 use crate::db::{Result, with_pool};
-use crate::directory::like_escape;
-use crate::models::{Person, Post, Sphere};
-use crate::{Db, MemberFilter};
+use crate::dialect::search::fts;
 use embarq_domain::Id;
+use embarq_domain::search::Query;
 use sqlx::AssertSqlSafe;
 
+/// Who searches, where, and how many candidates to return.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchScope {
+    pub org_id: Id,
+    pub viewer: Id,
+    /// Only this sphere's publications, comments, files and members (and the sphere
+    /// itself); the caller checks the viewer may read it.
+    pub sphere: Option<Id>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostHit {
+    pub id: Id,
+    pub sphere_id: Id,
+    pub sphere_name: String,
+    pub author_id: Id,
+    pub author_name: String,
+    pub body_md: String,
+    pub created_at: i64,
+    pub relevance: f64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommentHit {
+    pub id: Id,
+    pub post_id: Id,
+    pub sphere_id: Id,
+    pub sphere_name: String,
+    pub author_id: Id,
+    pub author_name: String,
+    pub body_md: String,
+    pub created_at: i64,
+    pub relevance: f64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SphereHit {
+    pub id: Id,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    /// The viewer's role, if a member.
+    pub my_role: Option<String>,
+    pub created_at: i64,
+    pub relevance: f64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberHit {
+    pub id: Id,
+    pub display_name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub has_photo: bool,
+    pub created_at: i64,
+    pub relevance: f64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileHit {
+    pub id: Id,
+    pub sphere_id: Id,
+    pub sphere_name: String,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub created_at: i64,
+    pub relevance: f64,
+}
+
+/// The viewer ($2) may read the content of sphere `s`: open, or a member.
+const READABLE: &str = "(s.kind = 'open' OR EXISTS (SELECT 1 FROM sphere_members rm WHERE rm.sphere_id = s.id AND rm.user_id = $2))";
+
+/// Runs `sql` (parameters $1 org, $2 viewer, $3 sphere or NULL, $4 limit, then the words)
+/// on either backend.
+macro_rules! run_search {
+    ($db:expr, $sql:expr, $scope:expr, $query:expr) => {{
+        let sql = $sql;
+        with_pool!($db, p => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql))
+                .bind($scope.org_id)
+                .bind($scope.viewer)
+                .bind($scope.sphere)
+                .bind($scope.limit);
+            for w in &$query.words {
+                q = q.bind(w.as_str());
+            }
+            q.fetch_all(p).await
+        })
+    }};
+}
+
 impl Db {
-    pub async fn search_spheres(&self, org_id: Id, viewer: Id, q: &str) -> Result<Vec<Sphere>> {
-        let q = q.to_lowercase();
-        Ok(self
-            .visible_spheres(org_id, viewer, false)
-            .await?
-            .into_iter()
-            .filter(|s| {
-                s.name.to_lowercase().contains(&q) || s.description.to_lowercase().contains(&q)
-            })
-            .take(20)
-            .collect())
-    }
-
-    pub async fn search_people(&self, org_id: Id, q: &str) -> Result<Vec<Person>> {
-        let f = MemberFilter {
-            query: Some(q.to_string()),
-            include_inactive: false,
-            limit: 20,
-            offset: 0,
+    /// The most recent published, visible, not hidden publications matching `query`.
+    pub async fn search_posts(&self, scope: &SearchScope, query: &Query) -> Result<Vec<PostHit>> {
+        let f = fts(self.backend(), "posts", "p", "", 5, query.words.len());
+        let sql = |from: &str| {
+            format!(
+                "SELECT p.id, p.sphere_id, s.name AS sphere_name, p.author_id, u.display_name AS author_name, \
+                 p.body_md, p.created_at, {rel} AS relevance \
+                 FROM {from} JOIN spheres s ON s.id = p.sphere_id JOIN users u ON u.id = p.author_id \
+                 WHERE {m} AND p.org_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL \
+                 AND ($3 IS NULL OR p.sphere_id = $3) AND {READABLE} \
+                 ORDER BY {newest} LIMIT $4",
+                rel = f.relevance,
+                m = f.matches,
+                newest = f.newest
+            )
         };
-        Ok(self
-            .list_members(org_id, &f)
-            .await?
-            .into_iter()
-            .map(|u| Person {
-                id: u.id,
-                display_name: u.display_name,
-                title: u.title,
-                department: u.department,
-                site: u.site,
-                has_photo: u.has_photo,
-            })
-            .collect())
+        if let Some(recent) = &f.recent_from {
+            // Enough matches among the newest rows are the newest matches overall.
+            let rows: Vec<PostHit> = run_search!(self, sql(recent), scope, query)?;
+            if rows.len() as i64 >= scope.limit {
+                return Ok(rows);
+            }
+        }
+        Ok(run_search!(self, sql(&f.from), scope, query)?)
     }
 
-    /// Published posts containing `q` in spheres the viewer belongs to or that are open.
-    pub async fn search_posts(&self, org_id: Id, viewer: Id, q: &str) -> Result<Vec<Post>> {
-        let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
-        let sql = "SELECT p.id, p.org_id, p.sphere_id, s.name AS sphere_name, s.kind AS sphere_kind, p.author_id, \
-             u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, p.body_md, p.body_html, p.status, p.pinned, \
-             p.comment_count, p.reaction_count, p.created_at, p.updated_at \
-             FROM posts p JOIN spheres s ON s.id = p.sphere_id JOIN users u ON u.id = p.author_id \
-             WHERE p.org_id = $1 AND p.status = 'published' AND lower(p.body_md) LIKE $3 ESCAPE '\\' \
-             AND (s.kind = 'open' OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $2)) \
-             ORDER BY p.created_at DESC LIMIT 20";
-        Ok(
-            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(viewer).bind(&pattern).fetch_all(p).await)?,
-        )
+    /// The most recent visible comments matching `query`, on visible publications.
+    pub async fn search_comments(
+        &self,
+        scope: &SearchScope,
+        query: &Query,
+    ) -> Result<Vec<CommentHit>> {
+        let f = fts(self.backend(), "comments", "c", "", 5, query.words.len());
+        let sql = format!(
+            "SELECT c.id, c.post_id, p.sphere_id, s.name AS sphere_name, c.author_id, u.display_name AS author_name, \
+             c.body_md, c.created_at, {rel} AS relevance \
+             FROM {from} JOIN posts p ON p.id = c.post_id JOIN spheres s ON s.id = p.sphere_id \
+             JOIN users u ON u.id = c.author_id \
+             WHERE {m} AND p.org_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL AND c.hidden_at IS NULL \
+             AND ($3 IS NULL OR p.sphere_id = $3) AND {READABLE} \
+             ORDER BY {newest} LIMIT $4",
+            rel = f.relevance,
+            from = f.from,
+            m = f.matches,
+            newest = f.newest
+        );
+        Ok(run_search!(self, sql, scope, query)?)
+    }
+
+    /// Spheres the viewer can see (secret ones only as a member) matching by name or
+    /// description, most relevant first.
+    pub async fn search_spheres(
+        &self,
+        scope: &SearchScope,
+        query: &Query,
+    ) -> Result<Vec<SphereHit>> {
+        let f = fts(
+            self.backend(),
+            "spheres",
+            "s",
+            "4.0, 1.0",
+            5,
+            query.words.len(),
+        );
+        let sql = format!(
+            "SELECT s.id, s.name, s.description, s.kind, m.role AS my_role, s.created_at, {rel} AS relevance \
+             FROM {from} LEFT JOIN sphere_members m ON m.sphere_id = s.id AND m.user_id = $2 \
+             WHERE {m} AND s.org_id = $1 AND (s.kind <> 'secret' OR m.role IS NOT NULL) \
+             AND ($3 IS NULL OR s.id = $3) \
+             ORDER BY relevance DESC, s.id LIMIT $4",
+            rel = f.relevance,
+            from = f.from,
+            m = f.matches,
+        );
+        Ok(run_search!(self, sql, scope, query)?)
+    }
+
+    /// Members of the organization (not deactivated) matching by name, job title,
+    /// department or site; with a sphere, only its members.
+    pub async fn search_members(
+        &self,
+        scope: &SearchScope,
+        query: &Query,
+    ) -> Result<Vec<MemberHit>> {
+        let f = fts(
+            self.backend(),
+            "users",
+            "u",
+            "4.0, 1.0, 1.0, 1.0",
+            5,
+            query.words.len(),
+        );
+        let sql = format!(
+            "SELECT u.id, u.display_name, u.title, u.department, u.site, (u.photo IS NOT NULL) AS has_photo, \
+             u.created_at, {rel} AS relevance \
+             FROM {from} \
+             WHERE {m} AND u.org_id = $1 AND u.status <> 'deactivated' \
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM sphere_members sm WHERE sm.sphere_id = $3 AND sm.user_id = u.id)) \
+             AND ($2 IS NOT NULL) \
+             ORDER BY relevance DESC, u.id LIMIT $4",
+            rel = f.relevance,
+            from = f.from,
+            m = f.matches,
+        );
+        Ok(run_search!(self, sql, scope, query)?)
+    }
+
+    /// Files (not deleted, not in a deleted folder) of spheres whose content the viewer
+    /// may read, matching by name.
+    pub async fn search_files(&self, scope: &SearchScope, query: &Query) -> Result<Vec<FileHit>> {
+        let f = fts(self.backend(), "files", "f", "1.0", 5, query.words.len());
+        let sql = format!(
+            "SELECT f.id, f.sphere_id, s.name AS sphere_name, f.name, f.content_type, f.size_bytes, f.created_at, \
+             {rel} AS relevance \
+             FROM {from} JOIN spheres s ON s.id = f.sphere_id \
+             WHERE {m} AND f.org_id = $1 AND f.deleted_at IS NULL \
+             AND (f.folder_id IS NULL OR NOT EXISTS (SELECT 1 FROM file_folders d WHERE d.id = f.folder_id AND d.deleted_at IS NOT NULL)) \
+             AND ($3 IS NULL OR f.sphere_id = $3) AND {READABLE} \
+             ORDER BY relevance DESC, f.id LIMIT $4",
+            rel = f.relevance,
+            from = f.from,
+            m = f.matches,
+        );
+        Ok(run_search!(self, sql, scope, query)?)
     }
 }

@@ -114,6 +114,11 @@ fn serve_in_background(
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `configure` (limits, quotas...).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut embarq_web::Config)) -> TestApp {
     let dir = std::env::temp_dir().join(format!("embarq-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = fresh_db(&dir).await;
@@ -121,7 +126,8 @@ pub async fn spawn_app() -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
-    let config = embarq_web::Config::new(&base, dir.clone());
+    let mut config = embarq_web::Config::new(&base, dir.clone());
+    configure(&mut config);
     let state = embarq_web::AppState::new(db.clone(), config).unwrap();
     let tx = serve_in_background(listener, state.clone());
     TestApp {

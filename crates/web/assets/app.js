@@ -28,7 +28,7 @@
     var url = app && app.getAttribute("data-live");
     if (!url || source) return;
     source = new EventSource(url);
-    ["post", "comment", "message", "notification"].forEach(function (kind) {
+    ["post", "comment", "message", "notification", "task", "poll"].forEach(function (kind) {
       source.addEventListener(kind, function (e) {
         var data = {};
         try { data = JSON.parse(e.data); } catch (_) {}

@@ -7,6 +7,8 @@ use axum::routing::get;
 const HTMX: &[u8] = include_bytes!("../assets/htmx.min.js");
 const APP_JS: &[u8] = include_bytes!("../assets/app.js");
 const APP_CSS: &[u8] = include_bytes!("../assets/app.css");
+const VIDEO_JS: &[u8] = include_bytes!("../assets/video.js");
+const VIDEO_CSS: &[u8] = include_bytes!("../assets/video.css");
 /// The icon browsers ask for at `/favicon.ico` (SVG: modern browsers accept it there).
 const FAVICON: &str = concat!(
     r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">"##,
@@ -37,6 +39,14 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/static/app.css",
             get(|| async { asset(APP_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/video.js",
+            get(|| async { asset(VIDEO_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/video.css",
+            get(|| async { asset(VIDEO_CSS, "text/css; charset=utf-8") }),
         )
         .route(
             "/favicon.ico",

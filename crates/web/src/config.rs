@@ -15,6 +15,10 @@ pub struct Config {
     /// Failed sign-ins allowed per account and per address within `sign_in_window_ms`.
     pub sign_in_max_failures: i64,
     pub sign_in_window_ms: i64,
+    /// STUN/TURN servers handed to browsers in built-in video rooms.
+    pub ice: IceConfig,
+    /// File box: size limit, quota, object store, video hosts of widgets.
+    pub files: crate::service::files::FilesConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +42,50 @@ impl Config {
             session_ttl_ms: 30 * 24 * 3600 * 1000,
             sign_in_max_failures: 5,
             sign_in_window_ms: 15 * 60 * 1000,
+            ice: IceConfig::default(),
+            files: crate::service::files::FilesConfig::default(),
         }
+    }
+}
+
+/// ICE servers for built-in video rooms. None by default: on a LAN or one machine, browsers
+/// connect through their host candidates, and the product works offline.
+#[derive(Debug, Clone, Default)]
+pub struct IceConfig {
+    /// `stun:host:port` URLs.
+    pub stun_urls: Vec<String>,
+    /// `turn:` / `turns:` URLs.
+    pub turn_urls: Vec<String>,
+    /// Fixed TURN credentials...
+    pub turn_username: Option<String>,
+    pub turn_credential: Option<String>,
+    /// ...or a secret shared with the TURN server, which then receives time-limited
+    /// credentials per user ("REST API for TURN services"; coturn's `static-auth-secret`).
+    pub turn_secret: Option<String>,
+    /// Lifetime of those credentials, seconds.
+    pub turn_ttl_secs: i64,
+}
+
+impl IceConfig {
+    /// Checks the URLs' schemes and that TURN servers come with credentials or a secret.
+    pub fn validate(&self) -> Result<(), String> {
+        for u in &self.stun_urls {
+            if !(u.starts_with("stun:") || u.starts_with("stuns:")) {
+                return Err(format!("STUN URL {u:?} must start with stun: or stuns:"));
+            }
+        }
+        for u in &self.turn_urls {
+            if !(u.starts_with("turn:") || u.starts_with("turns:")) {
+                return Err(format!("TURN URL {u:?} must start with turn: or turns:"));
+            }
+        }
+        let fixed = self.turn_username.is_some() && self.turn_credential.is_some();
+        if !self.turn_urls.is_empty() && !fixed && self.turn_secret.is_none() {
+            return Err(
+                "TURN servers need EMBARQ_TURN_USERNAME and EMBARQ_TURN_CREDENTIAL, or EMBARQ_TURN_SECRET"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 }

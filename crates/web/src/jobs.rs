@@ -53,6 +53,7 @@ pub async fn run_due(state: &AppState, now: i64) -> Report {
         "contest_winners",
         crate::service::contests::announce_winners(state, now)
     );
+    task!("digests", crate::service::digests::send_due(state, now));
     // Onboarding tasks register here (rollout invitations, launch announcement, reminders,
     // nudges, contest results...).
     report

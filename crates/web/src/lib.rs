@@ -24,7 +24,6 @@ use axum::extract::DefaultBodyLimit;
 use std::future::Future;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted anywhere (CSV imports are the biggest legitimate uploads).
@@ -47,7 +46,8 @@ pub fn app(state: AppState) -> Router {
             ops::track_metrics,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        // Every body is capped at MAX_BODY except file box uploads, which stream under their own limit.
+        .layer(axum::middleware::from_fn(service::files::limit_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -75,6 +75,42 @@ impl Mailer {
         }
     }
 
+    /// Sends a message with a plain-text and an HTML part (multipart/alternative), like
+    /// [`Mailer::send`]: never fails the caller, keeps the message in the outbox on failure.
+    pub async fn send_alternative(&self, to: &str, subject: &str, text: &str, html: &str) {
+        let msg = match to
+            .parse::<Mailbox>()
+            .map_err(anyhow::Error::from)
+            .and_then(|to| {
+                Message::builder()
+                    .from(self.from.clone())
+                    .to(to)
+                    .subject(subject)
+                    .multipart(lettre::message::MultiPart::alternative_plain_html(
+                        text.to_string(),
+                        html.to_string(),
+                    ))
+                    .map_err(anyhow::Error::from)
+            }) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not build e-mail");
+                return;
+            }
+        };
+        if let Some(smtp) = &self.smtp {
+            match smtp.send(msg.clone()).await {
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SMTP send failed; keeping the message in the outbox")
+                }
+            }
+        }
+        if let Err(e) = self.write_outbox(&msg).await {
+            tracing::error!(error = %e, "could not write e-mail to the outbox");
+        }
+    }
+
     async fn write_outbox(&self, msg: &Message) -> anyhow::Result<()> {
         tokio::fs::create_dir_all(&self.outbox).await?;
         let name = format!("{}.eml", uuid::Uuid::now_v7());

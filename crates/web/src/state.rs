@@ -13,17 +13,24 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     pub hub: Hub,
     pub metrics: Arc<Metrics>,
+    /// Video signalling wake-ups (see service::video).
+    pub video: crate::service::video::Signals,
+    /// Where file box bytes live (local directory or S3-compatible bucket).
+    pub objects: Arc<dyn object_store::ObjectStore>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> anyhow::Result<Self> {
         let mailer = Mailer::new(&config)?;
+        let objects = crate::service::files::open_store(&config)?;
         Ok(Self {
             db,
             config: Arc::new(config),
             mailer: Arc::new(mailer),
             hub: Hub::new(),
             metrics: Arc::new(Metrics::new()),
+            video: Default::default(),
+            objects,
         })
     }
 

@@ -1,9 +1,16 @@
 //! The only place with backend-specific code: cross-process wake-ups through PostgreSQL
 //! LISTEN/NOTIFY. SQLite runs in one process, where an in-process channel suffices.
+pub(crate) mod fts5;
+pub(crate) mod search;
+
 use crate::Db;
 use crate::db::Result;
 use futures::Stream;
 use futures::StreamExt;
+
+mod video;
+pub(crate) use video::notify_video;
+pub use video::{VIDEO_CHANNEL, listen_video};
 
 pub const LIVE_CHANNEL: &str = "embarq_live";
 

@@ -6,8 +6,8 @@ use super::docs::{
 use crate::service::spheres::Visible;
 use embarq_domain::policy::{self, SphereAccess, Viewer};
 use embarq_store::{
-    ApiToken, Comment, ConversationSummary, Message, Notification, Person, Post, Sphere,
-    SphereMember, SphereRequest, User,
+    ApiToken, Comment, ConversationSummary, Message, Notification, Post, Sphere, SphereMember,
+    SphereRequest, User,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -72,30 +72,6 @@ pub struct MemberPageDto {
     pub items: Vec<MemberDto>,
     pub page: i64,
     pub page_size: i64,
-}
-
-/// A short reference to a person.
-#[derive(Serialize, ToSchema)]
-pub struct PersonDto {
-    pub id: Uuid,
-    pub display_name: String,
-    pub title: Option<String>,
-    pub department: Option<String>,
-    pub site: Option<String>,
-    pub has_photo: bool,
-}
-
-impl From<Person> for PersonDto {
-    fn from(p: Person) -> Self {
-        PersonDto {
-            id: p.id,
-            display_name: p.display_name,
-            title: p.title,
-            department: p.department,
-            site: p.site,
-            has_photo: p.has_photo,
-        }
-    }
 }
 
 /// What the caller may do in a sphere.
@@ -257,6 +233,8 @@ pub struct PostDto {
     pub reaction_count: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When a moderator hid it (only the sphere's moderators receive hidden publications).
+    pub hidden_at: Option<i64>,
 }
 
 impl From<Post> for PostDto {
@@ -277,6 +255,7 @@ impl From<Post> for PostDto {
             reaction_count: p.reaction_count,
             created_at: p.created_at,
             updated_at: p.updated_at,
+            hidden_at: p.hidden_at,
         }
     }
 }
@@ -302,6 +281,8 @@ pub struct CommentDto {
     pub author_name: String,
     pub body_html: String,
     pub created_at: i64,
+    /// When a moderator hid it (listed only for the sphere's moderators).
+    pub hidden_at: Option<i64>,
 }
 
 impl From<Comment> for CommentDto {
@@ -313,6 +294,7 @@ impl From<Comment> for CommentDto {
             author_name: c.author_name,
             body_html: c.body_html,
             created_at: c.created_at,
+            hidden_at: c.hidden_at,
         }
     }
 }
@@ -352,6 +334,8 @@ pub struct NotificationDto {
     pub sphere_name: Option<String>,
     pub post_id: Option<Uuid>,
     pub conversation_id: Option<Uuid>,
+    /// App-relative page the notification opens (events, tasks, files...).
+    pub link: Option<String>,
     pub created_at: i64,
     pub read_at: Option<i64>,
 }
@@ -367,6 +351,7 @@ impl From<Notification> for NotificationDto {
             sphere_name: n.sphere_name,
             post_id: n.post_id,
             conversation_id: n.conversation_id,
+            link: n.link,
             created_at: n.created_at,
             read_at: n.read_at,
         }
@@ -452,13 +437,6 @@ pub struct NewTokenDto {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SearchDto {
-    pub spheres: Vec<SphereDto>,
-    pub people: Vec<PersonDto>,
-    pub posts: Vec<PostDto>,
 }
 
 /// The identifier of what was created or found.

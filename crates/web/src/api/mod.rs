@@ -6,11 +6,15 @@ mod champions;
 mod contests;
 mod docs;
 mod dto;
+mod events;
 mod extract;
+mod files;
 mod help;
 mod members;
 mod messages;
+mod moderation;
 mod nudges;
+mod polls;
 mod posts;
 mod rollout;
 #[cfg(test)]
@@ -18,8 +22,11 @@ mod scenario;
 mod search;
 mod spheres;
 mod starter;
+mod tasks;
 mod training;
 mod usecases;
+mod video;
+mod widgets;
 
 use crate::error::{ApiError, AppError, Problem};
 use crate::state::AppState;
@@ -61,11 +68,17 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         (name = "rollout", description = "The rollout plan: launch, early access, waves, announcement, readiness"),
         (name = "posts", description = "Publications, comments, reactions and feeds"),
         (name = "messages", description = "Private conversations"),
-        (name = "search", description = "Search over spheres, people and publications"),
+        (name = "search", description = "Full-text search over publications, comments, spheres, members and file names"),
         (name = "training", description = "Training sessions and webinars: registration, capacity, attendance"),
+        (name = "events", description = "Events in spheres or organization-wide: RSVP, participants, ICS, calendar feed"),
         (name = "analytics", description = "Activation funnel, breakdowns and daily series"),
         (name = "contests", description = "Contests between sites or departments"),
         (name = "nudges", description = "Reminders to invited members: the champion's worklist"),
+        (name = "video", description = "Video meetings: sphere and event rooms, the organization's provider"),
+        (name = "moderation", description = "Reports, moderation queues and actions, and the audit log"),
+        (name = "files", description = "File box of a sphere: folders, streamed uploads, downloads, previews"),
+        (name = "widgets", description = "Side panel widgets of a sphere: links, video, note"),
+        (name = "tasks", description = "Sphere task lists, tasks, assignees, statuses, comments and the caller's tasks"),
         (name = "guidance", description = "Starter kit, checklists, help centre, use cases and suggestions"),
     )
 )]
@@ -81,14 +94,21 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(posts::router())
         .merge(rollout::router())
         .merge(messages::router())
+        .merge(moderation::router())
         .merge(search::router())
         .merge(training::router())
+        .merge(events::router())
         .merge(analytics::router())
         .merge(contests::router())
         .merge(nudges::router())
         .merge(starter::router())
         .merge(help::router())
         .merge(usecases::router())
+        .merge(tasks::router())
+        .merge(polls::router())
+        .merge(files::router())
+        .merge(widgets::router())
+        .merge(video::router())
         .fallback(unknown_route);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, v1)
 }

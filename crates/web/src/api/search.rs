@@ -1,8 +1,9 @@
-//! Search over spheres, people and publications, with the visibility rules of the lists.
+//! Full-text search over publications, comments, spheres, members and file names, with
+//! the visibility rules of the feeds (same service as the web UI's search page).
 use super::docs::{Invalid, Unauthorized};
-use super::dto::{PersonDto, PostDto, SearchDto, SphereDto, list};
 use super::extract::{ApiAuth, ApiQuery};
 use crate::error::ApiResult;
+use crate::service::search::{self, Request, Results};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -11,54 +12,49 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Longest query used, in characters.
-const QUERY_MAX: usize = 100;
-
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(search))
+    OpenApiRouter::new().routes(routes!(search_all))
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// Text to look for (at most 100 characters are used).
+    /// Words to look for (1 to 200 characters). Every character that is not a letter or a
+    /// digit separates words: quotes, `AND`/`OR`/`NOT`/`NEAR`, `*`, `-`, `:` and
+    /// parentheses are plain text, never search syntax. All words must match; French and
+    /// English forms of a word match each other ("réunions" finds "réunion", "meetings"
+    /// finds "meeting"), accents are ignored.
     q: Option<String>,
+    /// One kind of result, paged 20 at a time: `posts`, `comments`, `spheres`, `members`
+    /// or `files`. Without it (or `all`), the 5 best of each kind.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    kind: Option<String>,
+    /// Only this sphere's publications, comments, files and members (a sphere the caller
+    /// may read).
+    sphere: Option<String>,
+    /// Page (1 to 10) of the chosen kind.
+    page: Option<String>,
 }
 
-/// Searches spheres, people and publications visible to the caller (20 of each at most).
+/// Searches what the caller may see: publications and comments of open spheres and of
+/// the caller's spheres (never pending or hidden ones), spheres (secret ones only for
+/// their members), active members and files. Publications and comments are ranked by
+/// relevance (bm25 on SQLite, ts_rank on PostgreSQL) combined with recency, among the 200
+/// most recent matches (`truncated` tells when there were more). `title_html` and
+/// `snippet_html` are escaped HTML whose only tags are `<mark>` around matched words.
 #[utoipa::path(get, path = "/search", tag = "search", params(SearchQuery),
-    responses((status = 200, description = "Matches of each kind", body = SearchDto), Unauthorized, Invalid))]
-async fn search(
+    responses((status = 200, description = "Results grouped by kind", body = Results), Unauthorized, Invalid))]
+async fn search_all(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiQuery(query): ApiQuery<SearchQuery>,
-) -> ApiResult<Json<SearchDto>> {
-    let q: String = query
-        .q
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .chars()
-        .take(QUERY_MAX)
-        .collect();
-    let q = q.trim();
-    if q.is_empty() {
-        return Ok(Json(SearchDto {
-            spheres: Vec::new(),
-            people: Vec::new(),
-            posts: Vec::new(),
-        }));
-    }
-    let (org, me, viewer) = (auth.user.org_id, auth.user.id, auth.viewer());
-    let spheres = state.db.search_spheres(org, me, q).await?;
-    let people = state.db.search_people(org, q).await?;
-    let posts = state.db.search_posts(org, me, q).await?;
-    Ok(Json(SearchDto {
-        spheres: spheres
-            .into_iter()
-            .map(|s| SphereDto::for_viewer(s, viewer))
-            .collect(),
-        people: list::<_, PersonDto>(people),
-        posts: list::<_, PostDto>(posts),
-    }))
+) -> ApiResult<Json<Results>> {
+    let req = Request {
+        q: query.q.unwrap_or_default(),
+        kind: query.kind,
+        sphere: query.sphere,
+        page: query.page,
+    };
+    Ok(Json(search::search(&state, &auth, &req).await?))
 }

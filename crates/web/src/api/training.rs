@@ -191,6 +191,7 @@ async fn create_training(
         place: b.place,
         video_url: b.video_url,
         capacity: b.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        ..Default::default()
     };
     let series = b.recurrence.map(|r| SeriesInput {
         ordinal: r.ordinal,

@@ -1,36 +1,69 @@
-//! Events: creation (one-off or a monthly series), visibility by audience, registration with
-//! capacity, organizer registrations, attendance and 24-hour reminders. Training sessions
-//! and webinars use this core today; issue 4 extends it (RSVP, ICS, video rooms).
+//! Events: creation (one-off or a monthly series, organization-wide or in a sphere),
+//! visibility by audience and sphere, RSVP (going / maybe / not going) with capacity,
+//! organizer registrations, attendance and 24-hour reminders. The training pages, the agenda
+//! (/agenda, sphere agendas), the API and the calendar feeds all go through this module.
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::realtime;
 use crate::state::AppState;
 use chrono::NaiveDate;
-use embarq_domain::events::{self, Audience, EventKind, SeriesFields};
+use embarq_domain::events::{self, Audience, EventKind, Rsvp, SeriesFields};
+use embarq_domain::policy::SphereAccess;
 use embarq_domain::recurrence::{self, DEFAULT_TIME_ZONE};
 use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, FieldError, SHORT_TEXT_MAX};
 use embarq_domain::{Id, markdown, new_id, policy};
 use embarq_store::{
-    Event, EventFilter, NewEvent, NewNotification, Registrant, Registration, now_ms,
+    Event, EventFilter, EventSetting, NewEvent, NewNotification, Registrant, Registration, now_ms,
 };
 use fluent_templates::fluent_bundle::FluentValue;
 
 /// Notification kinds (their labels are `notif-<kind>` in the locales).
 pub const NOTIF_REGISTERED: &str = "training_registered";
 pub const NOTIF_REMINDER: &str = "training_reminder";
+pub const NOTIF_EVENT_REMINDER: &str = "event_reminder";
 
 /// An event the viewer may see, with what they may do with it.
 pub struct Visible {
     pub event: Event,
-    /// Organizer or manager: registrants, registering people, attendance.
+    /// Organizer or manager (sphere events: the sphere's administrators): registrants,
+    /// registering people, attendance.
     pub manage: bool,
+    /// The viewer's access to the event's sphere (None: organization-wide event).
+    pub sphere: Option<SphereAccess>,
 }
 
 impl Visible {
     pub fn kind(&self) -> EventKind {
-        EventKind::parse(&self.event.kind).unwrap_or(EventKind::Event)
+        kind_of(&self.event)
     }
+    /// The viewer may see who answered (names of those going or maybe; managers: everyone).
+    pub fn participants_visible(&self) -> bool {
+        policy::can_see_participants(self.manage, self.kind())
+    }
+}
+
+pub fn kind_of(e: &Event) -> EventKind {
+    EventKind::parse(&e.kind).unwrap_or(EventKind::Event)
+}
+
+/// The page of an event: training sessions keep theirs, every other event lives in the agenda.
+pub fn page_path(kind: &str, id: Id) -> String {
+    match EventKind::parse(kind) {
+        Some(EventKind::Training | EventKind::Webinar) => format!("/training/{id}"),
+        _ => format!("/agenda/{id}"),
+    }
+}
+
+/// Error codes of refusals: training sessions speak of sessions, other events of events.
+fn refusal(kind: EventKind, what: &'static str) -> AppError {
+    let code = match (kind, what) {
+        (EventKind::Event, "full") => "event_full",
+        (EventKind::Event, _) => "event_started",
+        (_, "full") => "training_full",
+        _ => "training_started",
+    };
+    AppError::Refused(code)
 }
 
 /// Fail closed: an unknown stored audience reads as champions-only.
@@ -68,8 +101,28 @@ pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
     if !policy::can_see_event(auth.viewer(), champion, audience_of(&event)) {
         return Err(AppError::NotFound);
     }
-    let manage = policy::can_manage_event(auth.viewer(), event.created_by == auth.user.id);
-    Ok(Visible { event, manage })
+    let organizer = event.created_by == auth.user.id;
+    let (manage, sphere) = match event.sphere_id {
+        Some(sid) => {
+            // Invisible sphere, or a sphere the viewer may not read: the event does not exist.
+            let access = crate::service::spheres::load(state, auth, sid)
+                .await?
+                .access;
+            if !policy::can_see_sphere_event(access) {
+                return Err(AppError::NotFound);
+            }
+            (
+                policy::can_manage_sphere_event(access, organizer),
+                Some(access),
+            )
+        }
+        None => (policy::can_manage_event(auth.viewer(), organizer), None),
+    };
+    Ok(Visible {
+        event,
+        manage,
+        sphere,
+    })
 }
 
 /// The raw fields of the creation form / API body.
@@ -86,6 +139,10 @@ pub struct EventInput {
     pub place: String,
     pub video_url: String,
     pub capacity: String,
+    /// The sphere the event belongs to (None: organization-wide).
+    pub sphere_id: Option<Id>,
+    /// Open a built-in video room for the event.
+    pub video_room: bool,
 }
 
 /// A monthly series: "every month on the `ordinal` `weekday` at `time` for `minutes`".
@@ -110,8 +167,23 @@ pub async fn create(
     kinds: &[EventKind],
 ) -> AppResult<Vec<Id>> {
     let champion = is_champion(state, auth).await?;
-    // People who may organize nothing are refused before their input is examined.
-    if !policy::can_organize_event(auth.viewer(), champion, EventKind::Training, Audience::All) {
+    // People who may organize nothing are refused before their input is examined; an
+    // invisible sphere answers 404.
+    let sphere = match input.sphere_id {
+        Some(sid) => Some(
+            crate::service::spheres::load(state, auth, sid)
+                .await?
+                .access,
+        ),
+        None => None,
+    };
+    let may = match sphere {
+        Some(access) => policy::can_create_sphere_event(access),
+        None => {
+            policy::can_organize_event(auth.viewer(), champion, EventKind::Training, Audience::All)
+        }
+    };
+    if !may {
         return Err(AppError::Forbidden);
     }
     let now = now_ms();
@@ -151,6 +223,9 @@ pub async fn create(
         SHORT_TEXT_MAX,
     ));
     let video_url = e.check(events::video_url(&input.video_url));
+    if let Some(url) = &video_url {
+        e.check(events::online(input.video_room, url.as_deref()));
+    }
     let capacity = e.check(events::capacity(&input.capacity));
     let mut errors = e.0;
     let mut slots: Vec<(i64, i64)> = Vec::new();
@@ -208,7 +283,16 @@ pub async fn create(
     else {
         return Err(AppError::Refused("invalid"));
     };
-    if !policy::can_organize_event(auth.viewer(), champion, kind, audience) {
+    let allowed = match sphere {
+        // A sphere's events are for its readers: plain events, audience everyone.
+        Some(access) => {
+            policy::can_create_sphere_event(access)
+                && kind == EventKind::Event
+                && audience == Audience::All
+        }
+        None => policy::can_organize_event(auth.viewer(), champion, kind, audience),
+    };
+    if !allowed {
         return Err(AppError::Forbidden);
     }
     let description = description.unwrap_or_default();
@@ -233,7 +317,11 @@ pub async fn create(
             created_by: auth.user.id,
         })
         .collect();
-    Ok(state.db.create_events(&items).await?)
+    let setting = EventSetting {
+        sphere_id: input.sphere_id,
+        video_room: input.video_room,
+    };
+    Ok(state.db.create_events_in(&items, setting).await?)
 }
 
 /// What a training page lists for the viewer.
@@ -244,16 +332,60 @@ pub struct Overview {
 }
 
 pub async fn overview(state: &AppState, auth: &Auth, training_only: bool) -> AppResult<Overview> {
+    let scope = if training_only {
+        Scope::Training
+    } else {
+        Scope::All
+    };
+    overview_of(state, auth, scope).await
+}
+
+/// Which events a list covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// Training sessions and webinars (the /training pages).
+    Training,
+    /// Everything the viewer can see (the agenda).
+    All,
+    /// One sphere's events (the caller checked the sphere is readable).
+    Sphere(Id),
+}
+
+/// The base filter for what `auth` may see (audience and readable spheres).
+pub async fn filter_for(state: &AppState, auth: &Auth, scope: Scope) -> AppResult<EventFilter> {
     let champion = is_champion(state, auth).await?;
     let champions = policy::can_see_event(auth.viewer(), champion, Audience::Champions);
-    let f = EventFilter {
-        training_only,
+    Ok(EventFilter {
+        training_only: matches!(scope, Scope::Training),
         champions,
         mine: false,
+        sphere: match scope {
+            Scope::Sphere(id) => Some(id),
+            _ => None,
+        },
         upcoming: true,
         now: now_ms(),
         limit: 100,
-    };
+    })
+}
+
+/// A sphere's agenda: an invisible sphere answers 404, a visible one the viewer may not read
+/// (closed, not a member) 403.
+pub async fn sphere_overview(
+    state: &AppState,
+    auth: &Auth,
+    sphere_id: Id,
+) -> AppResult<(crate::service::spheres::Visible, Overview)> {
+    let v = crate::service::spheres::load(state, auth, sphere_id).await?;
+    if !policy::can_see_sphere_event(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let o = overview_of(state, auth, Scope::Sphere(sphere_id)).await?;
+    Ok((v, o))
+}
+
+pub async fn overview_of(state: &AppState, auth: &Auth, scope: Scope) -> AppResult<Overview> {
+    let f = filter_for(state, auth, scope).await?;
     let (org, me) = (auth.user.org_id, auth.user.id);
     Ok(Overview {
         upcoming: state.db.list_events(org, me, f).await?,
@@ -279,20 +411,35 @@ pub async fn overview(state: &AppState, auth: &Auth, training_only: bool) -> App
 /// Registers the viewer. Started sessions and full ones are refused; registering twice is
 /// harmless.
 pub async fn register(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
+    rsvp(state, auth, id, Rsvp::Going).await
+}
+
+/// Records the viewer's answer. "Going" on a full event and any answer once the event has
+/// started are refused; answering the same twice is harmless.
+pub async fn rsvp(state: &AppState, auth: &Auth, id: Id, answer: Rsvp) -> AppResult<Visible> {
     let v = load(state, auth, id).await?;
     if v.event.starts_at <= now_ms() {
-        return Err(AppError::Refused("training_started"));
+        return Err(refusal(v.kind(), "started"));
     }
-    match state.db.register_for_event(id, auth.user.id).await? {
-        Registration::Full => Err(AppError::Refused("training_full")),
+    match state
+        .db
+        .rsvp_event(id, auth.user.id, answer.as_str())
+        .await?
+    {
+        Registration::Full => Err(refusal(v.kind(), "full")),
         _ => load(state, auth, id).await,
     }
+}
+
+/// Parses an RSVP answer from a form or the API.
+pub fn parse_rsvp(raw: &str) -> AppResult<Rsvp> {
+    Rsvp::parse(raw.trim()).ok_or_else(|| FieldError::new("rsvp", "invalid_choice").into())
 }
 
 pub async fn unregister(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
     let v = load(state, auth, id).await?;
     if v.event.starts_at <= now_ms() {
-        return Err(AppError::Refused("training_started"));
+        return Err(refusal(v.kind(), "started"));
     }
     state.db.unregister_from_event(id, auth.user.id).await?;
     load(state, auth, id).await
@@ -309,6 +456,24 @@ pub async fn registrants(
         return Err(AppError::Forbidden);
     }
     let r = state.db.event_registrants(id).await?;
+    Ok((v, r))
+}
+
+/// Who answered, as the viewer may see it: managers get everyone (with "not going"), other
+/// viewers of an event (not a training session) those going or maybe; others are refused.
+pub async fn participants_of(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+) -> AppResult<(Visible, Vec<Registrant>)> {
+    let v = load(state, auth, id).await?;
+    if !v.participants_visible() {
+        return Err(AppError::Forbidden);
+    }
+    let mut r = state.db.event_registrants(id).await?;
+    if !v.manage {
+        r.retain(|g| g.response != Rsvp::NotGoing.as_str());
+    }
     Ok((v, r))
 }
 
@@ -340,7 +505,7 @@ async fn participants(state: &AppState, auth: &Auth, v: &Visible, ids: &[Id]) ->
 pub async fn enroll(state: &AppState, auth: &Auth, id: Id, users: &[Id]) -> AppResult<usize> {
     let (v, current) = registrants(state, auth, id).await?;
     if v.event.starts_at <= now_ms() {
-        return Err(AppError::Refused("training_started"));
+        return Err(refusal(v.kind(), "started"));
     }
     if users.is_empty() {
         return Err(FieldError::new("training_attendees", "required").into());
@@ -356,7 +521,7 @@ pub async fn enroll(state: &AppState, auth: &Auth, id: Id, users: &[Id]) -> AppR
     if let Some(left) = events::seats_left(v.event.capacity, v.event.registered_count)
         && (new.len() as i64) > left
     {
-        return Err(AppError::Refused("training_full"));
+        return Err(refusal(v.kind(), "full"));
     }
     let mut done = Vec::new();
     for u in new {
@@ -408,15 +573,22 @@ pub fn local_time(lang: Lang, ms: i64, zone: &str) -> String {
 pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let due = state.db.claim_event_reminders(now).await?;
     for r in &due {
+        let page = page_path(&r.kind, r.event_id);
+        let kind = if EventKind::parse(&r.kind) == Some(EventKind::Event) {
+            NOTIF_EVENT_REMINDER
+        } else {
+            NOTIF_REMINDER
+        };
         state
             .db
             .notify(&[NewNotification {
                 user_id: r.user_id,
-                kind: NOTIF_REMINDER,
+                kind,
                 actor_id: Some(r.created_by),
-                sphere_id: None,
+                sphere_id: r.sphere_id,
                 post_id: None,
                 conversation_id: None,
+                link: Some(page.clone()),
             }])
             .await?;
         realtime::publish(state, &[r.user_id], "notification", Some(r.event_id)).await;
@@ -425,9 +597,11 @@ pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<us
             .as_deref()
             .and_then(Lang::parse)
             .unwrap_or_default();
-        let location = r
-            .video_url
-            .clone()
+        let room = r
+            .video_room
+            .then(|| format!("{}/video/event/{}", state.config.base_url, r.event_id));
+        let location = room
+            .or_else(|| r.video_url.clone())
             .or_else(|| r.place.clone())
             .unwrap_or_default();
         let args = [
@@ -439,12 +613,20 @@ pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<us
             ("where", FluentValue::from(location)),
             (
                 "link",
-                FluentValue::from(format!("{}/training/{}", state.config.base_url, r.event_id)),
+                FluentValue::from(format!("{}{page}", state.config.base_url)),
             ),
         ];
+        let body_key = if kind == NOTIF_EVENT_REMINDER {
+            "event-reminder-body"
+        } else {
+            "training-reminder-body"
+        };
         let subject = i18n::tr_args(lang, "training-reminder-subject", &args);
-        let body = i18n::tr_args(lang, "training-reminder-body", &args);
-        state.mailer.send(&r.email, &subject, &body).await;
+        let body = i18n::tr_args(lang, body_key, &args);
+        // The person's notification preferences decide whether reminders are e-mailed.
+        if super::notifications::email_allowed(state, r.user_id, kind).await {
+            state.mailer.send(&r.email, &subject, &body).await;
+        }
     }
     Ok(due.len())
 }

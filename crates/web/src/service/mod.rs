@@ -2,20 +2,30 @@
 //! policy, call the store, notify. Handlers only translate HTTP to these calls and back.
 pub mod accounts;
 pub mod analytics;
+pub mod calendar;
 pub mod champions;
 pub mod checklists;
 pub mod contests;
+pub mod digests;
 pub mod events;
+pub mod files;
 pub mod help;
 pub mod members;
 pub mod messages;
+pub mod moderation;
+pub mod notifications;
 pub mod nudges;
+pub mod polls;
 pub mod posts;
 pub mod rollout;
+pub mod search;
 pub mod spheres;
 pub mod starter;
 pub mod suggestions;
+pub mod tasks;
 pub mod usecases;
+pub mod video;
+pub mod widgets;
 
 use chrono::Datelike;
 

@@ -74,28 +74,66 @@ pub async fn sphere_feed(
 /// Publishes in a sphere. In a sphere that requires approval, posts of plain members wait
 /// for a publication manager; mentioned people who can read the sphere are notified.
 pub async fn create(state: &AppState, auth: &Auth, sphere: Id, body: &str) -> AppResult<Post> {
+    create_with_poll(state, auth, sphere, body, None).await
+}
+
+/// Publishes, with a poll when one is given: the text and the poll are checked together
+/// (every error reported) and stored in one transaction.
+pub async fn create_with_poll(
+    state: &AppState,
+    auth: &Auth,
+    sphere: Id,
+    body: &str,
+    poll: Option<&super::polls::PollInput>,
+) -> AppResult<Post> {
     let v = spheres::load(state, auth, sphere).await?;
     if !v.access.post {
         return Err(AppError::Forbidden);
     }
-    let body = validate::required("body", body, POST_MAX)?;
-    let html = markdown::render(&body);
+    super::moderation::ensure_not_muted(state, sphere, auth.user.id).await?;
+    let body_checked = validate::required("body", body, POST_MAX);
+    let poll = poll.map(super::polls::draft);
+    let (body, poll) = match (body_checked, poll) {
+        (Ok(b), None) => (b, None),
+        (Ok(b), Some(Ok(d))) => (b, Some(d)),
+        (b, p) => {
+            let mut errs: Vec<validate::FieldError> = b.err().into_iter().collect();
+            if let Some(Err(AppError::Validation(e))) = p {
+                errs.extend(e);
+            }
+            return Err(AppError::Validation(errs));
+        }
+    };
+    let mut html = markdown::render(&body);
+    if let Some(d) = &poll {
+        html.push_str(&super::polls::teaser_html(&d.question));
+    }
     let status = if v.sphere.requires_approval && !v.access.moderate {
         PostStatus::Pending
     } else {
         PostStatus::Published
     };
-    let id = state
-        .db
-        .create_post(&NewPost {
-            org_id: auth.user.org_id,
-            sphere_id: sphere,
-            author_id: auth.user.id,
-            body_md: &body,
-            body_html: &html,
-            status,
-        })
-        .await?;
+    let new = NewPost {
+        org_id: auth.user.org_id,
+        sphere_id: sphere,
+        author_id: auth.user.id,
+        body_md: &body,
+        body_html: &html,
+        status,
+    };
+    let id = match &poll {
+        None => state.db.create_post(&new).await?,
+        Some(d) => {
+            let p = embarq_store::NewPoll {
+                question: &d.question,
+                options: &d.options,
+                multiple: d.multiple,
+                anonymous: d.anonymous,
+                closes_at: d.closes_at,
+            };
+            state.db.create_post_with_poll(&new, &p).await?.0
+        }
+    };
     match status {
         PostStatus::Pending => {
             let mods = state
@@ -170,7 +208,9 @@ pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Post, Vis
         PostStatus::Published => v.access.read,
         PostStatus::Pending => post.author_id == auth.user.id || v.access.moderate,
     };
-    if !readable {
+    // A hidden publication exists only for the sphere's moderators.
+    let hidden_away = post.hidden_at.is_some() && !policy::can_moderate_sphere(v.access);
+    if !readable || hidden_away {
         return Err(AppError::NotFound);
     }
     Ok((post, v))
@@ -185,7 +225,10 @@ pub struct Thread {
 
 pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> {
     let (post, visible) = load(state, auth, id).await?;
-    let comments = state.db.comments(id).await?;
+    let comments = state
+        .db
+        .comments_for(id, policy::can_moderate_sphere(visible.access))
+        .await?;
     let reactions = state.db.reactions(id, auth.user.id).await?;
     Ok(Thread {
         post,
@@ -201,6 +244,7 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
     if !v.access.post || post.post_status() != PostStatus::Published {
         return Err(AppError::Forbidden);
     }
+    super::moderation::ensure_not_muted(state, post.sphere_id, auth.user.id).await?;
     let body = validate::required("body", body, COMMENT_MAX)?;
     let comment = state
         .db

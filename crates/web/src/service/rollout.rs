@@ -437,7 +437,18 @@ async fn publish_announcement(state: &AppState, org: Id, now: i64) -> AppResult<
     let waves = db.rollout_waves(org).await?;
     let s = schedule(&plan, &waves);
     let link = format!("{}/posts/{post}", state.config.base_url);
+    // People who chose "in the app" or "off" for announcements get no e-mail.
+    let no_mail: std::collections::HashSet<Id> = db
+        .category_choices(author.id, "announcements")
+        .await?
+        .into_iter()
+        .filter(|(_, channel)| channel != "email")
+        .map(|(u, _)| u)
+        .collect();
     for r in recipients {
+        if no_mail.contains(&r.id) {
+            continue;
+        }
         let who = Person {
             is_manager: r.org_role == OrgRole::Manager.as_str(),
             is_champion: r.champion > 0,

@@ -1,7 +1,6 @@
 //! Spheres: creation, visibility, joining, requests, invitations and roles.
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
-use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::policy::{self, SphereAccess};
 use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, NAME_MAX};
@@ -304,7 +303,8 @@ pub async fn set_role(
     Ok(())
 }
 
-/// Stores notifications and pushes a live event to each recipient.
+/// Notifies people (never the actor) through the central delivery: stored, pushed live and
+/// e-mailed as each recipient's preferences say.
 pub async fn notify(
     state: &AppState,
     users: &[Id],
@@ -323,9 +323,9 @@ pub async fn notify(
             sphere_id: sphere,
             post_id: post,
             conversation_id: None,
+            link: None,
         })
         .collect();
-    state.db.notify(&items).await?;
-    realtime::publish(state, &users, "notification", post.or(sphere)).await;
-    Ok(())
+    // Preferences (off, in-app, e-mail) apply in the one delivery place.
+    super::notifications::deliver(state, items).await
 }

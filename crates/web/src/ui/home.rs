@@ -1,4 +1,4 @@
-//! Home feed, publications and their threads, notifications and search.
+//! Home feed, publications and their threads, notifications.
 use super::{Page, PathId, St, is_htmx, render, see_other};
 use crate::auth::{Auth, Csrf, MaybeAuth};
 use crate::error::{AppError, AppResult};
@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::{Id, parse_id};
-use embarq_store::{Comment, Notification, Person, Post, Sphere, SphereRequest};
+use embarq_store::{Comment, Notification, Post, Sphere, SphereRequest};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -29,7 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/posts/{id}/delete", post(delete))
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(mark_read))
-        .route("/search", get(search))
 }
 
 #[derive(Deserialize, Default)]
@@ -120,11 +119,15 @@ struct PostForm {
     sphere_id: String,
     #[serde(default)]
     body: String,
+    /// The composer's optional poll.
+    #[serde(flatten)]
+    poll: super::polls::PollFields,
 }
 
 async fn create_post(state: St, auth: Auth, Form(f): Form<PostForm>) -> AppResult<Response> {
     let sphere = parse_id(&f.sphere_id).ok_or(AppError::NotFound)?;
-    let post = posts::create(&state, &auth, sphere, &f.body).await?;
+    let poll = f.poll.input(&state, auth.user.org_id).await?;
+    let post = posts::create_with_poll(&state, &auth, sphere, &f.body, poll.as_ref()).await?;
     Ok(see_other(&format!("/posts/{}", post.id)))
 }
 
@@ -139,6 +142,8 @@ struct PostPage {
     can_post: bool,
     can_moderate: bool,
     can_delete: bool,
+    /// The publication's poll, if it has one.
+    poll: Option<super::polls::PollView>,
 }
 
 async fn show_post(
@@ -160,8 +165,10 @@ async fn show_post(
         t.visible.access,
     );
     let p = Page::new(&state, lang, &csrf, Some(&auth), "post-title").await;
+    let poll = super::polls::for_post(&state, lang, &auth, id).await?;
     Ok(render(&PostPage {
         p,
+        poll,
         can_post: t.visible.access.post,
         can_moderate: t.visible.access.moderate,
         can_delete,
@@ -290,53 +297,4 @@ async fn mark_read(
         return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
     }
     Ok(see_other("/notifications"))
-}
-
-#[derive(Deserialize)]
-struct SearchQuery {
-    #[serde(default)]
-    q: String,
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-struct SearchPage {
-    p: Page,
-    q: String,
-    spheres: Vec<Sphere>,
-    people: Vec<Person>,
-    posts: Vec<Post>,
-}
-
-async fn search(
-    state: St,
-    lang: Lang,
-    csrf: Csrf,
-    auth: Auth,
-    Query(q): Query<SearchQuery>,
-) -> AppResult<Response> {
-    let q: String = q.q.trim().chars().take(100).collect();
-    let (spheres, people, posts) = if q.is_empty() {
-        (Vec::new(), Vec::new(), Vec::new())
-    } else {
-        (
-            state
-                .db
-                .search_spheres(auth.user.org_id, auth.user.id, &q)
-                .await?,
-            state.db.search_people(auth.user.org_id, &q).await?,
-            state
-                .db
-                .search_posts(auth.user.org_id, auth.user.id, &q)
-                .await?,
-        )
-    };
-    let p = Page::new(&state, lang, &csrf, Some(&auth), "search-title").await;
-    Ok(render(&SearchPage {
-        p,
-        q,
-        spheres,
-        people,
-        posts,
-    }))
 }

@@ -2,21 +2,29 @@
 //! fragments). Every page works without JavaScript.
 mod account;
 mod admin;
+mod agenda;
 mod analytics;
 mod champions;
 mod checklists;
 mod contests;
+mod files;
 mod help;
 mod home;
 mod messages;
+mod moderation;
 mod nudges;
 mod people;
+mod polls;
 pub(crate) mod rollout;
+mod search;
 mod spheres;
 mod starter;
 mod suggestions;
+mod tasks;
 mod training;
 mod usecases;
+mod video;
+mod widgets;
 
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, UiErrorMarker};
@@ -35,21 +43,29 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(account::router())
         .merge(home::router())
+        .merge(search::router())
         .merge(spheres::router())
         .merge(people::router())
         .merge(messages::router())
+        .merge(moderation::router())
         .merge(admin::router())
         .merge(starter::router())
         .merge(checklists::router())
         .merge(help::router())
         .merge(usecases::router())
         .merge(suggestions::router())
+        .merge(tasks::router())
+        .merge(polls::router())
         .merge(training::router())
+        .merge(agenda::router())
         .merge(rollout::router())
         .merge(champions::router())
         .merge(analytics::router())
         .merge(contests::router())
         .merge(nudges::router())
+        .merge(files::router())
+        .merge(widgets::router())
+        .merge(video::router())
         .route("/events", get(crate::realtime::stream))
         .layer(axum::middleware::from_fn(render_errors))
 }
@@ -90,6 +106,10 @@ impl Page {
     /// Translation for templates: `{{ p.t("key") }}`.
     pub fn t(&self, key: &str) -> String {
         i18n::tr(self.lang, key)
+    }
+    /// Whether `id` is the signed-in person (e.g. to offer "Report" on others' content only).
+    pub fn is_me<I: std::borrow::Borrow<embarq_domain::Id>>(&self, id: I) -> bool {
+        self.me.as_ref().is_some_and(|u| u.id == *id.borrow())
     }
     pub fn is_manager(&self) -> bool {
         self.me

@@ -129,6 +129,8 @@ struct SpherePage {
     posts: Vec<Post>,
     next: Option<String>,
     more_url: String,
+    /// The side panel (issue 4 widgets).
+    widgets: Vec<crate::service::widgets::WidgetView>,
 }
 
 async fn show(
@@ -157,8 +159,10 @@ async fn show(
     };
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
     p.title = v.sphere.name.clone();
+    let widgets = crate::service::widgets::panel(&state, &v).await?;
     Ok(render(&SpherePage {
         p,
+        widgets,
         access: v.access,
         more_url: format!("/spheres/{id}/items?after="),
         s: v.sphere,

@@ -23,7 +23,7 @@ use serde::Deserialize;
 const KINDS: &[EventKind] = &[EventKind::Training, EventKind::Webinar];
 
 /// Zones offered in the form's list (any IANA name is accepted).
-const ZONES: &[&str] = &[
+pub(crate) const ZONES: &[&str] = &[
     "Europe/Paris",
     "Europe/London",
     "Europe/Brussels",
@@ -50,7 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/training/{id}/attendance", post(attendance))
 }
 
-/// A session prepared for display: times in its own zone, seats and the bar.
+/// A session (or any event: the agenda shares it) prepared for display: times in its own
+/// zone, seats and the bar.
 pub struct Row {
     pub e: Event,
     pub when: String,
@@ -61,9 +62,13 @@ pub struct Row {
     pub started: bool,
     /// Locale key of the kind (`training-kind-webinar`).
     pub kind_key: String,
+    /// The event's page (`/training/{id}` or `/agenda/{id}`).
+    pub path: String,
+    /// The viewer's answer (`going`, `maybe`, `not_going`).
+    pub response: String,
 }
 
-fn row(lang: Lang, e: Event, now: i64) -> Row {
+pub(crate) fn row(lang: Lang, e: Event, now: i64) -> Row {
     let left = seats_left(e.capacity, e.registered_count);
     Row {
         when: svc::local_time(lang, e.starts_at, &e.time_zone),
@@ -73,11 +78,13 @@ fn row(lang: Lang, e: Event, now: i64) -> Row {
         registered: e.my_registered_at.is_some(),
         started: e.starts_at <= now,
         kind_key: format!("training-kind-{}", e.kind),
+        path: svc::page_path(&e.kind, e.id),
+        response: e.my_response.clone().unwrap_or_default(),
         e,
     }
 }
 
-fn rows(lang: Lang, v: Vec<Event>) -> Vec<Row> {
+pub(crate) fn rows(lang: Lang, v: Vec<Event>) -> Vec<Row> {
     let now = now_ms();
     v.into_iter().map(|e| row(lang, e, now)).collect()
 }
@@ -142,6 +149,7 @@ impl CreateForm {
             place: self.place.clone(),
             video_url: self.video_url.clone(),
             capacity: self.capacity.clone(),
+            ..Default::default()
         }
     }
     fn series(&self) -> SeriesInput {
@@ -353,7 +361,7 @@ async fn unregister(
 }
 
 /// Members named by e-mail (comma, semicolon, space or newline separated), all of this organization.
-async fn members_by_email(
+pub(crate) async fn members_by_email(
     state: &AppState,
     auth: &Auth,
     field: &'static str,

@@ -1,0 +1,113 @@
+//! The audit log: who did what, when, to what. Moderation records its actions here in the
+//! same transaction as the action (`audit_in_tx!`); other features call [`Db::audit`].
+use crate::db::{Result, with_pool};
+use crate::{Db, now_ms};
+use embarq_domain::{Id, new_id};
+use serde::Serialize;
+
+/// One entry to record. `details` is a JSON object as text.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub org_id: Id,
+    pub actor_id: Option<Id>,
+    /// Dotted name, e.g. `moderation.hide`, `roles.grant`.
+    pub action: &'a str,
+    /// What the action is about: `post`, `comment`, `user`, `sphere`...
+    pub target_kind: &'a str,
+    pub target_id: Option<Id>,
+    pub sphere_id: Option<Id>,
+    pub details: &'a str,
+}
+
+pub(crate) const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, org_id, actor_id, action, target_kind, target_id, sphere_id, details, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Records `$entry` on the open transaction `$tx` (either backend).
+macro_rules! audit_in_tx {
+    ($tx:expr, $e:expr, $now:expr) => {
+        sqlx::query($crate::audit::AUDIT_INSERT)
+            .bind(embarq_domain::new_id())
+            .bind($e.org_id)
+            .bind($e.actor_id)
+            .bind($e.action)
+            .bind($e.target_kind)
+            .bind($e.target_id)
+            .bind($e.sphere_id)
+            .bind($e.details)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await
+    };
+}
+pub(crate) use audit_in_tx;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AuditRow {
+    pub id: Id,
+    pub actor_id: Option<Id>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<Id>,
+    pub sphere_id: Option<Id>,
+    pub sphere_name: Option<String>,
+    pub details: String,
+    pub created_at: i64,
+}
+
+/// What to list: an organization's log, optionally one sphere's, filtered, one page.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub org_id: Id,
+    pub sphere_id: Option<Id>,
+    /// Leaves out entries of secret spheres this person is not a member of.
+    pub viewer: Option<Id>,
+    /// Exact action, or a prefix ending with `.` (e.g. `moderation.`).
+    pub action: Option<String>,
+    pub actor_id: Option<Id>,
+    /// Created at or after (epoch ms).
+    pub from: Option<i64>,
+    /// Created before (epoch ms).
+    pub to: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Db {
+    /// Records one entry on its own.
+    pub async fn audit(&self, e: &AuditEntry<'_>) -> Result<Id> {
+        let id = new_id();
+        with_pool!(self, p => sqlx::query(AUDIT_INSERT)
+            .bind(id).bind(e.org_id).bind(e.actor_id).bind(e.action).bind(e.target_kind).bind(e.target_id)
+            .bind(e.sphere_id).bind(e.details).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+
+    /// Entries newest first.
+    pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let (exact, prefix) = match f.action.as_deref() {
+            Some(a) if a.ends_with('.') => (None, Some(format!("{a}%"))),
+            Some(a) => (Some(a.to_string()), None),
+            None => (None, None),
+        };
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT a.id, a.actor_id, u.display_name AS actor_name, a.action, a.target_kind, a.target_id, a.sphere_id, \
+             s.name AS sphere_name, a.details, a.created_at FROM audit_log a \
+             LEFT JOIN users u ON u.id = a.actor_id LEFT JOIN spheres s ON s.id = a.sphere_id \
+             WHERE a.org_id = $1 AND ($2 IS NULL OR a.sphere_id = $2) AND ($3 IS NULL OR a.action = $3) \
+             AND ($4 IS NULL OR a.action LIKE $4) AND ($5 IS NULL OR a.actor_id = $5) \
+             AND ($6 IS NULL OR a.created_at >= $6) AND ($7 IS NULL OR a.created_at < $7) \
+             AND ($10 IS NULL OR s.id IS NULL OR s.kind <> 'secret' \
+               OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $10)) \
+             ORDER BY a.created_at DESC, a.id DESC LIMIT $8 OFFSET $9")
+            .bind(f.org_id).bind(f.sphere_id).bind(exact).bind(prefix).bind(f.actor_id)
+            .bind(f.from).bind(f.to).bind(f.limit).bind(f.offset).bind(f.viewer).fetch_all(p).await)?)
+    }
+
+    /// Distinct actions recorded for the organization (for the filter's choices).
+    pub async fn audit_actions(&self, org_id: Id, sphere_id: Option<Id>) -> Result<Vec<String>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT DISTINCT action FROM audit_log WHERE org_id = $1 AND ($2 IS NULL OR sphere_id = $2) ORDER BY action")
+            .bind(org_id).bind(sphere_id).fetch_all(p).await)?)
+    }
+}

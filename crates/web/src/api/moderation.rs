@@ -1,0 +1,234 @@
+//! Moderation over the API: reports, queues, actions, the audit log, and the caller's
+//! notification preferences and digest settings.
+use super::docs::{Conflict, Forbidden, Invalid, NotFound, Unauthorized};
+use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
+use crate::error::ApiResult;
+use crate::service::digests::{self, Preferences};
+use crate::service::moderation::{
+    self, ActionInput, ActionOutcome, AuditQuery, QueueItem, ReportInput,
+};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use embarq_domain::Id;
+use embarq_domain::moderation::ReportTarget;
+use embarq_store::{AuditRow, HiddenItem};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(report_post))
+        .routes(routes!(report_comment))
+        .routes(routes!(sphere_queue))
+        .routes(routes!(org_queue))
+        .routes(routes!(act))
+        .routes(routes!(org_audit))
+        .routes(routes!(sphere_audit))
+        .routes(routes!(get_preferences, put_preferences))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportCreatedDto {
+    pub id: Uuid,
+}
+
+/// Reports a publication the caller can read (one open report per person and item).
+#[utoipa::path(post, path = "/posts/{id}/reports", tag = "moderation", params(("id" = uuid::Uuid, Path, description = "Publication id")),
+    request_body = ReportInput,
+    responses((status = 201, description = "Reported", body = ReportCreatedDto), Unauthorized, NotFound, Conflict, Invalid))]
+async fn report_post(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+    ApiJson(i): ApiJson<ReportInput>,
+) -> ApiResult<(StatusCode, Json<ReportCreatedDto>)> {
+    let id = moderation::report(&state, &auth, ReportTarget::Post, id, &i).await?;
+    Ok((StatusCode::CREATED, Json(ReportCreatedDto { id })))
+}
+
+/// Reports a comment the caller can read.
+#[utoipa::path(post, path = "/comments/{id}/reports", tag = "moderation", params(("id" = uuid::Uuid, Path, description = "Comment id")),
+    request_body = ReportInput,
+    responses((status = 201, description = "Reported", body = ReportCreatedDto), Unauthorized, NotFound, Conflict, Invalid))]
+async fn report_comment(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+    ApiJson(i): ApiJson<ReportInput>,
+) -> ApiResult<(StatusCode, Json<ReportCreatedDto>)> {
+    let id = moderation::report(&state, &auth, ReportTarget::Comment, id, &i).await?;
+    Ok((StatusCode::CREATED, Json(ReportCreatedDto { id })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HiddenItemDto {
+    /// post or comment.
+    pub target_kind: String,
+    pub target_id: Uuid,
+    pub post_id: Uuid,
+    pub author_name: String,
+    pub html: String,
+    pub hidden_at: i64,
+}
+
+impl From<HiddenItem> for HiddenItemDto {
+    fn from(h: HiddenItem) -> Self {
+        HiddenItemDto {
+            target_kind: h.target_kind,
+            target_id: h.target_id,
+            post_id: h.post_id,
+            author_name: h.author_name,
+            html: h.item_html,
+            hidden_at: h.hidden_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueDto {
+    /// Open reports grouped per item, most reported first.
+    pub items: Vec<QueueItem>,
+    /// Hidden content of the sphere (sphere queue only).
+    pub hidden: Vec<HiddenItemDto>,
+}
+
+/// A sphere's moderation queue (its administrators and organization managers).
+#[utoipa::path(get, path = "/spheres/{id}/moderation", tag = "moderation", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
+    responses((status = 200, description = "The queue", body = QueueDto), Unauthorized, Forbidden, NotFound))]
+async fn sphere_queue(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<QueueDto>> {
+    let (_, items, hidden) = moderation::sphere_queue(&state, &auth, id).await?;
+    Ok(Json(QueueDto {
+        items,
+        hidden: super::dto::list(hidden),
+    }))
+}
+
+/// Every open report of the organization the manager may act on.
+#[utoipa::path(get, path = "/moderation", tag = "moderation",
+    responses((status = 200, description = "The queue", body = QueueDto), Unauthorized, Forbidden))]
+async fn org_queue(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+) -> ApiResult<Json<QueueDto>> {
+    Ok(Json(QueueDto {
+        items: moderation::org_queue(&state, &auth).await?,
+        hidden: Vec::new(),
+    }))
+}
+
+/// Dismisses the reports, hides, shows again or deletes the item, or mutes or removes its
+/// author; recorded in the audit log, reporters are notified.
+#[utoipa::path(post, path = "/moderation/actions", tag = "moderation", request_body = ActionInput,
+    responses((status = 200, description = "Done", body = ActionOutcome), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn act(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiJson(i): ApiJson<ActionInput>,
+) -> ApiResult<Json<ActionOutcome>> {
+    Ok(Json(moderation::act(&state, &auth, &i).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryDto {
+    pub id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    /// e.g. moderation.hide
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<Uuid>,
+    pub sphere_id: Option<Uuid>,
+    pub sphere_name: Option<String>,
+    /// JSON object with the action's details.
+    pub details: serde_json::Value,
+    pub created_at: i64,
+}
+
+impl From<AuditRow> for AuditEntryDto {
+    fn from(a: AuditRow) -> Self {
+        AuditEntryDto {
+            id: a.id,
+            actor_id: a.actor_id,
+            actor_name: a.actor_name,
+            action: a.action,
+            target_kind: a.target_kind,
+            target_id: a.target_id,
+            sphere_id: a.sphere_id,
+            sphere_name: a.sphere_name,
+            details: serde_json::from_str(&a.details).unwrap_or(serde_json::Value::Null),
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPageDto {
+    pub entries: Vec<AuditEntryDto>,
+    pub page: i64,
+    /// Whether an older page exists.
+    pub more: bool,
+}
+
+/// The organization's audit log, newest first, 50 per page (organization managers).
+#[utoipa::path(get, path = "/audit", tag = "moderation", params(AuditQuery),
+    responses((status = 200, description = "One page", body = AuditPageDto), Unauthorized, Forbidden, Invalid))]
+async fn org_audit(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditPageDto>> {
+    let (rows, more) = moderation::audit(&state, &auth, None, &q).await?;
+    Ok(Json(AuditPageDto {
+        entries: super::dto::list(rows),
+        page: q.page.unwrap_or(1),
+        more,
+    }))
+}
+
+/// A sphere's moderation actions (its administrators and organization managers).
+#[utoipa::path(get, path = "/spheres/{id}/audit", tag = "moderation", params(("id" = uuid::Uuid, Path, description = "Sphere id"), AuditQuery),
+    responses((status = 200, description = "One page", body = AuditPageDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn sphere_audit(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditPageDto>> {
+    let (rows, more) = moderation::audit(&state, &auth, Some(id), &q).await?;
+    Ok(Json(AuditPageDto {
+        entries: super::dto::list(rows),
+        page: q.page.unwrap_or(1),
+        more,
+    }))
+}
+
+/// The caller's notification preferences (channel per category) and digest settings.
+#[utoipa::path(get, path = "/account/notification-preferences", tag = "account",
+    responses((status = 200, description = "Preferences", body = Preferences), Unauthorized))]
+async fn get_preferences(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+) -> ApiResult<Json<Preferences>> {
+    Ok(Json(digests::preferences(&state, &auth).await?))
+}
+
+/// Replaces the caller's preferences; categories left out return to their default.
+#[utoipa::path(put, path = "/account/notification-preferences", tag = "account", request_body = Preferences,
+    responses((status = 200, description = "Saved", body = Preferences), Unauthorized, Invalid))]
+async fn put_preferences(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiJson(p): ApiJson<Preferences>,
+) -> ApiResult<Json<Preferences>> {
+    digests::save_preferences(&state, &auth, &p).await?;
+    Ok(Json(digests::preferences(&state, &auth).await?))
+}

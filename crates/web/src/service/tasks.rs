@@ -1,0 +1,592 @@
+//! Sphere tasks: lists, tasks, assignees, statuses, comments and "my tasks". Reading needs
+//! the sphere readable, changing it needs the right to post there (policy); a secret
+//! sphere's tasks answer 404 to everyone else, including through "my tasks" after leaving.
+use super::spheres::{self, Visible};
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::realtime;
+use crate::state::AppState;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use embarq_domain::policy;
+use embarq_domain::recurrence::{DEFAULT_TIME_ZONE, ms_to_local, parse_zone};
+use embarq_domain::tasks::{self as rules, Bucket, TaskStatus};
+use embarq_domain::validate::{self, COMMENT_MAX, Errors, FieldError};
+use embarq_domain::{Id, SphereRole, UserStatus, markdown};
+use embarq_store::{
+    NewNotification, NewTask, SphereMember, Task, TaskAssignee, TaskComment, TaskList, now_ms,
+};
+
+/// The organization's time zone (the rollout plan's), Europe/Paris by default: due dates
+/// are calendar dates there.
+pub async fn org_zone(state: &AppState, org_id: Id) -> AppResult<Tz> {
+    let plan = state.db.rollout_plan(org_id).await?;
+    Ok(plan
+        .and_then(|p| parse_zone(&p.time_zone))
+        .or_else(|| parse_zone(DEFAULT_TIME_ZONE))
+        .unwrap_or(chrono_tz::UTC))
+}
+
+/// Today's date in the organization's zone.
+pub async fn today(state: &AppState, org_id: Id) -> AppResult<NaiveDate> {
+    let tz = org_zone(state, org_id).await?;
+    Ok(ms_to_local(tz, now_ms()).date())
+}
+
+/// A task with its assignees and where it falls today.
+pub struct TaskView {
+    pub task: Task,
+    pub assignees: Vec<TaskAssignee>,
+    pub bucket: Bucket,
+    /// The viewer may change it (status, comments...).
+    pub can_work: bool,
+}
+
+impl TaskView {
+    pub fn status(&self) -> TaskStatus {
+        TaskStatus::parse(&self.task.status).unwrap_or(TaskStatus::Todo)
+    }
+    pub fn is_overdue(&self) -> bool {
+        self.bucket == Bucket::Overdue
+    }
+}
+
+fn views(
+    viewer: policy::Viewer,
+    tasks: Vec<Task>,
+    assignees: &[TaskAssignee],
+    today: NaiveDate,
+) -> Vec<TaskView> {
+    tasks
+        .into_iter()
+        .map(|t| {
+            let kind = embarq_domain::SphereKind::parse(&t.sphere_kind)
+                .unwrap_or(embarq_domain::SphereKind::Secret);
+            let role = t.my_role.as_deref().and_then(SphereRole::parse);
+            let can_work = policy::can_work_on_tasks(policy::sphere_access(viewer, kind, role));
+            let status = TaskStatus::parse(&t.status).unwrap_or(TaskStatus::Todo);
+            let due = t
+                .due_date
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            TaskView {
+                bucket: rules::bucket(status, due, today),
+                can_work,
+                assignees: assignees
+                    .iter()
+                    .filter(|a| a.task_id == t.id)
+                    .cloned()
+                    .collect(),
+                task: t,
+            }
+        })
+        .collect()
+}
+
+pub struct ListView {
+    pub list: TaskList,
+    pub tasks: Vec<TaskView>,
+}
+
+pub struct SphereTasks {
+    pub visible: Visible,
+    pub lists: Vec<ListView>,
+    /// Members who can be assigned (for the forms).
+    pub members: Vec<SphereMember>,
+    pub can_work: bool,
+}
+
+/// The sphere for reading its tasks: 404 if invisible, 403 if visible but unreadable.
+async fn readable(state: &AppState, auth: &Auth, sphere: Id) -> AppResult<Visible> {
+    let v = spheres::load(state, auth, sphere).await?;
+    if !policy::can_read_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(v)
+}
+
+pub async fn sphere_tasks(state: &AppState, auth: &Auth, sphere: Id) -> AppResult<SphereTasks> {
+    let v = readable(state, auth, sphere).await?;
+    let today = today(state, auth.user.org_id).await?;
+    let tasks = state.db.sphere_tasks(auth.user.id, sphere).await?;
+    let assignees = state.db.sphere_task_assignees(sphere).await?;
+    let mut all = views(auth.viewer(), tasks, &assignees, today);
+    let lists = state
+        .db
+        .task_lists(sphere)
+        .await?
+        .into_iter()
+        .map(|list| {
+            let (mine, rest): (Vec<TaskView>, Vec<TaskView>) =
+                all.drain(..).partition(|t| t.task.list_id == list.id);
+            all = rest;
+            ListView { list, tasks: mine }
+        })
+        .collect();
+    let can_work = policy::can_work_on_tasks(v.access);
+    let members = if can_work {
+        state.db.sphere_members(sphere).await?
+    } else {
+        Vec::new()
+    };
+    Ok(SphereTasks {
+        visible: v,
+        lists,
+        members,
+        can_work,
+    })
+}
+
+/// Tells the sphere's members and the task's assignees that tasks changed (pages refresh).
+async fn touched(state: &AppState, sphere: Id, extra: &[Id]) -> AppResult<()> {
+    let mut users = state
+        .db
+        .sphere_member_ids(
+            sphere,
+            &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member],
+        )
+        .await?;
+    for u in extra {
+        if !users.contains(u) {
+            users.push(*u);
+        }
+    }
+    realtime::publish(state, &users, "task", Some(sphere)).await;
+    Ok(())
+}
+
+fn list_name(name: &str) -> AppResult<String> {
+    Ok(validate::required(
+        "task_list_name",
+        name,
+        rules::LIST_NAME_MAX,
+    )?)
+}
+
+pub async fn create_list(
+    state: &AppState,
+    auth: &Auth,
+    sphere: Id,
+    name: &str,
+) -> AppResult<TaskList> {
+    let v = readable(state, auth, sphere).await?;
+    if !policy::can_work_on_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let name = list_name(name)?;
+    let id = state
+        .db
+        .create_task_list(auth.user.org_id, sphere, auth.user.id, &name)
+        .await?;
+    touched(state, sphere, &[]).await?;
+    state
+        .db
+        .task_list(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A list whose sphere the viewer can read (else 404: nothing leaks about secret spheres).
+async fn load_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<(TaskList, Visible)> {
+    let list = state
+        .db
+        .task_list(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let v = spheres::load(state, auth, list.sphere_id).await?;
+    if !policy::can_read_tasks(v.access) {
+        return Err(AppError::NotFound);
+    }
+    Ok((list, v))
+}
+
+pub async fn rename_list(state: &AppState, auth: &Auth, id: Id, name: &str) -> AppResult<TaskList> {
+    let (mut list, v) = load_list(state, auth, id).await?;
+    if !policy::can_work_on_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let name = list_name(name)?;
+    state.db.rename_task_list(id, &name).await?;
+    touched(state, list.sphere_id, &[]).await?;
+    list.name = name;
+    Ok(list)
+}
+
+/// Deletes a list and its tasks; answers the sphere.
+pub async fn delete_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
+    let (list, v) = load_list(state, auth, id).await?;
+    if !policy::can_work_on_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    state.db.delete_task_list(id).await?;
+    touched(state, list.sphere_id, &[]).await?;
+    Ok(list.sphere_id)
+}
+
+/// What a form or the API gives for a task. `None` fields are left as they are (edits).
+#[derive(Default)]
+pub struct TaskInput {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub due_date: Option<String>,
+    pub assignees: Option<Vec<Id>>,
+    pub list_id: Option<Id>,
+}
+
+/// Checks that every assignee is an active member of the sphere (who can read it).
+async fn check_assignees(state: &AppState, v: &Visible, users: &[Id]) -> AppResult<Vec<Id>> {
+    let mut out: Vec<Id> = Vec::with_capacity(users.len());
+    for u in users {
+        if !out.contains(u) {
+            out.push(*u);
+        }
+    }
+    if out.len() > rules::MAX_ASSIGNEES {
+        return Err(FieldError::with_limit(
+            "task_assignees",
+            "too_many",
+            rules::MAX_ASSIGNEES as i64,
+        )
+        .into());
+    }
+    for u in &out {
+        let person = state
+            .db
+            .user_in_org(v.sphere.org_id, *u)
+            .await?
+            .filter(|p| p.user_status() != UserStatus::Deactivated);
+        let role = match &person {
+            Some(p) => state.db.sphere_role(v.sphere.id, p.id).await?,
+            None => None,
+        };
+        let access = match &person {
+            Some(p) => policy::sphere_access(
+                policy::Viewer { org_role: p.role() },
+                v.sphere.sphere_kind(),
+                role,
+            ),
+            None => Default::default(),
+        };
+        if !policy::can_be_assigned(access, role.is_some()) {
+            return Err(FieldError::new("task_assignees", "task_not_a_member").into());
+        }
+    }
+    Ok(out)
+}
+
+/// Stores "assigned you a task" notifications (opening `/tasks/{id}`) and pushes them live.
+async fn notify_assigned(state: &AppState, task: &Task, actor: Id, users: &[Id]) -> AppResult<()> {
+    let users: Vec<Id> = users.iter().copied().filter(|u| *u != actor).collect();
+    let items: Vec<NewNotification> = users
+        .iter()
+        .map(|u| NewNotification {
+            user_id: *u,
+            kind: "task_assigned",
+            actor_id: Some(actor),
+            sphere_id: Some(task.sphere_id),
+            post_id: None,
+            conversation_id: None,
+            link: Some(format!("/tasks/{}", task.id)),
+        })
+        .collect();
+    state.db.notify(&items).await?;
+    realtime::publish(state, &users, "notification", Some(task.id)).await;
+    Ok(())
+}
+
+pub async fn create_task(
+    state: &AppState,
+    auth: &Auth,
+    list_id: Id,
+    input: &TaskInput,
+) -> AppResult<Task> {
+    let (list, v) = load_list(state, auth, list_id).await?;
+    if !policy::can_work_on_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let mut e = Errors::default();
+    let title = e.check(validate::required(
+        "task_title",
+        input.title.as_deref().unwrap_or_default(),
+        rules::TITLE_MAX,
+    ));
+    let description = e.check(validate::optional(
+        "task_description",
+        input.description.as_deref().unwrap_or_default(),
+        rules::DESCRIPTION_MAX,
+    ));
+    let due = e.check(rules::due_date(
+        "task_due_date",
+        input.due_date.as_deref().unwrap_or_default(),
+    ));
+    e.into_result()?;
+    let assignees = check_assignees(state, &v, input.assignees.as_deref().unwrap_or(&[])).await?;
+    let (Some(title), Some(description), Some(due)) = (title, description, due) else {
+        return Err(AppError::Refused("invalid"));
+    };
+    let description = description.unwrap_or_default();
+    let due = due.map(|d| d.format("%Y-%m-%d").to_string());
+    let id = state
+        .db
+        .create_task(
+            &NewTask {
+                org_id: auth.user.org_id,
+                sphere_id: list.sphere_id,
+                list_id,
+                title: &title,
+                description_md: &description,
+                description_html: &markdown::render(&description),
+                due_date: due.as_deref(),
+                created_by: auth.user.id,
+            },
+            &assignees,
+        )
+        .await?;
+    let task = state
+        .db
+        .task(auth.user.org_id, auth.user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    notify_assigned(state, &task, auth.user.id, &assignees).await?;
+    touched(state, list.sphere_id, &assignees).await?;
+    Ok(task)
+}
+
+/// A task the viewer may read, with its sphere; everything else is 404.
+pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Task, Visible)> {
+    let task = state
+        .db
+        .task(auth.user.org_id, auth.user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let v = spheres::load(state, auth, task.sphere_id).await?;
+    if !policy::can_read_tasks(v.access) {
+        return Err(AppError::NotFound);
+    }
+    Ok((task, v))
+}
+
+pub struct TaskDetail {
+    pub view: TaskView,
+    pub visible: Visible,
+    pub comments: Vec<TaskComment>,
+    pub lists: Vec<TaskList>,
+    pub members: Vec<SphereMember>,
+    pub can_work: bool,
+    pub can_delete: bool,
+}
+
+pub async fn detail(state: &AppState, auth: &Auth, id: Id) -> AppResult<TaskDetail> {
+    let (task, visible) = load(state, auth, id).await?;
+    let today = today(state, auth.user.org_id).await?;
+    let assignees = state.db.task_assignees(id).await?;
+    let comments = state.db.task_comments(id).await?;
+    let can_work = policy::can_work_on_tasks(visible.access);
+    let can_delete = policy::can_delete_task(task.created_by == auth.user.id, visible.access);
+    let (lists, members) = if can_work {
+        (
+            state.db.task_lists(task.sphere_id).await?,
+            state.db.sphere_members(task.sphere_id).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let view = views(auth.viewer(), vec![task], &assignees, today)
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    Ok(TaskDetail {
+        view,
+        visible,
+        comments,
+        lists,
+        members,
+        can_work,
+        can_delete,
+    })
+}
+
+/// Changes a task's title, description, due date or list (those who can post).
+pub async fn update(state: &AppState, auth: &Auth, id: Id, input: &TaskInput) -> AppResult<Task> {
+    let (task, v) = load(state, auth, id).await?;
+    if !policy::can_work_on_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let mut e = Errors::default();
+    let title = match &input.title {
+        Some(t) => e.check(validate::required("task_title", t, rules::TITLE_MAX)),
+        None => Some(task.title.clone()),
+    };
+    let description = match &input.description {
+        Some(d) => e
+            .check(validate::optional(
+                "task_description",
+                d,
+                rules::DESCRIPTION_MAX,
+            ))
+            .map(Option::unwrap_or_default),
+        None => Some(task.description_md.clone()),
+    };
+    let due = match &input.due_date {
+        Some(d) => e
+            .check(rules::due_date("task_due_date", d))
+            .map(|o| o.map(|d| d.format("%Y-%m-%d").to_string())),
+        None => Some(task.due_date.clone()),
+    };
+    e.into_result()?;
+    let (Some(title), Some(description), Some(due)) = (title, description, due) else {
+        return Err(AppError::Refused("invalid"));
+    };
+    if let Some(list_id) = input.list_id.filter(|l| *l != task.list_id) {
+        let list = state
+            .db
+            .task_list(auth.user.org_id, list_id)
+            .await?
+            .filter(|l| l.sphere_id == task.sphere_id)
+            .ok_or(FieldError::new("task_list", "invalid_choice"))?;
+        state.db.move_task(id, list.id).await?;
+    }
+    state
+        .db
+        .update_task(
+            id,
+            &title,
+            &description,
+            &markdown::render(&description),
+            due.as_deref(),
+        )
+        .await?;
+    if let Some(users) = &input.assignees {
+        set_assignees(state, auth, id, users).await?;
+    }
+    touched(state, task.sphere_id, &[]).await?;
+    state
+        .db
+        .task(auth.user.org_id, auth.user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn set_status(state: &AppState, auth: &Auth, id: Id, status: &str) -> AppResult<Task> {
+    let (task, v) = load(state, auth, id).await?;
+    if !policy::can_work_on_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let status = rules::status("task_status", status)?;
+    state.db.set_task_status(id, status.as_str()).await?;
+    let assignees: Vec<Id> = state
+        .db
+        .task_assignees(id)
+        .await?
+        .into_iter()
+        .map(|a| a.user_id)
+        .collect();
+    touched(state, task.sphere_id, &assignees).await?;
+    state
+        .db
+        .task(auth.user.org_id, auth.user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Makes the task's assignees exactly `users` (members of the sphere); the newly assigned
+/// are notified.
+pub async fn set_assignees(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+    users: &[Id],
+) -> AppResult<Vec<TaskAssignee>> {
+    let (task, v) = load(state, auth, id).await?;
+    if !policy::can_work_on_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let users = check_assignees(state, &v, users).await?;
+    let before: Vec<Id> = state
+        .db
+        .task_assignees(id)
+        .await?
+        .into_iter()
+        .map(|a| a.user_id)
+        .collect();
+    let added = state
+        .db
+        .set_task_assignees(id, auth.user.id, &users)
+        .await?;
+    notify_assigned(state, &task, auth.user.id, &added).await?;
+    let mut everyone = before;
+    everyone.extend(added);
+    touched(state, task.sphere_id, &everyone).await?;
+    Ok(state.db.task_assignees(id).await?)
+}
+
+pub async fn comment(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResult<TaskComment> {
+    let (task, v) = load(state, auth, id).await?;
+    if !policy::can_work_on_tasks(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let body = validate::required("body", body, COMMENT_MAX)?;
+    let c = state
+        .db
+        .add_task_comment(id, auth.user.id, &body, &markdown::render(&body))
+        .await?;
+    touched(state, task.sphere_id, &[]).await?;
+    Ok(c)
+}
+
+/// Deletes a task (its creator, or the sphere's moderators); answers the sphere.
+pub async fn delete(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
+    let (task, v) = load(state, auth, id).await?;
+    if !policy::can_delete_task(task.created_by == auth.user.id, v.access) {
+        return Err(AppError::Forbidden);
+    }
+    state.db.delete_task(id).await?;
+    touched(state, task.sphere_id, &[]).await?;
+    Ok(task.sphere_id)
+}
+
+/// Done tasks stay on "my tasks" for this long.
+const DONE_KEPT_MS: i64 = 14 * 24 * 3600 * 1000;
+
+pub struct MyTasks {
+    pub today: NaiveDate,
+    /// Every group in display order, possibly empty.
+    pub groups: Vec<(Bucket, Vec<TaskView>)>,
+}
+
+impl MyTasks {
+    pub fn is_empty(&self) -> bool {
+        self.groups.iter().all(|(_, t)| t.is_empty())
+    }
+}
+
+/// Tasks assigned to the viewer in spheres they can still read, grouped by urgency.
+pub async fn my_tasks(state: &AppState, auth: &Auth) -> AppResult<MyTasks> {
+    let today = today(state, auth.user.org_id).await?;
+    let viewer = auth.viewer();
+    // The store keeps readable spheres; the policy has the last word on each row.
+    let tasks: Vec<Task> = state
+        .db
+        .my_tasks(auth.user.id, now_ms() - DONE_KEPT_MS)
+        .await?
+        .into_iter()
+        .filter(|t| {
+            let kind = embarq_domain::SphereKind::parse(&t.sphere_kind)
+                .unwrap_or(embarq_domain::SphereKind::Secret);
+            let role = t.my_role.as_deref().and_then(SphereRole::parse);
+            t.org_id == auth.user.org_id
+                && policy::can_read_tasks(policy::sphere_access(viewer, kind, role))
+        })
+        .collect();
+    let assignees = state.db.my_task_assignees(auth.user.id).await?;
+    let mut all = views(auth.viewer(), tasks, &assignees, today);
+    let groups = Bucket::ALL
+        .iter()
+        .map(|b| {
+            let (mine, rest): (Vec<TaskView>, Vec<TaskView>) =
+                all.drain(..).partition(|t| t.bucket == *b);
+            all = rest;
+            (*b, mine)
+        })
+        .collect();
+    Ok(MyTasks { today, groups })
+}

@@ -1,0 +1,159 @@
+//! Managing a sphere's side panel: add, edit, delete and order widgets (administrators).
+use super::{Page, PathId, St, render, see_other};
+use crate::auth::{Auth, Csrf};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::service::widgets::{self, WidgetInput, WidgetView, link_lines, parse_link_lines};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::Path;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use embarq_domain::{Id, parse_id, policy};
+use embarq_store::{FileRow, Sphere};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/spheres/{id}/widgets", get(manage).post(create))
+        .route("/spheres/{id}/widgets/{widget}/edit", post(edit))
+        .route("/spheres/{id}/widgets/{widget}/delete", post(delete))
+        .route("/spheres/{id}/widgets/{widget}/up", post(up))
+        .route("/spheres/{id}/widgets/{widget}/down", post(down))
+}
+
+#[derive(Template)]
+#[template(path = "widgets.html")]
+struct WidgetsPage {
+    p: Page,
+    s: Sphere,
+    widgets: Vec<(WidgetView, String)>,
+    videos: Vec<FileRow>,
+}
+
+async fn manage(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let (v, list) = widgets::list(&state, &auth, id).await?;
+    if !policy::can_manage_widgets(v.access) {
+        return Err(AppError::Forbidden);
+    }
+    let videos = state.db.sphere_videos(id).await?;
+    let mut p = Page::new(&state, lang, &csrf, Some(&auth), "widgets-title").await;
+    p.title = format!("{} · {}", v.sphere.name, p.t("widgets-title"));
+    Ok(render(&WidgetsPage {
+        p,
+        s: v.sphere,
+        widgets: list
+            .into_iter()
+            .map(|w| {
+                let lines = link_lines(&w.links);
+                (w, lines)
+            })
+            .collect(),
+        videos,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+struct WidgetForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    links: String,
+    #[serde(default)]
+    video_url: String,
+    #[serde(default)]
+    video_file_id: String,
+}
+
+impl WidgetForm {
+    fn input(&self) -> AppResult<WidgetInput> {
+        let video_file_id = match self.video_file_id.trim() {
+            "" => None,
+            s => Some(parse_id(s).ok_or(embarq_domain::validate::FieldError::new(
+                "video_file_id",
+                "invalid_choice",
+            ))?),
+        };
+        Ok(WidgetInput {
+            kind: self.kind.clone(),
+            title: self.title.clone(),
+            body: self.body.clone(),
+            links: parse_link_lines(&self.links),
+            video_url: self.video_url.clone(),
+            video_file_id,
+        })
+    }
+}
+
+fn back(id: Id) -> Response {
+    see_other(&format!("/spheres/{id}/widgets"))
+}
+
+async fn create(
+    state: St,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<WidgetForm>,
+) -> AppResult<Response> {
+    widgets::create(&state, &auth, id, &f.input()?).await?;
+    Ok(back(id))
+}
+
+fn two_ids(id: &str, other: &str) -> AppResult<(Id, Id)> {
+    match (parse_id(id), parse_id(other)) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn edit(
+    state: St,
+    auth: Auth,
+    Path((id, widget)): Path<(String, String)>,
+    Form(f): Form<WidgetForm>,
+) -> AppResult<Response> {
+    let (id, widget) = two_ids(&id, &widget)?;
+    widgets::update(&state, &auth, id, widget, &f.input()?).await?;
+    Ok(back(id))
+}
+
+async fn delete(
+    state: St,
+    auth: Auth,
+    Path((id, widget)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (id, widget) = two_ids(&id, &widget)?;
+    widgets::delete(&state, &auth, id, widget).await?;
+    Ok(back(id))
+}
+
+async fn up(
+    state: St,
+    auth: Auth,
+    Path((id, widget)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (id, widget) = two_ids(&id, &widget)?;
+    widgets::shift(&state, &auth, id, widget, true).await?;
+    Ok(back(id))
+}
+
+async fn down(
+    state: St,
+    auth: Auth,
+    Path((id, widget)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (id, widget) = two_ids(&id, &widget)?;
+    widgets::shift(&state, &auth, id, widget, false).await?;
+    Ok(back(id))
+}
