@@ -106,5 +106,22 @@ describe('events through the web UI', () => {
     assert.equal(res.status, 200);
     assert.match(await res.text(), /SUMMARY:Petit-déjeuner des équipes/);
     await shot(manager, 'agenda-feed');
+
+    // The organizer edits the event (form behind "Modifier cet événement"), then cancels it
+    // after confirming: it stays visible, tagged, and the feed carries STATUS:CANCELLED.
+    await manager.goto(url(eventPath));
+    await manager.locator('#event-edit summary').click();
+    const edit = manager.locator(`form[action="${eventPath}/edit"]`);
+    await edit.locator('input[name="place"]').fill('Salle 3');
+    await edit.locator('button[type="submit"]').click();
+    await manager.locator('.training-event', { hasText: 'Salle 3' }).waitFor();
+    await manager.locator('#event-cancel summary').click();
+    await manager.getByRole('button', { name: fr('event-cancel-submit') }).click();
+    await manager.locator('.tag.cancelled', { hasText: fr('event-cancelled') }).waitFor();
+    await manager.locator('#cancelled-notice').waitFor();
+    await shot(manager, 'event-cancelled');
+    const cancelled = await (await fetch(feedUrl)).text();
+    assert.match(cancelled, /STATUS:CANCELLED/);
+    assert.match(cancelled, /SEQUENCE:2/);
   });
 });

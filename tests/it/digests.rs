@@ -3,26 +3,13 @@
 //! a digest goes out once even with two server processes, in each person's language, with
 //! text and HTML parts, and nobody gets an empty digest.
 use embarq_store::now_ms;
-use embarq_testkit::{Browser, TestApp, last_id, spawn_app};
+use embarq_testkit::{TestApp, api, last_id, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 const DAY: i64 = 24 * 3600 * 1000;
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = b
-        .client
-        .request(method, b.url(path))
-        .header("x-csrf-token", &b.csrf);
-    if let Some(j) = body {
-        r = r.json(&j);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 /// A real SMTP server (aiosmtpd) storing what it receives in a maildir.
 struct Smtp {
@@ -122,23 +109,6 @@ fn smtp_state(app: &TestApp, smtp: &Smtp) -> embarq_web::AppState {
         from: "embarq <no-reply@acme.test>".to_string(),
     });
     embarq_web::AppState::new(app.db.clone(), config).unwrap()
-}
-
-/// Raw outbox files addressed to `who` (the test server itself has no SMTP).
-fn outbox_to(app: &TestApp, who: &str) -> Vec<String> {
-    std::fs::read_dir(app.data_dir.join("outbox"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| {
-                    std::fs::read_to_string(e.path())
-                        .unwrap()
-                        .replace("=\r\n", "")
-                        .replace("=\n", "")
-                })
-                .filter(|t| t.to_lowercase().contains(&format!("to: {who}")))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -276,7 +246,7 @@ async fn preferences_are_honoured_and_a_digest_is_sent_once() {
         !bob_notes.iter().any(|n| n.kind == "comment"),
         "comments are off"
     );
-    let mails = outbox_to(&app, "bob@acme.test");
+    let mails = app.outbox_to("bob@acme.test");
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert!(mails[0].contains("mentioned you"));
     // Carol: in-app only, no e-mail. Dave: off, nothing stored and no e-mail.
@@ -288,9 +258,9 @@ async fn preferences_are_honoured_and_a_digest_is_sent_once() {
             .iter()
             .any(|n| n.kind == "mention")
     );
-    assert!(outbox_to(&app, "carol@acme.test").is_empty());
+    assert!(app.outbox_to("carol@acme.test").is_empty());
     assert!(app.db.notifications(dave_id, 20).await.unwrap().is_empty());
-    assert!(outbox_to(&app, "dave@acme.test").is_empty());
+    assert!(app.outbox_to("dave@acme.test").is_empty());
 
     // Tomorrow, two server processes run the scheduled work at the same instant.
     let (one, two) = (smtp_state(&app, &smtp), smtp_state(&app, &smtp));

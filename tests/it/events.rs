@@ -645,24 +645,6 @@ async fn get_feed(anon: &Browser, path: String) -> (u16, String) {
     (s, r.text().await.unwrap())
 }
 
-/// Raw e-mails of the outbox addressed to `to`.
-fn outbox_to(app: &TestApp, to: &str) -> Vec<String> {
-    let dir = app.data_dir.join("outbox");
-    std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .replace("=\r\n", "")
-                .replace("=\n", "")
-                .replace("=3D", "=")
-        })
-        .filter(|t| t.to_lowercase().contains(&format!("to: {to}")))
-        .collect()
-}
-
 #[tokio::test]
 async fn event_reminders_go_out_once_to_those_who_answered() {
     let app = spawn_app().await;
@@ -750,13 +732,13 @@ async fn event_reminders_go_out_once_to_those_who_answered() {
         let n = app.db.notifications(uid, 50).await.unwrap();
         assert!(n.iter().all(|n| n.kind != "event_reminder"));
     }
-    let mails = outbox_to(&app, "bob@acme.test");
+    let mails = app.outbox_to("bob@acme.test");
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("Quarterly meeting") && mails[0].contains(&format!("/agenda/{id}")));
     assert!(mails[0].contains(&format!("/video/event/{id}")));
-    assert_eq!(outbox_to(&app, "carol@acme.test").len(), 1);
-    assert!(outbox_to(&app, "dave@acme.test").is_empty());
-    assert!(outbox_to(&app, "eve@acme.test").is_empty());
+    assert_eq!(app.outbox_to("carol@acme.test").len(), 1);
+    assert!(app.outbox_to("dave@acme.test").is_empty());
+    assert!(app.outbox_to("eve@acme.test").is_empty());
 }
 
 #[tokio::test]
@@ -904,4 +886,445 @@ async fn events_api_and_bad_input() {
     ] {
         assert!(doc["paths"][p].is_object(), "{p} undocumented");
     }
+}
+
+/// The one VEVENT of an event's ICS file (fetched with the viewer's session).
+async fn ics_event(b: &Browser, id: &str) -> icalendar::Event {
+    let r = b.get(&format!("/agenda/{id}/ics")).await;
+    assert_eq!(r.status(), 200);
+    let cal = parse_ics(&r.text().await.unwrap());
+    cal.events().next().expect("one VEVENT").clone()
+}
+
+async fn kinds_of(app: &TestApp, uid: Id) -> Vec<(String, Option<String>)> {
+    app.db
+        .notifications(uid, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| (n.kind, n.link))
+        .collect()
+}
+
+#[tokio::test]
+async fn event_edit_by_organizer_validated_and_sequenced() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let (_, carol) = app.member(org, "carol@acme.test", "Carol").await;
+    let (dave_id, dave) = app.member(org, "dave@acme.test", "Dave").await;
+    let (eve_id, eve) = app.member(org, "eve@acme.test", "Eve").await;
+
+    // Carol (a plain member) organizes an event in an open sphere Bob administers.
+    let club = create_sphere(&bob, "Running club", "open").await;
+    carol
+        .post_redirect(&format!("/spheres/{club}/join"), &[])
+        .await;
+    let start = now_ms() + 3 * DAY;
+    let base = with(fields("Sunday run", start), "capacity", "5");
+    let page = carol
+        .post_redirect(&format!("/spheres/{club}/events"), &borrow(&base))
+        .await;
+    let id = last_id(&page).to_string();
+    for (b, answer) in [(&bob, "going"), (&eve, "going"), (&dave, "not_going")] {
+        assert_eq!(
+            b.post_redirect(&format!("{page}/rsvp"), &[("response", answer)])
+                .await,
+            page
+        );
+    }
+    let before = ics_event(&bob, &id).await;
+    assert_eq!(before.get_sequence(), Some(0));
+    assert_eq!(before.property_value("STATUS"), Some("CONFIRMED"));
+    let created_lm = before.get_last_modified().unwrap();
+
+    // The organizer sees the edit form; a plain reader neither sees it nor may edit.
+    assert!(
+        carol
+            .get_text(&page)
+            .await
+            .1
+            .contains(&format!("action=\"{page}/edit\""))
+    );
+    assert!(
+        !dave
+            .get_text(&page)
+            .await
+            .1
+            .contains(&format!("{page}/edit"))
+    );
+    let renamed = with(base.clone(), "title", "Hijacked");
+    let (s, _) = post_en(&dave, &format!("{page}/edit"), &borrow(&renamed)).await;
+    assert_eq!(s, 403);
+    let (s, _) = api(
+        &dave,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"title": "Hijacked"})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = post_en(&dave, &format!("{page}/cancel"), &[]).await;
+    assert_eq!(s, 403);
+
+    // End before start: a clear field error, the submitted values kept, nothing changed.
+    let bad = with(
+        with(base.clone(), "title", "Moved run"),
+        "ends_at",
+        &paris(start - HOUR),
+    );
+    let (s, html) = post_en(&carol, &format!("{page}/edit"), &borrow(&bad)).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("must be after the start"), "{html}");
+    assert!(html.contains("value=\"Moved run\""));
+    // Capacity below the two people going: refused with the number, nothing changed.
+    let small = with(with(base.clone(), "title", "Moved run"), "capacity", "1");
+    let (s, html) = post_en(&carol, &format!("{page}/edit"), &borrow(&small)).await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("cannot be below the 2 people already going"),
+        "{html}"
+    );
+    let (s, v) = api(
+        &carol,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"capacity": 1, "title": "Moved run"})),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["errors"][0]["field"].as_str(), Some("training_capacity"));
+    let (s, v) = api(
+        &carol,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"ends_at": "soon"})),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    let (_, v) = api(&carol, Method::GET, &format!("/api/v1/events/{id}"), None).await;
+    assert_eq!(v["title"], "Sunday run");
+    assert_eq!(v["capacity"], 5);
+    assert_eq!(v["sequence"], 0);
+    assert!(v["updated_at"].is_null());
+    assert!(app.db.notifications(bob_id, 50).await.unwrap().is_empty());
+
+    // The organizer moves the event a day later and renames it.
+    let moved = with(
+        with(
+            with(base.clone(), "title", "Moved run"),
+            "starts_at",
+            &paris(start + DAY),
+        ),
+        "ends_at",
+        &paris(start + DAY + 2 * HOUR),
+    );
+    assert_eq!(
+        carol
+            .post_redirect(&format!("{page}/edit"), &borrow(&moved))
+            .await,
+        page
+    );
+    let after = ics_event(&bob, &id).await;
+    assert_eq!(after.get_summary(), Some("Moved run"));
+    assert_eq!(after.get_sequence(), Some(1));
+    assert_eq!(after.get_uid(), before.get_uid());
+    assert!(after.get_last_modified().unwrap() >= created_lm);
+    assert_eq!(
+        utc_of(after.get_start()).timestamp_millis() / 60_000,
+        (start + DAY) / 60_000
+    );
+    // Those going (Bob, Eve) are told, with a link; Dave (not going) is not.
+    for uid in [bob_id, eve_id] {
+        let n = kinds_of(&app, uid).await;
+        assert_eq!(
+            n,
+            vec![("event_changed".to_string(), Some(page.clone()))],
+            "{uid}"
+        );
+    }
+    assert!(kinds_of(&app, dave_id).await.is_empty());
+    assert!(
+        bob.get_in("/notifications", "en")
+            .await
+            .contains("changed the time or place")
+    );
+
+    // A capacity-only change (API) is not a calendar change: SEQUENCE stays, nobody is told.
+    let (s, v) = api(
+        &carol,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"capacity": 2})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["capacity"].as_i64(), v["sequence"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(v["title"], "Moved run");
+    assert_eq!(kinds_of(&app, bob_id).await.len(), 1);
+    // The sphere's administrator (Bob) and an organization manager may edit too.
+    let (s, v) = api(
+        &bob,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"place": "Stade"})),
+    )
+    .await;
+    assert_eq!((s, v["sequence"].as_i64()), (200, Some(2)), "{v}");
+    let (s, v) = api(
+        &mgr,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"capacity": null})),
+    )
+    .await;
+    assert_eq!((s, v["capacity"].is_null()), (200, true), "{v}");
+    assert_eq!(ics_event(&eve, &id).await.get_sequence(), Some(2));
+    assert_eq!(ics_event(&eve, &id).await.get_location(), Some("Stade"));
+}
+
+#[tokio::test]
+async fn event_cancel_closes_answers_feeds_and_reminders() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let (carol_id, carol) = app.member(org, "carol@acme.test", "Carol").await;
+    let (dave_id, dave) = app.member(org, "dave@acme.test", "Dave").await;
+    let start = now_ms() + 2 * DAY;
+    let (s, v) = api(
+        &mgr,
+        Method::POST,
+        "/api/v1/events",
+        Some(json!({"title": "Town hall", "starts_at": paris(start), "ends_at": paris(start + HOUR)})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let page = format!("/agenda/{id}");
+    for (b, answer) in [(&bob, "going"), (&carol, "maybe"), (&dave, "not_going")] {
+        let (s, _) = api(
+            b,
+            Method::POST,
+            &format!("/api/v1/events/{id}/rsvp"),
+            Some(json!({"response": answer})),
+        )
+        .await;
+        assert_eq!(s, 200);
+    }
+    let (s, v) = api(&bob, Method::POST, "/api/v1/calendar-feed", None).await;
+    assert_eq!(s, 201);
+    let url = v["url"].as_str().unwrap();
+    let feed = url[url.find("/calendar/").unwrap()..].to_string();
+    let anon = app.browser();
+
+    // The manager sees the cancel button (behind a confirmation); a member may not cancel.
+    let html = mgr.get_in(&page, "en").await;
+    assert!(
+        html.contains(&format!("action=\"{page}/cancel\""))
+            && html.contains("Cancel this event for everyone?")
+    );
+    let (s, _) = api(
+        &dave,
+        Method::POST,
+        &format!("/api/v1/events/{id}/cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(
+        mgr.post_redirect(&format!("{page}/cancel"), &[]).await,
+        page
+    );
+
+    // Still visible, tagged; answers refused with a clear message.
+    let html = bob.get_in(&page, "en").await;
+    assert!(html.contains("tag cancelled") && html.contains("This event was cancelled"));
+    assert!(!html.contains(&format!("action=\"{page}/rsvp\"")));
+    assert!(bob.get_in("/agenda", "en").await.contains("tag cancelled"));
+    let (s, html) = post_en(&dave, &format!("{page}/rsvp"), &[("response", "going")]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("This event was cancelled"), "{html}");
+    let (s, v) = api(
+        &dave,
+        Method::POST,
+        &format!("/api/v1/events/{id}/rsvp"),
+        Some(json!({"response": "maybe"})),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("event_cancelled")));
+    // Editing a cancelled event is refused; cancelling twice is harmless.
+    let (s, v) = api(
+        &mgr,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"title": "Back on"})),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("event_cancelled")));
+    let (s, v) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/events/{id}/cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(v["cancelled_at"].is_i64());
+
+    // ICS and the personal feed carry STATUS:CANCELLED with a new SEQUENCE.
+    let e = ics_event(&bob, &id).await;
+    assert_eq!(e.property_value("STATUS"), Some("CANCELLED"));
+    assert_eq!(e.get_sequence(), Some(1));
+    let (s, body) = get_feed(&anon, feed).await;
+    assert_eq!(s, 200);
+    let cal = parse_ics(&body);
+    let fe: Vec<&icalendar::Event> = cal.events().collect();
+    assert_eq!(fe.len(), 1);
+    assert_eq!(fe[0].property_value("STATUS"), Some("CANCELLED"));
+    assert_eq!(fe[0].get_uid(), e.get_uid());
+
+    // Going and maybe are notified (link to the event), not those not going.
+    for uid in [bob_id, carol_id] {
+        assert_eq!(
+            kinds_of(&app, uid).await,
+            vec![("event_cancelled".to_string(), Some(page.clone()))]
+        );
+    }
+    assert!(kinds_of(&app, dave_id).await.is_empty());
+
+    // No reminder for a cancelled event.
+    let r = embarq_web::jobs::run_due(&app.state, start - DAY + 60_000).await;
+    assert_eq!(r.count("training_reminders"), 0);
+    for uid in [bob_id, carol_id] {
+        assert!(
+            kinds_of(&app, uid)
+                .await
+                .iter()
+                .all(|(k, _)| k != "event_reminder")
+        );
+    }
+    // A secret sphere's event: Eve answered then left the sphere: she is not told of the
+    // cancellation (nothing of the sphere reaches her).
+    let (eve_id, eve) = app.member(org, "eve@acme.test", "Eve").await;
+    let secret = create_sphere(&carol, "Board", "secret").await;
+    app.db
+        .add_sphere_member(secret, eve_id, SphereRole::Member)
+        .await
+        .unwrap();
+    let (_, v) = api(
+        &carol,
+        Method::POST,
+        "/api/v1/events",
+        Some(json!({"sphere_id": secret, "title": "Board call", "starts_at": paris(start), "ends_at": paris(start + HOUR)})),
+    )
+    .await;
+    let board = v["id"].as_str().unwrap().to_string();
+    let (s, _) = api(
+        &eve,
+        Method::POST,
+        &format!("/api/v1/events/{board}/rsvp"),
+        Some(json!({"response": "going"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    app.db.remove_sphere_member(secret, eve_id).await.unwrap();
+    let (s, _) = api(
+        &eve,
+        Method::POST,
+        &format!("/api/v1/events/{board}/cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, _) = api(
+        &carol,
+        Method::POST,
+        &format!("/api/v1/events/{board}/cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(kinds_of(&app, eve_id).await.is_empty());
+    assert!(
+        app.outbox_to("bob@acme.test")
+            .iter()
+            .all(|m| !m.contains("Reminder: "))
+    );
+}
+
+#[tokio::test]
+async fn training_session_edit_and_cancel() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let start = now_ms() + 5 * DAY;
+    let f = with(
+        with(fields("Copilot basics", start), "kind", "training"),
+        "audience",
+        "all",
+    );
+    let page = mgr.post_redirect("/training", &borrow(&f)).await;
+    assert!(page.starts_with("/training/"), "{page}");
+    assert_eq!(
+        bob.post_redirect(&format!("{page}/register"), &[]).await,
+        page
+    );
+    assert!(
+        mgr.get_text(&page)
+            .await
+            .1
+            .contains(&format!("action=\"{page}/edit\""))
+    );
+    // Bob may not edit; the organizer moves the session: Bob is told.
+    let moved = with(
+        with(f.clone(), "starts_at", &paris(start + HOUR)),
+        "ends_at",
+        &paris(start + 2 * HOUR),
+    );
+    let (s, _) = post_en(&bob, &format!("{page}/edit"), &borrow(&moved)).await;
+    assert_eq!(s, 403);
+    assert_eq!(
+        mgr.post_redirect(&format!("{page}/edit"), &borrow(&moved))
+            .await,
+        page
+    );
+    let (s, html) = post_en(
+        &mgr,
+        &format!("{page}/edit"),
+        &borrow(&with(moved.clone(), "capacity", "0")),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("out of the allowed range"));
+    assert_eq!(
+        mgr.post_redirect(&format!("{page}/cancel"), &[]).await,
+        page
+    );
+    let n = kinds_of(&app, bob_id).await;
+    let kinds: Vec<&str> = n.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(
+        kinds.contains(&"event_changed") && kinds.contains(&"event_cancelled"),
+        "{kinds:?}"
+    );
+    assert!(
+        n.iter()
+            .all(|(_, l)| l.as_deref() == Some(page.as_str()) || l.is_none())
+    );
+    // Registration is closed with a clear message; the page shows the tag.
+    let (s, html) = post_en(&bob, &format!("{page}/unregister"), &[]).await;
+    assert!(s == 303 || s == 422, "{s}");
+    let (s, html2) = post_en(&bob, &format!("{page}/register"), &[]).await;
+    assert_eq!(s, 422, "{html}");
+    assert!(html2.contains("This session was cancelled"));
+    assert!(
+        bob.get_in("/training", "en")
+            .await
+            .contains("tag cancelled")
+    );
 }

@@ -2,31 +2,10 @@
 //! rights, the size limit and the organization quota (also under concurrency), files whose
 //! content contradicts their name, image thumbnails, secret spheres, two servers sharing
 //! the object store.
-use embarq_testkit::{Browser, TestApp, last_id, spawn_app, spawn_app_with};
+use embarq_testkit::{Browser, TestApp, api, last_id, spawn_app, spawn_app_with};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-
-async fn create_sphere(b: &Browser, name: &str, kind: &str) -> String {
-    b.post_redirect(
-        "/spheres",
-        &[("name", name), ("description", "desc"), ("kind", kind)],
-    )
-    .await
-}
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = b
-        .client
-        .request(method, b.url(path))
-        .header("x-csrf-token", &b.csrf);
-    if let Some(j) = body {
-        r = r.json(&j);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 /// Uploads through the API on `base` (another server when given).
 async fn upload_to(
@@ -89,7 +68,7 @@ async fn upload_download_round_trip_with_safe_headers() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = last_id(&create_sphere(&mgr, "Marketing", "open").await).to_string();
+    let sphere = last_id(&mgr.create_sphere("Marketing", "open").await).to_string();
 
     // Empty state first.
     let (s, page) = mgr.get_text(&format!("/spheres/{sphere}/files")).await;
@@ -307,7 +286,7 @@ async fn oversized_file_is_refused_and_nothing_is_stored() {
     let app = spawn_app_with(|c| c.files.max_file_bytes = 64 * 1024).await;
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
-    let sphere = last_id(&create_sphere(&mgr, "Marketing", "open").await).to_string();
+    let sphere = last_id(&mgr.create_sphere("Marketing", "open").await).to_string();
 
     let (s, p) = upload(&mgr, &sphere, "big.bin", vec![7u8; 200 * 1024]).await;
     assert_eq!(s, 422, "{p}");
@@ -365,7 +344,7 @@ async fn quota_holds_even_for_concurrent_uploads() {
     let app = spawn_app_with(|c| c.files.org_quota_bytes = 100 * 1024).await;
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
-    let sphere = last_id(&create_sphere(&mgr, "Marketing", "open").await).to_string();
+    let sphere = last_id(&mgr.create_sphere("Marketing", "open").await).to_string();
 
     let (s, _) = upload(&mgr, &sphere, "a.bin", vec![1u8; 60 * 1024]).await;
     assert_eq!(s, 201);
@@ -396,7 +375,7 @@ async fn quota_holds_even_for_concurrent_uploads() {
 async fn disguised_files_are_refused_with_a_clear_message() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
-    let sphere = last_id(&create_sphere(&mgr, "Marketing", "open").await).to_string();
+    let sphere = last_id(&mgr.create_sphere("Marketing", "open").await).to_string();
 
     let html = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
         .to_vec();
@@ -460,7 +439,7 @@ async fn disguised_files_are_refused_with_a_clear_message() {
 async fn images_get_a_server_made_thumbnail() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
-    let sphere = last_id(&create_sphere(&mgr, "Marketing", "open").await).to_string();
+    let sphere = last_id(&mgr.create_sphere("Marketing", "open").await).to_string();
 
     let (s, f) = upload(&mgr, &sphere, "photo.png", png_bytes(800, 600)).await;
     assert_eq!(s, 201, "{f}");
@@ -497,7 +476,7 @@ async fn secret_sphere_files_do_not_exist_for_outsiders() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (_, eve) = app.member(org, "eve@acme.test", "Eve").await;
-    let sphere = last_id(&create_sphere(&mgr, "Projet Licorne", "secret").await).to_string();
+    let sphere = last_id(&mgr.create_sphere("Projet Licorne", "secret").await).to_string();
     let (s, f) = upload(&mgr, &sphere, "plan.png", png_bytes(40, 40)).await;
     assert_eq!(s, 201);
     let id = f["id"].as_str().unwrap().to_string();
@@ -565,7 +544,7 @@ async fn two_servers_share_the_object_store() {
     let app = spawn_app().await;
     let peer = app.spawn_peer().await;
     let mgr = app.setup("alice@acme.test").await;
-    let sphere = last_id(&create_sphere(&mgr, "Marketing", "open").await).to_string();
+    let sphere = last_id(&mgr.create_sphere("Marketing", "open").await).to_string();
 
     let (s, f) = upload(&mgr, &sphere, "a.txt", b"from the first server".to_vec()).await;
     assert_eq!(s, 201);

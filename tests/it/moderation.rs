@@ -1,27 +1,9 @@
 //! Moderation: report → queue → hide (invisible to members in feeds, post page, comments and
 //! API; visible and marked to moderators) → audit entry; mute, remove, permissions, secret
 //! spheres, and the API.
-use embarq_testkit::{Browser, last_id, spawn_app};
+use embarq_testkit::{Browser, api, last_id, spawn_app};
 use reqwest::Method;
-use serde_json::{Value, json};
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = b
-        .client
-        .request(method, b.url(path))
-        .header("x-csrf-token", &b.csrf);
-    if let Some(j) = body {
-        r = r.json(&j);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn sphere(b: &Browser, name: &str, kind: &str) -> String {
-    b.post_redirect("/spheres", &[("name", name), ("kind", kind)])
-        .await
-}
+use serde_json::json;
 
 async fn publish(b: &Browser, sphere: &str, body: &str) -> String {
     b.post_redirect(
@@ -41,11 +23,11 @@ async fn report_hide_audit_mute_remove_and_permissions() {
     let (_, dave) = app.member(org, "dave@acme.test", "Dave").await;
 
     // Dave administers sphere A; Bob and Carol are members. Alice (manager) administers B.
-    let a = sphere(&dave, "Atelier", "open").await;
+    let a = dave.create_sphere("Atelier", "open").await;
     let a_id = last_id(&a);
     bob.post_redirect(&format!("{a}/join"), &[]).await;
     carol.post_redirect(&format!("{a}/join"), &[]).await;
-    let b = sphere(&mgr, "Bureau", "open").await;
+    let b = mgr.create_sphere("Bureau", "open").await;
 
     let post = publish(&bob, &a, "Offensive words here").await;
     let post_id = last_id(&post);
@@ -108,7 +90,7 @@ async fn report_hide_audit_mute_remove_and_permissions() {
     assert_eq!(bob.get("/admin/moderation").await.status(), 403);
     let (s, _) = api(&bob, Method::GET, "/api/v1/moderation", None).await;
     assert_eq!(s, 403);
-    let c = sphere(&carol, "Cercle", "open").await;
+    let c = carol.create_sphere("Cercle", "open").await;
     assert_eq!(carol.get(&format!("{c}/moderation")).await.status(), 200);
     assert_eq!(carol.get(&format!("{a}/moderation")).await.status(), 403);
     let (s, _) = api(
@@ -374,7 +356,7 @@ async fn secret_sphere_content_cannot_be_reported_or_moderated_by_outsiders() {
     let org = app.org_id("alice@acme.test").await;
     let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let (_, carol) = app.member(org, "carol@acme.test", "Carol").await;
-    let s = sphere(&bob, "Licorne", "secret").await;
+    let s = bob.create_sphere("Licorne", "secret").await;
     let post = publish(&bob, &s, "Secret plan").await;
     let post_id = last_id(&post);
     // Carol (member of the org, not of the sphere) and even the manager: 404.

@@ -2,22 +2,9 @@
 //! named and anonymous votes, changing a vote, closing, concurrency, visibility.
 use embarq_domain::{Id, SphereRole, parse_id};
 use embarq_store::now_ms;
-use embarq_testkit::{Browser, TestApp, spawn_app};
+use embarq_testkit::{Browser, TestApp, api, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = b
-        .client
-        .request(method, b.url(path))
-        .header("x-csrf-token", &b.csrf);
-    if let Some(j) = body {
-        r = r.json(&j);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 async fn sphere(b: &Browser, name: &str, kind: &str) -> String {
     let (s, v) = api(

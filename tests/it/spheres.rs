@@ -1,13 +1,5 @@
 use embarq_domain::OrgRole;
-use embarq_testkit::{Browser, last_id, spawn_app};
-
-async fn create_sphere(b: &Browser, name: &str, kind: &str) -> String {
-    b.post_redirect(
-        "/spheres",
-        &[("name", name), ("description", "desc"), ("kind", kind)],
-    )
-    .await
-}
+use embarq_testkit::{last_id, spawn_app};
 
 #[tokio::test]
 async fn secret_sphere_is_invisible_to_non_members_through_every_path() {
@@ -17,7 +9,7 @@ async fn secret_sphere_is_invisible_to_non_members_through_every_path() {
     let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let (carol_id, carol) = app.member(org, "carol@acme.test", "Carol").await;
 
-    let sphere = create_sphere(&mgr, "Projet Licorne", "secret").await;
+    let sphere = mgr.create_sphere("Projet Licorne", "secret").await;
     let sphere_id = last_id(&sphere);
     // Carol is invited and accepts; Bob is not.
     let r = mgr
@@ -127,7 +119,7 @@ async fn closed_sphere_join_request_is_approved_by_an_administrator() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = create_sphere(&mgr, "Comité", "closed").await;
+    let sphere = mgr.create_sphere("Comité", "closed").await;
     mgr.post_redirect(
         "/posts",
         &[
@@ -178,7 +170,7 @@ async fn roles_keep_one_administrator_and_bad_input_is_explained() {
     let org = app.org_id("alice@acme.test").await;
     let alice = app.user("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = create_sphere(&mgr, "Atelier", "open").await;
+    let sphere = mgr.create_sphere("Atelier", "open").await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
     let r = mgr
         .post_form(
@@ -225,7 +217,7 @@ async fn roles_keep_one_administrator_and_bad_input_is_explained() {
 async fn other_organizations_ids_are_refused() {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
-    let sphere = create_sphere(&mgr, "Acme open", "open").await;
+    let sphere = mgr.create_sphere("Acme open", "open").await;
     let post = mgr
         .post_redirect(
             "/posts",
@@ -264,7 +256,7 @@ async fn other_organizations_ids_are_refused() {
         .post_form("/messages", &[("members", &alice.id.to_string())])
         .await;
     assert_eq!(r.status(), 404);
-    let eve_sphere = create_sphere(&eve, "Globex", "open").await;
+    let eve_sphere = eve.create_sphere("Globex", "open").await;
     let r = eve
         .post_form(
             &format!("{eve_sphere}/invite"),
@@ -297,7 +289,7 @@ async fn joining_a_closed_sphere_accepts_a_pending_invitation() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = create_sphere(&mgr, "Comité de direction", "closed").await;
+    let sphere = mgr.create_sphere("Comité de direction", "closed").await;
     let sphere_id = last_id(&sphere);
     mgr.post_redirect(&format!("{sphere}/invite"), &[("email", "bob@acme.test")])
         .await;
@@ -326,7 +318,7 @@ async fn asking_twice_to_join_notifies_administrators_once() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = create_sphere(&mgr, "Comité", "closed").await;
+    let sphere = mgr.create_sphere("Comité", "closed").await;
     let sphere_id = last_id(&sphere);
     let alice = user_id(&app, "alice@acme.test").await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
@@ -348,7 +340,7 @@ async fn inviting_someone_who_asked_to_join_accepts_the_request() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
-    let sphere = create_sphere(&mgr, "Comité", "closed").await;
+    let sphere = mgr.create_sphere("Comité", "closed").await;
     let sphere_id = last_id(&sphere);
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
     assert_eq!(app.db.join_requests(sphere_id).await.unwrap().len(), 1);
@@ -379,7 +371,7 @@ async fn deactivated_members_cannot_be_invited_to_a_sphere() {
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (carol_id, _) = app.member(org, "carol@acme.test", "Carol").await;
-    let sphere = create_sphere(&mgr, "Atelier", "open").await;
+    let sphere = mgr.create_sphere("Atelier", "open").await;
     mgr.post_redirect(&format!("/admin/members/{carol_id}/deactivate"), &[])
         .await;
     let r = mgr
@@ -397,7 +389,7 @@ async fn sphere_roles_change_only_for_members() {
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, _) = app.member(org, "bob@acme.test", "Bob").await;
     for kind in ["open", "closed", "secret"] {
-        let sphere = create_sphere(&mgr, &format!("Sphère {kind}"), kind).await;
+        let sphere = mgr.create_sphere(&format!("Sphère {kind}"), kind).await;
         let sphere_id = last_id(&sphere);
         for role in ["member", "publisher", "admin", "remove"] {
             let r = mgr

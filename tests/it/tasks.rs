@@ -4,24 +4,11 @@
 use embarq_domain::recurrence::{ms_to_local, parse_zone};
 use embarq_domain::{Id, SphereRole};
 use embarq_store::now_ms;
-use embarq_testkit::{Browser, TestApp, spawn_app};
+use embarq_testkit::{Browser, TestApp, api, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const DAY: i64 = 24 * 3600 * 1000;
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = b
-        .client
-        .request(method, b.url(path))
-        .header("x-csrf-token", &b.csrf);
-    if let Some(j) = body {
-        r = r.json(&j);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 /// A local date `days` from now in the organization's default zone (Europe/Paris).
 fn date_in(days: i64) -> String {

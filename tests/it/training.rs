@@ -3,7 +3,7 @@
 //! attendance, the JSON API and bad input.
 use embarq_domain::recurrence::{ms_to_local, parse_zone};
 use embarq_store::{NewEvent, now_ms};
-use embarq_testkit::{Browser, last_id, spawn_app};
+use embarq_testkit::{Browser, api, last_id, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,19 +15,6 @@ fn paris(ms: i64) -> String {
     ms_to_local(parse_zone("Europe/Paris").unwrap(), ms)
         .format("%Y-%m-%dT%H:%M")
         .to_string()
-}
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = b
-        .client
-        .request(method, b.url(path))
-        .header("x-csrf-token", &b.csrf);
-    if let Some(j) = body {
-        r = r.json(&j);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// Posts a form as a browser set to `lang` would (messages are checked in that language).
@@ -353,7 +340,7 @@ async fn registration_capacity_reminder_and_attendance_story() {
     assert_eq!(r.count("training_reminders"), 2);
     let r = embarq_web::jobs::run_due(&app.state, starts_at - HOUR).await;
     assert_eq!(r.count("training_reminders"), 0);
-    let mails = outbox_to(&app, "dave@acme.test");
+    let mails = app.outbox_to("dave@acme.test");
     assert!(
         mails
             .iter()
@@ -362,7 +349,7 @@ async fn registration_capacity_reminder_and_attendance_story() {
         "{mails:?}"
     );
     assert!(
-        outbox_to(&app, "carol@acme.test").is_empty(),
+        app.outbox_to("carol@acme.test").is_empty(),
         "Carol unregistered"
     );
 
@@ -463,24 +450,6 @@ async fn v_starts_at(b: &Browser, id: embarq_domain::Id) -> i64 {
         .unwrap()
 }
 
-/// Raw e-mails of the outbox addressed to `to`.
-fn outbox_to(app: &embarq_testkit::TestApp, to: &str) -> Vec<String> {
-    let dir = app.data_dir.join("outbox");
-    std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .replace("=\r\n", "")
-                .replace("=\n", "")
-                .replace("=3D", "=")
-        })
-        .filter(|t| t.to_lowercase().contains(&format!("to: {to}")))
-        .collect()
-}
-
 #[tokio::test]
 async fn concurrent_registrations_never_exceed_capacity() {
     let app = spawn_app().await;
@@ -567,7 +536,7 @@ async fn reminders_go_out_exactly_once_across_processes() {
             n.iter().filter(|n| n.kind == "training_reminder").count(),
             1
         );
-        assert_eq!(outbox_to(&app, &format!("r{i}@acme.test")).len(), 1);
+        assert_eq!(app.outbox_to(&format!("r{i}@acme.test")).len(), 1);
     }
 }
 

@@ -2,7 +2,7 @@
 //! the signalling WebSocket (same-origin only, relay between peers, also across two server
 //! processes, a ninth participant refused), the external provider's redirect and the
 //! validation of its URL template.
-use embarq_testkit::{Browser, PASSWORD, TestApp, csrf_from, spawn_app};
+use embarq_testkit::{Browser, PASSWORD, TestApp, api, csrf_from, spawn_app};
 use futures::{SinkExt, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -12,19 +12,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = b
-        .client
-        .request(method, b.url(path))
-        .header("x-csrf-token", &b.csrf);
-    if let Some(j) = body {
-        r = r.json(&j);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 async fn sphere(b: &Browser, name: &str, kind: &str) -> String {
     let (s, v) = api(

@@ -1,6 +1,6 @@
 //! Sphere widgets: the side panel ordered by administrators (forms and API), useful links,
 //! sanitized notes, videos from allow-listed hosts or the file box, and secrecy.
-use embarq_testkit::{Browser, last_id, spawn_app, spawn_app_with};
+use embarq_testkit::{Browser, api, last_id, spawn_app, spawn_app_with};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -11,19 +11,6 @@ async fn create_sphere(b: &Browser, name: &str, kind: &str) -> String {
         &[("name", name), ("description", "desc"), ("kind", kind)],
     )
     .await
-}
-
-async fn api(b: &Browser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = b
-        .client
-        .request(method, b.url(path))
-        .header("x-csrf-token", &b.csrf);
-    if let Some(j) = body {
-        r = r.json(&j);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 fn positions(page: &str, titles: &[&str]) -> Vec<usize> {

@@ -40,6 +40,39 @@ pub struct Event {
     pub maybe_count: i64,
     /// The viewer's RSVP: `going`, `maybe` or `not_going`.
     pub my_response: Option<String>,
+    /// iCalendar SEQUENCE: bumped on each change calendars must pick up.
+    pub sequence: i64,
+    /// Last change (None: unchanged since creation).
+    pub updated_at: Option<i64>,
+    /// Cancelled (soft): still shown, RSVP closed, STATUS:CANCELLED in calendars.
+    pub cancelled_at: Option<i64>,
+}
+
+/// New values of an event's editable fields (kind, audience and sphere never change).
+#[derive(Debug, Clone)]
+pub struct EventChange {
+    pub title: String,
+    pub description_md: String,
+    pub description_html: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub time_zone: String,
+    pub place: Option<String>,
+    pub video_url: Option<String>,
+    pub video_room: bool,
+    pub capacity: Option<i64>,
+    /// Calendars must pick the change up: SEQUENCE is incremented.
+    pub bump_sequence: bool,
+}
+
+/// The outcome of [`Db::update_event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventUpdate {
+    Updated,
+    /// The new capacity is below the number of people going (given).
+    BelowGoing(i64),
+    /// Cancelled meanwhile, or gone.
+    Unavailable,
 }
 
 /// Where an event lives and how people meet, beyond [`NewEvent`]'s fields.
@@ -101,6 +134,8 @@ pub enum Registration {
     Registered,
     AlreadyRegistered,
     Full,
+    /// The event was cancelled: no answer is recorded.
+    Cancelled,
 }
 
 /// Events whose sphere (if any) the viewer `$1` may read: open spheres and the ones they belong
@@ -143,7 +178,7 @@ const EVENT_COLUMNS: &str = "e.id, e.org_id, e.kind, e.audience, e.title, e.desc
      CASE WHEN r.response = 'going' THEN r.registered_at END AS my_registered_at, r.attended_at AS my_attended_at, \
      e.sphere_id, sp.name AS sphere_name, e.video_room, \
      (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.response = 'maybe') AS maybe_count, \
-     r.response AS my_response \
+     r.response AS my_response, e.sequence, e.updated_at, e.cancelled_at \
      FROM events e JOIN users u ON u.id = e.created_by LEFT JOIN spheres sp ON sp.id = e.sphere_id \
      LEFT JOIN event_registrations r ON r.event_id = e.id AND r.user_id = $1";
 
@@ -234,6 +269,12 @@ impl Db {
                 tx.commit().await?;
                 return Ok(Registration::AlreadyRegistered);
             }
+            let cancelled: bool = sqlx::query_scalar("SELECT cancelled_at IS NOT NULL FROM events WHERE id = $1")
+                .bind(event_id).fetch_one(&mut *tx).await?;
+            if cancelled {
+                tx.commit().await?;
+                return Ok(Registration::Cancelled);
+            }
             if response == "going" {
                 let full: bool = sqlx::query_scalar("SELECT COALESCE(e.capacity IS NOT NULL AND (SELECT COUNT(*) FROM event_registrations c \
                      WHERE c.event_id = e.id AND c.response = 'going') >= e.capacity, FALSE) FROM events e WHERE e.id = $1")
@@ -249,6 +290,67 @@ impl Db {
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Registration::Registered)
         })?)
+    }
+
+    /// Applies an edit in one transaction: the row is locked first (as for RSVP) so the
+    /// capacity check sees every "going" answer; a capacity below it changes nothing. A new
+    /// start time re-arms the 24-hour reminders.
+    pub async fn update_event(&self, id: Id, c: &EventChange) -> Result<EventUpdate> {
+        let now = now_ms();
+        Ok(with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE events SET capacity = capacity WHERE id = $1")
+                .bind(id).execute(&mut *tx).await?;
+            let row: Option<(Option<i64>, i64)> = sqlx::query_as("SELECT cancelled_at, starts_at FROM events WHERE id = $1")
+                .bind(id).fetch_optional(&mut *tx).await?;
+            let Some((None, old_start)) = row else {
+                tx.commit().await?;
+                return Ok(EventUpdate::Unavailable);
+            };
+            if let Some(cap) = c.capacity {
+                let going: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM event_registrations WHERE event_id = $1 AND response = 'going'")
+                    .bind(id).fetch_one(&mut *tx).await?;
+                if going > cap {
+                    tx.commit().await?;
+                    return Ok(EventUpdate::BelowGoing(going));
+                }
+            }
+            sqlx::query("UPDATE events SET title = $2, description_md = $3, description_html = $4, starts_at = $5, ends_at = $6, \
+                 time_zone = $7, place = $8, video_url = $9, video_room = $10, capacity = $11, \
+                 sequence = sequence + $12, updated_at = $13 WHERE id = $1")
+                .bind(id).bind(&c.title).bind(&c.description_md).bind(&c.description_html).bind(c.starts_at).bind(c.ends_at)
+                .bind(&c.time_zone).bind(&c.place).bind(&c.video_url).bind(c.video_room).bind(c.capacity)
+                .bind(i64::from(c.bump_sequence)).bind(now).execute(&mut *tx).await?;
+            if old_start != c.starts_at {
+                sqlx::query("UPDATE event_registrations SET reminder_sent_at = NULL WHERE event_id = $1")
+                    .bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(EventUpdate::Updated)
+        })?)
+    }
+
+    /// Cancels an event (soft): `false` if it was already cancelled. SEQUENCE is incremented.
+    pub async fn cancel_event(&self, id: Id) -> Result<bool> {
+        let now = now_ms();
+        let n = with_pool!(self, p => sqlx::query("UPDATE events SET cancelled_at = $2, updated_at = $2, sequence = sequence + 1 \
+             WHERE id = $1 AND cancelled_at IS NULL")
+            .bind(id).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Those to tell about a change or a cancellation: active people who answered going or
+    /// maybe and can still read the event's sphere (the same rule as the lists).
+    pub async fn event_people_to_notify(&self, event_id: Id) -> Result<Vec<Id>> {
+        let readable = SPHERE_READABLE.replace("$1", "r.user_id");
+        let sql = format!(
+            "SELECT r.user_id FROM event_registrations r JOIN events e ON e.id = r.event_id \
+             JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 AND r.response IN ('going', 'maybe') \
+             AND u.status <> 'deactivated' AND {readable} ORDER BY r.user_id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar(AssertSqlSafe(sql.clone())).bind(event_id).fetch_all(p).await)?,
+        )
     }
 
     /// `false` if the person was not registered.
@@ -296,7 +398,7 @@ impl Db {
         const DAY: i64 = 24 * 3600 * 1000;
         let claimed: Vec<(Id, Id)> = with_pool!(self, p => sqlx::query_as(
             "UPDATE event_registrations SET reminder_sent_at = $1 WHERE reminder_sent_at IS NULL AND response <> 'not_going' \
-             AND event_id IN (SELECT id FROM events WHERE starts_at > $1 AND starts_at - $2 <= $1) \
+             AND event_id IN (SELECT id FROM events WHERE starts_at > $1 AND starts_at - $2 <= $1 AND cancelled_at IS NULL) \
              RETURNING event_id, user_id")
             .bind(now).bind(DAY).fetch_all(p).await)?;
         let mut out = Vec::with_capacity(claimed.len());

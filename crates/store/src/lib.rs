@@ -40,8 +40,8 @@ pub use checklists::PersonFacts;
 pub use db::{Backend, Db, StoreError, now_ms};
 pub use directory::{ImportOutcome, ImportPlan, MemberFilter, NewMember, ProfileUpdate};
 pub use events::{
-    DueReminder, Event, EventFilter, EventSetting, NewEvent, Registrant, Registration,
-    TrainingAttendance,
+    DueReminder, Event, EventChange, EventFilter, EventSetting, EventUpdate, NewEvent, Registrant,
+    Registration, TrainingAttendance,
 };
 pub use files::{DeletedFile, FileFolder, FileRow, NewFile, Widget, WidgetContent};
 pub use guidance::{HelpAdmin, HelpArticle, KitItemRow, UseCase};

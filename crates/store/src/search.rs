@@ -112,7 +112,7 @@ impl Db {
     /// The most recent published, visible, not hidden publications matching `query`.
     pub async fn search_posts(&self, scope: &SearchScope, query: &Query) -> Result<Vec<PostHit>> {
         let f = fts(self.backend(), "posts", "p", "", 5, query.words.len());
-        let sql = |from: &str| {
+        let sql = |from: &str, newest: &str| {
             format!(
                 "SELECT p.id, p.sphere_id, s.name AS sphere_name, p.author_id, u.display_name AS author_name, \
                  p.body_md, p.created_at, {rel} AS relevance \
@@ -122,17 +122,18 @@ impl Db {
                  ORDER BY {newest} LIMIT $4",
                 rel = f.relevance,
                 m = f.matches,
-                newest = f.newest
             )
         };
         if let Some(recent) = &f.recent_from {
             // Enough matches among the newest rows are the newest matches overall.
-            let rows: Vec<PostHit> = run_search!(self, sql(recent), scope, query)?;
+            // The subquery's time order is kept, so the walk stops at the limit.
+            let rows: Vec<PostHit> =
+                run_search!(self, sql(recent, "p.created_at DESC"), scope, query)?;
             if rows.len() as i64 >= scope.limit {
                 return Ok(rows);
             }
         }
-        Ok(run_search!(self, sql(&f.from), scope, query)?)
+        Ok(run_search!(self, sql(&f.from, &f.newest), scope, query)?)
     }
 
     /// The most recent visible comments matching `query`, on visible publications.

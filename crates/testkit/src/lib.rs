@@ -272,29 +272,35 @@ impl TestApp {
         b
     }
 
-    /// Links found in the e-mails of the outbox addressed to `to`, oldest first.
-    pub fn mail_links(&self, to: &str) -> Vec<String> {
+    /// The e-mails of the outbox addressed to `to`, oldest first, with quoted-printable soft
+    /// line breaks and `=3D` undone so tests can search them as text.
+    pub fn outbox_to(&self, to: &str) -> Vec<String> {
         let dir = self.data_dir.join("outbox");
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
         files.sort();
+        let header = format!("to: {}", to.to_lowercase());
+        files
+            .into_iter()
+            .map(|f| {
+                std::fs::read_to_string(&f)
+                    .unwrap()
+                    .replace("=\r\n", "")
+                    .replace("=\n", "")
+                    .replace("=3D", "=")
+            })
+            .filter(|text| text.to_lowercase().contains(&header))
+            .collect()
+    }
+
+    /// Links found in the e-mails of the outbox addressed to `to`, oldest first.
+    pub fn mail_links(&self, to: &str) -> Vec<String> {
         let re = Regex::new(r"https?://[^\s]+/(invite|reset)/[A-Za-z0-9_-]+").unwrap();
-        let mut out = Vec::new();
-        for f in files {
-            let raw = std::fs::read_to_string(&f).unwrap();
-            let text = raw
-                .replace("=\r\n", "")
-                .replace("=\n", "")
-                .replace("=3D", "=");
-            if text
-                .to_lowercase()
-                .contains(&format!("to: {}", to.to_lowercase()))
-            {
-                out.extend(re.find_iter(&text).map(|m| m.as_str().to_string()));
-            }
-        }
-        out
+        self.outbox_to(to)
+            .iter()
+            .flat_map(|text| re.find_iter(text).map(|m| m.as_str().to_string()))
+            .collect()
     }
 
     /// The account with this e-mail (which must exist).
@@ -411,6 +417,15 @@ impl Browser {
             ),
         }
     }
+
+    /// Creates a sphere through the web form and returns its path (`/spheres/<id>`).
+    pub async fn create_sphere(&self, name: &str, kind: &str) -> String {
+        self.post_redirect(
+            "/spheres",
+            &[("name", name), ("description", "desc"), ("kind", kind)],
+        )
+        .await
+    }
 }
 
 /// The id at the end of a path like `/spheres/<id>`.
@@ -418,4 +433,24 @@ pub fn last_id(path: &str) -> Id {
     let seg = path.trim_end_matches('/').rsplit('/').next().unwrap();
     let seg = seg.split('#').next().unwrap();
     embarq_domain::parse_id(seg).unwrap_or_else(|| panic!("no id in {path}"))
+}
+
+/// Calls the JSON API as `b` (session cookie + CSRF header) and returns the status and the
+/// body as JSON (`Null` when the body is not JSON).
+pub async fn api(
+    b: &Browser,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut r = b
+        .client
+        .request(method, b.url(path))
+        .header("x-csrf-token", &b.csrf);
+    if let Some(j) = body {
+        r = r.json(&j);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }

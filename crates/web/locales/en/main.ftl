@@ -1090,3 +1090,19 @@ err-poll-invalid-date-time = is not a date and time (use YYYY-MM-DDTHH:MM).
 error-poll-closed = This poll is closed: votes are no longer accepted.
 error-poll-already-voted = You already voted in this anonymous poll; its votes cannot be changed.
 error-poll-not-published = This publication is not published yet: its poll opens once it is approved.
+
+## Editing and cancelling events
+event-manage = Manage this event
+event-edit = Edit this event
+event-edit-submit = Save changes
+event-edit-hint = People going or maybe are notified when the time or place changes; subscribed calendars update.
+event-cancel = Cancel this event
+event-cancel-confirm = Cancel this event for everyone? It stays visible, marked "Cancelled"; answers close, reminders stop and people going or maybe are notified. This cannot be undone.
+event-cancel-submit = Yes, cancel the event
+event-cancelled = Cancelled
+event-cancelled-notice = This event was cancelled: answers are closed.
+error-event-cancelled = This event was cancelled: answers and changes are closed.
+error-training-cancelled = This session was cancelled: registrations and changes are closed.
+err-capacity-below-going = cannot be below the { $limit } people already going.
+notif-event-changed = changed the time or place of an event you answered
+notif-event-cancelled = cancelled an event you answered

@@ -1091,3 +1091,19 @@ err-poll-invalid-date-time = n'est pas une date et une heure (format AAAA-MM-JJT
 error-poll-closed = Ce sondage est clos : les votes ne sont plus acceptés.
 error-poll-already-voted = Vous avez déjà voté dans ce sondage anonyme ; ses votes ne peuvent pas être modifiés.
 error-poll-not-published = Cette publication n'est pas encore publiée : son sondage ouvrira une fois approuvée.
+
+## Modification et annulation des événements
+event-manage = Gérer cet événement
+event-edit = Modifier cet événement
+event-edit-submit = Enregistrer les modifications
+event-edit-hint = Les personnes qui viennent ou viendront peut-être sont prévenues si l'horaire ou le lieu change ; les agendas abonnés se mettent à jour.
+event-cancel = Annuler cet événement
+event-cancel-confirm = Annuler cet événement pour tout le monde ? Il reste visible, marqué « Annulé » ; les réponses sont closes, les rappels s'arrêtent et les personnes qui viennent ou viendront peut-être sont prévenues. C'est définitif.
+event-cancel-submit = Oui, annuler l'événement
+event-cancelled = Annulé
+event-cancelled-notice = Cet événement a été annulé : les réponses sont closes.
+error-event-cancelled = Cet événement a été annulé : réponses et modifications sont closes.
+error-training-cancelled = Cette session a été annulée : inscriptions et modifications sont closes.
+err-capacity-below-going = ne peut pas être inférieure aux { $limit } personnes qui viennent déjà.
+notif-event-changed = a changé l'horaire ou le lieu d'un événement auquel vous avez répondu
+notif-event-cancelled = a annulé un événement auquel vous avez répondu

@@ -22,7 +22,8 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_events, create_event))
-        .routes(routes!(get_event))
+        .routes(routes!(get_event, update_event))
+        .routes(routes!(cancel_event))
         .routes(routes!(rsvp_event))
         .routes(routes!(event_participants))
         .routes(routes!(event_ics))
@@ -76,6 +77,12 @@ pub struct EventDto {
     pub page_path: String,
     /// The event's iCalendar file (UI path; `/api/v1/events/{id}/ics` for the API).
     pub ics_path: String,
+    /// iCalendar SEQUENCE: incremented by each change calendars must pick up.
+    pub sequence: i64,
+    /// Last change (null: unchanged since creation).
+    pub updated_at: Option<i64>,
+    /// When the event was cancelled (null: not cancelled). A cancelled event refuses answers.
+    pub cancelled_at: Option<i64>,
 }
 
 fn local(ms: i64, zone: &str) -> String {
@@ -112,6 +119,9 @@ impl From<Event> for EventDto {
             organizer_id: e.created_by,
             organizer_name: e.organizer_name,
             my_response: e.my_response,
+            sequence: e.sequence,
+            updated_at: e.updated_at,
+            cancelled_at: e.cancelled_at,
         }
     }
 }
@@ -241,6 +251,86 @@ async fn get_event(
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<EventDto>> {
     Ok(Json(svc::load(&state, &auth, id).await?.event.into()))
+}
+
+/// Absent fields keep their value; `capacity: null` makes the event unlimited.
+#[derive(Deserialize, ToSchema)]
+pub struct EventChangeBody {
+    title: Option<String>,
+    /// Markdown (sanitized).
+    description: Option<String>,
+    /// Local date-time in `time_zone`, e.g. `2027-01-05T10:00` (must be in the future).
+    starts_at: Option<String>,
+    /// Must be after `starts_at` (48 hours at most).
+    ends_at: Option<String>,
+    /// IANA zone. Changing only the zone keeps the local times: the instants move.
+    time_zone: Option<String>,
+    place: Option<String>,
+    video_room: Option<bool>,
+    /// External meeting link, http(s) only; empty removes it.
+    video_url: Option<String>,
+    /// 1 to 100000, not below the number of people going; null: unlimited.
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<i64>)]
+    capacity: Option<Option<i64>>,
+}
+
+/// Tells a present `null` (Some(None)) from an absent field (None).
+fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
+}
+
+/// Edits an event (its organizer, the sphere's administrators, organization managers; others
+/// 403). Same checks as creation: invalid fields answer 422 with `errors` and nothing is
+/// changed; a capacity below the people going is refused (`capacity_below_going`). Those
+/// going or maybe are notified when the time or place changes; SEQUENCE is incremented.
+#[utoipa::path(patch, path = "/events/{id}", tag = "events",
+    params(("id" = uuid::Uuid, Path, description = "Event id")), request_body = EventChangeBody,
+    responses((status = 200, description = "The event", body = EventDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn update_event(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+    ApiJson(b): ApiJson<EventChangeBody>,
+) -> ApiResult<Json<EventDto>> {
+    let e = svc::load(&state, &auth, id).await?.event;
+    let input = EventInput {
+        kind: e.kind.clone(),
+        audience: e.audience.clone(),
+        starts_at: b
+            .starts_at
+            .unwrap_or_else(|| local(e.starts_at, &e.time_zone)),
+        ends_at: b.ends_at.unwrap_or_else(|| local(e.ends_at, &e.time_zone)),
+        title: b.title.unwrap_or(e.title),
+        description: b.description.unwrap_or(e.description_md),
+        time_zone: b.time_zone.unwrap_or(e.time_zone),
+        place: b.place.or(e.place).unwrap_or_default(),
+        video_url: b.video_url.or(e.video_url).unwrap_or_default(),
+        capacity: b
+            .capacity
+            .unwrap_or(e.capacity)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        sphere_id: e.sphere_id,
+        video_room: b.video_room.unwrap_or(e.video_room),
+    };
+    Ok(Json(
+        svc::update(&state, &auth, id, &input).await?.event.into(),
+    ))
+}
+
+/// Cancels an event (same people as editing). It stays visible with `cancelled_at` set,
+/// answers are refused (`event_cancelled`), calendars get STATUS:CANCELLED, reminders stop
+/// and those going or maybe are notified. Cancelling twice is harmless.
+#[utoipa::path(post, path = "/events/{id}/cancel", tag = "events",
+    params(("id" = uuid::Uuid, Path, description = "Event id")),
+    responses((status = 200, description = "The cancelled event", body = EventDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn cancel_event(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<EventDto>> {
+    Ok(Json(svc::cancel(&state, &auth, id).await?.event.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

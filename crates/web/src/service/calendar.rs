@@ -2,7 +2,8 @@
 //! clients subscribe to. The feed authenticates by a secret in its URL only (no session): the
 //! secret is 32 random bytes, stored as its SHA-256; regenerating it kills the old URL, and a
 //! deactivated person's feed stops answering. Times are written in UTC (no VTIMEZONE needed);
-//! the UID is the event id, stable across downloads.
+//! the UID is the event id, stable across downloads. SEQUENCE and LAST-MODIFIED follow edits;
+//! a cancelled event carries STATUS:CANCELLED.
 use crate::auth::{Auth, Via, random_token, token_hash};
 use crate::error::{AppError, AppResult};
 use crate::service::events::{self as svc, Scope};
@@ -54,9 +55,16 @@ fn vevent(state: &AppState, e: &Event) -> icalendar::Event {
         .ends(utc(e.ends_at))
         .timestamp(Utc::now())
         .created(utc(e.created_at))
-        .last_modified(utc(e.created_at))
-        .sequence(0)
+        .last_modified(utc(e.updated_at.unwrap_or(e.created_at)))
+        .sequence(u32::try_from(e.sequence).unwrap_or(0))
         .url(&page);
+    // A cancelled event stays in files and feeds so that subscribed calendars remove it.
+    let status = if e.cancelled_at.is_some() {
+        "CANCELLED"
+    } else {
+        "CONFIRMED"
+    };
+    v.append_property(Property::new("STATUS", status));
     if let Some(l) = &location {
         v.location(l);
     }

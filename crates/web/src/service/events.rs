@@ -8,13 +8,15 @@ use crate::i18n::{self, Lang};
 use crate::realtime;
 use crate::state::AppState;
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use embarq_domain::events::{self, Audience, EventKind, Rsvp, SeriesFields};
 use embarq_domain::policy::SphereAccess;
 use embarq_domain::recurrence::{self, DEFAULT_TIME_ZONE};
 use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, FieldError, SHORT_TEXT_MAX};
 use embarq_domain::{Id, markdown, new_id, policy};
 use embarq_store::{
-    Event, EventFilter, EventSetting, NewEvent, NewNotification, Registrant, Registration, now_ms,
+    Event, EventChange, EventFilter, EventSetting, EventUpdate, NewEvent, NewNotification,
+    Registrant, Registration, now_ms,
 };
 use fluent_templates::fluent_bundle::FluentValue;
 
@@ -22,6 +24,9 @@ use fluent_templates::fluent_bundle::FluentValue;
 pub const NOTIF_REGISTERED: &str = "training_registered";
 pub const NOTIF_REMINDER: &str = "training_reminder";
 pub const NOTIF_EVENT_REMINDER: &str = "event_reminder";
+/// Sent to those going or maybe when an event's time or place changes, or it is cancelled.
+pub const NOTIF_EVENT_CHANGED: &str = "event_changed";
+pub const NOTIF_EVENT_CANCELLED: &str = "event_cancelled";
 
 /// An event the viewer may see, with what they may do with it.
 pub struct Visible {
@@ -58,6 +63,8 @@ pub fn page_path(kind: &str, id: Id) -> String {
 /// Error codes of refusals: training sessions speak of sessions, other events of events.
 fn refusal(kind: EventKind, what: &'static str) -> AppError {
     let code = match (kind, what) {
+        (EventKind::Event, "cancelled") => "event_cancelled",
+        (_, "cancelled") => "training_cancelled",
         (EventKind::Event, "full") => "event_full",
         (EventKind::Event, _) => "event_started",
         (_, "full") => "training_full",
@@ -201,32 +208,7 @@ pub async fn create(
     let audience = e.check(
         Audience::parse(audience_raw).ok_or(FieldError::new("training_audience", "invalid_choice")),
     );
-    let title = e.check(validate::required(
-        "training_title",
-        &input.title,
-        SHORT_TEXT_MAX,
-    ));
-    let description = e.check(validate::optional(
-        "description",
-        &input.description,
-        DESCRIPTION_MAX,
-    ));
-    let zone_raw = if input.time_zone.trim().is_empty() {
-        DEFAULT_TIME_ZONE
-    } else {
-        input.time_zone.trim()
-    };
-    let tz = e.check(events::time_zone(zone_raw));
-    let place = e.check(validate::optional(
-        "training_place",
-        &input.place,
-        SHORT_TEXT_MAX,
-    ));
-    let video_url = e.check(events::video_url(&input.video_url));
-    if let Some(url) = &video_url {
-        e.check(events::online(input.video_room, url.as_deref()));
-    }
-    let capacity = e.check(events::capacity(&input.capacity));
+    let (tz, details) = check_details(input, &mut e);
     let mut errors = e.0;
     let mut slots: Vec<(i64, i64)> = Vec::new();
     if let Some(tz) = tz {
@@ -263,26 +245,17 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let (
-        Some(kind),
-        Some(audience),
-        Some(title),
-        Some(description),
-        Some(place),
-        Some(video_url),
-        Some(capacity),
-    ) = (
-        kind,
-        audience,
+    let (Some(kind), Some(audience), Some(d)) = (kind, audience, details) else {
+        return Err(AppError::Refused("invalid"));
+    };
+    let Details {
         title,
         description,
+        zone,
         place,
         video_url,
         capacity,
-    )
-    else {
-        return Err(AppError::Refused("invalid"));
-    };
+    } = d;
     let allowed = match sphere {
         // A sphere's events are for its readers: plain events, audience everyone.
         Some(access) => {
@@ -295,7 +268,6 @@ pub async fn create(
     if !allowed {
         return Err(AppError::Forbidden);
     }
-    let description = description.unwrap_or_default();
     let html = markdown::render(&description);
     let series_id = series.map(|_| new_id());
     let items: Vec<NewEvent> = slots
@@ -309,7 +281,7 @@ pub async fn create(
             description_html: html.clone(),
             starts_at,
             ends_at,
-            time_zone: zone_raw.to_string(),
+            time_zone: zone.clone(),
             place: place.clone(),
             video_url: video_url.clone(),
             capacity,
@@ -322,6 +294,185 @@ pub async fn create(
         video_room: input.video_room,
     };
     Ok(state.db.create_events_in(&items, setting).await?)
+}
+
+/// The fields creation and edition share, checked once (title, description, zone, place,
+/// online meeting, capacity).
+struct Details {
+    title: String,
+    description: String,
+    zone: String,
+    place: Option<String>,
+    video_url: Option<String>,
+    capacity: Option<i64>,
+}
+
+/// Checks the shared fields, adding their errors to `e`; answers the zone (for the schedule)
+/// and the fields when all are valid.
+fn check_details(input: &EventInput, e: &mut Errors) -> (Option<Tz>, Option<Details>) {
+    let title = e.check(validate::required(
+        "training_title",
+        &input.title,
+        SHORT_TEXT_MAX,
+    ));
+    let description = e.check(validate::optional(
+        "description",
+        &input.description,
+        DESCRIPTION_MAX,
+    ));
+    let zone_raw = if input.time_zone.trim().is_empty() {
+        DEFAULT_TIME_ZONE
+    } else {
+        input.time_zone.trim()
+    };
+    let tz = e.check(events::time_zone(zone_raw));
+    let place = e.check(validate::optional(
+        "training_place",
+        &input.place,
+        SHORT_TEXT_MAX,
+    ));
+    let video_url = e.check(events::video_url(&input.video_url));
+    if let Some(url) = &video_url {
+        e.check(events::online(input.video_room, url.as_deref()));
+    }
+    let capacity = e.check(events::capacity(&input.capacity));
+    let details = match (title, description, place, video_url, capacity) {
+        (Some(title), Some(description), Some(place), Some(video_url), Some(capacity)) => {
+            Some(Details {
+                title,
+                description: description.unwrap_or_default(),
+                zone: zone_raw.to_string(),
+                place,
+                video_url,
+                capacity,
+            })
+        }
+        _ => None,
+    };
+    (tz, details)
+}
+
+/// Edits an event (its organizer, the sphere's administrators, managers: `Visible::manage`).
+/// The fields are checked exactly as at creation; kind, audience, sphere and series never
+/// change. A capacity below the people already going is a field error and nothing is written.
+/// Those going or maybe are notified when the time or place changes.
+pub async fn update(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+    input: &EventInput,
+) -> AppResult<Visible> {
+    let v = load(state, auth, id).await?;
+    if !v.manage {
+        return Err(AppError::Forbidden);
+    }
+    if v.event.cancelled_at.is_some() {
+        return Err(refusal(v.kind(), "cancelled"));
+    }
+    let now = now_ms();
+    if v.event.starts_at <= now {
+        return Err(refusal(v.kind(), "started"));
+    }
+    let mut e = Errors::default();
+    let (tz, details) = check_details(input, &mut e);
+    let mut errors = e.0;
+    let mut slot = None;
+    if let Some(tz) = tz {
+        match events::schedule(&input.starts_at, &input.ends_at, tz, now) {
+            Ok(s) => slot = Some(s),
+            Err(errs) => errors.extend(errs),
+        }
+    }
+    let going = v.event.registered_count;
+    if let Some(Details {
+        capacity: Some(c), ..
+    }) = &details
+        && *c < going
+    {
+        errors.push(below_going(going));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let (Some(d), Some((starts_at, ends_at))) = (details, slot) else {
+        return Err(AppError::Refused("invalid"));
+    };
+    let old = &v.event;
+    let moved = starts_at != old.starts_at
+        || ends_at != old.ends_at
+        || d.place != old.place
+        || d.video_url != old.video_url
+        || input.video_room != old.video_room;
+    let change = EventChange {
+        bump_sequence: moved || d.title != old.title || d.description != old.description_md,
+        description_html: markdown::render(&d.description),
+        title: d.title,
+        description_md: d.description,
+        starts_at,
+        ends_at,
+        time_zone: d.zone,
+        place: d.place,
+        video_url: d.video_url,
+        video_room: input.video_room,
+        capacity: d.capacity,
+    };
+    match state.db.update_event(id, &change).await? {
+        EventUpdate::Updated => {}
+        EventUpdate::BelowGoing(n) => return Err(below_going(n).into()),
+        EventUpdate::Unavailable => return Err(refusal(v.kind(), "cancelled")),
+    }
+    if moved {
+        notify_registrants(state, auth, old, NOTIF_EVENT_CHANGED).await?;
+    }
+    load(state, auth, id).await
+}
+
+fn below_going(going: i64) -> FieldError {
+    FieldError::with_limit("training_capacity", "capacity_below_going", going)
+}
+
+/// Cancels an event (soft: it stays visible, tagged, and calendars get STATUS:CANCELLED).
+/// Those going or maybe are notified; no reminder is sent any more. Cancelling twice is
+/// harmless; a started event cannot be cancelled.
+pub async fn cancel(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
+    let v = load(state, auth, id).await?;
+    if !v.manage {
+        return Err(AppError::Forbidden);
+    }
+    if v.event.cancelled_at.is_some() {
+        return Ok(v);
+    }
+    if v.event.starts_at <= now_ms() {
+        return Err(refusal(v.kind(), "started"));
+    }
+    if state.db.cancel_event(id).await? {
+        notify_registrants(state, auth, &v.event, NOTIF_EVENT_CANCELLED).await?;
+    }
+    load(state, auth, id).await
+}
+
+/// Notifies those going or maybe (not the author of the change) with a link to the event.
+async fn notify_registrants(
+    state: &AppState,
+    auth: &Auth,
+    e: &Event,
+    kind: &'static str,
+) -> AppResult<()> {
+    let people = state.db.event_people_to_notify(e.id).await?;
+    let items: Vec<NewNotification> = people
+        .into_iter()
+        .filter(|u| *u != auth.user.id)
+        .map(|user_id| NewNotification {
+            user_id,
+            kind,
+            actor_id: Some(auth.user.id),
+            sphere_id: e.sphere_id,
+            post_id: None,
+            conversation_id: None,
+            link: Some(page_path(&e.kind, e.id)),
+        })
+        .collect();
+    crate::service::notifications::deliver(state, items).await
 }
 
 /// What a training page lists for the viewer.
@@ -418,6 +569,9 @@ pub async fn register(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visibl
 /// started are refused; answering the same twice is harmless.
 pub async fn rsvp(state: &AppState, auth: &Auth, id: Id, answer: Rsvp) -> AppResult<Visible> {
     let v = load(state, auth, id).await?;
+    if v.event.cancelled_at.is_some() {
+        return Err(refusal(v.kind(), "cancelled"));
+    }
     if v.event.starts_at <= now_ms() {
         return Err(refusal(v.kind(), "started"));
     }
@@ -427,6 +581,7 @@ pub async fn rsvp(state: &AppState, auth: &Auth, id: Id, answer: Rsvp) -> AppRes
         .await?
     {
         Registration::Full => Err(refusal(v.kind(), "full")),
+        Registration::Cancelled => Err(refusal(v.kind(), "cancelled")),
         _ => load(state, auth, id).await,
     }
 }
@@ -504,6 +659,9 @@ async fn participants(state: &AppState, auth: &Auth, v: &Visible, ids: &[Id]) ->
 /// anything is written: unknown members or too few seats refuse the lot.
 pub async fn enroll(state: &AppState, auth: &Auth, id: Id, users: &[Id]) -> AppResult<usize> {
     let (v, current) = registrants(state, auth, id).await?;
+    if v.event.cancelled_at.is_some() {
+        return Err(refusal(v.kind(), "cancelled"));
+    }
     if v.event.starts_at <= now_ms() {
         return Err(refusal(v.kind(), "started"));
     }
@@ -528,8 +686,9 @@ pub async fn enroll(state: &AppState, auth: &Auth, id: Id, users: &[Id]) -> AppR
         match state.db.register_for_event(id, u).await? {
             Registration::Registered => done.push(u),
             Registration::AlreadyRegistered => {}
-            // Someone took the last seat meanwhile: those registered so far stay registered.
-            Registration::Full => break,
+            // Someone took the last seat (or cancelled the event) meanwhile: those
+            // registered so far stay registered.
+            Registration::Full | Registration::Cancelled => break,
         }
     }
     crate::service::spheres::notify(state, &done, NOTIF_REGISTERED, auth.user.id, None, None)

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::events::EventKind;
-use embarq_domain::recurrence::DEFAULT_TIME_ZONE;
+use embarq_domain::recurrence::{DEFAULT_TIME_ZONE, ms_to_local, parse_zone};
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, policy};
 use embarq_store::{Registrant, Sphere, now_ms};
@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/agenda/{id}", get(show))
         .route("/agenda/{id}/rsvp", post(rsvp))
         .route("/agenda/{id}/ics", get(ics))
+        .route("/agenda/{id}/edit", post(edit))
+        .route("/agenda/{id}/cancel", post(cancel))
         .route("/calendar/{file}", get(feed))
         .route(
             "/spheres/{id}/events",
@@ -42,24 +44,24 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, Default, Clone)]
 pub(crate) struct EventForm {
     #[serde(default)]
-    title: String,
+    pub(crate) title: String,
     #[serde(default)]
-    description: String,
+    pub(crate) description: String,
     #[serde(default)]
-    starts_at: String,
+    pub(crate) starts_at: String,
     #[serde(default)]
-    ends_at: String,
+    pub(crate) ends_at: String,
     #[serde(default)]
-    time_zone: String,
+    pub(crate) time_zone: String,
     #[serde(default)]
-    place: String,
+    pub(crate) place: String,
     /// Checkbox: present when ticked.
     #[serde(default)]
-    video_room: Option<String>,
+    pub(crate) video_room: Option<String>,
     #[serde(default)]
-    video_url: String,
+    pub(crate) video_url: String,
     #[serde(default)]
-    capacity: String,
+    pub(crate) capacity: String,
 }
 
 impl EventForm {
@@ -69,7 +71,32 @@ impl EventForm {
             ..Default::default()
         }
     }
-    fn input(&self, sphere_id: Option<Id>) -> EventInput {
+    /// The edit form of an event: the submitted values after an error, else the stored ones
+    /// (local times in the event's zone). None for those who may not edit it, and once it has
+    /// started or was cancelled.
+    pub(crate) fn for_edit(v: &svc::Visible, submitted: Option<EventForm>) -> Option<Self> {
+        let e = &v.event;
+        if !v.manage || e.cancelled_at.is_some() || e.starts_at <= now_ms() {
+            return None;
+        }
+        if submitted.is_some() {
+            return submitted;
+        }
+        let tz = parse_zone(&e.time_zone).unwrap_or(chrono_tz::UTC);
+        let local = |ms| ms_to_local(tz, ms).format("%Y-%m-%dT%H:%M").to_string();
+        Some(EventForm {
+            title: e.title.clone(),
+            description: e.description_md.clone(),
+            starts_at: local(e.starts_at),
+            ends_at: local(e.ends_at),
+            time_zone: e.time_zone.clone(),
+            place: e.place.clone().unwrap_or_default(),
+            video_room: e.video_room.then(|| "1".into()),
+            video_url: e.video_url.clone().unwrap_or_default(),
+            capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        })
+    }
+    pub(crate) fn input(&self, sphere_id: Option<Id>) -> EventInput {
         EventInput {
             kind: EventKind::Event.as_str().into(),
             audience: "all".into(),
@@ -85,7 +112,7 @@ impl EventForm {
             video_room: self.video_room.is_some(),
         }
     }
-    fn room(&self) -> bool {
+    pub(crate) fn room(&self) -> bool {
         self.video_room.is_some()
     }
 }
@@ -225,6 +252,10 @@ struct EventPage {
     maybe: Vec<Registrant>,
     not_going: Vec<Registrant>,
     back: String,
+    /// The edit form (those who manage an event not started nor cancelled).
+    edit: Option<EventForm>,
+    edit_open: bool,
+    zones: &'static [&'static str],
 }
 
 async fn event_page(
@@ -234,8 +265,11 @@ async fn event_page(
     auth: &Auth,
     id: Id,
     error: Option<AppError>,
+    submitted: Option<EventForm>,
 ) -> AppResult<Response> {
     let v = svc::load(state, auth, id).await?;
+    let edit_open = submitted.is_some();
+    let edit = EventForm::for_edit(&v, submitted);
     let show_participants = v.participants_visible();
     let people = if show_participants {
         svc::participants_of(state, auth, id).await?.1
@@ -272,6 +306,9 @@ async fn event_page(
         maybe,
         not_going,
         back,
+        edit,
+        edit_open,
+        zones: ZONES,
         p,
     };
     Ok(render_status(status, &page))
@@ -284,7 +321,7 @@ async fn show(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    event_page(&state, lang, &csrf, &auth, id, None).await
+    event_page(&state, lang, &csrf, &auth, id, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -310,7 +347,42 @@ async fn rsvp(
     match r {
         Ok(()) => Ok(see_other(&format!("/agenda/{id}"))),
         Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => {
-            event_page(&state, lang, &csrf, &auth, id, Some(e)).await
+            event_page(&state, lang, &csrf, &auth, id, Some(e), None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Edits the event; invalid fields re-render the page with the submitted values (422).
+async fn edit(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<EventForm>,
+) -> AppResult<Response> {
+    match svc::update(&state, &auth, id, &f.input(None)).await {
+        Ok(_) => Ok(see_other(&format!("/agenda/{id}"))),
+        Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => {
+            event_page(&state, lang, &csrf, &auth, id, Some(e), Some(f)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Cancels the event (the confirmation is the form itself, behind "Cancel this event").
+async fn cancel(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    match svc::cancel(&state, &auth, id).await {
+        Ok(_) => Ok(see_other(&format!("/agenda/{id}"))),
+        Err(e @ AppError::Refused(_)) => {
+            event_page(&state, lang, &csrf, &auth, id, Some(e), None).await
         }
         Err(e) => Err(e),
     }

@@ -1,6 +1,7 @@
 //! Training sessions and webinars: the members' page (/training: upcoming with seats, my
 //! sessions, past), a session's page (register, registrants, attendance) and the managers'
 //! overview (/admin/training). Creation forms appear for managers and champions.
+use super::agenda::EventForm;
 use super::{Page, PathId, St, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
@@ -48,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/training/{id}/unregister", post(unregister))
         .route("/training/{id}/enroll", post(enroll))
         .route("/training/{id}/attendance", post(attendance))
+        .route("/training/{id}/edit", post(edit))
+        .route("/training/{id}/cancel", post(cancel))
 }
 
 /// A session (or any event: the agenda shares it) prepared for display: times in its own
@@ -66,6 +69,8 @@ pub struct Row {
     pub path: String,
     /// The viewer's answer (`going`, `maybe`, `not_going`).
     pub response: String,
+    /// Cancelled: shown with a tag, answers closed.
+    pub cancelled: bool,
 }
 
 pub(crate) fn row(lang: Lang, e: Event, now: i64) -> Row {
@@ -80,6 +85,7 @@ pub(crate) fn row(lang: Lang, e: Event, now: i64) -> Row {
         kind_key: format!("training-kind-{}", e.kind),
         path: svc::page_path(&e.kind, e.id),
         response: e.my_response.clone().unwrap_or_default(),
+        cancelled: e.cancelled_at.is_some(),
         e,
     }
 }
@@ -269,6 +275,10 @@ struct EventPage {
     ends: String,
     manage: bool,
     registrants: Vec<Registrant>,
+    /// The edit form (those who manage a session not started nor cancelled).
+    edit: Option<EventForm>,
+    edit_open: bool,
+    zones: &'static [&'static str],
 }
 
 async fn event_page(
@@ -278,8 +288,11 @@ async fn event_page(
     auth: &Auth,
     id: Id,
     error: Option<AppError>,
+    submitted: Option<EventForm>,
 ) -> AppResult<Response> {
     let v = svc::load(state, auth, id).await?;
+    let edit_open = submitted.is_some();
+    let edit = EventForm::for_edit(&v, submitted);
     let registrants = if v.manage {
         state.db.event_registrants(id).await?
     } else {
@@ -304,6 +317,9 @@ async fn event_page(
         ends,
         manage: v.manage,
         registrants,
+        edit,
+        edit_open,
+        zones: ZONES,
         p,
     };
     Ok(render_status(status, &page))
@@ -316,7 +332,7 @@ async fn show(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    event_page(&state, lang, &csrf, &auth, id, None).await
+    event_page(&state, lang, &csrf, &auth, id, None, None).await
 }
 
 /// Refusals (full, started, bad input) re-render the session's page with the message; a
@@ -332,7 +348,7 @@ async fn after(
     match r {
         Ok(()) => Ok(see_other(&format!("/training/{id}"))),
         Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => {
-            event_page(state, lang, csrf, auth, id, Some(e)).await
+            event_page(state, lang, csrf, auth, id, Some(e), None).await
         }
         Err(e) => Err(e),
     }
@@ -453,5 +469,34 @@ async fn attendance(
         }
         Err(e) => Err(e),
     };
+    after(&state, lang, &csrf, &auth, id, r).await
+}
+
+/// Edits the session; invalid fields re-render the page with the submitted values.
+async fn edit(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+    Form(f): Form<EventForm>,
+) -> AppResult<Response> {
+    match svc::update(&state, &auth, id, &f.input(None)).await {
+        Ok(_) => Ok(see_other(&format!("/training/{id}"))),
+        Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => {
+            event_page(&state, lang, &csrf, &auth, id, Some(e), Some(f)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn cancel(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let r = svc::cancel(&state, &auth, id).await.map(|_| ());
     after(&state, lang, &csrf, &auth, id, r).await
 }

@@ -1,0 +1,59 @@
+//! Records administrative actions (roles, invitations, imports, rollout, champions, API tokens,
+//! organization settings) in the audit log, right after the change succeeded.
+use crate::error::AppResult;
+use crate::state::AppState;
+use embarq_domain::Id;
+use embarq_store::AuditEntry;
+use serde_json::Value;
+
+/// One administrative action: who (`actor`, `None` for the command line), what and on what.
+pub struct Admin<'a> {
+    pub org_id: Id,
+    pub actor_id: Option<Id>,
+    pub action: &'a str,
+    pub target_kind: &'a str,
+    pub target_id: Option<Id>,
+    pub sphere_id: Option<Id>,
+}
+
+/// Writes the entry; `details` is a JSON object.
+pub async fn record(state: &AppState, a: Admin<'_>, details: Value) -> AppResult<()> {
+    let details = details.to_string();
+    state
+        .db
+        .audit(&AuditEntry {
+            org_id: a.org_id,
+            actor_id: a.actor_id,
+            action: a.action,
+            target_kind: a.target_kind,
+            target_id: a.target_id,
+            sphere_id: a.sphere_id,
+            details: &details,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Shorthand for an action by a signed-in person about one target outside any sphere.
+pub async fn by(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    action: &str,
+    target_kind: &str,
+    target_id: Option<Id>,
+    details: Value,
+) -> AppResult<()> {
+    record(
+        state,
+        Admin {
+            org_id: auth.user.org_id,
+            actor_id: Some(auth.user.id),
+            action,
+            target_kind,
+            target_id,
+            sphere_id: None,
+        },
+        details,
+    )
+    .await
+}
