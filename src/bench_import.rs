@@ -110,6 +110,8 @@ pub async fn run(database_url: &str, opts: ImportBenchOpts) -> Result<()> {
                 dry_run,
                 deactivate_missing: false,
                 send_invitations: false,
+                via: "cli",
+                file_name: None,
             };
             let t = Instant::now();
             let r = import_for(&state, org, manager, None, csv.as_bytes(), &o, Lang::En)

@@ -123,6 +123,8 @@ impl Settings {
         });
         c.ice = self.ice.clone();
         c.files = self.files.clone();
+        c.webhook_allow_private =
+            std::env::var("EMBARQ_WEBHOOK_ALLOW_PRIVATE").is_ok_and(|v| v.trim() == "true");
         c
     }
 }

@@ -163,6 +163,8 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 dry_run,
                 deactivate_missing,
                 send_invitations,
+                via: "cli",
+                file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
             };
             let report = embarq_web::service::members::import_cli(
                 &state,

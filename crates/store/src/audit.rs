@@ -69,6 +69,8 @@ pub struct AuditFilter {
     pub from: Option<i64>,
     /// Created before (epoch ms).
     pub to: Option<i64>,
+    /// Free text, case-insensitive, over the action, target kind, details and actor's name.
+    pub q: Option<String>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -90,6 +92,18 @@ impl Db {
             Some(a) => (Some(a.to_string()), None),
             None => (None, None),
         };
+        let q =
+            f.q.as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(|q| {
+                    let esc = q
+                        .to_lowercase()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_");
+                    format!("%{esc}%")
+                });
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT a.id, a.actor_id, u.display_name AS actor_name, a.action, a.target_kind, a.target_id, a.sphere_id, \
              s.name AS sphere_name, a.details, a.created_at FROM audit_log a \
@@ -99,9 +113,11 @@ impl Db {
              AND ($6 IS NULL OR a.created_at >= $6) AND ($7 IS NULL OR a.created_at < $7) \
              AND ($10 IS NULL OR s.id IS NULL OR s.kind <> 'secret' \
                OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $10)) \
+             AND ($11 IS NULL OR LOWER(a.action || ' ' || a.target_kind || ' ' || a.details || ' ' \
+               || COALESCE(u.display_name, '') || ' ' || COALESCE(s.name, '')) LIKE $11 ESCAPE '\\') \
              ORDER BY a.created_at DESC, a.id DESC LIMIT $8 OFFSET $9")
             .bind(f.org_id).bind(f.sphere_id).bind(exact).bind(prefix).bind(f.actor_id)
-            .bind(f.from).bind(f.to).bind(f.limit).bind(f.offset).bind(f.viewer).fetch_all(p).await)?)
+            .bind(f.from).bind(f.to).bind(f.limit).bind(f.offset).bind(f.viewer).bind(q).fetch_all(p).await)?)
     }
 
     /// Distinct actions recorded for the organization (for the filter's choices).

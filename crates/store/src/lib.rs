@@ -13,6 +13,7 @@ pub mod dialect;
 mod directory;
 mod events;
 mod files;
+pub mod gdpr;
 mod guidance;
 mod live;
 mod messages;
@@ -29,6 +30,7 @@ mod spheres;
 mod suggestions;
 mod tasks;
 mod video;
+mod webhooks;
 
 pub use adoption::{
     Contest, DayCount, FunnelGroup, NewContest, RemindOutcome, ReminderStats, StageCounts, Subset,
@@ -55,3 +57,4 @@ pub use search::{CommentHit, FileHit, MemberHit, PostHit, SearchScope, SphereHit
 pub use suggestions::{Suggestion, SuggestionComment};
 pub use tasks::{NewTask, Task, TaskAssignee, TaskComment, TaskList};
 pub use video::{JoinOutcome, RoomOwner, VideoParticipant, VideoRoom, VideoSettings, VideoSignal};
+pub use webhooks::{ClaimedDelivery, Webhook, WebhookDelivery};

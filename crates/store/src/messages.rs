@@ -39,7 +39,8 @@ impl Db {
         )
     }
 
-    /// The person's 100 most recently active conversations, newest first, each with the
+    /// The person's 100 most recently active conversations, newest first (a newer conversation
+    /// first on a tie: UUIDv7 ids follow creation time), each with the
     /// names of the other participants. One query: (conversation, other participant) rows,
     /// grouped here, so the SQL is the same on both backends.
     pub async fn conversations_of(&self, user_id: Id) -> Result<Vec<ConversationSummary>> {
@@ -47,10 +48,10 @@ impl Db {
             "SELECT mine.id, mine.last_message_at, mine.last_read_at, u.display_name FROM \
              (SELECT c.id, c.last_message_at, m.last_read_at FROM conversations c \
               JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $1 \
-              ORDER BY c.last_message_at DESC LIMIT 100) mine \
+              ORDER BY c.last_message_at DESC, c.id DESC LIMIT 100) mine \
              LEFT JOIN conversation_members o ON o.conversation_id = mine.id AND o.user_id <> $1 \
              LEFT JOIN users u ON u.id = o.user_id \
-             ORDER BY mine.last_message_at DESC, mine.id, u.display_name")
+             ORDER BY mine.last_message_at DESC, mine.id DESC, u.display_name")
             .bind(user_id).fetch_all(p).await)?;
         let mut out: Vec<ConversationSummary> = Vec::new();
         for (id, last, read, name) in rows {

@@ -19,6 +19,9 @@ pub struct Config {
     pub ice: IceConfig,
     /// File box: size limit, quota, object store, video hosts of widgets.
     pub files: crate::service::files::FilesConfig,
+    /// Webhook URLs may reach loopback and private addresses (EMBARQ_WEBHOOK_ALLOW_PRIVATE=true;
+    /// for tests and labs), and then also plain http.
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +47,7 @@ impl Config {
             sign_in_window_ms: 15 * 60 * 1000,
             ice: IceConfig::default(),
             files: crate::service::files::FilesConfig::default(),
+            webhook_allow_private: false,
         }
     }
 }

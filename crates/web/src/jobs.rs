@@ -54,6 +54,11 @@ pub async fn run_due(state: &AppState, now: i64) -> Report {
         crate::service::contests::announce_winners(state, now)
     );
     task!("digests", crate::service::digests::send_due(state, now));
+    task!("webhooks", crate::service::webhooks::send_due(state, now));
+    task!(
+        "gdpr_retention",
+        crate::service::gdpr::apply_retention(state, now)
+    );
     // Onboarding tasks register here (rollout invitations, launch announcement, reminders,
     // nudges, contest results...).
     report

@@ -180,7 +180,7 @@ async fn delete_token(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<StatusCode> {
-    if state.db.delete_api_token(auth.user.id, id).await? {
+    if crate::service::accounts::revoke_api_token(&state, &auth, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound.into())

@@ -185,6 +185,8 @@ async fn import_members(
         dry_run: query.dry_run,
         deactivate_missing: query.deactivate_missing,
         send_invitations: query.send_invitations,
+        via: "api",
+        file_name: None,
     };
     match members::import(&state, &auth, &body, &opts, lang).await? {
         ImportResult::FileError(e) => Err(AppError::Refused(file_error_code(&e)).into()),

@@ -9,6 +9,7 @@ mod dto;
 mod events;
 mod extract;
 mod files;
+mod gdpr;
 mod help;
 mod members;
 mod messages;
@@ -26,6 +27,7 @@ mod tasks;
 mod training;
 mod usecases;
 mod video;
+mod webhooks;
 mod widgets;
 
 use crate::error::{ApiError, AppError, Problem};
@@ -79,6 +81,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         (name = "files", description = "File box of a sphere: folders, streamed uploads, downloads, previews"),
         (name = "widgets", description = "Side panel widgets of a sphere: links, video, note"),
         (name = "tasks", description = "Sphere task lists, tasks, assignees, statuses, comments and the caller's tasks"),
+        (name = "webhooks", description = "Webhook subscriptions, delivery log, redelivery and test pings (managers)"),
         (name = "guidance", description = "Starter kit, checklists, help centre, use cases and suggestions"),
     )
 )]
@@ -107,8 +110,10 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(tasks::router())
         .merge(polls::router())
         .merge(files::router())
+        .merge(gdpr::router())
         .merge(widgets::router())
         .merge(video::router())
+        .merge(webhooks::router())
         .fallback(unknown_route);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, v1)
 }

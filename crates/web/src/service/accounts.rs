@@ -191,6 +191,16 @@ pub async fn invite(
         .await?;
     let user = state.db.user(id).await?.ok_or(AppError::NotFound)?;
     send_invitation(state, &user, &auth.user.display_name, lang).await?;
+    super::webhooks::emit_member(state, user.id, "member.invited").await;
+    super::admin_audit::by(
+        state,
+        auth,
+        "member.invite",
+        "user",
+        Some(user.id),
+        serde_json::json!({"name": user.display_name, "email": user.email}),
+    )
+    .await?;
     Ok(user)
 }
 
@@ -268,6 +278,9 @@ pub async fn redeem(
         )
         .await?;
     state.db.touch_user(uid).await?;
+    if purpose == INVITE {
+        super::webhooks::emit_member(state, uid, "member.activated").await;
+    }
     Ok(session)
 }
 
@@ -283,5 +296,31 @@ pub async fn create_api_token(
         .db
         .create_api_token(auth.user.id, &name, &token_hash(&secret))
         .await?;
+    super::admin_audit::by(
+        state,
+        auth,
+        "token.create",
+        "api_token",
+        Some(t.id),
+        serde_json::json!({"name": name}),
+    )
+    .await?;
     Ok((t, secret))
+}
+
+/// Revokes one of the signed-in person's API tokens; `false` when it is not theirs.
+pub async fn revoke_api_token(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
+    if !state.db.delete_api_token(auth.user.id, id).await? {
+        return Ok(false);
+    }
+    super::admin_audit::by(
+        state,
+        auth,
+        "token.revoke",
+        "api_token",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(true)
 }

@@ -57,3 +57,11 @@ pub async fn by(
     )
     .await
 }
+
+/// The translated name of an action (`directory.import` → `audit-action-directory-import`);
+/// an action without a translation shows its code.
+pub fn label(lang: crate::i18n::Lang, action: &str) -> String {
+    let key = format!("audit-action-{}", action.replace(['.', '_'], "-"));
+    let t = crate::i18n::tr(lang, &key);
+    if t == key { action.to_string() } else { t }
+}

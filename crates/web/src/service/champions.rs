@@ -194,6 +194,23 @@ pub async fn confirm(
             training.as_ref().map(|t| t.id),
         )
         .await?;
+    super::admin_audit::record(
+        state,
+        super::admin_audit::Admin {
+            org_id: auth.user.org_id,
+            actor_id: Some(auth.user.id),
+            action: "champions.confirm",
+            target_kind: "sphere",
+            target_id: Some(done.sphere_id),
+            sphere_id: Some(done.sphere_id),
+        },
+        serde_json::json!({
+            "users": ids.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
+            "added": done.added.len(),
+            "share": share,
+        }),
+    )
+    .await?;
     spheres::notify(
         state,
         &done.added,
@@ -233,7 +250,15 @@ pub async fn remove(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<()>
     if !state.db.remove_champion(auth.user.org_id, user_id).await? {
         return Err(AppError::NotFound);
     }
-    Ok(())
+    super::admin_audit::by(
+        state,
+        auth,
+        "champions.remove",
+        "user",
+        Some(user_id),
+        serde_json::json!({}),
+    )
+    .await
 }
 
 /// Volunteers (or withdraws) the signed-in person.
@@ -272,7 +297,15 @@ pub async fn nominate(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<(
         .db
         .add_champion_candidate(auth.user.org_id, u.id, NOMINATION, Some(auth.user.id))
         .await?;
-    Ok(())
+    super::admin_audit::by(
+        state,
+        auth,
+        "champions.nominate",
+        "user",
+        Some(u.id),
+        serde_json::json!({"name": u.display_name}),
+    )
+    .await
 }
 
 /// Parses the role a champion may be given: sphere administrator or publication manager.
@@ -310,6 +343,19 @@ pub async fn grant_role(
         return Err(FieldError::new("role", "invalid_choice").into());
     }
     state.db.add_sphere_member(sphere_id, user_id, role).await?;
+    super::admin_audit::record(
+        state,
+        super::admin_audit::Admin {
+            org_id: auth.user.org_id,
+            actor_id: Some(auth.user.id),
+            action: "champions.grant_role",
+            target_kind: "user",
+            target_id: Some(user_id),
+            sphere_id: Some(sphere_id),
+        },
+        serde_json::json!({"role": role.as_str()}),
+    )
+    .await?;
     spheres::notify(
         state,
         &[user_id],

@@ -293,7 +293,9 @@ pub async fn create(
         sphere_id: input.sphere_id,
         video_room: input.video_room,
     };
-    Ok(state.db.create_events_in(&items, setting).await?)
+    let ids = state.db.create_events_in(&items, setting).await?;
+    super::webhooks::emit_events(state, auth, &ids, input.sphere_id, &input.audience).await;
+    Ok(ids)
 }
 
 /// The fields creation and edition share, checked once (title, description, zone, place,

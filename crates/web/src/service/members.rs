@@ -139,7 +139,16 @@ pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) 
     {
         return Err(AppError::Refused("last_manager"));
     }
-    Ok(state.db.set_org_role(u.id, role).await?)
+    state.db.set_org_role(u.id, role).await?;
+    super::admin_audit::by(
+        state,
+        auth,
+        "org.role",
+        "user",
+        Some(u.id),
+        serde_json::json!({"name": u.display_name, "from": u.role().as_str(), "to": role.as_str()}),
+    )
+    .await
 }
 
 pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> AppResult<()> {
@@ -149,10 +158,24 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> 
         return Err(AppError::Refused("cannot_deactivate_self"));
     }
     if active {
-        Ok(state.db.reactivate_user(u.id).await?)
+        state.db.reactivate_user(u.id).await?;
     } else {
-        Ok(state.db.deactivate_user(u.id).await?)
+        state.db.deactivate_user(u.id).await?;
     }
+    let action = if active {
+        "member.reactivate"
+    } else {
+        "member.deactivate"
+    };
+    super::admin_audit::by(
+        state,
+        auth,
+        action,
+        "user",
+        Some(u.id),
+        serde_json::json!({"name": u.display_name, "email": u.email}),
+    )
+    .await
 }
 
 /// Re-sends the invitation of a member who has not activated yet.
@@ -162,7 +185,16 @@ pub async fn resend_invitation(state: &AppState, auth: &Auth, id: Id, lang: Lang
     if u.user_status() != UserStatus::Invited {
         return Err(AppError::Refused("already_active"));
     }
-    accounts::send_invitation(state, &u, &auth.user.display_name, lang).await
+    accounts::send_invitation(state, &u, &auth.user.display_name, lang).await?;
+    super::admin_audit::by(
+        state,
+        auth,
+        "member.reinvite",
+        "user",
+        Some(u.id),
+        serde_json::json!({"name": u.display_name, "email": u.email}),
+    )
+    .await
 }
 
 /// The import result as shown to people: either the file is unusable, or a plan with bad rows.
@@ -179,6 +211,9 @@ pub struct ImportOptions {
     pub dry_run: bool,
     pub deactivate_missing: bool,
     pub send_invitations: bool,
+    /// Where the file came from (`ui`, `api`, `cli`) and its name, for the audit log.
+    pub via: &'static str,
+    pub file_name: Option<String>,
 }
 
 /// Imports the HR directory. A dry run writes nothing; a real run writes the valid rows in
@@ -228,6 +263,31 @@ pub async fn import_for(
             opts.dry_run,
         )
         .await?;
+    if !opts.dry_run {
+        let p = &outcome.plan;
+        super::admin_audit::record(
+            state,
+            super::admin_audit::Admin {
+                org_id,
+                actor_id: Some(actor),
+                action: "directory.import",
+                target_kind: "directory",
+                target_id: None,
+                sphere_id: None,
+            },
+            serde_json::json!({
+                "via": opts.via,
+                "file": opts.file_name,
+                "rows": rows,
+                "created": p.create.len(),
+                "updated": p.update.len(),
+                "unchanged": p.unchanged,
+                "deactivated": p.deactivate.len(),
+                "errors": p.errors.len() + parsed.errors.len(),
+            }),
+        )
+        .await?;
+    }
     if !opts.dry_run && opts.send_invitations {
         for (id, _) in &outcome.created {
             // With a rollout plan, members whose access opens later get it from the job then.

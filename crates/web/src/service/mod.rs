@@ -10,6 +10,7 @@ pub mod contests;
 pub mod digests;
 pub mod events;
 pub mod files;
+pub mod gdpr;
 pub mod help;
 pub mod members;
 pub mod messages;
@@ -26,6 +27,7 @@ pub mod suggestions;
 pub mod tasks;
 pub mod usecases;
 pub mod video;
+pub mod webhooks;
 pub mod widgets;
 
 use chrono::Datelike;

@@ -420,6 +420,8 @@ pub struct AuditQuery {
     pub from: Option<String>,
     /// Last day (YYYY-MM-DD, UTC), inclusive.
     pub to: Option<String>,
+    /// Free text searched in the action, target, details, actor's and sphere's names.
+    pub q: Option<String>,
     /// Page number, from 1.
     pub page: Option<i64>,
 }
@@ -489,6 +491,14 @@ pub async fn audit(
         .check(day("to", q.to.as_deref()))
         .flatten()
         .map(|t| t + 24 * 3600 * 1000);
+    let text =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        e.check::<()>(Err(FieldError::with_limit("q", "too_long", 200)));
+    }
     let page = q.page.unwrap_or(1);
     if !(1..=100_000).contains(&page) {
         e.check::<()>(Err(FieldError::new("page", "out_of_range")));
@@ -504,6 +514,7 @@ pub async fn audit(
             actor_id: actor,
             from,
             to,
+            q: text,
             offset: (page - 1) * AUDIT_PAGE,
             limit: AUDIT_PAGE + 1,
         })

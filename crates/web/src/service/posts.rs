@@ -152,11 +152,13 @@ pub async fn create_with_poll(
         }
         PostStatus::Published => announce(state, &v, auth.user.id, id, &body).await?,
     }
-    state
+    let post = state
         .db
         .post(auth.user.org_id, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    super::webhooks::emit_post(state, &post).await;
+    Ok(post)
 }
 
 /// Tells sphere members a post appeared (live) and notifies mentioned readers.

@@ -80,7 +80,8 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
         .iter()
         .map(|w| w.opens_at)
         .collect();
-    let v = rollout::validate_plan(i, now_ms(), current.map(|p| p.launch_at), &waves)?;
+    let previous = current.map(|p| p.launch_at);
+    let v = rollout::validate_plan(i, now_ms(), previous, &waves)?;
     state
         .db
         .save_rollout_plan(
@@ -92,6 +93,23 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
             &v.announcement_md,
         )
         .await?;
+    super::admin_audit::by(
+        state,
+        auth,
+        "rollout.plan",
+        "rollout",
+        None,
+        serde_json::json!({
+            "launch_at": v.launch_at,
+            "previous_launch_at": previous,
+            "early_access_days": v.early_access_days,
+            "time_zone": v.time_zone,
+        }),
+    )
+    .await?;
+    let data = serde_json::json!({"launch_at": v.launch_at, "early_access_days": v.early_access_days,
+        "time_zone": v.time_zone});
+    super::webhooks::emit(state, org, "rollout.plan_changed", data).await;
     Ok(())
 }
 
@@ -114,6 +132,20 @@ pub async fn add_wave(state: &AppState, auth: &Auth, i: &WaveInput) -> AppResult
             v.wave.opens_at,
         )
         .await?;
+    super::admin_audit::by(
+        state,
+        auth,
+        "rollout.wave_add",
+        "rollout_wave",
+        Some(id),
+        serde_json::json!({
+            "name": v.name,
+            "dimension": v.wave.dimension.as_str(),
+            "value": v.wave.value,
+            "opens_at": v.wave.opens_at,
+        }),
+    )
+    .await?;
     state
         .db
         .rollout_waves(org)
@@ -126,7 +158,15 @@ pub async fn add_wave(state: &AppState, auth: &Auth, i: &WaveInput) -> AppResult
 pub async fn delete_wave(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
     require_manager(auth)?;
     if state.db.delete_rollout_wave(auth.user.org_id, id).await? {
-        Ok(())
+        super::admin_audit::by(
+            state,
+            auth,
+            "rollout.wave_delete",
+            "rollout_wave",
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await
     } else {
         Err(AppError::NotFound)
     }

@@ -300,7 +300,27 @@ pub async fn set_role(
         }
         None => state.db.remove_sphere_member(id, target.id).await?,
     }
-    Ok(())
+    super::admin_audit::record(
+        state,
+        super::admin_audit::Admin {
+            org_id: auth.user.org_id,
+            actor_id: Some(auth.user.id),
+            action: if role.is_some() {
+                "sphere.role"
+            } else {
+                "sphere.remove_member"
+            },
+            target_kind: "user",
+            target_id: Some(target.id),
+            sphere_id: Some(id),
+        },
+        serde_json::json!({
+            "name": target.display_name,
+            "from": current.as_str(),
+            "to": role.map(|r| r.as_str()),
+        }),
+    )
+    .await
 }
 
 /// Notifies people (never the actor) through the central delivery: stored, pushed live and

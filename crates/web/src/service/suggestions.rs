@@ -85,7 +85,11 @@ pub async fn create(state: &AppState, auth: &Auth, i: &SuggestionInput) -> AppRe
             &markdown::render(&body),
         )
         .await?;
-    get(state, auth, id).await
+    let s = get(state, auth, id).await?;
+    let data =
+        serde_json::json!({"suggestion": {"id": s.id, "title": s.title, "author_id": s.author_id}});
+    super::webhooks::emit(state, auth.user.org_id, "suggestion.created", data).await;
+    Ok(s)
 }
 
 /// Toggles the caller's vote; answers whether they now vote and the new count.

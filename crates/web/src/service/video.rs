@@ -186,6 +186,15 @@ pub async fn save_settings(state: &AppState, auth: &Auth, input: &SettingsInput)
             auth.user.id,
         )
         .await?;
+    super::admin_audit::by(
+        state,
+        auth,
+        "settings.video",
+        "organization",
+        Some(auth.user.org_id),
+        serde_json::json!({"provider": provider.as_str(), "url_template": template}),
+    )
+    .await?;
     Ok(())
 }
 

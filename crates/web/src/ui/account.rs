@@ -536,7 +536,7 @@ async fn create_token(
 }
 
 async fn delete_token(state: St, auth: Auth, PathId(id): PathId) -> AppResult<impl IntoResponse> {
-    if !state.db.delete_api_token(auth.user.id, id).await? {
+    if !crate::service::accounts::revoke_api_token(&state, &auth, id).await? {
         return Err(AppError::NotFound);
     }
     Ok(see_other("/settings"))

@@ -118,11 +118,16 @@ async fn import(
         dry_run: true,
         deactivate_missing: false,
         send_invitations: false,
+        via: "ui",
+        file_name: None,
     };
     let bad = |_| AppError::from(FieldError::new("file", "upload_failed"));
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {
-            "file" => bytes = field.bytes().await.map_err(bad)?.to_vec(),
+            "file" => {
+                opts.file_name = field.file_name().map(|n| n.chars().take(200).collect());
+                bytes = field.bytes().await.map_err(bad)?.to_vec()
+            }
             "mode" => opts.dry_run = field.text().await.map_err(bad)? != "apply",
             "deactivate_missing" => opts.deactivate_missing = true,
             "send_invitations" => opts.send_invitations = true,

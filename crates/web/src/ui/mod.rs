@@ -8,6 +8,7 @@ mod champions;
 mod checklists;
 mod contests;
 mod files;
+mod gdpr;
 mod help;
 mod home;
 mod messages;
@@ -24,6 +25,7 @@ mod tasks;
 mod training;
 mod usecases;
 mod video;
+mod webhooks;
 mod widgets;
 
 use crate::auth::{Auth, Csrf};
@@ -64,8 +66,10 @@ pub fn router() -> Router<AppState> {
         .merge(contests::router())
         .merge(nudges::router())
         .merge(files::router())
+        .merge(gdpr::router())
         .merge(widgets::router())
         .merge(video::router())
+        .merge(webhooks::router())
         .route("/events", get(crate::realtime::stream))
         .layer(axum::middleware::from_fn(render_errors))
 }

@@ -337,6 +337,7 @@ struct AuditPage {
     q_actor: String,
     q_from: String,
     q_to: String,
+    q_text: String,
     page: i64,
     more: bool,
 }
@@ -344,13 +345,18 @@ struct AuditPage {
 impl AuditPage {
     fn query(&self, page: i64) -> String {
         format!(
-            "{}?action={}&actor={}&from={}&to={}&page={page}",
+            "{}?q={}&action={}&actor={}&from={}&to={}&page={page}",
             self.base,
+            urlencoding::encode(&self.q_text),
             urlencoding::encode(&self.q_action),
             urlencoding::encode(&self.q_actor),
             urlencoding::encode(&self.q_from),
             urlencoding::encode(&self.q_to),
         )
+    }
+
+    fn label(&self, action: &str) -> String {
+        crate::service::admin_audit::label(self.p.lang, action)
     }
 }
 
@@ -398,6 +404,7 @@ async fn audit_page(
             q_actor: q.actor.clone().unwrap_or_default(),
             q_from: q.from.clone().unwrap_or_default(),
             q_to: q.to.clone().unwrap_or_default(),
+            q_text: q.q.clone().unwrap_or_default(),
             page: q.page.unwrap_or(1).max(1),
             more,
         },

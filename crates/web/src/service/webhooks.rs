@@ -1,0 +1,447 @@
+//! Webhooks: organization managers subscribe URLs to events. Every event writes one outbox
+//! row per subscription right after its change; a jobs task claims due rows atomically (so
+//! two server processes never send one twice), POSTs them signed with HMAC-SHA256 and
+//! retries failures with exponential backoff. URLs to loopback, private, link-local, CGNAT,
+//! ULA, unspecified and multicast addresses are refused at subscription and again on the
+//! resolved address at delivery time (DNS rebinding), unless the configuration allows them.
+//!
+//! Nothing from secret spheres is ever sent (posts and events in secret spheres emit no
+//! webhook), and neither are champions-only events.
+use crate::auth::{Auth, random_token};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use embarq_domain::validate::FieldError;
+use embarq_domain::{Id, policy};
+use embarq_store::{ClaimedDelivery, Webhook, WebhookDelivery, now_ms};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+/// The events one can subscribe to.
+pub const EVENTS: &[&str] = &[
+    "member.invited",
+    "member.activated",
+    "post.created",
+    "event.created",
+    "suggestion.created",
+    "rollout.plan_changed",
+];
+/// The test ping's type (sent to one subscription, whatever its events).
+pub const PING: &str = "ping";
+/// Waits after the 1st, 2nd... failed attempt; after the last one the delivery has failed.
+pub const BACKOFF_MS: &[i64] = &[
+    60_000,
+    5 * 60_000,
+    30 * 60_000,
+    2 * 3_600_000,
+    12 * 3_600_000,
+];
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+const URL_MAX: usize = 2000;
+const MAX_PER_ORG: usize = 20;
+/// How long a claim lasts (a crashed process's deliveries are retried after it).
+const LEASE_MS: i64 = 120_000;
+const BATCH: i64 = 50;
+
+fn require_manager(auth: &Auth) -> AppResult<()> {
+    if policy::can_manage_org(auth.viewer()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Whether an address is not on the public internet (loopback, RFC 1918, link-local, CGNAT,
+/// ULA, unspecified, multicast, broadcast, "this network", documentation).
+pub fn is_forbidden_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || o[0] >= 240
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_forbidden_ip(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Checks a subscription URL: absolute http(s) (http only when private addresses are
+/// allowed: a test or lab set-up), a host, no credentials, and no private address.
+pub async fn check_url(state: &AppState, raw: &str) -> Result<url::Url, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(FieldError::new("url", "required"));
+    }
+    if raw.len() > URL_MAX {
+        return Err(FieldError::with_limit("url", "too_long", URL_MAX as i64));
+    }
+    let allow = state.config.webhook_allow_private;
+    let url = url::Url::parse(raw).map_err(|_| FieldError::new("url", "invalid_url"))?;
+    let scheme_ok = url.scheme() == "https" || (allow && url.scheme() == "http");
+    if !scheme_ok || !url.username().is_empty() || url.password().is_some() {
+        return Err(FieldError::new("url", "invalid_url"));
+    }
+    let Some(host) = url.host() else {
+        return Err(FieldError::new("url", "invalid_url"));
+    };
+    if !allow {
+        let forbidden = match host {
+            url::Host::Ipv4(a) => is_forbidden_ip(IpAddr::V4(a)),
+            url::Host::Ipv6(a) => is_forbidden_ip(IpAddr::V6(a)),
+            url::Host::Domain(d) => {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                d == "localhost"
+                    || d.ends_with(".localhost")
+                    || resolve(&url)
+                        .await
+                        .is_ok_and(|addrs| addrs.iter().any(|a| is_forbidden_ip(a.ip())))
+            }
+        };
+        if forbidden {
+            return Err(FieldError::new("url", "private_address"));
+        }
+    }
+    Ok(url)
+}
+
+async fn resolve(url: &url::Url) -> std::io::Result<Vec<SocketAddr>> {
+    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addrs = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::lookup_host((host, port)),
+    )
+    .await
+    .map_err(|_| std::io::Error::other("DNS timeout"))??;
+    Ok(addrs.collect())
+}
+
+fn parse_events(events: &[String]) -> Result<String, FieldError> {
+    let mut out: Vec<&str> = Vec::new();
+    for e in events {
+        let e = e.trim();
+        if e.is_empty() {
+            continue;
+        }
+        let Some(known) = EVENTS.iter().find(|k| **k == e) else {
+            return Err(FieldError::new("events", "invalid_choice"));
+        };
+        if !out.contains(known) {
+            out.push(known);
+        }
+    }
+    if out.is_empty() {
+        return Err(FieldError::new("events", "required"));
+    }
+    Ok(out.join(","))
+}
+
+/// Subscribes a URL; answers the subscription and its secret (shown once).
+pub async fn create(
+    state: &AppState,
+    auth: &Auth,
+    url: &str,
+    events: &[String],
+) -> AppResult<(Webhook, String)> {
+    require_manager(auth)?;
+    let mut errs = Vec::new();
+    let url = check_url(state, url).await.map_err(|e| errs.push(e)).ok();
+    let events = parse_events(events).map_err(|e| errs.push(e)).ok();
+    let (Some(url), Some(events)) = (url, events) else {
+        return Err(AppError::Validation(errs));
+    };
+    if state.db.webhooks_of_org(auth.user.org_id).await?.len() >= MAX_PER_ORG {
+        return Err(AppError::Limited("webhooks_limit"));
+    }
+    let secret = format!("whsec_{}", random_token());
+    let id = state
+        .db
+        .webhook_create(
+            auth.user.org_id,
+            url.as_str(),
+            &secret,
+            &events,
+            auth.user.id,
+            now_ms(),
+        )
+        .await?;
+    let hook = state
+        .db
+        .webhook(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let details = serde_json::json!({ "url": hook.url, "events": events });
+    super::admin_audit::by(state, auth, "webhook.create", "webhook", Some(id), details).await?;
+    Ok((hook, secret))
+}
+
+pub async fn list(state: &AppState, auth: &Auth) -> AppResult<Vec<Webhook>> {
+    require_manager(auth)?;
+    Ok(state.db.webhooks_of_org(auth.user.org_id).await?)
+}
+
+pub async fn get(state: &AppState, auth: &Auth, id: Id) -> AppResult<Webhook> {
+    require_manager(auth)?;
+    state
+        .db
+        .webhook(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn delete(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
+    require_manager(auth)?;
+    if state.db.webhook_delete(auth.user.org_id, id).await? {
+        super::admin_audit::by(
+            state,
+            auth,
+            "webhook.delete",
+            "webhook",
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The delivery log of a subscription (latest 50).
+pub async fn deliveries(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<WebhookDelivery>> {
+    let hook = get(state, auth, id).await?;
+    Ok(state.db.webhook_deliveries(hook.id, 50).await?)
+}
+
+/// Queues a delivery again, at once.
+pub async fn redeliver(state: &AppState, auth: &Auth, delivery: Id) -> AppResult<()> {
+    require_manager(auth)?;
+    if state
+        .db
+        .webhook_redeliver(auth.user.org_id, delivery, now_ms())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Queues a test ping to one subscription; answers the delivery's id.
+pub async fn ping(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
+    let hook = get(state, auth, id).await?;
+    let ids = enqueue(
+        state,
+        hook.org_id,
+        PING,
+        serde_json::json!({"webhook_id": hook.id}),
+        Some(hook.id),
+        now_ms(),
+    )
+    .await?;
+    ids.into_iter().next().ok_or(AppError::NotFound)
+}
+
+async fn enqueue(
+    state: &AppState,
+    org_id: Id,
+    event_type: &str,
+    data: serde_json::Value,
+    only: Option<Id>,
+    now: i64,
+) -> AppResult<Vec<Id>> {
+    Ok(state
+        .db
+        .webhook_enqueue(
+            org_id,
+            event_type,
+            |id| {
+                serde_json::json!({"id": id, "type": event_type, "created_at": now, "data": data})
+                    .to_string()
+            },
+            only,
+            now,
+        )
+        .await?)
+}
+
+/// Writes the outbox rows of an event, right after its change. A failure is logged and
+/// does not undo the change.
+pub async fn emit(state: &AppState, org_id: Id, event_type: &'static str, data: serde_json::Value) {
+    if let Err(e) = enqueue(state, org_id, event_type, data, None, now_ms()).await {
+        tracing::warn!(event = event_type, error = %e, "webhook outbox write failed");
+    }
+}
+
+/// `member.invited` / `member.activated` for one person.
+pub async fn emit_member(state: &AppState, user_id: Id, event_type: &'static str) {
+    if let Ok(Some(u)) = state.db.user(user_id).await {
+        let data = serde_json::json!({
+            "member": {"id": u.id, "email": u.email, "display_name": u.display_name},
+        });
+        emit(state, u.org_id, event_type, data).await;
+    }
+}
+
+/// `post.created`, never for secret spheres nor posts awaiting approval.
+pub async fn emit_post(state: &AppState, p: &embarq_store::Post) {
+    if p.sphere_kind == "secret" || p.status != "published" {
+        return;
+    }
+    let data = serde_json::json!({
+        "post": {"id": p.id, "sphere_id": p.sphere_id, "sphere_name": p.sphere_name,
+                 "author_id": p.author_id, "author_name": p.author_name, "body": p.body_md},
+    });
+    emit(state, p.org_id, "post.created", data).await;
+}
+
+/// `event.created` for events open to everyone outside secret spheres (one per event of a
+/// series).
+pub async fn emit_events(
+    state: &AppState,
+    auth: &Auth,
+    ids: &[Id],
+    sphere: Option<Id>,
+    audience: &str,
+) {
+    if audience.trim() != "all" {
+        return;
+    }
+    if let Some(sid) = sphere {
+        match state
+            .db
+            .sphere_for(auth.user.org_id, auth.user.id, sid)
+            .await
+        {
+            Ok(Some(s)) if s.kind != "secret" => {}
+            _ => return,
+        }
+    }
+    for id in ids {
+        let data = serde_json::json!({"event": {"id": id, "sphere_id": sphere, "organizer_id": auth.user.id}});
+        emit(state, auth.user.org_id, "event.created", data).await;
+    }
+}
+
+/// Jobs task: sends the deliveries due at `now`; answers how many were attempted.
+pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let claimed = state.db.webhook_claim_due(now, LEASE_MS, BATCH).await?;
+    let n = claimed.len();
+    let client_allow = state.config.webhook_allow_private;
+    futures::future::join_all(
+        claimed
+            .into_iter()
+            .map(|d| deliver(state, d, now, client_allow)),
+    )
+    .await
+    .into_iter()
+    .collect::<anyhow::Result<Vec<()>>>()?;
+    Ok(n)
+}
+
+/// The signature header's value: `sha256=` + hex HMAC-SHA256 of `"{timestamp}.{body}"`.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    #[allow(clippy::expect_used, reason = "HMAC takes keys of any length")]
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn deliver(
+    state: &AppState,
+    d: ClaimedDelivery,
+    now: i64,
+    allow_private: bool,
+) -> anyhow::Result<()> {
+    let attempt = d.attempts + 1;
+    let started = Instant::now();
+    let result = post(&d, now, allow_private).await;
+    let duration_ms = started.elapsed().as_millis() as i64;
+    let (code, error) = match result {
+        Ok(code) if (200..300).contains(&code) => (Some(code), None),
+        Ok(code) => (Some(code), Some(format!("HTTP {code}"))),
+        Err(e) => (None, Some(e)),
+    };
+    let (status, next) = match &error {
+        None => ("delivered", now),
+        Some(_) => match BACKOFF_MS.get((attempt - 1) as usize) {
+            Some(wait) => ("pending", now + wait),
+            None => ("failed", now),
+        },
+    };
+    state
+        .db
+        .webhook_record_attempt(
+            d.id,
+            attempt,
+            now,
+            code,
+            duration_ms,
+            error.as_deref(),
+            status,
+            next,
+        )
+        .await?;
+    Ok(())
+}
+
+/// POSTs one delivery; answers the HTTP status or what went wrong.
+async fn post(d: &ClaimedDelivery, now: i64, allow_private: bool) -> Result<i64, String> {
+    let url = url::Url::parse(&d.url).map_err(|e| e.to_string())?;
+    let mut builder = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none());
+    if !allow_private {
+        // Resolve once, check every address, and connect to a checked one only.
+        let addrs = resolve(&url).await.map_err(|e| format!("DNS: {e}"))?;
+        if addrs.is_empty() || addrs.iter().any(|a| is_forbidden_ip(a.ip())) {
+            return Err("refused: the URL resolves to a private address".into());
+        }
+        if let Some(url::Host::Domain(host)) = url.host() {
+            builder = builder.resolve(host, addrs[0]);
+        }
+    }
+    let client = builder.build().map_err(|e| e.to_string())?;
+    let timestamp = now / 1000;
+    let r = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "embarq-webhooks")
+        .header("x-embarq-event", &d.event_type)
+        .header("x-embarq-delivery", d.id.to_string())
+        .header("x-embarq-timestamp", timestamp.to_string())
+        .header(
+            "x-embarq-signature",
+            signature(&d.secret, timestamp, &d.payload),
+        )
+        .body(d.payload.clone())
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                "timeout".to_string()
+            } else {
+                format!("{e}")
+            }
+        })?;
+    Ok(i64::from(r.status().as_u16()))
+}

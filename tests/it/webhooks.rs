@@ -1,0 +1,542 @@
+//! Webhooks: signed deliveries to a local receiver, retries with backoff, exactly once with
+//! two processes, private addresses refused without the switch, managers only.
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use embarq_store::now_ms;
+use embarq_testkit::{Browser, TestApp, api, spawn_app, spawn_app_with};
+use hmac::{Hmac, Mac};
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+
+type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
+
+/// A tiny receiver on port 0: records every request, answers `status`.
+struct Receiver {
+    url: String,
+    got: Received,
+    status: Arc<AtomicU16>,
+}
+
+async fn receiver() -> Receiver {
+    let got: Received = Arc::default();
+    let status = Arc::new(AtomicU16::new(200));
+    let (g, s) = (got.clone(), status.clone());
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: String| {
+            let (g, s) = (g.clone(), s.clone());
+            async move {
+                g.lock().unwrap().push((headers, body));
+                StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { url, got, status }
+}
+
+impl Receiver {
+    fn count(&self) -> usize {
+        self.got.lock().unwrap().len()
+    }
+    fn last(&self) -> (HeaderMap, String) {
+        self.got.lock().unwrap().last().cloned().unwrap()
+    }
+}
+
+async fn allowing_app() -> TestApp {
+    spawn_app_with(|c| c.webhook_allow_private = true).await
+}
+
+async fn subscribe(b: &Browser, url: &str, events: &[&str]) -> (String, String) {
+    let (s, w) = api(
+        b,
+        Method::POST,
+        "/api/v1/webhooks",
+        Some(json!({"url": url, "events": events})),
+    )
+    .await;
+    assert_eq!(s, 201, "{w}");
+    (
+        w["id"].as_str().unwrap().to_string(),
+        w["secret"].as_str().unwrap().to_string(),
+    )
+}
+
+fn verify(secret: &str, headers: &HeaderMap, body: &str) {
+    let ts = headers["x-embarq-timestamp"].to_str().unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.{body}").as_bytes());
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(headers["x-embarq-signature"].to_str().unwrap(), expected);
+}
+
+async fn deliveries(b: &Browser, hook: &str) -> Vec<Value> {
+    let (s, d) = api(
+        b,
+        Method::GET,
+        &format!("/api/v1/webhooks/{hook}/deliveries"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    d.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn events_reach_the_receiver_signed() {
+    let app = allowing_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let rx = receiver().await;
+    let (hook, secret) = subscribe(
+        &mgr,
+        &rx.url,
+        &["suggestion.created", "member.invited", "post.created"],
+    )
+    .await;
+    assert!(secret.starts_with("whsec_"));
+    // The secret is shown once: the list does not carry it.
+    let (_, list) = api(&mgr, Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(!list.to_string().contains(&secret));
+
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        "/api/v1/suggestions",
+        Some(json!({"title": "Dark mode", "body": "please"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    // Written to the outbox, sent by the jobs task.
+    assert_eq!(rx.count(), 0);
+    let report = embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(report.count("webhooks"), 1);
+    assert_eq!(rx.count(), 1);
+    let (h, body) = rx.last();
+    verify(&secret, &h, &body);
+    assert_eq!(h["x-embarq-event"], "suggestion.created");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["type"], "suggestion.created");
+    assert_eq!(v["id"].as_str().unwrap(), h["x-embarq-delivery"]);
+    assert_eq!(v["data"]["suggestion"]["title"], "Dark mode");
+    assert!(v["created_at"].is_i64());
+
+    // Nothing left: a second pass sends nothing.
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(rx.count(), 1);
+
+    // Posts in a secret sphere are never sent; in an open one they are.
+    let secret_sphere = mgr.create_sphere("Board", "secret").await;
+    let open_sphere = mgr.create_sphere("All hands", "open").await;
+    for (sphere, text) in [(&secret_sphere, "hush"), (&open_sphere, "hello")] {
+        let (s, p) = api(
+            &mgr,
+            Method::POST,
+            &format!("/api/v1/spheres/{}/posts", embarq_testkit::last_id(sphere)),
+            Some(json!({"body": text})),
+        )
+        .await;
+        assert_eq!(s, 201, "{p}");
+    }
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(rx.count(), 2);
+    let (h, body) = rx.last();
+    verify(&secret, &h, &body);
+    assert_eq!(h["x-embarq-event"], "post.created");
+    assert!(body.contains("hello") && !body.contains("hush"));
+
+    // Test ping, then the delivery log and "redeliver".
+    let (s, q) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{hook}/ping"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 202);
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(rx.count(), 3);
+    assert_eq!(rx.last().0["x-embarq-event"], "ping");
+    let log = deliveries(&mgr, &hook).await;
+    assert_eq!(log.len(), 3);
+    assert!(log.iter().all(|d| d["status"] == "delivered"));
+    assert!(log.iter().all(|d| d["last_status_code"] == 200));
+    let ping_id = q["delivery_id"].as_str().unwrap();
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/deliveries/{ping_id}/redeliver"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 202);
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(rx.count(), 4);
+    assert_eq!(rx.last().0["x-embarq-delivery"], ping_id);
+
+    // The admin page lists the subscription and its log.
+    let (s, html) = mgr.get_text("/admin/webhooks").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&rx.url));
+    let (s, html) = mgr.get_text(&format!("/admin/webhooks/{hook}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("suggestion.created") && html.contains("200"));
+
+    // Removing the subscription.
+    let (s, _) = api(
+        &mgr,
+        Method::DELETE,
+        &format!("/api/v1/webhooks/{hook}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (_, list) = api(&mgr, Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_failing_receiver_is_retried_with_backoff_then_given_up() {
+    let app = allowing_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let rx = receiver().await;
+    rx.status.store(500, Ordering::SeqCst);
+    let (hook, secret) = subscribe(&mgr, &rx.url, &["suggestion.created"]).await;
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{hook}/ping"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 202);
+    let mut t = now_ms();
+    let waits = [60_000, 300_000, 1_800_000, 7_200_000, 43_200_000];
+    for (i, wait) in waits.iter().enumerate() {
+        embarq_web::jobs::run_due(&app.state, t).await;
+        assert_eq!(rx.count(), i + 1);
+        let d = &deliveries(&mgr, &hook).await[0];
+        assert_eq!(d["status"], "pending");
+        assert_eq!(d["attempts"], (i + 1) as i64);
+        assert_eq!(d["last_status_code"], 500);
+        assert_eq!(d["next_attempt_at"], t + wait);
+        // Not before its time.
+        embarq_web::jobs::run_due(&app.state, t + wait - 1000).await;
+        assert_eq!(rx.count(), i + 1);
+        t += wait;
+    }
+    // The sixth attempt fails for good.
+    embarq_web::jobs::run_due(&app.state, t).await;
+    assert_eq!(rx.count(), 6);
+    let d = &deliveries(&mgr, &hook).await[0];
+    assert_eq!(d["status"], "failed");
+    embarq_web::jobs::run_due(&app.state, t + 100 * 3_600_000).await;
+    assert_eq!(rx.count(), 6);
+    // Every attempt was signed.
+    let (h, body) = rx.last();
+    verify(&secret, &h, &body);
+
+    // The receiver is fixed; "redeliver" sends it again.
+    rx.status.store(204, Ordering::SeqCst);
+    let id = d["id"].as_str().unwrap();
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/deliveries/{id}/redeliver"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 202);
+    embarq_web::jobs::run_due(&app.state, t + 200 * 3_600_000).await;
+    assert_eq!(rx.count(), 7);
+    let d = &deliveries(&mgr, &hook).await[0];
+    assert_eq!(d["status"], "delivered");
+    assert_eq!(d["attempts"], 7);
+}
+
+#[tokio::test]
+async fn two_processes_deliver_each_event_exactly_once() {
+    let app = allowing_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let rx = receiver().await;
+    let (hook, _) = subscribe(&mgr, &rx.url, &["suggestion.created"]).await;
+    for _ in 0..20 {
+        let (s, _) = api(
+            &mgr,
+            Method::POST,
+            &format!("/api/v1/webhooks/{hook}/ping"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 202);
+    }
+    let mut config = embarq_web::Config::new(&app.base, app.data_dir.clone());
+    config.webhook_allow_private = true;
+    let other = embarq_web::AppState::new(app.db.clone(), config).unwrap();
+    let now = now_ms();
+    let (a, b) = tokio::join!(
+        embarq_web::jobs::run_due(&app.state, now),
+        embarq_web::jobs::run_due(&other, now)
+    );
+    assert_eq!(a.count("webhooks") + b.count("webhooks"), 20);
+    assert_eq!(rx.count(), 20);
+    let mut ids: Vec<String> = rx
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(h, _)| h["x-embarq-delivery"].to_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 20);
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_without_the_switch() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    for url in [
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+        "https://10.1.2.3/hook",
+        "https://172.16.0.1/hook",
+        "https://192.168.1.1/hook",
+        "https://169.254.169.254/latest",
+        "https://100.64.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https://224.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://[fe80::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+    ] {
+        let (s, p) = api(
+            &mgr,
+            Method::POST,
+            "/api/v1/webhooks",
+            Some(json!({"url": url, "events": ["post.created"]})),
+        )
+        .await;
+        assert_eq!(s, 422, "{url}: {p}");
+        assert_eq!(p["errors"][0]["field"], "url", "{url}");
+    }
+    // Plain http, nonsense and unknown events are refused too.
+    for (url, events, field) in [
+        ("http://hooks.example.com/x", json!(["post.created"]), "url"),
+        ("not a url", json!(["post.created"]), "url"),
+        ("https://hooks.example.com/x", json!(["nope"]), "events"),
+        ("https://hooks.example.com/x", json!([]), "events"),
+    ] {
+        let (s, p) = api(
+            &mgr,
+            Method::POST,
+            "/api/v1/webhooks",
+            Some(json!({"url": url, "events": events})),
+        )
+        .await;
+        assert_eq!(s, 422, "{url}: {p}");
+        assert_eq!(p["errors"][0]["field"], field);
+    }
+    // A subscription whose name resolves to a private address (DNS rebinding) is refused
+    // at delivery time, before any connection.
+    let org = app.org_id("alice@acme.test").await;
+    let alice = app.user("alice@acme.test").await;
+    let hook = app
+        .db
+        .webhook_create(
+            org,
+            "https://localtest.localhost:1/hook",
+            "whsec_x",
+            "post.created",
+            alice.id,
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{hook}/ping"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 202);
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    let d = &deliveries(&mgr, &hook.to_string()).await[0];
+    assert_eq!(d["status"], "pending");
+    assert!(d["last_status_code"].is_null());
+    let err = d["last_error"].as_str().unwrap();
+    assert!(err.contains("private") || err.contains("DNS"), "{err}");
+}
+
+#[tokio::test]
+async fn only_managers_manage_webhooks() {
+    let app = allowing_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let rx = receiver().await;
+    let (hook, _) = subscribe(&mgr, &rx.url, &["post.created"]).await;
+    // The subscription is in the audit log, with its address.
+    let (s, page) = api(
+        &mgr,
+        Method::GET,
+        "/api/v1/audit?action=webhook.create",
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["entries"][0]["target_id"], hook.to_string(), "{page}");
+    assert_eq!(page["entries"][0]["details"]["url"], rx.url, "{page}");
+    let org = app.org_id("alice@acme.test").await;
+    let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let (s, _) = api(&bob, Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(s, 403);
+    let (s, _) = api(
+        &bob,
+        Method::POST,
+        "/api/v1/webhooks",
+        Some(json!({"url": rx.url, "events": ["post.created"]})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    for path in [
+        format!("/api/v1/webhooks/{hook}/deliveries"),
+        format!("/api/v1/webhooks/{hook}/ping"),
+    ] {
+        let m = if path.ends_with("ping") {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let (s, _) = api(&bob, m, &path, None).await;
+        assert_eq!(s, 403, "{path}");
+    }
+    let (s, _) = api(
+        &bob,
+        Method::DELETE,
+        &format!("/api/v1/webhooks/{hook}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = bob.get_text("/admin/webhooks").await;
+    assert_eq!(s, 403);
+    // Another organization's manager sees nothing of it.
+    let _ = app.other_org("Globex", "carol@globex.test").await;
+    let carol = app.login("carol@globex.test").await;
+    let (s, _) = api(
+        &carol,
+        Method::GET,
+        &format!("/api/v1/webhooks/{hook}/deliveries"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn admin_page_and_member_lifecycle_events() {
+    let app = allowing_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let rx = receiver().await;
+    let (s, html) = mgr.get_text("/admin/webhooks").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"webhooks-empty\""));
+    // A form error keeps the input and says what is wrong, in French too.
+    let r = mgr
+        .post_form("/admin/webhooks", &[("url", "ftp://x"), ("events", "nope")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("ftp://x"));
+    let r = mgr
+        .post_form(
+            "/admin/webhooks",
+            &[
+                ("url", &rx.url),
+                ("events", "member.invited"),
+                ("events", "member.activated"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"webhook-secret\"") && html.contains("whsec_"));
+    let (_, list) = api(&mgr, Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(
+        list[0]["events"],
+        json!(["member.invited", "member.activated"])
+    );
+    let hook = list[0]["id"].as_str().unwrap().to_string();
+    // The secret is not shown again.
+    let (_, html) = mgr.get_text("/admin/webhooks").await;
+    assert!(!html.contains("whsec_"));
+    let fr = mgr.get_in("/admin/webhooks", "fr").await;
+    assert!(fr.contains("Nouveau webhook"));
+
+    // Invited, then first sign-in.
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        "/api/v1/members/invitations",
+        Some(json!({"email": "bob@acme.test", "display_name": "Bob"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let path = app.mail_links("bob@acme.test")[0]
+        .trim_start_matches(&app.base)
+        .to_string();
+    let mut b = app.browser();
+    b.refresh_csrf(&path).await;
+    let pw = "a long enough password 42";
+    let r = b
+        .post_form(&path, &[("password", pw), ("confirm", pw)])
+        .await;
+    assert_eq!(r.status(), 303);
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    let types: Vec<String> = rx
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(h, _)| h["x-embarq-event"].to_str().unwrap().to_string())
+        .collect();
+    let mut sorted = types.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["member.activated", "member.invited"]);
+    assert!(rx.last().1.contains("bob@acme.test"));
+
+    // The buttons of the subscription's page.
+    let r = mgr
+        .post_form(&format!("/admin/webhooks/{hook}/ping"), &[])
+        .await;
+    assert_eq!(r.status(), 200);
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(rx.count(), 3);
+    let (_, html) = mgr.get_text(&format!("/admin/webhooks/{hook}")).await;
+    assert!(html.contains("ping") && html.contains("HTTP 200"));
+    let d = deliveries(&mgr, &hook).await;
+    let id = d[0]["id"].as_str().unwrap();
+    let r = mgr
+        .post_form(
+            &format!("/admin/webhooks/{hook}/deliveries/{id}/redeliver"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(rx.count(), 4);
+    let r = mgr
+        .post_form(&format!("/admin/webhooks/{hook}/delete"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (s, _) = mgr.get_text(&format!("/admin/webhooks/{hook}")).await;
+    assert_eq!(s, 404);
+}
