@@ -66,6 +66,12 @@ describe('search through the web UI', () => {
     }
     assert.ok(reached, 'a live result is reachable with Tab');
 
+    // Escape closes the results and returns to the box with the text kept.
+    await page.keyboard.press('Escape');
+    assert.equal((await live.innerHTML()).trim(), '', 'Escape closes the live results');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'q');
+    assert.equal(await box.inputValue(), 'reunions');
+
     // Enter in the box opens the search page, grouped by kind.
     await box.focus();
     await page.keyboard.press('Enter');

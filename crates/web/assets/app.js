@@ -39,4 +39,16 @@
   }
   document.addEventListener("DOMContentLoaded", connect);
   document.addEventListener("htmx:afterSettle", connect);
+  // Escape closes the top bar's live search results and returns to the box, keeping its text
+  // (preventDefault stops the search input's native clearing).
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var live = document.getElementById("search-live");
+    var form = live && live.closest("form");
+    if (!form || !live.innerHTML.trim() || !form.contains(document.activeElement)) return;
+    e.preventDefault();
+    live.innerHTML = "";
+    var q = document.getElementById("q");
+    if (q) q.focus();
+  });
 })();
