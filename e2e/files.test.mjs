@@ -88,7 +88,8 @@ describe('file box and widgets through the web UI', () => {
     await addNote.locator('input[name="title"]').fill('Welcome');
     await addNote.locator('textarea[name="body"]').fill('**Read** the charter');
     await addNote.locator('button').click();
-    await page.waitForURL((u) => new URL(u).pathname === `${spherePath}/widgets`);
+    // The form posts back to this same page: wait for the new widget, not for the URL.
+    await page.locator('ol.widgets-order li', { hasText: 'Welcome' }).waitFor();
     const addLinks = page.locator('form', { has: page.locator('input[name="kind"][value="links"]') });
     await addLinks.locator('input[name="title"]').fill('Useful links');
     await addLinks.locator('textarea[name="links"]').fill('Intranet | https://intranet.example.com');
