@@ -3,7 +3,7 @@
 //! video meeting), a sphere's events tab, and the personal calendar feed (its secret URL is
 //! shown once when made; /calendar/{token}.ics answers without a session).
 use super::training::{Row, ZONES, row, rows};
-use super::{Page, PathId, St, render_status, see_other};
+use super::{Page, PathId, St, redirect_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -344,13 +344,10 @@ async fn rsvp(
         Ok(answer) => svc::rsvp(&state, &auth, id, answer).await.map(|_| ()),
         Err(e) => Err(e),
     };
-    match r {
-        Ok(()) => Ok(see_other(&format!("/agenda/{id}"))),
-        Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => {
-            event_page(&state, lang, &csrf, &auth, id, Some(e), None).await
-        }
-        Err(e) => Err(e),
-    }
+    redirect_or_again(r, &format!("/agenda/{id}"), async |e| {
+        event_page(&state, lang, &csrf, &auth, id, Some(e), None).await
+    })
+    .await
 }
 
 /// Edits the event; invalid fields re-render the page with the submitted values (422).
@@ -362,13 +359,11 @@ async fn edit(
     PathId(id): PathId,
     Form(f): Form<EventForm>,
 ) -> AppResult<Response> {
-    match svc::update(&state, &auth, id, &f.input(None)).await {
-        Ok(_) => Ok(see_other(&format!("/agenda/{id}"))),
-        Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => {
-            event_page(&state, lang, &csrf, &auth, id, Some(e), Some(f)).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = svc::update(&state, &auth, id, &f.input(None)).await;
+    redirect_or_again(r, &format!("/agenda/{id}"), async |e| {
+        event_page(&state, lang, &csrf, &auth, id, Some(e), Some(f)).await
+    })
+    .await
 }
 
 /// Cancels the event (the confirmation is the form itself, behind "Cancel this event").

@@ -29,7 +29,7 @@ mod webhooks;
 mod widgets;
 
 use crate::auth::{Auth, Csrf};
-use crate::error::{AppError, UiErrorMarker};
+use crate::error::{AppError, AppResult, UiErrorMarker};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use askama::Template;
@@ -159,6 +159,20 @@ pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
 /// Redirect after a successful form (303, so the browser follows with GET).
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
+}
+
+/// After a form: redirect to `to` on success; a refusal or invalid input re-renders the form's
+/// page with the message (`again`); anything else (403, 404) stays the error page.
+pub async fn redirect_or_again<T>(
+    r: AppResult<T>,
+    to: &str,
+    again: impl AsyncFnOnce(AppError) -> AppResult<Response>,
+) -> AppResult<Response> {
+    match r {
+        Ok(_) => Ok(see_other(to)),
+        Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => again(e).await,
+        Err(e) => Err(e),
+    }
 }
 
 pub fn is_htmx(headers: &HeaderMap) -> bool {

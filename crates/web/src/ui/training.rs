@@ -2,7 +2,7 @@
 //! sessions, past), a session's page (register, registrants, attendance) and the managers'
 //! overview (/admin/training). Creation forms appear for managers and champions.
 use super::agenda::EventForm;
-use super::{Page, PathId, St, render_status, see_other};
+use super::{Page, PathId, St, redirect_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -345,13 +345,10 @@ async fn after(
     id: Id,
     r: AppResult<()>,
 ) -> AppResult<Response> {
-    match r {
-        Ok(()) => Ok(see_other(&format!("/training/{id}"))),
-        Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => {
-            event_page(state, lang, csrf, auth, id, Some(e), None).await
-        }
-        Err(e) => Err(e),
-    }
+    redirect_or_again(r, &format!("/training/{id}"), async |e| {
+        event_page(state, lang, csrf, auth, id, Some(e), None).await
+    })
+    .await
 }
 
 async fn register(
@@ -481,13 +478,11 @@ async fn edit(
     PathId(id): PathId,
     Form(f): Form<EventForm>,
 ) -> AppResult<Response> {
-    match svc::update(&state, &auth, id, &f.input(None)).await {
-        Ok(_) => Ok(see_other(&format!("/training/{id}"))),
-        Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => {
-            event_page(&state, lang, &csrf, &auth, id, Some(e), Some(f)).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = svc::update(&state, &auth, id, &f.input(None)).await;
+    redirect_or_again(r, &format!("/training/{id}"), async |e| {
+        event_page(&state, lang, &csrf, &auth, id, Some(e), Some(f)).await
+    })
+    .await
 }
 
 async fn cancel(
