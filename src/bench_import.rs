@@ -49,19 +49,24 @@ pub fn directory_csv(rows: usize) -> String {
     out
 }
 
+/// A new PostgreSQL database `{prefix}_{pid}` on the server of `url` (the caller drops it).
+pub async fn scratch_pg(url: &str, prefix: &str) -> Result<(Db, String)> {
+    let (server, _) = url
+        .rsplit_once('/')
+        .context("postgres URL without a database")?;
+    let name = format!("{prefix}_{}", std::process::id());
+    let admin = Db::connect(url).await?;
+    admin.drop_database(&name).await?;
+    admin.create_database(&name).await?;
+    admin.close().await;
+    Ok((Db::connect(&format!("{server}/{name}")).await?, name))
+}
+
 /// A fresh database next to the configured one: a temporary SQLite file, or a new
 /// PostgreSQL database on the same server (dropped afterwards).
 async fn scratch_db(url: &str, dir: &std::path::Path) -> Result<(Db, Option<(String, String)>)> {
     if url.starts_with("postgres") {
-        let (server, _) = url
-            .rsplit_once('/')
-            .context("postgres URL without a database")?;
-        let name = format!("embarq_import_bench_{}", std::process::id());
-        let admin = Db::connect(url).await?;
-        admin.drop_database(&name).await?;
-        admin.create_database(&name).await?;
-        admin.close().await;
-        let db = Db::connect(&format!("{server}/{name}")).await?;
+        let (db, name) = scratch_pg(url, "embarq_import_bench").await?;
         Ok((db, Some((url.to_string(), name))))
     } else {
         Ok((

@@ -52,7 +52,7 @@ const QUERIES: &[(&str, &str, Option<Kind>)] = &[
     ),
 ];
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

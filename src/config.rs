@@ -125,6 +125,8 @@ impl Settings {
         c.files = self.files.clone();
         c.webhook_allow_private =
             std::env::var("EMBARQ_WEBHOOK_ALLOW_PRIVATE").is_ok_and(|v| v.trim() == "true");
+        c.oidc_allow_http =
+            std::env::var("EMBARQ_OIDC_ALLOW_HTTP").is_ok_and(|v| v.trim() == "true");
         c
     }
 }

@@ -5,6 +5,7 @@ mod bench;
 mod bench_analytics;
 mod bench_champions;
 mod bench_import;
+mod bench_scim;
 mod bench_search;
 mod config;
 mod demo;
@@ -58,6 +59,18 @@ enum Command {
         #[arg(long)]
         as_manager: Option<String>,
     },
+    /// Create a SCIM token for an identity provider and print it (shown once).
+    ScimToken {
+        /// The token's name, as listed in /admin/scim.
+        #[arg(long)]
+        name: String,
+        /// Organization manager e-mail to act as (defaults to the first manager).
+        #[arg(long)]
+        as_manager: Option<String>,
+        /// First create an organization of this name managed by --as-manager (scripted set-ups).
+        #[arg(long)]
+        create_org: Option<String>,
+    },
     /// Benchmarks: `bench feed` (home and sphere feeds on a large organization) and
     /// `bench import` (the HR directory import).
     #[command(subcommand)]
@@ -76,6 +89,8 @@ enum BenchKind {
     Analytics(bench_analytics::AnalyticsBenchOpts),
     /// Time full-text search on the feed bench's organization (generated first if missing): p50/p99, throughput.
     Search(bench_search::SearchBenchOpts),
+    /// Provision users over SCIM (real HTTP, in-process server, scratch database): users/s, p50/p99, peak memory.
+    Scim(bench_scim::ScimBenchOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -176,6 +191,23 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             print!("{report}");
             Ok(())
         }
+        Command::ScimToken {
+            name,
+            as_manager,
+            create_org,
+        } => {
+            let db = open_db(&settings).await?;
+            let state = embarq_web::AppState::new(db, settings.web_config())?;
+            let secret = embarq_web::service::scim_admin::token_cli(
+                &state,
+                &name,
+                as_manager.as_deref(),
+                create_org.as_deref(),
+            )
+            .await?;
+            println!("{secret}");
+            Ok(())
+        }
         Command::Bench(BenchKind::Analytics(opts)) => {
             let db = open_db(&settings).await?;
             bench_analytics::run(&db, opts).await
@@ -188,6 +220,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             bench_import::run(&settings.database_url, opts).await
         }
         Command::Bench(BenchKind::Champions(opts)) => bench_champions::run(opts),
+        Command::Bench(BenchKind::Scim(opts)) => bench_scim::run(opts).await,
         Command::Bench(BenchKind::Search(opts)) => {
             let db = open_db(&settings).await?;
             bench_search::run(&db, opts).await

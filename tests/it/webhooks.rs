@@ -540,3 +540,322 @@ async fn admin_page_and_member_lifecycle_events() {
     let (s, _) = mgr.get_text(&format!("/admin/webhooks/{hook}")).await;
     assert_eq!(s, 404);
 }
+
+/// The attempts of the latest delivery of `hook`, through the detail endpoint.
+async fn attempts(b: &Browser, hook: &str, delivery: &str) -> (u16, Value) {
+    api(
+        b,
+        Method::GET,
+        &format!("/api/v1/webhooks/{hook}/deliveries/{delivery}"),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_delivery_shows_every_attempt() {
+    let app = allowing_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let rx = receiver().await;
+    rx.status.store(500, Ordering::SeqCst);
+    let (hook, _) = subscribe(&mgr, &rx.url, &["suggestion.created"]).await;
+    let (_, q) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{hook}/ping"),
+        None,
+    )
+    .await;
+    let id = q["delivery_id"].as_str().unwrap().to_string();
+    // Not attempted yet: an empty log.
+    let (s, d) = attempts(&mgr, &hook, &id).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["attempts_log"], json!([]));
+    let (_, html) = mgr
+        .get_text(&format!("/admin/webhooks/{hook}/deliveries/{id}"))
+        .await;
+    assert!(html.contains("id=\"attempts-empty\""));
+
+    let t = now_ms();
+    embarq_web::jobs::run_due(&app.state, t).await;
+    embarq_web::jobs::run_due(&app.state, t + 60_000).await;
+    rx.status.store(200, Ordering::SeqCst);
+    embarq_web::jobs::run_due(&app.state, t + 360_000).await;
+    assert_eq!(rx.count(), 3);
+
+    let (s, d) = attempts(&mgr, &hook, &id).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["id"], id.as_str());
+    assert_eq!(d["status"], "delivered");
+    assert_eq!(d["attempts"], 3);
+    assert_eq!(d["delivered_at"], t + 360_000);
+    let log = d["attempts_log"].as_array().unwrap();
+    assert_eq!(log.len(), 3);
+    let col = |k: &str| log.iter().map(|a| a[k].clone()).collect::<Vec<_>>();
+    assert_eq!(col("attempt"), [json!(1), json!(2), json!(3)]);
+    assert_eq!(col("at"), [json!(t), json!(t + 60_000), json!(t + 360_000)]);
+    assert_eq!(col("status_code"), [json!(500), json!(500), json!(200)]);
+    assert_eq!(
+        col("error"),
+        [json!("HTTP 500"), json!("HTTP 500"), Value::Null]
+    );
+    assert_eq!(
+        col("next_attempt_at"),
+        [json!(t + 60_000), json!(t + 360_000), Value::Null]
+    );
+    assert!(log.iter().all(|a| a["duration_ms"].as_i64().unwrap() >= 0));
+
+    // The page lists them too, oldest first.
+    let (s, html) = mgr
+        .get_text(&format!("/admin/webhooks/{hook}/deliveries/{id}"))
+        .await;
+    assert_eq!(s, 200);
+    let table = &html[html.find("id=\"attempts\"").unwrap()..];
+    // Two failed attempts: status and error columns each say so.
+    assert_eq!(table.matches("<td>HTTP 500</td>").count(), 4);
+    assert_eq!(table.matches("<td>HTTP 200</td>").count(), 1);
+    assert!(table.find("HTTP 500").unwrap() < table.find("<td>HTTP 200</td>").unwrap());
+    // The log links each delivery to its page.
+    let (_, html) = mgr.get_text(&format!("/admin/webhooks/{hook}")).await;
+    assert!(html.contains(&format!("/admin/webhooks/{hook}/deliveries/{id}\"")));
+
+    // Not through another subscription, another organization, nor as a member.
+    let rx2 = receiver().await;
+    let (other_hook, _) = subscribe(&mgr, &rx2.url, &["post.created"]).await;
+    assert_eq!(attempts(&mgr, &other_hook, &id).await.0, 404);
+    let (s, _) = mgr
+        .get_text(&format!("/admin/webhooks/{other_hook}/deliveries/{id}"))
+        .await;
+    assert_eq!(s, 404);
+    assert_eq!(attempts(&mgr, &hook, "not-an-id").await.0, 404);
+    app.other_org("Globex", "gina@globex.test").await;
+    let gina = app.login("gina@globex.test").await;
+    assert_eq!(attempts(&gina, &hook, &id).await.0, 404);
+    let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    assert_eq!(attempts(&bob, &hook, &id).await.0, 403);
+}
+
+#[tokio::test]
+async fn a_paused_webhook_queues_nothing_and_holds_what_was_queued() {
+    let app = allowing_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let rx = receiver().await;
+    let (hook, _) = subscribe(&mgr, &rx.url, &["suggestion.created"]).await;
+    let suggest = |title: &'static str| {
+        let mgr = &mgr;
+        async move {
+            let (s, _) = api(
+                mgr,
+                Method::POST,
+                "/api/v1/suggestions",
+                Some(json!({"title": title, "body": "please"})),
+            )
+            .await;
+            assert_eq!(s, 201);
+        }
+    };
+    // Queued before the pause.
+    suggest("Before").await;
+    let (s, w) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{hook}/pause"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{w}");
+    assert_eq!(w["active"], false);
+    // Pausing twice is harmless and audited once.
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{hook}/pause"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, log) = api(
+        &mgr,
+        Method::GET,
+        "/api/v1/audit?action=webhook.paused",
+        None,
+    )
+    .await;
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["target_id"], hook.as_str());
+
+    // While paused: no new delivery, and the queued one waits (also past its time).
+    suggest("During").await;
+    assert_eq!(deliveries(&mgr, &hook).await.len(), 1);
+    embarq_web::jobs::run_due(&app.state, now_ms() + 3_600_000).await;
+    assert_eq!(rx.count(), 0);
+    assert_eq!(deliveries(&mgr, &hook).await[0]["status"], "pending");
+    let (_, html) = mgr.get_text(&format!("/admin/webhooks/{hook}")).await;
+    assert!(html.contains("/resume\"") && !html.contains("/pause\""));
+    let list = mgr.get_in("/admin/webhooks", "en").await;
+    assert!(list.contains("<td>paused</td>"), "{list}");
+
+    // A member cannot resume it.
+    let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let (s, _) = api(
+        &bob,
+        Method::POST,
+        &format!("/api/v1/webhooks/{hook}/resume"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 403);
+    let r = bob
+        .post_form(&format!("/admin/webhooks/{hook}/resume"), &[])
+        .await;
+    assert_eq!(r.status(), 403);
+
+    // Resumed from the page: the waiting delivery goes out, new events are queued again.
+    let r = mgr
+        .post_form(&format!("/admin/webhooks/{hook}/resume"), &[])
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("/pause\""));
+    let (_, log) = api(
+        &mgr,
+        Method::GET,
+        "/api/v1/audit?action=webhook.resumed",
+        None,
+    )
+    .await;
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "{log}");
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(rx.count(), 1);
+    assert!(rx.last().1.contains("Before"));
+    suggest("After").await;
+    embarq_web::jobs::run_due(&app.state, now_ms()).await;
+    assert_eq!(rx.count(), 2);
+    assert!(rx.last().1.contains("After"));
+    assert!(
+        !rx.got
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(_, b)| b.contains("During"))
+    );
+    let (_, list) = api(&mgr, Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(list[0]["active"], true);
+    // Unknown subscription.
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{}/pause", embarq_domain::new_id()),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn rollout_phase_changes_are_announced_once() {
+    const DAY: i64 = 86_400_000;
+    // The wall-clock scheduler would announce "back to preparation" between the steps.
+    let app = spawn_app_with(|c| {
+        c.webhook_allow_private = true;
+        c.run_scheduler = false;
+    })
+    .await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let rx = receiver().await;
+    let (_, secret) = subscribe(&mgr, &rx.url, &["rollout.phase_changed"]).await;
+    // A paused subscription to the same event hears nothing.
+    let quiet = receiver().await;
+    let (quiet_hook, _) = subscribe(&mgr, &quiet.url, &["rollout.phase_changed"]).await;
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{quiet_hook}/pause"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+
+    let now = now_ms();
+    let (date, _) = embarq_domain::rollout::utc_to_local("UTC", now + 20 * DAY);
+    let (s, v) = api(
+        &mgr,
+        Method::PUT,
+        "/api/v1/rollout",
+        Some(
+            json!({"launch_date": date.to_string(), "launch_time": "10:00",
+                    "early_access_days": 7, "time_zone": "UTC"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let launch = app.db.rollout_plan(org).await.unwrap().unwrap().launch_at;
+
+    // A new plan in preparation: nothing to announce.
+    embarq_web::jobs::run_due(&app.state, now).await;
+    assert_eq!(rx.count(), 0);
+
+    // Early access opens: two processes, one announcement.
+    let mut config = embarq_web::Config::new(&app.base, app.data_dir.clone());
+    config.webhook_allow_private = true;
+    let other = embarq_web::AppState::new(app.db.clone(), config).unwrap();
+    let t = launch - 7 * DAY + 1000;
+    let (a, b) = tokio::join!(
+        embarq_web::jobs::run_due(&app.state, t),
+        embarq_web::jobs::run_due(&other, t)
+    );
+    assert_eq!(a.count("rollout_phase") + b.count("rollout_phase"), 1);
+    assert_eq!(rx.count(), 1);
+    let (h, body) = rx.last();
+    verify(&secret, &h, &body);
+    assert_eq!(h["x-embarq-event"], "rollout.phase_changed");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["type"], "rollout.phase_changed");
+    assert_eq!(v["data"]["phase"], "early_access");
+    assert_eq!(v["data"]["previous_phase"], "preparation");
+    assert_eq!(v["data"]["phase_started_at"], launch - 7 * DAY);
+    assert_eq!(v["data"]["launch_at"], launch);
+    // Nothing more while the phase lasts.
+    embarq_web::jobs::run_due(&app.state, t + DAY).await;
+    assert_eq!(rx.count(), 1);
+
+    // Launch, then after launch (one day later).
+    embarq_web::jobs::run_due(&app.state, launch).await;
+    assert_eq!(rx.count(), 2);
+    let v: Value = serde_json::from_str(&rx.last().1).unwrap();
+    assert_eq!(
+        (&v["data"]["previous_phase"], &v["data"]["phase"]),
+        (&json!("early_access"), &json!("launch"))
+    );
+    embarq_web::jobs::run_due(&app.state, launch + DAY).await;
+    embarq_web::jobs::run_due(&app.state, launch + 2 * DAY).await;
+    assert_eq!(rx.count(), 3);
+    let v: Value = serde_json::from_str(&rx.last().1).unwrap();
+    assert_eq!(v["data"]["phase"], "after_launch");
+    assert_eq!(v["data"]["phase_started_at"], launch + DAY);
+    assert_eq!(quiet.count(), 0);
+
+    // Going back in time (a postponed launch looks the same) is announced too.
+    embarq_web::jobs::run_due(&app.state, now).await;
+    assert_eq!(rx.count(), 4);
+    let v: Value = serde_json::from_str(&rx.last().1).unwrap();
+    assert_eq!(
+        (&v["data"]["previous_phase"], &v["data"]["phase"]),
+        (&json!("after_launch"), &json!("preparation"))
+    );
+    // Resumed, the paused subscription did not collect the announcements it missed.
+    let (s, _) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/webhooks/{quiet_hook}/resume"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    embarq_web::jobs::run_due(&app.state, now).await;
+    assert_eq!(quiet.count(), 0);
+    assert!(deliveries(&mgr, &quiet_hook).await.is_empty());
+}

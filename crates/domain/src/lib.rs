@@ -16,6 +16,7 @@ pub mod polls;
 pub mod recurrence;
 pub mod roles;
 pub mod rollout;
+pub mod scim;
 pub mod search;
 pub mod tasks;
 pub mod validate;

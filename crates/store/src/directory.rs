@@ -284,8 +284,11 @@ impl Db {
             "SELECT id, email, display_name, first_name, last_name, title, department, site, birth_year, level, \
              manager_id, employee_id, org_role, status FROM users WHERE org_id = $1")
             .bind(org_id).fetch_all(p).await)?;
-        // E-mails are unique across organizations: those used elsewhere are refused by row.
-        let elsewhere: Vec<String> = with_pool!(self, p => sqlx::query_scalar("SELECT email FROM users WHERE org_id <> $1")
+        // E-mails are unique across organizations: those used elsewhere are refused by row, and so
+        // are those another member of this organization holds as SCIM userName (same unique index).
+        let elsewhere: Vec<String> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT email FROM users WHERE org_id <> $1 \
+             UNION ALL SELECT scim_user_key FROM users WHERE org_id = $1 AND scim_user_key IS NOT NULL AND scim_user_key <> email")
             .bind(org_id).fetch_all(p).await)?;
         let elsewhere: HashSet<&str> = elsewhere.iter().map(String::as_str).collect();
         let by_email: HashMap<&str, &Existing> =
@@ -293,7 +296,7 @@ impl Db {
         let mut plan = ImportPlan::default();
         let mut accepted: Vec<&MemberRow> = Vec::with_capacity(rows.len());
         for r in rows {
-            if elsewhere.contains(r.email.as_str()) {
+            if elsewhere.contains(r.email.as_str()) && !by_email.contains_key(r.email.as_str()) {
                 plan.errors.push(RowError {
                     line: r.line,
                     field: Some("email"),

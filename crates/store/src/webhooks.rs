@@ -33,6 +33,29 @@ pub struct WebhookDelivery {
     pub last_error: Option<String>,
 }
 
+/// One attempt of a delivery (the delivery log's detail).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct WebhookAttempt {
+    pub attempt: i64,
+    pub at: i64,
+    pub status_code: Option<i64>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    /// When the delivery was due again after this attempt (None: delivered, given up, or
+    /// recorded before this was kept).
+    pub next_attempt_at: Option<i64>,
+}
+
+/// The rollout phase last announced for an organization with a plan.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PhaseSeen {
+    pub org_id: Id,
+    /// None: not known yet (a plan older than the announcements).
+    pub phase: Option<String>,
+    /// 0: no row yet (a new plan).
+    pub known: i64,
+}
+
 /// A delivery claimed for sending, with its subscription's URL and secret.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedDelivery {
@@ -43,6 +66,13 @@ pub struct ClaimedDelivery {
     pub attempts: i64,
     pub url: String,
     pub secret: String,
+}
+
+impl Webhook {
+    /// Whether a new event of this type is queued for this subscription (active and subscribed).
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.active == 1 && self.events.split(',').any(|e| e.trim() == event_type)
+    }
 }
 
 const DELIVERY_COLS: &str = "d.id, d.webhook_id, d.event_type, d.payload, d.status, d.attempts, d.next_attempt_at, \
@@ -102,7 +132,7 @@ impl Db {
         for h in hooks {
             let wanted = match force_webhook {
                 Some(w) => w == h.id,
-                None => h.active == 1 && h.events.split(',').any(|e| e.trim() == event_type),
+                None => h.wants(event_type),
             };
             if !wanted {
                 continue;
@@ -128,7 +158,7 @@ impl Db {
         let ids: Vec<(Id,)> = with_pool!(self, p => sqlx::query_as(
             "UPDATE webhook_deliveries SET claimed_until = $2 WHERE id IN ( \
                SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until < $1 \
-               ORDER BY next_attempt_at LIMIT $3) \
+               AND webhook_id IN (SELECT id FROM webhooks WHERE active = 1) ORDER BY next_attempt_at LIMIT $3) \
              AND status = 'pending' AND claimed_until < $1 RETURNING id")
             .bind(now).bind(now + lease_ms).bind(limit).fetch_all(p).await)?;
         let mut out = Vec::with_capacity(ids.len());
@@ -157,8 +187,10 @@ impl Db {
     ) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("INSERT INTO webhook_attempts (id, delivery_id, attempt, at, status_code, duration_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            sqlx::query("INSERT INTO webhook_attempts (id, delivery_id, attempt, at, status_code, duration_ms, error, next_attempt_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(new_id()).bind(delivery_id).bind(attempt).bind(now).bind(status_code).bind(duration_ms).bind(error)
+                .bind((status == "pending").then_some(next_attempt_at))
                 .execute(&mut *tx).await?;
             sqlx::query("UPDATE webhook_deliveries SET attempts = $2, status = $3, next_attempt_at = $4, claimed_until = 0, \
                          delivered_at = CASE WHEN $3 = 'delivered' THEN $5 ELSE delivered_at END WHERE id = $1")
@@ -192,5 +224,105 @@ impl Db {
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(webhook_id).bind(limit).fetch_all(p).await)?,
         )
+    }
+
+    /// One delivery of a subscription of the organization.
+    pub async fn webhook_delivery(
+        &self,
+        org_id: Id,
+        webhook_id: Id,
+        delivery_id: Id,
+    ) -> Result<Option<WebhookDelivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLS} FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.id = $1 AND d.webhook_id = $2 AND w.org_id = $3"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(delivery_id).bind(webhook_id).bind(org_id).fetch_optional(p).await)?,
+        )
+    }
+
+    /// Every attempt of a delivery, first first.
+    pub async fn webhook_attempts(&self, delivery_id: Id) -> Result<Vec<WebhookAttempt>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT attempt, at, status_code, duration_ms, error, next_attempt_at FROM webhook_attempts \
+             WHERE delivery_id = $1 ORDER BY attempt, at")
+            .bind(delivery_id).fetch_all(p).await)?)
+    }
+
+    /// Pauses (`active` false) or resumes a subscription. None: no such subscription;
+    /// Some(false): it already was in that state.
+    pub async fn webhook_set_active(
+        &self,
+        org_id: Id,
+        id: Id,
+        active: bool,
+    ) -> Result<Option<bool>> {
+        let active = i64::from(active);
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE webhooks SET active = $3 WHERE org_id = $1 AND id = $2 AND active <> $3")
+            .bind(org_id).bind(id).bind(active).execute(p).await.map(|r| r.rows_affected()))?;
+        if n > 0 {
+            return Ok(Some(true));
+        }
+        Ok(self.webhook(org_id, id).await?.map(|_| false))
+    }
+
+    /// Organizations with a rollout plan and the phase last announced for each.
+    pub async fn rollout_phases_seen(&self) -> Result<Vec<PhaseSeen>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT p.org_id, a.phase, CAST(CASE WHEN a.org_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS known \
+             FROM rollout_plans p LEFT JOIN rollout_phase_announced a ON a.org_id = p.org_id ORDER BY p.org_id")
+            .fetch_all(p).await)?)
+    }
+
+    /// Moves the organization's announced phase from what `seen` read to `phase`, and, if
+    /// `event_type` is given, queues that event to the subscribed active webhooks, in one
+    /// transaction. The move is conditional on the row still holding what `seen` read, so of
+    /// two processes only one wins; answers None when this one lost, else the deliveries.
+    pub async fn rollout_phase_advance(
+        &self,
+        seen: &PhaseSeen,
+        phase: &str,
+        now: i64,
+        event_type: Option<&str>,
+        payload_for: impl Fn(Id) -> String,
+    ) -> Result<Option<Vec<Id>>> {
+        let org_id = seen.org_id;
+        let ids = with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let n = if seen.known == 0 {
+                sqlx::query("INSERT INTO rollout_phase_announced (org_id, phase, announced_at) VALUES ($1, $2, $3) \
+                             ON CONFLICT (org_id) DO NOTHING")
+                    .bind(org_id).bind(phase).bind(now).execute(&mut *tx).await?.rows_affected()
+            } else if let Some(old) = &seen.phase {
+                sqlx::query("UPDATE rollout_phase_announced SET phase = $2, announced_at = $3 WHERE org_id = $1 AND phase = $4")
+                    .bind(org_id).bind(phase).bind(now).bind(old).execute(&mut *tx).await?.rows_affected()
+            } else {
+                sqlx::query("UPDATE rollout_phase_announced SET phase = $2, announced_at = $3 WHERE org_id = $1 AND phase IS NULL")
+                    .bind(org_id).bind(phase).bind(now).execute(&mut *tx).await?.rows_affected()
+            };
+            if n == 0 {
+                return Ok(None);
+            }
+            let mut ids = Vec::new();
+            if let Some(event_type) = event_type {
+                let hooks: Vec<Webhook> = sqlx::query_as(
+                    "SELECT id, org_id, url, secret, events, active, created_at FROM webhooks WHERE org_id = $1 ORDER BY created_at")
+                    .bind(org_id).fetch_all(&mut *tx).await?;
+                for h in hooks.iter().filter(|h| h.wants(event_type)) {
+                    let id = new_id();
+                    sqlx::query(
+                        "INSERT INTO webhook_deliveries (id, webhook_id, event_type, payload, status, attempts, next_attempt_at, claimed_until, created_at) \
+                         VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, $5)")
+                        .bind(id).bind(h.id).bind(event_type).bind(payload_for(id)).bind(now).execute(&mut *tx).await?;
+                    ids.push(id);
+                }
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(ids)
+        })?;
+        Ok(Some(ids))
     }
 }

@@ -51,4 +51,13 @@
     var q = document.getElementById("q");
     if (q) q.focus();
   });
+  // A button with data-copy="id" copies that field's value (SCIM base URL, a new token).
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-copy]");
+    var f = b && document.getElementById(b.getAttribute("data-copy"));
+    if (!f) return;
+    f.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(f.value).catch(function () {});
+    else document.execCommand("copy");
+  });
 })();

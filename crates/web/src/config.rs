@@ -22,6 +22,11 @@ pub struct Config {
     /// Webhook URLs may reach loopback and private addresses (EMBARQ_WEBHOOK_ALLOW_PRIVATE=true;
     /// for tests and labs), and then also plain http.
     pub webhook_allow_private: bool,
+    /// OpenID Connect issuers may be plain http (EMBARQ_OIDC_ALLOW_HTTP=true; local test providers).
+    pub oidc_allow_http: bool,
+    /// Run scheduled work (reminders, digests, webhooks…) every tick. Off only in tests that
+    /// drive `jobs::run_due` at chosen instants and must not race the wall clock.
+    pub run_scheduler: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +53,8 @@ impl Config {
             ice: IceConfig::default(),
             files: crate::service::files::FilesConfig::default(),
             webhook_allow_private: false,
+            oidc_allow_http: false,
+            run_scheduler: true,
         }
     }
 }

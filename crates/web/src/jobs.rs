@@ -54,6 +54,11 @@ pub async fn run_due(state: &AppState, now: i64) -> Report {
         crate::service::contests::announce_winners(state, now)
     );
     task!("digests", crate::service::digests::send_due(state, now));
+    // Before "webhooks", so a phase change goes out in the same pass.
+    task!(
+        "rollout_phase",
+        crate::service::webhooks::announce_phase_changes(state, now)
+    );
     task!("webhooks", crate::service::webhooks::send_due(state, now));
     task!(
         "gdpr_retention",

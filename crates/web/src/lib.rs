@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod mail;
 mod ops;
 pub mod realtime;
+pub mod scim;
 pub mod service;
 mod state;
 pub mod ui;
@@ -41,6 +42,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::middleware::authenticate,
         ))
+        // SCIM authenticates with its own bearer tokens, outside the session/CSRF layer.
+        .merge(scim::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::track_metrics,

@@ -37,6 +37,9 @@ impl AppState {
     /// Starts the cross-process listener (PostgreSQL) and periodic cleanup.
     pub async fn start_background_tasks(&self) -> anyhow::Result<()> {
         self.hub.start(&self.db).await?;
+        if !self.config.run_scheduler {
+            return Ok(());
+        }
         let state = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(crate::jobs::TICK);

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use embarq_domain::Id;
-use embarq_store::{Webhook, WebhookDelivery};
+use embarq_store::{Webhook, WebhookAttempt, WebhookDelivery};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,6 +20,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_webhooks, create_webhook))
         .routes(routes!(delete_webhook))
         .routes(routes!(list_deliveries))
+        .routes(routes!(get_delivery))
+        .routes(routes!(pause_webhook))
+        .routes(routes!(resume_webhook))
         .routes(routes!(ping_webhook))
         .routes(routes!(redeliver))
 }
@@ -30,6 +33,7 @@ pub struct WebhookDto {
     url: String,
     /// Subscribed event types.
     events: Vec<String>,
+    /// false while paused: no new event is queued; queued deliveries wait for resume.
     active: bool,
     created_at: i64,
 }
@@ -60,7 +64,7 @@ pub struct NewWebhook {
     #[serde(default)]
     url: String,
     /// Event types: member.invited, member.activated, post.created, event.created,
-    /// suggestion.created, rollout.plan_changed.
+    /// suggestion.created, rollout.plan_changed, rollout.phase_changed.
     #[serde(default)]
     events: Vec<String>,
 }
@@ -98,6 +102,41 @@ impl From<WebhookDelivery> for DeliveryDto {
             payload: d.payload,
         }
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttemptDto {
+    /// 1 for the first attempt.
+    attempt: i64,
+    at: i64,
+    /// The receiver's HTTP status (none when it could not be reached).
+    status_code: Option<i64>,
+    duration_ms: i64,
+    /// What went wrong (none when delivered).
+    error: Option<String>,
+    /// When the next try was scheduled after this attempt (none: delivered or given up).
+    next_attempt_at: Option<i64>,
+}
+
+impl From<WebhookAttempt> for AttemptDto {
+    fn from(a: WebhookAttempt) -> Self {
+        AttemptDto {
+            attempt: a.attempt,
+            at: a.at,
+            status_code: a.status_code,
+            duration_ms: a.duration_ms,
+            error: a.error,
+            next_attempt_at: a.next_attempt_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryDetailDto {
+    #[serde(flatten)]
+    delivery: DeliveryDto,
+    /// Every attempt, first first.
+    attempts_log: Vec<AttemptDto>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -191,4 +230,48 @@ async fn redeliver(
 ) -> ApiResult<StatusCode> {
     webhooks::redeliver(&state, &auth, id).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// One delivery of a subscription with every attempt (time, status code, duration, error,
+/// next retry).
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries/{delivery_id}", tag = "webhooks",
+    params(("id" = uuid::Uuid, Path, description = "Subscription id"), ("delivery_id" = uuid::Uuid, Path, description = "Delivery id")),
+    responses((status = 200, description = "The delivery and its attempts", body = DeliveryDetailDto), Unauthorized, Forbidden, NotFound))]
+async fn get_delivery(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath((id, delivery_id)): ApiPath<(Id, Id)>,
+) -> ApiResult<Json<DeliveryDetailDto>> {
+    let (d, attempts) = webhooks::delivery(&state, &auth, id, delivery_id).await?;
+    Ok(Json(DeliveryDetailDto {
+        delivery: d.into(),
+        attempts_log: attempts.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Pauses a subscription: no new event is queued for it, and deliveries already queued
+/// (retries, pings, redeliveries) wait until it is resumed. Idempotent.
+#[utoipa::path(post, path = "/webhooks/{id}/pause", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "Subscription id")),
+    responses((status = 200, description = "Paused", body = WebhookDto), Unauthorized, Forbidden, NotFound))]
+async fn pause_webhook(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<WebhookDto>> {
+    Ok(Json(
+        webhooks::set_active(&state, &auth, id, false).await?.into(),
+    ))
+}
+
+/// Resumes a paused subscription: waiting deliveries go out at the next pass. Idempotent.
+#[utoipa::path(post, path = "/webhooks/{id}/resume", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "Subscription id")),
+    responses((status = 200, description = "Active", body = WebhookDto), Unauthorized, Forbidden, NotFound))]
+async fn resume_webhook(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<WebhookDto>> {
+    Ok(Json(
+        webhooks::set_active(&state, &auth, id, true).await?.into(),
+    ))
 }

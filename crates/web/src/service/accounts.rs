@@ -86,19 +86,12 @@ pub async fn sign_in(
     match user {
         Some(u) if ok && u.user_status() == UserStatus::Active => {
             state.db.clear_sign_in_failures(&keys[0]).await?;
+            // Said only after a correct password, so it reveals nothing about the address.
+            if super::oidc::password_refused(state, &u).await? {
+                return Err(AppError::Refused(super::oidc::SSO_REQUIRED));
+            }
             super::rollout::ensure_access_open(state, &u).await?;
-            let token = random_token();
-            state
-                .db
-                .create_session(
-                    &token_hash(&token),
-                    u.id,
-                    &random_token(),
-                    cfg.session_ttl_ms,
-                )
-                .await?;
-            state.db.touch_user(u.id).await?;
-            Ok(token)
+            open_session(state, u.id).await
         }
         _ => {
             for k in &keys {
@@ -110,6 +103,22 @@ pub async fn sign_in(
             Err(AppError::Refused("bad_credentials"))
         }
     }
+}
+
+/// Opens a session for an account that proved who it is; returns the session token.
+pub async fn open_session(state: &AppState, user_id: Id) -> AppResult<String> {
+    let token = random_token();
+    state
+        .db
+        .create_session(
+            &token_hash(&token),
+            user_id,
+            &random_token(),
+            state.config.session_ttl_ms,
+        )
+        .await?;
+    state.db.touch_user(user_id).await?;
+    Ok(token)
 }
 
 pub async fn sign_out(state: &AppState, auth: &Auth) -> AppResult<()> {
@@ -212,6 +221,31 @@ pub async fn request_password_reset(state: &AppState, email: &str, lang: Lang) -
     if let Some(u) = state.db.user_by_email(&email).await?
         && u.user_status() != UserStatus::Deactivated
     {
+        // The page answers the same for every address; the mail says to use SSO instead.
+        if super::oidc::password_refused(state, &u).await? {
+            let org = state
+                .db
+                .organization(u.org_id)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let args = [
+                ("org", FluentValue::from(org)),
+                (
+                    "link",
+                    FluentValue::from(format!("{}/login", state.config.base_url)),
+                ),
+            ];
+            state
+                .mailer
+                .send(
+                    &u.email,
+                    &tr(lang, "mail-reset-sso-subject"),
+                    &tr_args(lang, "mail-reset-sso-body", &args),
+                )
+                .await;
+            return Ok(());
+        }
         let token = random_token();
         state
             .db
@@ -259,6 +293,9 @@ pub async fn redeem(
         .await?
         && let Some(u) = state.db.user(uid).await?
     {
+        if super::oidc::password_refused(state, &u).await? {
+            return Err(AppError::Refused(super::oidc::SSO_REQUIRED));
+        }
         super::rollout::ensure_access_open(state, &u).await?;
     }
     let hash = hash_password(password.to_string()).await?;
@@ -267,17 +304,7 @@ pub async fn redeem(
         .redeem_token_set_password(&token_hash(token), purpose, &hash)
         .await?
         .ok_or(AppError::Refused("link_expired"))?;
-    let session = random_token();
-    state
-        .db
-        .create_session(
-            &token_hash(&session),
-            uid,
-            &random_token(),
-            state.config.session_ttl_ms,
-        )
-        .await?;
-    state.db.touch_user(uid).await?;
+    let session = open_session(state, uid).await?;
     if purpose == INVITE {
         super::webhooks::emit_member(state, uid, "member.activated").await;
     }

@@ -155,7 +155,7 @@ pub async fn erase(
     Ok(mode)
 }
 
-async fn erase_as(
+pub(crate) async fn erase_as(
     state: &AppState,
     org: Id,
     id: Id,

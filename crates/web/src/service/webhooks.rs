@@ -10,9 +10,10 @@
 use crate::auth::{Auth, random_token};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use embarq_domain::rollout::Phase;
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, policy};
-use embarq_store::{ClaimedDelivery, Webhook, WebhookDelivery, now_ms};
+use embarq_store::{ClaimedDelivery, Webhook, WebhookAttempt, WebhookDelivery, now_ms};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::{IpAddr, SocketAddr};
@@ -26,6 +27,7 @@ pub const EVENTS: &[&str] = &[
     "event.created",
     "suggestion.created",
     "rollout.plan_changed",
+    "rollout.phase_changed",
 ];
 /// The test ping's type (sent to one subscription, whatever its events).
 pub const PING: &str = "ping";
@@ -230,6 +232,46 @@ pub async fn deliveries(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<
     Ok(state.db.webhook_deliveries(hook.id, 50).await?)
 }
 
+/// One delivery of a subscription with every attempt (first first).
+pub async fn delivery(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+    delivery: Id,
+) -> AppResult<(WebhookDelivery, Vec<WebhookAttempt>)> {
+    require_manager(auth)?;
+    let d = state
+        .db
+        .webhook_delivery(auth.user.org_id, id, delivery)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let attempts = state.db.webhook_attempts(d.id).await?;
+    Ok((d, attempts))
+}
+
+/// Pauses (`active` false) or resumes a subscription; audited when it changes. A paused
+/// subscription gets no new event queued; what was already queued (retries, pings,
+/// redeliveries) waits and goes out after resume.
+pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> AppResult<Webhook> {
+    require_manager(auth)?;
+    let changed = state
+        .db
+        .webhook_set_active(auth.user.org_id, id, active)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let hook = get(state, auth, id).await?;
+    if changed {
+        let action = if active {
+            "webhook.resumed"
+        } else {
+            "webhook.paused"
+        };
+        let details = serde_json::json!({ "url": hook.url });
+        super::admin_audit::by(state, auth, action, "webhook", Some(id), details).await?;
+    }
+    Ok(hook)
+}
+
 /// Queues a delivery again, at once.
 pub async fn redeliver(state: &AppState, auth: &Auth, delivery: Id) -> AppResult<()> {
     require_manager(auth)?;
@@ -259,6 +301,11 @@ pub async fn ping(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
     ids.into_iter().next().ok_or(AppError::NotFound)
 }
 
+/// The JSON body of a delivery.
+fn envelope(id: Id, event_type: &str, now: i64, data: &serde_json::Value) -> String {
+    serde_json::json!({"id": id, "type": event_type, "created_at": now, "data": data}).to_string()
+}
+
 async fn enqueue(
     state: &AppState,
     org_id: Id,
@@ -272,10 +319,7 @@ async fn enqueue(
         .webhook_enqueue(
             org_id,
             event_type,
-            |id| {
-                serde_json::json!({"id": id, "type": event_type, "created_at": now, "data": data})
-                    .to_string()
-            },
+            |id| envelope(id, event_type, now, &data),
             only,
             now,
         )
@@ -339,6 +383,63 @@ pub async fn emit_events(
         emit(state, auth.user.org_id, "event.created", data).await;
     }
 }
+
+/// Jobs task: `rollout.phase_changed` once per change of an organization's rollout phase
+/// (preparation, early_access, launch, after_launch, from the plan's dates at `now`).
+/// The phase last announced is kept per organization and moved with a conditional update,
+/// in the same transaction as the outbox rows, so two processes announce a change once.
+/// A new plan starts from "preparation" (a plan whose early access already began announces
+/// it); plans older than the announcements are recorded silently on the first pass. If
+/// several phases passed between two passes, one event tells the latest. Postponing the
+/// launch can move the phase back; that is announced too. Answers how many changes were
+/// announced.
+pub async fn announce_phase_changes(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let mut announced = 0;
+    for seen in state.db.rollout_phases_seen().await? {
+        let Some(plan) = state.db.rollout_plan(seen.org_id).await? else {
+            continue;
+        };
+        let waves = state.db.rollout_waves(seen.org_id).await?;
+        let schedule = super::rollout::schedule(&plan, &waves);
+        let phase = schedule.phase_at(now);
+        let previous = match (seen.known, seen.phase.as_deref()) {
+            (0, _) => Some(Phase::Preparation.as_str()),
+            (_, None) => None,
+            (_, Some(p)) => Some(p),
+        };
+        if previous == Some(phase.as_str()) && seen.known == 1 {
+            continue;
+        }
+        // Recorded silently: an unknown past, or a new plan still in preparation.
+        let silent = previous.is_none() || previous == Some(phase.as_str());
+        let started_at = schedule
+            .phase_starts()
+            .into_iter()
+            .find(|(p, _)| *p == phase)
+            .and_then(|(_, at)| at);
+        let data = serde_json::json!({
+            "phase": phase.as_str(),
+            "previous_phase": previous,
+            "phase_started_at": started_at,
+            "launch_at": schedule.launch_at,
+            "early_access_at": schedule.early_access_at(),
+            "after_launch_at": schedule.after_launch_at(),
+        });
+        let event = (!silent).then_some(PHASE_CHANGED);
+        let won = state
+            .db
+            .rollout_phase_advance(&seen, phase.as_str(), now, event, |id| {
+                envelope(id, PHASE_CHANGED, now, &data)
+            })
+            .await?;
+        if won.is_some() && !silent {
+            announced += 1;
+        }
+    }
+    Ok(announced)
+}
+
+const PHASE_CHANGED: &str = "rollout.phase_changed";
 
 /// Jobs task: sends the deliveries due at `now`; answers how many were attempted.
 pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {

@@ -44,7 +44,7 @@ fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue 
 }
 
 /// Signs the browser in and sends it on.
-fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
+pub(super) fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
     let mut res = see_other(to);
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -54,7 +54,7 @@ fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
 }
 
 /// Only local paths: an absolute URL in `next` would make an open redirect.
-fn safe_next(next: &str) -> &str {
+pub(super) fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
         next
     } else {
@@ -140,6 +140,8 @@ struct LoginPage {
     p: Page,
     next: String,
     email: String,
+    /// Organizations offering single sign-on: (id, button label).
+    sso: Vec<(embarq_domain::Id, String)>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +168,7 @@ async fn login_form(
         p,
         next: q.next,
         email: String::new(),
+        sso: crate::service::oidc::sign_in_choices(&state, lang).await?,
     }))
 }
 
@@ -205,6 +208,7 @@ async fn login(
                     p,
                     next: f.next,
                     email: f.email,
+                    sso: crate::service::oidc::sign_in_choices(&state, lang).await?,
                 },
             ))
         }
@@ -225,11 +229,18 @@ async fn logout(state: St, auth: Auth) -> AppResult<Response> {
 struct ForgotPage {
     p: Page,
     sent: bool,
+    /// Organizations offering single sign-on: (id, button label), the way in without a password.
+    sso: Vec<(embarq_domain::Id, String)>,
 }
 
-async fn forgot_form(state: St, lang: Lang, csrf: Csrf) -> Response {
+async fn forgot_form(state: St, lang: Lang, csrf: Csrf) -> AppResult<Response> {
     let p = Page::new(&state, lang, &csrf, None, "forgot-title").await;
-    render(&ForgotPage { p, sent: false })
+    let sso = crate::service::oidc::sign_in_choices(&state, lang).await?;
+    Ok(render(&ForgotPage {
+        p,
+        sent: false,
+        sso,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -257,7 +268,8 @@ async fn forgot(
     }
     accounts::request_password_reset(&state, &f.email, lang).await?;
     let p = Page::new(&state, lang, &csrf, None, "forgot-title").await;
-    Ok(render(&ForgotPage { p, sent: true }))
+    let sso = crate::service::oidc::sign_in_choices(&state, lang).await?;
+    Ok(render(&ForgotPage { p, sent: true, sso }))
 }
 
 #[derive(Template)]
@@ -267,6 +279,8 @@ struct SetPasswordPage {
     heading: String,
     action: String,
     valid: bool,
+    /// The organization signs in with SSO only: its (id, button label) instead of a password form.
+    sso_only: Option<(embarq_domain::Id, String)>,
 }
 
 async fn password_form(
@@ -296,6 +310,11 @@ async fn password_form(
         None => StatusCode::OK,
     };
     let heading = p.title.clone();
+    let sso_only = if valid {
+        crate::service::oidc::sso_only_for_token(state, lang, token, purpose).await?
+    } else {
+        None
+    };
     Ok(render_status(
         status,
         &SetPasswordPage {
@@ -303,6 +322,7 @@ async fn password_form(
             heading,
             action: format!("/{base}/{token}"),
             valid,
+            sso_only,
         },
     ))
 }

@@ -17,8 +17,10 @@ mod nudges;
 mod people;
 mod polls;
 pub(crate) mod rollout;
+mod scim;
 mod search;
 mod spheres;
+mod sso;
 mod starter;
 mod suggestions;
 mod tasks;
@@ -70,6 +72,8 @@ pub fn router() -> Router<AppState> {
         .merge(widgets::router())
         .merge(video::router())
         .merge(webhooks::router())
+        .merge(scim::router())
+        .merge(sso::router())
         .route("/events", get(crate::realtime::stream))
         .layer(axum::middleware::from_fn(render_errors))
 }

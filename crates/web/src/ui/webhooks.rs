@@ -1,6 +1,6 @@
 //! /admin/webhooks: the organization's subscriptions (managers), the secret shown once on
-//! creation, and per subscription its delivery log with "redeliver", "send test ping" and
-//! "remove".
+//! creation, and per subscription its delivery log with "redeliver", "send test ping",
+//! "pause"/"resume" and "remove"; each delivery's page lists all its attempts.
 use super::{Page, PathId, St, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::validate::FieldError;
-use embarq_store::{Webhook, WebhookDelivery};
+use embarq_store::{Webhook, WebhookAttempt, WebhookDelivery};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,6 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/webhooks/{id}", get(show))
         .route("/admin/webhooks/{id}/ping", post(ping))
         .route("/admin/webhooks/{id}/delete", post(delete))
+        .route("/admin/webhooks/{id}/pause", post(pause))
+        .route("/admin/webhooks/{id}/resume", post(resume))
+        .route("/admin/webhooks/{id}/deliveries/{delivery}", get(delivery))
         .route(
             "/admin/webhooks/{id}/deliveries/{delivery}/redeliver",
             post(redeliver),
@@ -192,17 +195,81 @@ async fn delete(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response
     Ok(see_other("/admin/webhooks"))
 }
 
+type TwoIds = axum::extract::Path<(String, String)>;
+
+fn two_ids(
+    axum::extract::Path((a, b)): TwoIds,
+) -> AppResult<(embarq_domain::Id, embarq_domain::Id)> {
+    match (a.parse(), b.parse()) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
 async fn redeliver(
     state: St,
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    axum::extract::Path((id, delivery)): axum::extract::Path<(String, String)>,
+    ids: TwoIds,
 ) -> AppResult<Response> {
-    let (Ok(id), Ok(delivery)) = (id.parse(), delivery.parse()) else {
-        return Err(AppError::NotFound);
-    };
+    let (id, delivery) = two_ids(ids)?;
     svc::redeliver(&state, &auth, delivery).await?;
     let notice = i18n::tr(lang, "webhooks-queued");
     render_show(&state, lang, &csrf, &auth, id, Some(notice)).await
+}
+
+async fn pause(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    svc::set_active(&state, &auth, id, false).await?;
+    let notice = i18n::tr(lang, "webhooks-paused-notice");
+    render_show(&state, lang, &csrf, &auth, id, Some(notice)).await
+}
+
+async fn resume(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    svc::set_active(&state, &auth, id, true).await?;
+    let notice = i18n::tr(lang, "webhooks-resumed-notice");
+    render_show(&state, lang, &csrf, &auth, id, Some(notice)).await
+}
+
+#[derive(Template)]
+#[template(path = "admin_webhook_delivery.html")]
+struct DeliveryPage {
+    p: Page,
+    hook: Webhook,
+    d: WebhookDelivery,
+    attempts: Vec<WebhookAttempt>,
+}
+
+async fn delivery(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    ids: TwoIds,
+) -> AppResult<Response> {
+    let (id, delivery) = two_ids(ids)?;
+    let hook = svc::get(&state, &auth, id).await?;
+    let (d, attempts) = svc::delivery(&state, &auth, id, delivery).await?;
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "webhooks-delivery-title").await;
+    Ok(render_status(
+        StatusCode::OK,
+        &DeliveryPage {
+            p,
+            hook,
+            d,
+            attempts,
+        },
+    ))
 }
