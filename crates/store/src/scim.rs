@@ -803,23 +803,25 @@ impl Db {
 
     // ---------------------------------------------------------------- users
 
-    /// A member of `org_id` as SCIM sees it; erased accounts read as absent.
+    /// A member of `org_id` as SCIM sees it; erased accounts read as absent. Looked up by
+    /// primary key alone and the organization checked here: with `org_id` in the WHERE clause,
+    /// PostgreSQL on stale statistics walked an (org_id, …) index over the whole organization.
     pub async fn scim_user(&self, org_id: Id, id: Id) -> Result<Option<ScimUser>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, {SCIM_USER_COLUMNS} FROM users u \
-             WHERE u.id = $1 AND u.org_id = $2 AND u.erased_at IS NULL"
+             WHERE u.id = $1 AND u.erased_at IS NULL"
         );
-        Ok(
-            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(org_id).fetch_optional(p).await)?,
-        )
+        let user: Option<ScimUser> = with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?;
+        Ok(user.filter(|u| u.user.org_id == org_id))
     }
 
     /// Whether `id` is a live member of `org_id` (manager references).
     pub async fn scim_user_exists(&self, org_id: Id, id: Id) -> Result<bool> {
-        let n: i64 = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users WHERE id = $1 AND org_id = $2 AND erased_at IS NULL")
-            .bind(id).bind(org_id).fetch_one(p).await)?;
-        Ok(n > 0)
+        // By primary key alone, as in `scim_user`.
+        let org: Option<Id> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT org_id FROM users WHERE id = $1 AND erased_at IS NULL")
+            .bind(id).fetch_optional(p).await)?;
+        Ok(org == Some(org_id))
     }
 
     /// One page of members matching `q`, with the total count.
@@ -881,18 +883,19 @@ impl Db {
         let now = now_ms();
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let status: Option<String> = sqlx::query_scalar(
-                "SELECT status FROM users WHERE id = $1 AND org_id = $2 AND erased_at IS NULL")
-                .bind(id).bind(org_id).fetch_optional(&mut *tx).await?;
-            let Some(status) = status else {
+            // By primary key alone, as in `scim_user`; the organization is checked here.
+            let row: Option<(String, Id)> = sqlx::query_as(
+                "SELECT status, org_id FROM users WHERE id = $1 AND erased_at IS NULL")
+                .bind(id).fetch_optional(&mut *tx).await?;
+            let Some((status, _)) = row.filter(|(_, org)| *org == org_id) else {
                 return Ok(None);
             };
             sqlx::query(
-                "UPDATE users SET email = $3, display_name = $4, first_name = $5, last_name = $6, title = $7, \
-                 department = $8, site = $9, birth_year = $10, level = $11, manager_id = $12, employee_id = $13, \
-                 scim_user_name = $14, scim_user_key = $15, scim_external_id = $16, scim_division = $17, \
-                 scim_extra = $18, updated_at = $19 WHERE id = $1 AND org_id = $2")
-                .bind(id).bind(org_id).bind(&w.email).bind(&w.display_name).bind(&w.first_name).bind(&w.last_name)
+                "UPDATE users SET email = $2, display_name = $3, first_name = $4, last_name = $5, title = $6, \
+                 department = $7, site = $8, birth_year = $9, level = $10, manager_id = $11, employee_id = $12, \
+                 scim_user_name = $13, scim_user_key = $14, scim_external_id = $15, scim_division = $16, \
+                 scim_extra = $17, updated_at = $18 WHERE id = $1")
+                .bind(id).bind(&w.email).bind(&w.display_name).bind(&w.first_name).bind(&w.last_name)
                 .bind(&w.title).bind(&w.department).bind(&w.site).bind(w.birth_year).bind(&w.level)
                 .bind(w.manager_id).bind(&w.employee_id).bind(&w.user_name).bind(w.user_name.to_lowercase())
                 .bind(&w.external_id).bind(&w.division).bind(&w.extra).bind(now)
