@@ -26,6 +26,15 @@ impl AttrPath {
     }
 
     /// Parses a path; errors are `invalidPath` (the filter parser re-labels them).
+    /// A comma-separated list of paths, as in `attributes` / `excludedAttributes`; blanks skipped.
+    pub fn parse_list(list: &str) -> Result<Vec<AttrPath>, ScimError> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(AttrPath::parse)
+            .collect()
+    }
+
     pub fn parse(input: &str) -> Result<AttrPath, ScimError> {
         let invalid = |why: &str| {
             ScimError::bad(
@@ -170,6 +179,15 @@ mod tests {
     use crate::scim::schemas::user;
     use crate::scim::{ENTERPRISE_USER_SCHEMA, ScimType};
     use serde_json::json;
+
+    #[test]
+    fn parses_comma_separated_lists_and_rejects_bad_entries() {
+        let l = AttrPath::parse_list(" userName, name.givenName,,").unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[1].sub.as_deref(), Some("givenName"));
+        assert!(AttrPath::parse_list("").unwrap().is_empty());
+        assert!(AttrPath::parse_list("userName, bad path").is_err());
+    }
 
     #[test]
     fn parses_simple_sub_and_urn_paths() {

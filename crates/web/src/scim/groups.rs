@@ -112,14 +112,8 @@ pub struct Projection {
 
 impl Projection {
     fn parse_list(raw: Option<&str>) -> Result<Vec<AttrPath>, ScimError> {
-        raw.unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                AttrPath::parse(s).map_err(|e| ScimError::bad(ScimType::InvalidValue, e.detail))
-            })
-            .collect()
+        AttrPath::parse_list(raw.unwrap_or_default())
+            .map_err(|e| ScimError::bad(ScimType::InvalidValue, e.detail))
     }
 
     pub fn parse(attributes: Option<&str>, excluded: Option<&str>) -> Result<Self, ScimError> {

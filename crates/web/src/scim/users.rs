@@ -516,11 +516,7 @@ struct Shape {
 }
 
 fn paths(list: &str) -> ScimResult<Vec<AttrPath>> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| AttrPath::parse(s).map_err(ScimErr))
-        .collect()
+    AttrPath::parse_list(list).map_err(ScimErr)
 }
 
 fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
