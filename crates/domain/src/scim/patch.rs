@@ -521,6 +521,24 @@ fn same_element(def: &AttributeDef, a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Add and replace agree on a single-valued attribute: a complex value merges into what is
+/// there, a simple one overwrites it (unless immutable and already set).
+fn set_single(
+    container: &mut Map<String, Value>,
+    def: &AttributeDef,
+    value: &Value,
+) -> Result<(), ScimError> {
+    if def.kind == AttrKind::Complex {
+        let mut element = take(container, def.name).unwrap_or(Value::Null);
+        merge_into(def, &mut element, value)?;
+        container.insert(def.name.to_string(), element);
+    } else {
+        guard_immutable(def, get(container, def.name), value)?;
+        put(container, def.name, value.clone());
+    }
+    Ok(())
+}
+
 /// RFC 7643 §2.4: at most one element is primary; the last one set wins.
 fn fix_primary(list: &mut [Value], winner: Option<usize>) {
     let Some(winner) = winner else {
@@ -693,15 +711,7 @@ fn add(
             fix_primary(&mut list, winner);
             put_list(container, def, list);
         }
-        (None, None) if def.kind == AttrKind::Complex => {
-            let mut element = take(container, def.name).unwrap_or(Value::Null);
-            merge_into(def, &mut element, value)?;
-            container.insert(def.name.to_string(), element);
-        }
-        (None, None) => {
-            guard_immutable(def, get(container, def.name), value)?;
-            put(container, def.name, value.clone());
-        }
+        (None, None) => set_single(container, def, value)?,
         (None, Some(sub)) if def.multi_valued => {
             let mut list = list_of(container, def);
             if list.is_empty() {
@@ -783,15 +793,7 @@ fn replace(
             take(container, def.name);
             put_list(container, def, list);
         }
-        (None, None) if def.kind == AttrKind::Complex => {
-            let mut element = take(container, def.name).unwrap_or(Value::Null);
-            merge_into(def, &mut element, value)?;
-            container.insert(def.name.to_string(), element);
-        }
-        (None, None) => {
-            guard_immutable(def, get(container, def.name), value)?;
-            put(container, def.name, value.clone());
-        }
+        (None, None) => set_single(container, def, value)?,
         (None, Some(sub)) if def.multi_valued => {
             let mut list = list_of(container, def);
             if list.is_empty() {
