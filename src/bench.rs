@@ -354,14 +354,6 @@ struct Stats {
 }
 
 impl Stats {
-    fn percentile(sorted: &[Duration], p: f64) -> Duration {
-        if sorted.is_empty() {
-            return Duration::ZERO;
-        }
-        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-        sorted[rank.clamp(1, sorted.len()) - 1]
-    }
-
     fn print(&self) {
         let mut s = self.times.clone();
         s.sort_unstable();
@@ -374,8 +366,8 @@ impl Stats {
         println!(
             "{}: p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  throughput {:.0} q/s  ({} runs)",
             self.label,
-            ms(Self::percentile(&s, 50.0)),
-            ms(Self::percentile(&s, 99.0)),
+            ms(crate::bench_stats::percentile(&s, 50.0)),
+            ms(crate::bench_stats::percentile(&s, 99.0)),
             ms(s.last().copied().unwrap_or_default()),
             qps,
             s.len()

@@ -19,13 +19,7 @@ pub struct AnalyticsBenchOpts {
     pub days: i64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
+use crate::bench_stats::percentile;
 
 pub async fn run(db: &Db, opts: AnalyticsBenchOpts) -> Result<()> {
     let find = |orgs: Vec<embarq_store::Organization>| {

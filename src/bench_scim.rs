@@ -142,7 +142,7 @@ async fn timed_get(
         last = serde_json::from_str(&text)?;
     }
     times.sort_unstable();
-    Ok((crate::bench_search::percentile(&times, 50.0), last))
+    Ok((crate::bench_stats::percentile(&times, 50.0), last))
 }
 
 async fn run_on(db: Db, opts: &ScimBenchOpts, dir: &std::path::Path) -> Result<()> {
@@ -212,7 +212,7 @@ async fn run_on(db: Db, opts: &ScimBenchOpts, dir: &std::path::Path) -> Result<(
     }
     let wall = started.elapsed();
     times.sort_unstable();
-    let p = |q| ms(crate::bench_search::percentile(&times, q));
+    let p = |q| ms(crate::bench_stats::percentile(&times, q));
     println!(
         "provisioned  {:>8.1} s  {:>8.0} users/s  requests {}  latency p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
         wall.as_secs_f64(),

@@ -52,13 +52,7 @@ const QUERIES: &[(&str, &str, Option<Kind>)] = &[
     ),
 ];
 
-pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
+use crate::bench_stats::percentile;
 
 fn report(label: &str, mut times: Vec<Duration>, wall: Duration, found: usize) {
     times.sort_unstable();

@@ -56,6 +56,10 @@ pub struct Settings {
     pub ice: embarq_web::config::IceConfig,
     /// File box: EMBARQ_MAX_FILE_MB, EMBARQ_ORG_QUOTA_MB, EMBARQ_S3_*, EMBARQ_PEERTUBE_HOSTS.
     pub files: embarq_web::service::files::FilesConfig,
+    /// Listen address of the Prometheus metrics (EMBARQ_METRICS_BIND); none by default.
+    pub metrics_bind: Option<String>,
+    pub metrics_token: Option<String>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -100,7 +104,27 @@ impl Settings {
         };
         let ice = ice_settings(file.video.unwrap_or_default(), &env)?;
         let files = embarq_web::service::files::FilesConfig::from_env(&env)?;
+        let trusted_proxies = match env("EMBARQ_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    v.parse::<ipnet::IpNet>()
+                        .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| {
+                            anyhow::anyhow!(
+                                "EMBARQ_TRUSTED_PROXIES: {v:?} is neither an IP address nor a CIDR range"
+                            )
+                        })
+                })
+                .collect::<anyhow::Result<_>>()?,
+        };
         Ok(Settings {
+            metrics_bind: env("EMBARQ_METRICS_BIND"),
+            metrics_token: env("EMBARQ_METRICS_TOKEN"),
+            trusted_proxies,
             files,
             bind,
             database_url,
@@ -125,6 +149,8 @@ impl Settings {
         c.files = self.files.clone();
         c.webhook_allow_private =
             std::env::var("EMBARQ_WEBHOOK_ALLOW_PRIVATE").is_ok_and(|v| v.trim() == "true");
+        c.metrics_token = self.metrics_token.clone();
+        c.trusted_proxies = self.trusted_proxies.clone();
         c.oidc_allow_http =
             std::env::var("EMBARQ_OIDC_ALLOW_HTTP").is_ok_and(|v| v.trim() == "true");
         c

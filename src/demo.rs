@@ -1621,7 +1621,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
                         id: id_at(&mut rng, t),
                         post_id,
                         author_id: who.id,
-                        body_html: markdown::render(&text),
+                        body_html: markdown::render_stored(&text),
                         body_md: text,
                         created_at: t,
                     });
@@ -1647,7 +1647,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
                 id: post_id,
                 sphere_id: sphere_ids[k],
                 author_id: a.id,
-                body_html: markdown::render(&body),
+                body_html: markdown::render_stored(&body),
                 body_md: body,
                 status,
                 pinned,

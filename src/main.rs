@@ -5,8 +5,10 @@ mod bench;
 mod bench_analytics;
 mod bench_champions;
 mod bench_import;
+mod bench_markdown;
 mod bench_scim;
 mod bench_search;
+mod bench_stats;
 mod config;
 mod demo;
 
@@ -91,6 +93,8 @@ enum BenchKind {
     Search(bench_search::SearchBenchOpts),
     /// Provision users over SCIM (real HTTP, in-process server, scratch database): users/s, p50/p99, peak memory.
     Scim(bench_scim::ScimBenchOpts),
+    /// Render the worst 20,000-character Markdown inputs (refused or rendered): p50/p99 per input.
+    Markdown(bench_markdown::MarkdownBenchOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -155,6 +159,18 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(&settings.bind)
                 .await
                 .with_context(|| format!("binding {}", settings.bind))?;
+            if let Some(addr) = &settings.metrics_bind {
+                let metrics = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding EMBARQ_METRICS_BIND {addr}"))?;
+                let app = embarq_web::ops::metrics_router(state.clone());
+                tracing::info!("metrics on http://{addr}/metrics");
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(metrics, app).await {
+                        tracing::error!(error = %e, "metrics listener stopped");
+                    }
+                });
+            }
             tracing::info!(url = %settings.base_url, "embarq is listening on {}", settings.bind);
             embarq_web::serve(listener, state, shutdown_signal()).await
         }
@@ -220,6 +236,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             bench_import::run(&settings.database_url, opts).await
         }
         Command::Bench(BenchKind::Champions(opts)) => bench_champions::run(opts),
+        Command::Bench(BenchKind::Markdown(opts)) => bench_markdown::run(opts),
         Command::Bench(BenchKind::Scim(opts)) => bench_scim::run(opts).await,
         Command::Bench(BenchKind::Search(opts)) => {
             let db = open_db(&settings).await?;

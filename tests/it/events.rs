@@ -634,7 +634,7 @@ async fn ics_and_personal_calendar_feed() {
     let _ = carol_id;
 
     // A deactivated person's feed stops.
-    app.db.deactivate_user(bob_id).await.unwrap();
+    app.db.deactivate_user(org, bob_id).await.unwrap();
     assert_eq!(get_feed(&anon, feed2).await.0, 404);
 }
 

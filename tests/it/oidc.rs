@@ -729,7 +729,7 @@ async fn id_tokens_are_verified_and_mapped_to_members() {
         sign_in_with(&app, &idp, org, person("s-g", "g@acme.test", true), SECRET).await;
     assert_eq!(st, 403);
     refused(&html, "ask your manager for an invitation");
-    app.db.deactivate_user(nina.id).await.unwrap();
+    app.db.deactivate_user(org, nina.id).await.unwrap();
     let (st, html, signed) = sign_in_with(
         &app,
         &idp,

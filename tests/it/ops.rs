@@ -1,8 +1,8 @@
-use embarq_testkit::spawn_app;
+use embarq_testkit::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_readiness_metrics_and_static_assets() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.metrics_token = Some("metrics-token".into())).await;
     let c = reqwest::Client::new();
     assert_eq!(
         c.get(format!("{}/healthz", app.base))
@@ -25,6 +25,7 @@ async fn health_readiness_metrics_and_static_assets() {
     let _ = c.get(format!("{}/login", app.base)).send().await.unwrap();
     let m = c
         .get(format!("{}/metrics", app.base))
+        .bearer_auth("metrics-token")
         .send()
         .await
         .unwrap()

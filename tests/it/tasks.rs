@@ -445,8 +445,17 @@ async fn task_permissions_and_bad_input() {
     assert_eq!(st, 403);
     let (st, _) = api(&bob, Method::DELETE, &format!("/api/v1/tasks/{tid}"), None).await;
     assert_eq!(st, 204);
+    // Nor the list that holds it (its tasks would go with it); Alice may.
     let (st, _) = api(
         &bob,
+        Method::DELETE,
+        &format!("/api/v1/task-lists/{l2}"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (st, _) = api(
+        &alice,
         Method::DELETE,
         &format!("/api/v1/task-lists/{l2}"),
         None,

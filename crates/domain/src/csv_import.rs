@@ -83,6 +83,42 @@ fn short(v: &str) -> String {
     v.chars().take(60).collect()
 }
 
+/// Line numbers from byte offsets, counted once front to back: the csv crate's own line
+/// count is one short per CRLF-terminated record (Excel and Python write CRLF).
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line holding byte `at` (offsets only grow as records are read).
+    fn at(&mut self, at: u64) -> u64 {
+        let mut at = (at as usize).min(self.text.len());
+        // After a CRLF the csv crate starts the next record at the LF: it belongs to the
+        // line before.
+        if self.text.get(at) == Some(&b'\n') {
+            at += 1;
+        }
+        if at > self.offset {
+            self.line += self.text[self.offset..at]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.offset = at;
+        }
+        self.line
+    }
+}
+
 /// Parses a directory file. `current_year` bounds birth years.
 pub fn parse(bytes: &[u8], current_year: i64) -> Result<Parsed, FileError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -118,11 +154,12 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<Parsed, FileError> {
     }
     let mut out = Parsed::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut lines = LineCounter::new(text);
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| lines.at(p.byte())).unwrap_or(0);
                 out.errors.push(RowError {
                     line,
                     field: None,
@@ -132,7 +169,7 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<Parsed, FileError> {
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map(|p| lines.at(p.byte())).unwrap_or(0);
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
@@ -249,6 +286,26 @@ mod tests {
                 (6, "own_manager")
             ]
         );
+    }
+
+    #[test]
+    fn crlf_files_report_the_lines_a_spreadsheet_shows() {
+        let mut f = String::from("email,birth_year\r\n");
+        for i in 0..1000 {
+            f.push_str(&format!("p{i}@acme.fr,1980\r\n"));
+        }
+        f.push_str("bad,1980\r\n\"quoted\r\nacross lines\",1980\r\nlast@acme.fr,19x0\r\n");
+        let p = parse(f.as_bytes(), 2026).unwrap();
+        let got: Vec<(u64, &str)> = p.errors.iter().map(|e| (e.line, e.code)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1002, "invalid_email"),
+                (1003, "invalid_email"),
+                (1005, "not_a_number")
+            ]
+        );
+        assert_eq!(p.rows[999].line, 1001);
     }
 
     #[test]

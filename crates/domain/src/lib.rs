@@ -4,6 +4,7 @@
 pub mod adoption;
 pub mod champions;
 pub mod checklists;
+pub mod csv_export;
 pub mod csv_import;
 pub mod events;
 pub mod files;
@@ -19,6 +20,7 @@ pub mod rollout;
 pub mod scim;
 pub mod search;
 pub mod tasks;
+pub mod throttle;
 pub mod validate;
 pub mod video;
 

@@ -165,6 +165,13 @@ pub fn can_delete_task(is_creator: bool, access: SphereAccess) -> bool {
     access.read && ((is_creator && access.post) || access.moderate || access.admin)
 }
 
+/// Deleting a task list deletes its tasks, so it takes the same right as deleting each of
+/// them: those who may post delete a list holding only their own tasks (or none), the
+/// sphere's moderators any list.
+pub fn can_delete_task_list(holds_others_tasks: bool, access: SphereAccess) -> bool {
+    can_work_on_tasks(access) && can_delete_task(!holds_others_tasks, access)
+}
+
 /// A task is assigned only to members of its sphere (who can read it).
 pub fn can_be_assigned(access_of_assignee: SphereAccess, is_member: bool) -> bool {
     is_member && access_of_assignee.read

@@ -1,7 +1,7 @@
 //! Adoption: the activation funnel and its daily series (a few aggregate queries, never one
 //! query per member), reminders to invited members (automatic, claimed exactly once per
 //! member and step, and champions' ones), and contests between sites or departments.
-use crate::db::{Result, with_pool};
+use crate::db::{LOCK_USER, Result, with_pool};
 use crate::{Db, now_ms};
 use embarq_domain::adoption::{ACTIVE_WINDOW_MS, DAY_MS};
 use embarq_domain::{Id, new_id};
@@ -306,7 +306,7 @@ impl Db {
     }
 
     /// Records a champion's reminder unless the colleague was reminded in the last 24 h or
-    /// the sender reached the daily cap; the insert re-checks both so racing requests stay within.
+    /// the sender reached the daily cap, both checked under row locks (see below).
     pub async fn nudge_record_reminder(
         &self,
         org_id: Id,
@@ -316,29 +316,33 @@ impl Db {
         per_sender_per_day: i64,
         colleague_every: i64,
     ) -> Result<RemindOutcome> {
-        let recent: i64 = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM nudges WHERE user_id = $1 AND sent_at > $2")
-            .bind(user_id).bind(now - colleague_every).fetch_one(p).await)?;
-        if recent > 0 {
-            return Ok(RemindOutcome::ColleagueTooSoon);
-        }
-        let mine: i64 = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM nudges WHERE sender_id = $1 AND sent_at > $2")
-            .bind(sender).bind(now - DAY_MS).fetch_one(p).await)?;
-        if mine >= per_sender_per_day {
-            return Ok(RemindOutcome::SenderLimit);
-        }
-        let n = with_pool!(self, p => sqlx::query(
-            "INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) \
-             SELECT $1, $2, NULL, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM nudges WHERE user_id = $2 AND sent_at > $5) \
-             AND (SELECT COUNT(*) FROM nudges WHERE sender_id = $3 AND sent_at > $6) < $7")
-            .bind(org_id).bind(user_id).bind(sender).bind(now).bind(now - colleague_every)
-            .bind(now - DAY_MS).bind(per_sender_per_day).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(if n == 1 {
-            RemindOutcome::Sent
-        } else {
-            RemindOutcome::ColleagueTooSoon
-        })
+        // The sender's and the colleague's rows are locked (in id order, so two reminders
+        // never wait on each other) before counting: under READ COMMITTED a concurrent
+        // reminder waits here, then counts the row this one wrote.
+        let mut locks = [sender, user_id];
+        locks.sort();
+        Ok(with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            for id in locks {
+                sqlx::query(LOCK_USER).bind(id).execute(&mut *tx).await?;
+            }
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM nudges WHERE user_id = $1 AND sent_at > $2")
+                .bind(user_id).bind(now - colleague_every).fetch_one(&mut *tx).await?;
+            if recent > 0 {
+                return Ok(RemindOutcome::ColleagueTooSoon);
+            }
+            let mine: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM nudges WHERE sender_id = $1 AND sent_at > $2")
+                .bind(sender).bind(now - DAY_MS).fetch_one(&mut *tx).await?;
+            if mine >= per_sender_per_day {
+                return Ok(RemindOutcome::SenderLimit);
+            }
+            sqlx::query("INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) VALUES ($1, $2, NULL, $3, $4)")
+                .bind(org_id).bind(user_id).bind(sender).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(RemindOutcome::Sent)
+        })?)
     }
 
     // ---- contests ----

@@ -135,7 +135,7 @@ macro_rules! insert_rows {
         let max = $db.max_params();
         let per = (max / $ncols).max(1);
         with_pool!($db, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for chunk in rows.chunks(per) {
                 let mut $q = sqlx::query(AssertSqlSafe(values_sql($head, $ncols, chunk.len())));
                 for $r in chunk {
@@ -231,7 +231,7 @@ impl Db {
             "DELETE FROM organizations WHERE id = $1",
         ];
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for s in statements {
                 sqlx::query(s).bind(org_id).execute(&mut *tx).await?;
             }

@@ -141,7 +141,7 @@ impl Db {
     ) -> Result<ConfirmedCohort> {
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let existing: Option<Id> = sqlx::query_scalar(
                 "SELECT o.champions_sphere_id FROM org_onboarding o JOIN spheres s ON s.id = o.champions_sphere_id \
                  WHERE o.org_id = $1")
@@ -200,7 +200,7 @@ impl Db {
     /// last administrator). `false` if they were not a champion of the organization.
     pub async fn remove_champion(&self, org_id: Id, user_id: Id) -> Result<bool> {
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let n = sqlx::query("DELETE FROM champions WHERE user_id = $1 AND org_id = $2")
                 .bind(user_id).bind(org_id).execute(&mut *tx).await?.rows_affected();
             if n > 0 {

@@ -8,14 +8,97 @@ use std::time::Duration;
 /// Runs the same code against whichever pool the `Db` holds. Each arm is compiled for its
 /// own driver, so one SQL text and one body serve both backends.
 macro_rules! with_pool {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, $pool:ident => $body:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::db::BeginWrite as _;
         match $db {
             $crate::Db::Sqlite($pool) => $body,
             $crate::Db::Pg($pool) => $body,
         }
-    };
+    }};
 }
 pub(crate) use with_pool;
+
+/// Starts every transaction of the store. On SQLite it is `BEGIN IMMEDIATE`: a deferred
+/// transaction that reads and then writes cannot wait for the write lock (SQLite answers
+/// "database is locked" at once, ignoring the busy timeout), so the lock is taken up front
+/// and concurrent writers queue on the busy timeout instead. PostgreSQL begins as usual.
+pub(crate) trait BeginWrite {
+    type Database: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Database>>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>>> + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>>> + Send {
+        self.begin()
+    }
+}
+
+/// Locks a row for the rest of the transaction on both backends (a no-op update: a row
+/// lock on PostgreSQL, the write lock on SQLite). Rules that count and then write (the last
+/// manager, a sender's daily cap) lock the row that owns what they count first, so a
+/// concurrent transaction under READ COMMITTED waits and then counts what this one wrote.
+pub(crate) const LOCK_ORGANIZATION: &str = "UPDATE organizations SET name = name WHERE id = $1";
+pub(crate) const LOCK_USER: &str = "UPDATE users SET status = status WHERE id = $1";
+
+/// Everything that lets a person in without their password. Deactivation, erasure and a
+/// password reset end them together, whichever path (UI, API, CSV import, SCIM, GDPR) does it.
+pub(crate) const REVOKE_CREDENTIALS: [&str; 3] = [
+    "DELETE FROM sessions WHERE user_id = $1",
+    "DELETE FROM api_tokens WHERE user_id = $1",
+    "DELETE FROM calendar_tokens WHERE user_id = $1",
+];
+
+/// Deactivates account `$1` and ends its credentials, in the caller's transaction.
+pub(crate) const DEACTIVATE_USER: [&str; 4] = [
+    "UPDATE users SET status = 'deactivated' WHERE id = $1",
+    REVOKE_CREDENTIALS[0],
+    REVOKE_CREDENTIALS[1],
+    REVOKE_CREDENTIALS[2],
+];
+
+/// Refuses (`StoreError::Refused("last_manager")`, returned from the enclosing function)
+/// to demote, deactivate or erase `$user` when they are the last active manager of `$org`.
+/// The organization row is locked first, so two managers demoting each other at once
+/// cannot both pass. Runs in the caller's transaction `$tx`, before the change.
+macro_rules! keep_a_manager {
+    ($tx:expr, $org:expr, $user:expr) => {
+        $crate::db::keep_a_manager!($tx, $org, $user, Err($crate::StoreError::Refused("last_manager")))
+    };
+    ($tx:expr, $org:expr, $user:expr, $refusal:expr) => {{
+        sqlx::query($crate::db::LOCK_ORGANIZATION)
+            .bind($org)
+            .execute(&mut *$tx)
+            .await?;
+        let others: Option<i64> = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM users o WHERE o.org_id = $1 AND o.org_role = 'manager' \
+             AND o.status = 'active' AND o.erased_at IS NULL AND o.id <> $2) FROM users \
+             WHERE id = $2 AND org_id = $1 AND org_role = 'manager' AND status = 'active' AND erased_at IS NULL",
+        )
+        .bind($org)
+        .bind($user)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        if others == Some(0) {
+            return $refusal;
+        }
+    }};
+}
+pub(crate) use keep_a_manager;
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -38,6 +121,9 @@ pub enum StoreError {
     /// A unique constraint refused the write; the value names what was duplicated.
     #[error("already exists: {0}")]
     Conflict(&'static str),
+    /// A rule of the product refused the write (e.g. `last_manager`), checked atomically.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error("unsupported database URL {0:?}: use sqlite://path or postgres://...")]
     UnknownScheme(String),
 }

@@ -1,6 +1,6 @@
 //! Organizations and the member directory, including the CSV import upsert.
 use crate::bulk::values_sql;
-use crate::db::{Result, with_pool};
+use crate::db::{DEACTIVATE_USER, Result, keep_a_manager, with_pool};
 use crate::models::{Organization, Person, USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::csv_import::{MemberRow, RowError};
@@ -113,6 +113,26 @@ impl Db {
         name: &str,
         manager: NewMember,
     ) -> Result<(Organization, Id)> {
+        self.insert_organization(name, manager, false).await
+    }
+
+    /// First-run setup: creates the instance's first organization, once. The singleton row
+    /// of `instance_setup` is the claim: of concurrent setups exactly one commits, the
+    /// others get `Conflict("already_set_up")`.
+    pub async fn setup_first_organization(
+        &self,
+        name: &str,
+        manager: NewMember,
+    ) -> Result<(Organization, Id)> {
+        self.insert_organization(name, manager, true).await
+    }
+
+    async fn insert_organization(
+        &self,
+        name: &str,
+        manager: NewMember,
+        first_setup: bool,
+    ) -> Result<(Organization, Id)> {
         let org = Organization {
             id: new_id(),
             name: name.to_string(),
@@ -120,7 +140,12 @@ impl Db {
         };
         let uid = new_id();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
+            if first_setup {
+                sqlx::query("INSERT INTO instance_setup (singleton, done_at) VALUES (1, $1)")
+                    .bind(org.created_at).execute(&mut *tx).await
+                    .map_err(|e| StoreError::on_unique(e, "already_set_up"))?;
+            }
             sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
                 .bind(org.id).bind(&org.name).bind(org.created_at).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO users (id, org_id, email, password_hash, display_name, org_role, status, created_at, activated_at) \
@@ -238,28 +263,33 @@ impl Db {
         Ok(row.and_then(|(b, t)| Some((b?, t?))))
     }
 
-    pub async fn set_org_role(&self, id: Id, role: OrgRole) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE users SET org_role = $1 WHERE id = $2").bind(role.as_str()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
-    }
-
-    pub async fn count_managers(&self, org_id: Id) -> Result<i64> {
-        Ok(with_pool!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users WHERE org_id = $1 AND org_role = 'manager' AND status = 'active'")
-            .bind(org_id).fetch_one(p).await)?)
-    }
-
-    /// Deactivates an account and ends its sessions in one transaction.
-    pub async fn deactivate_user(&self, id: Id) -> Result<()> {
+    /// Changes a member's role; refused (`last_manager`) when it would leave the
+    /// organization without an active manager.
+    pub async fn set_org_role(&self, org_id: Id, id: Id, role: OrgRole) -> Result<()> {
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            let mut tx = p.begin_write().await?;
+            if role != OrgRole::Manager {
+                keep_a_manager!(tx, org_id, id);
+            }
+            sqlx::query("UPDATE users SET org_role = $1 WHERE id = $2 AND org_id = $3")
+                .bind(role.as_str()).bind(id).bind(org_id).execute(&mut *tx).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(())
-        })?;
-        Ok(())
+            Ok::<_, StoreError>(())
+        })
+    }
+
+    /// Deactivates an account and ends its credentials in one transaction; refused
+    /// (`last_manager`) for the organization's last active manager.
+    pub async fn deactivate_user(&self, org_id: Id, id: Id) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            keep_a_manager!(tx, org_id, id);
+            for sql in DEACTIVATE_USER {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })
     }
 
     pub async fn reactivate_user(&self, id: Id) -> Result<()> {
@@ -390,7 +420,7 @@ impl Db {
             // One transaction: an import applies whole or not at all. New rows go in
             // multi-row statements without manager links (a manager may come later in the
             // file), then links are set in multi-row updates.
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for chunk in new.chunks(per_insert) {
                 let mut q = sqlx::query(AssertSqlSafe(values_sql(INSERT_HEAD, INSERT_COLS, chunk.len())));
                 for (r, id, _, _) in chunk {
@@ -419,8 +449,9 @@ impl Db {
                 q.execute(&mut *tx).await?;
             }
             for id in deactivate {
-                sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                for sql in DEACTIVATE_USER {
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())

@@ -197,7 +197,7 @@ impl Db {
         let now = now_ms();
         let ids: Vec<Id> = items.iter().map(|_| new_id()).collect();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for (id, e) in ids.iter().zip(items) {
                 sqlx::query("INSERT INTO events (id, org_id, sphere_id, kind, audience, title, description_md, description_html, \
                      starts_at, ends_at, time_zone, place, video_url, capacity, series_id, created_by, created_at, video_room) \
@@ -260,7 +260,7 @@ impl Db {
     ) -> Result<Registration> {
         let now = now_ms();
         Ok(with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE events SET capacity = capacity WHERE id = $1")
                 .bind(event_id).execute(&mut *tx).await?;
             let already: Option<String> = sqlx::query_scalar("SELECT response FROM event_registrations WHERE event_id = $1 AND user_id = $2")
@@ -298,7 +298,7 @@ impl Db {
     pub async fn update_event(&self, id: Id, c: &EventChange) -> Result<EventUpdate> {
         let now = now_ms();
         Ok(with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE events SET capacity = capacity WHERE id = $1")
                 .bind(id).execute(&mut *tx).await?;
             let row: Option<(Option<i64>, i64)> = sqlx::query_as("SELECT cancelled_at, starts_at FROM events WHERE id = $1")
@@ -373,7 +373,7 @@ impl Db {
     pub async fn set_event_attendance(&self, event_id: Id, attended: &[Id]) -> Result<()> {
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let registered: Vec<Id> = sqlx::query_scalar("SELECT user_id FROM event_registrations WHERE event_id = $1")
                 .bind(event_id).fetch_all(&mut *tx).await?;
             for u in registered.iter().filter(|u| !attended.contains(u)) {

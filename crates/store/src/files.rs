@@ -153,7 +153,7 @@ impl Db {
     pub async fn insert_file_within_quota(&self, f: &NewFile, quota_bytes: i64) -> Result<bool> {
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO org_storage (org_id, used_bytes) VALUES ($1, 0) ON CONFLICT (org_id) DO NOTHING")
                 .bind(f.org_id).execute(&mut *tx).await?;
             let n = sqlx::query("UPDATE org_storage SET used_bytes = used_bytes + $2 WHERE org_id = $1 AND used_bytes + $2 <= $3")
@@ -224,7 +224,7 @@ impl Db {
     /// to remove from the object store, or `None` if it was already gone.
     pub async fn delete_file(&self, id: Id) -> Result<Option<DeletedFile>> {
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let row: Option<(String, Option<String>, i64, Id)> = sqlx::query_as(
                 "UPDATE files SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING storage_key, thumb_key, size_bytes, org_id")
                 .bind(id).bind(now_ms()).fetch_optional(&mut *tx).await?;
@@ -292,7 +292,7 @@ impl Db {
     pub async fn reorder_widgets(&self, sphere_id: Id, ids: &[Id]) -> Result<()> {
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for (i, id) in ids.iter().enumerate() {
                 sqlx::query("UPDATE sphere_widgets SET position = $1, updated_at = $2 WHERE id = $3 AND sphere_id = $4")
                     .bind(i as i64 + 1).bind(now).bind(id).bind(sphere_id).execute(&mut *tx).await?;

@@ -2,7 +2,7 @@
 //! content, in one transaction) and the organization's retention settings.
 use crate::Db;
 use crate::audit::{AuditEntry, audit_in_tx};
-use crate::db::{Result, with_pool};
+use crate::db::{REVOKE_CREDENTIALS, Result, keep_a_manager, with_pool};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
 
@@ -346,31 +346,19 @@ impl Db {
         let tombstone = format!("erased-{}@erased.invalid", new_id().simple());
         let details = format!("{{\"mode\":\"{}\"}}", mode.as_str());
         let out = with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
+            keep_a_manager!(tx, org_id, user_id, Ok(EraseResult::LastManager));
             // The claim: only one transaction (or process) erases a given account.
-            let role: Option<String> = sqlx::query_scalar(
-                "UPDATE users SET erased_at = $3 WHERE id = $1 AND org_id = $2 AND erased_at IS NULL RETURNING org_role",
+            let erased: Option<i64> = sqlx::query_scalar(
+                "UPDATE users SET erased_at = $3 WHERE id = $1 AND org_id = $2 AND erased_at IS NULL RETURNING erased_at",
             )
             .bind(user_id)
             .bind(org_id)
             .bind(now)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(role) = role else {
+            if erased.is_none() {
                 return Ok(EraseResult::NotFound);
-            };
-            if role == "manager" {
-                let others: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM users WHERE org_id = $1 AND org_role = 'manager' AND status = 'active' \
-                     AND erased_at IS NULL AND id <> $2",
-                )
-                .bind(org_id)
-                .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                if others == 0 {
-                    return Ok(EraseResult::LastManager);
-                }
             }
             let mut out = EraseOutcome::default();
             if mode == EraseMode::Remove {
@@ -392,11 +380,8 @@ impl Db {
                 sqlx::query("DELETE FROM suggestion_comments WHERE author_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM task_comments WHERE author_id = $1").bind(user_id).execute(&mut *tx).await?;
             }
-            for sql in [
-                "DELETE FROM sessions WHERE user_id = $1",
-                "DELETE FROM api_tokens WHERE user_id = $1",
+            for sql in REVOKE_CREDENTIALS.into_iter().chain([
                 "DELETE FROM one_time_tokens WHERE user_id = $1",
-                "DELETE FROM calendar_tokens WHERE user_id = $1",
                 "DELETE FROM notifications WHERE user_id = $1",
                 "DELETE FROM sphere_members WHERE user_id = $1",
                 "DELETE FROM sphere_requests WHERE user_id = $1",
@@ -404,7 +389,7 @@ impl Db {
                 "DELETE FROM oidc_links WHERE user_id = $1",
                 "UPDATE notifications SET actor_id = NULL WHERE actor_id = $1",
                 "UPDATE users SET manager_id = NULL WHERE manager_id = $1",
-            ] {
+            ]) {
                 sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
             }
             sqlx::query(

@@ -112,7 +112,7 @@ impl Db {
     pub async fn reorder_kit(&self, org_id: Id, ids: &[Id]) -> Result<()> {
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for (i, id) in ids.iter().enumerate() {
                 sqlx::query("UPDATE starter_kit_items SET position = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
                     .bind(i as i64 + 1).bind(now).bind(*id).bind(org_id).execute(&mut *tx).await?;
@@ -149,7 +149,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         let kept = with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, 'open', FALSE, $5, $6)")
                 .bind(id).bind(org_id).bind(name).bind(description).bind(admin).bind(now).execute(&mut *tx).await?;

@@ -18,7 +18,7 @@ impl Db {
         }
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for u in user_ids {
                 sqlx::query("INSERT INTO live_events (user_id, kind, ref_id, created_at) VALUES ($1, $2, $3, $4)")
                     .bind(u).bind(kind).bind(ref_id).bind(now).execute(&mut *tx).await?;

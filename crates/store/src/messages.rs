@@ -19,7 +19,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO conversations (id, org_id, created_at, last_message_at) VALUES ($1, $2, $3, $3)")
                 .bind(id).bind(org_id).bind(now).execute(&mut *tx).await?;
             for m in members {
@@ -92,7 +92,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         Ok(with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO messages (id, conversation_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(conversation_id).bind(author_id).bind(body_md).bind(body_html).bind(now).execute(&mut *tx).await?;
             sqlx::query("UPDATE conversations SET last_message_at = $1 WHERE id = $2").bind(now).bind(conversation_id).execute(&mut *tx).await?;

@@ -179,7 +179,7 @@ impl Db {
             "actioned"
         };
         Ok(with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             match m.action {
                 ModerationAction::Dismiss => {}
                 ModerationAction::Hide | ModerationAction::Unhide => {

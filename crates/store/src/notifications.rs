@@ -12,7 +12,7 @@ impl Db {
         }
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for n in items {
                 // A category the person turned off is not stored at all.
                 let category = embarq_domain::moderation::category(n.kind).as_str();

@@ -40,7 +40,7 @@ impl Db {
     /// Replaces a person's preferences.
     pub async fn set_notification_prefs(&self, user_id: Id, prefs: &[(&str, &str)]) -> Result<()> {
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM notification_prefs WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             for (category, channel) in prefs {
                 sqlx::query("INSERT INTO notification_prefs (user_id, category, channel) VALUES ($1, $2, $3)")

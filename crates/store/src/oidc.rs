@@ -189,7 +189,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query(
                 "INSERT INTO users (id, org_id, email, password_hash, display_name, org_role, status, created_at, activated_at, department, site, level) \
                  VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $7, $8, $9, $10)")

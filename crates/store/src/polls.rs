@@ -68,7 +68,7 @@ impl Db {
         let poll_id = new_id();
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query(
                 "INSERT INTO posts (id, org_id, sphere_id, author_id, body_md, body_html, status, pinned, comment_count, reaction_count, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, 0, $8, $8)")
@@ -143,7 +143,7 @@ impl Db {
     ) -> Result<VoteOutcome> {
         let open_guard = "SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM polls WHERE id = $1 AND (closes_at IS NULL OR closes_at > $3))";
         let outcome = with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let outcome = if poll.anonymous {
                 let sql = format!("INSERT INTO poll_voters (poll_id, user_id, voted_at) {open_guard} ON CONFLICT (poll_id, user_id) DO NOTHING");
                 let n = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(poll.id).bind(user_id).bind(now)

@@ -165,7 +165,7 @@ impl Db {
     ) -> Result<Comment> {
         let id = new_id();
         Ok(with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO comments (id, post_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(post_id).bind(author_id).bind(body_md).bind(body_html).bind(now_ms()).execute(&mut *tx).await?;
             sqlx::query("UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1").bind(post_id).execute(&mut *tx).await?;
@@ -195,14 +195,18 @@ impl Db {
     /// Adds the reaction, or removes it if present; returns whether it is now set.
     pub async fn toggle_reaction(&self, post_id: Id, user_id: Id, emoji: &str) -> Result<bool> {
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let removed = sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
                 .bind(post_id).bind(user_id).bind(emoji).execute(&mut *tx).await?.rows_affected() > 0;
-            if !removed {
-                sqlx::query("INSERT INTO reactions (post_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(post_id).bind(user_id).bind(emoji).bind(now_ms()).execute(&mut *tx).await?;
-            }
-            let delta: i64 = if removed { -1 } else { 1 };
+            // A concurrent toggle may have inserted since the delete looked: the conflict
+            // means the reaction is set, and it is counted once.
+            let delta: i64 = if removed {
+                -1
+            } else {
+                sqlx::query("INSERT INTO reactions (post_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT DO NOTHING")
+                    .bind(post_id).bind(user_id).bind(emoji).bind(now_ms()).execute(&mut *tx).await?.rows_affected() as i64
+            };
             sqlx::query("UPDATE posts SET reaction_count = reaction_count + $1 WHERE id = $2").bind(delta).bind(post_id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(!removed)

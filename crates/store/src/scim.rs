@@ -1,7 +1,7 @@
 //! SCIM provisioning storage, users side: per-organization tokens and settings, the SCIM
 //! columns of members, and SCIM list queries (a domain `Filter` turned into SQL over the
 //! columns an attribute maps to, every value bound, never interpolated).
-use crate::db::{Result, with_pool};
+use crate::db::{DEACTIVATE_USER, Result, keep_a_manager, with_pool};
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::scim::{
@@ -882,7 +882,7 @@ impl Db {
     ) -> Result<Option<ActiveChange>> {
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             // By primary key alone, as in `scim_user`; the organization is checked here.
             let row: Option<(String, Id)> = sqlx::query_as(
                 "SELECT status, org_id FROM users WHERE id = $1 AND erased_at IS NULL")
@@ -902,9 +902,10 @@ impl Db {
                 .execute(&mut *tx).await.map_err(unique_error)?;
             let change = match (status == "deactivated", w.active) {
                 (false, false) => {
-                    sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-                    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                    keep_a_manager!(tx, org_id, id);
+                    for sql in DEACTIVATE_USER {
+                        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                    }
                     ActiveChange::Deactivated
                 }
                 (true, true) => {

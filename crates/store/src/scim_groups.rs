@@ -68,7 +68,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
                  VALUES ($1, $2, $3, '', $4, FALSE, $5, $6)")
                 .bind(id).bind(org_id).bind(display_name).bind(kind.as_str()).bind(created_by).bind(now)
@@ -146,7 +146,7 @@ impl Db {
     ) -> Result<bool> {
         let now = now_ms();
         let found = with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let owner: Option<Id> = sqlx::query_scalar("UPDATE scim_groups SET updated_at = $1 WHERE sphere_id = $2 RETURNING org_id")
                 .bind(now).bind(id).fetch_optional(&mut *tx).await?;
             if owner != Some(org_id) {

@@ -1,8 +1,9 @@
 //! Sessions, one-time tokens (invitations, password resets), personal access tokens and
 //! sign-in attempts. Only hashes of secrets are stored.
-use crate::db::{Result, with_pool};
+use crate::db::{REVOKE_CREDENTIALS, Result, with_pool};
 use crate::models::{ApiToken, SessionUser, USER_COLUMNS, User};
 use crate::{Db, now_ms};
+use embarq_domain::throttle::Counter;
 use embarq_domain::{Id, new_id};
 use sqlx::AssertSqlSafe;
 
@@ -81,7 +82,7 @@ impl Db {
     ) -> Result<Option<Id>> {
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let user: Option<Id> = sqlx::query_scalar(
                 "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id")
                 .bind(now).bind(token_hash).bind(purpose).fetch_optional(&mut *tx).await?;
@@ -90,7 +91,9 @@ impl Db {
                     .bind(password_hash).bind(uid).execute(&mut *tx).await?;
                 sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
                     .bind(now).bind(uid).bind(purpose).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(uid).execute(&mut *tx).await?;
+                for sql in REVOKE_CREDENTIALS {
+                    sqlx::query(sql).bind(uid).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok(user)
@@ -162,4 +165,63 @@ impl Db {
         with_pool!(self, p => sqlx::query("DELETE FROM sign_in_attempts WHERE key = $1").bind(key).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
+
+    // ---- sign-in throttling (rules in embarq_domain::throttle) ----
+
+    pub async fn throttle_counter(&self, key: &str) -> Result<Option<Counter>> {
+        let row: Option<(i64, i64, i64)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT attempts, next_allowed_at, updated_at FROM sign_in_throttle WHERE key = $1")
+            .bind(key).fetch_optional(p).await)?;
+        Ok(row.map(|(attempts, next_allowed_at, updated_at)| Counter {
+            attempts,
+            next_allowed_at,
+            updated_at,
+        }))
+    }
+
+    /// Stores `next` if the key still holds `seen` (compare-and-set): of concurrent attempts
+    /// that read the same counter exactly one is counted; the others read again.
+    pub async fn throttle_claim(
+        &self,
+        key: &str,
+        seen: Option<Counter>,
+        next: Counter,
+    ) -> Result<bool> {
+        let n = match seen {
+            Some(s) => with_pool!(self, p => sqlx::query(
+                "UPDATE sign_in_throttle SET attempts = $2, next_allowed_at = $3, updated_at = $4 \
+                 WHERE key = $1 AND attempts = $5 AND updated_at = $6")
+                .bind(key).bind(next.attempts).bind(next.next_allowed_at).bind(next.updated_at)
+                .bind(s.attempts).bind(s.updated_at).execute(p).await.map(|r| r.rows_affected()))?,
+            None => with_pool!(self, p => {
+                // New keys are where an attacker could grow the table: forgotten ones go first.
+                sqlx::query("DELETE FROM sign_in_throttle WHERE updated_at < $1")
+                    .bind(next.updated_at - THROTTLE_KEEP_MS).execute(p).await?;
+                sqlx::query(
+                    "INSERT INTO sign_in_throttle (key, attempts, next_allowed_at, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (key) DO NOTHING")
+                    .bind(key).bind(next.attempts).bind(next.next_allowed_at).bind(next.updated_at)
+                    .execute(p).await.map(|r| r.rows_affected())
+            })?,
+        };
+        Ok(n == 1)
+    }
+
+    /// Forgets a key (a correct password for the account from this address).
+    pub async fn throttle_reset(&self, key: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1")
+            .bind(key).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Gives back one attempt (a successful sign-in from a shared address is no guess).
+    pub async fn throttle_refund(&self, key: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "UPDATE sign_in_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
+            .bind(key).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
 }
+
+/// Throttle rows untouched for a day are deleted (every rule's window is shorter).
+const THROTTLE_KEEP_MS: i64 = 24 * 3600 * 1000;

@@ -28,7 +28,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(id).bind(org_id).bind(name).bind(description).bind(kind.as_str()).bind(requires_approval)
@@ -110,7 +110,7 @@ impl Db {
     ) -> Result<()> {
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (sphere_id, user_id) DO UPDATE SET role = excluded.role")
                 .bind(sphere_id).bind(user_id).bind(role.as_str()).bind(now).execute(&mut *tx).await?;

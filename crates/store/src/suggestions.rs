@@ -88,7 +88,7 @@ impl Db {
     pub async fn toggle_suggestion_vote(&self, id: Id, user_id: Id) -> Result<(bool, i64)> {
         let now = now_ms();
         Ok(with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let removed = sqlx::query("DELETE FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $2")
                 .bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected();
             if removed == 0 {
@@ -115,7 +115,7 @@ impl Db {
         let cid = new_id();
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO suggestion_comments (id, suggestion_id, author_id, body_md, body_html, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(cid).bind(id).bind(author).bind(body_md).bind(body_html).bind(now).execute(&mut *tx).await?;

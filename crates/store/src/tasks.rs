@@ -116,10 +116,24 @@ impl Db {
     }
 
     /// Deletes a list with its tasks (their assignees and comments go with them).
-    pub async fn delete_task_list(&self, id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM task_lists WHERE id = $1")
-            .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+    /// Deletes a list and its tasks, unless it holds tasks created by someone other than
+    /// `by` and `others_allowed` is false (then `false`, nothing deleted). The list row is
+    /// locked first, so a task added meanwhile is either seen here or refused its list.
+    pub async fn delete_task_list(&self, id: Id, by: Id, others_allowed: bool) -> Result<bool> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query("UPDATE task_lists SET name = name WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            if !others_allowed {
+                let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE list_id = $1 AND created_by <> $2")
+                    .bind(id).bind(by).fetch_one(&mut *tx).await?;
+                if others > 0 {
+                    return Ok(false);
+                }
+            }
+            sqlx::query("DELETE FROM task_lists WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(true)
+        }).map_err(Into::into)
     }
 
     /// Creates a task and its assignees in one transaction.
@@ -127,7 +141,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query(
                 "INSERT INTO tasks (id, org_id, sphere_id, list_id, title, description_md, description_html, status, due_date, \
                  comment_count, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'todo', $8, 0, $9, $10, $10)")
@@ -238,7 +252,7 @@ impl Db {
     pub async fn set_task_assignees(&self, task_id: Id, by: Id, users: &[Id]) -> Result<Vec<Id>> {
         let now = now_ms();
         Ok(with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             // Touch the task first: concurrent edits of one task's assignees take turns.
             sqlx::query("UPDATE tasks SET updated_at = $1 WHERE id = $2").bind(now).bind(task_id).execute(&mut *tx).await?;
             let current: Vec<Id> = sqlx::query_scalar("SELECT user_id FROM task_assignees WHERE task_id = $1")
@@ -269,7 +283,7 @@ impl Db {
     ) -> Result<TaskComment> {
         let id = new_id();
         Ok(with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO task_comments (id, task_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(task_id).bind(author_id).bind(body_md).bind(body_html).bind(now_ms()).execute(&mut *tx).await?;
             sqlx::query("UPDATE tasks SET comment_count = comment_count + 1 WHERE id = $1").bind(task_id).execute(&mut *tx).await?;

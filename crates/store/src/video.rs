@@ -136,7 +136,7 @@ impl Db {
     ) -> Result<JoinOutcome> {
         let now = now_ms();
         let joined = with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE video_rooms SET last_used_at = $2 WHERE id = $1")
                 .bind(room_id).bind(now).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM video_participants WHERE room_id = $1 AND seen_at < $2")

@@ -186,7 +186,7 @@ impl Db {
         next_attempt_at: i64,
     ) -> Result<()> {
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO webhook_attempts (id, delivery_id, attempt, at, status_code, duration_ms, error, next_attempt_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(new_id()).bind(delivery_id).bind(attempt).bind(now).bind(status_code).bind(duration_ms).bind(error)
@@ -291,7 +291,7 @@ impl Db {
     ) -> Result<Option<Vec<Id>>> {
         let org_id = seen.org_id;
         let ids = with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let n = if seen.known == 0 {
                 sqlx::query("INSERT INTO rollout_phase_announced (org_id, phase, announced_at) VALUES ($1, $2, $3) \
                              ON CONFLICT (org_id) DO NOTHING")

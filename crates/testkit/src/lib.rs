@@ -187,7 +187,8 @@ impl Drop for TestApp {
 }
 
 /// A browser-like client: keeps cookies, knows its CSRF token, never follows redirects
-/// (tests look at them).
+/// (tests look at them). Clones share the cookie jar (the same signed-in person).
+#[derive(Clone)]
 pub struct Browser {
     pub client: reqwest::Client,
     pub base: String,
@@ -453,4 +454,37 @@ pub async fn api(
     let r = r.send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The concurrency harness: runs `n` copies of `request(i)` so that they all start at
+/// once (each waits on a barrier after being spawned), and returns their results in order.
+/// Used to prove that a rule which counts and then writes holds under racing requests;
+/// run such tests on a multi-threaded runtime so the server also works in parallel.
+pub async fn concurrently<F, Fut, T>(n: usize, request: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let fut = request(i);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                fut.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+/// How many of `statuses` equal `status`.
+pub fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
 }

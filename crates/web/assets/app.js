@@ -9,6 +9,21 @@
       { code: "...", swap: true }
     ];
   }
+  // Behaviours that used to be inline attributes: the Content-Security-Policy runs no
+  // inline script, so pages mark elements with data-* and this file acts on them.
+  document.addEventListener("focusin", function (e) {
+    var el = e.target;
+    if (el && el.matches && el.matches("[data-select-on-focus]")) el.select();
+  });
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var form = e.target && e.target.closest && e.target.closest("[data-upload-progress]");
+    if (!form || !e.detail || !e.detail.total) return;
+    var b = document.getElementById(form.getAttribute("data-upload-progress"));
+    if (!b) return;
+    b.hidden = false;
+    b.value = Math.round((e.detail.loaded * 100) / e.detail.total);
+    b.textContent = b.value + "%";
+  });
   function refresh(kind, ref) {
     document.querySelectorAll('[data-live-kind="' + kind + '"]').forEach(function (el) {
       var want = el.getAttribute("data-live-ref");

@@ -12,9 +12,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Session lifetime.
     pub session_ttl_ms: i64,
-    /// Failed sign-ins allowed per account and per address within `sign_in_window_ms`.
+    /// Sign-in attempts allowed back to back per (account, address); ten times as many per
+    /// address. `sign_in_window_ms` is also the longest wait between two attempts.
     pub sign_in_max_failures: i64,
     pub sign_in_window_ms: i64,
+    /// Wait imposed after the free attempts; doubles with each further one (1 s).
+    pub sign_in_first_delay_ms: i64,
     /// STUN/TURN servers handed to browsers in built-in video rooms.
     pub ice: IceConfig,
     /// File box: size limit, quota, object store, video hosts of widgets.
@@ -27,6 +30,11 @@ pub struct Config {
     /// Run scheduled work (reminders, digests, webhooks…) every tick. Off only in tests that
     /// drive `jobs::run_due` at chosen instants and must not race the wall clock.
     pub run_scheduler: bool,
+    /// Bearer token that opens `/metrics` on the main address (EMBARQ_METRICS_TOKEN); without
+    /// it `/metrics` is only served on EMBARQ_METRICS_BIND.
+    pub metrics_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (EMBARQ_TRUSTED_PROXIES).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,11 +58,14 @@ impl Config {
             session_ttl_ms: 30 * 24 * 3600 * 1000,
             sign_in_max_failures: 5,
             sign_in_window_ms: 15 * 60 * 1000,
+            sign_in_first_delay_ms: 1000,
             ice: IceConfig::default(),
             files: crate::service::files::FilesConfig::default(),
             webhook_allow_private: false,
             oidc_allow_http: false,
             run_scheduler: true,
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -37,6 +37,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => AppError::Conflict(what),
+            StoreError::Refused(code) => AppError::Refused(code),
             other => AppError::Internal(other.into()),
         }
     }

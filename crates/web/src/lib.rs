@@ -10,9 +10,10 @@ pub mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
-mod ops;
+pub mod ops;
 pub mod realtime;
 pub mod scim;
+mod security_headers;
 pub mod service;
 mod state;
 pub mod ui;
@@ -33,7 +34,7 @@ pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// The whole application as one router.
 pub fn app(state: AppState) -> Router {
     let (api_router, _) = api::router().split_for_parts();
-    Router::new()
+    let router = Router::new()
         .merge(ui::router())
         .merge(api_router)
         .merge(ops::router())
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         ))
         // SCIM authenticates with its own bearer tokens, outside the session/CSRF layer.
         .merge(scim::router())
+        .merge(ops::metrics_on_main())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::track_metrics,
@@ -51,8 +53,10 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         // Every body is capped at MAX_BODY except file box uploads, which stream under their own limit.
         .layer(axum::middleware::from_fn(service::files::limit_body))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    let https = state.config.base_url.starts_with("https://");
+    let peertube = state.config.files.peertube_hosts.clone();
+    security_headers::apply(router.with_state(state), &peertube, https)
 }
 
 /// Serves until `shutdown` resolves, then drains open requests (graceful shutdown).

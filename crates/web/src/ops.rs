@@ -1,4 +1,7 @@
-//! Operations: liveness, readiness (database reachable) and Prometheus metrics.
+//! Operations: liveness, readiness (database reachable) and Prometheus metrics. Metrics
+//! are not public: they are served on their own listen address (`EMBARQ_METRICS_BIND`,
+//! [`metrics_router`]) or, on the main address, only with `EMBARQ_METRICS_TOKEN` as a
+//! bearer token. Their labels come from closed sets, so no request can add series.
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -15,9 +18,23 @@ use std::time::Instant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    pub method: String,
+    pub method: &'static str,
     pub route: String,
     pub status: u16,
+}
+
+/// The method as a label: the standard ones by name, any other token as `other`.
+fn method_label(m: &axum::http::Method) -> &'static str {
+    match m.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
 }
 
 pub struct Metrics {
@@ -57,7 +74,44 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+}
+
+/// `/metrics` on the main address, outside the session layer (its bearer token is not an
+/// API token).
+pub fn metrics_on_main() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics_with_token))
+}
+
+/// The metrics listener's whole application (`EMBARQ_METRICS_BIND`): `/metrics` only,
+/// for a Prometheus server on the operator's network.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
         .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// `/metrics` on the main address: only with `Authorization: Bearer <EMBARQ_METRICS_TOKEN>`,
+/// and not found at all when no token is configured.
+async fn metrics_with_token(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::auth::same_secret(given, expected) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response();
+    }
+    metrics(State(state)).await
 }
 
 async fn healthz() -> &'static str {
@@ -96,7 +150,7 @@ pub async fn track_metrics(State(state): State<AppState>, req: Request, next: Ne
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let start = Instant::now();
     let res = next.run(req).await;
     let labels = RequestLabels {

@@ -11,6 +11,12 @@ use super::schemas::{AttrKind, AttributeDef, ResourceSchema};
 
 /// Longest filter accepted.
 pub const MAX_FILTER_LEN: usize = 4096;
+/// Deepest nesting of parentheses, `not(...)` and value filters: the parser, every walk
+/// of the tree and the SQL it becomes recurse once per level.
+pub const MAX_FILTER_DEPTH: usize = 16;
+/// Most comparisons in one filter: each becomes one SQL condition (SQLite refuses
+/// expression trees deeper than 1000, and a long `or` chain is a deep tree).
+pub const MAX_FILTER_TERMS: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompareOp {
@@ -189,6 +195,8 @@ struct Parser {
     next: usize,
     end: usize,
     in_value_path: bool,
+    depth: usize,
+    terms: usize,
 }
 
 impl Parser {
@@ -242,6 +250,17 @@ impl Parser {
         }
     }
 
+    /// Enters one level of nesting opened at `pos`, refusing past [`MAX_FILTER_DEPTH`].
+    fn descend(&mut self, pos: usize) -> Result<(), ScimError> {
+        self.depth += 1;
+        if self.depth > MAX_FILTER_DEPTH {
+            return Err(invalid(format!(
+                "The filter nests too deeply at position {pos}: at most {MAX_FILTER_DEPTH} levels of parentheses, 'not' and '[...]'."
+            )));
+        }
+        Ok(())
+    }
+
     fn parse_unary(&mut self) -> Result<Filter, ScimError> {
         let Some((tok, pos)) = self.bump() else {
             return Err(invalid(format!(
@@ -255,13 +274,17 @@ impl Parser {
                     && matches!(self.peek(), Some((Tok::LParen, _))) =>
             {
                 let (_, open) = self.bump().unwrap_or((Tok::LParen, pos));
+                self.descend(open)?;
                 let inner = self.parse_or()?;
                 self.expect_close(Tok::RParen, open)?;
+                self.depth -= 1;
                 Ok(Filter::Not(Box::new(inner)))
             }
             Tok::LParen => {
+                self.descend(pos)?;
                 let inner = self.parse_or()?;
                 self.expect_close(Tok::RParen, pos)?;
+                self.depth -= 1;
                 Ok(inner)
             }
             Tok::Word(w) => self.parse_attr_expr(&w, pos),
@@ -276,6 +299,12 @@ impl Parser {
     }
 
     fn parse_attr_expr(&mut self, word: &str, pos: usize) -> Result<Filter, ScimError> {
+        self.terms += 1;
+        if self.terms > MAX_FILTER_TERMS {
+            return Err(invalid(format!(
+                "The filter has too many comparisons: at most {MAX_FILTER_TERMS} (position {pos})."
+            )));
+        }
         let path = AttrPath::parse(word)
             .map_err(|e| invalid(format!("At position {pos}: {}", e.detail)))?;
         let Some((tok, op_pos)) = self.bump() else {
@@ -296,8 +325,10 @@ impl Parser {
                     )));
                 }
                 self.in_value_path = true;
+                self.descend(op_pos)?;
                 let inner = self.parse_or()?;
                 self.expect_close(Tok::RBracket, op_pos)?;
+                self.depth -= 1;
                 self.in_value_path = false;
                 Ok(Filter::ValuePath {
                     path,
@@ -366,6 +397,8 @@ pub fn parse(input: &str) -> Result<Filter, ScimError> {
         next: 0,
         end: input.chars().count() + 1,
         in_value_path: false,
+        depth: 0,
+        terms: 0,
     };
     let filter = parser.parse_or()?;
     match parser.bump() {
@@ -817,6 +850,25 @@ mod tests {
         assert!(err(r#"userName eq "\x""#).contains("escape"));
         let long = format!("userName eq \"{}\"", "a".repeat(MAX_FILTER_LEN));
         assert!(err(&long).contains("longer than"));
+    }
+
+    #[test]
+    fn nesting_and_size_are_bounded() {
+        // 1,500 parentheses used to overflow the stack and abort the process.
+        let deep = format!("{}userName eq \"x\"{}", "(".repeat(1500), ")".repeat(1500));
+        assert!(err(&deep).contains("nests too deeply"));
+        let nots = format!("{}userName eq \"x\"{}", "not(".repeat(500), ")".repeat(500));
+        assert!(err(&nots).contains("nests too deeply"));
+        let ok = format!(
+            "{}userName eq \"x\"{}",
+            "(".repeat(MAX_FILTER_DEPTH),
+            ")".repeat(MAX_FILTER_DEPTH)
+        );
+        assert!(parse(&ok).is_ok());
+        let chain = vec!["userName eq \"x\""; MAX_FILTER_TERMS + 1].join(" or ");
+        assert!(err(&chain).contains("too many comparisons"));
+        let chain = vec!["userName eq \"x\""; MAX_FILTER_TERMS].join(" or ");
+        assert!(parse(&chain).is_ok());
     }
 
     fn bjensen() -> Value {

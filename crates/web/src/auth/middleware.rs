@@ -123,7 +123,7 @@ async fn csrf_matches(
     if expected.is_empty() {
         return (false, body);
     }
-    let eq = |given: &str| constant_time_eq(given.as_bytes(), expected.as_bytes());
+    let eq = |given: &str| super::same_secret(given, expected);
     if let Some(h) = parts
         .headers
         .get("x-csrf-token")
@@ -170,10 +170,6 @@ fn form_urlencoded_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)>
         };
         Some((dec(k)?, dec(v)?))
     })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn csrf_refusal(parts: &axum::http::request::Parts, lang: Lang) -> Response {

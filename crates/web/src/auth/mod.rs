@@ -1,5 +1,8 @@
 //! Authentication: password hashing, secret tokens, sessions and the request's identity.
+pub mod client_ip;
 pub mod middleware;
+
+pub use client_ip::ClientIp;
 
 use crate::error::{AppError, AppResult};
 use argon2::Argon2;
@@ -25,6 +28,19 @@ pub fn random_token() -> String {
 /// What the database stores for a secret: its SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Compares a presented secret with the expected one in constant time (over their
+/// SHA-256, so neither the content nor the length leaks through timing).
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (
+        Sha256::digest(given.as_bytes()),
+        Sha256::digest(expected.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// Hashes a password with argon2id on the blocking pool (it is deliberately slow).

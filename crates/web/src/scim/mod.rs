@@ -95,6 +95,7 @@ impl From<embarq_store::StoreError> for ScimErr {
             embarq_store::StoreError::Conflict(what) => ScimErr(ScimError::conflict(format!(
                 "Another user already has this {what}."
             ))),
+            embarq_store::StoreError::Refused(code) => crate::error::AppError::Refused(code).into(),
             e => {
                 tracing::error!(error = %e, "scim: database error");
                 ScimErr(ScimError::internal())

@@ -656,16 +656,10 @@ async fn write(
     shape: &Shape,
 ) -> ScimResult {
     let id = current.user.id;
-    // The caller cannot lock the organization out: its last active manager stays active.
+    // The caller cannot lock the organization out: the store keeps its last active
+    // manager active (403).
     let settings = state.db.scim_settings(caller.org_id).await?;
     let w = ingest(state, caller, body, Some(&current), &settings).await?;
-    if !w.active
-        && current.user.status == "active"
-        && current.user.org_role == "manager"
-        && state.db.count_managers(caller.org_id).await? <= 1
-    {
-        return Err(crate::error::AppError::Refused("last_manager").into());
-    }
     let change = state
         .db
         .scim_update_user(caller.org_id, id, &w)

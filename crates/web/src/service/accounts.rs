@@ -4,9 +4,10 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr, tr_args};
 use crate::state::AppState;
 use embarq_domain::validate::{self, Errors, NAME_MAX};
-use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_domain::{Id, OrgRole, UserStatus, throttle};
 use embarq_store::{ApiToken, NewMember, User};
 use fluent_templates::fluent_bundle::FluentValue;
+use std::net::IpAddr;
 
 pub const INVITE: &str = "invite";
 pub const RESET: &str = "reset";
@@ -47,35 +48,32 @@ pub async fn setup(state: &AppState, i: &SetupInput) -> AppResult<Id> {
         org_role: OrgRole::Manager,
         status: UserStatus::Active,
     };
-    let (org, uid) = state.db.create_organization(&org, manager).await?;
+    let (org, uid) = match state.db.setup_first_organization(&org, manager).await {
+        Err(embarq_store::StoreError::Conflict("already_set_up")) => {
+            return Err(AppError::Refused("already_set_up"));
+        }
+        other => other?,
+    };
     crate::service::help::ensure_help_sphere(state, org.id, uid).await?;
     Ok(uid)
 }
 
-/// Checks credentials with rate limiting per account and per client address; returns the
-/// new session's token.
+/// Checks credentials; returns the new session's token. Guesses are throttled per
+/// (account, client address) and per client address (`embarq_domain::throttle`): a
+/// correct password is refused only to a client that has itself been guessing.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: &str,
-    client: &str,
+    client: IpAddr,
 ) -> AppResult<String> {
     let email = email.trim().to_lowercase();
-    let keys = [format!("email:{email}"), format!("ip:{client}")];
+    let pair = format!("pair:{email}|{client}");
+    let ip = format!("ip:{client}");
     let cfg = &state.config;
-    let per_ip_max = cfg.sign_in_max_failures * 10;
-    if state
-        .db
-        .sign_in_failures(&keys[0], cfg.sign_in_window_ms)
-        .await?
-        >= cfg.sign_in_max_failures
-        || state
-            .db
-            .sign_in_failures(&keys[1], cfg.sign_in_window_ms)
-            .await?
-            >= per_ip_max
-    {
-        return Err(AppError::TooManyRequests);
+    let rules = sign_in_rules(cfg);
+    for (key, rule) in [(&pair, &rules.0), (&ip, &rules.1)] {
+        count_attempt(state, key, rule).await?;
     }
     let user = state.db.user_by_email(&email).await?;
     let ok = verify_password(
@@ -85,7 +83,8 @@ pub async fn sign_in(
     .await?;
     match user {
         Some(u) if ok && u.user_status() == UserStatus::Active => {
-            state.db.clear_sign_in_failures(&keys[0]).await?;
+            state.db.throttle_reset(&pair).await?;
+            state.db.throttle_refund(&ip).await?;
             // Said only after a correct password, so it reveals nothing about the address.
             if super::oidc::password_refused(state, &u).await? {
                 return Err(AppError::Refused(super::oidc::SSO_REQUIRED));
@@ -93,16 +92,42 @@ pub async fn sign_in(
             super::rollout::ensure_access_open(state, &u).await?;
             open_session(state, u.id).await
         }
-        _ => {
-            for k in &keys {
-                state
-                    .db
-                    .record_sign_in_failure(k, cfg.sign_in_window_ms)
-                    .await?;
+        _ => Err(AppError::Refused("bad_credentials")),
+    }
+}
+
+/// The (account, address) rule and the address rule. An address is shared by a whole
+/// office behind NAT, so it gets ten times the free attempts; successes are given back.
+fn sign_in_rules(cfg: &crate::Config) -> (throttle::Rule, throttle::Rule) {
+    let pair = throttle::Rule {
+        free: cfg.sign_in_max_failures,
+        first_delay_ms: cfg.sign_in_first_delay_ms,
+        max_delay_ms: cfg.sign_in_window_ms,
+        // Longer than the longest delay, so waiting it out does not reset the count.
+        window_ms: cfg.sign_in_window_ms * 4,
+    };
+    let ip = throttle::Rule {
+        free: cfg.sign_in_max_failures * 10,
+        ..pair
+    };
+    (pair, ip)
+}
+
+/// Counts one attempt for `key`, or refuses (429) while the key must wait. Racing attempts
+/// read the counter again, so each is counted exactly once.
+async fn count_attempt(state: &AppState, key: &str, rule: &throttle::Rule) -> AppResult<()> {
+    for _ in 0..8 {
+        let seen = state.db.throttle_counter(key).await?;
+        match throttle::decide(rule, seen, embarq_store::now_ms()) {
+            throttle::Decision::Wait(_) => return Err(AppError::TooManyRequests),
+            throttle::Decision::Go(next) => {
+                if state.db.throttle_claim(key, seen, next).await? {
+                    return Ok(());
+                }
             }
-            Err(AppError::Refused("bad_credentials"))
         }
     }
+    Err(AppError::TooManyRequests)
 }
 
 /// Opens a session for an account that proved who it is; returns the session token.

@@ -333,7 +333,7 @@ fn assemble(
 /// The CSV export (labels in the viewer's language): `by` is `overall`, a breakdown (`department`, `site`, `generation`,
 /// `level`, `champion`, `training`) or `series`. Always starts with a header row.
 pub fn csv(d: &Dashboard, by: &str) -> AppResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = embarq_domain::csv_export::CsvOut::default();
     let stage_header = [
         "invited",
         "activated",
@@ -355,13 +355,13 @@ pub fn csv(d: &Dashboard, by: &str) -> AppResult<String> {
     let res: Result<(), csv::Error> = (|| {
         match by {
             "overall" => {
-                w.write_record(stage_header)?;
-                w.write_record(stage_cells(&d.overall))?;
+                w.row(stage_header)?;
+                w.row(stage_cells(&d.overall))?;
             }
             "series" => {
-                w.write_record(["date", "activations", "contributions", "active_members"])?;
+                w.row(["date", "activations", "contributions", "active_members"])?;
                 for s in &d.series {
-                    w.write_record([
+                    w.row([
                         s.date.clone(),
                         s.activations.to_string(),
                         s.contributions.to_string(),
@@ -375,11 +375,11 @@ pub fn csv(d: &Dashboard, by: &str) -> AppResult<String> {
                 };
                 let mut header = vec![b.by.as_str()];
                 header.extend(stage_header);
-                w.write_record(header)?;
+                w.row(header)?;
                 for r in &b.rows {
                     let mut cells = vec![r.label.clone()];
                     cells.extend(stage_cells(&r.stage));
-                    w.write_record(cells)?;
+                    w.row(cells)?;
                 }
             }
         }
@@ -389,8 +389,6 @@ pub fn csv(d: &Dashboard, by: &str) -> AppResult<String> {
     if by != "overall" && by != "series" && d.breakdown(by).is_none() {
         return Err(FieldError::new("analytics_by", "invalid_choice").into());
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+    w.finish()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
 }

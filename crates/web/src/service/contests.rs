@@ -193,7 +193,7 @@ pub async fn announce_winners(state: &AppState, now: i64) -> anyhow::Result<usiz
                 sphere_id: sphere,
                 author_id: c.created_by,
                 body_md: &body,
-                body_html: &markdown::render(&body),
+                body_html: &markdown::render_stored(&body),
                 status: PostStatus::Published,
             })
             .await?;

@@ -2,6 +2,7 @@
 //! visibility by audience and sphere, RSVP (going / maybe / not going) with capacity,
 //! organizer registrations, attendance and 24-hour reminders. The training pages, the agenda
 //! (/agenda, sphere agendas), the API and the calendar feeds all go through this module.
+use super::markdown;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
@@ -13,7 +14,7 @@ use embarq_domain::events::{self, Audience, EventKind, Rsvp, SeriesFields};
 use embarq_domain::policy::SphereAccess;
 use embarq_domain::recurrence::{self, DEFAULT_TIME_ZONE};
 use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, FieldError, SHORT_TEXT_MAX};
-use embarq_domain::{Id, markdown, new_id, policy};
+use embarq_domain::{Id, new_id, policy};
 use embarq_store::{
     Event, EventChange, EventFilter, EventSetting, EventUpdate, NewEvent, NewNotification,
     Registrant, Registration, now_ms,
@@ -268,7 +269,7 @@ pub async fn create(
     if !allowed {
         return Err(AppError::Forbidden);
     }
-    let html = markdown::render(&description);
+    let html = markdown::render("description", &description).await?;
     let series_id = series.map(|_| new_id());
     let items: Vec<NewEvent> = slots
         .into_iter()
@@ -407,7 +408,7 @@ pub async fn update(
         || input.video_room != old.video_room;
     let change = EventChange {
         bump_sequence: moved || d.title != old.title || d.description != old.description_md,
-        description_html: markdown::render(&d.description),
+        description_html: markdown::render("description", &d.description).await?,
         title: d.title,
         description_md: d.description,
         starts_at,

@@ -1,11 +1,12 @@
 //! Help: the help sphere (created with the organization, or lazily), its administrators
 //! delegated by managers to named members, and the help centre's articles.
+use super::markdown;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::service::starter::curator;
 use crate::state::AppState;
 use embarq_domain::validate::{self, FieldError};
-use embarq_domain::{Id, SphereRole, UserStatus, guidance, markdown};
+use embarq_domain::{Id, SphereRole, UserStatus, guidance};
 use embarq_store::{HelpAdmin, HelpArticle};
 
 /// The help sphere's name: the same in both languages so everyone finds it.
@@ -125,7 +126,7 @@ pub async fn create_article(
             auth.user.id,
             &title,
             &body,
-            &markdown::render(&body),
+            &markdown::render("body", &body).await?,
         )
         .await?;
     article(state, auth, id).await
@@ -147,7 +148,7 @@ pub async fn update_article(
             id,
             &title,
             &body,
-            &markdown::render(&body),
+            &markdown::render("body", &body).await?,
         )
         .await?
     {

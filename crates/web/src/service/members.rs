@@ -133,13 +133,8 @@ fn require_manager(auth: &Auth) -> AppResult<()> {
 pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) -> AppResult<()> {
     require_manager(auth)?;
     let u = profile(state, auth, id).await?;
-    if u.role() == OrgRole::Manager
-        && role != OrgRole::Manager
-        && state.db.count_managers(auth.user.org_id).await? <= 1
-    {
-        return Err(AppError::Refused("last_manager"));
-    }
-    state.db.set_org_role(u.id, role).await?;
+    // Refused (`last_manager`) by the store when it would leave no active manager.
+    state.db.set_org_role(auth.user.org_id, u.id, role).await?;
     super::admin_audit::by(
         state,
         auth,
@@ -160,7 +155,7 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> 
     if active {
         state.db.reactivate_user(u.id).await?;
     } else {
-        state.db.deactivate_user(u.id).await?;
+        state.db.deactivate_user(auth.user.org_id, u.id).await?;
     }
     let action = if active {
         "member.reactivate"

@@ -1,10 +1,11 @@
 //! Private messages between members of one organization.
+use super::markdown;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::validate::{self, GROUP_MAX, MESSAGE_MAX};
-use embarq_domain::{Id, UserStatus, markdown};
+use embarq_domain::{Id, UserStatus};
 use embarq_store::Message;
 
 /// Starts (or reuses, for one-to-one) a conversation with other members of the organization;
@@ -66,7 +67,12 @@ pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResul
     let body = validate::required("body", body, MESSAGE_MAX)?;
     let message = state
         .db
-        .send_message(id, auth.user.id, &body, &markdown::render(&body))
+        .send_message(
+            id,
+            auth.user.id,
+            &body,
+            &markdown::render("body", &body).await?,
+        )
         .await?;
     let others: Vec<Id> = members.into_iter().filter(|m| *m != auth.user.id).collect();
     realtime::publish(state, &others, "message", Some(id)).await;

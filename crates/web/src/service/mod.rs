@@ -12,6 +12,7 @@ pub mod events;
 pub mod files;
 pub mod gdpr;
 pub mod help;
+pub mod markdown;
 pub mod members;
 pub mod messages;
 pub mod moderation;

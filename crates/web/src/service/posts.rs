@@ -104,7 +104,7 @@ pub async fn create_with_poll(
             return Err(AppError::Validation(errs));
         }
     };
-    let mut html = markdown::render(&body);
+    let mut html = super::markdown::render("body", &body).await?;
     if let Some(d) = &poll {
         html.push_str(&super::polls::teaser_html(&d.question));
     }
@@ -250,7 +250,12 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
     let body = validate::required("body", body, COMMENT_MAX)?;
     let comment = state
         .db
-        .add_comment(post_id, auth.user.id, &body, &markdown::render(&body))
+        .add_comment(
+            post_id,
+            auth.user.id,
+            &body,
+            &super::markdown::render("body", &body).await?,
+        )
         .await?;
     notify(
         state,

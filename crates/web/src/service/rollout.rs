@@ -450,7 +450,7 @@ async fn publish_announcement(state: &AppState, org: Id, now: i64) -> AppResult<
         plan.announcement_title.trim(),
         plan.announcement_md
     );
-    let html = markdown::render(&body);
+    let html = markdown::render_stored(&body);
     let post = db
         .create_post(&NewPost {
             org_id: org,

@@ -1,11 +1,12 @@
 //! The starter kit: resources the organization chooses, per role, shown on a member's first
 //! sign-in (the welcome page, once) and always at /starter-kit.
+use super::markdown;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use embarq_domain::guidance::{self, KitRole};
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, OrgRole, markdown, policy};
+use embarq_domain::{Id, OrgRole, policy};
 use embarq_store::KitItemRow;
 
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -108,7 +109,7 @@ pub async fn mark_seen(state: &AppState, auth: &Auth) -> AppResult<bool> {
 pub async fn create(state: &AppState, auth: &Auth, i: &KitInput) -> AppResult<KitItemRow> {
     curator(auth)?;
     let item = guidance::kit_item(&i.title, &i.kind, &i.url, &i.body, &i.target_role)?;
-    let html = markdown::render(&item.body_md);
+    let html = markdown::render("body", &item.body_md).await?;
     let id = state
         .db
         .create_kit_item(auth.user.org_id, &item, &html)
@@ -128,7 +129,7 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &KitInput) -> AppR
     curator(auth)?;
     get(state, auth, id).await?;
     let item = guidance::kit_item(&i.title, &i.kind, &i.url, &i.body, &i.target_role)?;
-    let html = markdown::render(&item.body_md);
+    let html = markdown::render("body", &item.body_md).await?;
     if !state
         .db
         .update_kit_item(auth.user.org_id, id, &item, &html)

@@ -1,13 +1,14 @@
 //! The suggestions platform: members submit, vote (one vote each, toggled) and comment;
 //! managers set the status and the author is notified.
+use super::markdown;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::service::spheres::notify;
 use crate::service::starter::curator;
 use crate::state::AppState;
+use embarq_domain::Id;
 use embarq_domain::guidance::{self, SuggestionStatus};
 use embarq_domain::validate::{self, COMMENT_MAX, FieldError};
-use embarq_domain::{Id, markdown};
 use embarq_store::{Suggestion, SuggestionComment};
 
 /// Notification kind sent to the author when the status changes.
@@ -82,7 +83,7 @@ pub async fn create(state: &AppState, auth: &Auth, i: &SuggestionInput) -> AppRe
             auth.user.id,
             &title,
             &body,
-            &markdown::render(&body),
+            &markdown::render("body", &body).await?,
         )
         .await?;
     let s = get(state, auth, id).await?;
@@ -108,7 +109,12 @@ pub async fn comment(
     let body = validate::required("body", body, COMMENT_MAX)?;
     let cid = state
         .db
-        .add_suggestion_comment(id, auth.user.id, &body, &markdown::render(&body))
+        .add_suggestion_comment(
+            id,
+            auth.user.id,
+            &body,
+            &markdown::render("body", &body).await?,
+        )
         .await?;
     state
         .db

@@ -1,6 +1,7 @@
 //! Sphere tasks: lists, tasks, assignees, statuses, comments and "my tasks". Reading needs
 //! the sphere readable, changing it needs the right to post there (policy); a secret
 //! sphere's tasks answer 404 to everyone else, including through "my tasks" after leaving.
+use super::markdown;
 use super::spheres::{self, Visible};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
@@ -12,7 +13,7 @@ use embarq_domain::policy;
 use embarq_domain::recurrence::{DEFAULT_TIME_ZONE, ms_to_local, parse_zone};
 use embarq_domain::tasks::{self as rules, Bucket, TaskStatus};
 use embarq_domain::validate::{self, COMMENT_MAX, Errors, FieldError};
-use embarq_domain::{Id, SphereRole, UserStatus, markdown};
+use embarq_domain::{Id, SphereRole, UserStatus};
 use embarq_store::{
     NewNotification, NewTask, SphereMember, Task, TaskAssignee, TaskComment, TaskList, now_ms,
 };
@@ -215,10 +216,17 @@ pub async fn rename_list(state: &AppState, auth: &Auth, id: Id, name: &str) -> A
 /// Deletes a list and its tasks; answers the sphere.
 pub async fn delete_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
     let (list, v) = load_list(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access) {
+    if !policy::can_delete_task_list(false, v.access) {
         return Err(AppError::Forbidden);
     }
-    state.db.delete_task_list(id).await?;
+    let others_allowed = policy::can_delete_task_list(true, v.access);
+    if !state
+        .db
+        .delete_task_list(id, auth.user.id, others_allowed)
+        .await?
+    {
+        return Err(AppError::Forbidden);
+    }
     touched(state, list.sphere_id, &[]).await?;
     Ok(list.sphere_id)
 }
@@ -335,7 +343,7 @@ pub async fn create_task(
                 list_id,
                 title: &title,
                 description_md: &description,
-                description_html: &markdown::render(&description),
+                description_html: &markdown::render("description", &description).await?,
                 due_date: due.as_deref(),
                 created_by: auth.user.id,
             },
@@ -451,7 +459,7 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, input: &TaskInput) ->
             id,
             &title,
             &description,
-            &markdown::render(&description),
+            &markdown::render("description", &description).await?,
             due.as_deref(),
         )
         .await?;
@@ -527,7 +535,12 @@ pub async fn comment(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppRe
     let body = validate::required("body", body, COMMENT_MAX)?;
     let c = state
         .db
-        .add_task_comment(id, auth.user.id, &body, &markdown::render(&body))
+        .add_task_comment(
+            id,
+            auth.user.id,
+            &body,
+            &markdown::render("body", &body).await?,
+        )
         .await?;
     touched(state, task.sphere_id, &[]).await?;
     Ok(c)

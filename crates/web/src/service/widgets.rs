@@ -45,7 +45,7 @@ impl WidgetView {
     fn new(w: Widget) -> Self {
         let kind = WidgetKind::parse(&w.kind).unwrap_or(WidgetKind::Note);
         let note_html = if kind == WidgetKind::Note {
-            markdown::render(&w.body)
+            markdown::render_stored(&w.body)
         } else {
             String::new()
         };

@@ -1,19 +1,18 @@
 //! Setup, sign-in and out, invitations, password resets, language and personal settings.
 use super::{Page, PathId, St, render, render_status, see_other};
-use crate::auth::{Auth, Csrf, MaybeAuth, SESSION_COOKIE};
+use crate::auth::{Auth, ClientIp, Csrf, MaybeAuth, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::{accounts, members};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Multipart, Path, Query};
+use axum::extract::{Multipart, Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_store::ApiToken;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -53,13 +52,32 @@ pub(super) fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
     res
 }
 
-/// Only local paths: an absolute URL in `next` would make an open redirect.
-pub(super) fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
+/// Where to go after signing in: only a path of this site. `next` is resolved as a browser
+/// would (WHATWG URL rules: tabs and newlines dropped, `\\` read as `/`), and anything that
+/// lands on another origin, or on a path a browser would read as one (`//host`), goes home.
+pub(super) fn safe_next(next: &str) -> String {
+    static BASE: std::sync::LazyLock<Option<url::Url>> =
+        std::sync::LazyLock::new(|| url::Url::parse("http://embarq.invalid/").ok());
+    let Some(base) = BASE.as_ref() else {
+        return "/".into();
+    };
+    let resolved = match base.join(next) {
+        Ok(u) if next.starts_with('/') && u.origin() == base.origin() => u,
+        _ => return "/".into(),
+    };
+    let mut out = resolved.path().to_string();
+    if out.starts_with("//") || out.starts_with("/\\") {
+        return "/".into();
     }
+    if let Some(q) = resolved.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = resolved.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 #[derive(Template)]
@@ -100,7 +118,7 @@ async fn setup(
     state: St,
     lang: Lang,
     csrf: Csrf,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Form(f): Form<SetupForm>,
 ) -> AppResult<Response> {
     let input = accounts::SetupInput {
@@ -111,8 +129,7 @@ async fn setup(
     };
     match accounts::setup(&state, &input).await {
         Ok(_) => {
-            let token =
-                accounts::sign_in(&state, &f.email, &f.password, &addr.ip().to_string()).await?;
+            let token = accounts::sign_in(&state, &f.email, &f.password, client).await?;
             Ok(signed_in(&state, &token, "/"))
         }
         Err(AppError::Refused("already_set_up")) => Ok(see_other("/login")),
@@ -161,7 +178,7 @@ async fn login_form(
         return Ok(see_other("/setup"));
     }
     if auth.is_some() {
-        return Ok(see_other(safe_next(&q.next)));
+        return Ok(see_other(&safe_next(&q.next)));
     }
     let p = Page::new(&state, lang, &csrf, None, "login-title").await;
     Ok(render(&LoginPage {
@@ -186,11 +203,11 @@ async fn login(
     state: St,
     lang: Lang,
     csrf: Csrf,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
-    match accounts::sign_in(&state, &f.email, &f.password, &addr.ip().to_string()).await {
-        Ok(token) => Ok(signed_in(&state, &token, safe_next(&f.next))),
+    match accounts::sign_in(&state, &f.email, &f.password, client).await {
+        Ok(token) => Ok(signed_in(&state, &token, &safe_next(&f.next))),
         Err(AppError::Refused(crate::service::rollout::ACCESS_NOT_OPEN)) => {
             match crate::service::rollout::opening_for_email(&state, &f.email).await? {
                 Some(o) => Ok(super::rollout::gate_page(&state, lang, &csrf, o).await),
@@ -253,11 +270,11 @@ async fn forgot(
     state: St,
     lang: Lang,
     csrf: Csrf,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Form(f): Form<EmailForm>,
 ) -> AppResult<Response> {
     // Reset requests count like failed sign-ins: they must not become a mail cannon.
-    let key = format!("reset:{}", addr.ip());
+    let key = format!("reset:{client}");
     if state
         .db
         .record_sign_in_failure(&key, state.config.sign_in_window_ms)
@@ -422,7 +439,7 @@ async fn set_lang(
                 .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
         })
         .unwrap_or_else(|| "/".into());
-    let mut res = see_other(safe_next(&back));
+    let mut res = see_other(&safe_next(&back));
     if let Ok(v) = HeaderValue::from_str(&format!(
         "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
         lang.code()

@@ -9,7 +9,7 @@ use crate::service::oidc::{
 };
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Query};
+use axum::extract::Query;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
@@ -17,7 +17,6 @@ use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -213,12 +212,12 @@ async fn start(
     state: St,
     lang: Lang,
     csrf: Csrf,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::auth::ClientIp(client): crate::auth::ClientIp,
     PathId(org_id): PathId,
     Query(q): Query<NextQuery>,
 ) -> AppResult<Response> {
     let next = super::account::safe_next(&q.next);
-    match svc::start(&state, org_id, next, &addr.ip().to_string()).await {
+    match svc::start(&state, org_id, &next, &client.to_string()).await {
         Ok((url, browser)) => {
             let mut res = see_other(&url);
             res.headers_mut().append(
