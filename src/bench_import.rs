@@ -64,15 +64,19 @@ pub async fn scratch_pg(url: &str, prefix: &str) -> Result<(Db, String)> {
 
 /// A fresh database next to the configured one: a temporary SQLite file, or a new
 /// PostgreSQL database on the same server (dropped afterwards).
-async fn scratch_db(url: &str, dir: &std::path::Path) -> Result<(Db, Option<(String, String)>)> {
+pub(crate) async fn scratch_db(
+    url: &str,
+    dir: &std::path::Path,
+    name: &str,
+) -> Result<(Db, Option<(String, String)>)> {
     if url.starts_with("postgres") {
-        let (db, name) = scratch_pg(url, "embarq_import_bench").await?;
+        let (db, name) = scratch_pg(url, &format!("embarq_{name}_bench")).await?;
         Ok((db, Some((url.to_string(), name))))
     } else {
         Ok((
             Db::connect(&format!(
                 "sqlite://{}",
-                dir.join("import-bench.db").display()
+                dir.join(format!("{name}-bench.db")).display()
             ))
             .await?,
             None,
@@ -83,7 +87,7 @@ async fn scratch_db(url: &str, dir: &std::path::Path) -> Result<(Db, Option<(Str
 pub async fn run(database_url: &str, opts: ImportBenchOpts) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("embarq-import-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let (db, pg) = scratch_db(database_url, &dir).await?;
+    let (db, pg) = scratch_db(database_url, &dir, "import").await?;
     db.migrate().await?;
     let (_, manager) = db
         .create_organization(
@@ -148,11 +152,20 @@ pub async fn run(database_url: &str, opts: ImportBenchOpts) -> Result<()> {
     timed("dry run", true).await?;
     timed("import", false).await?;
     timed("re-import", false).await?;
+    drop_scratch(db, pg, &dir).await
+}
+
+/// Closes and removes what [`scratch_db`] made.
+pub(crate) async fn drop_scratch(
+    db: Db,
+    pg: Option<(String, String)>,
+    dir: &std::path::Path,
+) -> Result<()> {
     db.close().await;
     if let Some((url, name)) = pg {
         let admin = Db::connect(&url).await?;
         admin.drop_database(&name).await?;
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
     Ok(())
 }

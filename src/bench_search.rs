@@ -52,22 +52,11 @@ const QUERIES: &[(&str, &str, Option<Kind>)] = &[
     ),
 ];
 
-use crate::bench_stats::percentile;
 
-fn report(label: &str, mut times: Vec<Duration>, wall: Duration, found: usize) {
-    times.sort_unstable();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let qps = if wall.is_zero() {
-        0.0
-    } else {
-        times.len() as f64 / wall.as_secs_f64()
-    };
+fn report(label: &str, times: Vec<Duration>, wall: Duration, found: usize) {
     println!(
-        "{label}: p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  throughput {qps:.0} q/s  ({} runs, {found} results on page 1)",
-        ms(percentile(&times, 50.0)),
-        ms(percentile(&times, 99.0)),
-        ms(times.last().copied().unwrap_or_default()),
-        times.len()
+        "{}, {found} results on page 1",
+        crate::bench_stats::line(label, &times, wall, "q/s")
     );
 }
 

@@ -9,6 +9,7 @@ mod bench_markdown;
 mod bench_scim;
 mod bench_search;
 mod bench_stats;
+mod bench_writes;
 mod config;
 mod demo;
 
@@ -95,6 +96,8 @@ enum BenchKind {
     Scim(bench_scim::ScimBenchOpts),
     /// Render the worst 20,000-character Markdown inputs (refused or rendered): p50/p99 per input.
     Markdown(bench_markdown::MarkdownBenchOpts),
+    /// Concurrent writers adding comments on a scratch database: writes/s, p50/p99, failures.
+    Writes(bench_writes::WritesBenchOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -237,6 +240,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         }
         Command::Bench(BenchKind::Champions(opts)) => bench_champions::run(opts),
         Command::Bench(BenchKind::Markdown(opts)) => bench_markdown::run(opts),
+        Command::Bench(BenchKind::Writes(opts)) => {
+            bench_writes::run(&settings.database_url, opts).await
+        }
         Command::Bench(BenchKind::Scim(opts)) => bench_scim::run(opts).await,
         Command::Bench(BenchKind::Search(opts)) => {
             let db = open_db(&settings).await?;
