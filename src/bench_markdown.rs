@@ -60,7 +60,10 @@ pub fn run(opts: MarkdownBenchOpts) -> Result<()> {
                 std::hint::black_box(unbounded(std::hint::black_box(&input)));
                 times.push(t.elapsed());
             }
-            println!("  {}", line("without bounds", &times, start.elapsed(), "renders/s"));
+            println!(
+                "  {}",
+                line("without bounds", &times, start.elapsed(), "renders/s")
+            );
         }
     }
     println!(

@@ -52,7 +52,6 @@ const QUERIES: &[(&str, &str, Option<Kind>)] = &[
     ),
 ];
 
-
 fn report(label: &str, times: Vec<Duration>, wall: Duration, found: usize) {
     println!(
         "{}, {found} results on page 1",

@@ -87,9 +87,6 @@ pub async fn run(database_url: &str, opts: WritesBenchOpts) -> Result<()> {
     }
     let wall = start.elapsed();
     println!("{}", line("comment writes", &times, wall, "writes/s"));
-    println!(
-        "failed writes: {failed} of {}",
-        opts.clients * opts.writes
-    );
+    println!("failed writes: {failed} of {}", opts.clients * opts.writes);
     drop_scratch(db, pg, &dir).await
 }

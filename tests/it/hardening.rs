@@ -401,7 +401,12 @@ async fn credentials_end_with_a_password_reset_and_a_deactivation() {
     let (_, carol) = app.member(org, "carol@acme.test", "Carol").await;
     let (token, feed) = credentials(&app, &carol).await;
     let csv = "email\nalice@acme.test\nbob@acme.test\n";
-    let r = import_csv(&mgr, "/api/v1/members/import?dry_run=false&deactivate_missing=true", csv).await;
+    let r = import_csv(
+        &mgr,
+        "/api/v1/members/import?dry_run=false&deactivate_missing=true",
+        csv,
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let carol_id = app.user("carol@acme.test").await.id;
     let (s, _) = api(
