@@ -18,6 +18,7 @@ mod import;
 mod moderation;
 mod nudges;
 mod oidc;
+mod openapi;
 mod ops;
 mod polls;
 mod posts;

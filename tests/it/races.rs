@@ -213,3 +213,55 @@ async fn the_last_manager_stays_under_concurrent_demotions() {
     .count();
     assert_eq!(managers, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sphere_keeps_an_administrator_when_both_leave_at_once() {
+    let app = spawn_app().await;
+    let alice = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let sphere = last_id(&alice.create_sphere("Atelier", "open").await);
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    app.db
+        .add_sphere_member(sphere, bob_id, embarq_domain::SphereRole::Admin)
+        .await
+        .unwrap();
+    let admins = [alice.clone(), bob.clone()];
+    let statuses = concurrently(2, |i| {
+        status(
+            admins[i].clone(),
+            Method::POST,
+            format!("/api/v1/spheres/{sphere}/leave"),
+            None,
+        )
+    })
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s < 300).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(count(&statuses, 422), 1, "{statuses:?}");
+    let alice_id = app.user("alice@acme.test").await.id;
+    // Each demotes the other at the same instant: exactly one may win.
+    let pairs = [(alice.clone(), bob_id), (bob.clone(), alice_id)];
+    let statuses = concurrently(2, |i| {
+        let (b, target) = pairs[i].clone();
+        status(
+            b,
+            Method::POST,
+            format!("/api/v1/members/{target}/role"),
+            Some(json!({"role": "member"})),
+        )
+    })
+    .await;
+    let ok = statuses.iter().filter(|s| **s < 300).count();
+    assert_eq!(ok, 1, "{statuses:?}");
+    let managers = [
+        app.user("alice@acme.test").await,
+        app.user("bob@acme.test").await,
+    ]
+    .iter()
+    .filter(|u| u.role() == OrgRole::Manager)
+    .count();
+    assert_eq!(managers, 1);
+}

@@ -100,6 +100,29 @@ macro_rules! keep_a_manager {
 }
 pub(crate) use keep_a_manager;
 
+/// The same rule for a sphere: refuses (`last_admin`) to demote or remove `$user` when
+/// they are the last administrator of `$sphere`, after locking the sphere's row.
+macro_rules! keep_a_sphere_admin {
+    ($tx:expr, $sphere:expr, $user:expr) => {{
+        sqlx::query("UPDATE spheres SET name = name WHERE id = $1")
+            .bind($sphere)
+            .execute(&mut *$tx)
+            .await?;
+        let others: Option<i64> = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM sphere_members o WHERE o.sphere_id = $1 AND o.role = 'admin' \
+             AND o.user_id <> $2) FROM sphere_members WHERE sphere_id = $1 AND user_id = $2 AND role = 'admin'",
+        )
+        .bind($sphere)
+        .bind($user)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        if others == Some(0) {
+            return Err($crate::StoreError::Refused("last_admin"));
+        }
+    }};
+}
+pub(crate) use keep_a_sphere_admin;
+
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),

@@ -1,7 +1,7 @@
 //! Reports, the moderation queue and moderation actions. Each action, the resolution of the
 //! item's open reports and its audit entry are written in one transaction.
 use crate::audit::{AuditEntry, audit_in_tx};
-use crate::db::{Result, StoreError, with_pool};
+use crate::db::{Result, StoreError, keep_a_sphere_admin, with_pool};
 use crate::{Db, now_ms};
 use embarq_domain::moderation::{ModerationAction, ReportTarget};
 use embarq_domain::{Id, new_id};
@@ -223,6 +223,7 @@ impl Db {
                         .execute(&mut *tx).await?;
                 }
                 ModerationAction::Remove => {
+                    keep_a_sphere_admin!(tx, m.sphere_id, m.user_id);
                     sqlx::query("DELETE FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
                         .bind(m.sphere_id).bind(m.user_id).execute(&mut *tx).await?;
                     sqlx::query("DELETE FROM sphere_requests WHERE sphere_id = $1 AND user_id = $2")

@@ -1,6 +1,6 @@
 //! Spheres, memberships, join requests and invitations. List queries apply the visibility
 //! rule of `embarq_domain::policy::sphere_access`: a secret sphere exists only for its members.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, keep_a_sphere_admin, with_pool};
 use crate::models::{Sphere, SphereMember, SphereRequest};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::{Id, RequestKind, SphereKind, SphereRole, new_id};
@@ -122,22 +122,24 @@ impl Db {
         Ok(())
     }
 
-    /// Changes the role of an existing member; `false` if they are not a member.
+    /// Changes the role of an existing member; `false` if they are not a member. Refused
+    /// (`last_admin`) when it would leave the sphere without an administrator.
     pub async fn set_sphere_role(
         &self,
         sphere_id: Id,
         user_id: Id,
         role: SphereRole,
     ) -> Result<bool> {
-        let changed = with_pool!(self, p => sqlx::query("UPDATE sphere_members SET role = $1 WHERE sphere_id = $2 AND user_id = $3")
-            .bind(role.as_str()).bind(sphere_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(changed > 0)
-    }
-
-    pub async fn remove_sphere_member(&self, sphere_id: Id, user_id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
-            .bind(sphere_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            if role != SphereRole::Admin {
+                keep_a_sphere_admin!(tx, sphere_id, user_id);
+            }
+            let changed = sqlx::query("UPDATE sphere_members SET role = $1 WHERE sphere_id = $2 AND user_id = $3")
+                .bind(role.as_str()).bind(sphere_id).bind(user_id).execute(&mut *tx).await?.rows_affected();
+            tx.commit().await?;
+            Ok::<_, StoreError>(changed > 0)
+        })
     }
 
     pub async fn count_sphere_admins(&self, sphere_id: Id) -> Result<i64> {
@@ -145,6 +147,18 @@ impl Db {
             with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sphere_members WHERE sphere_id = $1 AND role = 'admin'")
             .bind(sphere_id).fetch_one(p).await)?,
         )
+    }
+
+    /// Removes a member; refused (`last_admin`) for the sphere's last administrator.
+    pub async fn remove_sphere_member(&self, sphere_id: Id, user_id: Id) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            keep_a_sphere_admin!(tx, sphere_id, user_id);
+            sqlx::query("DELETE FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
+                .bind(sphere_id).bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })
     }
 
     pub async fn sphere_role(&self, sphere_id: Id, user_id: Id) -> Result<Option<SphereRole>> {

@@ -88,15 +88,30 @@ pub fn tr_args(lang: Lang, key: &str, args: &[(&'static str, FluentValue<'static
         .unwrap_or_else(|| key.to_string())
 }
 
-/// A sentence for a field error: "E-mail: this address is not valid."
+/// A sentence for a field error: "E-mail: this address is not valid." A field without a
+/// label reads as its name in words ("erase_mode": "Erase mode"), never as a message key.
 pub fn field_error(lang: Lang, e: &FieldError) -> String {
-    let field = tr(lang, &format!("field-{}", e.field.replace('_', "-")));
     let msg = tr_args(
         lang,
         &format!("err-{}", e.code.replace('_', "-")),
         &[("limit", FluentValue::from(e.limit.unwrap_or(0)))],
     );
+    if e.field == "body" && matches!(e.code, "invalid_json" | "not_json" | "unreadable") {
+        // The request body as a whole, not a "body" text field: the message says so.
+        return capitalized(&msg);
+    }
+    let field = LOCALES
+        .try_lookup(lang.id(), &format!("field-{}", e.field.replace('_', "-")))
+        .unwrap_or_else(|| capitalized(&e.field.replace('_', " ")));
     format!("{field}: {msg}")
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// The message for an error code (`not_found`, `csrf`...).
@@ -160,6 +175,89 @@ mod tests {
     #[test]
     fn french_and_english_have_the_same_keys() {
         assert_eq!(keys("fr"), keys("en"));
+    }
+
+    #[test]
+    fn field_errors_are_sentences() {
+        for lang in [Lang::En, Lang::Fr] {
+            for field in [
+                "erase_mode",
+                "message_days",
+                "url",
+                "events",
+                "no_such_field",
+            ] {
+                let m = field_error(lang, &FieldError::new(field, "invalid_choice"));
+                assert!(!m.contains("field-") && !m.contains("err-"), "{m}");
+            }
+        }
+        let unlabelled = "no_such_field";
+        assert_eq!(
+            field_error(Lang::En, &FieldError::new(unlabelled, "required")),
+            "No such field: this field is required."
+        );
+        assert_eq!(
+            field_error(Lang::En, &FieldError::new("body", "invalid_json")),
+            "The request body is not valid JSON of the expected shape."
+        );
+    }
+
+    /// The string literals that start the calls naming a field of a field error.
+    fn literal_fields(text: &str) -> Vec<String> {
+        const CALLS: [&str; 8] = [
+            "FieldError::new(",
+            "FieldError::with_limit(",
+            "validate::required(",
+            "validate::optional(",
+            "validate::email(",
+            "validate::password(",
+            "validate::birth_year(",
+            " days(",
+        ];
+        let mut out = Vec::new();
+        for call in CALLS {
+            for (i, _) in text.match_indices(call) {
+                let rest = text[i + call.len()..].trim_start();
+                let Some(rest) = rest.strip_prefix('"') else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                if rest[name.len()..].starts_with('"') && name.len() > 1 {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every field named as a string literal in a field error of the web and domain crates
+    /// has a label in both languages.
+    #[test]
+    fn named_fields_have_labels() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("src"), root.join("../domain/src")];
+        let mut missing = std::collections::BTreeSet::new();
+        let (en, fr) = (keys("en"), keys("fr"));
+        while let Some(p) = files.pop() {
+            if p.is_dir() {
+                files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            if p.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            for field in literal_fields(&text) {
+                let key = format!("field-{}", field.replace('_', "-"));
+                if !en.contains(&key) || !fr.contains(&key) {
+                    missing.insert(key);
+                }
+            }
+        }
+        assert!(missing.is_empty(), "labels missing: {missing:?}");
     }
 
     #[test]

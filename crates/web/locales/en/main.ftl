@@ -1300,3 +1300,14 @@ audit-action-sso-settings-changed = Single sign-on settings changed
 audit-action-sso-member-created = Member created by single sign-on
 audit-action-scim-group-created = Group created by SCIM (sphere)
 audit-action-scim-group-deleted = Group removed by SCIM (the sphere and its content are kept)
+# Field names of API errors that have no form label elsewhere.
+field-erase-mode = Content of erased members
+field-message-days = Private message retention (days)
+field-notification-days = Notification retention (days)
+field-deactivated-days = Deactivated account retention (days)
+field-mode = Erasure mode
+field-url = URL
+field-events = Events
+field-group-kind = SCIM groups
+field-org = Organization
+field-claim = Identity provider attribute

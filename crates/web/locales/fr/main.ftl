@@ -1301,3 +1301,14 @@ audit-action-sso-settings-changed = Réglages de l'authentification unique modif
 audit-action-sso-member-created = Membre créé par authentification unique
 audit-action-scim-group-created = Groupe créé par SCIM (sphère)
 audit-action-scim-group-deleted = Groupe supprimé par SCIM (la sphère et son contenu sont conservés)
+# Field names of API errors that have no form label elsewhere.
+field-erase-mode = Contenu des membres effacés
+field-message-days = Conservation des messages privés (jours)
+field-notification-days = Conservation des notifications (jours)
+field-deactivated-days = Conservation des comptes désactivés (jours)
+field-mode = Mode d'effacement
+field-url = URL
+field-events = Événements
+field-group-kind = Groupes SCIM
+field-org = Organisation
+field-claim = Attribut du fournisseur d'identité

@@ -1,6 +1,6 @@
 //! The signed-in person: profile, pending invitations, notifications, personal access
 //! tokens.
-use super::docs::{Invalid, NotFound, Unauthorized};
+use super::docs::{BirthYear, Invalid, LocaleChoice, Name, NotFound, ShortText, Unauthorized};
 use super::dto::{MemberDto, NewTokenDto, NotificationListDto, RequestDto, TokenDto, list};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::{ApiResult, AppError};
@@ -41,25 +41,26 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// Fields to change; absent fields keep their value, `null` or "" clears an optional one.
 #[derive(Deserialize, ToSchema)]
 pub struct ProfilePatch {
+    #[schema(value_type = Option<Name>, inline)]
     display_name: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ShortText>, inline)]
     title: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ShortText>, inline)]
     department: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ShortText>, inline)]
     site: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<BirthYear>, inline)]
     birth_year: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ShortText>, inline)]
     level: Option<Option<String>>,
-    /// `fr` or `en`; null to follow the browser.
+    /// `fr` or `en`; null or "" to follow the browser.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<LocaleChoice>, inline)]
     locale: Option<Option<String>>,
 }
 
@@ -130,9 +131,9 @@ pub struct MarkRead {
 async fn mark_notifications_read(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    body: Option<ApiJson<MarkRead>>,
+    body: Option<ApiJson<Option<MarkRead>>>,
 ) -> ApiResult<StatusCode> {
-    let only: Option<Id> = body.and_then(|ApiJson(b)| b.id);
+    let only: Option<Id> = body.and_then(|ApiJson(b)| b).and_then(|b| b.id);
     state.db.mark_notifications_read(auth.user.id, only).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -150,6 +151,7 @@ async fn list_tokens(
 pub struct NewToken {
     /// What the token is for, to recognize it later.
     #[serde(default)]
+    #[schema(value_type = Name, inline, required = true)]
     name: String,
 }
 

@@ -1,5 +1,5 @@
 //! Activation analytics for organization managers.
-use super::docs::{Forbidden, Invalid, Unauthorized};
+use super::docs::{DaysChoice, Forbidden, Invalid, Unauthorized};
 use super::extract::{ApiAuth, ApiQuery};
 use crate::error::ApiResult;
 use crate::i18n::Lang;
@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
     /// Length of the daily series: 30 (default) or 90.
+    #[param(value_type = Option<DaysChoice>, inline)]
     days: Option<String>,
 }
 

@@ -64,6 +64,7 @@ async fn list_champions(
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
     /// Share of the workforce in percent: 1-50, 10-20 recommended (default 15).
+    #[param(minimum = 1, maximum = 50)]
     share: Option<i64>,
     /// Include invited members who have not signed in yet (default true).
     include_invited: Option<bool>,
@@ -158,8 +159,10 @@ async fn champions_proposal(
 pub struct ConfirmBody {
     /// Members of the organization; any unknown id refuses the whole request (404).
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 50_000)]
     user_ids: Vec<uuid::Uuid>,
-    /// The share the reasons are computed for (default 15).
+    /// The share the reasons are computed for: 1-50 (default 15).
+    #[schema(minimum = 1, maximum = 50)]
     share: Option<i64>,
 }
 

@@ -1,13 +1,17 @@
 //! Contests between sites or departments and their live leaderboards.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    ContestDimensionChoice, ContestMetricChoice, Forbidden, INSTANT_MAX, Invalid, Name, NotFound,
+    Unauthorized,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, AppError};
 use crate::service::contests::{self as svc, ContestInput, Score};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use embarq_domain::Id;
+use embarq_domain::validate::FieldError;
 use embarq_store::{Contest, now_ms};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -62,16 +66,21 @@ pub struct LeaderboardDto {
 #[derive(Deserialize, ToSchema)]
 pub struct NewContestInput {
     #[serde(default)]
+    #[schema(value_type = Name, inline, required = true)]
     name: String,
     /// `site` or `department`.
     #[serde(default)]
+    #[schema(value_type = ContestDimensionChoice, inline, required = true)]
     dimension: String,
     /// `activation_rate` or `contributions_per_member`.
     #[serde(default)]
+    #[schema(value_type = ContestMetricChoice, inline, required = true)]
     metric: String,
     /// Epoch milliseconds; not in the past.
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 253_402_300_799_999_i64)]
     starts_at: Option<i64>,
-    /// Epoch milliseconds; after the start.
+    /// Epoch milliseconds; after the start, at most 366 days later.
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 253_402_300_799_999_i64)]
     ends_at: Option<i64>,
 }
 
@@ -99,6 +108,19 @@ async fn create_contest(
     ApiAuth(auth): ApiAuth,
     ApiJson(b): ApiJson<NewContestInput>,
 ) -> ApiResult<(StatusCode, Json<ContestDto>)> {
+    // Instants before 1970 or after the year 9999 are no dates (and would overflow the
+    // duration arithmetic of the rules).
+    let out_of_range: Vec<FieldError> = [
+        ("contest_starts_at", b.starts_at),
+        ("contest_ends_at", b.ends_at),
+    ]
+    .into_iter()
+    .filter(|(_, t)| t.is_some_and(|t| !(0..=INSTANT_MAX).contains(&t)))
+    .map(|(field, _)| FieldError::new(field, "out_of_range"))
+    .collect();
+    if !out_of_range.is_empty() {
+        return Err(AppError::Validation(out_of_range).into());
+    }
     let input = ContestInput {
         name: &b.name,
         dimension: &b.dimension,

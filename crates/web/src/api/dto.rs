@@ -498,9 +498,20 @@ pub struct ImportReportDto {
 }
 
 /// Markdown text of a publication, comment or message.
+/// A comment or a message.
 #[derive(Deserialize, ToSchema)]
 pub struct BodyInput {
     /// Markdown; mentioning a colleague's e-mail address (`@name@example.com`) notifies them.
     #[serde(default)]
+    #[schema(value_type = super::docs::CommentText, inline, required = true)]
+    pub body: String,
+}
+
+/// A publication.
+#[derive(Deserialize, ToSchema)]
+pub struct PostInput {
+    /// Markdown; mentioning a colleague's e-mail address (`@name@example.com`) notifies them.
+    #[serde(default)]
+    #[schema(value_type = super::docs::PostText, inline, required = true)]
     pub body: String,
 }

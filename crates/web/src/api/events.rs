@@ -1,6 +1,9 @@
 //! Events (organization-wide or in a sphere): list, create, read, RSVP, participants, the ICS
 //! file, and the personal calendar feed's secret URL. Same service as the /agenda pages.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    Description, Forbidden, Invalid, LocalDateTime, NotFound, OptHttpUrl, RsvpChoice, ShortText,
+    TimeZone, Title, Unauthorized,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::calendar;
@@ -179,29 +182,37 @@ pub struct NewEventBody {
     /// (organization managers).
     #[serde(default)]
     sphere_id: Option<uuid::Uuid>,
+    #[schema(value_type = Title, inline)]
     title: String,
     /// Markdown (sanitized).
     #[serde(default)]
+    #[schema(value_type = Description, inline)]
     description: String,
     /// Local date-time in `time_zone`, e.g. `2027-01-05T10:00`.
     #[serde(default)]
+    #[schema(value_type = LocalDateTime, inline, required = true)]
     starts_at: String,
     /// Must be after `starts_at` (48 hours at most).
     #[serde(default)]
+    #[schema(value_type = LocalDateTime, inline, required = true)]
     ends_at: String,
     /// IANA zone; default `Europe/Paris`.
     #[serde(default)]
+    #[schema(value_type = TimeZone)]
     time_zone: String,
     #[serde(default)]
+    #[schema(value_type = ShortText, inline)]
     place: String,
     /// Opens a built-in video room (not with `video_url`).
     #[serde(default)]
     video_room: bool,
     /// External meeting link, http(s) only.
     #[serde(default)]
+    #[schema(value_type = OptHttpUrl, inline)]
     video_url: String,
     /// 1 to 100000; null or absent: unlimited.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000)]
     capacity: Option<i64>,
 }
 
@@ -256,22 +267,29 @@ async fn get_event(
 /// Absent fields keep their value; `capacity: null` makes the event unlimited.
 #[derive(Deserialize, ToSchema)]
 pub struct EventChangeBody {
+    #[schema(value_type = Option<Title>, inline)]
     title: Option<String>,
     /// Markdown (sanitized).
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<String>,
     /// Local date-time in `time_zone`, e.g. `2027-01-05T10:00` (must be in the future).
+    #[schema(value_type = Option<LocalDateTime>, inline)]
     starts_at: Option<String>,
     /// Must be after `starts_at` (48 hours at most).
+    #[schema(value_type = Option<LocalDateTime>, inline)]
     ends_at: Option<String>,
     /// IANA zone. Changing only the zone keeps the local times: the instants move.
+    #[schema(value_type = Option<TimeZone>)]
     time_zone: Option<String>,
+    #[schema(value_type = Option<ShortText>, inline)]
     place: Option<String>,
     video_room: Option<bool>,
     /// External meeting link, http(s) only; empty removes it.
+    #[schema(value_type = Option<OptHttpUrl>, inline)]
     video_url: Option<String>,
     /// 1 to 100000, not below the number of people going; null: unlimited.
     #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100_000)]
     capacity: Option<Option<i64>>,
 }
 
@@ -336,6 +354,7 @@ async fn cancel_event(
 #[derive(Deserialize, ToSchema)]
 pub struct RsvpBody {
     /// `going` (takes a seat), `maybe` or `not_going`.
+    #[schema(value_type = RsvpChoice, inline)]
     response: String,
 }
 

@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, parse_id};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// The signed-in person (session cookie or personal access token); 401 problem otherwise.
 pub struct ApiAuth(pub Auth);
@@ -37,16 +38,22 @@ fn json_error(r: JsonRejection) -> ApiError {
 }
 
 /// A JSON body; malformed JSON, wrong types and a missing `Content-Type: application/json`
-/// answer 422 with a `body` field error.
+/// answer 422 with a `body` field error. Objects must be JSON objects: serde would otherwise
+/// take an array for a struct (`[null, null]` as the first two fields), which the OpenAPI
+/// document does not allow.
 pub struct ApiJson<T>(pub T);
+
+fn strict_json<T: DeserializeOwned>(v: &Value) -> Result<T, ApiError> {
+    T::deserialize(strict::Strict(v)).map_err(|_| body_error("invalid_json"))
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        <Json<T> as FromRequest<S>>::from_request(req, state)
+        let Json(v) = <Json<Value> as FromRequest<S>>::from_request(req, state)
             .await
-            .map(|Json(v)| ApiJson(v))
-            .map_err(json_error)
+            .map_err(json_error)?;
+        strict_json(&v).map(ApiJson)
     }
 }
 
@@ -54,10 +61,266 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
-        <Json<T> as OptionalFromRequest<S>>::from_request(req, state)
+        let v = <Json<Value> as OptionalFromRequest<S>>::from_request(req, state)
             .await
-            .map(|o| o.map(|Json(v)| ApiJson(v)))
-            .map_err(json_error)
+            .map_err(json_error)?;
+        match v {
+            Some(Json(v)) => strict_json(&v).map(|t| Some(ApiJson(t))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A deserializer over a parsed JSON value that, unlike `serde_json::Value`'s, only takes
+/// objects for structs and maps and only arrays for sequences, at every depth.
+mod strict {
+    use serde::de::value::BorrowedStrDeserializer;
+    use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, Unexpected, Visitor};
+    use serde_json::{Error, Value};
+
+    pub struct Strict<'a>(pub &'a Value);
+
+    fn unexpected(v: &Value) -> Unexpected<'_> {
+        match v {
+            Value::Null => Unexpected::Unit,
+            Value::Bool(b) => Unexpected::Bool(*b),
+            Value::Number(_) => Unexpected::Other("number"),
+            Value::String(s) => Unexpected::Str(s),
+            Value::Array(_) => Unexpected::Seq,
+            Value::Object(_) => Unexpected::Map,
+        }
+    }
+
+    struct Seq<'a>(std::slice::Iter<'a, Value>);
+
+    impl<'de> de::SeqAccess<'de> for Seq<'de> {
+        type Error = Error;
+        fn next_element_seed<T: DeserializeSeed<'de>>(
+            &mut self,
+            seed: T,
+        ) -> Result<Option<T::Value>, Error> {
+            self.0
+                .next()
+                .map(|v| seed.deserialize(Strict(v)))
+                .transpose()
+        }
+        fn size_hint(&self) -> Option<usize> {
+            Some(self.0.len())
+        }
+    }
+
+    struct Map<'a> {
+        iter: serde_json::map::Iter<'a>,
+        value: Option<&'a Value>,
+    }
+
+    impl<'de> de::MapAccess<'de> for Map<'de> {
+        type Error = Error;
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, Error> {
+            match self.iter.next() {
+                Some((k, v)) => {
+                    self.value = Some(v);
+                    seed.deserialize(BorrowedStrDeserializer::<Error>::new(k))
+                        .map(Some)
+                }
+                None => Ok(None),
+            }
+        }
+        fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+            match self.value.take() {
+                Some(v) => seed.deserialize(Strict(v)),
+                None => Err(de::Error::custom("value without a key")),
+            }
+        }
+        fn size_hint(&self) -> Option<usize> {
+            Some(self.iter.len())
+        }
+    }
+
+    impl<'de> Strict<'de> {
+        fn seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Array(a) => visitor.visit_seq(Seq(a.iter())),
+                other => Err(de::Error::invalid_type(unexpected(other), &visitor)),
+            }
+        }
+        fn map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Object(m) => visitor.visit_map(Map {
+                    iter: m.iter(),
+                    value: None,
+                }),
+                other => Err(de::Error::invalid_type(unexpected(other), &visitor)),
+            }
+        }
+    }
+
+    macro_rules! scalar {
+        ($($method:ident)*) => {
+            $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                self.0.$method(visitor)
+            })*
+        };
+    }
+
+    /// JSON Schema counts `29.0` as an integer: integers read integral floats too.
+    macro_rules! integer {
+        ($($method:ident)*) => {
+            $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                match self.0.as_f64().filter(|_| self.0.is_f64()) {
+                    Some(f) if f.fract() == 0.0 && (0.0..1.8e19).contains(&f) => {
+                        visitor.visit_u64(f as u64)
+                    }
+                    Some(f) if f.fract() == 0.0 && (-9.2e18..0.0).contains(&f) => {
+                        visitor.visit_i64(f as i64)
+                    }
+                    _ => self.0.$method(visitor),
+                }
+            })*
+        };
+    }
+
+    impl<'de> Deserializer<'de> for Strict<'de> {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Array(_) => self.seq(visitor),
+                Value::Object(_) => self.map(visitor),
+                other => other.deserialize_any(visitor),
+            }
+        }
+
+        integer!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_u8
+            deserialize_u16 deserialize_u32 deserialize_u64);
+
+        scalar!(deserialize_bool deserialize_i128 deserialize_u128 deserialize_f32 deserialize_f64
+            deserialize_char deserialize_str
+            deserialize_string deserialize_bytes deserialize_byte_buf deserialize_unit
+            deserialize_identifier deserialize_ignored_any);
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Null => visitor.visit_none(),
+                _ => visitor.visit_some(self),
+            }
+        }
+
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.0.deserialize_unit_struct(name, visitor)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            visitor.visit_newtype_struct(self)
+        }
+
+        fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.seq(visitor)
+        }
+
+        fn deserialize_tuple<V: Visitor<'de>>(
+            self,
+            _len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.seq(visitor)
+        }
+
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.seq(visitor)
+        }
+
+        fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.map(visitor)
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.map(visitor)
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+                other => other.deserialize_enum(name, variants, visitor),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::Strict;
+        use serde::Deserialize;
+        use serde_json::json;
+
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Inner {
+            a: Option<i64>,
+        }
+
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Outer {
+            name: Option<String>,
+            #[serde(default)]
+            inner: Option<Inner>,
+            #[serde(default)]
+            ids: Vec<u8>,
+        }
+
+        fn parse(v: serde_json::Value) -> Result<Outer, serde_json::Error> {
+            Outer::deserialize(Strict(&v))
+        }
+
+        #[test]
+        fn objects_only() {
+            assert_eq!(
+                parse(json!({"name": "x", "inner": {"a": 3}, "ids": [1, 2], "extra": [1]}))
+                    .unwrap(),
+                Outer {
+                    name: Some("x".into()),
+                    inner: Some(Inner { a: Some(3) }),
+                    ids: vec![1, 2],
+                }
+            );
+            assert!(parse(json!([null, null])).is_err());
+            assert!(parse(json!({"inner": [1]})).is_err());
+            assert!(parse(json!({"ids": [256]})).is_err());
+            assert_eq!(parse(json!({"ids": [3.0]})).unwrap().ids, vec![3]);
+            assert!(parse(json!({"ids": [3.5]})).is_err());
+            assert!(parse(json!({"ids": [-1.0]})).is_err());
+            assert_eq!(
+                parse(json!({"inner": {"a": -2.0}})).unwrap().inner,
+                Some(Inner { a: Some(-2) })
+            );
+            assert!(parse(json!({"ids": {"0": 1}})).is_err());
+            assert!(parse(json!(null)).is_err());
+            assert!(parse(json!("x")).is_err());
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! File box: folders and files of a sphere (streamed multipart upload, listing, download,
 //! rename, move, delete).
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{Binary, FileName, Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::{ApiError, ApiResult};
 use crate::service::files;
@@ -97,6 +97,7 @@ impl From<FileRow> for FileDto {
 }
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FolderFilter {
     /// The folder to list (absent: the top level).
     folder_id: Option<Uuid>,
@@ -173,6 +174,7 @@ async fn list_folders(
 #[derive(Deserialize, ToSchema)]
 pub struct NewFolder {
     #[serde(default)]
+    #[schema(value_type = FileName, inline, required = true)]
     name: String,
     /// The enclosing folder (absent: top level).
     parent_id: Option<Uuid>,
@@ -199,6 +201,7 @@ fn double<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Uuid>>, D::Er
 
 #[derive(Deserialize, ToSchema)]
 pub struct FolderPatch {
+    #[schema(value_type = Option<FileName>, inline)]
     name: Option<String>,
     /// New enclosing folder; `null` moves it to the top level.
     #[serde(default, deserialize_with = "double")]
@@ -249,6 +252,7 @@ async fn get_file(
 
 #[derive(Deserialize, ToSchema)]
 pub struct FilePatch {
+    #[schema(value_type = Option<FileName>, inline)]
     name: Option<String>,
     /// New folder; `null` moves it to the top level.
     #[serde(default, deserialize_with = "double")]
@@ -286,7 +290,7 @@ async fn delete_file(
 /// The file's bytes, as an attachment (`Content-Disposition`, `nosniff`, CSP sandbox).
 #[utoipa::path(get, path = "/files/{id}/content", tag = "files",
     params(("id" = Uuid, Path, description = "File id")),
-    responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>), Unauthorized, NotFound))]
+    responses((status = 200, description = "The bytes, with the file's own type", content_type = "*/*", body = Binary), Unauthorized, NotFound))]
 async fn download_file(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
@@ -298,7 +302,7 @@ async fn download_file(
 /// A PNG thumbnail of an image file (404 for other types).
 #[utoipa::path(get, path = "/files/{id}/preview", tag = "files",
     params(("id" = Uuid, Path, description = "File id")),
-    responses((status = 200, description = "PNG thumbnail", content_type = "image/png", body = Vec<u8>), Unauthorized, NotFound))]
+    responses((status = 200, description = "PNG thumbnail", content_type = "image/png", body = Binary), Unauthorized, NotFound))]
 async fn file_preview(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,

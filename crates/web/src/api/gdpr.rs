@@ -1,6 +1,8 @@
 //! GDPR: the caller's data export, the erasure of a member and the organization's
 //! retention settings.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    Binary, EraseModeChoice, Forbidden, Invalid, NotFound, OptEraseModeChoice, Unauthorized,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::gdpr::{self, SettingsInput};
@@ -34,7 +36,7 @@ pub struct TooSoon(Problem);
 /// registrations, tasks, named poll votes, suggestions, files) and their uploaded files under
 /// `files/`. At most once per ten minutes.
 #[utoipa::path(get, path = "/account/export", tag = "account",
-    responses((status = 200, description = "The zip archive", content_type = "application/zip", body = Vec<u8>), Unauthorized, TooSoon))]
+    responses((status = 200, description = "The zip archive", content_type = "application/zip", body = Binary), Unauthorized, TooSoon))]
 async fn export_my_data(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
@@ -47,6 +49,7 @@ async fn export_my_data(
 pub struct EraseQuery {
     /// `anonymize` (content kept, author shown as a former member) or `remove` (content
     /// deleted); defaults to the organization's policy.
+    #[param(value_type = Option<OptEraseModeChoice>, inline)]
     mode: Option<String>,
 }
 
@@ -71,12 +74,16 @@ async fn erase_member(
 pub struct GdprSettingsDto {
     /// `anonymize` or `remove`: what happens to an erased member's content.
     #[serde(default)]
+    #[schema(value_type = EraseModeChoice, inline, required = true)]
     erase_mode: String,
-    /// Private messages older than this many days are deleted.
+    /// Private messages older than this many days (1 to 36500) are deleted.
+    #[schema(minimum = 1, maximum = 36_500)]
     message_days: Option<i64>,
-    /// Notifications older than this many days are deleted.
+    /// Notifications older than this many days (1 to 36500) are deleted.
+    #[schema(minimum = 1, maximum = 36_500)]
     notification_days: Option<i64>,
-    /// Accounts deactivated (and unused) for this many days are erased.
+    /// Accounts deactivated (and unused) for this many days (1 to 36500) are erased.
+    #[schema(minimum = 1, maximum = 36_500)]
     deactivated_days: Option<i64>,
 }
 

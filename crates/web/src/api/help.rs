@@ -1,5 +1,5 @@
 //! Help centre articles, the help sphere and its administrators over the API.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{ArticleText, Email, Forbidden, Invalid, NotFound, Title, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::help::{self, ArticleInput};
@@ -73,6 +73,28 @@ pub struct HelpSphereDto {
     pub admins: Vec<HelpAdminDto>,
 }
 
+/// A help-centre article.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ArticleInput)]
+pub struct ArticleBody {
+    #[serde(default)]
+    #[schema(value_type = Title, inline, required = true)]
+    title: String,
+    /// Markdown (sanitized when shown).
+    #[serde(default)]
+    #[schema(value_type = ArticleText, inline, required = true)]
+    body: String,
+}
+
+impl From<ArticleBody> for ArticleInput {
+    fn from(b: ArticleBody) -> Self {
+        ArticleInput {
+            title: b.title,
+            body: b.body,
+        }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
@@ -93,13 +115,14 @@ async fn list_articles(
 }
 
 /// Writes an article (organization managers).
-#[utoipa::path(post, path = "/help/articles", tag = "guidance", request_body = ArticleInput,
+#[utoipa::path(post, path = "/help/articles", tag = "guidance", request_body = ArticleBody,
     responses((status = 201, description = "The article", body = ArticleDto), Unauthorized, Forbidden, Invalid))]
 async fn create_article(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiJson(i): ApiJson<ArticleInput>,
+    ApiJson(i): ApiJson<ArticleBody>,
 ) -> ApiResult<(StatusCode, Json<ArticleDto>)> {
+    let i = ArticleInput::from(i);
     Ok((
         StatusCode::CREATED,
         Json(help::create_article(&state, &auth, &i).await?.into()),
@@ -119,14 +142,15 @@ async fn get_article(
 
 /// Replaces an article (organization managers).
 #[utoipa::path(put, path = "/help/articles/{id}", tag = "guidance", params(("id" = uuid::Uuid, Path, description = "Article id")),
-    request_body = ArticleInput,
+    request_body = ArticleBody,
     responses((status = 200, description = "The article", body = ArticleDto), Unauthorized, Forbidden, NotFound, Invalid))]
 async fn update_article(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
-    ApiJson(i): ApiJson<ArticleInput>,
+    ApiJson(i): ApiJson<ArticleBody>,
 ) -> ApiResult<Json<ArticleDto>> {
+    let i = ArticleInput::from(i);
     Ok(Json(
         help::update_article(&state, &auth, id, &i).await?.into(),
     ))
@@ -161,6 +185,7 @@ async fn help_sphere(
 #[derive(Deserialize, ToSchema)]
 pub struct EmailInput {
     #[serde(default)]
+    #[schema(value_type = Email, inline, required = true)]
     email: String,
 }
 

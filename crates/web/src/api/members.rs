@@ -1,5 +1,7 @@
 //! The organization directory: profiles, invitations, roles, deactivation and the CSV import.
-use super::docs::{Conflict, Forbidden, Invalid, NotFound, OrgRoleName, Unauthorized};
+use super::docs::{
+    Conflict, Email, Forbidden, Invalid, NotFound, OptName, OrgRoleName, Unauthorized,
+};
 use super::dto::{ImportIssueDto, ImportReportDto, MemberDto, MemberPageDto, list};
 use super::extract::{ApiAuth, ApiBytes, ApiJson, ApiPath, ApiQuery};
 use crate::error::{ApiResult, AppError};
@@ -35,6 +37,7 @@ pub struct DirectoryQuery {
     /// Matches name, e-mail, department, site or title.
     q: Option<String>,
     /// Page number, from 0.
+    #[param(minimum = 0)]
     page: Option<i64>,
 }
 
@@ -46,7 +49,10 @@ async fn list_members(
     ApiAuth(auth): ApiAuth,
     ApiQuery(query): ApiQuery<DirectoryQuery>,
 ) -> ApiResult<Json<MemberPageDto>> {
-    let page = query.page.unwrap_or(0).max(0);
+    let page = query.page.unwrap_or(0);
+    if page < 0 {
+        return Err(FieldError::new("page", "out_of_range").into());
+    }
     let items = members::directory(&state, &auth, query.q.as_deref(), page).await?;
     Ok(Json(MemberPageDto {
         items: list(items),
@@ -69,9 +75,11 @@ async fn get_member(
 #[derive(Deserialize, ToSchema)]
 pub struct NewInvitation {
     #[serde(default)]
+    #[schema(value_type = Email, inline, required = true)]
     email: String,
     /// Defaults to the local part of the e-mail address.
     #[serde(default)]
+    #[schema(value_type = OptName, inline)]
     display_name: String,
 }
 
@@ -91,7 +99,7 @@ async fn invite_member(
 #[derive(Deserialize, ToSchema)]
 pub struct OrgRoleInput {
     #[serde(default)]
-    #[schema(value_type = OrgRoleName)]
+    #[schema(value_type = OrgRoleName, required = true)]
     role: String,
 }
 

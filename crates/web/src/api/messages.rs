@@ -31,8 +31,9 @@ async fn list_conversations(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewConversation {
-    /// Other members of the organization (the caller is added); at most 20.
+    /// Other members of the organization (the caller is added); 1 to 20.
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 20)]
     members: Vec<uuid::Uuid>,
 }
 

@@ -126,7 +126,7 @@ async fn unknown_route() -> ApiError {
 /// The generated OpenAPI document (built once).
 pub fn openapi() -> &'static OpenApiDoc {
     static DOC: OnceLock<OpenApiDoc> = OnceLock::new();
-    DOC.get_or_init(|| documented().into_openapi())
+    DOC.get_or_init(|| docs::tidy(documented().into_openapi()))
 }
 
 async fn openapi_json() -> Json<&'static OpenApiDoc> {
@@ -159,7 +159,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route(OPENAPI_PATH, get(openapi_json))
         .method_not_allowed_fallback(wrong_method);
     let mut router = OpenApiRouter::from(routes);
-    *router.get_openapi_mut() = doc;
+    *router.get_openapi_mut() = docs::tidy(doc);
     router
 }
 
@@ -209,6 +209,19 @@ mod tests {
                 "schema {schema} missing"
             );
         }
+    }
+
+    #[test]
+    fn described_fields_keep_their_type() {
+        let json = serde_json::to_value(openapi()).unwrap();
+        let name = &json["components"]["schemas"]["NewToken"]["properties"]["name"];
+        assert_eq!(name["type"], "string", "{name}");
+        assert!(name["description"].is_string(), "{name}");
+        assert!(
+            !json
+                .to_string()
+                .contains(r#"{"type":"object","description""#)
+        );
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Moderation over the API: reports, queues, actions, the audit log, and the caller's
 //! notification preferences and digest settings.
-use super::docs::{Conflict, Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    AuditAction, ChannelMap, Conflict, DigestFrequencyChoice, Forbidden, Invalid,
+    ModerationActionChoice, MuteHoursChoice, NotFound, OptDate, OptId, OptReportDetails,
+    ReportReasonChoice, ReportTargetChoice, TimeZone, Unauthorized,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
-use crate::service::digests::{self, Preferences};
+use crate::service::digests::{self, DigestPrefs, Preferences};
 use crate::service::moderation::{
     self, ActionInput, ActionOutcome, AuditQuery, QueueItem, ReportInput,
 };
@@ -14,8 +18,8 @@ use axum::http::StatusCode;
 use embarq_domain::Id;
 use embarq_domain::moderation::ReportTarget;
 use embarq_store::{AuditRow, HiddenItem};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -37,30 +41,54 @@ pub struct ReportCreatedDto {
     pub id: Uuid,
 }
 
+/// A report.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ReportInput)]
+pub struct ReportBody {
+    #[serde(default)]
+    #[schema(value_type = ReportReasonChoice, inline, required = true)]
+    reason: String,
+    /// Optional explanation (up to 1000 characters).
+    #[serde(default)]
+    #[schema(value_type = OptReportDetails, inline)]
+    details: String,
+}
+
+impl From<ReportBody> for ReportInput {
+    fn from(b: ReportBody) -> Self {
+        ReportInput {
+            reason: b.reason,
+            details: b.details,
+        }
+    }
+}
+
 /// Reports a publication the caller can read (one open report per person and item).
 #[utoipa::path(post, path = "/posts/{id}/reports", tag = "moderation", params(("id" = uuid::Uuid, Path, description = "Publication id")),
-    request_body = ReportInput,
+    request_body = ReportBody,
     responses((status = 201, description = "Reported", body = ReportCreatedDto), Unauthorized, NotFound, Conflict, Invalid))]
 async fn report_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
-    ApiJson(i): ApiJson<ReportInput>,
+    ApiJson(i): ApiJson<ReportBody>,
 ) -> ApiResult<(StatusCode, Json<ReportCreatedDto>)> {
+    let i = ReportInput::from(i);
     let id = moderation::report(&state, &auth, ReportTarget::Post, id, &i).await?;
     Ok((StatusCode::CREATED, Json(ReportCreatedDto { id })))
 }
 
 /// Reports a comment the caller can read.
 #[utoipa::path(post, path = "/comments/{id}/reports", tag = "moderation", params(("id" = uuid::Uuid, Path, description = "Comment id")),
-    request_body = ReportInput,
+    request_body = ReportBody,
     responses((status = 201, description = "Reported", body = ReportCreatedDto), Unauthorized, NotFound, Conflict, Invalid))]
 async fn report_comment(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
-    ApiJson(i): ApiJson<ReportInput>,
+    ApiJson(i): ApiJson<ReportBody>,
 ) -> ApiResult<(StatusCode, Json<ReportCreatedDto>)> {
+    let i = ReportInput::from(i);
     let id = moderation::report(&state, &auth, ReportTarget::Comment, id, &i).await?;
     Ok((StatusCode::CREATED, Json(ReportCreatedDto { id })))
 }
@@ -125,15 +153,40 @@ async fn org_queue(
     }))
 }
 
+/// A moderation action.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ActionInput)]
+pub struct ActionBody {
+    #[serde(default)]
+    #[schema(value_type = ReportTargetChoice, inline, required = true)]
+    target_kind: String,
+    #[schema(value_type = Uuid, required = true)]
+    target_id: Option<Uuid>,
+    /// `mute` and `remove` act on the author.
+    #[serde(default)]
+    #[schema(value_type = ModerationActionChoice, inline, required = true)]
+    action: String,
+    /// Mute duration in hours (for `mute`).
+    #[serde(default)]
+    #[schema(value_type = Option<MuteHoursChoice>, inline)]
+    hours: Option<String>,
+}
+
 /// Dismisses the reports, hides, shows again or deletes the item, or mutes or removes its
 /// author; recorded in the audit log, reporters are notified.
-#[utoipa::path(post, path = "/moderation/actions", tag = "moderation", request_body = ActionInput,
+#[utoipa::path(post, path = "/moderation/actions", tag = "moderation", request_body = ActionBody,
     responses((status = 200, description = "Done", body = ActionOutcome), Unauthorized, Forbidden, NotFound, Invalid))]
 async fn act(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiJson(i): ApiJson<ActionInput>,
+    ApiJson(i): ApiJson<ActionBody>,
 ) -> ApiResult<Json<ActionOutcome>> {
+    let i = ActionInput {
+        target_kind: i.target_kind,
+        target_id: i.target_id,
+        action: i.action,
+        hours: i.hours,
+    };
     Ok(Json(moderation::act(&state, &auth, &i).await?))
 }
 
@@ -178,14 +231,52 @@ pub struct AuditPageDto {
     pub more: bool,
 }
 
+/// Audit filters.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Exact action (e.g. `moderation.hide`) or a prefix ending with `.`.
+    #[param(value_type = Option<AuditAction>, inline)]
+    action: Option<String>,
+    /// Actor's id.
+    #[param(value_type = Option<OptId>, inline)]
+    actor: Option<String>,
+    /// First day (YYYY-MM-DD, UTC), inclusive.
+    #[param(value_type = Option<OptDate>, inline)]
+    from: Option<String>,
+    /// Last day (YYYY-MM-DD, UTC), inclusive.
+    #[param(value_type = Option<OptDate>, inline)]
+    to: Option<String>,
+    /// Free text searched in the action, target, details, actor's and sphere's names.
+    #[param(max_length = 200)]
+    q: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100_000)]
+    page: Option<i64>,
+}
+
+impl From<AuditParams> for AuditQuery {
+    fn from(p: AuditParams) -> Self {
+        AuditQuery {
+            action: p.action,
+            actor: p.actor,
+            from: p.from,
+            to: p.to,
+            q: p.q,
+            page: p.page,
+        }
+    }
+}
+
 /// The organization's audit log, newest first, 50 per page (organization managers).
-#[utoipa::path(get, path = "/audit", tag = "moderation", params(AuditQuery),
+#[utoipa::path(get, path = "/audit", tag = "moderation", params(AuditParams),
     responses((status = 200, description = "One page", body = AuditPageDto), Unauthorized, Forbidden, Invalid))]
 async fn org_audit(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiQuery(q): ApiQuery<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<AuditPageDto>> {
+    let q = AuditQuery::from(q);
     let (rows, more) = moderation::audit(&state, &auth, None, &q).await?;
     Ok(Json(AuditPageDto {
         entries: super::dto::list(rows),
@@ -195,14 +286,15 @@ async fn org_audit(
 }
 
 /// A sphere's moderation actions (its administrators and organization managers).
-#[utoipa::path(get, path = "/spheres/{id}/audit", tag = "moderation", params(("id" = uuid::Uuid, Path, description = "Sphere id"), AuditQuery),
+#[utoipa::path(get, path = "/spheres/{id}/audit", tag = "moderation", params(("id" = uuid::Uuid, Path, description = "Sphere id"), AuditParams),
     responses((status = 200, description = "One page", body = AuditPageDto), Unauthorized, Forbidden, NotFound, Invalid))]
 async fn sphere_audit(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
-    ApiQuery(q): ApiQuery<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<AuditPageDto>> {
+    let q = AuditQuery::from(q);
     let (rows, more) = moderation::audit(&state, &auth, Some(id), &q).await?;
     Ok(Json(AuditPageDto {
         entries: super::dto::list(rows),
@@ -221,14 +313,48 @@ async fn get_preferences(
     Ok(Json(digests::preferences(&state, &auth).await?))
 }
 
+/// New preferences.
+#[derive(Deserialize, ToSchema)]
+pub struct PreferencesInput {
+    /// Channel per category (`app`, `email` or `off`); categories left out return to their
+    /// default.
+    #[schema(value_type = ChannelMap, inline)]
+    channels: std::collections::BTreeMap<String, String>,
+    digest: DigestInput,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DigestInput {
+    #[schema(value_type = DigestFrequencyChoice, inline)]
+    frequency: String,
+    /// 0 = Monday ... 6 = Sunday (weekly digests).
+    #[schema(maximum = 6)]
+    weekday: u32,
+    /// Local hour, 0-23.
+    #[schema(maximum = 23)]
+    hour: u32,
+    /// IANA time zone, e.g. Europe/Paris ("" for Europe/Paris).
+    #[schema(value_type = TimeZone)]
+    time_zone: String,
+}
+
 /// Replaces the caller's preferences; categories left out return to their default.
-#[utoipa::path(put, path = "/account/notification-preferences", tag = "account", request_body = Preferences,
+#[utoipa::path(put, path = "/account/notification-preferences", tag = "account", request_body = PreferencesInput,
     responses((status = 200, description = "Saved", body = Preferences), Unauthorized, Invalid))]
 async fn put_preferences(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiJson(p): ApiJson<Preferences>,
+    ApiJson(p): ApiJson<PreferencesInput>,
 ) -> ApiResult<Json<Preferences>> {
+    let p = Preferences {
+        channels: p.channels,
+        digest: DigestPrefs {
+            frequency: p.digest.frequency,
+            weekday: p.digest.weekday,
+            hour: p.digest.hour,
+            time_zone: p.digest.time_zone,
+        },
+    };
     digests::save_preferences(&state, &auth, &p).await?;
     Ok(Json(digests::preferences(&state, &auth).await?))
 }

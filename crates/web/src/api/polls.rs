@@ -1,6 +1,8 @@
 //! Polls: publish a publication with a poll, vote (or change a named poll's vote) until
 //! closing, close early, read the results. Anonymous polls' results name nobody.
-use super::docs::{Conflict, Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    Conflict, Forbidden, Invalid, NotFound, PollQuestion, PostText, Title, Unauthorized,
+};
 use super::dto::PostDto;
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
@@ -11,6 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use embarq_domain::Id;
+use embarq_domain::validate::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -109,9 +112,11 @@ impl From<Results> for PollDto {
 #[derive(Deserialize, ToSchema)]
 pub struct PollInputDto {
     #[serde(default)]
+    #[schema(value_type = PollQuestion, inline, required = true)]
     pub question: String,
-    /// 2 to 20 distinct, non-empty options.
+    /// 2 to 20 distinct, non-empty options (compared without case or surrounding spaces).
     #[serde(default)]
+    #[schema(value_type = Vec<Title>, inline, required = true, min_items = 2, max_items = 20)]
     pub options: Vec<String>,
     #[serde(default)]
     pub multiple: bool,
@@ -119,6 +124,7 @@ pub struct PollInputDto {
     pub anonymous: bool,
     /// Epoch milliseconds, in the future; null: no closing date.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64)]
     pub closes_at: Option<i64>,
 }
 
@@ -126,6 +132,7 @@ pub struct PollInputDto {
 pub struct PollPostInput {
     /// The publication's Markdown text.
     #[serde(default)]
+    #[schema(value_type = PostText, inline, required = true)]
     pub body: String,
     pub poll: PollInputDto,
 }
@@ -140,6 +147,7 @@ pub struct PollPostDto {
 pub struct VoteInput {
     /// One option on a single-choice poll, one or more on a multiple-choice poll.
     #[serde(default)]
+    #[schema(required = true, min_items = 1)]
     pub option_ids: Vec<uuid::Uuid>,
 }
 
@@ -153,6 +161,12 @@ async fn create_poll_post(
     ApiPath(id): ApiPath<Id>,
     ApiJson(b): ApiJson<PollPostInput>,
 ) -> ApiResult<(StatusCode, Json<PollPostDto>)> {
+    if b.poll
+        .closes_at
+        .is_some_and(|t| !(0..=super::docs::INSTANT_MAX).contains(&t))
+    {
+        return Err(FieldError::new("poll_closes_at", "out_of_range").into());
+    }
     let input = PollInput {
         question: b.poll.question,
         options: b.poll.options,

@@ -1,6 +1,8 @@
 //! Publications: feeds, publishing, comments, reactions and moderation.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
-use super::dto::{BodyInput, CommentDto, PostDto, PostPageDto, ReactionStateDto, ThreadDto, list};
+use super::docs::{Cursor, Forbidden, Invalid, NotFound, ReactionChoice, Unauthorized};
+use super::dto::{
+    BodyInput, CommentDto, PostDto, PostInput, PostPageDto, ReactionStateDto, ThreadDto, list,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::posts::{self, Page};
@@ -32,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// The `next` cursor of the previous page.
+    #[param(value_type = Option<Cursor>, inline)]
     after: Option<String>,
 }
 
@@ -77,13 +80,13 @@ async fn sphere_feed(
 /// In a sphere that requires approval, a plain member's publication is `pending` until a
 /// publication manager approves it. Mentioned members who can read the sphere are notified.
 #[utoipa::path(post, path = "/spheres/{id}/posts", tag = "posts", params(("id" = uuid::Uuid, Path, description = "Sphere id")),
-    request_body = BodyInput,
+    request_body = PostInput,
     responses((status = 201, description = "The publication (`published` or `pending`)", body = PostDto), Unauthorized, Forbidden, NotFound, Invalid))]
 async fn create_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
-    ApiJson(b): ApiJson<BodyInput>,
+    ApiJson(b): ApiJson<PostInput>,
 ) -> ApiResult<(StatusCode, Json<PostDto>)> {
     let post = posts::create(&state, &auth, id, &b.body).await?;
     Ok((StatusCode::CREATED, Json(post.into())))
@@ -147,7 +150,7 @@ async fn create_comment(
 pub struct ReactionInput {
     /// One of 👍 ❤️ 🎉 😂 💡
     #[serde(default)]
-    #[schema(example = "👍")]
+    #[schema(value_type = ReactionChoice, inline, required = true, example = "👍")]
     emoji: String,
 }
 

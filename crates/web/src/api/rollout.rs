@@ -1,6 +1,9 @@
 //! The rollout plan (organization managers): launch, early access, waves, announcement,
 //! phase, and the pre-launch readiness check.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    Date, DimensionChoice, Forbidden, Invalid, Name, NotFound, OptName, OptTime, TimeZone,
+    Unauthorized,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::auth::Auth;
 use crate::error::ApiResult;
@@ -136,20 +139,27 @@ async fn get_rollout(
 pub struct PlanBody {
     /// `YYYY-MM-DD`, in the future.
     #[serde(default)]
+    #[schema(value_type = Date, inline, required = true)]
     launch_date: String,
     /// `HH:MM`, default 09:00.
     #[serde(default)]
+    #[schema(value_type = OptTime, inline)]
     launch_time: String,
     /// Default Europe/Paris.
     #[serde(default)]
+    #[schema(value_type = TimeZone)]
     time_zone: String,
     /// 1 to 30, default 7 (7 to 10 recommended).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 30)]
     early_access_days: Option<i64>,
+    /// Required with an announcement text.
     #[serde(default)]
+    #[schema(max_length = 200)]
     announcement_title: String,
     /// Markdown.
     #[serde(default)]
+    #[schema(max_length = 20_000)]
     announcement_md: String,
 }
 
@@ -180,18 +190,23 @@ async fn put_rollout(
 pub struct WaveBody {
     /// `department` or `site`.
     #[serde(default)]
+    #[schema(value_type = DimensionChoice, inline, required = true)]
     dimension: String,
     /// The department or site (matched case-insensitively).
     #[serde(default)]
+    #[schema(value_type = Name, inline, required = true)]
     value: String,
     /// `YYYY-MM-DD`, on or after the launch.
     #[serde(default)]
+    #[schema(value_type = Date, inline, required = true)]
     opens_on: String,
     /// `HH:MM`, default 09:00.
     #[serde(default)]
+    #[schema(value_type = OptTime, inline)]
     opens_time: String,
     /// Defaults to the value.
     #[serde(default)]
+    #[schema(value_type = OptName, inline)]
     name: String,
 }
 

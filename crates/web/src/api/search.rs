@@ -1,6 +1,6 @@
 //! Full-text search over publications, comments, spheres, members and file names, with
 //! the visibility rules of the feeds (same service as the web UI's search page).
-use super::docs::{Invalid, Unauthorized};
+use super::docs::{Invalid, OptId, SearchKindChoice, SearchPage, SearchText, Unauthorized};
 use super::extract::{ApiAuth, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::search::{self, Request, Results};
@@ -24,16 +24,19 @@ pub struct SearchQuery {
     /// parentheses are plain text, never search syntax. All words must match; French and
     /// English forms of a word match each other ("réunions" finds "réunion", "meetings"
     /// finds "meeting"), accents are ignored.
+    #[param(value_type = SearchText, inline, required = true)]
     q: Option<String>,
     /// One kind of result, paged 20 at a time: `posts`, `comments`, `spheres`, `members`
     /// or `files`. Without it (or `all`), the 5 best of each kind.
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", value_type = Option<SearchKindChoice>, inline)]
     kind: Option<String>,
     /// Only this sphere's publications, comments, files and members (a sphere the caller
     /// may read).
+    #[param(value_type = Option<OptId>, inline)]
     sphere: Option<String>,
     /// Page (1 to 10) of the chosen kind.
+    #[param(value_type = Option<SearchPage>, inline)]
     page: Option<String>,
 }
 

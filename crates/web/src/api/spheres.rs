@@ -1,6 +1,7 @@
 //! Spheres: listing, creation, settings, membership, invitations and join requests.
 use super::docs::{
-    Conflict, Forbidden, Invalid, NotFound, SphereKindName, SphereRoleName, Unauthorized,
+    Conflict, Description, Forbidden, Invalid, Name, NotFound, SphereKindName, SphereRoleName,
+    Unauthorized,
 };
 use super::dto::{JoinDto, RequestDto, SphereDto, SphereMemberDto, list};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
@@ -54,11 +55,13 @@ async fn list_spheres(
 #[derive(Deserialize, ToSchema)]
 pub struct NewSphere {
     #[serde(default)]
+    #[schema(value_type = Name, inline, required = true)]
     name: String,
     #[serde(default)]
+    #[schema(value_type = Description, inline)]
     description: String,
     #[serde(default)]
-    #[schema(value_type = SphereKindName)]
+    #[schema(value_type = SphereKindName, required = true)]
     kind: String,
     /// Publications of plain members wait for a publication manager.
     #[serde(default)]
@@ -100,7 +103,9 @@ async fn get_sphere(
 /// Settings to change; absent fields keep their value.
 #[derive(Deserialize, ToSchema)]
 pub struct SpherePatch {
+    #[schema(value_type = Option<Name>, inline)]
     name: Option<String>,
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<String>,
     #[schema(value_type = Option<SphereKindName>)]
     kind: Option<String>,
@@ -190,7 +195,7 @@ async fn invite_to_sphere(
 #[derive(Deserialize, ToSchema)]
 pub struct SphereRoleInput {
     #[serde(default)]
-    #[schema(value_type = SphereRoleName)]
+    #[schema(value_type = SphereRoleName, required = true)]
     role: String,
 }
 

@@ -1,5 +1,8 @@
 //! Starter kit and checklists over the API.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    DirectionChoice, Forbidden, Invalid, KitKindChoice, KitRoleChoice, NotFound, OptKitRoleChoice,
+    OptKitText, OptLink, Title, Unauthorized,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::checklists::{self, Checklist, RoleSummary};
@@ -59,7 +62,43 @@ impl From<KitItemRow> for KitItemDto {
 #[into_params(parameter_in = Query)]
 pub struct RoleQuery {
     /// Only the resources for this role (and for everyone).
+    #[param(value_type = Option<OptKitRoleChoice>, inline)]
     role: Option<String>,
+}
+
+/// A starter-kit resource: a URL or a body is required.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = KitInput)]
+pub struct KitBody {
+    #[serde(default)]
+    #[schema(value_type = Title, inline, required = true)]
+    title: String,
+    #[serde(default)]
+    #[schema(value_type = KitKindChoice, inline, required = true)]
+    kind: String,
+    /// An http(s) link; a URL or a body is required.
+    #[serde(default)]
+    #[schema(value_type = OptLink, inline)]
+    url: String,
+    /// Markdown.
+    #[serde(default)]
+    #[schema(value_type = OptKitText, inline)]
+    body: String,
+    #[serde(default)]
+    #[schema(value_type = KitRoleChoice, inline, required = true)]
+    target_role: String,
+}
+
+impl From<KitBody> for KitInput {
+    fn from(b: KitBody) -> Self {
+        KitInput {
+            title: b.title,
+            kind: b.kind,
+            url: b.url,
+            body: b.body,
+            target_role: b.target_role,
+        }
+    }
 }
 
 /// The organization's starter kit in display order.
@@ -77,13 +116,14 @@ async fn list_kit(
 }
 
 /// Adds a resource at the end of the kit (organization managers).
-#[utoipa::path(post, path = "/starter-kit", tag = "guidance", request_body = KitInput,
+#[utoipa::path(post, path = "/starter-kit", tag = "guidance", request_body = KitBody,
     responses((status = 201, description = "The resource", body = KitItemDto), Unauthorized, Forbidden, Invalid))]
 async fn create_kit_item(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiJson(i): ApiJson<KitInput>,
+    ApiJson(i): ApiJson<KitBody>,
 ) -> ApiResult<(StatusCode, Json<KitItemDto>)> {
+    let i = KitInput::from(i);
     Ok((
         StatusCode::CREATED,
         Json(starter::create(&state, &auth, &i).await?.into()),
@@ -92,14 +132,15 @@ async fn create_kit_item(
 
 /// Replaces a resource (organization managers).
 #[utoipa::path(put, path = "/starter-kit/{id}", tag = "guidance", params(("id" = uuid::Uuid, Path, description = "Resource id")),
-    request_body = KitInput,
+    request_body = KitBody,
     responses((status = 200, description = "The resource", body = KitItemDto), Unauthorized, Forbidden, NotFound, Invalid))]
 async fn update_kit_item(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
-    ApiJson(i): ApiJson<KitInput>,
+    ApiJson(i): ApiJson<KitBody>,
 ) -> ApiResult<Json<KitItemDto>> {
+    let i = KitInput::from(i);
     Ok(Json(starter::update(&state, &auth, id, &i).await?.into()))
 }
 
@@ -119,6 +160,7 @@ async fn delete_kit_item(
 pub struct MoveInput {
     /// up or down.
     #[serde(default)]
+    #[schema(value_type = DirectionChoice, inline, required = true)]
     direction: String,
 }
 

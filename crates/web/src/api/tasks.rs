@@ -185,47 +185,58 @@ pub struct MyTasksDto {
 #[derive(Deserialize, ToSchema)]
 pub struct TaskListInput {
     #[serde(default)]
+    #[schema(value_type = super::docs::Name, inline, required = true)]
     pub name: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewTaskInput {
     #[serde(default)]
+    #[schema(value_type = super::docs::Title, inline, required = true)]
     pub title: String,
     /// Markdown.
     #[serde(default)]
+    #[schema(value_type = super::docs::OptTaskText, inline)]
     pub description: String,
     /// `YYYY-MM-DD` (a local date of the organization's time zone), or null.
     #[serde(default)]
+    #[schema(value_type = Option<super::docs::OptDueDate>, inline)]
     pub due_date: Option<String>,
-    /// Members of the sphere; each is notified.
+    /// Members of the sphere (at most 20); each is notified.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub assignee_ids: Vec<uuid::Uuid>,
 }
 
 /// Fields to change; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
 pub struct TaskUpdateInput {
+    #[schema(value_type = Option<super::docs::Title>, inline)]
     pub title: Option<String>,
+    #[schema(value_type = Option<super::docs::OptTaskText>, inline)]
     pub description: Option<String>,
     /// `YYYY-MM-DD`, or an empty string to remove the date.
+    #[schema(value_type = Option<super::docs::OptDueDate>, inline)]
     pub due_date: Option<String>,
     /// Another list of the same sphere.
     pub list_id: Option<uuid::Uuid>,
-    /// The complete set of assignees; newcomers are notified.
+    /// The complete set of assignees (at most 20); newcomers are notified.
+    #[schema(max_items = 20)]
     pub assignee_ids: Option<Vec<uuid::Uuid>>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct AssigneesInput {
+    /// At most 20 members of the sphere.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub user_ids: Vec<uuid::Uuid>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct StatusInput {
     #[serde(default)]
-    #[schema(value_type = TaskStatusName)]
+    #[schema(value_type = TaskStatusName, required = true)]
     pub status: String,
 }
 
@@ -233,6 +244,7 @@ pub struct StatusInput {
 pub struct TaskCommentInput {
     /// Markdown.
     #[serde(default)]
+    #[schema(value_type = super::docs::CommentText, inline, required = true)]
     pub body: String,
 }
 

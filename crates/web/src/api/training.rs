@@ -1,6 +1,10 @@
 //! Training sessions and webinars: list, create (optionally as a monthly series), register,
 //! organizer registrations and attendance. Same service as the /training pages.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    AudienceChoice, Description, Forbidden, Invalid, NotFound, OptDate, OptHttpUrl,
+    OptLocalDateTime, OrdinalChoice, ShortText, Time, TimeZone, Title, TrainingKindChoice,
+    Unauthorized, WeekdayChoice,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
 use crate::service::events::{self as svc, EventInput, SeriesInput};
@@ -118,17 +122,24 @@ async fn list_training(
 #[derive(Deserialize, ToSchema)]
 pub struct RecurrenceInput {
     /// `first`, `second`, `third`, `fourth`, `fifth` (months without one are skipped) or `last`.
+    #[schema(value_type = OrdinalChoice, inline)]
     ordinal: String,
     /// `monday` ... `sunday`.
+    #[schema(value_type = WeekdayChoice, inline)]
     weekday: String,
     /// Local `HH:MM` in `time_zone`.
+    #[schema(value_type = Time, inline)]
     time: String,
+    /// 1 to 1440.
+    #[schema(minimum = 1, maximum = 1440)]
     duration_minutes: u32,
     /// 1 to 24; default 6.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 24)]
     occurrences: Option<u32>,
     /// First day considered (`YYYY-MM-DD`); default today.
     #[serde(default)]
+    #[schema(value_type = Option<OptDate>, inline)]
     from: Option<String>,
 }
 
@@ -136,29 +147,41 @@ pub struct RecurrenceInput {
 pub struct NewTraining {
     /// `training` (default) or `webinar`.
     #[serde(default)]
+    #[schema(value_type = Option<TrainingKindChoice>, inline)]
     kind: Option<String>,
     /// `all` (default) or `champions` (managers only).
     #[serde(default)]
+    #[schema(value_type = Option<AudienceChoice>, inline)]
     audience: Option<String>,
+    #[schema(value_type = Title, inline)]
     title: String,
     /// Markdown (sanitized).
     #[serde(default)]
+    #[schema(value_type = Description, inline)]
     description: String,
-    /// Local date-time in `time_zone`, e.g. `2027-01-05T10:00` (not with `recurrence`).
+    /// Local date-time in `time_zone`, e.g. `2027-01-05T10:00` (required without
+    /// `recurrence`, ignored with it).
     #[serde(default)]
+    #[schema(value_type = OptLocalDateTime, inline)]
     starts_at: String,
+    /// After `starts_at` (required without `recurrence`, ignored with it).
     #[serde(default)]
+    #[schema(value_type = OptLocalDateTime, inline)]
     ends_at: String,
     /// IANA zone; default `Europe/Paris`.
     #[serde(default)]
+    #[schema(value_type = TimeZone)]
     time_zone: String,
     #[serde(default)]
+    #[schema(value_type = ShortText, inline)]
     place: String,
     /// http(s) only.
     #[serde(default)]
+    #[schema(value_type = OptHttpUrl, inline)]
     video_url: String,
-    /// At least 1; null or absent: unlimited.
+    /// 1 to 100000; null or absent: unlimited.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000)]
     capacity: Option<i64>,
     /// Creates a monthly series instead of one session.
     #[serde(default)]
@@ -272,6 +295,7 @@ async fn training_registrants(
 #[derive(Deserialize, ToSchema)]
 pub struct UserIdsInput {
     #[serde(default)]
+    #[schema(required = true)]
     user_ids: Vec<uuid::Uuid>,
 }
 

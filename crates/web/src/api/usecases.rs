@@ -1,5 +1,8 @@
 //! Use cases and suggestions over the API.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    CommentText, Forbidden, Invalid, NotFound, OptCommentText, OptSuggestionStatusChoice, OptTag,
+    SuggestionSortChoice, SuggestionStatusChoice, Tag, Title, Unauthorized,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::suggestions::{self, SuggestionInput};
@@ -63,6 +66,31 @@ pub struct UseCaseLibraryDto {
     pub themes: Vec<String>,
 }
 
+/// Use-case tags: a theme is required, the department is optional.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = TagsInput)]
+pub struct TagsBody {
+    #[serde(default)]
+    #[schema(value_type = OptTag, inline)]
+    department: String,
+    #[serde(default)]
+    #[schema(value_type = Tag, inline, required = true)]
+    theme: String,
+}
+
+/// A suggestion: a title and an optional Markdown text.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = SuggestionInput)]
+pub struct SuggestionBody {
+    #[serde(default)]
+    #[schema(value_type = Title, inline, required = true)]
+    title: String,
+    /// Markdown, optional.
+    #[serde(default)]
+    #[schema(value_type = OptCommentText, inline)]
+    body: String,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UseCaseQuery {
@@ -94,14 +122,18 @@ async fn list_use_cases(
 
 /// Marks a publication as a use case, or changes its tags (champions and managers).
 #[utoipa::path(put, path = "/posts/{id}/use-case", tag = "guidance", params(("id" = uuid::Uuid, Path, description = "Publication id")),
-    request_body = TagsInput,
+    request_body = TagsBody,
     responses((status = 200, description = "The use case", body = UseCaseDto), Unauthorized, Forbidden, NotFound, Invalid))]
 async fn mark_use_case(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
-    ApiJson(t): ApiJson<TagsInput>,
+    ApiJson(t): ApiJson<TagsBody>,
 ) -> ApiResult<Json<UseCaseDto>> {
+    let t = TagsInput {
+        department: t.department,
+        theme: t.theme,
+    };
     Ok(Json(usecases::mark(&state, &auth, id, &t).await?.into()))
 }
 
@@ -191,8 +223,10 @@ pub struct VoteDto {
 #[into_params(parameter_in = Query)]
 pub struct SuggestionQuery {
     /// new, under_review, planned, done or declined.
+    #[param(value_type = Option<OptSuggestionStatusChoice>, inline)]
     status: Option<String>,
     /// votes (default) or newest.
+    #[param(value_type = Option<SuggestionSortChoice>, inline)]
     sort: Option<String>,
 }
 
@@ -213,13 +247,17 @@ async fn list_suggestions(
 }
 
 /// Submits a suggestion (status `new`).
-#[utoipa::path(post, path = "/suggestions", tag = "guidance", request_body = SuggestionInput,
+#[utoipa::path(post, path = "/suggestions", tag = "guidance", request_body = SuggestionBody,
     responses((status = 201, description = "The suggestion", body = SuggestionDto), Unauthorized, Invalid))]
 async fn create_suggestion(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiJson(i): ApiJson<SuggestionInput>,
+    ApiJson(i): ApiJson<SuggestionBody>,
 ) -> ApiResult<(StatusCode, Json<SuggestionDto>)> {
+    let i = SuggestionInput {
+        title: i.title,
+        body: i.body,
+    };
     Ok((
         StatusCode::CREATED,
         Json(suggestions::create(&state, &auth, &i).await?.into()),
@@ -256,6 +294,7 @@ async fn vote_suggestion(
 #[derive(Deserialize, ToSchema)]
 pub struct CommentInput {
     #[serde(default)]
+    #[schema(value_type = CommentText, inline, required = true)]
     body: String,
 }
 
@@ -274,9 +313,11 @@ async fn comment_suggestion(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = SuggestionStatusInput)]
 pub struct StatusInput {
     /// new, under_review, planned, done or declined.
     #[serde(default)]
+    #[schema(value_type = SuggestionStatusChoice, inline, required = true)]
     status: String,
 }
 

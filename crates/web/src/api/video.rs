@@ -113,10 +113,12 @@ async fn event_video_room(
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct VideoSettingsDto {
     /// `builtin` (browser WebRTC, up to 8 people) or `external`.
+    #[schema(value_type = super::docs::VideoProviderChoice, inline)]
     pub provider: String,
     /// For `external`: an https:// URL containing `{room}`, optionally `{name}` and `{email}`
     /// (replaced URL-encoded), e.g. `https://meet.jit.si/embarq-{room}`.
     #[serde(default)]
+    #[schema(value_type = Option<super::docs::VideoTemplate>, inline)]
     pub url_template: Option<String>,
 }
 

@@ -62,10 +62,17 @@ pub struct NewWebhookDto {
 pub struct NewWebhook {
     /// https URL (http only when the server allows private addresses).
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://"
+    )]
     url: String,
     /// Event types: member.invited, member.activated, post.created, event.created,
     /// suggestion.created, rollout.plan_changed, rollout.phase_changed.
     #[serde(default)]
+    #[schema(value_type = Vec<super::docs::WebhookEvent>, inline, required = true, min_items = 1)]
     events: Vec<String>,
 }
 

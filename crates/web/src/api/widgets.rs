@@ -1,5 +1,7 @@
 //! Widgets of a sphere's side panel: list, create, update, delete and reorder.
-use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
+use super::docs::{
+    Forbidden, HttpsUrl, Invalid, Name, NotFound, OptName, OptNoteText, Unauthorized,
+};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
 use crate::service::widgets::{self, Link, WidgetInput, WidgetView};
@@ -80,25 +82,50 @@ pub struct WidgetBody {
     /// Required when creating; ignored when updating.
     #[serde(default)]
     #[schema(value_type = Option<WidgetKindName>)]
-    kind: String,
+    kind: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Name, inline, required = true)]
     title: String,
+    /// A note's Markdown text (required for a note).
     #[serde(default)]
+    #[schema(value_type = OptNoteText, inline)]
     body: String,
+    /// A links widget's links (1 to 20).
     #[serde(default)]
-    links: Vec<Link>,
+    #[schema(max_items = 20)]
+    links: Vec<WidgetLinkInput>,
+    /// A video widget's share link (YouTube, Vimeo, Dailymotion or an allowed PeerTube host).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     video_url: String,
     video_file_id: Option<Uuid>,
+}
+
+/// One link of a links widget.
+#[derive(Deserialize, ToSchema)]
+pub struct WidgetLinkInput {
+    /// Defaults to the link's host.
+    #[serde(default)]
+    #[schema(value_type = OptName, inline)]
+    title: String,
+    #[schema(value_type = HttpsUrl, inline)]
+    url: String,
 }
 
 impl WidgetBody {
     fn input(self) -> WidgetInput {
         WidgetInput {
-            kind: self.kind,
+            kind: self.kind.unwrap_or_default(),
             title: self.title,
             body: self.body,
-            links: self.links,
+            links: self
+                .links
+                .into_iter()
+                .map(|l| Link {
+                    title: l.title,
+                    url: l.url,
+                })
+                .collect(),
             video_url: self.video_url,
             video_file_id: self.video_file_id,
         }
@@ -175,7 +202,7 @@ async fn delete_widget(
 
 #[derive(Deserialize, ToSchema)]
 pub struct WidgetOrder {
-    /// Every widget id of the sphere, in the new order.
+    /// Every widget id of the sphere, once each, in the new order.
     ids: Vec<Uuid>,
 }
 

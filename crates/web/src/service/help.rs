@@ -80,9 +80,6 @@ pub async fn remove_admin(state: &AppState, auth: &Auth, user_id: Id) -> AppResu
     if !admins.iter().any(|a| a.user_id == user_id) {
         return Err(AppError::NotFound);
     }
-    if admins.len() <= 1 {
-        return Err(AppError::Refused("last_admin"));
-    }
     state
         .db
         .set_sphere_role(sphere, user_id, SphereRole::Member)

@@ -325,14 +325,12 @@ pub async fn act(state: &AppState, auth: &Auth, input: &ActionInput) -> AppResul
             return Err(AppError::Refused("cannot_moderate_self"));
         }
         ModerationAction::Remove => {
-            let role = state
+            // The last administrator is kept by the store, in the action's transaction.
+            state
                 .db
                 .sphere_role(sphere, t.author_id)
                 .await?
                 .ok_or(AppError::Refused("not_member"))?;
-            if role == SphereRole::Admin && state.db.count_sphere_admins(sphere).await? <= 1 {
-                return Err(AppError::Refused("last_admin"));
-            }
         }
         _ => {}
     }

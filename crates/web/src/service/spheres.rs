@@ -127,12 +127,10 @@ pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
     Err(AppError::Forbidden)
 }
 
-/// Leaves a sphere; the last administrator cannot leave (the sphere would be orphaned).
+/// Leaves a sphere; the last administrator cannot leave (the sphere would be orphaned:
+/// the store refuses, `last_admin`).
 pub async fn leave(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
-    let v = load(state, auth, id).await?;
-    if v.sphere.role() == Some(SphereRole::Admin) && state.db.count_sphere_admins(id).await? <= 1 {
-        return Err(AppError::Refused("last_admin"));
-    }
+    load(state, auth, id).await?;
     Ok(state.db.remove_sphere_member(id, auth.user.id).await?)
 }
 
@@ -286,12 +284,7 @@ pub async fn set_role(
         .sphere_role(id, target.id)
         .await?
         .ok_or(AppError::Refused("not_member"))?;
-    if current == SphereRole::Admin
-        && role != Some(SphereRole::Admin)
-        && state.db.count_sphere_admins(id).await? <= 1
-    {
-        return Err(AppError::Refused("last_admin"));
-    }
+    // Demoting or removing the last administrator is refused by the store (`last_admin`).
     match role {
         Some(r) => {
             if !state.db.set_sphere_role(id, target.id, r).await? {
