@@ -154,18 +154,6 @@ impl Db {
         })
     }
 
-    pub async fn sign_in_failures(&self, key: &str, window_ms: i64) -> Result<i64> {
-        Ok(
-            with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE key = $1 AND at >= $2")
-            .bind(key).bind(now_ms() - window_ms).fetch_one(p).await)?,
-        )
-    }
-
-    pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sign_in_attempts WHERE key = $1").bind(key).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
-    }
-
     // ---- sign-in throttling (rules in embarq_domain::throttle) ----
 
     pub async fn throttle_counter(&self, key: &str) -> Result<Option<Counter>> {
