@@ -18,9 +18,10 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-/// What to generate and how long to measure (`embarq bench --help`).
+/// What to generate: the organization `bench feed`, `bench search`, `bench analytics` and
+/// `bench users` run on (the same options give the same, reused, data set).
 #[derive(Debug, Clone, clap::Args)]
-pub struct BenchOpts {
+pub struct DataOpts {
     /// Members to generate.
     #[arg(long, default_value_t = 100_000)]
     pub members: usize,
@@ -36,12 +37,6 @@ pub struct BenchOpts {
     /// Spheres the measured member belongs to (the 5 busiest and random others).
     #[arg(long, default_value_t = 30)]
     pub member_spheres: usize,
-    /// Timed runs per measurement.
-    #[arg(long, default_value_t = 500)]
-    pub iterations: usize,
-    /// Concurrent clients for the throughput-under-load measurement.
-    #[arg(long, default_value_t = 4)]
-    pub clients: usize,
     /// Load the data again even if the database already holds a data set with these
     /// parameters (by default it is reused).
     #[arg(long)]
@@ -51,18 +46,39 @@ pub struct BenchOpts {
     pub seed: u64,
 }
 
-impl Default for BenchOpts {
+impl Default for DataOpts {
     fn default() -> Self {
-        BenchOpts {
+        DataOpts {
             members: 100_000,
             spheres: 2_000,
             posts: 1_000_000,
             secret_share: 0.05,
             member_spheres: 30,
-            iterations: 500,
-            clients: 4,
             regenerate: false,
             seed: 2026,
+        }
+    }
+}
+
+/// What to generate and how long to measure (`embarq bench feed --help`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchOpts {
+    #[command(flatten)]
+    pub data: DataOpts,
+    /// Timed runs per measurement.
+    #[arg(long, default_value_t = 500)]
+    pub iterations: usize,
+    /// Concurrent clients for the throughput-under-load measurement.
+    #[arg(long, default_value_t = 4)]
+    pub clients: usize,
+}
+
+impl Default for BenchOpts {
+    fn default() -> Self {
+        BenchOpts {
+            data: DataOpts::default(),
+            iterations: 500,
+            clients: 4,
         }
     }
 }
@@ -90,6 +106,13 @@ const PHRASES: &[&str] = &[
 
 /// Runs the bench: loads the data set unless it is already there, then measures.
 pub async fn run(db: &Db, opts: BenchOpts) -> Result<()> {
+    prepare(db, &opts.data).await?;
+    measure(db, &opts).await
+}
+
+/// Makes sure the database holds the data set of `opts` (generating it unless it is already
+/// there, after removing other bench data) and returns its organization's id.
+pub(crate) async fn prepare(db: &Db, opts: &DataOpts) -> Result<Id> {
     db.migrate().await.context("migrating the database")?;
     let marker = format!(
         "{TAG} members={} spheres={} posts={} secret={} member_spheres={} seed={}",
@@ -103,10 +126,10 @@ pub async fn run(db: &Db, opts: BenchOpts) -> Result<()> {
             o.name
         );
     }
-    let mut ready = false;
+    let mut ready = None;
     for o in &orgs {
         if o.name == marker && !opts.regenerate {
-            ready = true;
+            ready = Some(o.id);
         } else {
             println!("removing previous bench data \"{}\"", o.name);
             let t = Instant::now();
@@ -114,16 +137,17 @@ pub async fn run(db: &Db, opts: BenchOpts) -> Result<()> {
             println!("  removed in {:.1} s", t.elapsed().as_secs_f64());
         }
     }
-    if ready {
+    if let Some(id) = ready {
         println!(
             "reusing the bench data already loaded ({marker}); pass --regenerate to load it again"
         );
+        Ok(id)
     } else {
         let t = Instant::now();
-        generate(db, &opts, &marker).await?;
+        let id = generate(db, opts, &marker).await?;
         println!("data generated in {:.1} s", t.elapsed().as_secs_f64());
+        Ok(id)
     }
-    measure(db, &opts).await
 }
 
 /// A UUIDv7 of the given instant with seeded random bits: ids sort like their creation time.
@@ -140,7 +164,7 @@ fn progress(what: &str, done: usize, total: usize, started: Instant) {
     let _ = std::io::stdout().flush();
 }
 
-async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
+async fn generate(db: &Db, o: &DataOpts, marker: &str) -> Result<Id> {
     if o.members == 0 || o.spheres == 0 {
         bail!("the bench needs at least one member and one sphere");
     }
@@ -343,7 +367,7 @@ async fn generate(db: &Db, o: &BenchOpts, marker: &str) -> Result<()> {
         t.elapsed().as_secs_f64()
     );
     db.rename_organization(org_id, marker).await?;
-    Ok(())
+    Ok(org_id)
 }
 
 /// Latencies of one measurement, in the order they were taken.

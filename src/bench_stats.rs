@@ -28,3 +28,14 @@ pub fn line(label: &str, times: &[Duration], wall: Duration, unit: &str) -> Stri
         s.len()
     )
 }
+
+/// `line` followed by the failures of the same kind (load tests count both).
+pub fn line_with_errors(
+    label: &str,
+    times: &[Duration],
+    wall: Duration,
+    unit: &str,
+    errors: usize,
+) -> String {
+    format!("{}, {errors} errors", line(label, times, wall, unit))
+}

@@ -5,10 +5,14 @@ mod bench;
 mod bench_analytics;
 mod bench_champions;
 mod bench_import;
+mod bench_live;
 mod bench_markdown;
+mod bench_pages;
 mod bench_scim;
 mod bench_search;
+mod bench_server;
 mod bench_stats;
+mod bench_users;
 mod bench_writes;
 mod config;
 mod demo;
@@ -98,6 +102,15 @@ enum BenchKind {
     Markdown(bench_markdown::MarkdownBenchOpts),
     /// Concurrent writers adding comments on a scratch database: writes/s, p50/p99, failures.
     Writes(bench_writes::WritesBenchOpts),
+    /// Launch-day load: N users sign in, browse, post and keep a live stream on the real server
+    /// (child process) over the feed bench's organization: per request p50/p99, req/s, errors.
+    Users(bench_users::UsersBenchOpts),
+    /// Fan-out at launch scale: post commit time in a sphere of every member, then N open live
+    /// connections (real server, child process): delivery p50/p99, idle CPU, RSS.
+    Live(bench_live::LiveBenchOpts),
+    /// Hot HTML pages (home, spheres, busiest sphere, search) on the real server: p50/p99 and
+    /// the server's CPU time per request.
+    Pages(bench_pages::PagesBenchOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -123,6 +136,7 @@ fn main() -> anyhow::Result<()> {
             bind: None,
         }),
         settings,
+        &cli.config,
     ))
 }
 
@@ -136,7 +150,11 @@ async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
+async fn run(
+    command: Command,
+    mut settings: Settings,
+    config: &std::path::Path,
+) -> anyhow::Result<()> {
     match command {
         Command::Serve { demo, bind } => {
             if let Some(b) = bind {
@@ -244,6 +262,22 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             bench_writes::run(&settings.database_url, opts).await
         }
         Command::Bench(BenchKind::Scim(opts)) => bench_scim::run(opts).await,
+        Command::Bench(BenchKind::Users(opts)) => {
+            opts.check()?;
+            settings.database_url = opts.served.url_or(&settings.database_url);
+            let db = open_db(&settings).await?;
+            bench_users::run(db, &settings.database_url, config, opts).await
+        }
+        Command::Bench(BenchKind::Live(opts)) => {
+            settings.database_url = opts.served.url_or(&settings.database_url);
+            let db = open_db(&settings).await?;
+            bench_live::run(db, &settings.database_url, config, opts).await
+        }
+        Command::Bench(BenchKind::Pages(opts)) => {
+            settings.database_url = opts.served.url_or(&settings.database_url);
+            let db = open_db(&settings).await?;
+            bench_pages::run(db, &settings.database_url, config, opts).await
+        }
         Command::Bench(BenchKind::Search(opts)) => {
             let db = open_db(&settings).await?;
             bench_search::run(&db, opts).await

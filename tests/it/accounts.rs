@@ -265,3 +265,48 @@ async fn language_follows_browser_and_switcher() {
         "the switcher's cookie wins over the browser"
     );
 }
+
+/// Launch day: a whole office behind one address signs in at once. More people than the
+/// address's free attempts (50) must all get in: only attempts that fail may count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_office_signing_in_at_once_is_not_throttled() {
+    let app = spawn_app().await;
+    let _ = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
+        .await
+        .unwrap();
+    let mut browsers = Vec::new();
+    for i in 0..70 {
+        let email = format!("worker{i}@acme.test");
+        app.db
+            .create_member(&embarq_store::NewMember {
+                org_id: org,
+                email: email.clone(),
+                display_name: format!("Worker {i}"),
+                password_hash: Some(hash.clone()),
+                org_role: embarq_domain::OrgRole::Member,
+                status: embarq_domain::UserStatus::Active,
+            })
+            .await
+            .unwrap();
+        let mut b = app.browser();
+        b.refresh_csrf("/login").await;
+        browsers.push((b, email));
+    }
+    let statuses = embarq_testkit::concurrently(browsers.len(), |i| {
+        let (b, email) = browsers[i].clone();
+        async move {
+            b.post_form("/login", &[("email", &email), ("password", PASSWORD)])
+                .await
+                .status()
+                .as_u16()
+        }
+    })
+    .await;
+    assert_eq!(
+        embarq_testkit::count(&statuses, 303),
+        70,
+        "every correct password signs in: {statuses:?}"
+    );
+}

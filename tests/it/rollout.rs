@@ -838,7 +838,11 @@ async fn readiness_items_appear_and_disappear_as_things_are_fixed() {
     assert!(app.db.remove_sphere_member(help, mgr_id).await.is_err());
     let orphan = "DELETE FROM sphere_members WHERE sphere_id = $1";
     match &app.db {
-        embarq_store::Db::Sqlite(p) => sqlx::query(orphan).bind(help).execute(p).await.map(|_| ()),
+        embarq_store::Db::Sqlite(p) => sqlx::query(orphan)
+            .bind(help)
+            .execute(&p.write)
+            .await
+            .map(|_| ()),
         embarq_store::Db::Pg(p) => sqlx::query(orphan).bind(help).execute(p).await.map(|_| ()),
     }
     .unwrap();

@@ -1,7 +1,7 @@
 //! Adoption: the activation funnel and its daily series (a few aggregate queries, never one
 //! query per member), reminders to invited members (automatic, claimed exactly once per
 //! member and step, and champions' ones), and contests between sites or departments.
-use crate::db::{LOCK_USER, Result, with_pool};
+use crate::db::{LOCK_USER, Result, with_pool, with_writer};
 use crate::{Db, now_ms};
 use embarq_domain::adoption::{ACTIVE_WINDOW_MS, DAY_MS};
 use embarq_domain::{Id, new_id};
@@ -217,7 +217,7 @@ impl Db {
         activated_at: Option<i64>,
         last_seen_at: Option<i64>,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "UPDATE users SET invitation_sent_at = $2, activated_at = $3, last_seen_at = $4 WHERE id = $1")
             .bind(user_id).bind(invitation_sent_at).bind(activated_at).bind(last_seen_at).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -228,7 +228,7 @@ impl Db {
     /// seen in the last week. Returns the members touched.
     pub async fn analytics_spread_bench_states(&self, org_id: Id, now: i64) -> Result<u64> {
         let photo: &[u8] = b"bench";
-        Ok(with_pool!(self, p => sqlx::query(
+        Ok(with_writer!(self, p => sqlx::query(
             "UPDATE users SET \
                invitation_sent_at = created_at, \
                activated_at = CASE WHEN employee_num % 10 < 7 THEN $2 - (employee_num % 90) * 86400000 ELSE NULL END, \
@@ -251,7 +251,7 @@ impl Db {
     }
 
     pub async fn nudge_set_settings(&self, org_id: Id, days: &str, max: i64) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO nudge_settings (org_id, days, max_reminders, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (org_id) DO UPDATE SET days = excluded.days, max_reminders = excluded.max_reminders, \
              updated_at = excluded.updated_at")
@@ -277,7 +277,7 @@ impl Db {
         until: Option<i64>,
         now: i64,
     ) -> Result<Vec<Id>> {
-        Ok(with_pool!(self, p => sqlx::query_scalar(
+        Ok(with_writer!(self, p => sqlx::query_scalar(
             "INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) \
              SELECT u.org_id, u.id, $2, NULL, $5 FROM users u \
              WHERE u.org_id = $1 AND u.status = 'invited' AND u.activated_at IS NULL \
@@ -321,7 +321,7 @@ impl Db {
         // reminder waits here, then counts the row this one wrote.
         let mut locks = [sender, user_id];
         locks.sort();
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             for id in locks {
                 sqlx::query(LOCK_USER).bind(id).execute(&mut *tx).await?;
@@ -349,7 +349,7 @@ impl Db {
 
     pub async fn contest_create(&self, c: &NewContest<'_>) -> Result<Id> {
         let id = new_id();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO contests (id, org_id, name, dimension, metric, starts_at, ends_at, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(id).bind(c.org_id).bind(c.name).bind(c.dimension).bind(c.metric).bind(c.starts_at)
@@ -411,7 +411,7 @@ impl Db {
     }
 
     pub async fn contest_set_winner(&self, id: Id, winner: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE contests SET winner = $2 WHERE id = $1")
+        with_writer!(self, p => sqlx::query("UPDATE contests SET winner = $2 WHERE id = $1")
             .bind(id).bind(winner).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }

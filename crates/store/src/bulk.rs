@@ -1,7 +1,7 @@
 //! Bulk loading for the demo data set and the benchmark: rows carry their own ids and
 //! timestamps (the regular methods stamp "now"), and are written with multi-row
 //! `INSERT ... VALUES` statements inside one transaction per call. Same SQL on both backends.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::models::Organization;
 use crate::{Db, StoreError};
 use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
@@ -134,7 +134,7 @@ macro_rules! insert_rows {
         let rows = $rows;
         let max = $db.max_params();
         let per = (max / $ncols).max(1);
-        with_pool!($db, p => {
+        with_writer!($db, p => {
             let mut tx = p.begin_write().await?;
             for chunk in rows.chunks(per) {
                 let mut $q = sqlx::query(AssertSqlSafe(values_sql($head, $ncols, chunk.len())));
@@ -165,7 +165,7 @@ impl Db {
         name: &str,
         created_at: i64,
     ) -> Result<Organization> {
-        with_pool!(self, p => sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+        with_writer!(self, p => sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(id).bind(name).bind(created_at).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(Organization {
             id,
@@ -175,7 +175,7 @@ impl Db {
     }
 
     pub async fn rename_organization(&self, id: Id, name: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE organizations SET name = $1 WHERE id = $2")
+        with_writer!(self, p => sqlx::query("UPDATE organizations SET name = $1 WHERE id = $2")
             .bind(name).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -230,7 +230,7 @@ impl Db {
             "DELETE FROM users WHERE org_id = $1",
             "DELETE FROM organizations WHERE id = $1",
         ];
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             for s in statements {
                 sqlx::query(s).bind(org_id).execute(&mut *tx).await?;
@@ -339,6 +339,62 @@ impl Db {
         Ok(())
     }
 
+    /// Gives the listed members of `org_id` one password hash (computed once by the caller:
+    /// argon2 per member would dominate a load test's set-up) and makes them active.
+    /// Returns how many members were updated.
+    pub async fn bulk_set_password(
+        &self,
+        org_id: Id,
+        user_ids: &[Id],
+        password_hash: &str,
+    ) -> Result<u64> {
+        let per = self.max_params().saturating_sub(3).max(1);
+        let now = crate::now_ms();
+        let n = with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut n = 0;
+            for chunk in user_ids.chunks(per) {
+                let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+                let sql = format!(
+                    "UPDATE users SET password_hash = $1, status = 'active', activated_at = COALESCE(activated_at, $2) \
+                     WHERE org_id = $3 AND id IN ({})", list.join(","));
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(password_hash).bind(now).bind(org_id);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                n += q.execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        })?;
+        Ok(n)
+    }
+
+    /// Opens one session per (token hash, user) in one transaction (load benchmarks: a
+    /// sign-in each would time argon2, not what they measure).
+    pub async fn bulk_create_sessions(&self, sessions: &[(String, Id)], ttl_ms: i64) -> Result<()> {
+        let per = (self.max_params() / 5).max(1);
+        let now = crate::now_ms();
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            for chunk in sessions.chunks(per) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) ",
+                );
+                qb.push_values(chunk, |mut b, (hash, user)| {
+                    b.push_bind(hash.clone())
+                        .push_bind(*user)
+                        .push_bind(embarq_domain::new_id().to_string())
+                        .push_bind(now)
+                        .push_bind(now + ttl_ms);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
     /// Refreshes the planner statistics after a bulk load: `ANALYZE` on SQLite (then folds
     /// the write-ahead log, grown by the load, back into the database file), `VACUUM
     /// ANALYZE` on PostgreSQL (which also marks pages all-visible, so index-only scans stop
@@ -346,9 +402,9 @@ impl Db {
     pub async fn analyze(&self) -> Result<()> {
         match self {
             Db::Sqlite(p) => {
-                sqlx::query("ANALYZE").execute(p).await?;
+                sqlx::query("ANALYZE").execute(&p.write).await?;
                 sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(p)
+                    .execute(&p.write)
                     .await?;
             }
             Db::Pg(p) => {

@@ -1,5 +1,5 @@
 //! Personal calendar feed secrets: one per person, stored as a SHA-256 (the caller hashes).
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, now_ms};
 use embarq_domain::Id;
@@ -9,7 +9,7 @@ impl Db {
     /// Sets (or replaces: the old URL stops working) the person's feed secret.
     pub async fn set_calendar_token(&self, user_id: Id, token_hash: &str) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => sqlx::query("INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
+        with_writer!(self, p => sqlx::query("INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at")
             .bind(user_id).bind(token_hash).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -17,7 +17,7 @@ impl Db {
 
     /// Turns the feed off. `false` if there was none.
     pub async fn delete_calendar_token(&self, user_id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("DELETE FROM calendar_tokens WHERE user_id = $1")
+        let n = with_writer!(self, p => sqlx::query("DELETE FROM calendar_tokens WHERE user_id = $1")
             .bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }

@@ -1,7 +1,8 @@
 //! Champions: volunteers and nominations, the confirmed cohort, its secret sphere and the
 //! registration to the champions' training.
 use crate::bulk::values_sql;
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
+use crate::live::{LIVE_MEMBERSHIP, LIVE_SPHERE_MEMBERS};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
@@ -79,7 +80,7 @@ impl Db {
         kind: &str,
         nominated_by: Option<Id>,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO champion_candidates (user_id, org_id, kind, nominated_by, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (user_id, kind) DO NOTHING")
             .bind(user_id).bind(org_id).bind(kind).bind(nominated_by).bind(now_ms())
@@ -88,7 +89,7 @@ impl Db {
     }
 
     pub async fn remove_champion_candidate(&self, user_id: Id, kind: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM champion_candidates WHERE user_id = $1 AND kind = $2")
+        with_writer!(self, p => sqlx::query("DELETE FROM champion_candidates WHERE user_id = $1 AND kind = $2")
             .bind(user_id).bind(kind).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -140,7 +141,7 @@ impl Db {
         training: Option<Id>,
     ) -> Result<ConfirmedCohort> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let existing: Option<Id> = sqlx::query_scalar(
                 "SELECT o.champions_sphere_id FROM org_onboarding o JOIN spheres s ON s.id = o.champions_sphere_id \
@@ -191,6 +192,7 @@ impl Db {
                     q.execute(&mut *tx).await?;
                 }
             }
+            sqlx::query(LIVE_SPHERE_MEMBERS).bind(sphere_id).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(ConfirmedCohort { sphere_id, added })
         }).map_err(Into::into)
@@ -199,7 +201,7 @@ impl Db {
     /// Removes a champion and their membership of the Champions sphere (unless they are its
     /// last administrator). `false` if they were not a champion of the organization.
     pub async fn remove_champion(&self, org_id: Id, user_id: Id) -> Result<bool> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let n = sqlx::query("DELETE FROM champions WHERE user_id = $1 AND org_id = $2")
                 .bind(user_id).bind(org_id).execute(&mut *tx).await?.rows_affected();
@@ -208,6 +210,8 @@ impl Db {
                      (SELECT champions_sphere_id FROM org_onboarding WHERE org_id = $1) \
                      AND (role <> 'admin' OR (SELECT COUNT(*) FROM sphere_members a WHERE a.sphere_id = sphere_members.sphere_id AND a.role = 'admin') > 1)")
                     .bind(org_id).bind(user_id).execute(&mut *tx).await?;
+                let sphere: Option<Id> = None;
+                sqlx::query(LIVE_MEMBERSHIP).bind(user_id).bind(sphere).bind(crate::now_ms()).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(n > 0)

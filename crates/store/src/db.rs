@@ -12,12 +12,32 @@ macro_rules! with_pool {
         #[allow(unused_imports)]
         use $crate::db::BeginWrite as _;
         match $db {
-            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Sqlite(pools) => {
+                let $pool = &pools.read;
+                $body
+            }
+            $crate::Db::Pg($pool) => $body,
+        }
+    }};
+}
+/// The same for code that writes: on SQLite it runs on the one writer connection, so
+/// writers queue in the pool (fairly, without the busy handler's sleeps) while reads go on
+/// in the read pool. PostgreSQL has one pool.
+macro_rules! with_writer {
+    ($db:expr, $pool:ident => $body:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::db::BeginWrite as _;
+        match $db {
+            $crate::Db::Sqlite(pools) => {
+                let $pool = &pools.write;
+                $body
+            }
             $crate::Db::Pg($pool) => $body,
         }
     }};
 }
 pub(crate) use with_pool;
+pub(crate) use with_writer;
 
 /// Starts every transaction of the store. On SQLite it is `BEGIN IMMEDIATE`: a deferred
 /// transaction that reads and then writes cannot wait for the write lock (SQLite answers
@@ -47,6 +67,10 @@ impl BeginWrite for PgPool {
         self.begin()
     }
 }
+
+/// Lookups of a token (API, SCIM) refresh its `last_used_at` at most this often: one write
+/// per minute, not one per request (a read would otherwise wait for the writer).
+pub(crate) const TOUCH_GAP_MS: i64 = 60_000;
 
 /// Locks a row for the rest of the transaction on both backends (a no-op update: a row
 /// lock on PostgreSQL, the write lock on SQLite). Rules that count and then write (the last
@@ -125,9 +149,20 @@ pub(crate) use keep_a_sphere_admin;
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Pg(PgPool),
 }
+
+/// SQLite allows one writer at a time: writes go through one connection, reads through a
+/// pool beside it (WAL lets them run while a write is in progress).
+#[derive(Clone, Debug)]
+pub struct SqlitePools {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
+}
+
+/// Connections reading SQLite at once (the machine's cores do the work; more only queue).
+const SQLITE_READERS: u32 = 6;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -179,22 +214,32 @@ impl Db {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
         {
+            // Memory stays flat under load: each connection's page cache is bounded (16 MiB
+            // for the writer, 8 MiB per reader) and so is the memory-mapped window.
             let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory");
-            let pool = SqlitePoolOptions::new()
+                .pragma("temp_store", "memory")
+                .pragma("mmap_size", "67108864");
+            // The writer is opened first: it creates the file and switches it to WAL.
+            let write = SqlitePoolOptions::new()
                 // The search tokenizer (French and English stems) on every connection.
                 .after_connect(|c, _| Box::pin(crate::dialect::fts5::on_connect(c)))
-                .max_connections(8)
+                .max_connections(1)
                 .min_connections(1)
-                .connect_with(opts)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.clone().pragma("cache_size", "-16384"))
                 .await?;
-            Ok(Db::Sqlite(pool))
+            let read = SqlitePoolOptions::new()
+                .after_connect(|c, _| Box::pin(crate::dialect::fts5::on_connect(c)))
+                .max_connections(SQLITE_READERS)
+                .min_connections(1)
+                .connect_with(opts.pragma("cache_size", "-8192"))
+                .await?;
+            Ok(Db::Sqlite(SqlitePools { read, write }))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -218,7 +263,7 @@ impl Db {
     /// Applies pending migrations of the backend's dialect.
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(&p.write).await?,
             Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -231,7 +276,13 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        with_pool!(self, p => p.close().await)
+        match self {
+            Db::Sqlite(p) => {
+                p.read.close().await;
+                p.write.close().await;
+            }
+            Db::Pg(p) => p.close().await,
+        }
     }
 }
 

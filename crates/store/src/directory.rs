@@ -1,6 +1,6 @@
 //! Organizations and the member directory, including the CSV import upsert.
 use crate::bulk::values_sql;
-use crate::db::{DEACTIVATE_USER, Result, keep_a_manager, with_pool};
+use crate::db::{DEACTIVATE_USER, Result, keep_a_manager, with_pool, with_writer};
 use crate::models::{Organization, Person, USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::csv_import::{MemberRow, RowError};
@@ -139,7 +139,7 @@ impl Db {
             created_at: now_ms(),
         };
         let uid = new_id();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             if first_setup {
                 sqlx::query("INSERT INTO instance_setup (singleton, done_at) VALUES (1, $1)")
@@ -163,7 +163,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         let activated = (m.status == UserStatus::Active).then_some(now);
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO users (id, org_id, email, password_hash, display_name, org_role, status, created_at, activated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(id).bind(m.org_id).bind(&m.email).bind(&m.password_hash).bind(&m.display_name)
@@ -206,7 +206,7 @@ impl Db {
 
     pub async fn touch_user(&self, id: Id) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => sqlx::query("UPDATE users SET last_seen_at = $1, activated_at = COALESCE(activated_at, $1) WHERE id = $2")
+        with_writer!(self, p => sqlx::query("UPDATE users SET last_seen_at = $1, activated_at = COALESCE(activated_at, $1) WHERE id = $2")
             .bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -237,7 +237,7 @@ impl Db {
     }
 
     pub async fn update_profile(&self, id: Id, u: &ProfileUpdate) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "UPDATE users SET display_name = $1, title = $2, department = $3, site = $4, birth_year = $5, level = $6, locale = $7 WHERE id = $8")
             .bind(&u.display_name).bind(&u.title).bind(&u.department).bind(&u.site).bind(u.birth_year)
             .bind(&u.level).bind(&u.locale).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
@@ -245,12 +245,12 @@ impl Db {
     }
 
     pub async fn set_locale(&self, id: Id, locale: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        with_writer!(self, p => sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn set_photo(&self, id: Id, bytes: &[u8], content_type: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE users SET photo = $1, photo_type = $2 WHERE id = $3")
+        with_writer!(self, p => sqlx::query("UPDATE users SET photo = $1, photo_type = $2 WHERE id = $3")
             .bind(bytes).bind(content_type).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -266,7 +266,7 @@ impl Db {
     /// Changes a member's role; refused (`last_manager`) when it would leave the
     /// organization without an active manager.
     pub async fn set_org_role(&self, org_id: Id, id: Id, role: OrgRole) -> Result<()> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             if role != OrgRole::Manager {
                 keep_a_manager!(tx, org_id, id);
@@ -281,7 +281,7 @@ impl Db {
     /// Deactivates an account and ends its credentials in one transaction; refused
     /// (`last_manager`) for the organization's last active manager.
     pub async fn deactivate_user(&self, org_id: Id, id: Id) -> Result<()> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             keep_a_manager!(tx, org_id, id);
             for sql in DEACTIVATE_USER {
@@ -293,7 +293,7 @@ impl Db {
     }
 
     pub async fn reactivate_user(&self, id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "UPDATE users SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END WHERE id = $1")
             .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -416,7 +416,7 @@ impl Db {
             .collect();
         let per_insert = (self.max_params() / INSERT_COLS).max(1);
         let per_link = (self.max_params() / 2).max(1);
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             // One transaction: an import applies whole or not at all. New rows go in
             // multi-row statements without manager links (a manager may come later in the
             // file), then links are set in multi-row updates.

@@ -1,7 +1,7 @@
 //! Events and their registrations (training sessions and webinars today; issue 4 adds RSVP,
 //! ICS and video rooms on the same tables). Capacity is enforced in the database so that
 //! concurrent registrations can never exceed it; reminders are claimed atomically.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
@@ -196,7 +196,7 @@ impl Db {
     ) -> Result<Vec<Id>> {
         let now = now_ms();
         let ids: Vec<Id> = items.iter().map(|_| new_id()).collect();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             for (id, e) in ids.iter().zip(items) {
                 sqlx::query("INSERT INTO events (id, org_id, sphere_id, kind, audience, title, description_md, description_html, \
@@ -259,7 +259,7 @@ impl Db {
         response: &str,
     ) -> Result<Registration> {
         let now = now_ms();
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE events SET capacity = capacity WHERE id = $1")
                 .bind(event_id).execute(&mut *tx).await?;
@@ -297,7 +297,7 @@ impl Db {
     /// start time re-arms the 24-hour reminders.
     pub async fn update_event(&self, id: Id, c: &EventChange) -> Result<EventUpdate> {
         let now = now_ms();
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE events SET capacity = capacity WHERE id = $1")
                 .bind(id).execute(&mut *tx).await?;
@@ -333,7 +333,7 @@ impl Db {
     /// Cancels an event (soft): `false` if it was already cancelled. SEQUENCE is incremented.
     pub async fn cancel_event(&self, id: Id) -> Result<bool> {
         let now = now_ms();
-        let n = with_pool!(self, p => sqlx::query("UPDATE events SET cancelled_at = $2, updated_at = $2, sequence = sequence + 1 \
+        let n = with_writer!(self, p => sqlx::query("UPDATE events SET cancelled_at = $2, updated_at = $2, sequence = sequence + 1 \
              WHERE id = $1 AND cancelled_at IS NULL")
             .bind(id).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
@@ -355,7 +355,7 @@ impl Db {
 
     /// `false` if the person was not registered.
     pub async fn unregister_from_event(&self, event_id: Id, user_id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("DELETE FROM event_registrations WHERE event_id = $1 AND user_id = $2")
+        let n = with_writer!(self, p => sqlx::query("DELETE FROM event_registrations WHERE event_id = $1 AND user_id = $2")
             .bind(event_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
@@ -372,7 +372,7 @@ impl Db {
     /// registrants are marked absent. One transaction.
     pub async fn set_event_attendance(&self, event_id: Id, attended: &[Id]) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let registered: Vec<Id> = sqlx::query_scalar("SELECT user_id FROM event_registrations WHERE event_id = $1")
                 .bind(event_id).fetch_all(&mut *tx).await?;
@@ -396,7 +396,7 @@ impl Db {
     /// registration is claimed by exactly one process.
     pub async fn claim_event_reminders(&self, now: i64) -> Result<Vec<DueReminder>> {
         const DAY: i64 = 24 * 3600 * 1000;
-        let claimed: Vec<(Id, Id)> = with_pool!(self, p => sqlx::query_as(
+        let claimed: Vec<(Id, Id)> = with_writer!(self, p => sqlx::query_as(
             "UPDATE event_registrations SET reminder_sent_at = $1 WHERE reminder_sent_at IS NULL AND response <> 'not_going' \
              AND event_id IN (SELECT id FROM events WHERE starts_at > $1 AND starts_at - $2 <= $1 AND cancelled_at IS NULL) \
              RETURNING event_id, user_id")

@@ -1,7 +1,7 @@
 //! File box (folders, files, per-organization usage) and sphere widgets. The bytes live in
 //! the object store; these rows say what is where. Usage is updated in the same transaction
 //! as the file row with a conditional UPDATE, so concurrent uploads cannot exceed a quota.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
@@ -105,7 +105,7 @@ impl Db {
         by: Id,
     ) -> Result<Id> {
         let id = new_id();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO file_folders (id, org_id, sphere_id, parent_id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id).bind(org_id).bind(sphere_id).bind(parent_id).bind(name).bind(by).bind(now_ms())
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -133,14 +133,14 @@ impl Db {
     }
 
     pub async fn update_folder(&self, id: Id, name: &str, parent_id: Option<Id>) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE file_folders SET name = $1, parent_id = $2 WHERE id = $3")
+        with_writer!(self, p => sqlx::query("UPDATE file_folders SET name = $1, parent_id = $2 WHERE id = $3")
             .bind(name).bind(parent_id).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Deletes a folder only if it holds no live file or folder; `false` otherwise.
     pub async fn delete_empty_folder(&self, id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE file_folders SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM files WHERE folder_id = $1 AND deleted_at IS NULL) \
              AND NOT EXISTS (SELECT 1 FROM file_folders c WHERE c.parent_id = $1 AND c.deleted_at IS NULL)")
@@ -152,7 +152,7 @@ impl Db {
     /// `false` (nothing written) when it would exceed it.
     pub async fn insert_file_within_quota(&self, f: &NewFile, quota_bytes: i64) -> Result<bool> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO org_storage (org_id, used_bytes) VALUES ($1, 0) ON CONFLICT (org_id) DO NOTHING")
                 .bind(f.org_id).execute(&mut *tx).await?;
@@ -209,13 +209,13 @@ impl Db {
     }
 
     pub async fn update_file(&self, id: Id, name: &str, folder_id: Option<Id>) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE files SET name = $1, folder_id = $2, updated_at = $3 WHERE id = $4")
+        with_writer!(self, p => sqlx::query("UPDATE files SET name = $1, folder_id = $2, updated_at = $3 WHERE id = $4")
             .bind(name).bind(folder_id).bind(now_ms()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn set_file_thumb(&self, id: Id, key: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE files SET thumb_key = $1 WHERE id = $2")
+        with_writer!(self, p => sqlx::query("UPDATE files SET thumb_key = $1 WHERE id = $2")
             .bind(key).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -223,7 +223,7 @@ impl Db {
     /// Marks a file deleted and gives its bytes back to the organization's quota; the keys
     /// to remove from the object store, or `None` if it was already gone.
     pub async fn delete_file(&self, id: Id) -> Result<Option<DeletedFile>> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let row: Option<(String, Option<String>, i64, Id)> = sqlx::query_as(
                 "UPDATE files SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING storage_key, thumb_key, size_bytes, org_id")
@@ -264,7 +264,7 @@ impl Db {
         by: Id,
     ) -> Result<Id> {
         let id = new_id();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO sphere_widgets (id, org_id, sphere_id, kind, title, position, body, links, video_url, video_file_id, \
              created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
              (SELECT COALESCE(MAX(position), 0) + 1 FROM sphere_widgets WHERE sphere_id = $3), $6, $7, $8, $9, $10, $11, $11)")
@@ -275,7 +275,7 @@ impl Db {
     }
 
     pub async fn update_widget(&self, id: Id, c: &WidgetContent) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "UPDATE sphere_widgets SET title = $1, body = $2, links = $3, video_url = $4, video_file_id = $5, updated_at = $6 WHERE id = $7")
             .bind(&c.title).bind(&c.body).bind(&c.links).bind(&c.video_url).bind(c.video_file_id).bind(now_ms()).bind(id)
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -283,7 +283,7 @@ impl Db {
     }
 
     pub async fn delete_widget(&self, id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sphere_widgets WHERE id = $1")
+        with_writer!(self, p => sqlx::query("DELETE FROM sphere_widgets WHERE id = $1")
             .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -291,7 +291,7 @@ impl Db {
     /// Sets the panel's order: `ids` in their new order (every widget of the sphere).
     pub async fn reorder_widgets(&self, sphere_id: Id, ids: &[Id]) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             for (i, id) in ids.iter().enumerate() {
                 sqlx::query("UPDATE sphere_widgets SET position = $1, updated_at = $2 WHERE id = $3 AND sphere_id = $4")

@@ -2,7 +2,7 @@
 //! content, in one transaction) and the organization's retention settings.
 use crate::Db;
 use crate::audit::{AuditEntry, audit_in_tx};
-use crate::db::{REVOKE_CREDENTIALS, Result, keep_a_manager, with_pool};
+use crate::db::{REVOKE_CREDENTIALS, Result, keep_a_manager, with_pool, with_writer};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
 
@@ -223,7 +223,7 @@ impl Db {
     /// Atomically takes the person's export slot: true if the last export is older than
     /// `min_gap_ms` (or there was none), false if they must wait.
     pub async fn claim_gdpr_export(&self, user_id: Id, now: i64, min_gap_ms: i64) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "INSERT INTO gdpr_exports (user_id, last_at) VALUES ($1, $2) \
              ON CONFLICT (user_id) DO UPDATE SET last_at = excluded.last_at \
              WHERE gdpr_exports.last_at <= $3")
@@ -320,7 +320,7 @@ impl Db {
     }
 
     pub async fn set_gdpr_settings(&self, org_id: Id, s: &GdprSettings, now: i64) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO gdpr_settings (org_id, erase_mode, message_days, notification_days, deactivated_days, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id) DO UPDATE SET erase_mode = excluded.erase_mode, \
              message_days = excluded.message_days, notification_days = excluded.notification_days, \
@@ -345,7 +345,7 @@ impl Db {
     ) -> Result<EraseResult> {
         let tombstone = format!("erased-{}@erased.invalid", new_id().simple());
         let details = format!("{{\"mode\":\"{}\"}}", mode.as_str());
-        let out = with_pool!(self, p => {
+        let out = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             keep_a_manager!(tx, org_id, user_id, Ok(EraseResult::LastManager));
             // The claim: only one transaction (or process) erases a given account.
@@ -441,7 +441,7 @@ impl Db {
     /// Deletes the organization's private messages created before `before`; idempotent
     /// (a second run, or another process running it at the same time, deletes nothing more).
     pub async fn gdpr_purge_messages(&self, org_id: Id, before: i64) -> Result<u64> {
-        Ok(with_pool!(self, p => sqlx::query(
+        Ok(with_writer!(self, p => sqlx::query(
             "DELETE FROM messages WHERE created_at < $2 AND conversation_id IN \
              (SELECT id FROM conversations WHERE org_id = $1)")
             .bind(org_id).bind(before).execute(p).await.map(|r| r.rows_affected()))?)
@@ -449,7 +449,7 @@ impl Db {
 
     /// Deletes notifications of the organization's members created before `before`.
     pub async fn gdpr_purge_notifications(&self, org_id: Id, before: i64) -> Result<u64> {
-        Ok(with_pool!(self, p => sqlx::query(
+        Ok(with_writer!(self, p => sqlx::query(
             "DELETE FROM notifications WHERE created_at < $2 AND user_id IN \
              (SELECT id FROM users WHERE org_id = $1)")
             .bind(org_id).bind(before).execute(p).await.map(|r| r.rows_affected()))?)

@@ -1,5 +1,6 @@
 //! Starter kit, help sphere and help centre, use cases: the organization's guidance content.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
+use crate::live::LIVE_MEMBERSHIP;
 use crate::{Db, now_ms};
 use embarq_domain::guidance::KitItem;
 use embarq_domain::{Id, new_id};
@@ -78,7 +79,7 @@ impl Db {
     pub async fn create_kit_item(&self, org_id: Id, item: &KitItem, body_html: &str) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO starter_kit_items (id, org_id, title, kind, url, body_md, body_html, target_role, position, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
              (SELECT COALESCE(MAX(position), 0) + 1 FROM starter_kit_items WHERE org_id = $2), $9, $9)")
@@ -94,7 +95,7 @@ impl Db {
         item: &KitItem,
         body_html: &str,
     ) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE starter_kit_items SET title = $1, kind = $2, url = $3, body_md = $4, body_html = $5, target_role = $6, updated_at = $7 \
              WHERE id = $8 AND org_id = $9")
             .bind(&item.title).bind(item.kind.as_str()).bind(&item.url).bind(&item.body_md).bind(body_html)
@@ -103,7 +104,7 @@ impl Db {
     }
 
     pub async fn delete_kit_item(&self, org_id: Id, id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("DELETE FROM starter_kit_items WHERE id = $1 AND org_id = $2")
+        let n = with_writer!(self, p => sqlx::query("DELETE FROM starter_kit_items WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
@@ -111,7 +112,7 @@ impl Db {
     /// Stores a new order of the kit: `ids` in display order (all must belong to the organization).
     pub async fn reorder_kit(&self, org_id: Id, ids: &[Id]) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             for (i, id) in ids.iter().enumerate() {
                 sqlx::query("UPDATE starter_kit_items SET position = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
@@ -125,7 +126,7 @@ impl Db {
 
     /// Records that `user_id` saw the welcome page; `true` only the first time.
     pub async fn mark_kit_seen(&self, user_id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "INSERT INTO starter_kit_seen (user_id, seen_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING")
             .bind(user_id).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
@@ -148,13 +149,14 @@ impl Db {
     ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        let kept = with_pool!(self, p => {
+        let kept = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, 'open', FALSE, $5, $6)")
                 .bind(id).bind(org_id).bind(name).bind(description).bind(admin).bind(now).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) VALUES ($1, $2, 'admin', $3)")
                 .bind(id).bind(admin).bind(now).execute(&mut *tx).await?;
+            sqlx::query(LIVE_MEMBERSHIP).bind(admin).bind(id).bind(now).execute(&mut *tx).await?;
             let kept: Option<Id> = sqlx::query_scalar(
                 "INSERT INTO org_onboarding (org_id, help_sphere_id, updated_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (org_id) DO UPDATE SET help_sphere_id = COALESCE(org_onboarding.help_sphere_id, excluded.help_sphere_id), \
@@ -214,7 +216,7 @@ impl Db {
     ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO help_articles (id, org_id, title, body_md, body_html, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
             .bind(id).bind(org_id).bind(title).bind(body_md).bind(body_html).bind(author).bind(now)
@@ -230,7 +232,7 @@ impl Db {
         body_md: &str,
         body_html: &str,
     ) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE help_articles SET title = $1, body_md = $2, body_html = $3, updated_at = $4 WHERE id = $5 AND org_id = $6")
             .bind(title).bind(body_md).bind(body_html).bind(now_ms()).bind(id).bind(org_id)
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -238,7 +240,7 @@ impl Db {
     }
 
     pub async fn delete_help_article(&self, org_id: Id, id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("DELETE FROM help_articles WHERE id = $1 AND org_id = $2")
+        let n = with_writer!(self, p => sqlx::query("DELETE FROM help_articles WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
@@ -252,7 +254,7 @@ impl Db {
         department: Option<&str>,
         theme: &str,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO use_cases (post_id, org_id, department, theme, marked_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (post_id) DO UPDATE SET department = excluded.department, theme = excluded.theme, marked_by = excluded.marked_by")
             .bind(post_id).bind(org_id).bind(department).bind(theme).bind(by).bind(now_ms())
@@ -261,7 +263,7 @@ impl Db {
     }
 
     pub async fn unmark_use_case(&self, org_id: Id, post_id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("DELETE FROM use_cases WHERE post_id = $1 AND org_id = $2")
+        let n = with_writer!(self, p => sqlx::query("DELETE FROM use_cases WHERE post_id = $1 AND org_id = $2")
             .bind(post_id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }

@@ -42,7 +42,7 @@ pub use adoption::{
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use champions::{ChampionDirectoryEntry, ChampionRow, ConfirmedCohort, TrainingEvent};
 pub use checklists::PersonFacts;
-pub use db::{Backend, Db, StoreError, now_ms};
+pub use db::{Backend, Db, SqlitePools, StoreError, now_ms};
 pub use directory::{ImportOutcome, ImportPlan, MemberFilter, NewMember, ProfileUpdate};
 pub use events::{
     DueReminder, Event, EventChange, EventFilter, EventSetting, EventUpdate, NewEvent, Registrant,
@@ -50,6 +50,7 @@ pub use events::{
 };
 pub use files::{DeletedFile, FileFolder, FileRow, NewFile, Widget, WidgetContent};
 pub use guidance::{HelpAdmin, HelpArticle, KitItemRow, UseCase};
+pub use live::LIVE_PAGE;
 pub use models::*;
 pub use moderation::{CommentRef, HiddenItem, Moderation, NewReport, OpenReport};
 pub use notify_prefs::{DigestCandidate, DigestSettings};

@@ -1,39 +1,100 @@
-//! Live events for open pages: rows in `live_events`, read by cursor. The events table is
-//! the truth; wake-ups (in-process or PostgreSQL NOTIFY) carry nothing but "look again".
-use crate::db::{Result, with_pool};
+//! Live events for open pages. A sphere event ("post P in sphere S") is one row whatever the
+//! sphere's size; a personal event (a notification, a message, a membership change) is one
+//! row per person. The table is the truth: the web layer routes new rows in memory to the
+//! open connections allowed to see them, and a connection that reconnects or falls behind
+//! catches up from here by cursor.
+use crate::db::{Result, with_pool, with_writer};
 use crate::models::LiveEvent;
-use crate::{Db, dialect, now_ms};
+use crate::{Db, now_ms};
 use embarq_domain::Id;
 
+/// Records a live event in the caller's transaction: `$1` person or `$2` sphere (the other
+/// NULL), `$3` kind, `$4` what it points to, `$5` time. On PostgreSQL a trigger announces the
+/// row to every server process when the transaction commits.
+pub(crate) const INSERT_LIVE: &str = "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+/// Tells `$1`'s open pages that their spheres changed (`$2` the sphere, `$3` time), in the
+/// transaction that changes the membership: routing follows it from the next event on.
+pub(crate) const LIVE_MEMBERSHIP: &str = "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) VALUES ($1, NULL, 'membership', $2, $3)";
+
+/// Tells the open pages concerned that sphere `$1`'s members changed at `$2` (changes of many
+/// members at once: SCIM groups, champions, "everyone"); routing re-reads the sphere's members.
+pub(crate) const LIVE_SPHERE_MEMBERS: &str = "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) VALUES (NULL, $1, 'members', $1, $2)";
+
+const LIVE_COLUMNS: &str = "seq, user_id, sphere_id, kind, ref_id, created_at";
+
+/// Rows read at most per query (a connection far behind reads several pages).
+pub const LIVE_PAGE: i64 = 500;
+
 impl Db {
-    /// Records an event for each recipient and wakes listeners in other processes.
-    pub async fn publish_live(
+    /// Records one event for everyone who belongs to `sphere`.
+    pub async fn publish_sphere_event(
         &self,
-        user_ids: &[Id],
+        sphere: Id,
         kind: &str,
         ref_id: Option<Id>,
     ) -> Result<()> {
-        if user_ids.is_empty() {
+        let none: Option<Id> = None;
+        with_writer!(self, p => sqlx::query(INSERT_LIVE)
+            .bind(none).bind(sphere).bind(kind).bind(ref_id).bind(now_ms())
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Records one event per person (personal notifications stay per person).
+    pub async fn publish_personal_events(
+        &self,
+        users: &[Id],
+        kind: &str,
+        ref_id: Option<Id>,
+    ) -> Result<()> {
+        if users.is_empty() {
             return Ok(());
         }
         let now = now_ms();
-        with_pool!(self, p => {
+        let none: Option<Id> = None;
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            for u in user_ids {
-                sqlx::query("INSERT INTO live_events (user_id, kind, ref_id, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(u).bind(kind).bind(ref_id).bind(now).execute(&mut *tx).await?;
+            for u in users {
+                sqlx::query(INSERT_LIVE).bind(u).bind(none).bind(kind).bind(ref_id).bind(now)
+                    .execute(&mut *tx).await?;
             }
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(())
+            tx.commit().await
         })?;
-        dialect::wake_other_processes(self).await
+        Ok(())
     }
 
-    /// Events for `user_id` after `seq`, oldest first.
+    /// Every event after `seq`, oldest first (one page): what a server process routes.
+    pub async fn live_events_since(&self, seq: i64) -> Result<Vec<LiveEvent>> {
+        let sql = format!(
+            "SELECT {LIVE_COLUMNS} FROM live_events WHERE seq > $1 ORDER BY seq LIMIT {LIVE_PAGE}"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(seq).fetch_all(p).await)?,
+        )
+    }
+
+    /// The events `user_id` may see after `seq`, oldest first (one page): their personal
+    /// events and those of the spheres they belong to now.
     pub async fn live_events_after(&self, user_id: Id, seq: i64) -> Result<Vec<LiveEvent>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT seq, user_id, kind, ref_id, created_at FROM live_events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT 200")
-            .bind(user_id).bind(seq).fetch_all(p).await)?)
+        let sql = format!(
+            "SELECT {LIVE_COLUMNS} FROM live_events WHERE user_id = $1 AND seq > $2 \
+             UNION ALL \
+             SELECT e.seq, e.user_id, e.sphere_id, e.kind, e.ref_id, e.created_at FROM sphere_members m \
+             JOIN live_events e ON e.sphere_id = m.sphere_id AND e.seq > $2 WHERE m.user_id = $1 \
+             ORDER BY seq LIMIT {LIVE_PAGE}"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(seq).fetch_all(p).await)?,
+        )
+    }
+
+    /// The spheres whose events reach `user_id`'s open pages.
+    pub async fn live_spheres(&self, user_id: Id) -> Result<Vec<Id>> {
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT sphere_id FROM sphere_members WHERE user_id = $1")
+            .bind(user_id).fetch_all(p).await)?,
+        )
     }
 
     /// The newest sequence number (a new page starts listening from here).
@@ -42,11 +103,20 @@ impl Db {
         Ok(v.unwrap_or(0))
     }
 
-    /// Drops events older than `age_ms`; pages reconnecting later reload instead.
+    /// Drops events older than `age_ms` by ranges of the time index, a bounded batch per
+    /// statement so that writers never wait long; pages reconnecting later reload instead.
     pub async fn prune_live_events(&self, age_ms: i64) -> Result<u64> {
-        Ok(
-            with_pool!(self, p => sqlx::query("DELETE FROM live_events WHERE created_at < $1")
-            .bind(now_ms() - age_ms).execute(p).await.map(|r| r.rows_affected()))?,
-        )
+        let before = now_ms() - age_ms;
+        let mut total = 0;
+        loop {
+            let n = with_writer!(self, p => sqlx::query(
+                "DELETE FROM live_events WHERE seq IN \
+                 (SELECT seq FROM live_events WHERE created_at < $1 ORDER BY created_at LIMIT 5000)")
+                .bind(before).execute(p).await.map(|r| r.rows_affected()))?;
+            total += n;
+            if n < 5000 {
+                return Ok(total);
+            }
+        }
     }
 }

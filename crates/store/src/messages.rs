@@ -1,5 +1,5 @@
 //! Private conversations: one-to-one and small groups.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::models::{ConversationSummary, Message};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
@@ -18,7 +18,7 @@ impl Db {
     pub async fn create_conversation(&self, org_id: Id, members: &[Id]) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO conversations (id, org_id, created_at, last_message_at) VALUES ($1, $2, $3, $3)")
                 .bind(id).bind(org_id).bind(now).execute(&mut *tx).await?;
@@ -91,7 +91,7 @@ impl Db {
     ) -> Result<Message> {
         let id = new_id();
         let now = now_ms();
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO messages (id, conversation_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(conversation_id).bind(author_id).bind(body_md).bind(body_html).bind(now).execute(&mut *tx).await?;
@@ -108,7 +108,7 @@ impl Db {
     }
 
     pub async fn mark_conversation_read(&self, conversation_id: Id, user_id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
+        with_writer!(self, p => sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
             .bind(now_ms()).bind(conversation_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }

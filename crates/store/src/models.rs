@@ -195,10 +195,12 @@ pub struct ApiToken {
     pub last_used_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+/// One live event: for one person (`user_id`) or for every member of a sphere (`sphere_id`).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, serde::Deserialize)]
 pub struct LiveEvent {
     pub seq: i64,
-    pub user_id: Id,
+    pub user_id: Option<Id>,
+    pub sphere_id: Option<Id>,
     pub kind: String,
     pub ref_id: Option<Id>,
     pub created_at: i64,

@@ -1,7 +1,8 @@
 //! Reports, the moderation queue and moderation actions. Each action, the resolution of the
 //! item's open reports and its audit entry are written in one transaction.
 use crate::audit::{AuditEntry, audit_in_tx};
-use crate::db::{Result, StoreError, keep_a_sphere_admin, with_pool};
+use crate::db::{Result, StoreError, keep_a_sphere_admin, with_pool, with_writer};
+use crate::live::LIVE_MEMBERSHIP;
 use crate::{Db, now_ms};
 use embarq_domain::moderation::{ModerationAction, ReportTarget};
 use embarq_domain::{Id, new_id};
@@ -90,7 +91,7 @@ impl Db {
     /// `Conflict("report")`.
     pub async fn create_report(&self, r: &NewReport<'_>) -> Result<Id> {
         let id = new_id();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO reports (id, org_id, sphere_id, target_kind, target_id, post_id, reporter_id, reason, details, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)")
             .bind(id).bind(r.org_id).bind(r.sphere_id).bind(r.target.as_str()).bind(r.target_id).bind(r.post_id)
@@ -178,7 +179,7 @@ impl Db {
         } else {
             "actioned"
         };
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             match m.action {
                 ModerationAction::Dismiss => {}
@@ -228,6 +229,7 @@ impl Db {
                         .bind(m.sphere_id).bind(m.user_id).execute(&mut *tx).await?;
                     sqlx::query("DELETE FROM sphere_requests WHERE sphere_id = $1 AND user_id = $2")
                         .bind(m.sphere_id).bind(m.user_id).execute(&mut *tx).await?;
+                    sqlx::query(LIVE_MEMBERSHIP).bind(m.user_id).bind(m.sphere_id).bind(now).execute(&mut *tx).await?;
                 }
             }
             let reporters: Vec<Id> = if m.action == ModerationAction::Unhide {

@@ -1,5 +1,5 @@
 //! Notifications with unread counts.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::models::{NewNotification, Notification};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
@@ -11,7 +11,7 @@ impl Db {
             return Ok(());
         }
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             for n in items {
                 // A category the person turned off is not stored at all.
@@ -50,7 +50,7 @@ impl Db {
     }
 
     pub async fn mark_notifications_read(&self, user_id: Id, only: Option<Id>) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)")
+        with_writer!(self, p => sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)")
             .bind(now_ms()).bind(user_id).bind(only).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }

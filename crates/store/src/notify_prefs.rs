@@ -1,6 +1,6 @@
 //! Notification preferences (per category: in-app, in-app + e-mail, off) and e-mail digests
 //! (settings, the once-per-period claim, and what a digest contains).
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::models::{Notification, Post};
 use crate::{Db, now_ms};
 use embarq_domain::Id;
@@ -39,7 +39,7 @@ impl Db {
 
     /// Replaces a person's preferences.
     pub async fn set_notification_prefs(&self, user_id: Id, prefs: &[(&str, &str)]) -> Result<()> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM notification_prefs WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             for (category, channel) in prefs {
@@ -78,7 +78,7 @@ impl Db {
         time_zone: &str,
     ) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO digest_settings (user_id, frequency, weekday, hour, time_zone, last_digest_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (user_id) DO UPDATE SET frequency = excluded.frequency, \
              weekday = excluded.weekday, hour = excluded.hour, time_zone = excluded.time_zone, updated_at = excluded.updated_at, \
@@ -100,7 +100,7 @@ impl Db {
     /// Claims the digest of the period starting at `slot`: true for exactly one caller,
     /// whatever the number of server processes.
     pub async fn claim_digest(&self, user_id: Id, slot: i64) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE digest_settings SET last_digest_at = $2 WHERE user_id = $1 AND last_digest_at < $2 AND frequency <> 'off'")
             .bind(user_id).bind(slot).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)

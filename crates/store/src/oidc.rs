@@ -1,6 +1,6 @@
 //! Sign-in with OpenID Connect: per-organization provider settings, links between a
 //! provider's (issuer, subject) and an account, and single-use sign-in states.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, NewMember, StoreError, now_ms};
 use embarq_domain::{Id, new_id};
 
@@ -111,7 +111,7 @@ impl Db {
         ttl_ms: i64,
     ) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             sqlx::query("DELETE FROM oidc_states WHERE expires_at < $1")
                 .bind(now - STATE_GRACE_MS).execute(p).await?;
             sqlx::query(
@@ -126,7 +126,7 @@ impl Db {
 
     /// Consumes a state: whatever the caller then decides, it cannot be used twice.
     pub async fn take_oidc_state(&self, state_hash: &str) -> Result<Option<OidcState>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
+        Ok(with_writer!(self, p => sqlx::query_as(
             "DELETE FROM oidc_states WHERE state_hash = $1 \
              RETURNING browser_hash, org_id, nonce, pkce_verifier, next_path, expires_at")
             .bind(state_hash).fetch_optional(p).await)?)
@@ -134,7 +134,7 @@ impl Db {
 
     /// Moves a state's expiry (tests use it to age a state without waiting).
     pub async fn set_oidc_state_expiry(&self, state_hash: &str, expires_at: i64) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE oidc_states SET expires_at = $1 WHERE state_hash = $2")
+        with_writer!(self, p => sqlx::query("UPDATE oidc_states SET expires_at = $1 WHERE state_hash = $2")
             .bind(expires_at).bind(state_hash).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -163,7 +163,7 @@ impl Db {
         org_id: Id,
     ) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO oidc_links (issuer, subject, user_id, org_id, created_at, last_sign_in_at) VALUES ($1, $2, $3, $4, $5, $5)")
             .bind(issuer).bind(subject).bind(user_id).bind(org_id).bind(now)
             .execute(p).await.map(|r| r.rows_affected()))
@@ -172,7 +172,7 @@ impl Db {
     }
 
     pub async fn touch_oidc_link(&self, issuer: &str, subject: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE oidc_links SET last_sign_in_at = $1 WHERE issuer = $2 AND subject = $3")
+        with_writer!(self, p => sqlx::query("UPDATE oidc_links SET last_sign_in_at = $1 WHERE issuer = $2 AND subject = $3")
             .bind(now_ms()).bind(issuer).bind(subject).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -188,7 +188,7 @@ impl Db {
     ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query(
                 "INSERT INTO users (id, org_id, email, password_hash, display_name, org_role, status, created_at, activated_at, department, site, level) \
@@ -209,14 +209,14 @@ impl Db {
 
     /// Activates an invited account; `true` when it was invited (the caller announces it).
     pub async fn activate_invited_user(&self, user_id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("UPDATE users SET status = 'active' WHERE id = $1 AND status = 'invited'")
+        let n = with_writer!(self, p => sqlx::query("UPDATE users SET status = 'active' WHERE id = $1 AND status = 'invited'")
             .bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
     /// Copies the provider's claims into the profile; absent claims leave fields alone.
     pub async fn apply_sso_profile(&self, user_id: Id, s: &SsoProfile) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "UPDATE users SET display_name = COALESCE($1, display_name), department = COALESCE($2, department), \
              site = COALESCE($3, site), level = COALESCE($4, level) WHERE id = $5")
             .bind(&s.display_name).bind(&s.department).bind(&s.site).bind(&s.level).bind(user_id)

@@ -2,10 +2,10 @@
 //! chose is stored only for named polls (`poll_votes`). An anonymous poll keeps bare counts
 //! (`poll_options.anonymous_votes`), so no query, and no administrator with database
 //! access, can join a person to an option.
-use crate::db::{Result, with_pool};
-use crate::posts::NewPost;
+use crate::db::{Result, with_pool, with_writer};
+use crate::posts::{INSERT_POST, LIVE_POST, NewPost};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, PostStatus, new_id};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -67,11 +67,9 @@ impl Db {
         let post_id = new_id();
         let poll_id = new_id();
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO posts (id, org_id, sphere_id, author_id, body_md, body_html, status, pinned, comment_count, reaction_count, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, 0, $8, $8)")
+            sqlx::query(INSERT_POST)
                 .bind(post_id).bind(n.org_id).bind(n.sphere_id).bind(n.author_id).bind(n.body_md).bind(n.body_html)
                 .bind(n.status.as_str()).bind(now).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO polls (id, post_id, question, multiple, anonymous, closes_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -80,6 +78,9 @@ impl Db {
             for (i, label) in poll.options.iter().enumerate() {
                 sqlx::query("INSERT INTO poll_options (id, poll_id, position, label, anonymous_votes) VALUES ($1, $2, $3, $4, 0)")
                     .bind(new_id()).bind(poll_id).bind(i as i64).bind(label).execute(&mut *tx).await?;
+            }
+            if n.status == PostStatus::Published {
+                sqlx::query(LIVE_POST).bind(post_id).bind(now).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
@@ -142,7 +143,7 @@ impl Db {
         now: i64,
     ) -> Result<VoteOutcome> {
         let open_guard = "SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM polls WHERE id = $1 AND (closes_at IS NULL OR closes_at > $3))";
-        let outcome = with_pool!(self, p => {
+        let outcome = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let outcome = if poll.anonymous {
                 let sql = format!("INSERT INTO poll_voters (poll_id, user_id, voted_at) {open_guard} ON CONFLICT (poll_id, user_id) DO NOTHING");
@@ -202,7 +203,7 @@ impl Db {
 
     /// Closes a poll now (if still open); answers whether it changed.
     pub async fn close_poll(&self, id: Id, now: i64) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("UPDATE polls SET closes_at = $1 WHERE id = $2 AND (closes_at IS NULL OR closes_at > $1)")
+        let n = with_writer!(self, p => sqlx::query("UPDATE polls SET closes_at = $1 WHERE id = $2 AND (closes_at IS NULL OR closes_at > $1)")
             .bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }

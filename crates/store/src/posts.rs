@@ -1,5 +1,5 @@
 //! Publications, comments, reactions and feeds (keyset pagination on (created_at, id)).
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::models::{Comment, Post};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, PostStatus, new_id};
@@ -47,15 +47,32 @@ const POST_SELECT: &str = "SELECT p.id, p.org_id, p.sphere_id, s.name AS sphere_
      p.comment_count, p.reaction_count, p.created_at, p.updated_at, p.hidden_at \
      FROM posts p JOIN spheres s ON s.id = p.sphere_id JOIN users u ON u.id = p.author_id";
 
+/// Stores post `$1` of organization `$2`, sphere `$3`, author `$4`: body `$5` (Markdown) and
+/// `$6` (HTML), status `$7`, at `$8`.
+pub(crate) const INSERT_POST: &str = "INSERT INTO posts (id, org_id, sphere_id, author_id, body_md, body_html, status, pinned, \
+     comment_count, reaction_count, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, 0, $8, $8)";
+
+/// The live event of post `$1` published at `$2`: one row for its sphere, pointing at the
+/// sphere (pages listing the sphere's posts refresh).
+pub(crate) const LIVE_POST: &str = "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) \
+     SELECT NULL, sphere_id, 'post', sphere_id, $2 FROM posts WHERE id = $1";
+
 impl Db {
+    /// Stores a post; a published one tells the sphere's open pages in the same transaction
+    /// (one event row, whatever the sphere's size).
     pub async fn create_post(&self, n: &NewPost<'_>) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
-            "INSERT INTO posts (id, org_id, sphere_id, author_id, body_md, body_html, status, pinned, comment_count, reaction_count, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, 0, $8, $8)")
-            .bind(id).bind(n.org_id).bind(n.sphere_id).bind(n.author_id).bind(n.body_md).bind(n.body_html)
-            .bind(n.status.as_str()).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(INSERT_POST)
+                .bind(id).bind(n.org_id).bind(n.sphere_id).bind(n.author_id).bind(n.body_md).bind(n.body_html)
+                .bind(n.status.as_str()).bind(now).execute(&mut *tx).await?;
+            if n.status == PostStatus::Published {
+                sqlx::query(LIVE_POST).bind(id).bind(now).execute(&mut *tx).await?;
+            }
+            tx.commit().await
+        })?;
         Ok(id)
     }
 
@@ -138,19 +155,28 @@ impl Db {
         )
     }
 
+    /// Changes a post's status; publishing it (an approval) tells the sphere's open pages.
     pub async fn set_post_status(&self, id: Id, status: PostStatus) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status.as_str()).bind(now_ms()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        let now = now_ms();
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status.as_str()).bind(now).bind(id).execute(&mut *tx).await?;
+            if status == PostStatus::Published {
+                sqlx::query(LIVE_POST).bind(id).bind(now).execute(&mut *tx).await?;
+            }
+            tx.commit().await
+        })?;
         Ok(())
     }
 
     pub async fn set_post_pinned(&self, id: Id, pinned: bool) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE posts SET pinned = $1 WHERE id = $2").bind(pinned).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        with_writer!(self, p => sqlx::query("UPDATE posts SET pinned = $1 WHERE id = $2").bind(pinned).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn delete_post(&self, id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        with_writer!(self, p => sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -164,11 +190,15 @@ impl Db {
         body_html: &str,
     ) -> Result<Comment> {
         let id = new_id();
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO comments (id, post_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(post_id).bind(author_id).bind(body_md).bind(body_html).bind(now_ms()).execute(&mut *tx).await?;
             sqlx::query("UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1").bind(post_id).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) \
+                 SELECT NULL, sphere_id, 'comment', id, $2 FROM posts WHERE id = $1")
+                .bind(post_id).bind(now_ms()).execute(&mut *tx).await?;
             let comment: Comment = sqlx::query_as(
                 "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at \
                  FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1")
@@ -194,7 +224,7 @@ impl Db {
 
     /// Adds the reaction, or removes it if present; returns whether it is now set.
     pub async fn toggle_reaction(&self, post_id: Id, user_id: Id, emoji: &str) -> Result<bool> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let removed = sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
                 .bind(post_id).bind(user_id).bind(emoji).execute(&mut *tx).await?.rows_affected() > 0;

@@ -1,6 +1,7 @@
 //! Rollout plans, waves, the access gate's facts, the invitation and announcement claims,
 //! and the facts of the pre-launch readiness check.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
+use crate::live::LIVE_SPHERE_MEMBERS;
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
@@ -81,7 +82,7 @@ impl Db {
         title: &str,
         body_md: &str,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO rollout_plans (org_id, launch_at, early_access_days, time_zone, announcement_title, announcement_md, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (org_id) DO UPDATE SET launch_at = excluded.launch_at, early_access_days = excluded.early_access_days, \
@@ -107,7 +108,7 @@ impl Db {
         opens_at: i64,
     ) -> Result<Id> {
         let id = new_id();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO rollout_waves (id, org_id, name, dimension, value, opens_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id).bind(org_id).bind(name).bind(dimension).bind(value).bind(opens_at).bind(now_ms())
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -116,7 +117,7 @@ impl Db {
 
     /// `false` if no such wave in this organization.
     pub async fn delete_rollout_wave(&self, org_id: Id, id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("DELETE FROM rollout_waves WHERE id = $1 AND org_id = $2")
+        let n = with_writer!(self, p => sqlx::query("DELETE FROM rollout_waves WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
@@ -140,7 +141,7 @@ impl Db {
 
     /// Claims the invitation of a member: `true` for exactly one caller.
     pub async fn claim_invitation(&self, user_id: Id, now: i64) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE users SET invitation_sent_at = $1 WHERE id = $2 AND invitation_sent_at IS NULL")
             .bind(now).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
@@ -149,7 +150,7 @@ impl Db {
     /// Records the first invitation sent by hand (so the rollout job does not send another);
     /// later reminders keep the first time, which the nudges count from.
     pub async fn mark_invitation_sent(&self, user_id: Id, now: i64) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE users SET invitation_sent_at = COALESCE(invitation_sent_at, $1) WHERE id = $2")
+        with_writer!(self, p => sqlx::query("UPDATE users SET invitation_sent_at = COALESCE(invitation_sent_at, $1) WHERE id = $2")
             .bind(now).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -170,7 +171,7 @@ impl Db {
 
     /// Claims the launch announcement of an organization: `true` for exactly one caller.
     pub async fn claim_announcement(&self, org_id: Id, now: i64) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE rollout_plans SET announced_at = $1 WHERE org_id = $2 AND announced_at IS NULL")
             .bind(now).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
@@ -182,7 +183,7 @@ impl Db {
         sphere_id: Id,
         post_id: Id,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "UPDATE rollout_plans SET announcement_sphere_id = $1, announcement_post_id = $2 WHERE org_id = $3")
             .bind(sphere_id).bind(post_id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -197,11 +198,17 @@ impl Db {
 
     /// Makes every active or invited member of the organization a member of the sphere.
     pub async fn add_everyone_to_sphere(&self, org_id: Id, sphere_id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
-            "INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) \
-             SELECT $1, u.id, 'member', $2 FROM users u WHERE u.org_id = $3 AND u.status <> 'deactivated' \
-             ON CONFLICT (sphere_id, user_id) DO NOTHING")
-            .bind(sphere_id).bind(now_ms()).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
+        let now = now_ms();
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) \
+                 SELECT $1, u.id, 'member', $2 FROM users u WHERE u.org_id = $3 AND u.status <> 'deactivated' \
+                 ON CONFLICT (sphere_id, user_id) DO NOTHING")
+                .bind(sphere_id).bind(now).bind(org_id).execute(&mut *tx).await?;
+            sqlx::query(LIVE_SPHERE_MEMBERS).bind(sphere_id).bind(now).execute(&mut *tx).await?;
+            tx.commit().await
+        })?;
         Ok(())
     }
 

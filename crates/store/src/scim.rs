@@ -1,7 +1,7 @@
 //! SCIM provisioning storage, users side: per-organization tokens and settings, the SCIM
 //! columns of members, and SCIM list queries (a domain `Filter` turned into SQL over the
 //! columns an attribute maps to, every value bound, never interpolated).
-use crate::db::{DEACTIVATE_USER, Result, keep_a_manager, with_pool};
+use crate::db::{DEACTIVATE_USER, Result, TOUCH_GAP_MS, keep_a_manager, with_pool, with_writer};
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::scim::{
@@ -18,9 +18,6 @@ pub const DEFAULT_SITE_SOURCE: &str = "urn:embarq:params:scim:schemas:extension:
 pub const DEFAULT_BIRTH_YEAR_SOURCE: &str =
     "urn:embarq:params:scim:schemas:extension:2.0:User:birthYear";
 pub const DEFAULT_LEVEL_SOURCE: &str = "urn:embarq:params:scim:schemas:extension:2.0:User:level";
-/// Lookups of a token refresh `last_used_at` at most this often (one write per minute, not
-/// per request: SQLite has one writer).
-const TOUCH_GAP_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct ScimToken {
@@ -734,7 +731,7 @@ impl Db {
             last_used_at: None,
             revoked_at: None,
         };
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO scim_tokens (id, org_id, name, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(t.id).bind(org_id).bind(&t.name).bind(token_hash).bind(created_by).bind(t.created_at)
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -750,7 +747,7 @@ impl Db {
 
     /// Revokes a live token of `org_id`; the token's name when it was revoked now.
     pub async fn scim_revoke_token(&self, org_id: Id, id: Id) -> Result<Option<String>> {
-        Ok(with_pool!(self, p => sqlx::query_scalar(
+        Ok(with_writer!(self, p => sqlx::query_scalar(
             "UPDATE scim_tokens SET revoked_at = $3 WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL RETURNING name")
             .bind(id).bind(org_id).bind(now_ms()).fetch_optional(p).await)?)
     }
@@ -765,7 +762,7 @@ impl Db {
         };
         let now = now_ms();
         if last.is_none_or(|t| now - t > TOUCH_GAP_MS) {
-            with_pool!(self, p => sqlx::query("UPDATE scim_tokens SET last_used_at = $1 WHERE id = $2")
+            with_writer!(self, p => sqlx::query("UPDATE scim_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         }
         Ok(Some((id, org)))
@@ -790,7 +787,7 @@ impl Db {
     }
 
     pub async fn set_scim_settings(&self, org_id: Id, s: &ScimSettings) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO scim_settings (org_id, site_source, birth_year_source, level_source, group_kind, send_invitations, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id) DO UPDATE SET site_source = excluded.site_source, \
              birth_year_source = excluded.birth_year_source, level_source = excluded.level_source, \
@@ -858,7 +855,7 @@ impl Db {
         let id = new_id();
         let now = now_ms();
         let status = if w.active { "invited" } else { "deactivated" };
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO users (id, org_id, email, display_name, first_name, last_name, title, department, site, \
              birth_year, level, manager_id, employee_id, org_role, status, created_at, scim_user_name, scim_user_key, \
              scim_external_id, scim_division, scim_extra, updated_at) \
@@ -881,7 +878,7 @@ impl Db {
         w: &ScimUserWrite,
     ) -> Result<Option<ActiveChange>> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             // By primary key alone, as in `scim_user`; the organization is checked here.
             let row: Option<(String, Id)> = sqlx::query_as(

@@ -2,7 +2,8 @@
 //! the sphere's members. Spheres made in embarq itself are never Groups. Member changes are
 //! set-based (one statement per chunk of ids), so adding one person to a group of
 //! thousands touches one row, and every change to a group happens in one transaction.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
+use crate::live::LIVE_SPHERE_MEMBERS;
 use crate::scim::{Bind, UserQuery, bind_all};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, SphereKind, new_id};
@@ -67,7 +68,7 @@ impl Db {
     ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
                  VALUES ($1, $2, $3, '', $4, FALSE, $5, $6)")
@@ -84,6 +85,7 @@ impl Db {
                 for m in chunk { q = q.bind(*m); }
                 q.execute(&mut *tx).await?;
             }
+            sqlx::query(LIVE_SPHERE_MEMBERS).bind(id).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;
@@ -145,7 +147,7 @@ impl Db {
         change: &GroupChange,
     ) -> Result<bool> {
         let now = now_ms();
-        let found = with_pool!(self, p => {
+        let found = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let owner: Option<Id> = sqlx::query_scalar("UPDATE scim_groups SET updated_at = $1 WHERE sphere_id = $2 RETURNING org_id")
                 .bind(now).bind(id).fetch_optional(&mut *tx).await?;
@@ -185,6 +187,7 @@ impl Db {
                 for m in chunk { q = q.bind(*m); }
                 q.execute(&mut *tx).await?;
             }
+            sqlx::query(LIVE_SPHERE_MEMBERS).bind(id).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(true)
         })?;
@@ -195,7 +198,7 @@ impl Db {
     /// identity provider's deletion must not destroy an organization's publications);
     /// it is simply no longer a Group. `false` if it was not a Group of the organization.
     pub async fn scim_delete_group(&self, org_id: Id, id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("DELETE FROM scim_groups WHERE sphere_id = $1 AND org_id = $2")
+        let n = with_writer!(self, p => sqlx::query("DELETE FROM scim_groups WHERE sphere_id = $1 AND org_id = $2")
             .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }

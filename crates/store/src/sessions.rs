@@ -1,11 +1,19 @@
 //! Sessions, one-time tokens (invitations, password resets), personal access tokens and
 //! sign-in attempts. Only hashes of secrets are stored.
-use crate::db::{REVOKE_CREDENTIALS, Result, with_pool};
+use crate::db::{REVOKE_CREDENTIALS, Result, TOUCH_GAP_MS, with_pool, with_writer};
 use crate::models::{ApiToken, SessionUser, USER_COLUMNS, User};
 use crate::{Db, now_ms};
 use embarq_domain::throttle::Counter;
 use embarq_domain::{Id, new_id};
 use sqlx::AssertSqlSafe;
+
+/// A token's owner and when the token was last used.
+#[derive(sqlx::FromRow)]
+struct TokenUser {
+    #[sqlx(flatten)]
+    user: User,
+    token_used_at: Option<i64>,
+}
 
 impl Db {
     pub async fn create_session(
@@ -16,7 +24,7 @@ impl Db {
         ttl_ms: i64,
     ) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash).bind(user_id).bind(csrf).bind(now).bind(now + ttl_ms)
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -40,12 +48,12 @@ impl Db {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(p).await.map(|r| r.rows_affected()))?;
+        with_writer!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn delete_sessions_of(&self, user_id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        with_writer!(self, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -57,7 +65,7 @@ impl Db {
         ttl_ms: i64,
     ) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash).bind(user_id).bind(purpose).bind(now).bind(now + ttl_ms)
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -81,7 +89,7 @@ impl Db {
         password_hash: &str,
     ) -> Result<Option<Id>> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let user: Option<Id> = sqlx::query_scalar(
                 "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id")
@@ -112,7 +120,7 @@ impl Db {
             created_at: now_ms(),
             last_used_at: None,
         };
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(t.id).bind(user_id).bind(name).bind(token_hash).bind(t.created_at).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(t)
@@ -125,7 +133,7 @@ impl Db {
     }
 
     pub async fn delete_api_token(&self, user_id: Id, id: Id) -> Result<bool> {
-        let r = with_pool!(self, p => sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
+        let r = with_writer!(self, p => sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
             .bind(id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(r > 0)
     }
@@ -134,20 +142,22 @@ impl Db {
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
         let now = now_ms();
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.status = 'active'"
+            "SELECT {USER_COLUMNS}, t.last_used_at AS token_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND u.status = 'active'"
         );
-        let user: Option<User> = with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await)?;
-        if user.is_some() {
-            with_pool!(self, p => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+        let row: Option<TokenUser> = with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await)?;
+        let Some(row) = row else { return Ok(None) };
+        if row.token_used_at.is_none_or(|t| now - t > TOUCH_GAP_MS) {
+            with_writer!(self, p => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
                 .bind(now).bind(token_hash).execute(p).await.map(|r| r.rows_affected()))?;
         }
-        Ok(user)
+        Ok(Some(row.user))
     }
 
     /// Records a failed sign-in for `key` and returns how many failures it had in the window.
     pub async fn record_sign_in_failure(&self, key: &str, window_ms: i64) -> Result<i64> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1").bind(now - window_ms).execute(p).await?;
             sqlx::query("INSERT INTO sign_in_attempts (key, at) VALUES ($1, $2)").bind(key).bind(now).execute(p).await?;
             Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE key = $1").bind(key).fetch_one(p).await?)
@@ -176,12 +186,12 @@ impl Db {
         next: Counter,
     ) -> Result<bool> {
         let n = match seen {
-            Some(s) => with_pool!(self, p => sqlx::query(
+            Some(s) => with_writer!(self, p => sqlx::query(
                 "UPDATE sign_in_throttle SET attempts = $2, next_allowed_at = $3, updated_at = $4 \
                  WHERE key = $1 AND attempts = $5 AND updated_at = $6")
                 .bind(key).bind(next.attempts).bind(next.next_allowed_at).bind(next.updated_at)
                 .bind(s.attempts).bind(s.updated_at).execute(p).await.map(|r| r.rows_affected()))?,
-            None => with_pool!(self, p => {
+            None => with_writer!(self, p => {
                 // New keys are where an attacker could grow the table: forgotten ones go first.
                 sqlx::query("DELETE FROM sign_in_throttle WHERE updated_at < $1")
                     .bind(next.updated_at - THROTTLE_KEEP_MS).execute(p).await?;
@@ -197,14 +207,14 @@ impl Db {
 
     /// Forgets a key (a correct password for the account from this address).
     pub async fn throttle_reset(&self, key: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1")
+        with_writer!(self, p => sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1")
             .bind(key).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Gives back one attempt (a successful sign-in from a shared address is no guess).
     pub async fn throttle_refund(&self, key: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "UPDATE sign_in_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
             .bind(key).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())

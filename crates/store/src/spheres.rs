@@ -1,13 +1,14 @@
 //! Spheres, memberships, join requests and invitations. List queries apply the visibility
 //! rule of `embarq_domain::policy::sphere_access`: a secret sphere exists only for its members.
-use crate::db::{Result, keep_a_sphere_admin, with_pool};
+use crate::db::{Result, keep_a_sphere_admin, with_pool, with_writer};
+use crate::live::LIVE_MEMBERSHIP;
 use crate::models::{Sphere, SphereMember, SphereRequest};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::{Id, RequestKind, SphereKind, SphereRole, new_id};
 use sqlx::AssertSqlSafe;
 
 const SPHERE_COLUMNS: &str = "s.id, s.org_id, s.name, s.description, s.kind, s.requires_approval, s.created_by, s.created_at, \
-     (SELECT COUNT(*) FROM sphere_members c WHERE c.sphere_id = s.id) AS member_count, \
+     s.member_count, \
      m.role AS my_role, r.kind AS my_request";
 
 const SPHERE_JOINS: &str = "FROM spheres s \
@@ -27,7 +28,7 @@ impl Db {
     ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
@@ -35,6 +36,7 @@ impl Db {
                 .bind(creator).bind(now).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) VALUES ($1, $2, 'admin', $3)")
                 .bind(id).bind(creator).bind(now).execute(&mut *tx).await?;
+            sqlx::query(LIVE_MEMBERSHIP).bind(creator).bind(id).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;
@@ -49,7 +51,7 @@ impl Db {
         kind: SphereKind,
         requires_approval: bool,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE spheres SET name = $1, description = $2, kind = $3, requires_approval = $4 WHERE id = $5")
+        with_writer!(self, p => sqlx::query("UPDATE spheres SET name = $1, description = $2, kind = $3, requires_approval = $4 WHERE id = $5")
             .bind(name).bind(description).bind(kind.as_str()).bind(requires_approval).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -101,6 +103,27 @@ impl Db {
             .collect())
     }
 
+    /// Those of `users` who belong to `sphere_id`.
+    pub async fn sphere_members_among(&self, sphere_id: Id, users: &[Id]) -> Result<Vec<Id>> {
+        let mut out = Vec::new();
+        for chunk in users.chunks(500) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT user_id FROM sphere_members WHERE sphere_id = $1 AND user_id IN ({})",
+                list.join(",")
+            );
+            let found: Vec<Id> = with_pool!(self, p => {
+                let mut q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(sphere_id);
+                for u in chunk {
+                    q = q.bind(*u);
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(found);
+        }
+        Ok(out)
+    }
+
     /// Adds a member (or changes their role) and clears any pending request in one transaction.
     pub async fn add_sphere_member(
         &self,
@@ -109,13 +132,14 @@ impl Db {
         role: SphereRole,
     ) -> Result<()> {
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (sphere_id, user_id) DO UPDATE SET role = excluded.role")
                 .bind(sphere_id).bind(user_id).bind(role.as_str()).bind(now).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sphere_requests WHERE sphere_id = $1 AND user_id = $2")
                 .bind(sphere_id).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query(LIVE_MEMBERSHIP).bind(user_id).bind(sphere_id).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;
@@ -130,7 +154,7 @@ impl Db {
         user_id: Id,
         role: SphereRole,
     ) -> Result<bool> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             if role != SphereRole::Admin {
                 keep_a_sphere_admin!(tx, sphere_id, user_id);
@@ -151,11 +175,12 @@ impl Db {
 
     /// Removes a member; refused (`last_admin`) for the sphere's last administrator.
     pub async fn remove_sphere_member(&self, sphere_id: Id, user_id: Id) -> Result<()> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             keep_a_sphere_admin!(tx, sphere_id, user_id);
             sqlx::query("DELETE FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
                 .bind(sphere_id).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query(LIVE_MEMBERSHIP).bind(user_id).bind(sphere_id).bind(now_ms()).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })
@@ -176,7 +201,7 @@ impl Db {
         invited_by: Option<Id>,
     ) -> Result<Id> {
         let id = new_id();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO sphere_requests (id, sphere_id, user_id, kind, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id).bind(sphere_id).bind(user_id).bind(kind.as_str()).bind(invited_by).bind(now_ms())
             .execute(p).await.map(|r| r.rows_affected())).map_err(|e| StoreError::on_unique(e, "request"))?;
@@ -231,7 +256,7 @@ impl Db {
     }
 
     pub async fn delete_sphere_request(&self, id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sphere_requests WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        with_writer!(self, p => sqlx::query("DELETE FROM sphere_requests WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
 //! The suggestions platform: suggestions, one vote per member, comments and statuses.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
@@ -76,7 +76,7 @@ impl Db {
     ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO suggestions (id, org_id, author_id, title, body_md, body_html, status, vote_count, comment_count, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'new', 0, 0, $7, $7)")
             .bind(id).bind(org_id).bind(author).bind(title).bind(body_md).bind(body_html).bind(now)
@@ -87,7 +87,7 @@ impl Db {
     /// Adds the member's vote, or removes it if present; answers (voted, vote count).
     pub async fn toggle_suggestion_vote(&self, id: Id, user_id: Id) -> Result<(bool, i64)> {
         let now = now_ms();
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let removed = sqlx::query("DELETE FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $2")
                 .bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected();
@@ -114,7 +114,7 @@ impl Db {
     ) -> Result<Id> {
         let cid = new_id();
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO suggestion_comments (id, suggestion_id, author_id, body_md, body_html, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)")
@@ -135,7 +135,7 @@ impl Db {
     }
 
     pub async fn set_suggestion_status(&self, org_id: Id, id: Id, status: &str) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE suggestions SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
             .bind(status).bind(now_ms()).bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)

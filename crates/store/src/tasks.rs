@@ -1,7 +1,7 @@
 //! Task lists, tasks, their assignees and comments. Visibility is the caller's business
 //! (through the policy), except `my_tasks`, which keeps the spheres the person can still
 //! read (the policy's rule: open, or a member) and lets the caller re-check each row.
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
@@ -89,7 +89,7 @@ impl Db {
         name: &str,
     ) -> Result<Id> {
         let id = new_id();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO task_lists (id, org_id, sphere_id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id).bind(org_id).bind(sphere_id).bind(name).bind(by).bind(now_ms())
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -110,7 +110,7 @@ impl Db {
     }
 
     pub async fn rename_task_list(&self, id: Id, name: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE task_lists SET name = $1 WHERE id = $2")
+        with_writer!(self, p => sqlx::query("UPDATE task_lists SET name = $1 WHERE id = $2")
             .bind(name).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -120,7 +120,7 @@ impl Db {
     /// `by` and `others_allowed` is false (then `false`, nothing deleted). The list row is
     /// locked first, so a task added meanwhile is either seen here or refused its list.
     pub async fn delete_task_list(&self, id: Id, by: Id, others_allowed: bool) -> Result<bool> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE task_lists SET name = name WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if !others_allowed {
@@ -140,7 +140,7 @@ impl Db {
     pub async fn create_task(&self, n: &NewTask<'_>, assignees: &[Id]) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query(
                 "INSERT INTO tasks (id, org_id, sphere_id, list_id, title, description_md, description_html, status, due_date, \
@@ -196,7 +196,7 @@ impl Db {
         description_html: &str,
         due_date: Option<&str>,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "UPDATE tasks SET title = $1, description_md = $2, description_html = $3, due_date = $4, updated_at = $5 WHERE id = $6")
             .bind(title).bind(description_md).bind(description_html).bind(due_date).bind(now_ms()).bind(id)
             .execute(p).await.map(|r| r.rows_affected()))?;
@@ -205,19 +205,19 @@ impl Db {
 
     /// Moves a task to another list of the same sphere.
     pub async fn move_task(&self, id: Id, list_id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE tasks SET list_id = $1, updated_at = $2 WHERE id = $3")
+        with_writer!(self, p => sqlx::query("UPDATE tasks SET list_id = $1, updated_at = $2 WHERE id = $3")
             .bind(list_id).bind(now_ms()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn set_task_status(&self, id: Id, status: &str) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
+        with_writer!(self, p => sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(status).bind(now_ms()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn delete_task(&self, id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM tasks WHERE id = $1")
+        with_writer!(self, p => sqlx::query("DELETE FROM tasks WHERE id = $1")
             .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -251,7 +251,7 @@ impl Db {
     /// added (to notify them).
     pub async fn set_task_assignees(&self, task_id: Id, by: Id, users: &[Id]) -> Result<Vec<Id>> {
         let now = now_ms();
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             // Touch the task first: concurrent edits of one task's assignees take turns.
             sqlx::query("UPDATE tasks SET updated_at = $1 WHERE id = $2").bind(now).bind(task_id).execute(&mut *tx).await?;
@@ -282,7 +282,7 @@ impl Db {
         body_html: &str,
     ) -> Result<TaskComment> {
         let id = new_id();
-        Ok(with_pool!(self, p => {
+        Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO task_comments (id, task_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(task_id).bind(author_id).bind(body_md).bind(body_html).bind(now_ms()).execute(&mut *tx).await?;

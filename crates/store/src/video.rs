@@ -3,7 +3,7 @@
 //! server process reads and writes the same rows, so several processes behave as one: the
 //! capacity is enforced in a transaction that locks the room, and a signalling message waits
 //! in its addressee's inbox until the process holding that WebSocket delivers it.
-use crate::db::{Result, StoreError, with_pool};
+use crate::db::{Result, StoreError, with_pool, with_writer};
 use crate::{Db, dialect, now_ms};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
@@ -80,7 +80,7 @@ impl Db {
             RoomOwner::Event(e) => (None, Some(e)),
         };
         let now = now_ms();
-        let inserted = with_pool!(self, p => sqlx::query(
+        let inserted = with_writer!(self, p => sqlx::query(
             "INSERT INTO video_rooms (id, org_id, sphere_id, event_id, slug, created_by, created_at, last_used_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
             .bind(new_id()).bind(org_id).bind(sphere_id).bind(event_id).bind(slug).bind(created_by).bind(now)
@@ -135,7 +135,7 @@ impl Db {
         stale_before: i64,
     ) -> Result<JoinOutcome> {
         let now = now_ms();
-        let joined = with_pool!(self, p => {
+        let joined = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE video_rooms SET last_used_at = $2 WHERE id = $1")
                 .bind(room_id).bind(now).execute(&mut *tx).await?;
@@ -179,14 +179,14 @@ impl Db {
 
     /// A heartbeat; `false` if the participant is gone (dropped as stale by another process).
     pub async fn video_touch(&self, peer_id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("UPDATE video_participants SET seen_at = $2 WHERE peer_id = $1")
+        let n = with_writer!(self, p => sqlx::query("UPDATE video_participants SET seen_at = $2 WHERE peer_id = $1")
             .bind(peer_id).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
     }
 
     /// Leaves a room (its undelivered messages go with it).
     pub async fn video_leave(&self, peer_id: Id) -> Result<()> {
-        with_pool!(self, p => sqlx::query("DELETE FROM video_participants WHERE peer_id = $1")
+        with_writer!(self, p => sqlx::query("DELETE FROM video_participants WHERE peer_id = $1")
             .bind(peer_id).execute(p).await.map(|_| ()))?;
         Ok(())
     }
@@ -201,7 +201,7 @@ impl Db {
         to: Option<Id>,
         body: &str,
     ) -> Result<u64> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "INSERT INTO video_signals (room_id, to_peer, from_peer, body, created_at) \
              SELECT room_id, peer_id, $2, $4, $5 FROM video_participants \
              WHERE room_id = $1 AND peer_id <> $2 AND ($3 IS NULL OR peer_id = $3)")
@@ -215,7 +215,7 @@ impl Db {
 
     /// Takes the messages waiting for `peer_id`, oldest first (each is delivered once).
     pub async fn video_take(&self, peer_id: Id) -> Result<Vec<VideoSignal>> {
-        let mut v: Vec<VideoSignal> = with_pool!(self, p => sqlx::query_as(
+        let mut v: Vec<VideoSignal> = with_writer!(self, p => sqlx::query_as(
             "DELETE FROM video_signals WHERE to_peer = $1 RETURNING seq, from_peer, body")
             .bind(peer_id).fetch_all(p).await)?;
         v.sort_by_key(|s| s.seq);
@@ -236,7 +236,7 @@ impl Db {
         url_template: Option<&str>,
         by: Id,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO video_settings (org_id, provider, url_template, updated_by, updated_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id) DO UPDATE SET provider = excluded.provider, \
              url_template = excluded.url_template, updated_by = excluded.updated_by, updated_at = excluded.updated_at")

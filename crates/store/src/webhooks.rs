@@ -1,7 +1,7 @@
 //! Webhooks: subscriptions, the delivery outbox (claimed atomically by the jobs task so two
 //! processes never send one delivery twice) and the log of attempts.
 use crate::Db;
-use crate::db::{Result, with_pool};
+use crate::db::{Result, with_pool, with_writer};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
 
@@ -92,7 +92,7 @@ impl Db {
         now: i64,
     ) -> Result<Id> {
         let id = new_id();
-        with_pool!(self, p => sqlx::query(
+        with_writer!(self, p => sqlx::query(
             "INSERT INTO webhooks (id, org_id, url, secret, events, active, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7)")
             .bind(id).bind(org_id).bind(url).bind(secret).bind(events).bind(created_by).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(id)
@@ -111,7 +111,7 @@ impl Db {
     }
 
     pub async fn webhook_delete(&self, org_id: Id, id: Id) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query("DELETE FROM webhooks WHERE org_id = $1 AND id = $2")
+        let n = with_writer!(self, p => sqlx::query("DELETE FROM webhooks WHERE org_id = $1 AND id = $2")
             .bind(org_id).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
@@ -138,7 +138,7 @@ impl Db {
                 continue;
             }
             let id = new_id();
-            with_pool!(self, p => sqlx::query(
+            with_writer!(self, p => sqlx::query(
                 "INSERT INTO webhook_deliveries (id, webhook_id, event_type, payload, status, attempts, next_attempt_at, claimed_until, created_at) \
                  VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, $5)")
                 .bind(id).bind(h.id).bind(event_type).bind(payload_for(id)).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
@@ -155,7 +155,7 @@ impl Db {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<ClaimedDelivery>> {
-        let ids: Vec<(Id,)> = with_pool!(self, p => sqlx::query_as(
+        let ids: Vec<(Id,)> = with_writer!(self, p => sqlx::query_as(
             "UPDATE webhook_deliveries SET claimed_until = $2 WHERE id IN ( \
                SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until < $1 \
                AND webhook_id IN (SELECT id FROM webhooks WHERE active = 1) ORDER BY next_attempt_at LIMIT $3) \
@@ -185,7 +185,7 @@ impl Db {
         status: &str,
         next_attempt_at: i64,
     ) -> Result<()> {
-        with_pool!(self, p => {
+        with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO webhook_attempts (id, delivery_id, attempt, at, status_code, duration_ms, error, next_attempt_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
@@ -204,7 +204,7 @@ impl Db {
 
     /// Puts a delivery of the organization back in the queue (the "redeliver" action).
     pub async fn webhook_redeliver(&self, org_id: Id, delivery_id: Id, now: i64) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, claimed_until = 0 \
              WHERE id = $2 AND webhook_id IN (SELECT id FROM webhooks WHERE org_id = $1)")
             .bind(org_id).bind(delivery_id).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
@@ -260,7 +260,7 @@ impl Db {
         active: bool,
     ) -> Result<Option<bool>> {
         let active = i64::from(active);
-        let n = with_pool!(self, p => sqlx::query(
+        let n = with_writer!(self, p => sqlx::query(
             "UPDATE webhooks SET active = $3 WHERE org_id = $1 AND id = $2 AND active <> $3")
             .bind(org_id).bind(id).bind(active).execute(p).await.map(|r| r.rows_affected()))?;
         if n > 0 {
@@ -290,7 +290,7 @@ impl Db {
         payload_for: impl Fn(Id) -> String,
     ) -> Result<Option<Vec<Id>>> {
         let org_id = seen.org_id;
-        let ids = with_pool!(self, p => {
+        let ids = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let n = if seen.known == 0 {
                 sqlx::query("INSERT INTO rollout_phase_announced (org_id, phase, announced_at) VALUES ($1, $2, $3) \

@@ -29,6 +29,9 @@ pub enum AppError {
     Limited(&'static str),
     #[error("the form expired")]
     Csrf,
+    /// The server is saturated for this kind of work (503, retry shortly).
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -66,6 +69,7 @@ impl AppError {
             AppError::Validation(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests | AppError::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +84,7 @@ impl AppError {
             AppError::Refused(c) | AppError::Conflict(c) | AppError::Limited(c) => c,
             AppError::TooManyRequests => "too_many_requests",
             AppError::Csrf => "csrf",
+            AppError::Busy => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -88,6 +93,14 @@ impl AppError {
         if let AppError::Internal(e) = self {
             tracing::error!(error = ?e, "internal error");
         }
+    }
+}
+
+/// A busy server says when to come back (RFC 9110 §10.2.3).
+fn retry_after(e: &AppError, res: &mut Response) {
+    if matches!(e, AppError::Busy) {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
     }
 }
 
@@ -102,6 +115,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let mut res = self.status().into_response();
+        retry_after(&self, &mut res);
         let fields = match &self {
             AppError::Validation(f) => f.clone(),
             _ => Vec::new(),
@@ -181,6 +195,7 @@ impl IntoResponse for ApiError {
             errors,
         };
         let mut res = (status, Json(body)).into_response();
+        retry_after(&e, &mut res);
         res.headers_mut().insert(
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),

@@ -1,12 +1,12 @@
-//! The only place with backend-specific code: cross-process wake-ups through PostgreSQL
-//! LISTEN/NOTIFY. SQLite runs in one process, where an in-process channel suffices.
+//! The only place with backend-specific code: cross-process live events through PostgreSQL
+//! LISTEN/NOTIFY. SQLite runs in one process, where an in-process wake-up suffices.
 pub(crate) mod fts5;
 pub(crate) mod search;
 
 use crate::Db;
 use crate::db::Result;
+use crate::models::LiveEvent;
 use futures::Stream;
-use futures::StreamExt;
 
 mod video;
 pub(crate) use video::notify_video;
@@ -14,30 +14,39 @@ pub use video::{VIDEO_CHANNEL, listen_video};
 
 pub const LIVE_CHANNEL: &str = "embarq_live";
 
-/// Tells other server processes that new live events exist (PostgreSQL only).
-pub(crate) async fn wake_other_processes(db: &Db) -> Result<()> {
-    if let Db::Pg(p) = db {
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(LIVE_CHANNEL)
-            .execute(p)
-            .await?;
-    }
-    Ok(())
-}
-
-/// A stream that yields whenever any process published live events (PostgreSQL), or
-/// `None` on SQLite. The listener reconnects by itself after a connection loss.
-pub async fn listen_wakeups(db: &Db) -> Result<Option<impl Stream<Item = ()> + Send + 'static>> {
+/// Every live event as it commits, from every server process (PostgreSQL: a trigger on
+/// `live_events` NOTIFYs the row), or `None` on SQLite. `Err(())` marks a lost connection:
+/// the listener reconnects by itself, and the caller reads what it missed from the table.
+pub async fn listen_live(
+    db: &Db,
+) -> Result<Option<impl Stream<Item = std::result::Result<LiveEvent, ()>> + Send + 'static>> {
     match db {
         Db::Sqlite(_) => Ok(None),
         Db::Pg(p) => {
             let mut listener = sqlx::postgres::PgListener::connect_with(p).await?;
             listener.listen(LIVE_CHANNEL).await?;
-            Ok(Some(
-                listener
-                    .into_stream()
-                    .filter_map(|n| async move { n.ok().map(|_| ()) }),
-            ))
+            Ok(Some(futures::stream::unfold(
+                listener,
+                |mut l| async move {
+                    loop {
+                        match l.try_recv().await {
+                            Ok(Some(n)) => match serde_json::from_str::<LiveEvent>(n.payload()) {
+                                Ok(e) => return Some((Ok(e), l)),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "unreadable live event notification")
+                                }
+                            },
+                            // Lost; the next call reconnects.
+                            Ok(None) => return Some((Err(()), l)),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "live event listener failed; retrying");
+                                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                                return Some((Err(()), l));
+                            }
+                        }
+                    }
+                },
+            )))
         }
     }
 }

@@ -221,6 +221,7 @@ error-unauthorized = Please sign in.
 error-forbidden = You are not allowed to do this.
 error-validation = Some fields need your attention.
 error-too-many-requests = Too many attempts. Please wait 15 minutes and try again.
+error-busy = So many people are signing in right now that embarq needs a moment. Please try again in a few seconds.
 error-csrf = This form has expired. Reload the page and try again.
 error-internal = An unexpected error occurred. It has been logged; please try again.
 error-bad-credentials = Wrong e-mail or password.

@@ -221,6 +221,7 @@ error-unauthorized = Veuillez vous connecter.
 error-forbidden = Vous n'avez pas le droit de faire cela.
 error-validation = Certains champs demandent votre attention.
 error-too-many-requests = Trop de tentatives. Patientez 15 minutes puis réessayez.
+error-busy = Tant de personnes se connectent en ce moment qu’embarq a besoin d’un instant. Réessayez dans quelques secondes.
 error-csrf = Ce formulaire a expiré. Rechargez la page et réessayez.
 error-internal = Une erreur inattendue s'est produite. Elle a été enregistrée ; veuillez réessayer.
 error-bad-credentials = E-mail ou mot de passe incorrect.

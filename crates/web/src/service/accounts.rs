@@ -1,5 +1,5 @@
 //! Setup, sign-in, invitations, password resets and personal access tokens.
-use crate::auth::{self, Auth, hash_password, random_token, token_hash, verify_password};
+use crate::auth::{self, Auth, hash_password, random_token, token_hash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr, tr_args};
 use crate::state::AppState;
@@ -72,15 +72,20 @@ pub async fn sign_in(
     let ip = format!("ip:{client}");
     let cfg = &state.config;
     let rules = sign_in_rules(cfg);
+    // Taken before counting: at most one attempt per core is counted and not yet refunded,
+    // so a whole office signing in at once behind one address never looks like guessing.
+    let slot = auth::password_slot().await?;
     for (key, rule) in [(&pair, &rules.0), (&ip, &rules.1)] {
         count_attempt(state, key, rule).await?;
     }
     let user = state.db.user_by_email(&email).await?;
-    let ok = verify_password(
-        password.to_string(),
-        user.as_ref().and_then(|u| u.password_hash.clone()),
-    )
-    .await?;
+    let ok = slot
+        .verify(
+            password.to_string(),
+            user.as_ref().and_then(|u| u.password_hash.clone()),
+        )
+        .await?;
+    drop(slot);
     match user {
         Some(u) if ok && u.user_status() == UserStatus::Active => {
             state.db.throttle_reset(&pair).await?;

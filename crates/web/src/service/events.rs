@@ -753,7 +753,7 @@ pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<us
                 link: Some(page.clone()),
             }])
             .await?;
-        realtime::publish(state, &[r.user_id], "notification", Some(r.event_id)).await;
+        realtime::personal(state, &[r.user_id], "notification", Some(r.event_id)).await;
         let lang = r
             .locale
             .as_deref()

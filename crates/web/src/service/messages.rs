@@ -75,6 +75,6 @@ pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResul
         )
         .await?;
     let others: Vec<Id> = members.into_iter().filter(|m| *m != auth.user.id).collect();
-    realtime::publish(state, &others, "message", Some(id)).await;
+    realtime::personal(state, &others, "message", Some(id)).await;
     Ok(message)
 }

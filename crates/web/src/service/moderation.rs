@@ -388,7 +388,7 @@ pub async fn act(state: &AppState, auth: &Auth, input: &ActionInput) -> AppResul
         .collect();
     super::notifications::deliver(state, items).await?;
     if matches!(action, ModerationAction::Remove) {
-        crate::realtime::publish(state, &[t.author_id], "sphere", Some(sphere)).await;
+        crate::realtime::personal(state, &[t.author_id], "sphere", Some(sphere)).await;
     }
     Ok(ActionOutcome {
         action: action.as_str().to_string(),

@@ -87,7 +87,7 @@ pub async fn deliver(state: &AppState, items: Vec<NewNotification>) -> AppResult
                 .push(n.user_id);
         }
         for (ref_id, users) in live {
-            realtime::publish(state, &users, "notification", ref_id).await;
+            realtime::personal(state, &users, "notification", ref_id).await;
         }
         if rules::mailed_by_feature(kind) {
             continue;

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::polls::{self as rules, PollDraft};
-use embarq_domain::{Id, PostStatus, SphereRole, policy};
+use embarq_domain::{Id, PostStatus, policy};
 use embarq_store::{Poll, PollOption, Post, VoteOutcome, now_ms};
 
 /// A poll as the composer or the API gives it.
@@ -166,14 +166,7 @@ pub async fn vote(
         VoteOutcome::Closed => return Err(AppError::Refused("poll_closed")),
         VoteOutcome::AlreadyVoted => return Err(AppError::Conflict("poll_already_voted")),
     }
-    let members = state
-        .db
-        .sphere_member_ids(
-            post.sphere_id,
-            &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member],
-        )
-        .await?;
-    realtime::publish(state, &members, "poll", Some(poll_id)).await;
+    realtime::sphere_event(state, post.sphere_id, "poll", Some(poll_id)).await;
     results_of(state, auth, poll, &post, v.access).await
 }
 
@@ -185,14 +178,7 @@ pub async fn close(state: &AppState, auth: &Auth, poll_id: Id) -> AppResult<Resu
         return Err(AppError::Forbidden);
     }
     state.db.close_poll(poll_id, now_ms()).await?;
-    let members = state
-        .db
-        .sphere_member_ids(
-            post.sphere_id,
-            &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member],
-        )
-        .await?;
-    realtime::publish(state, &members, "poll", Some(poll_id)).await;
+    realtime::sphere_event(state, post.sphere_id, "poll", Some(poll_id)).await;
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
     results_of(state, auth, poll, &post, v.access).await
 }

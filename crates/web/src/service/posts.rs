@@ -2,7 +2,6 @@
 use super::spheres::{self, Visible, notify};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
-use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::policy;
 use embarq_domain::validate::{self, COMMENT_MAX, POST_MAX};
@@ -161,6 +160,28 @@ pub async fn create_with_poll(
     Ok(post)
 }
 
+/// The people `body` mentions who may read it: anyone in an open sphere, members otherwise
+/// (checked for the few mentioned, never by loading the sphere's members).
+async fn mentioned_readers(
+    state: &AppState,
+    org: Id,
+    sphere: Id,
+    kind: SphereKind,
+    body: &str,
+) -> AppResult<Vec<Id>> {
+    let mentioned: Vec<Id> = state
+        .db
+        .users_by_emails(org, &markdown::mentions(body))
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    if kind == SphereKind::Open || mentioned.is_empty() {
+        return Ok(mentioned);
+    }
+    Ok(state.db.sphere_members_among(sphere, &mentioned).await?)
+}
+
 /// Tells sphere members a post appeared (live) and notifies mentioned readers.
 async fn announce(
     state: &AppState,
@@ -169,23 +190,16 @@ async fn announce(
     post: Id,
     body: &str,
 ) -> AppResult<()> {
-    let members = state
-        .db
-        .sphere_member_ids(
-            v.sphere.id,
-            &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member],
-        )
-        .await?;
-    realtime::publish(state, &members, "post", Some(v.sphere.id)).await;
-    let mentioned = state
-        .db
-        .users_by_emails(v.sphere.org_id, &markdown::mentions(body))
-        .await?;
-    let readers: Vec<Id> = mentioned
-        .into_iter()
-        .map(|p| p.id)
-        .filter(|id| v.sphere.sphere_kind() == SphereKind::Open || members.contains(id))
-        .collect();
+    // The store recorded the sphere's live event with the post.
+    state.hub.wake();
+    let readers = mentioned_readers(
+        state,
+        v.sphere.org_id,
+        v.sphere.id,
+        v.sphere.sphere_kind(),
+        body,
+    )
+    .await?;
     notify(
         state,
         &readers,
@@ -266,23 +280,9 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
         Some(post_id),
     )
     .await?;
-    let members = state
-        .db
-        .sphere_member_ids(
-            post.sphere_id,
-            &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member],
-        )
-        .await?;
-    realtime::publish(state, &members, "comment", Some(post_id)).await;
-    let mentioned = state
-        .db
-        .users_by_emails(post.org_id, &markdown::mentions(&body))
-        .await?;
-    let readers: Vec<Id> = mentioned
-        .into_iter()
-        .map(|p| p.id)
-        .filter(|id| post.kind() == SphereKind::Open || members.contains(id))
-        .collect();
+    // The store recorded the sphere's live event with the comment.
+    state.hub.wake();
+    let readers = mentioned_readers(state, post.org_id, post.sphere_id, post.kind(), &body).await?;
     notify(
         state,
         &readers,

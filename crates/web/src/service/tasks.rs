@@ -140,19 +140,9 @@ pub async fn sphere_tasks(state: &AppState, auth: &Auth, sphere: Id) -> AppResul
 
 /// Tells the sphere's members and the task's assignees that tasks changed (pages refresh).
 async fn touched(state: &AppState, sphere: Id, extra: &[Id]) -> AppResult<()> {
-    let mut users = state
-        .db
-        .sphere_member_ids(
-            sphere,
-            &[SphereRole::Admin, SphereRole::Publisher, SphereRole::Member],
-        )
-        .await?;
-    for u in extra {
-        if !users.contains(u) {
-            users.push(*u);
-        }
-    }
-    realtime::publish(state, &users, "task", Some(sphere)).await;
+    realtime::sphere_event(state, sphere, "task", Some(sphere)).await;
+    // Assignees outside the sphere (if any remain after leaving it) still see their tasks move.
+    realtime::personal(state, extra, "task", Some(sphere)).await;
     Ok(())
 }
 
@@ -298,7 +288,7 @@ async fn notify_assigned(state: &AppState, task: &Task, actor: Id, users: &[Id])
         })
         .collect();
     state.db.notify(&items).await?;
-    realtime::publish(state, &users, "notification", Some(task.id)).await;
+    realtime::personal(state, &users, "notification", Some(task.id)).await;
     Ok(())
 }
 
