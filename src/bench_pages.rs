@@ -18,6 +18,9 @@ pub struct PagesBenchOpts {
     /// Requests per page (after 20 not measured).
     #[arg(long, default_value_t = 300)]
     pub iterations: usize,
+    /// Only the pages whose label contains this (e.g. `sphere`), to profile one.
+    #[arg(long)]
+    pub only: Option<String>,
     #[command(flatten)]
     pub served: crate::bench_server::ServedDb,
 }
@@ -69,7 +72,15 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: PagesBenchOpts
     let mut server = Server::spawn(config, database_url).await?;
     let http = reqwest::Client::new();
     let cookie = format!("{}={token}", embarq_web::auth::SESSION_COOKIE);
+    println!("server pid {}", server.pid);
     for (label, path) in pages {
+        if opts
+            .only
+            .as_ref()
+            .is_some_and(|o| !label.contains(o.as_str()))
+        {
+            continue;
+        }
         let get = || {
             http.get(format!("{}{path}", server.base))
                 .header("cookie", &cookie)

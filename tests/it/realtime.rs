@@ -223,3 +223,46 @@ async fn live_events_follow_membership_and_catch_up_once() {
         "each event once, in order: {s1} {s2} {s3} {s4}"
     );
 }
+
+/// A deactivated member's open page stops receiving at once: the stream ends, and the
+/// page's reconnection is refused.
+#[tokio::test]
+async fn deactivation_ends_open_live_streams() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let open = mgr
+        .post_redirect("/spheres", &[("name", "Hall"), ("kind", "open")])
+        .await;
+    bob.post_redirect(&format!("{open}/join"), &[]).await;
+    let mut b = Live::open(&bob, None).await;
+    mgr.post_redirect(&format!("/admin/members/{bob_id}/deactivate"), &[])
+        .await;
+    mgr.post_redirect(
+        "/posts",
+        &[
+            ("sphere_id", &last_id(&open).to_string()),
+            ("body", "après"),
+        ],
+    )
+    .await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match b.stream.next().await {
+                None | Some(Err(_)) => return None,
+                Some(Ok(chunk)) => {
+                    let text = String::from_utf8_lossy(&chunk).to_string();
+                    if text.contains("data:") {
+                        return Some(text);
+                    }
+                }
+            }
+        }
+    })
+    .await
+    .expect("the stream stays open after deactivation");
+    assert_eq!(ended, None, "a deactivated member still received {ended:?}");
+    let r = bob.client.get(bob.url("/events")).send().await.unwrap();
+    assert_ne!(r.status(), 200, "a deactivated member reconnected");
+}

@@ -80,20 +80,44 @@ pub(crate) const LOCK_ORGANIZATION: &str = "UPDATE organizations SET name = name
 pub(crate) const LOCK_USER: &str = "UPDATE users SET status = status WHERE id = $1";
 
 /// Everything that lets a person in without their password. Deactivation, erasure and a
-/// password reset end them together, whichever path (UI, API, CSV import, SCIM, GDPR) does it.
+/// password reset end them together (`revoke_credentials!`), whichever path (UI, API, CSV
+/// import, SCIM, GDPR) does it.
 pub(crate) const REVOKE_CREDENTIALS: [&str; 3] = [
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM api_tokens WHERE user_id = $1",
     "DELETE FROM calendar_tokens WHERE user_id = $1",
 ];
 
-/// Deactivates account `$1` and ends its credentials, in the caller's transaction.
-pub(crate) const DEACTIVATE_USER: [&str; 4] = [
-    "UPDATE users SET status = 'deactivated' WHERE id = $1",
-    REVOKE_CREDENTIALS[0],
-    REVOKE_CREDENTIALS[1],
-    REVOKE_CREDENTIALS[2],
-];
+/// Tells every server process to close the person's open live streams: a page that was
+/// signed in must not keep receiving once its session is gone.
+pub(crate) const LIVE_REVOKED: &str = "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) VALUES ($1, NULL, 'revoked', NULL, $2)";
+
+/// Ends every credential of `$user` and its open live streams, in the caller's transaction.
+macro_rules! revoke_credentials {
+    ($tx:expr, $user:expr) => {{
+        for sql in $crate::db::REVOKE_CREDENTIALS {
+            sqlx::query(sql).bind($user).execute(&mut *$tx).await?;
+        }
+        sqlx::query($crate::db::LIVE_REVOKED)
+            .bind($user)
+            .bind($crate::now_ms())
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use revoke_credentials;
+
+/// Deactivates account `$user` and ends its credentials, in the caller's transaction.
+macro_rules! deactivate_user {
+    ($tx:expr, $user:expr) => {{
+        sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1")
+            .bind($user)
+            .execute(&mut *$tx)
+            .await?;
+        $crate::db::revoke_credentials!($tx, $user);
+    }};
+}
+pub(crate) use deactivate_user;
 
 /// Refuses (`StoreError::Refused("last_manager")`, returned from the enclosing function)
 /// to demote, deactivate or erase `$user` when they are the last active manager of `$org`.

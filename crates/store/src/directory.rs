@@ -1,6 +1,6 @@
 //! Organizations and the member directory, including the CSV import upsert.
 use crate::bulk::values_sql;
-use crate::db::{DEACTIVATE_USER, Result, keep_a_manager, with_pool, with_writer};
+use crate::db::{Result, deactivate_user, keep_a_manager, with_pool, with_writer};
 use crate::models::{Organization, Person, USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::csv_import::{MemberRow, RowError};
@@ -284,9 +284,7 @@ impl Db {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             keep_a_manager!(tx, org_id, id);
-            for sql in DEACTIVATE_USER {
-                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-            }
+            deactivate_user!(tx, id);
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })
@@ -449,9 +447,7 @@ impl Db {
                 q.execute(&mut *tx).await?;
             }
             for id in deactivate {
-                for sql in DEACTIVATE_USER {
-                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-                }
+                deactivate_user!(tx, id);
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())

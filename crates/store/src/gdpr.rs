@@ -2,7 +2,7 @@
 //! content, in one transaction) and the organization's retention settings.
 use crate::Db;
 use crate::audit::{AuditEntry, audit_in_tx};
-use crate::db::{REVOKE_CREDENTIALS, Result, keep_a_manager, with_pool, with_writer};
+use crate::db::{Result, keep_a_manager, revoke_credentials, with_pool, with_writer};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
 
@@ -380,7 +380,8 @@ impl Db {
                 sqlx::query("DELETE FROM suggestion_comments WHERE author_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM task_comments WHERE author_id = $1").bind(user_id).execute(&mut *tx).await?;
             }
-            for sql in REVOKE_CREDENTIALS.into_iter().chain([
+            revoke_credentials!(tx, user_id);
+            for sql in [
                 "DELETE FROM one_time_tokens WHERE user_id = $1",
                 "DELETE FROM notifications WHERE user_id = $1",
                 "DELETE FROM sphere_members WHERE user_id = $1",
@@ -389,7 +390,7 @@ impl Db {
                 "DELETE FROM oidc_links WHERE user_id = $1",
                 "UPDATE notifications SET actor_id = NULL WHERE actor_id = $1",
                 "UPDATE users SET manager_id = NULL WHERE manager_id = $1",
-            ]) {
+            ] {
                 sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
             }
             sqlx::query(

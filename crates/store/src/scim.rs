@@ -1,7 +1,7 @@
 //! SCIM provisioning storage, users side: per-organization tokens and settings, the SCIM
 //! columns of members, and SCIM list queries (a domain `Filter` turned into SQL over the
 //! columns an attribute maps to, every value bound, never interpolated).
-use crate::db::{DEACTIVATE_USER, Result, TOUCH_GAP_MS, keep_a_manager, with_pool, with_writer};
+use crate::db::{Result, TOUCH_GAP_MS, deactivate_user, keep_a_manager, with_pool, with_writer};
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::scim::{
@@ -900,9 +900,7 @@ impl Db {
             let change = match (status == "deactivated", w.active) {
                 (false, false) => {
                     keep_a_manager!(tx, org_id, id);
-                    for sql in DEACTIVATE_USER {
-                        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-                    }
+                    deactivate_user!(tx, id);
                     ActiveChange::Deactivated
                 }
                 (true, true) => {

@@ -1,6 +1,6 @@
 //! Sessions, one-time tokens (invitations, password resets), personal access tokens and
 //! sign-in attempts. Only hashes of secrets are stored.
-use crate::db::{REVOKE_CREDENTIALS, Result, TOUCH_GAP_MS, with_pool, with_writer};
+use crate::db::{Result, TOUCH_GAP_MS, revoke_credentials, with_pool, with_writer};
 use crate::models::{ApiToken, SessionUser, USER_COLUMNS, User};
 use crate::{Db, now_ms};
 use embarq_domain::throttle::Counter;
@@ -99,9 +99,7 @@ impl Db {
                     .bind(password_hash).bind(uid).execute(&mut *tx).await?;
                 sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
                     .bind(now).bind(uid).bind(purpose).execute(&mut *tx).await?;
-                for sql in REVOKE_CREDENTIALS {
-                    sqlx::query(sql).bind(uid).execute(&mut *tx).await?;
-                }
+                revoke_credentials!(tx, uid);
             }
             tx.commit().await?;
             Ok(user)

@@ -74,12 +74,22 @@ impl Db {
         viewer: Id,
         mine_only: bool,
     ) -> Result<Vec<Sphere>> {
-        let sql = format!(
-            "SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.org_id = $2 AND (s.kind <> 'secret' OR m.role IS NOT NULL) \
-             AND ($3 = FALSE OR m.role IS NOT NULL) ORDER BY lower(s.name), s.id"
-        );
+        // One's own spheres are found from one's memberships (an index range), not by
+        // walking every sphere of the organization: the home page asks for them each time.
+        let sql = if mine_only {
+            format!(
+                "SELECT {SPHERE_COLUMNS} FROM sphere_members m JOIN spheres s ON s.id = m.sphere_id \
+                 LEFT JOIN sphere_requests r ON r.sphere_id = s.id AND r.user_id = $1 \
+                 WHERE m.user_id = $1 AND s.org_id = $2 ORDER BY lower(s.name), s.id"
+            )
+        } else {
+            format!(
+                "SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.org_id = $2 AND (s.kind <> 'secret' OR m.role IS NOT NULL) \
+                 ORDER BY lower(s.name), s.id"
+            )
+        };
         Ok(
-            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(org_id).bind(mine_only).fetch_all(p).await)?,
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(org_id).fetch_all(p).await)?,
         )
     }
 

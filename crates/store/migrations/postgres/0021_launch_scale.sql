@@ -55,5 +55,6 @@ CREATE TRIGGER sphere_members_count_in AFTER INSERT ON sphere_members
 CREATE TRIGGER sphere_members_count_out AFTER DELETE ON sphere_members
     REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION sphere_members_count_out();
 
--- Pinned posts are few: the sphere page finds them without walking the sphere's posts.
-CREATE INDEX posts_pinned ON posts(sphere_id, created_at) WHERE pinned;
+-- Pinned posts are few: the sphere page finds them without walking the sphere's posts
+-- (with the status, so the planner does not prefer the posts_sphere_time index).
+CREATE INDEX posts_pinned ON posts(sphere_id, status, created_at) WHERE pinned;

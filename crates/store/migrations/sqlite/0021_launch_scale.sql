@@ -26,5 +26,6 @@ CREATE TRIGGER sphere_members_count_out AFTER DELETE ON sphere_members BEGIN
     UPDATE spheres SET member_count = member_count - 1 WHERE id = OLD.sphere_id;
 END;
 
--- Pinned posts are few: the sphere page finds them without walking the sphere's posts.
-CREATE INDEX posts_pinned ON posts(sphere_id, created_at) WHERE pinned;
+-- Pinned posts are few: the sphere page finds them without walking the sphere's posts
+-- (with the status, so the planner does not prefer the posts_sphere_time index).
+CREATE INDEX posts_pinned ON posts(sphere_id, status, created_at) WHERE pinned;

@@ -129,6 +129,10 @@ impl Hub {
 
     /// Applies a membership change or hands an event to its connections.
     async fn route(&self, db: &Db, e: LiveEvent) {
+        if let ("revoked", Some(user)) = (e.kind.as_str(), e.user_id) {
+            self.routes().close_user(user);
+            return;
+        }
         let needs = self.routes().needs(&e);
         match needs {
             Needs::Nothing => {}

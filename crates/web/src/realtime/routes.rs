@@ -97,6 +97,19 @@ impl Routes {
         }
     }
 
+    /// Ends every connection of `user` here (their credentials were revoked): dropping the
+    /// sender ends the stream, and the page's reconnection is refused.
+    pub fn close_user(&mut self, user: Id) {
+        let ids: Vec<ConnId> = self
+            .by_user
+            .get(&user)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        for id in ids {
+            self.remove(id);
+        }
+    }
+
     /// `user`'s connections now follow exactly `spheres`.
     pub fn set_spheres(&mut self, user: Id, spheres: &[Id]) {
         let ids: Vec<ConnId> = self

@@ -22,7 +22,7 @@ const CATCH_UP_MAX: usize = 2_000;
 
 /// Kinds pages act on; the others only steer routing.
 pub(super) fn forwarded(kind: &str) -> bool {
-    !matches!(kind, "membership" | "members")
+    !matches!(kind, "membership" | "members" | "revoked")
 }
 
 /// Kinds that change the person's unread count (sent along, so the badge needs no request).
