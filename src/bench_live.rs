@@ -30,7 +30,7 @@ pub struct LiveBenchOpts {
     pub connections: usize,
     /// Posts timed in each phase.
     #[arg(long, default_value_t = 30)]
-    pub posts: usize,
+    pub timed_posts: usize,
     /// Seconds the connections stay idle while the server's CPU is measured.
     #[arg(long, default_value_t = 20)]
     pub idle: u64,
@@ -98,7 +98,7 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: LiveBenchOpts)
 
     // 1. Posts in the sphere of every member, nobody connected.
     let mut alone = Vec::new();
-    for n in 0..opts.posts {
+    for n in 0..opts.timed_posts {
         alone.push(publish(all, n).await?);
     }
 
@@ -154,10 +154,10 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: LiveBenchOpts)
     // 3. Posts in the sphere of every member, everyone connected.
     let mut busy = Vec::new();
     let mut undelivered = 0usize;
-    for n in 0..opts.posts {
+    for n in 0..opts.timed_posts {
         d.received.store(0, Ordering::Relaxed);
         *d.current.lock().unwrap_or_else(|e| e.into_inner()) = Some((all, Instant::now()));
-        busy.push(publish(all, opts.posts + n).await?);
+        busy.push(publish(all, opts.timed_posts + n).await?);
         let t = Instant::now();
         while d.received.load(Ordering::Relaxed) < connected && t.elapsed() < DELIVERY_TIMEOUT {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -169,7 +169,7 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: LiveBenchOpts)
     // 4. Posts in a small sphere, everyone connected.
     let mut beside = Vec::new();
     if let Some(small) = small {
-        for n in 0..opts.posts {
+        for n in 0..opts.timed_posts {
             beside.push(publish(small, n).await?);
         }
     }

@@ -310,3 +310,50 @@ async fn an_office_signing_in_at_once_is_not_throttled() {
         "every correct password signs in: {statuses:?}"
     );
 }
+
+/// People who give up waiting (a phone's timeout in a launch-morning queue) leave no
+/// attempt counted against their office's address: a colleague still signs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn abandoned_sign_ins_do_not_throttle_the_office() {
+    let app = spawn_app().await;
+    let _ = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
+        .await
+        .unwrap();
+    for i in 0..60 {
+        app.db
+            .create_member(&embarq_store::NewMember {
+                org_id: org,
+                email: format!("worker{i}@acme.test"),
+                display_name: format!("Worker {i}"),
+                password_hash: Some(hash.clone()),
+                org_role: embarq_domain::OrgRole::Member,
+                status: embarq_domain::UserStatus::Active,
+            })
+            .await
+            .unwrap();
+    }
+    let mut b = app.browser();
+    b.refresh_csrf("/login").await;
+    let csrf = b.csrf.clone();
+    // Each gives up while the password is being checked (argon2 takes longer than this).
+    for i in 0..60 {
+        let email = format!("worker{i}@acme.test");
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+        ];
+        let _ = b
+            .client
+            .post(b.url("/login"))
+            .form(&form)
+            .timeout(std::time::Duration::from_millis(12))
+            .send()
+            .await;
+    }
+    // Attempts still running finish (and are given back) within their argon2 time.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let _ = app.login("alice@acme.test").await;
+}

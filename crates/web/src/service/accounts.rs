@@ -67,18 +67,36 @@ pub async fn sign_in(
     password: &str,
     client: IpAddr,
 ) -> AppResult<String> {
-    let email = email.trim().to_lowercase();
-    let pair = format!("pair:{email}|{client}");
-    let ip = format!("ip:{client}");
-    let cfg = &state.config;
-    let rules = sign_in_rules(cfg);
     // Taken before counting: at most one attempt per core is counted and not yet refunded,
     // so a whole office signing in at once behind one address never looks like guessing.
     let slot = auth::password_slot().await?;
+    // From here on the attempt runs to its end even if the client gives up: an attempt
+    // counted and then abandoned would never be given back, and fifty phones timing out in
+    // a launch-morning queue would throttle their whole office.
+    let (state, email, password) = (
+        state.clone(),
+        email.trim().to_lowercase(),
+        password.to_string(),
+    );
+    tokio::spawn(async move { check_and_open(&state, slot, &email, &password, client).await })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+}
+
+async fn check_and_open(
+    state: &AppState,
+    slot: auth::PasswordSlot,
+    email: &str,
+    password: &str,
+    client: IpAddr,
+) -> AppResult<String> {
+    let pair = format!("pair:{email}|{client}");
+    let ip = format!("ip:{client}");
+    let rules = sign_in_rules(&state.config);
     for (key, rule) in [(&pair, &rules.0), (&ip, &rules.1)] {
         count_attempt(state, key, rule).await?;
     }
-    let user = state.db.user_by_email(&email).await?;
+    let user = state.db.user_by_email(email).await?;
     let ok = slot
         .verify(
             password.to_string(),
