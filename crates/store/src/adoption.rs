@@ -184,19 +184,16 @@ impl Db {
             .bind(org_id).bind(since).fetch_all(p).await)?)
     }
 
-    /// Contributions (posts and comments, `n`) and distinct contributors (`m`) per day since `since`.
+    /// Contributions (posts and comments, `n`) and distinct contributors (`m`) per day since
+    /// `since` (a UTC midnight), from the table the database keeps per person and day.
     pub async fn analytics_contributions_by_day(
         &self,
         org_id: Id,
         since: i64,
     ) -> Result<Vec<DayCount>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT x.day, COUNT(*) AS n, COUNT(DISTINCT x.author_id) AS m FROM ( \
-               SELECT (po.created_at - $2) / 86400000 AS day, po.author_id FROM posts po \
-               WHERE po.org_id = $1 AND po.created_at >= $2 \
-               UNION ALL \
-               SELECT (c.created_at - $2) / 86400000 AS day, c.author_id FROM comments c JOIN posts cp ON cp.id = c.post_id \
-               WHERE cp.org_id = $1 AND c.created_at >= $2) x GROUP BY x.day ORDER BY x.day")
+            "SELECT day - $2 / 86400000 AS day, CAST(SUM(n) AS BIGINT) AS n, COUNT(*) AS m FROM daily_contributions \
+             WHERE org_id = $1 AND day >= $2 / 86400000 GROUP BY day ORDER BY day")
             .bind(org_id).bind(since).fetch_all(p).await)?)
     }
 
