@@ -34,16 +34,13 @@ pub struct SmtpFile {
     pub port: u16,
     pub username: Option<String>,
     pub password: Option<String>,
-    #[serde(default = "default_security")]
-    pub security: String,
+    #[serde(default)]
+    pub security: embarq_web::config::SmtpSecurity,
     pub from: String,
 }
 
 fn default_smtp_port() -> u16 {
     587
-}
-fn default_security() -> String {
-    "starttls".into()
 }
 
 #[derive(Debug, Clone)]
@@ -96,7 +93,11 @@ impl Settings {
                     .unwrap_or(587),
                 username: env("EMBARQ_SMTP_USERNAME"),
                 password: env("EMBARQ_SMTP_PASSWORD"),
-                security: env("EMBARQ_SMTP_SECURITY").unwrap_or_else(default_security),
+                security: env("EMBARQ_SMTP_SECURITY")
+                    .map(|v| v.parse())
+                    .transpose()
+                    .map_err(|e: String| anyhow::anyhow!("EMBARQ_SMTP_SECURITY: {e}"))?
+                    .unwrap_or_default(),
                 from: env("EMBARQ_SMTP_FROM")
                     .unwrap_or_else(|| "embarq <no-reply@embarq.localhost>".into()),
             }),
@@ -142,7 +143,7 @@ impl Settings {
             port: s.port,
             username: s.username.clone(),
             password: s.password.clone(),
-            security: s.security.clone(),
+            security: s.security,
             from: s.from.clone(),
         });
         c.ice = self.ice.clone();
@@ -184,4 +185,31 @@ fn ice_settings(
     };
     ice.validate().map_err(anyhow::Error::msg)?;
     Ok(ice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embarq_web::config::SmtpSecurity;
+
+    #[test]
+    fn smtp_security_is_one_of_three_and_a_typo_is_refused() {
+        assert_eq!("STARTTLS".parse(), Ok(SmtpSecurity::Starttls));
+        assert_eq!("tls".parse(), Ok(SmtpSecurity::Tls));
+        assert_eq!("none".parse(), Ok(SmtpSecurity::None));
+        // Sent mail in clear before: anything unknown fell through to "no encryption".
+        let e = "ssl".parse::<SmtpSecurity>().unwrap_err();
+        assert!(e.contains("starttls, tls or none"), "{e}");
+    }
+
+    #[test]
+    fn the_configuration_file_refuses_an_unknown_smtp_security() {
+        let ok: FileConfig =
+            toml::from_str("[smtp]\nhost = \"mail\"\nfrom = \"a@b.example\"\n").unwrap();
+        assert_eq!(ok.smtp.unwrap().security, SmtpSecurity::Starttls);
+        let bad = toml::from_str::<FileConfig>(
+            "[smtp]\nhost = \"mail\"\nfrom = \"a@b.example\"\nsecurity = \"ssl\"\n",
+        );
+        assert!(bad.is_err(), "an unknown security was accepted");
+    }
 }

@@ -105,7 +105,7 @@ fn smtp_state(app: &TestApp, smtp: &Smtp) -> embarq_web::AppState {
         port: smtp.port,
         username: None,
         password: None,
-        security: "none".to_string(),
+        security: embarq_web::config::SmtpSecurity::None,
         from: "embarq <no-reply@acme.test>".to_string(),
     });
     embarq_web::AppState::new(app.db.clone(), config).unwrap()

@@ -43,9 +43,37 @@ pub struct SmtpConfig {
     pub port: u16,
     pub username: Option<String>,
     pub password: Option<String>,
-    /// `starttls`, `tls` or `none`.
-    pub security: String,
+    pub security: SmtpSecurity,
     pub from: String,
+}
+
+/// How mail reaches the SMTP server. An unknown value is refused at start-up: a typo must
+/// not send mail in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: for a relay on the same host or a test server only.
+    None,
+}
+
+impl std::str::FromStr for SmtpSecurity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "starttls" => Ok(Self::Starttls),
+            "tls" => Ok(Self::Tls),
+            "none" => Ok(Self::None),
+            other => Err(format!(
+                "SMTP security {other:?} is not one of starttls, tls or none"
+            )),
+        }
+    }
 }
 
 impl Config {

@@ -1,6 +1,6 @@
 //! Outgoing e-mail: SMTP through lettre when configured, otherwise `.eml` files in
 //! `<data_dir>/outbox` so that no message is ever lost. A failed SMTP send also lands there.
-use crate::config::Config;
+use crate::config::{Config, SmtpSecurity};
 use anyhow::Context;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
@@ -19,10 +19,14 @@ impl Mailer {
         let (smtp, from) = match &config.smtp {
             None => (None, "embarq <no-reply@embarq.localhost>".parse()?),
             Some(s) => {
-                let mut b = match s.security.as_str() {
-                    "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)?,
-                    "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)?,
-                    _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
+                let mut b = match s.security {
+                    SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)?,
+                    SmtpSecurity::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)?
+                    }
+                    SmtpSecurity::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+                    }
                 }
                 .port(s.port);
                 if let (Some(u), Some(p)) = (&s.username, &s.password) {
