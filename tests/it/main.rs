@@ -25,6 +25,7 @@ mod posts;
 mod races;
 mod realtime;
 mod rollout;
+mod scenario;
 mod scim;
 mod scim_groups;
 mod search;

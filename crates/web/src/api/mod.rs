@@ -18,8 +18,6 @@ mod nudges;
 mod polls;
 mod posts;
 mod rollout;
-#[cfg(test)]
-mod scenario;
 mod search;
 mod spheres;
 mod starter;

@@ -1,12 +1,12 @@
-//! The API end to end over the real router and a fresh SQLite database, authenticated by
-//! personal access tokens.
-use crate::auth::token_hash;
-use crate::{AppState, Config};
+//! The API end to end over the real router (in process) and a fresh database (SQLite, or
+//! PostgreSQL with EMBARQ_TEST_DATABASE_URL), authenticated by personal access tokens.
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode, header};
 use embarq_domain::{Id, OrgRole, UserStatus};
 use embarq_store::{Db, NewMember};
+use embarq_web::auth::token_hash;
+use embarq_web::{AppState, Config};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use tower::ServiceExt;
@@ -37,9 +37,7 @@ impl Api {
         let dir =
             std::env::temp_dir().join(format!("embarq-api-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
-        let db = Db::connect(&format!("sqlite://{}", dir.join("t.db").display()))
-            .await
-            .unwrap();
+        let db = embarq_testkit::fresh_db(&dir).await;
         db.migrate().await.unwrap();
         let (org, _) = db
             .create_organization("Acme", member(Id::nil(), "alice@acme.fr", OrgRole::Manager))
@@ -48,7 +46,7 @@ impl Api {
         let state =
             AppState::new(db.clone(), Config::new("http://localhost", dir.clone())).unwrap();
         Api {
-            app: crate::app(state),
+            app: embarq_web::app(state),
             db,
             org: org.id,
             _dir: Dir(dir),
@@ -792,7 +790,7 @@ async fn directory_tokens_and_import() {
 async fn fallbacks_merge_with_the_ui() {
     for api_first in [true, false] {
         let ui: Router<AppState> = Router::new().fallback(|| async { "ui" });
-        let (api, _) = super::router().split_for_parts();
+        let (api, _) = embarq_web::api::router().split_for_parts();
         let merged = if api_first {
             api.merge(ui)
         } else {
@@ -802,9 +800,7 @@ async fn fallbacks_merge_with_the_ui() {
             std::env::temp_dir().join(format!("embarq-api-{}", uuid::Uuid::new_v4().simple()));
         let _dir = Dir(dir.clone());
         std::fs::create_dir_all(&dir).unwrap();
-        let db = Db::connect(&format!("sqlite://{}", dir.join("t.db").display()))
-            .await
-            .unwrap();
+        let db = embarq_testkit::fresh_db(&dir).await;
         let app = merged
             .with_state(AppState::new(db, Config::new("http://localhost", dir.clone())).unwrap());
         let get = |uri: &'static str| {
