@@ -123,7 +123,9 @@ describe('single sign-on with a real OpenID provider', () => {
       await invite.locator('input[name="email"]').fill(email);
       await invite.locator('input[name="display_name"]').fill(name);
       await invite.locator('button').click();
-      // The mailed invitation proves the submission went through before the next one.
+      // The mail is written before the answer reaches the browser: wait for the answered page
+      // (it names the invitee), or the next form is filled on the page being replaced.
+      await manager.getByText(email).first().waitFor();
       await inviteLink(server.outbox, email);
     }
     const pat = await newPage();
