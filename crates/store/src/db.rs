@@ -22,7 +22,8 @@ macro_rules! with_pool {
 }
 /// The same for code that writes: on SQLite it runs on the one writer connection, so
 /// writers queue in the pool (fairly, without the busy handler's sleeps) while reads go on
-/// in the read pool. PostgreSQL has one pool.
+/// in the read pool, and each write wakes the live-event router (`Db::writes`). PostgreSQL
+/// has one pool, and announces live events itself.
 macro_rules! with_writer {
     ($db:expr, $pool:ident => $body:expr) => {{
         #[allow(unused_imports)]
@@ -30,7 +31,10 @@ macro_rules! with_writer {
         match $db {
             $crate::Db::Sqlite(pools) => {
                 let $pool = &pools.write;
-                $body
+                let out = $body;
+                // Whatever this wrote, live events included, is there to route now.
+                pools.written.notify_one();
+                out
             }
             $crate::Db::Pg($pool) => $body,
         }
@@ -88,17 +92,13 @@ pub(crate) const REVOKE_CREDENTIALS: [&str; 3] = [
     "DELETE FROM calendar_tokens WHERE user_id = $1",
 ];
 
-/// Tells every server process to close the person's open live streams: a page that was
-/// signed in must not keep receiving once its session is gone.
-pub(crate) const LIVE_REVOKED: &str = "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) VALUES ($1, NULL, 'revoked', NULL, $2)";
-
 /// Ends every credential of `$user` and its open live streams, in the caller's transaction.
 macro_rules! revoke_credentials {
     ($tx:expr, $user:expr) => {{
         for sql in $crate::db::REVOKE_CREDENTIALS {
             sqlx::query(sql).bind($user).execute(&mut *$tx).await?;
         }
-        sqlx::query($crate::db::LIVE_REVOKED)
+        sqlx::query($crate::live::LIVE_REVOKED)
             .bind($user)
             .bind($crate::now_ms())
             .execute(&mut *$tx)
@@ -183,6 +183,8 @@ pub enum Db {
 pub struct SqlitePools {
     pub read: SqlitePool,
     pub write: SqlitePool,
+    /// Signalled after each write through `with_writer!` (see `Db::writes`).
+    pub written: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Connections reading SQLite at once (the machine's cores do the work; more only queue).
@@ -263,7 +265,11 @@ impl Db {
                 .min_connections(1)
                 .connect_with(opts.pragma("cache_size", "-8192"))
                 .await?;
-            Ok(Db::Sqlite(SqlitePools { read, write }))
+            Ok(Db::Sqlite(SqlitePools {
+                read,
+                write,
+                written: Default::default(),
+            }))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -297,6 +303,15 @@ impl Db {
     pub async fn ping(&self) -> Result<()> {
         with_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// On SQLite (one process), signalled after each write: the live-event router reads new
+    /// rows then, whichever path wrote them. `None` on PostgreSQL, which NOTIFYs each row.
+    pub fn writes(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        match self {
+            Db::Sqlite(p) => Some(p.written.clone()),
+            Db::Pg(_) => None,
+        }
     }
 
     pub async fn close(&self) {

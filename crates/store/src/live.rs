@@ -21,6 +21,10 @@ pub(crate) const LIVE_MEMBERSHIP: &str = "INSERT INTO live_events (user_id, sphe
 /// members at once: SCIM groups, champions, "everyone"); routing re-reads the sphere's members.
 pub(crate) const LIVE_SPHERE_MEMBERS: &str = "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) VALUES (NULL, $1, 'members', $1, $2)";
 
+/// Tells every server process to close `$1`'s open live streams (at `$2`): a page that was
+/// signed in must not keep receiving once its session is gone (`revoke_credentials!`).
+pub(crate) const LIVE_REVOKED: &str = "INSERT INTO live_events (user_id, sphere_id, kind, ref_id, created_at) VALUES ($1, NULL, 'revoked', NULL, $2)";
+
 const LIVE_COLUMNS: &str = "seq, user_id, sphere_id, kind, ref_id, created_at";
 
 /// Rows read at most per query (a connection far behind reads several pages).

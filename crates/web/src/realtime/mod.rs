@@ -3,7 +3,7 @@
 //! process reads new rows once and routes them in memory to the connections allowed to see
 //! them (see `routes`). On PostgreSQL the rows reach every process through LISTEN/NOTIFY with
 //! the event as payload; on SQLite (one process) the router reads the table after each
-//! publication. A connection that reconnects or falls behind catches up from the table by
+//! write (`Db::writes`). A connection that reconnects or falls behind catches up from the table by
 //! cursor. Idle connections cost nothing: no timer, no query.
 mod routes;
 mod stream;
@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::state::AppState;
 
@@ -29,8 +29,6 @@ pub struct Hub {
 
 struct Inner {
     routes: Mutex<Routes>,
-    /// "New rows may exist" (SQLite): the router reads the table.
-    wake: Notify,
     closed: watch::Sender<bool>,
 }
 
@@ -46,7 +44,6 @@ impl Hub {
         Self {
             inner: Arc::new(Inner {
                 routes: Mutex::new(Routes::default()),
-                wake: Notify::new(),
                 closed,
             }),
         }
@@ -58,16 +55,12 @@ impl Hub {
         self.inner.routes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Open live connections in this process.
-    pub fn connections(&self) -> usize {
-        self.routes().len()
-    }
-
     /// Starts the router: PostgreSQL notifications from every process, or the table after
-    /// each local wake-up on SQLite.
+    /// each write on SQLite.
     pub async fn start(&self, db: &Db) -> anyhow::Result<()> {
         let head = db.live_head().await?;
         let notifications = embarq_store::dialect::listen_live(db).await?;
+        let writes = db.writes().unwrap_or_default();
         let hub = self.clone();
         let db = db.clone();
         tokio::spawn(async move {
@@ -94,8 +87,8 @@ impl Hub {
                 }
                 None => loop {
                     tokio::select! {
-                        _ = hub.inner.wake.notified() => {}
-                        // A write path that forgot to wake the router is late, not lost.
+                        _ = writes.notified() => {}
+                        // A write that returned early without waking is late, not lost.
                         _ = tokio::time::sleep(Duration::from_secs(5)), if !hub.routes().is_empty() => {}
                         _ = closed.changed() => break,
                     }
@@ -177,11 +170,6 @@ impl Hub {
         )
     }
 
-    /// New rows were written (SQLite routes them now; PostgreSQL announces them itself).
-    pub fn wake(&self) {
-        self.inner.wake.notify_one();
-    }
-
     pub fn close(&self) {
         let _ = self.inner.closed.send(true);
     }
@@ -210,16 +198,14 @@ impl Drop for Registration {
 
 /// Tells the members of `sphere` (one event, whatever the sphere's size).
 pub async fn sphere_event(state: &AppState, sphere: Id, kind: &str, ref_id: Option<Id>) {
-    match state.db.publish_sphere_event(sphere, kind, ref_id).await {
-        Ok(()) => state.hub.wake(),
-        Err(e) => tracing::warn!(error = %e, "could not publish live event"),
+    if let Err(e) = state.db.publish_sphere_event(sphere, kind, ref_id).await {
+        tracing::warn!(error = %e, "could not publish live event");
     }
 }
 
 /// Tells each of `users` (personal events: notifications, messages).
 pub async fn personal(state: &AppState, users: &[Id], kind: &str, ref_id: Option<Id>) {
-    match state.db.publish_personal_events(users, kind, ref_id).await {
-        Ok(()) => state.hub.wake(),
-        Err(e) => tracing::warn!(error = %e, "could not publish live event"),
+    if let Err(e) = state.db.publish_personal_events(users, kind, ref_id).await {
+        tracing::warn!(error = %e, "could not publish live event");
     }
 }

@@ -75,10 +75,6 @@ impl Routes {
         unindex(&mut self.by_user, c.user, id);
     }
 
-    pub fn len(&self) -> usize {
-        self.conns.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.conns.is_empty()
     }
@@ -86,6 +82,14 @@ impl Routes {
     /// Whether someone has a connection open here.
     pub fn has_user(&self, user: Id) -> bool {
         self.by_user.contains_key(&user)
+    }
+
+    /// The connections `user` has open here.
+    fn conns_of(&self, user: Id) -> Vec<ConnId> {
+        self.by_user
+            .get(&user)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// What must be read before `e` can be applied (membership changes), if anyone here cares.
@@ -100,11 +104,7 @@ impl Routes {
     /// Ends every connection of `user` here (their credentials were revoked): dropping the
     /// sender ends the stream, and the page's reconnection is refused.
     pub fn close_user(&mut self, user: Id) {
-        let ids: Vec<ConnId> = self
-            .by_user
-            .get(&user)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
+        let ids = self.conns_of(user);
         for id in ids {
             self.remove(id);
         }
@@ -112,11 +112,7 @@ impl Routes {
 
     /// `user`'s connections now follow exactly `spheres`.
     pub fn set_spheres(&mut self, user: Id, spheres: &[Id]) {
-        let ids: Vec<ConnId> = self
-            .by_user
-            .get(&user)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
+        let ids = self.conns_of(user);
         for id in ids {
             let old = match self.conns.get_mut(&id) {
                 Some(c) => std::mem::replace(&mut c.spheres, spheres.to_vec()),

@@ -352,7 +352,6 @@ pub async fn redeem(
         .redeem_token_set_password(&token_hash(token), purpose, &hash)
         .await?
         .ok_or(AppError::Refused("link_expired"))?;
-    state.hub.wake();
     let session = open_session(state, uid).await?;
     if purpose == INVITE {
         super::webhooks::emit_member(state, uid, "member.activated").await;

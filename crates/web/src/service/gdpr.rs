@@ -164,7 +164,6 @@ pub(crate) async fn erase_as(
 ) -> AppResult<EraseOutcome> {
     match state.db.erase_user(org, id, mode, actor, now_ms()).await? {
         EraseResult::Erased(out) => {
-            state.hub.wake();
             for key in &out.removed_storage_keys {
                 if let Err(e) = state.objects.delete(&ObjectPath::from(key.as_str())).await {
                     tracing::warn!(error = %e, "could not delete an erased member's file");

@@ -156,7 +156,6 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> 
         state.db.reactivate_user(u.id).await?;
     } else {
         state.db.deactivate_user(auth.user.org_id, u.id).await?;
-        state.hub.wake();
     }
     let action = if active {
         "member.reactivate"

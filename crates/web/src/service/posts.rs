@@ -190,8 +190,6 @@ async fn announce(
     post: Id,
     body: &str,
 ) -> AppResult<()> {
-    // The store recorded the sphere's live event with the post.
-    state.hub.wake();
     let readers = mentioned_readers(
         state,
         v.sphere.org_id,
@@ -280,8 +278,6 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
         Some(post_id),
     )
     .await?;
-    // The store recorded the sphere's live event with the comment.
-    state.hub.wake();
     let readers = mentioned_readers(state, post.org_id, post.sphere_id, post.kind(), &body).await?;
     notify(
         state,

@@ -141,8 +141,15 @@ pub async fn sphere_tasks(state: &AppState, auth: &Auth, sphere: Id) -> AppResul
 /// Tells the sphere's members and the task's assignees that tasks changed (pages refresh).
 async fn touched(state: &AppState, sphere: Id, extra: &[Id]) -> AppResult<()> {
     realtime::sphere_event(state, sphere, "task", Some(sphere)).await;
-    // Assignees outside the sphere (if any remain after leaving it) still see their tasks move.
-    realtime::personal(state, extra, "task", Some(sphere)).await;
+    // Assignees outside the sphere (if any remain after leaving it) still see their tasks
+    // move; members already got the sphere's event.
+    let members = state.db.sphere_members_among(sphere, extra).await?;
+    let outside: Vec<Id> = extra
+        .iter()
+        .copied()
+        .filter(|u| !members.contains(u))
+        .collect();
+    realtime::personal(state, &outside, "task", Some(sphere)).await;
     Ok(())
 }
 
