@@ -4,7 +4,7 @@
 use anyhow::Result;
 use embarq_domain::champions::{self, Member};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug, Clone)]

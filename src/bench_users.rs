@@ -17,7 +17,7 @@ use embarq_domain::Id;
 use embarq_domain::policy::{Viewer, sphere_access};
 use embarq_store::Db;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use reqwest::StatusCode;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -15,7 +15,7 @@ use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
@@ -1602,7 +1602,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
                 }
                 .min(others.len());
                 let mut t = at;
-                for c in others.choose_multiple(&mut rng, n_comments) {
+                for c in others.sample(&mut rng, n_comments) {
                     t = (t + rng.random_range(5 * MINUTE..20 * HOUR)).min(now - MINUTE);
                     let who = &people[*c];
                     let reply = COMMENTS.choose(&mut rng).copied().unwrap_or("Merci !");
@@ -1633,7 +1633,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
                     12
                 };
                 let n_reactions = rng.random_range(0..=popular).min(others.len());
-                for r in others.choose_multiple(&mut rng, n_reactions) {
+                for r in others.sample(&mut rng, n_reactions) {
                     reactions.push(BulkReaction {
                         post_id,
                         user_id: people[*r].id,

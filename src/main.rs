@@ -127,6 +127,7 @@ fn bound_allocator_memory() {
 
 fn main() -> anyhow::Result<()> {
     bound_allocator_memory();
+    embarq_web::install_tls_provider();
     let filter = tracing_subscriber::EnvFilter::try_from_env("EMBARQ_LOG")
         .unwrap_or_else(|_| "info,sqlx=warn".into());
     // JSON lines for log collectors; readable text otherwise.

@@ -1,4 +1,4 @@
-use embarq_testkit::{Browser, spawn_app};
+use embarq_testkit::{Browser, api, spawn_app};
 
 async fn upload(b: &Browser, csv: &str, mode: &str, deactivate: bool) -> (u16, String) {
     let mut form = reqwest::multipart::Form::new()
@@ -209,4 +209,60 @@ async fn command_line_import() {
     );
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Status of `GET /api/v1/me` with a personal access token.
+async fn me_with_token(app: &embarq_testkit::TestApp, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_member_the_file_deactivates_comes_back_without_old_credentials() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let (s, t) = api(
+        &bob,
+        reqwest::Method::POST,
+        "/api/v1/tokens",
+        Some(serde_json::json!({"name": "script"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{t}");
+    let token = t["token"].as_str().unwrap().to_string();
+    assert_eq!(me_with_token(&app, &token).await, 200);
+
+    // The HR file no longer lists Bob: deactivated, every credential ended.
+    let alice_only = "email,first_name,last_name\nalice@acme.test,Alice,Manager\n";
+    let (s, _) = upload(&mgr, alice_only, "apply", true).await;
+    assert_eq!(s, 200);
+    assert_eq!(app.user("bob@acme.test").await.status, "deactivated");
+    assert_eq!(me_with_token(&app, &token).await, 401);
+
+    // Listed again: Bob is back (he has a password, so active), but what he held before
+    // stays ended: neither his API token nor his browser session let him in.
+    let both =
+        "email,first_name,last_name\nalice@acme.test,Alice,Manager\nbob@acme.test,Bob,Martin\n";
+    let (s, _) = upload(&mgr, both, "apply", true).await;
+    assert_eq!(s, 200);
+    assert_eq!(app.user("bob@acme.test").await.status, "active");
+    assert_eq!(me_with_token(&app, &token).await, 401);
+    let (s, _) = api(&bob, reqwest::Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, 401, "the old session is gone too");
+    // A fresh sign-in works.
+    let again = app.login("bob@acme.test").await;
+    assert_eq!(
+        api(&again, reqwest::Method::GET, "/api/v1/me", None)
+            .await
+            .0,
+        200
+    );
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL when EMBARQ_TEST_DATABASE_URL is set.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod access;
 mod accounts;
 mod analytics;
 mod api;

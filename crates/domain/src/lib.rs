@@ -10,6 +10,7 @@ pub mod events;
 pub mod files;
 pub mod guidance;
 pub mod ids;
+pub mod lifecycle;
 pub mod markdown;
 pub mod moderation;
 pub mod policy;

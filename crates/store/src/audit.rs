@@ -104,20 +104,24 @@ impl Db {
                         .replace('_', "\\_");
                     format!("%{esc}%")
                 });
-        Ok(with_pool!(self, p => sqlx::query_as(
+        let sql = format!(
             "SELECT a.id, a.actor_id, u.display_name AS actor_name, a.action, a.target_kind, a.target_id, a.sphere_id, \
              s.name AS sphere_name, a.details, a.created_at FROM audit_log a \
              LEFT JOIN users u ON u.id = a.actor_id LEFT JOIN spheres s ON s.id = a.sphere_id \
              WHERE a.org_id = $1 AND ($2 IS NULL OR a.sphere_id = $2) AND ($3 IS NULL OR a.action = $3) \
              AND ($4 IS NULL OR a.action LIKE $4) AND ($5 IS NULL OR a.actor_id = $5) \
              AND ($6 IS NULL OR a.created_at >= $6) AND ($7 IS NULL OR a.created_at < $7) \
-             AND ($10 IS NULL OR s.id IS NULL OR s.kind <> 'secret' \
-               OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $10)) \
+             AND ($10 IS NULL OR s.id IS NULL OR {sees}) \
              AND ($11 IS NULL OR LOWER(a.action || ' ' || a.target_kind || ' ' || a.details || ' ' \
                || COALESCE(u.display_name, '') || ' ' || COALESCE(s.name, '')) LIKE $11 ESCAPE '\\') \
-             ORDER BY a.created_at DESC, a.id DESC LIMIT $8 OFFSET $9")
+             ORDER BY a.created_at DESC, a.id DESC LIMIT $8 OFFSET $9",
+            sees = crate::access::sees("s", "$10")
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(f.org_id).bind(f.sphere_id).bind(exact).bind(prefix).bind(f.actor_id)
-            .bind(f.from).bind(f.to).bind(f.limit).bind(f.offset).bind(f.viewer).bind(q).fetch_all(p).await)?)
+            .bind(f.from).bind(f.to).bind(f.limit).bind(f.offset).bind(f.viewer).bind(q).fetch_all(p).await)?,
+        )
     }
 
     /// Distinct actions recorded for the organization (for the filter's choices).

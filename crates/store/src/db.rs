@@ -107,46 +107,79 @@ macro_rules! revoke_credentials {
 }
 pub(crate) use revoke_credentials;
 
-/// Deactivates account `$user` and ends its credentials, in the caller's transaction.
-macro_rules! deactivate_user {
-    ($tx:expr, $user:expr) => {{
-        sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1")
-            .bind($user)
-            .execute(&mut *$tx)
-            .await?;
-        $crate::db::revoke_credentials!($tx, $user);
-    }};
-}
-pub(crate) use deactivate_user;
-
-/// Refuses (`StoreError::Refused("last_manager")`, returned from the enclosing function)
-/// to demote, deactivate or erase `$user` when they are the last active manager of `$org`.
-/// The organization row is locked first, so two managers demoting each other at once
-/// cannot both pass. Runs in the caller's transaction `$tx`, before the change.
-macro_rules! keep_a_manager {
-    ($tx:expr, $org:expr, $user:expr) => {
-        $crate::db::keep_a_manager!($tx, $org, $user, Err($crate::StoreError::Refused("last_manager")))
-    };
-    ($tx:expr, $org:expr, $user:expr, $refusal:expr) => {{
-        sqlx::query($crate::db::LOCK_ORGANIZATION)
-            .bind($org)
-            .execute(&mut *$tx)
-            .await?;
-        let others: Option<i64> = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM users o WHERE o.org_id = $1 AND o.org_role = 'manager' \
-             AND o.status = 'active' AND o.erased_at IS NULL AND o.id <> $2) FROM users \
-             WHERE id = $2 AND org_id = $1 AND org_role = 'manager' AND status = 'active' AND erased_at IS NULL",
+/// Applies a member lifecycle change (`embarq_domain::lifecycle`) to account `$user` in the
+/// caller's transaction `$tx`, for every path that changes an account (UI, API, SCIM, CSV
+/// import, GDPR erasure, password reset, SSO). Locks the person's row first, so the state read
+/// is current under READ COMMITTED; when the change could remove a manager, also locks the
+/// organization's row and counts its other active managers, so two managers demoting each
+/// other at once cannot both pass. Writes the effects and evaluates to `Ok(Some(effects))`,
+/// `Ok(None)` for an unknown or erased account (or one outside `$org`, when given), or
+/// `Err(refusal)` with nothing written.
+macro_rules! change_member {
+    ($tx:expr, $org:expr, $user:expr, $change:expr) => {{
+        use embarq_domain::lifecycle::{MemberState, transition};
+        use embarq_domain::{OrgRole, UserStatus};
+        let change: embarq_domain::lifecycle::Change = $change;
+        let user: embarq_domain::Id = $user;
+        let org: Option<embarq_domain::Id> = $org;
+        sqlx::query($crate::db::LOCK_USER).bind(user).execute(&mut *$tx).await?;
+        let row: Option<(String, String, bool, embarq_domain::Id)> = sqlx::query_as(
+            "SELECT status, org_role, password_hash IS NOT NULL, org_id FROM users \
+             WHERE id = $1 AND ($2 IS NULL OR org_id = $2) AND erased_at IS NULL",
         )
-        .bind($org)
-        .bind($user)
+        .bind(user)
+        .bind(org)
         .fetch_optional(&mut *$tx)
         .await?;
-        if others == Some(0) {
-            return $refusal;
+        match row {
+            None => Ok(None),
+            Some((status, role, has_password, org_id)) => {
+                let mut state = MemberState {
+                    status: UserStatus::parse(&status).unwrap_or(UserStatus::Deactivated),
+                    role: OrgRole::parse(&role).unwrap_or(OrgRole::Member),
+                    has_password,
+                    other_active_managers: 0,
+                };
+                if change.may_remove_a_manager(state.role, state.status) {
+                    sqlx::query($crate::db::LOCK_ORGANIZATION).bind(org_id).execute(&mut *$tx).await?;
+                    state.other_active_managers = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM users WHERE org_id = $1 AND org_role = 'manager' \
+                         AND status = 'active' AND erased_at IS NULL AND id <> $2",
+                    )
+                    .bind(org_id)
+                    .bind(user)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                }
+                match transition(&state, change) {
+                    Err(refusal) => Err(refusal),
+                    Ok(effects) => {
+                        if effects.status.is_some() || effects.role.is_some() {
+                            sqlx::query(
+                                "UPDATE users SET status = COALESCE($2, status), org_role = COALESCE($3, org_role) WHERE id = $1",
+                            )
+                            .bind(user)
+                            .bind(effects.status.map(UserStatus::as_str))
+                            .bind(effects.role.map(OrgRole::as_str))
+                            .execute(&mut *$tx)
+                            .await?;
+                        }
+                        if effects.revoke_credentials {
+                            $crate::db::revoke_credentials!($tx, user);
+                        }
+                        Ok(Some(effects))
+                    }
+                }
+            }
         }
     }};
 }
-pub(crate) use keep_a_manager;
+pub(crate) use change_member;
+
+/// A lifecycle refusal as the store reports it.
+pub(crate) fn refused(r: embarq_domain::lifecycle::Refusal) -> StoreError {
+    StoreError::Refused(r.code())
+}
 
 /// The same rule for a sphere: refuses (`last_admin`) to demote or remove `$user` when
 /// they are the last administrator of `$sphere`, after locking the sphere's row.

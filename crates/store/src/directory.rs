@@ -1,9 +1,10 @@
 //! Organizations and the member directory, including the CSV import upsert.
 use crate::bulk::values_sql;
-use crate::db::{Result, deactivate_user, keep_a_manager, with_pool, with_writer};
+use crate::db::{Result, change_member, refused, with_pool, with_writer};
 use crate::models::{Organization, Person, USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::csv_import::{MemberRow, RowError};
+use embarq_domain::lifecycle::Change;
 use embarq_domain::{Id, OrgRole, UserStatus, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
@@ -266,35 +267,30 @@ impl Db {
     /// Changes a member's role; refused (`last_manager`) when it would leave the
     /// organization without an active manager.
     pub async fn set_org_role(&self, org_id: Id, id: Id, role: OrgRole) -> Result<()> {
-        with_writer!(self, p => {
-            let mut tx = p.begin_write().await?;
-            if role != OrgRole::Manager {
-                keep_a_manager!(tx, org_id, id);
-            }
-            sqlx::query("UPDATE users SET org_role = $1 WHERE id = $2 AND org_id = $3")
-                .bind(role.as_str()).bind(id).bind(org_id).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })
+        self.change_member(org_id, id, Change::SetRole(role)).await
     }
 
     /// Deactivates an account and ends its credentials in one transaction; refused
     /// (`last_manager`) for the organization's last active manager.
     pub async fn deactivate_user(&self, org_id: Id, id: Id) -> Result<()> {
+        self.change_member(org_id, id, Change::Deactivate).await
+    }
+
+    /// Reactivates an account: active again if it has a password, invited otherwise. Its
+    /// former sessions and tokens stay ended.
+    pub async fn reactivate_user(&self, org_id: Id, id: Id) -> Result<()> {
+        self.change_member(org_id, id, Change::Reactivate).await
+    }
+
+    /// One lifecycle change of a member of `org_id`, in its own transaction (see
+    /// `change_member!`); a refusal is `StoreError::Refused` with its code.
+    async fn change_member(&self, org_id: Id, id: Id, change: Change) -> Result<()> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            keep_a_manager!(tx, org_id, id);
-            deactivate_user!(tx, id);
+            change_member!(tx, Some(org_id), id, change).map_err(refused)?;
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })
-    }
-
-    pub async fn reactivate_user(&self, id: Id) -> Result<()> {
-        with_writer!(self, p => sqlx::query(
-            "UPDATE users SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END WHERE id = $1")
-            .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
     }
 
     /// Plans (and unless `dry_run`, applies in one transaction) a directory import for `org_id`:
@@ -390,8 +386,18 @@ impl Db {
             .filter(|w| w.3)
             .map(|w| (w.1, w.0.email.clone()))
             .collect();
+        let to_reactivate: Vec<Id> = writes
+            .iter()
+            .filter(|w| {
+                by_email
+                    .get(w.0.email.as_str())
+                    .is_some_and(|e| e.status == "deactivated")
+            })
+            .map(|w| w.1)
+            .collect();
         if !dry_run {
-            self.apply_import(org_id, &writes, &to_deactivate).await?;
+            self.apply_import(org_id, &writes, &to_reactivate, &to_deactivate)
+                .await?;
         }
         Ok(ImportOutcome { plan, created })
     }
@@ -400,6 +406,7 @@ impl Db {
         &self,
         org_id: Id,
         writes: &[(&MemberRow, Id, Option<Id>, bool)],
+        reactivate: &[Id],
         deactivate: &[Id],
     ) -> Result<()> {
         const INSERT_HEAD: &str = "INSERT INTO users (id, org_id, email, display_name, first_name, last_name, title, department, \
@@ -431,8 +438,7 @@ impl Db {
             }
             for (r, id, _, _) in writes.iter().filter(|w| !w.3) {
                 sqlx::query("UPDATE users SET email = $2, display_name = $3, first_name = $4, last_name = $5, title = $6, \
-                     department = $7, site = $8, birth_year = $9, level = $10, employee_id = $11, manager_id = NULL, \
-                     status = CASE WHEN status <> 'deactivated' THEN status WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END \
+                     department = $7, site = $8, birth_year = $9, level = $10, employee_id = $11, manager_id = NULL \
                      WHERE id = $1")
                     .bind(id).bind(&r.email).bind(r.display_name()).bind(&r.first_name).bind(&r.last_name)
                     .bind(&r.title).bind(&r.department).bind(&r.site).bind(r.birth_year).bind(&r.level)
@@ -446,8 +452,13 @@ impl Db {
                 }
                 q.execute(&mut *tx).await?;
             }
+            // Listed again: a deactivated member comes back.
+            for id in reactivate {
+                let _ = change_member!(tx, Some(org_id), *id, Change::Reactivate);
+            }
+            // A member promoted to manager since the plan was made is kept (`manager_kept`).
             for id in deactivate {
-                deactivate_user!(tx, id);
+                let _ = change_member!(tx, Some(org_id), *id, Change::DeactivateAbsent);
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())

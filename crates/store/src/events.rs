@@ -138,11 +138,11 @@ pub enum Registration {
     Cancelled,
 }
 
-/// Events whose sphere (if any) the viewer `$1` may read: open spheres and the ones they belong
-/// to (the `read` rule of `embarq_domain::policy::sphere_access`). Secret and closed spheres'
-/// events exist only for their members.
-const SPHERE_READABLE: &str = "(e.sphere_id IS NULL OR EXISTS (SELECT 1 FROM spheres vs WHERE vs.id = e.sphere_id \
-     AND (vs.kind = 'open' OR EXISTS (SELECT 1 FROM sphere_members vm WHERE vm.sphere_id = vs.id AND vm.user_id = $1))))";
+/// Events whose sphere (if any) `person` may read: secret and closed spheres' events exist
+/// only for their members.
+fn sphere_readable(person: &str) -> String {
+    crate::access::reads_sphere_of("e.sphere_id", person)
+}
 
 /// A reminder claimed for sending: the registrant and the event.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -234,8 +234,9 @@ impl Db {
              AND ($4 = TRUE OR e.audience = 'all') \
              AND ($5 = FALSE OR r.response IN ('going', 'maybe')) \
              AND (($6 = TRUE AND e.ends_at > $7) OR ($6 = FALSE AND e.ends_at <= $7)) \
-             AND ($9 IS NULL OR e.sphere_id = $9) AND {SPHERE_READABLE} \
-             ORDER BY {order} LIMIT $8"
+             AND ($9 IS NULL OR e.sphere_id = $9) AND {readable} \
+             ORDER BY {order} LIMIT $8",
+            readable = sphere_readable("$1")
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(org_id).bind(f.training_only)
@@ -342,7 +343,7 @@ impl Db {
     /// Those to tell about a change or a cancellation: active people who answered going or
     /// maybe and can still read the event's sphere (the same rule as the lists).
     pub async fn event_people_to_notify(&self, event_id: Id) -> Result<Vec<Id>> {
-        let readable = SPHERE_READABLE.replace("$1", "r.user_id");
+        let readable = sphere_readable("r.user_id");
         let sql = format!(
             "SELECT r.user_id FROM event_registrations r JOIN events e ON e.id = r.event_id \
              JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 AND r.response IN ('going', 'maybe') \
@@ -406,7 +407,8 @@ impl Db {
         let sql = format!(
             "SELECT e.id AS event_id, u.id AS user_id, u.email, u.locale, e.title, e.starts_at, e.time_zone, e.place, \
              e.video_url, e.created_by, e.kind, e.sphere_id, e.video_room FROM events e JOIN users u ON u.id = $1 \
-             WHERE e.id = $2 AND u.status <> 'deactivated' AND {SPHERE_READABLE}"
+             WHERE e.id = $2 AND u.status <> 'deactivated' AND {readable}",
+            readable = sphere_readable("$1")
         );
         for (event_id, user_id) in claimed {
             let row: Option<DueReminder> = with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql.clone()))

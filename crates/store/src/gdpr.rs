@@ -2,7 +2,8 @@
 //! content, in one transaction) and the organization's retention settings.
 use crate::Db;
 use crate::audit::{AuditEntry, audit_in_tx};
-use crate::db::{Result, keep_a_manager, revoke_credentials, with_pool, with_writer};
+use crate::db::{Result, change_member, with_pool, with_writer};
+use embarq_domain::lifecycle::{Change, Refusal};
 use embarq_domain::{Id, new_id};
 use serde::Serialize;
 
@@ -347,7 +348,13 @@ impl Db {
         let details = format!("{{\"mode\":\"{}\"}}", mode.as_str());
         let out = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            keep_a_manager!(tx, org_id, user_id, Ok(EraseResult::LastManager));
+            // Deactivated, demoted and signed out everywhere by the one lifecycle rule.
+            match change_member!(tx, Some(org_id), user_id, Change::Erase) {
+                Ok(Some(_)) => {}
+                Ok(None) => return Ok(EraseResult::NotFound),
+                Err(Refusal::LastManager) => return Ok(EraseResult::LastManager),
+                Err(other) => return Err(crate::db::refused(other)),
+            }
             // The claim: only one transaction (or process) erases a given account.
             let erased: Option<i64> = sqlx::query_scalar(
                 "UPDATE users SET erased_at = $3 WHERE id = $1 AND org_id = $2 AND erased_at IS NULL RETURNING erased_at",
@@ -380,7 +387,6 @@ impl Db {
                 sqlx::query("DELETE FROM suggestion_comments WHERE author_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM task_comments WHERE author_id = $1").bind(user_id).execute(&mut *tx).await?;
             }
-            revoke_credentials!(tx, user_id);
             for sql in [
                 "DELETE FROM one_time_tokens WHERE user_id = $1",
                 "DELETE FROM notifications WHERE user_id = $1",
@@ -397,7 +403,7 @@ impl Db {
                 "UPDATE users SET email = $2, display_name = $3, password_hash = NULL, first_name = NULL, \
                  last_name = NULL, title = NULL, department = NULL, site = NULL, birth_year = NULL, level = NULL, \
                  manager_id = NULL, employee_id = NULL, photo = NULL, photo_type = NULL, locale = NULL, \
-                 org_role = 'member', status = 'deactivated', erased_at = $4, scim_user_name = NULL, scim_user_key = NULL, \
+                 erased_at = $4, scim_user_name = NULL, scim_user_key = NULL, \
                  scim_external_id = NULL, scim_division = NULL, scim_extra = NULL WHERE id = $1")
                 .bind(user_id).bind(&tombstone).bind(FORMER_MEMBER).bind(now).execute(&mut *tx).await?;
             let entry = AuditEntry {

@@ -286,9 +286,9 @@ impl Db {
              a.display_name AS author_name, p.body_html \
              FROM use_cases uc JOIN posts p ON p.id = uc.post_id JOIN spheres s ON s.id = p.sphere_id \
              JOIN users a ON a.id = p.author_id \
-             LEFT JOIN sphere_members m ON m.sphere_id = s.id AND m.user_id = $1 \
-             WHERE uc.org_id = $2 AND p.status = 'published' AND (s.kind = 'open' OR m.user_id IS NOT NULL) {only} \
-             ORDER BY uc.created_at DESC, uc.post_id LIMIT 1000"
+             WHERE uc.org_id = $2 AND p.status = 'published' AND {readable} {only} \
+             ORDER BY uc.created_at DESC, uc.post_id LIMIT 1000",
+            readable = crate::access::reads("s", "$1")
         );
         Ok(with_pool!(self, p => {
             let q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(viewer).bind(org_id);

@@ -2,6 +2,7 @@
 //! placeholders work on both), per-dialect code only in `dialect`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+pub mod access;
 mod adoption;
 pub mod audit;
 pub mod bulk;

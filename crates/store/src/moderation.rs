@@ -120,9 +120,9 @@ impl Db {
     /// every sphere but secret ones they are not a member of.
     pub async fn open_reports_in_org(&self, org_id: Id, viewer: Id) -> Result<Vec<OpenReport>> {
         let sql = format!(
-            "{OPEN_SELECT} WHERE r.org_id = $1 AND r.status = 'open' AND (s.kind <> 'secret' \
-             OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $2)) \
-             ORDER BY r.created_at, r.id LIMIT 1000"
+            "{OPEN_SELECT} WHERE r.org_id = $1 AND r.status = 'open' AND {sees} \
+             ORDER BY r.created_at, r.id LIMIT 1000",
+            sees = crate::access::sees("s", "$2")
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(viewer).fetch_all(p).await)?,

@@ -115,15 +115,14 @@ impl Db {
         until: i64,
         limit: i64,
     ) -> Result<Vec<Notification>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT n.id, n.kind, n.actor_id, a.display_name AS actor_name, n.sphere_id, s.name AS sphere_name, n.post_id, \
-             n.conversation_id, n.link, n.created_at, n.read_at FROM notifications n \
-             LEFT JOIN users a ON a.id = n.actor_id LEFT JOIN spheres s ON s.id = n.sphere_id \
-             WHERE n.user_id = $1 AND n.read_at IS NULL AND n.created_at > $2 AND n.created_at <= $3 \
-             AND (s.id IS NULL OR s.kind <> 'secret' \
-                OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $1)) \
-             ORDER BY n.created_at DESC, n.id DESC LIMIT $4")
-            .bind(user_id).bind(since).bind(until).bind(limit).fetch_all(p).await)?)
+        let sql = crate::notifications::notifications_where(
+            "n.read_at IS NULL AND n.created_at > $2 AND n.created_at <= $3",
+            "$4",
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(user_id).bind(since).bind(until).bind(limit).fetch_all(p).await)?,
+        )
     }
 
     /// Publications of others in the person's spheres created in (`since`, `until`],

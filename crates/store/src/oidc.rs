@@ -1,7 +1,8 @@
 //! Sign-in with OpenID Connect: per-organization provider settings, links between a
 //! provider's (issuer, subject) and an account, and single-use sign-in states.
-use crate::db::{Result, with_pool, with_writer};
+use crate::db::{Result, change_member, refused, with_pool, with_writer};
 use crate::{Db, NewMember, StoreError, now_ms};
+use embarq_domain::lifecycle::Change;
 use embarq_domain::{Id, new_id};
 
 /// An organization's identity provider. `client_secret` never leaves the server.
@@ -209,9 +210,12 @@ impl Db {
 
     /// Activates an invited account; `true` when it was invited (the caller announces it).
     pub async fn activate_invited_user(&self, user_id: Id) -> Result<bool> {
-        let n = with_writer!(self, p => sqlx::query("UPDATE users SET status = 'active' WHERE id = $1 AND status = 'invited'")
-            .bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let done = change_member!(tx, None, user_id, Change::Activate).map_err(refused)?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(done.is_some_and(|e| e.status.is_some()))
+        })
     }
 
     /// Copies the provider's claims into the profile; absent claims leave fields alone.

@@ -234,12 +234,16 @@ impl Db {
 
     /// Spheres with no published post; secret spheres only if `viewer` belongs to them.
     pub async fn spheres_without_content(&self, org_id: Id, viewer: Id) -> Result<Vec<Named>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT s.id, s.name FROM spheres s WHERE s.org_id = $1 \
-             AND (s.kind <> 'secret' OR EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = s.id AND m.user_id = $2)) \
+        let sql = format!(
+            "SELECT s.id, s.name FROM spheres s WHERE s.org_id = $1 AND {sees} \
              AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.sphere_id = s.id AND p.status = 'published') \
-             ORDER BY lower(s.name), s.id")
-            .bind(org_id).bind(viewer).fetch_all(p).await)?)
+             ORDER BY lower(s.name), s.id",
+            sees = crate::access::sees("s", "$2")
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(org_id).bind(viewer).fetch_all(p).await)?,
+        )
     }
 
     /// A welcome post: something published in an open sphere, the help sphere or the

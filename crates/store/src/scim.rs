@@ -1,9 +1,10 @@
 //! SCIM provisioning storage, users side: per-organization tokens and settings, the SCIM
 //! columns of members, and SCIM list queries (a domain `Filter` turned into SQL over the
 //! columns an attribute maps to, every value bound, never interpolated).
-use crate::db::{Result, TOUCH_GAP_MS, deactivate_user, keep_a_manager, with_pool, with_writer};
+use crate::db::{Result, TOUCH_GAP_MS, change_member, refused, with_pool, with_writer};
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
+use embarq_domain::lifecycle::Change;
 use embarq_domain::scim::{
     AttrPath, CompareOp, ENTERPRISE_USER_SCHEMA, Filter, GROUP_SCHEMA, ScimError, ScimType,
     USER_SCHEMA,
@@ -899,13 +900,11 @@ impl Db {
                 .execute(&mut *tx).await.map_err(unique_error)?;
             let change = match (status == "deactivated", w.active) {
                 (false, false) => {
-                    keep_a_manager!(tx, org_id, id);
-                    deactivate_user!(tx, id);
+                    change_member!(tx, Some(org_id), id, Change::Deactivate).map_err(refused)?;
                     ActiveChange::Deactivated
                 }
                 (true, true) => {
-                    sqlx::query("UPDATE users SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END WHERE id = $1")
-                        .bind(id).execute(&mut *tx).await?;
+                    change_member!(tx, Some(org_id), id, Change::Reactivate).map_err(refused)?;
                     ActiveChange::Reactivated
                 }
                 _ => ActiveChange::None,

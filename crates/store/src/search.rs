@@ -86,8 +86,9 @@ pub struct FileHit {
     pub relevance: f64,
 }
 
-/// The viewer ($2) may read the content of sphere `s`: open, or a member.
-const READABLE: &str = "(s.kind = 'open' OR EXISTS (SELECT 1 FROM sphere_members rm WHERE rm.sphere_id = s.id AND rm.user_id = $2))";
+/// The viewer ($2) may read the content of sphere `s`.
+static READABLE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::access::reads("s", "$2"));
 
 /// Runs `sql` (parameters $1 org, $2 viewer, $3 sphere or NULL, $4 limit, then the words)
 /// on either backend.
@@ -112,13 +113,14 @@ impl Db {
     /// The most recent published, visible, not hidden publications matching `query`.
     pub async fn search_posts(&self, scope: &SearchScope, query: &Query) -> Result<Vec<PostHit>> {
         let f = fts(self.backend(), "posts", "p", "", 5, query.words.len());
+        let readable = &*READABLE;
         let sql = |from: &str, newest: &str| {
             format!(
                 "SELECT p.id, p.sphere_id, s.name AS sphere_name, p.author_id, u.display_name AS author_name, \
                  p.body_md, p.created_at, {rel} AS relevance \
                  FROM {from} JOIN spheres s ON s.id = p.sphere_id JOIN users u ON u.id = p.author_id \
                  WHERE {m} AND p.org_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL \
-                 AND ($3 IS NULL OR p.sphere_id = $3) AND {READABLE} \
+                 AND ($3 IS NULL OR p.sphere_id = $3) AND {readable} \
                  ORDER BY {newest} LIMIT $4",
                 rel = f.relevance,
                 m = f.matches,
@@ -143,13 +145,14 @@ impl Db {
         query: &Query,
     ) -> Result<Vec<CommentHit>> {
         let f = fts(self.backend(), "comments", "c", "", 5, query.words.len());
+        let readable = &*READABLE;
         let sql = format!(
             "SELECT c.id, c.post_id, p.sphere_id, s.name AS sphere_name, c.author_id, u.display_name AS author_name, \
              c.body_md, c.created_at, {rel} AS relevance \
              FROM {from} JOIN posts p ON p.id = c.post_id JOIN spheres s ON s.id = p.sphere_id \
              JOIN users u ON u.id = c.author_id \
              WHERE {m} AND p.org_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL AND c.hidden_at IS NULL \
-             AND ($3 IS NULL OR p.sphere_id = $3) AND {READABLE} \
+             AND ($3 IS NULL OR p.sphere_id = $3) AND {readable} \
              ORDER BY {newest} LIMIT $4",
             rel = f.relevance,
             from = f.from,
@@ -174,10 +177,11 @@ impl Db {
             5,
             query.words.len(),
         );
+        let sees = crate::access::sees("s", "$2");
         let sql = format!(
             "SELECT s.id, s.name, s.description, s.kind, m.role AS my_role, s.created_at, {rel} AS relevance \
              FROM {from} LEFT JOIN sphere_members m ON m.sphere_id = s.id AND m.user_id = $2 \
-             WHERE {m} AND s.org_id = $1 AND (s.kind <> 'secret' OR m.role IS NOT NULL) \
+             WHERE {m} AND s.org_id = $1 AND {sees} \
              AND ($3 IS NULL OR s.id = $3) \
              ORDER BY relevance DESC, s.id LIMIT $4",
             rel = f.relevance,
@@ -221,13 +225,14 @@ impl Db {
     /// may read, matching by name.
     pub async fn search_files(&self, scope: &SearchScope, query: &Query) -> Result<Vec<FileHit>> {
         let f = fts(self.backend(), "files", "f", "1.0", 5, query.words.len());
+        let readable = &*READABLE;
         let sql = format!(
             "SELECT f.id, f.sphere_id, s.name AS sphere_name, f.name, f.content_type, f.size_bytes, f.created_at, \
              {rel} AS relevance \
              FROM {from} JOIN spheres s ON s.id = f.sphere_id \
              WHERE {m} AND f.org_id = $1 AND f.deleted_at IS NULL \
              AND (f.folder_id IS NULL OR NOT EXISTS (SELECT 1 FROM file_folders d WHERE d.id = f.folder_id AND d.deleted_at IS NOT NULL)) \
-             AND ($3 IS NULL OR f.sphere_id = $3) AND {READABLE} \
+             AND ($3 IS NULL OR f.sphere_id = $3) AND {readable} \
              ORDER BY relevance DESC, f.id LIMIT $4",
             rel = f.relevance,
             from = f.from,

@@ -1,8 +1,9 @@
 //! Sessions, one-time tokens (invitations, password resets), personal access tokens and
 //! sign-in attempts. Only hashes of secrets are stored.
-use crate::db::{Result, TOUCH_GAP_MS, revoke_credentials, with_pool, with_writer};
+use crate::db::{Result, TOUCH_GAP_MS, change_member, with_pool, with_writer};
 use crate::models::{ApiToken, SessionUser, USER_COLUMNS, User};
 use crate::{Db, now_ms};
+use embarq_domain::lifecycle::Change;
 use embarq_domain::throttle::Counter;
 use embarq_domain::{Id, new_id};
 use sqlx::AssertSqlSafe;
@@ -95,11 +96,14 @@ impl Db {
                 "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id")
                 .bind(now).bind(token_hash).bind(purpose).fetch_optional(&mut *tx).await?;
             if let Some(uid) = user {
-                sqlx::query("UPDATE users SET password_hash = $1, status = CASE WHEN status = 'invited' THEN 'active' ELSE status END WHERE id = $2 AND status <> 'deactivated'")
-                    .bind(password_hash).bind(uid).execute(&mut *tx).await?;
+                // Activates an invitation and ends every other session; a deactivated
+                // account sets no password (the link is spent all the same).
+                if change_member!(tx, None, uid, Change::SetPassword).is_ok() {
+                    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                        .bind(password_hash).bind(uid).execute(&mut *tx).await?;
+                }
                 sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
                     .bind(now).bind(uid).bind(purpose).execute(&mut *tx).await?;
-                revoke_credentials!(tx, uid);
             }
             tx.commit().await?;
             Ok(user)

@@ -84,8 +84,9 @@ impl Db {
             )
         } else {
             format!(
-                "SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.org_id = $2 AND (s.kind <> 'secret' OR m.role IS NOT NULL) \
-                 ORDER BY lower(s.name), s.id"
+                "SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.org_id = $2 AND {sees} \
+                 ORDER BY lower(s.name), s.id",
+                sees = crate::access::sees("s", "$1")
             )
         };
         Ok(

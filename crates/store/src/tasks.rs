@@ -180,8 +180,9 @@ impl Db {
     pub async fn my_tasks(&self, user_id: Id, done_since: i64) -> Result<Vec<Task>> {
         let sql = format!(
             "{TASK_SELECT} WHERE t.id IN (SELECT a.task_id FROM task_assignees a WHERE a.user_id = $1) \
-             AND (s.kind = 'open' OR m.role IS NOT NULL) AND (t.status <> 'done' OR t.updated_at >= $2) \
-             ORDER BY {ORDER} LIMIT 1000"
+             AND {readable} AND (t.status <> 'done' OR t.updated_at >= $2) \
+             ORDER BY {ORDER} LIMIT 1000",
+            readable = crate::access::reads("s", "$1")
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).bind(done_since).fetch_all(p).await)?,

@@ -31,6 +31,17 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted anywhere (CSV imports are the biggest legitimate uploads).
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
 
+/// Makes rustls use ring for every TLS client of the process (reqwest, object_store; lettre
+/// picks ring itself). Idempotent: `main` and `AppState::new` call it before any client
+/// is built, and a test building its own client calls it first.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err only when a provider is installed already, which then serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// The whole application as one router.
 pub fn app(state: AppState) -> Router {
     let (api_router, _) = api::router().split_for_parts();

@@ -21,6 +21,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> anyhow::Result<Self> {
+        crate::install_tls_provider();
         let mailer = Mailer::new(&config)?;
         let objects = crate::service::files::open_store(&config)?;
         Ok(Self {

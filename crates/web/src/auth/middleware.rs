@@ -6,7 +6,7 @@ use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -99,16 +99,15 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
 
     let mut res = next.run(Request::from_parts(parts, body)).await;
     if let Some(t) = new_pre_auth {
-        let secure = if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "{PRE_AUTH_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}"
-        )) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+        let v = super::cookie(
+            PRE_AUTH_COOKIE,
+            &t,
+            "/",
+            None,
+            true,
+            state.config.secure_cookies,
+        );
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
 }
@@ -154,22 +153,9 @@ async fn csrf_matches(
 }
 
 fn form_field(bytes: &[u8], name: &str) -> Option<String> {
-    form_urlencoded_pairs(bytes)
+    url::form_urlencoded::parse(bytes)
         .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-}
-
-fn form_urlencoded_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
-    bytes.split(|b| *b == b'&').filter_map(|pair| {
-        let s = std::str::from_utf8(pair).ok()?;
-        let (k, v) = s.split_once('=').unwrap_or((s, ""));
-        let dec = |x: &str| {
-            urlencoding::decode(&x.replace('+', " "))
-                .ok()
-                .map(|c| c.into_owned())
-        };
-        Some((dec(k)?, dec(v)?))
-    })
+        .map(|(_, v)| v.into_owned())
 }
 
 fn csrf_refusal(parts: &axum::http::request::Parts, lang: Lang) -> Response {

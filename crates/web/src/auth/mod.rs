@@ -8,11 +8,12 @@ use crate::error::{AppError, AppResult};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
 use axum::http::request::Parts;
 use base64::Engine;
 use embarq_domain::policy::Viewer;
 use embarq_store::User;
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "embarq_session";
@@ -33,14 +34,34 @@ pub fn token_hash(token: &str) -> String {
 /// Compares a presented secret with the expected one in constant time (over their
 /// SHA-256, so neither the content nor the length leaks through timing).
 pub fn same_secret(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
     let (a, b) = (
         Sha256::digest(given.as_bytes()),
         Sha256::digest(expected.as_bytes()),
     );
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    a.as_slice().ct_eq(b.as_slice()).into()
+}
+
+/// A `Set-Cookie` value: `SameSite=Lax` always, `HttpOnly` unless scripts must read it,
+/// `Secure` behind HTTPS, and a lifetime in seconds (`None`: until the browser closes).
+pub fn cookie(
+    name: &'static str,
+    value: &str,
+    path: &'static str,
+    max_age_s: Option<i64>,
+    http_only: bool,
+    secure: bool,
+) -> HeaderValue {
+    use cookie::{Cookie, SameSite};
+    let mut c = Cookie::build((name, value.to_string()))
+        .path(path)
+        .http_only(http_only)
+        .same_site(SameSite::Lax)
+        .secure(secure);
+    if let Some(s) = max_age_s {
+        c = c.max_age(cookie::time::Duration::seconds(s));
+    }
+    HeaderValue::from_str(&c.build().to_string()).unwrap_or(HeaderValue::from_static(""))
 }
 
 /// Argon2 is meant to be slow: each check takes a core and about 19 MiB. Running more

@@ -153,7 +153,7 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> 
         return Err(AppError::Refused("cannot_deactivate_self"));
     }
     if active {
-        state.db.reactivate_user(u.id).await?;
+        state.db.reactivate_user(auth.user.org_id, u.id).await?;
     } else {
         state.db.deactivate_user(auth.user.org_id, u.id).await?;
     }

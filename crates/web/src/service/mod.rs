@@ -28,6 +28,7 @@ pub mod spheres;
 pub mod starter;
 pub mod suggestions;
 pub mod tasks;
+pub mod time_zone;
 pub mod usecases;
 pub mod video;
 pub mod webhooks;

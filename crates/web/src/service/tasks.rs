@@ -3,36 +3,19 @@
 //! sphere's tasks answer 404 to everyone else, including through "my tasks" after leaving.
 use super::markdown;
 use super::spheres::{self, Visible};
+use super::time_zone::today;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::realtime;
 use crate::state::AppState;
 use chrono::NaiveDate;
-use chrono_tz::Tz;
 use embarq_domain::policy;
-use embarq_domain::recurrence::{DEFAULT_TIME_ZONE, ms_to_local, parse_zone};
 use embarq_domain::tasks::{self as rules, Bucket, TaskStatus};
 use embarq_domain::validate::{self, COMMENT_MAX, Errors, FieldError};
 use embarq_domain::{Id, SphereRole, UserStatus};
 use embarq_store::{
     NewNotification, NewTask, SphereMember, Task, TaskAssignee, TaskComment, TaskList, now_ms,
 };
-
-/// The organization's time zone (the rollout plan's), Europe/Paris by default: due dates
-/// are calendar dates there.
-pub async fn org_zone(state: &AppState, org_id: Id) -> AppResult<Tz> {
-    let plan = state.db.rollout_plan(org_id).await?;
-    Ok(plan
-        .and_then(|p| parse_zone(&p.time_zone))
-        .or_else(|| parse_zone(DEFAULT_TIME_ZONE))
-        .unwrap_or(chrono_tz::UTC))
-}
-
-/// Today's date in the organization's zone.
-pub async fn today(state: &AppState, org_id: Id) -> AppResult<NaiveDate> {
-    let tz = org_zone(state, org_id).await?;
-    Ok(ms_to_local(tz, now_ms()).date())
-}
 
 /// A task with its assignees and where it falls today.
 pub struct TaskView {

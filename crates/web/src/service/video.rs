@@ -13,7 +13,7 @@ use embarq_domain::video::{self, Provider};
 use embarq_domain::{Id, policy};
 use embarq_store::{RoomOwner, VideoRoom, now_ms};
 use futures::StreamExt;
-use rand::Rng;
+use rand::RngExt;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 use std::sync::{Arc, OnceLock};

@@ -31,15 +31,14 @@ pub fn router() -> Router<AppState> {
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
+    crate::auth::cookie(
+        SESSION_COOKIE,
+        token,
+        "/",
+        Some(max_age_s),
+        true,
+        state.config.secure_cookies,
+    )
 }
 
 /// Signs the browser in and sends it on.
@@ -440,12 +439,9 @@ async fn set_lang(
         })
         .unwrap_or_else(|| "/".into());
     let mut res = see_other(&safe_next(&back));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        lang.code()
-    )) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    // Not HttpOnly: the language is no secret, and pages may read it.
+    let v = crate::auth::cookie("lang", lang.code(), "/", Some(31_536_000), false, false);
+    res.headers_mut().append(header::SET_COOKIE, v);
     Ok(res)
 }
 

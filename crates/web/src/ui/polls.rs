@@ -57,7 +57,7 @@ impl PollFields {
             v => {
                 let local = parse_local(v)
                     .ok_or(FieldError::new("poll_closes_at", "poll_invalid_date_time"))?;
-                let tz = crate::service::tasks::org_zone(state, org_id).await?;
+                let tz = crate::service::time_zone::org_zone(state, org_id).await?;
                 Some(local_to_ms(tz, local))
             }
         };
@@ -91,7 +91,7 @@ pub async fn view(state: &AppState, lang: Lang, org_id: Id, r: Results) -> AppRe
     );
     let closes = match r.poll.closes_at {
         Some(ms) => {
-            let tz = crate::service::tasks::org_zone(state, org_id).await?;
+            let tz = crate::service::time_zone::org_zone(state, org_id).await?;
             Some(format!(
                 "{} ({})",
                 ms_to_local(tz, ms).format("%Y-%m-%d %H:%M"),

@@ -196,16 +196,15 @@ struct NextQuery {
 }
 
 fn browser_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
     // Lax: the provider's redirect back is a top-level GET navigation, which carries it.
-    HeaderValue::from_str(&format!(
-        "{BROWSER_COOKIE}={value}; Path=/sso; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
+    crate::auth::cookie(
+        BROWSER_COOKIE,
+        value,
+        "/sso",
+        Some(max_age_s),
+        true,
+        state.config.secure_cookies,
+    )
 }
 
 async fn start(

@@ -1,0 +1,24 @@
+//! The organization's time zone: due dates, polls' closing dates and "today" are calendar
+//! dates there.
+use crate::error::AppResult;
+use crate::state::AppState;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use embarq_domain::Id;
+use embarq_domain::recurrence::{DEFAULT_TIME_ZONE, ms_to_local, parse_zone};
+use embarq_store::now_ms;
+
+/// The rollout plan's zone, Europe/Paris by default.
+pub async fn org_zone(state: &AppState, org_id: Id) -> AppResult<Tz> {
+    let plan = state.db.rollout_plan(org_id).await?;
+    Ok(plan
+        .and_then(|p| parse_zone(&p.time_zone))
+        .or_else(|| parse_zone(DEFAULT_TIME_ZONE))
+        .unwrap_or(chrono_tz::UTC))
+}
+
+/// Today's date in the organization's zone.
+pub async fn today(state: &AppState, org_id: Id) -> AppResult<NaiveDate> {
+    let tz = org_zone(state, org_id).await?;
+    Ok(ms_to_local(tz, now_ms()).date())
+}
