@@ -14,13 +14,12 @@ mod bench_server;
 mod bench_stats;
 mod bench_users;
 mod bench_writes;
-mod config;
 mod demo;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use config::Settings;
 use embarq_store::Db;
+use embarq_web::Config as Settings;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -173,7 +172,7 @@ async fn run(
         Command::Serve { demo, bind } => {
             if let Some(b) = bind {
                 if std::env::var("EMBARQ_BASE_URL").is_err() {
-                    settings.base_url = format!("http://{b}");
+                    settings.set_base_url(&format!("http://{b}"));
                 }
                 settings.bind = b;
             }
@@ -190,7 +189,8 @@ async fn run(
                     tracing::info!("database not empty: demo data not added");
                 }
             }
-            let state = embarq_web::AppState::new(db, settings.web_config())?;
+            // One state for both listeners: the metrics listener reports the main one's requests.
+            let state = embarq_web::WebState::new(embarq_web::AppState::new(db, settings.clone())?);
             let listener = tokio::net::TcpListener::bind(&settings.bind)
                 .await
                 .with_context(|| format!("binding {}", settings.bind))?;
@@ -224,7 +224,7 @@ async fn run(
             let db = open_db(&settings).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let state = embarq_web::AppState::new(db, settings.web_config())?;
+            let state = embarq_web::AppState::new(db, settings.clone())?;
             let opts = embarq_web::service::members::ImportOptions {
                 dry_run,
                 deactivate_missing,
@@ -248,7 +248,7 @@ async fn run(
             create_org,
         } => {
             let db = open_db(&settings).await?;
-            let state = embarq_web::AppState::new(db, settings.web_config())?;
+            let state = embarq_web::AppState::new(db, settings.clone())?;
             let secret = embarq_web::service::scim_admin::token_cli(
                 &state,
                 &name,

@@ -6,7 +6,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use embarq_domain::{Id, OrgRole, UserStatus};
 use embarq_store::{Db, NewMember};
 use embarq_web::auth::token_hash;
-use embarq_web::{AppState, Config};
+use embarq_web::{AppState, Config, WebState};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use tower::ServiceExt;
@@ -789,7 +789,7 @@ async fn directory_tokens_and_import() {
 #[tokio::test]
 async fn fallbacks_merge_with_the_ui() {
     for api_first in [true, false] {
-        let ui: Router<AppState> = Router::new().fallback(|| async { "ui" });
+        let ui: Router<WebState> = Router::new().fallback(|| async { "ui" });
         let (api, _) = embarq_web::api::router().split_for_parts();
         let merged = if api_first {
             api.merge(ui)
@@ -801,8 +801,9 @@ async fn fallbacks_merge_with_the_ui() {
         let _dir = Dir(dir.clone());
         std::fs::create_dir_all(&dir).unwrap();
         let db = embarq_testkit::fresh_db(&dir).await;
-        let app = merged
-            .with_state(AppState::new(db, Config::new("http://localhost", dir.clone())).unwrap());
+        let app = merged.with_state(WebState::new(
+            AppState::new(db, Config::new("http://localhost", dir.clone())).unwrap(),
+        ));
         let get = |uri: &'static str| {
             app.clone()
                 .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())

@@ -12,8 +12,9 @@ use tokio::sync::oneshot;
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
-    /// The server's state, to run scheduled work (`embarq_web::jobs::run_due`) at chosen instants.
-    pub state: embarq_web::AppState,
+    /// The server's state, to run scheduled work (`embarq_web::jobs::run_due`) at chosen
+    /// instants, and to serve its metrics on another listener.
+    pub state: embarq_web::WebState,
     pub addr: std::net::SocketAddr,
     pub base: String,
     pub db: Db,
@@ -100,7 +101,7 @@ pub async fn fresh_db(dir: &std::path::Path) -> Db {
 /// Runs the real server on `listener` until the returned sender is used or dropped.
 fn serve_in_background(
     listener: tokio::net::TcpListener,
-    state: embarq_web::AppState,
+    state: embarq_web::WebState,
 ) -> oneshot::Sender<()> {
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -128,7 +129,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut embarq_web::Config)) -> 
     let base = format!("http://{addr}");
     let mut config = embarq_web::Config::new(&base, dir.clone());
     configure(&mut config);
-    let state = embarq_web::AppState::new(db.clone(), config).unwrap();
+    let state = embarq_web::WebState::new(embarq_web::AppState::new(db.clone(), config).unwrap());
     let tx = serve_in_background(listener, state.clone());
     TestApp {
         state,
@@ -170,7 +171,7 @@ impl TestApp {
             embarq_web::Config::new(&base, self.data_dir.clone()),
         )
         .unwrap();
-        let tx = serve_in_background(listener, state);
+        let tx = serve_in_background(listener, state.into());
         Peer {
             base,
             stop: Some(tx),

@@ -1,98 +1,43 @@
-//! One error type for handlers. API handlers answer RFC 9457 problem+json; UI handlers
-//! answer a status with the error attached, and the UI layer renders a localized page.
+//! Application errors as HTTP answers. API handlers answer RFC 9457 problem+json; UI
+//! handlers answer a status with the error attached, and the UI layer renders a localized page.
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use embarq_domain::validate::FieldError;
-use embarq_store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("not found")]
-    NotFound,
-    #[error("sign in required")]
-    Unauthorized,
-    #[error("not allowed")]
-    Forbidden,
-    #[error("invalid input")]
-    Validation(Vec<FieldError>),
-    /// A rule of the product refused the action; the code names which (e.g. `last_admin`).
-    #[error("refused: {0}")]
-    Refused(&'static str),
-    #[error("already exists: {0}")]
-    Conflict(&'static str),
-    #[error("too many attempts")]
-    TooManyRequests,
-    /// A rate limit of the product refused the action (429); the code names which.
-    #[error("limited: {0}")]
-    Limited(&'static str),
-    #[error("the form expired")]
-    Csrf,
-    /// The server is saturated for this kind of work (503, retry shortly).
-    #[error("busy")]
-    Busy,
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
+pub use embarq_app::error::AppError;
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(what) => AppError::Conflict(what),
-            StoreError::Refused(code) => AppError::Refused(code),
-            other => AppError::Internal(other.into()),
-        }
+/// An application error on its way to a page: the UI layer renders it localized.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
     }
 }
 
-impl From<FieldError> for AppError {
-    fn from(e: FieldError) -> Self {
-        AppError::Validation(vec![e])
+/// What UI handlers and their helpers return.
+pub type AppResult<T> = Result<T, PageError>;
+
+/// The HTTP status of an application error.
+pub fn status(e: &AppError) -> StatusCode {
+    match e {
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+        AppError::Validation(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::TooManyRequests | AppError::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-impl From<Vec<FieldError>> for AppError {
-    fn from(e: Vec<FieldError>) -> Self {
-        AppError::Validation(e)
-    }
-}
-
-pub type AppResult<T> = Result<T, AppError>;
-
-impl AppError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Validation(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyRequests | AppError::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// Stable machine-readable code, also the key of the localized message.
-    pub fn code(&self) -> &'static str {
-        match self {
-            AppError::NotFound => "not_found",
-            AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
-            AppError::Validation(_) => "validation",
-            AppError::Refused(c) | AppError::Conflict(c) | AppError::Limited(c) => c,
-            AppError::TooManyRequests => "too_many_requests",
-            AppError::Csrf => "csrf",
-            AppError::Busy => "busy",
-            AppError::Internal(_) => "internal",
-        }
-    }
-
-    fn log(&self) {
-        if let AppError::Internal(e) = self {
-            tracing::error!(error = ?e, "internal error");
-        }
+fn log(e: &AppError) {
+    if let AppError::Internal(e) = e {
+        tracing::error!(error = ?e, "internal error");
     }
 }
 
@@ -111,17 +56,18 @@ pub struct UiErrorMarker {
     pub fields: Vec<FieldError>,
 }
 
-impl IntoResponse for AppError {
+impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        self.log();
-        let mut res = self.status().into_response();
-        retry_after(&self, &mut res);
-        let fields = match &self {
+        let e = self.0;
+        log(&e);
+        let mut res = status(&e).into_response();
+        retry_after(&e, &mut res);
+        let fields = match &e {
             AppError::Validation(f) => f.clone(),
             _ => Vec::new(),
         };
         res.extensions_mut().insert(UiErrorMarker {
-            code: self.code(),
+            code: e.code(),
             fields,
         });
         res
@@ -164,8 +110,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        e.log();
-        let status = e.status();
+        log(&e);
+        let status = status(&e);
         let lang = crate::i18n::Lang::En;
         let errors = match &e {
             AppError::Validation(f) => f

@@ -1,25 +1,25 @@
 //! HTTP layer: the web UI (askama + htmx), the JSON API under /api/v1 with its OpenAPI
-//! document, authentication, live updates and operations endpoints.
+//! document, SCIM, authentication, live updates and operations endpoints, over the
+//! application (`embarq_app`), which holds every use case.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 pub mod api;
 mod assets;
 pub mod auth;
-pub mod config;
 pub mod error;
-pub mod i18n;
-pub mod jobs;
-pub mod mail;
+pub mod lang;
 pub mod ops;
 pub mod realtime;
 pub mod scim;
 mod security_headers;
-pub mod service;
 mod state;
+pub mod transfer;
 pub mod ui;
 
-pub use config::Config;
-pub use state::AppState;
+// The application, under the paths the handlers (and the binary, the tests) use.
+pub use embarq_app::{Config, config, i18n, install_tls_provider, jobs, mail, service};
+pub use state::{AppState, WebState};
+pub use transfer::MAX_BODY;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -28,22 +28,9 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-/// Largest request body accepted anywhere (CSV imports are the biggest legitimate uploads).
-pub const MAX_BODY: usize = 32 * 1024 * 1024;
-
-/// Makes rustls use ring for every TLS client of the process (reqwest, object_store; lettre
-/// picks ring itself). Idempotent: `main` and `AppState::new` call it before any client
-/// is built, and a test building its own client calls it first.
-pub fn install_tls_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // Err only when a provider is installed already, which then serves as well.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 /// The whole application as one router.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: impl Into<WebState>) -> Router {
+    let state: WebState = state.into();
     let (api_router, _) = api::router().split_for_parts();
     let router = Router::new()
         .merge(ui::router())
@@ -63,7 +50,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         // Every body is capped at MAX_BODY except file box uploads, which stream under their own limit.
-        .layer(axum::middleware::from_fn(service::files::limit_body))
+        .layer(axum::middleware::from_fn(transfer::limit_body))
         .layer(TraceLayer::new_for_http());
     let https = state.config.base_url.starts_with("https://");
     let peertube = state.config.files.peertube_hosts.clone();
@@ -73,10 +60,11 @@ pub fn app(state: AppState) -> Router {
 /// Serves until `shutdown` resolves, then drains open requests (graceful shutdown).
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    state: impl Into<WebState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    state.start_background_tasks().await?;
+    let state: WebState = state.into();
+    embarq_app::jobs::start(&state).await?;
     let app = app(state.clone());
     axum::serve(
         listener,

@@ -2,7 +2,7 @@
 //! are not public: they are served on their own listen address (`EMBARQ_METRICS_BIND`,
 //! [`metrics_router`]) or, on the main address, only with `EMBARQ_METRICS_TOKEN` as a
 //! bearer token. Their labels come from closed sets, so no request can add series.
-use crate::state::AppState;
+use crate::state::WebState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
@@ -70,7 +70,7 @@ impl Default for Metrics {
     }
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -78,22 +78,22 @@ pub fn router() -> Router<AppState> {
 
 /// `/metrics` on the main address, outside the session layer (its bearer token is not an
 /// API token).
-pub fn metrics_on_main() -> Router<AppState> {
+pub fn metrics_on_main() -> Router<WebState> {
     Router::new().route("/metrics", get(metrics_with_token))
 }
 
 /// The metrics listener's whole application (`EMBARQ_METRICS_BIND`): `/metrics` only,
 /// for a Prometheus server on the operator's network.
-pub fn metrics_router(state: AppState) -> Router {
+pub fn metrics_router(state: impl Into<WebState>) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
-        .with_state(state)
+        .with_state(state.into())
 }
 
 /// `/metrics` on the main address: only with `Authorization: Bearer <EMBARQ_METRICS_TOKEN>`,
 /// and not found at all when no token is configured.
 async fn metrics_with_token(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     headers: axum::http::HeaderMap,
 ) -> Response {
     let Some(expected) = state.config.metrics_token.as_deref() else {
@@ -118,7 +118,7 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
+async fn readyz(State(state): State<WebState>) -> Response {
     match state.db.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
@@ -128,7 +128,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(state): State<WebState>) -> Response {
     let mut out = String::new();
     if prometheus_client::encoding::text::encode(&mut out, &state.metrics.registry).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -144,7 +144,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// Counts requests and their latency by route template (never by raw path: ids would explode cardinality).
-pub async fn track_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track_metrics(State(state): State<WebState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()

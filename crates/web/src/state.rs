@@ -1,63 +1,42 @@
-use crate::config::Config;
-use crate::mail::Mailer;
+//! What the HTTP layer shares between requests: the application and the request metrics.
 use crate::ops::Metrics;
-use crate::realtime::Hub;
-use embarq_store::Db;
+use axum::extract::FromRef;
 use std::sync::Arc;
 
-/// Shared state of one server process. Everything other processes must see lives in the database.
+pub use embarq_app::AppState;
+
 #[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub mailer: Arc<Mailer>,
-    pub hub: Hub,
+pub struct WebState {
+    pub app: AppState,
     pub metrics: Arc<Metrics>,
-    /// Video signalling wake-ups (see service::video).
-    pub video: crate::service::video::Signals,
-    /// Where file box bytes live (local directory or S3-compatible bucket).
-    pub objects: Arc<dyn object_store::ObjectStore>,
 }
 
-impl AppState {
-    pub fn new(db: Db, config: Config) -> anyhow::Result<Self> {
-        crate::install_tls_provider();
-        let mailer = Mailer::new(&config)?;
-        let objects = crate::service::files::open_store(&config)?;
-        Ok(Self {
-            db,
-            config: Arc::new(config),
-            mailer: Arc::new(mailer),
-            hub: Hub::new(),
+impl WebState {
+    pub fn new(app: AppState) -> Self {
+        Self {
+            app,
             metrics: Arc::new(Metrics::new()),
-            video: Default::default(),
-            objects,
-        })
-    }
-
-    /// Starts the cross-process listener (PostgreSQL) and periodic cleanup.
-    pub async fn start_background_tasks(&self) -> anyhow::Result<()> {
-        self.hub.start(&self.db).await?;
-        if !self.config.run_scheduler {
-            return Ok(());
         }
-        let state = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(crate::jobs::TICK);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {
-                        let report = crate::jobs::run_due(&state, embarq_store::now_ms()).await;
-                        tracing::debug!(?report, "scheduled work");
-                    }
-                    _ = state.hub.closed() => break,
-                }
-            }
-        });
-        Ok(())
     }
+}
 
-    pub fn shutdown(&self) {
-        self.hub.close();
+impl From<AppState> for WebState {
+    fn from(app: AppState) -> Self {
+        Self::new(app)
+    }
+}
+
+/// Handlers and services take the application as `&AppState`.
+impl std::ops::Deref for WebState {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
+}
+
+/// `State<AppState>` in a handler: the application alone.
+impl FromRef<WebState> for AppState {
+    fn from_ref(s: &WebState) -> AppState {
+        s.app.clone()
     }
 }

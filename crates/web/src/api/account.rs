@@ -5,7 +5,7 @@ use super::dto::{MemberDto, NewTokenDto, NotificationListDto, RequestDto, TokenD
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::{ApiResult, AppError};
 use crate::service::{accounts, members};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(get_me, update_me))
         .routes(routes!(my_invitations))

@@ -4,7 +4,7 @@ use super::extract::{ApiAuth, ApiQuery};
 use crate::error::ApiResult;
 use crate::i18n::Lang;
 use crate::service::analytics::{self, Dashboard};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new().routes(routes!(get_analytics))
 }
 

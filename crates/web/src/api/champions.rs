@@ -4,7 +4,7 @@ use super::extract::{ApiAuth, ApiJson, ApiQuery};
 use crate::error::ApiResult;
 use crate::i18n::Lang;
 use crate::service::champions as svc;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_champions))
         .routes(routes!(champions_proposal))

@@ -6,7 +6,7 @@ use super::docs::{
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::{ApiResult, AppError};
 use crate::service::contests::{self as svc, ContestInput, Score};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_contests, create_contest))
         .routes(routes!(get_contest))

@@ -8,7 +8,7 @@ use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::calendar;
 use crate::service::events::{self as svc, EventInput, Overview, Scope};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_events, create_event))
         .routes(routes!(get_event, update_event))

@@ -2,6 +2,7 @@
 //! plain-text rejections.
 use crate::auth::Auth;
 use crate::error::{ApiError, AppError};
+use crate::state::WebState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
@@ -15,13 +16,16 @@ use serde_json::Value;
 /// The signed-in person (session cookie or personal access token); 401 problem otherwise.
 pub struct ApiAuth(pub Auth);
 
-impl<S: Send + Sync> FromRequestParts<S> for ApiAuth {
+impl FromRequestParts<WebState> for ApiAuth {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
         Auth::from_request_parts(parts, state)
             .await
             .map(ApiAuth)
-            .map_err(ApiError)
+            .map_err(|e| ApiError(e.0))
     }
 }
 

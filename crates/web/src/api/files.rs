@@ -2,17 +2,17 @@
 //! rename, move, delete).
 use super::docs::{Binary, FileName, Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
+use crate::error::PageError;
 use crate::error::{ApiError, ApiResult};
 use crate::service::files;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
+use crate::transfer::{Upload, send};
 use axum::Json;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use embarq_domain::Id;
 use embarq_domain::files as rules;
-use embarq_domain::validate::FieldError;
 use embarq_store::{FileFolder, FileRow};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_files, upload_file))
         .layer(DefaultBodyLimit::disable())
@@ -138,15 +138,10 @@ async fn upload_file(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
     ApiQuery(q): ApiQuery<FolderFilter>,
-    headers: HeaderMap,
-    mp: Result<Multipart, MultipartRejection>,
+    up: Result<Upload, PageError>,
 ) -> ApiResult<(StatusCode, Json<FileDto>)> {
-    let mp = mp.map_err(|_| FieldError::new("file", "upload_unreadable"))?;
-    let len = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let f = files::upload(&state, &auth, id, q.folder_id, len, mp).await?;
+    let up = up.map_err(|e| e.0)?;
+    let f = files::upload(&state, &auth, id, q.folder_id, up.content_length, up.parts).await?;
     Ok((StatusCode::CREATED, Json(f.into())))
 }
 
@@ -296,7 +291,7 @@ async fn download_file(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> Result<Response, ApiError> {
-    Ok(files::download(&state, &auth, id).await?)
+    Ok(send(files::download(&state, &auth, id).await?))
 }
 
 /// A PNG thumbnail of an image file (404 for other types).
@@ -308,5 +303,5 @@ async fn file_preview(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> Result<Response, ApiError> {
-    Ok(files::preview(&state, &auth, id).await?)
+    Ok(send(files::preview(&state, &auth, id).await?))
 }

@@ -6,7 +6,7 @@ use super::docs::{
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::gdpr::{self, SettingsInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(export_my_data))
         .routes(routes!(erase_member))
@@ -41,7 +41,7 @@ async fn export_my_data(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
 ) -> Result<Response, ApiError> {
-    Ok(gdpr::export(&state, &auth).await?)
+    Ok(crate::transfer::send(gdpr::export(&state, &auth).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

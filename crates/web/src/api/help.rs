@@ -3,7 +3,7 @@ use super::docs::{ArticleText, Email, Forbidden, Invalid, NotFound, Title, Unaut
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::help::{self, ArticleInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_articles, create_article))
         .routes(routes!(get_article, update_article, delete_article))

@@ -8,7 +8,7 @@ use crate::error::{ApiResult, AppError};
 use crate::i18n::Lang;
 use crate::service::accounts;
 use crate::service::members::{self, ImportOptions, ImportResult};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_members))
         .routes(routes!(get_member))

@@ -29,7 +29,7 @@ mod webhooks;
 mod widgets;
 
 use crate::error::{ApiError, AppError, Problem};
-use crate::state::AppState;
+use crate::state::WebState;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -86,7 +86,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
 pub struct ApiDoc;
 
 /// The documented API routes, mounted under [`PREFIX`].
-fn documented() -> OpenApiRouter<AppState> {
+fn documented() -> OpenApiRouter<WebState> {
     let v1 = OpenApiRouter::new()
         .merge(account::router())
         .merge(champions::router())
@@ -151,7 +151,7 @@ async fn wrong_method() -> Response {
 }
 
 /// The API router: every documented route plus the document itself.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     let (routes, doc) = documented().split_for_parts();
     let routes = routes
         .route(OPENAPI_PATH, get(openapi_json))

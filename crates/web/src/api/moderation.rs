@@ -11,7 +11,7 @@ use crate::service::digests::{self, DigestPrefs, Preferences};
 use crate::service::moderation::{
     self, ActionInput, ActionOutcome, AuditQuery, QueueItem, ReportInput,
 };
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(report_post))
         .routes(routes!(report_comment))

@@ -3,7 +3,7 @@ use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiPath};
 use crate::error::{ApiResult, Problem};
 use crate::service::nudges;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(get_worklist))
         .routes(routes!(remind))

@@ -8,7 +8,7 @@ use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
 use crate::service::polls::{self as svc, PollInput, Results};
 use crate::service::posts;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(create_poll_post))
         .routes(routes!(get_poll))

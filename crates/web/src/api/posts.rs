@@ -6,7 +6,7 @@ use super::dto::{
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::posts::{self, Page};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(home_feed))
         .routes(routes!(sphere_feed, create_post))

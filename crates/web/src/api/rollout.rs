@@ -8,7 +8,7 @@ use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::auth::Auth;
 use crate::error::ApiResult;
 use crate::service::rollout::{self, ReadinessItem};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(get_rollout, put_rollout))
         .routes(routes!(add_wave))

@@ -7,7 +7,7 @@ use super::dto::{JoinDto, RequestDto, SphereDto, SphereMemberDto, list};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::{ApiResult, AppError};
 use crate::service::spheres::{self, SphereInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_spheres, create_sphere))
         .routes(routes!(get_sphere, update_sphere))

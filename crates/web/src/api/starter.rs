@@ -7,7 +7,7 @@ use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::checklists::{self, Checklist, RoleSummary};
 use crate::service::starter::{self, KitInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_kit, create_kit_item))
         .routes(routes!(update_kit_item, delete_kit_item))

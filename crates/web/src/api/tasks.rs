@@ -4,7 +4,7 @@ use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
 use crate::service::tasks::{self as svc, TaskInput, TaskView};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_task_lists, create_task_list))
         .routes(routes!(rename_task_list, delete_task_list))

@@ -8,7 +8,7 @@ use super::docs::{
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
 use crate::service::events::{self as svc, EventInput, SeriesInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 
 const KINDS: &[EventKind] = &[EventKind::Training, EventKind::Webinar];
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_training, create_training))
         .routes(routes!(register_training, unregister_training))

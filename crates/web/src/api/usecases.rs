@@ -7,7 +7,7 @@ use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::suggestions::{self, SuggestionInput};
 use crate::service::usecases::{self, TagsInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_use_cases))
         .routes(routes!(mark_use_case, unmark_use_case))

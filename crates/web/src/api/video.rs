@@ -4,7 +4,7 @@ use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::service::video::{self as svc, IceServer, Opened, SettingsInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use embarq_domain::video::{MAX_PARTICIPANTS, Provider};
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(sphere_video_room))
         .routes(routes!(event_video_room))

@@ -4,7 +4,7 @@ use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
 use crate::service::webhooks;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_webhooks, create_webhook))
         .routes(routes!(delete_webhook))

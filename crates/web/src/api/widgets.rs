@@ -5,7 +5,7 @@ use super::docs::{
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
 use crate::service::widgets::{self, Link, WidgetInput, WidgetView};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_widgets, create_widget))
         .routes(routes!(get_widget, update_widget, delete_widget))

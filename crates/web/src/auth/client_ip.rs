@@ -2,7 +2,7 @@
 //! comes from the proxy, so `X-Forwarded-For` is read, but only when the connection comes
 //! from a proxy listed in `EMBARQ_TRUSTED_PROXIES`: anyone else could write any address
 //! there and escape their own throttle.
-use crate::state::AppState;
+use crate::state::WebState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -14,9 +14,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-impl FromRequestParts<AppState> for ClientIp {
+impl FromRequestParts<WebState> for ClientIp {
     type Rejection = Infallible;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Infallible> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

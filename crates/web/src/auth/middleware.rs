@@ -50,7 +50,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 });
             }
             Ok(None) => {}
-            Err(e) => return AppError::from(e).into_response(),
+            Err(e) => return crate::error::PageError::from(e).into_response(),
         }
     }
 
@@ -67,7 +67,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         }
     }
 
-    let lang = i18n::detect(&parts, auth.as_ref().and_then(|a| a.user.locale.as_deref()));
+    let lang = crate::lang::detect(&parts, auth.as_ref().and_then(|a| a.user.locale.as_deref()));
     parts.extensions.insert(lang);
 
     let mut body = body;
@@ -164,7 +164,7 @@ fn csrf_refusal(parts: &axum::http::request::Parts, lang: Lang) -> Response {
     } else {
         crate::ui::error_page(
             lang,
-            AppError::Csrf.status(),
+            crate::error::status(&AppError::Csrf),
             &i18n::error_message(lang, "csrf"),
         )
     }

@@ -6,7 +6,7 @@
 //! failed or unknown bulkId fails itself.
 use super::discovery::LIMITS;
 use super::{PREFIX, ScimCaller, ScimErr, ScimResult, method_not_allowed, parse_json, read_body};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 use tower::ServiceExt;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new().route("/Bulk", post(bulk).fallback(method_not_allowed))
 }
 
@@ -318,7 +318,7 @@ async fn bulk(State(state): State<AppState>, _caller: ScimCaller, req: Request) 
         .ok_or_else(|| ScimErr(ScimError::unauthorized()))?;
     let bytes = read_body(req, &state, LIMITS.bulk_max_payload).await?;
     let (ops, fail_on_errors) = parse_request(&parse_json(&bytes)?)?;
-    let app = super::router().with_state(state.clone());
+    let app = super::router().with_state(WebState::from(state.clone()));
     let base = super::base_url(&state);
 
     let mut results: Vec<Option<Value>> = vec![None; ops.len()];

@@ -1,7 +1,7 @@
 //! Discovery endpoints (RFC 7644 §4): /ServiceProviderConfig, /ResourceTypes, /Schemas.
 //! They answer to an authenticated caller only, like the rest of /scim/v2.
 use super::{MAX_RESULTS, ScimCaller, ScimErr, ScimResult, base_url, json, method_not_allowed};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ pub const LIMITS: Limits = Limits {
     filter_max_results: MAX_RESULTS,
 };
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/ServiceProviderConfig",

@@ -6,7 +6,7 @@
 //! inserts one row; it never rewrites the member list. DELETE detaches the sphere from
 //! SCIM (it stays with its members and content; see docs/decisions/scim-groups.md).
 use super::{MAX_RESULTS, ScimCaller, ScimJson, ScimResult, base_url, method_not_allowed};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/Groups",

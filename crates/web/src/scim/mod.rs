@@ -8,7 +8,7 @@ mod groups;
 mod users;
 
 use crate::auth::token_hash;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -30,7 +30,7 @@ pub const MAX_RESULTS: usize = 1000;
 pub const CONTENT_TYPE: &str = "application/scim+json";
 
 /// The SCIM router; `app()` merges it after the authentication layer.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     let v2 = Router::new()
         .merge(discovery::router())
         .merge(users::router())
@@ -58,9 +58,9 @@ pub struct ScimCaller {
     pub token_id: Id,
 }
 
-impl FromRequestParts<AppState> for ScimCaller {
+impl FromRequestParts<WebState> for ScimCaller {
     type Rejection = ScimErr;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ScimErr> {
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, ScimErr> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

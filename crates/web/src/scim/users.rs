@@ -15,7 +15,7 @@ use super::{
     MAX_RESULTS, ScimCaller, ScimErr, ScimJson, ScimResult, base_url, json, method_not_allowed,
 };
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -27,10 +27,7 @@ use embarq_domain::scim::{
 };
 use embarq_domain::validate::{self, NAME_MAX, SHORT_TEXT_MAX};
 use embarq_domain::{Id, new_id};
-use embarq_store::scim::{
-    ActiveChange, DEFAULT_BIRTH_YEAR_SOURCE, DEFAULT_LEVEL_SOURCE, DEFAULT_SITE_SOURCE,
-    ScimSettings, ScimUser, ScimUserWrite, UserQuery,
-};
+use embarq_store::scim::{ActiveChange, ScimSettings, ScimUser, ScimUserWrite, UserQuery};
 use serde_json::{Map, Value, json};
 
 /// Longest userName and externalId accepted.
@@ -41,7 +38,7 @@ const EMAILS_MAX: usize = 20;
 /// `.invalid` never resolves, so nothing is ever sent there).
 const PLACEHOLDER_DOMAIN: &str = "@scim.invalid";
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/Users",
@@ -58,21 +55,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Attribute paths a directory field can be fed from (for the settings form): every
-/// single-valued string or integer attribute a client writes.
-pub fn settings_sources() -> Vec<String> {
-    let mut out = vec![
-        "title".to_string(),
-        format!("{ENTERPRISE_USER_SCHEMA}:employeeNumber"),
-        format!("{ENTERPRISE_USER_SCHEMA}:department"),
-        format!("{ENTERPRISE_USER_SCHEMA}:division"),
-        DEFAULT_SITE_SOURCE.to_string(),
-        DEFAULT_BIRTH_YEAR_SOURCE.to_string(),
-        DEFAULT_LEVEL_SOURCE.to_string(),
-    ];
-    out.dedup();
-    out
-}
+pub use crate::service::scim_admin::settings_sources;
 
 fn not_found() -> ScimErr {
     ScimErr(ScimError::not_found("No such user."))

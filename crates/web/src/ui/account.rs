@@ -4,7 +4,7 @@ use crate::auth::{Auth, ClientIp, Csrf, MaybeAuth, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::{accounts, members};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -14,7 +14,7 @@ use axum::{Form, Router};
 use embarq_store::ApiToken;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/setup", get(setup_form).post(setup))
         .route("/login", get(login_form).post(login))
@@ -146,7 +146,7 @@ async fn setup(
                 },
             ))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -210,11 +210,11 @@ async fn login(
         Err(AppError::Refused(crate::service::rollout::ACCESS_NOT_OPEN)) => {
             match crate::service::rollout::opening_for_email(&state, &f.email).await? {
                 Some(o) => Ok(super::rollout::gate_page(&state, lang, &csrf, o).await),
-                None => Err(AppError::Forbidden),
+                None => Err(AppError::Forbidden.into()),
             }
         }
         Err(e @ (AppError::Refused(_) | AppError::TooManyRequests)) => {
-            let status = e.status();
+            let status = crate::error::status(&e);
             let p = Page::new(&state, lang, &csrf, None, "login-title")
                 .await
                 .with_error_code(e.code());
@@ -228,7 +228,7 @@ async fn login(
                 },
             ))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -280,7 +280,7 @@ async fn forgot(
         .await?
         > state.config.sign_in_max_failures * 4
     {
-        return Err(AppError::TooManyRequests);
+        return Err(AppError::TooManyRequests.into());
     }
     accounts::request_password_reset(&state, &f.email, lang).await?;
     let p = Page::new(&state, lang, &csrf, None, "forgot-title").await;
@@ -321,7 +321,7 @@ async fn password_form(
         }
         Some(e) => {
             p = p.with_error_code(e.code());
-            e.status()
+            crate::error::status(&e)
         }
         None => StatusCode::OK,
     };
@@ -382,13 +382,13 @@ async fn redeem(
         Err(AppError::Refused(crate::service::rollout::ACCESS_NOT_OPEN)) => {
             match crate::service::rollout::opening_for_token(state, token, purpose).await? {
                 Some(o) => Ok(super::rollout::gate_page(state, lang, csrf, o).await),
-                None => Err(AppError::Forbidden),
+                None => Err(AppError::Forbidden.into()),
             }
         }
         Err(e @ (AppError::Validation(_) | AppError::Refused(_))) => {
             password_form(state, lang, csrf, token, purpose, Some(e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -523,7 +523,7 @@ async fn update_profile(
         Err(e @ AppError::Validation(_)) => {
             settings_page(&state, lang, &csrf, &auth, None, Some(e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -564,13 +564,13 @@ async fn create_token(
         Err(e @ AppError::Validation(_)) => {
             settings_page(&state, lang, &csrf, &auth, None, Some(e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn delete_token(state: St, auth: Auth, PathId(id): PathId) -> AppResult<impl IntoResponse> {
     if !crate::service::accounts::revoke_api_token(&state, &auth, id).await? {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     Ok(see_other("/settings"))
 }

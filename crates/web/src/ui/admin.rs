@@ -4,7 +4,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::service::{accounts, members};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Multipart;
 use axum::response::Response;
@@ -14,7 +14,7 @@ use embarq_domain::csv_import::RowError;
 use embarq_domain::{OrgRole, policy, validate::FieldError};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/members", get(page))
         .route("/admin/invite", post(invite))
@@ -29,7 +29,7 @@ fn manager(auth: &Auth) -> AppResult<()> {
     if policy::can_manage_org(auth.viewer()) {
         Ok(())
     } else {
-        Err(AppError::Forbidden)
+        Err(AppError::Forbidden.into())
     }
 }
 

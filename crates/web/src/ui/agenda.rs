@@ -2,14 +2,14 @@
 //! can read) with their own answers, past events, an event's page (RSVP, participants, ICS,
 //! video meeting), a sphere's events tab, and the personal calendar feed (its secret URL is
 //! shown once when made; /calendar/{token}.ics answers without a session).
-use super::training::{Row, ZONES, row, rows};
+use super::events_shared::{EventForm, Row, ZONES, row, rows};
 use super::{Page, PathId, St, redirect_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::calendar;
-use crate::service::events::{self as svc, EventInput, Scope};
-use crate::state::AppState;
+use crate::service::events::{self as svc, Scope};
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
@@ -17,13 +17,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::events::EventKind;
-use embarq_domain::recurrence::{DEFAULT_TIME_ZONE, ms_to_local, parse_zone};
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, policy};
 use embarq_store::{Registrant, Sphere, now_ms};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/agenda", get(list).post(create_org))
         .route("/agenda/calendar", post(regenerate_feed))
@@ -38,83 +37,6 @@ pub fn router() -> Router<AppState> {
             "/spheres/{id}/events",
             get(sphere_list).post(create_in_sphere),
         )
-}
-
-/// The creation form (organization-wide or in a sphere).
-#[derive(Deserialize, Default, Clone)]
-pub(crate) struct EventForm {
-    #[serde(default)]
-    pub(crate) title: String,
-    #[serde(default)]
-    pub(crate) description: String,
-    #[serde(default)]
-    pub(crate) starts_at: String,
-    #[serde(default)]
-    pub(crate) ends_at: String,
-    #[serde(default)]
-    pub(crate) time_zone: String,
-    #[serde(default)]
-    pub(crate) place: String,
-    /// Checkbox: present when ticked.
-    #[serde(default)]
-    pub(crate) video_room: Option<String>,
-    #[serde(default)]
-    pub(crate) video_url: String,
-    #[serde(default)]
-    pub(crate) capacity: String,
-}
-
-impl EventForm {
-    fn blank() -> Self {
-        EventForm {
-            time_zone: DEFAULT_TIME_ZONE.into(),
-            ..Default::default()
-        }
-    }
-    /// The edit form of an event: the submitted values after an error, else the stored ones
-    /// (local times in the event's zone). None for those who may not edit it, and once it has
-    /// started or was cancelled.
-    pub(crate) fn for_edit(v: &svc::Visible, submitted: Option<EventForm>) -> Option<Self> {
-        let e = &v.event;
-        if !v.manage || e.cancelled_at.is_some() || e.starts_at <= now_ms() {
-            return None;
-        }
-        if submitted.is_some() {
-            return submitted;
-        }
-        let tz = parse_zone(&e.time_zone).unwrap_or(chrono_tz::UTC);
-        let local = |ms| ms_to_local(tz, ms).format("%Y-%m-%dT%H:%M").to_string();
-        Some(EventForm {
-            title: e.title.clone(),
-            description: e.description_md.clone(),
-            starts_at: local(e.starts_at),
-            ends_at: local(e.ends_at),
-            time_zone: e.time_zone.clone(),
-            place: e.place.clone().unwrap_or_default(),
-            video_room: e.video_room.then(|| "1".into()),
-            video_url: e.video_url.clone().unwrap_or_default(),
-            capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
-        })
-    }
-    pub(crate) fn input(&self, sphere_id: Option<Id>) -> EventInput {
-        EventInput {
-            kind: EventKind::Event.as_str().into(),
-            audience: "all".into(),
-            title: self.title.clone(),
-            description: self.description.clone(),
-            starts_at: self.starts_at.clone(),
-            ends_at: self.ends_at.clone(),
-            time_zone: self.time_zone.clone(),
-            place: self.place.clone(),
-            video_url: self.video_url.clone(),
-            capacity: self.capacity.clone(),
-            sphere_id,
-            video_room: self.video_room.is_some(),
-        }
-    }
-    pub(crate) fn room(&self) -> bool {
-        self.video_room.is_some()
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -220,7 +142,7 @@ async fn create_org(
             };
             agenda_page(&state, lang, &csrf, &auth, x).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -289,7 +211,7 @@ async fn event_page(
         }
         Some(e) => {
             p = p.with_error_code(e.code());
-            e.status()
+            crate::error::status(e)
         }
         None => StatusCode::OK,
     };
@@ -379,7 +301,7 @@ async fn cancel(
         Err(e @ AppError::Refused(_)) => {
             event_page(&state, lang, &csrf, &auth, id, Some(e), None).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -485,6 +407,6 @@ async fn create_in_sphere(
         Err(AppError::Validation(errs)) => {
             sphere_page(&state, lang, &csrf, &auth, id, Some((f, errs))).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

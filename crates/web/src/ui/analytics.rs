@@ -16,9 +16,9 @@ use axum::{Form, Router};
 use embarq_domain::validate::FieldError;
 use serde::Deserialize;
 
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/analytics", get(page))
         .route("/admin/analytics.csv", get(export))
@@ -221,6 +221,6 @@ async fn set_nudges(
         Err(AppError::Validation(errs)) => {
             render_page(&state, lang, &csrf, &auth, 30, Some((f.days, f.max, errs))).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::service::champions::{self as svc, ProposalView};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -17,7 +17,7 @@ use embarq_domain::{Id, parse_id, policy};
 use embarq_store::{ChampionRow, Sphere, TrainingEvent};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/champions", get(member_page))
         .route("/champions/volunteer", post(volunteer))
@@ -160,7 +160,7 @@ async fn render_admin(
     notice: Option<String>,
 ) -> AppResult<Response> {
     if !policy::can_manage_champions(auth.viewer()) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let mut p = Page::new(state, lang, csrf, Some(auth), "champions-admin-title").await;
     p.notice = notice;
@@ -235,7 +235,7 @@ async fn render_admin(
             status = StatusCode::UNPROCESSABLE_ENTITY;
             page.p = page.p.with_errors(&f);
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     }
     Ok(render_status(status, &page))
 }

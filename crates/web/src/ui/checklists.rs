@@ -5,13 +5,13 @@ use crate::auth::{Auth, Csrf};
 use crate::error::AppResult;
 use crate::i18n::{Lang, tr};
 use crate::service::checklists;
-use crate::state::AppState;
+use crate::state::WebState;
 use askama::Template;
 use axum::Router;
 use axum::response::Response;
 use axum::routing::get;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/checklist", get(mine))
         .route("/admin/checklists", get(summary))

@@ -4,7 +4,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::contests::{self as svc, ContestInput, Score, parse_local};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,7 +14,7 @@ use embarq_domain::validate::FieldError;
 use embarq_store::{Contest, now_ms};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/contests", get(list).post(create))
         .route("/contests/{id}", get(show))
@@ -125,7 +125,7 @@ async fn create(
         match svc::create(&state, &auth, &input, now_ms()).await {
             Ok(id) => return Ok(see_other(&format!("/contests/{id}"))),
             Err(AppError::Validation(e)) => errors = e,
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     list_page(&state, lang, &csrf, &auth, f, &errors).await

@@ -2,14 +2,15 @@
 //! and delete; downloads and image previews at `/files/{id}`.
 use super::{Page, PathId, St, render_status, see_other};
 use crate::auth::{Auth, Csrf};
+use crate::error::PageError;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr_args};
 use crate::service::files::{self, human_size};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
+use crate::transfer::{Upload, send};
 use askama::Template;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Path, Query};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -20,7 +21,7 @@ use embarq_store::{FileFolder, FileRow, Sphere};
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/spheres/{id}/files",
@@ -147,7 +148,7 @@ async fn list_page(
         }
         Some(e) => {
             p = p.with_error_code(e.code());
-            e.status()
+            crate::error::status(e)
         }
         None => StatusCode::OK,
     };
@@ -176,22 +177,17 @@ async fn upload(
     auth: Auth,
     PathId(id): PathId,
     Query(q): Query<FolderQuery>,
-    headers: HeaderMap,
-    mp: Result<Multipart, MultipartRejection>,
+    up: Result<Upload, PageError>,
 ) -> AppResult<Response> {
     let folder = parse_folder(q.folder.as_deref(), "folder_id")?;
-    let mp = mp.map_err(|_| FieldError::new("file", "upload_unreadable"))?;
-    let len = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    match files::upload(&state, &auth, id, folder, len, mp).await {
+    let up = up?;
+    match files::upload(&state, &auth, id, folder, up.content_length, up.parts).await {
         Ok(_) => Ok(see_other(&list_url(id, folder))),
         // Refusals keep the person on the page with the reason.
         Err(e @ (AppError::Validation(_) | AppError::Refused(_))) => {
             list_page(&state, lang, &csrf, &auth, id, folder, Some(e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -217,7 +213,7 @@ async fn create_folder(
 fn two_ids(id: &str, other: &str) -> AppResult<(Id, Id)> {
     match (parse_id(id), parse_id(other)) {
         (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err(AppError::NotFound),
+        _ => Err(AppError::NotFound.into()),
     }
 }
 
@@ -271,9 +267,9 @@ async fn delete_file(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Res
 }
 
 async fn download(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
-    files::download(&state, &auth, id).await
+    Ok(send(files::download(&state, &auth, id).await?))
 }
 
 async fn preview(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
-    files::preview(&state, &auth, id).await
+    Ok(send(files::preview(&state, &auth, id).await?))
 }

@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::service::{gdpr, members};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,7 +15,7 @@ use embarq_domain::validate::FieldError;
 use embarq_store::gdpr::GdprSettings;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/settings/export", get(export))
         .route("/admin/privacy", get(settings_page).post(save_settings))
@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn export(state: St, auth: Auth) -> AppResult<Response> {
-    gdpr::export(&state, &auth).await
+    Ok(crate::transfer::send(gdpr::export(&state, &auth).await?))
 }
 
 #[derive(Template)]
@@ -89,7 +89,7 @@ async fn save_settings(
                 .with_errors(&errs);
             (StatusCode::UNPROCESSABLE_ENTITY, p)
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     Ok(render_status(
         status,
@@ -155,7 +155,7 @@ async fn erase_page(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     if !embarq_domain::policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     erase_form(&state, lang, &csrf, &auth, id, None).await
 }
@@ -177,14 +177,14 @@ async fn erase(
     Form(f): Form<EraseForm>,
 ) -> AppResult<Response> {
     if !embarq_domain::policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let mode = match gdpr::parse_mode(Some(&f.mode)) {
         Ok(m) => m,
         Err(AppError::Validation(errs)) => {
             return erase_form(&state, lang, &csrf, &auth, id, Some(Ok(errs))).await;
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     if f.confirm != "yes" {
         let errs = vec![FieldError::new("confirm", "required")];
@@ -195,6 +195,6 @@ async fn erase(
         Err(AppError::Refused(code)) => {
             erase_form(&state, lang, &csrf, &auth, id, Some(Err(code))).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -6,7 +6,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::help::{self, ArticleInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Query;
 use axum::response::Response;
@@ -16,7 +16,7 @@ use embarq_domain::Id;
 use embarq_store::{HelpAdmin, HelpArticle};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/help/sphere", get(sphere))
         .route("/help", get(centre).post(create))
@@ -102,7 +102,7 @@ async fn create(
         Err(e @ AppError::Validation(_)) => {
             centre_page(&state, lang, &csrf, &auth, String::new(), f, Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -157,7 +157,7 @@ async fn update(
         Err(e @ AppError::Validation(_)) => {
             article_page(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -219,7 +219,7 @@ async fn add_admin(
         Err(e @ AppError::Validation(_)) => {
             admin_page(&state, lang, &csrf, &auth, f.email, Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -4,7 +4,7 @@ use crate::auth::{Auth, Csrf, MaybeAuth};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
 use crate::service::posts::{self, REACTIONS};
-use crate::state::AppState;
+use crate::state::WebState;
 use askama::Template;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,7 @@ use embarq_domain::{Id, parse_id};
 use embarq_store::{Comment, Notification, Post, Sphere, SphereRequest};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/", get(home))
         .route("/feed/items", get(feed_items))
@@ -239,7 +239,7 @@ async fn approve(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Respons
 }
 
 async fn decline(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
-    let (post, _) = posts::load(&state, &auth, id).await?;
+    let (post, _) = crate::service::spheres::readable_post(&state, &auth, id).await?;
     posts::approve(&state, &auth, id, false).await?;
     Ok(see_other(&format!("/spheres/{}", post.sphere_id)))
 }

@@ -4,7 +4,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::service::messages;
-use crate::state::AppState;
+use crate::state::WebState;
 use askama::Template;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -13,7 +13,7 @@ use embarq_domain::{Id, parse_id, validate};
 use embarq_store::{ConversationSummary, Message};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/messages", get(list).post(start_with_ids))
         .route("/messages/new", post(start_with_emails))

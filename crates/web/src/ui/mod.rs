@@ -7,6 +7,7 @@ mod analytics;
 mod champions;
 mod checklists;
 mod contests;
+mod events_shared;
 mod files;
 mod gdpr;
 mod help;
@@ -33,7 +34,7 @@ mod widgets;
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult, UiErrorMarker};
 use crate::i18n::{self, Lang};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -43,7 +44,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use embarq_domain::validate::FieldError;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .merge(account::router())
         .merge(home::router())
@@ -168,14 +169,14 @@ pub fn see_other(to: &str) -> Response {
 /// After a form: redirect to `to` on success; a refusal or invalid input re-renders the form's
 /// page with the message (`again`); anything else (403, 404) stays the error page.
 pub async fn redirect_or_again<T>(
-    r: AppResult<T>,
+    r: embarq_app::AppResult<T>,
     to: &str,
     again: impl AsyncFnOnce(AppError) -> AppResult<Response>,
 ) -> AppResult<Response> {
     match r {
         Ok(_) => Ok(see_other(to)),
         Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => again(e).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -249,16 +250,16 @@ pub(crate) type St = State<AppState>;
 pub struct PathId(pub embarq_domain::Id);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
-    type Rejection = AppError;
+    type Rejection = crate::error::PageError;
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         s: &S,
     ) -> Result<Self, Self::Rejection> {
         let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, s)
             .await
-            .map_err(|_| AppError::NotFound)?;
+            .map_err(|_| crate::error::PageError(AppError::NotFound))?;
         embarq_domain::parse_id(&raw)
             .map(PathId)
-            .ok_or(AppError::NotFound)
+            .ok_or(crate::error::PageError(AppError::NotFound))
     }
 }

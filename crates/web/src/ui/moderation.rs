@@ -18,9 +18,9 @@ use embarq_store::{AuditRow, HiddenItem};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/posts/{id}/report",
@@ -50,7 +50,7 @@ fn with_errors(p: &mut Page, e: Option<&AppError>) -> StatusCode {
         }
         Some(e) => {
             p.errors = vec![crate::i18n::error_message(p.lang, e.code())];
-            e.status()
+            crate::error::status(e)
         }
     }
 }
@@ -88,7 +88,7 @@ async fn report_page(
 ) -> AppResult<Response> {
     let t = moderation::target(state, auth, kind, id).await?;
     if !embarq_domain::policy::can_report(t.visible.access) {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let html = match kind {
         ReportTarget::Post => t.post.body_html.clone(),
@@ -186,7 +186,7 @@ async fn submit(
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_) | AppError::Refused(_))) => {
             report_page(state, lang, csrf, auth, kind, id, f, Some(&e), false).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -375,7 +375,7 @@ async fn audit_page(
             let c = with_errors(&mut p, Some(&e));
             (Vec::new(), false, c)
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let sphere_named = match sphere {
         Some(s) => {
@@ -570,6 +570,6 @@ async fn save_prefs(
         Err(e @ AppError::Validation(_)) => {
             render_prefs(&state, lang, &csrf, &auth, prefs, false, Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -4,7 +4,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::service::nudges;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::Router;
 use axum::http::StatusCode;
@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use embarq_store::{WorklistItem, now_ms};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/champions/worklist", get(page))
         .route("/champions/worklist/{id}/remind", post(remind))
@@ -69,8 +69,17 @@ async fn remind(
             .await
         }
         Err(e @ (AppError::Limited(_) | AppError::Refused(_))) => {
-            render_page(&state, lang, &csrf, &auth, e.status(), None, Some(e.code())).await
+            render_page(
+                &state,
+                lang,
+                &csrf,
+                &auth,
+                crate::error::status(&e),
+                None,
+                Some(e.code()),
+            )
+            .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -4,7 +4,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::service::members;
-use crate::state::AppState;
+use crate::state::WebState;
 use askama::Template;
 use axum::Router;
 use axum::extract::Query;
@@ -14,7 +14,7 @@ use axum::routing::get;
 use embarq_store::User;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/people", get(directory))
         .route("/people/{id}", get(profile))

@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::polls::{self as svc, PollInput, Results};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -16,7 +16,7 @@ use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, parse_id};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/polls/{id}", get(show))
         .route("/polls/{id}/results", get(results))
@@ -204,6 +204,6 @@ pub async fn for_post(
         Ok(Some(r)) => Ok(Some(view(state, lang, auth.user.org_id, r).await?)),
         Ok(None) => Ok(None),
         Err(AppError::NotFound) => Ok(None),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr, tr_args};
 use crate::service::rollout::{self, Overview, ReadinessItem};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::Form;
 use axum::Router;
@@ -20,7 +20,7 @@ use embarq_domain::validate::FieldError;
 use embarq_store::now_ms;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/rollout", get(page))
         .route("/admin/rollout/plan", post(save_plan))
@@ -283,7 +283,7 @@ async fn save_plan(
         Err(AppError::Validation(errs)) => {
             render_page(&state, lang, &csrf, &auth, &errs, Some(f), None).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -306,7 +306,7 @@ async fn add_wave(
         Err(AppError::Validation(errs)) => {
             render_page(&state, lang, &csrf, &auth, &errs, None, Some(f)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

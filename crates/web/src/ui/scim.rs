@@ -6,7 +6,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::service::scim_admin as svc;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,7 +15,7 @@ use axum::{Form, Router};
 use embarq_domain::validate::FieldError;
 use embarq_store::scim::{ScimSettings, ScimToken};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/scim", get(page))
         .route("/admin/scim/tokens", post(create_token))
@@ -138,7 +138,7 @@ async fn create_token(
             )
             .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -189,6 +189,6 @@ async fn save_settings(
             )
             .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

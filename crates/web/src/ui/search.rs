@@ -13,7 +13,7 @@ use axum::routing::get;
 use embarq_store::Sphere;
 use serde::Deserialize;
 
-pub fn router() -> axum::Router<crate::state::AppState> {
+pub fn router() -> axum::Router<crate::state::WebState> {
     Router::new()
         .route("/search", get(page))
         .route("/search/live", get(live))
@@ -101,7 +101,7 @@ async fn page(
         match search::search(&state, &auth, &params.request()).await {
             Ok(r) => (p, Some(r)),
             Err(AppError::Validation(f)) => (p.with_errors(&f), None),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     };
     let sphere = params.sphere.clone().unwrap_or_default();
@@ -176,7 +176,7 @@ async fn live(
             Err(AppError::Validation(f)) => {
                 (None, f.first().map(|e| crate::i18n::field_error(lang, e)))
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     };
     Ok(render(&LiveResults {

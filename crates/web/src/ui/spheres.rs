@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
 use crate::service::{posts, spheres};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -17,7 +17,7 @@ use embarq_domain::{SphereRole, parse_id, validate};
 use embarq_store::{Post, Sphere, SphereMember, SphereRequest};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/spheres", get(list).post(create))
         .route("/spheres/{id}", get(show))
@@ -114,7 +114,7 @@ async fn create(
         Err(AppError::Validation(errs)) => {
             list_page(&state, lang, &csrf, &auth, Some((&f, errs))).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -288,7 +288,7 @@ async fn set_role(
     Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
     let (Some(id), Some(user)) = (parse_id(&id), parse_id(&user)) else {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     };
     let role = match f.role.as_str() {
         "remove" => None,

@@ -7,7 +7,7 @@ use crate::i18n::{self, Lang};
 use crate::service::oidc::{
     self as svc, BROWSER_COOKIE, CallbackQuery, SettingsError, SettingsInput,
 };
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Query;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -18,7 +18,7 @@ use axum_extra::extract::CookieJar;
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/sso", get(settings_page).post(save))
         .route("/sso/{id}/start", get(start))
@@ -185,7 +185,7 @@ async fn save(
             let msgs = errs.iter().map(|e| i18n::field_error(lang, e)).collect();
             again(msgs, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(SettingsError::App(e)) => Err(e),
+        Err(SettingsError::App(e)) => Err(e.into()),
     }
 }
 
@@ -226,7 +226,7 @@ async fn start(
             Ok(res)
         }
         Err(AppError::Refused(code)) => Ok(refusal(&state, lang, &csrf, code).await),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -261,7 +261,7 @@ async fn callback(
     let mut res = match r {
         Ok(done) => super::account::signed_in(&state, &done.session, &done.next),
         Err(AppError::Refused(code)) => refusal(&state, lang, &csrf, code).await,
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     // The state is spent either way; so is its cookie.
     res.headers_mut()

@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
 use crate::service::starter::{self, KitInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use embarq_domain::guidance::{KitKind, KitRole};
 use embarq_store::KitItemRow;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/starter-kit", get(kit))
         .route("/welcome", get(welcome))
@@ -194,7 +194,7 @@ pub fn with_errors(p: &mut Page, e: Option<&AppError>) -> StatusCode {
         }
         Some(other) => {
             p.errors = vec![crate::i18n::error_message(p.lang, other.code())];
-            other.status()
+            crate::error::status(other)
         }
         None => StatusCode::OK,
     }
@@ -216,7 +216,7 @@ async fn create(
         Err(e @ AppError::Validation(_)) => {
             admin_page(&state, lang, &csrf, &auth, f, Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -286,7 +286,7 @@ async fn update(
         Err(e @ AppError::Validation(_)) => {
             edit_render(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
 use crate::service::suggestions::{self, SuggestionInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Query;
 use axum::response::Response;
@@ -15,7 +15,7 @@ use embarq_domain::guidance::SuggestionStatus;
 use embarq_store::{Suggestion, SuggestionComment};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/suggestions", get(list).post(create))
         .route("/suggestions/{id}", get(show))
@@ -120,7 +120,7 @@ async fn create(
         Err(e @ AppError::Validation(_)) => {
             list_page(&state, lang, &csrf, &auth, Filters::default(), f, Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -195,7 +195,7 @@ async fn comment(
         Err(e @ AppError::Validation(_)) => {
             show_page(&state, lang, &csrf, &auth, id, f.body, Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -218,6 +218,6 @@ async fn set_status(
         Err(e @ AppError::Validation(_)) => {
             show_page(&state, lang, &csrf, &auth, id, String::new(), Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

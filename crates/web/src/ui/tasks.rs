@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
 use crate::service::tasks::{self as svc, ListView, TaskDetail, TaskInput, TaskView};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -14,7 +14,7 @@ use axum::{Form, Router};
 use embarq_domain::{Id, parse_id};
 use embarq_store::{Sphere, SphereMember, TaskComment, TaskList};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/spheres/{id}/tasks", get(sphere_page))
         .route("/spheres/{id}/task-lists", post(create_list))
@@ -107,14 +107,14 @@ async fn back_to_sphere(
     csrf: &Csrf,
     auth: &Auth,
     sphere: Id,
-    r: AppResult<()>,
+    r: embarq_app::AppResult<()>,
 ) -> AppResult<Response> {
     match r {
         Ok(()) => Ok(see_other(&format!("/spheres/{sphere}/tasks"))),
         Err(e @ AppError::Validation(_)) => {
             sphere_page_with(state, lang, csrf, auth, sphere, Some(e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -160,7 +160,7 @@ async fn rename_list(
             let sphere = list_sphere(&state, &auth, id).await?;
             sphere_page_with(&state, lang, &csrf, &auth, sphere, Some(e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -186,7 +186,7 @@ async fn create_task(
     });
     let r = match input {
         Ok(i) => svc::create_task(&state, &auth, id, &i).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.0),
     };
     match r {
         Ok(t) => Ok(see_other(&format!(
@@ -197,7 +197,7 @@ async fn create_task(
             let sphere = list_sphere(&state, &auth, id).await?;
             sphere_page_with(&state, lang, &csrf, &auth, sphere, Some(e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -368,12 +368,12 @@ async fn back_to_task(
     csrf: &Csrf,
     auth: &Auth,
     id: Id,
-    r: AppResult<()>,
+    r: embarq_app::AppResult<()>,
 ) -> AppResult<Response> {
     match r {
         Ok(()) => Ok(see_other(&format!("/tasks/{id}"))),
         Err(e @ AppError::Validation(_)) => task_page(state, lang, csrf, auth, id, Some(e)).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -481,7 +481,7 @@ async fn set_assignees(
         Ok(users) => svc::set_assignees(&state, &auth, id, &users)
             .await
             .map(|_| ()),
-        Err(e) => Err(e),
+        Err(e) => Err(e.0),
     };
     back_to_task(&state, lang, &csrf, &auth, id, r).await
 }

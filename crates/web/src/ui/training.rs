@@ -1,45 +1,29 @@
 //! Training sessions and webinars: the members' page (/training: upcoming with seats, my
 //! sessions, past), a session's page (register, registrants, attendance) and the managers'
 //! overview (/admin/training). Creation forms appear for managers and champions.
-use super::agenda::EventForm;
+use super::events_shared::{EventForm, Row, ZONES, row, rows};
 use super::{Page, PathId, St, redirect_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::events::{self as svc, EventInput, SeriesInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::RawForm;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use embarq_domain::events::{EventKind, fill_percent, seats_left};
+use embarq_domain::events::EventKind;
 use embarq_domain::recurrence::DEFAULT_TIME_ZONE;
 use embarq_domain::validate::{self, FieldError};
 use embarq_domain::{Id, parse_id, policy};
-use embarq_store::{Event, Registrant, now_ms};
+use embarq_store::{Registrant, now_ms};
 use serde::Deserialize;
 
 const KINDS: &[EventKind] = &[EventKind::Training, EventKind::Webinar];
 
-/// Zones offered in the form's list (any IANA name is accepted).
-pub(crate) const ZONES: &[&str] = &[
-    "Europe/Paris",
-    "Europe/London",
-    "Europe/Brussels",
-    "Europe/Berlin",
-    "Europe/Madrid",
-    "Europe/Lisbon",
-    "America/New_York",
-    "America/Toronto",
-    "America/Los_Angeles",
-    "Asia/Singapore",
-    "Africa/Casablanca",
-    "UTC",
-];
-
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/training", get(list).post(create_one))
         .route("/training/series", post(create_series))
@@ -51,48 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/training/{id}/attendance", post(attendance))
         .route("/training/{id}/edit", post(edit))
         .route("/training/{id}/cancel", post(cancel))
-}
-
-/// A session (or any event: the agenda shares it) prepared for display: times in its own
-/// zone, seats and the bar.
-pub struct Row {
-    pub e: Event,
-    pub when: String,
-    pub seats_left: Option<i64>,
-    pub pct: u8,
-    pub full: bool,
-    pub registered: bool,
-    pub started: bool,
-    /// Locale key of the kind (`training-kind-webinar`).
-    pub kind_key: String,
-    /// The event's page (`/training/{id}` or `/agenda/{id}`).
-    pub path: String,
-    /// The viewer's answer (`going`, `maybe`, `not_going`).
-    pub response: String,
-    /// Cancelled: shown with a tag, answers closed.
-    pub cancelled: bool,
-}
-
-pub(crate) fn row(lang: Lang, e: Event, now: i64) -> Row {
-    let left = seats_left(e.capacity, e.registered_count);
-    Row {
-        when: svc::local_time(lang, e.starts_at, &e.time_zone),
-        seats_left: left,
-        pct: fill_percent(e.capacity, e.registered_count),
-        full: left == Some(0),
-        registered: e.my_registered_at.is_some(),
-        started: e.starts_at <= now,
-        kind_key: format!("training-kind-{}", e.kind),
-        path: svc::page_path(&e.kind, e.id),
-        response: e.my_response.clone().unwrap_or_default(),
-        cancelled: e.cancelled_at.is_some(),
-        e,
-    }
-}
-
-pub(crate) fn rows(lang: Lang, v: Vec<Event>) -> Vec<Row> {
-    let now = now_ms();
-    v.into_iter().map(|e| row(lang, e, now)).collect()
 }
 
 /// The creation forms' fields (one-off session and monthly series share them).
@@ -193,7 +135,7 @@ async fn list_page(
     form: Option<(CreateForm, Vec<FieldError>)>,
 ) -> AppResult<Response> {
     if admin && !policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let o = svc::overview(state, auth, true).await?;
     let organize = svc::can_organize(state, auth).await?;
@@ -247,7 +189,7 @@ async fn create_one(
         Err(AppError::Validation(errs)) => {
             list_page(&state, lang, &csrf, &auth, false, Some((f, errs))).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -263,7 +205,7 @@ async fn create_series(
         Err(AppError::Validation(errs)) => {
             list_page(&state, lang, &csrf, &auth, false, Some((f, errs))).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -307,7 +249,7 @@ async fn event_page(
         }
         Some(e) => {
             p = p.with_error_code(e.code());
-            e.status()
+            crate::error::status(e)
         }
         None => StatusCode::OK,
     };
@@ -343,7 +285,7 @@ async fn after(
     csrf: &Csrf,
     auth: &Auth,
     id: Id,
-    r: AppResult<()>,
+    r: embarq_app::AppResult<()>,
 ) -> AppResult<Response> {
     redirect_or_again(r, &format!("/training/{id}"), async |e| {
         event_page(state, lang, csrf, auth, id, Some(e), None).await
@@ -414,7 +356,7 @@ async fn enroll(
     let r = match members_by_email(&state, &auth, "emails", &f.emails).await {
         Ok(ids) if ids.is_empty() => Err(FieldError::new("emails", "required").into()),
         Ok(ids) => svc::enroll(&state, &auth, id, &ids).await.map(|_| ()),
-        Err(e) => Err(e),
+        Err(e) => Err(e.0),
     };
     after(&state, lang, &csrf, &auth, id, r).await
 }
@@ -464,7 +406,7 @@ async fn attendance(
                 .await
                 .map(|_| ())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.0),
     };
     after(&state, lang, &csrf, &auth, id, r).await
 }

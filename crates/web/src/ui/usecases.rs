@@ -5,7 +5,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::usecases::{self, TagsInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Query;
 use axum::response::Response;
@@ -15,7 +15,7 @@ use embarq_domain::Id;
 use embarq_store::UseCase;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/use-cases", get(library))
         .route("/posts/{id}/use-case", get(post_page).post(mark))
@@ -129,7 +129,7 @@ async fn mark(
         Err(e @ AppError::Validation(_)) => {
             render_post(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

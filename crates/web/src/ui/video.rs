@@ -13,7 +13,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr_args};
 use crate::service::video::{self as svc, Opened, SettingsInput};
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -40,7 +40,7 @@ const CLOSE_PROTOCOL: u16 = 4002;
 const CLOSE_LIMIT: u16 = 4029;
 const CLOSE_GONE: u16 = 4010;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/video/sphere/{id}", get(sphere_room))
         .route("/video/event/{id}", get(event_room))
@@ -150,7 +150,7 @@ async fn socket(
 ) -> AppResult<Response> {
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
     if !svc::origin_allowed(&state.config.base_url, origin) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let room = svc::room_for_socket(&state, &auth, room_id).await?;
     let upgrade = upgrade.map_err(|_| AppError::Refused("websocket_required"))?;
@@ -445,7 +445,7 @@ async fn admin_page(
     notice: Option<String>,
 ) -> AppResult<Response> {
     if !embarq_domain::policy::can_configure_video(auth.viewer()) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let form = match form {
         Some(f) => f,
@@ -494,7 +494,7 @@ async fn save_admin(
         Err(e @ AppError::Validation(_)) => {
             admin_page(&state, lang, &csrf, &auth, Some(f), Some(&e), None).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

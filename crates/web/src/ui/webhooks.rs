@@ -6,7 +6,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::service::webhooks as svc;
-use crate::state::AppState;
+use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,7 +15,7 @@ use axum::{Form, Router};
 use embarq_domain::validate::FieldError;
 use embarq_store::{Webhook, WebhookAttempt, WebhookDelivery};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/webhooks", get(list_page).post(create))
         .route("/admin/webhooks/{id}", get(show))
@@ -134,7 +134,7 @@ async fn create(
             )
             .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -202,7 +202,7 @@ fn two_ids(
 ) -> AppResult<(embarq_domain::Id, embarq_domain::Id)> {
     match (a.parse(), b.parse()) {
         (Ok(a), Ok(b)) => Ok((a, b)),
-        _ => Err(AppError::NotFound),
+        _ => Err(AppError::NotFound.into()),
     }
 }
 

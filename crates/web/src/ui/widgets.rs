@@ -4,7 +4,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::widgets::{self, WidgetInput, WidgetView, link_lines, parse_link_lines};
-use crate::state::AppState;
+use crate::state::WebState;
 use askama::Template;
 use axum::extract::Path;
 use axum::response::Response;
@@ -14,7 +14,7 @@ use embarq_domain::{Id, parse_id, policy};
 use embarq_store::{FileRow, Sphere};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/spheres/{id}/widgets", get(manage).post(create))
         .route("/spheres/{id}/widgets/{widget}/edit", post(edit))
@@ -41,7 +41,7 @@ async fn manage(
 ) -> AppResult<Response> {
     let (v, list) = widgets::list(&state, &auth, id).await?;
     if !policy::can_manage_widgets(v.access) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let videos = state.db.sphere_videos(id).await?;
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "widgets-title").await;
@@ -113,7 +113,7 @@ async fn create(
 fn two_ids(id: &str, other: &str) -> AppResult<(Id, Id)> {
     match (parse_id(id), parse_id(other)) {
         (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err(AppError::NotFound),
+        _ => Err(AppError::NotFound.into()),
     }
 }
 

@@ -1,6 +1,5 @@
 //! Moderation: reports, the queues (per sphere and organization-wide), actions (dismiss,
 //! hide, unhide, delete, mute, remove) with their audit entries, and the audit log.
-use super::posts;
 use super::spheres::{self, Visible};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
@@ -49,7 +48,7 @@ pub async fn target(
 ) -> AppResult<Target> {
     match kind {
         ReportTarget::Post => {
-            let (post, visible) = posts::load(state, auth, id).await?;
+            let (post, visible) = spheres::readable_post(state, auth, id).await?;
             Ok(Target {
                 kind,
                 id,
@@ -61,7 +60,7 @@ pub async fn target(
         }
         ReportTarget::Comment => {
             let c = state.db.comment_ref(id).await?.ok_or(AppError::NotFound)?;
-            let (post, visible) = posts::load(state, auth, c.post_id).await?;
+            let (post, visible) = spheres::readable_post(state, auth, c.post_id).await?;
             if c.hidden_at.is_some() && !policy::can_moderate_sphere(visible.access) {
                 return Err(AppError::NotFound);
             }

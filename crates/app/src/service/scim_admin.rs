@@ -112,7 +112,7 @@ pub async fn update_settings(
     i: SettingsInput<'_>,
 ) -> AppResult<ScimSettings> {
     require_manager(auth)?;
-    let sources = crate::scim::settings_sources();
+    let sources = settings_sources();
     let mut e = Errors::default();
     let mut source = |field: &'static str, v: &str| -> String {
         let v = v.trim();
@@ -204,4 +204,24 @@ pub async fn token_cli(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(secret)
+}
+
+/// Attribute paths a directory field can be fed from (for the settings form): every
+/// single-valued string or integer attribute a client writes.
+pub fn settings_sources() -> Vec<String> {
+    use embarq_domain::scim::ENTERPRISE_USER_SCHEMA;
+    use embarq_store::scim::{
+        DEFAULT_BIRTH_YEAR_SOURCE, DEFAULT_LEVEL_SOURCE, DEFAULT_SITE_SOURCE,
+    };
+    let mut out = vec![
+        "title".to_string(),
+        format!("{ENTERPRISE_USER_SCHEMA}:employeeNumber"),
+        format!("{ENTERPRISE_USER_SCHEMA}:department"),
+        format!("{ENTERPRISE_USER_SCHEMA}:division"),
+        DEFAULT_SITE_SOURCE.to_string(),
+        DEFAULT_BIRTH_YEAR_SOURCE.to_string(),
+        DEFAULT_LEVEL_SOURCE.to_string(),
+    ];
+    out.dedup();
+    out
 }

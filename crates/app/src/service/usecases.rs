@@ -2,7 +2,7 @@
 //! theme); the library lists those the viewer may read.
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
-use crate::service::posts;
+use crate::service::spheres;
 use crate::state::AppState;
 use embarq_domain::{Id, guidance, policy};
 use embarq_store::UseCase;
@@ -27,7 +27,7 @@ pub async fn can_mark(state: &AppState, auth: &Auth) -> AppResult<bool> {
 
 async fn marker(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<()> {
     // Unreadable publications answer 404 before any permission question.
-    posts::load(state, auth, post_id).await?;
+    spheres::readable_post(state, auth, post_id).await?;
     if can_mark(state, auth).await? {
         Ok(())
     } else {
@@ -37,7 +37,7 @@ async fn marker(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<()> {
 
 /// The use case of a publication the viewer can read, if it is one.
 pub async fn of_post(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<Option<UseCase>> {
-    posts::load(state, auth, post_id).await?;
+    spheres::readable_post(state, auth, post_id).await?;
     Ok(state
         .db
         .use_cases(auth.user.org_id, auth.user.id, Some(post_id))

@@ -342,3 +342,28 @@ pub async fn notify(
     // Preferences (off, in-app, e-mail) apply in the one delivery place.
     super::notifications::deliver(state, items).await
 }
+
+/// A post the viewer may read: published in a readable sphere, or pending and theirs or
+/// theirs to moderate. Everything else is 404, so nothing leaks about secret spheres.
+pub async fn readable_post(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+) -> AppResult<(embarq_store::Post, Visible)> {
+    let post = state
+        .db
+        .post(auth.user.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let v = load(state, auth, post.sphere_id).await?;
+    let readable = match post.post_status() {
+        embarq_domain::PostStatus::Published => v.access.read,
+        embarq_domain::PostStatus::Pending => post.author_id == auth.user.id || v.access.moderate,
+    };
+    // A hidden publication exists only for the sphere's moderators.
+    let hidden_away = post.hidden_at.is_some() && !policy::can_moderate_sphere(v.access);
+    if !readable || hidden_away {
+        return Err(AppError::NotFound);
+    }
+    Ok((post, v))
+}

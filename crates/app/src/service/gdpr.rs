@@ -3,10 +3,8 @@
 //! organization's retention settings applied by a scheduled job.
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
+use crate::service::Download;
 use crate::state::AppState;
-use axum::body::Body;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, policy};
 use embarq_store::gdpr::{EraseMode, EraseOutcome, EraseResult, GdprSettings};
@@ -48,7 +46,7 @@ fn entry_name(id: Id, name: &str) -> String {
 
 /// The signed-in person's data as a zip attachment. Refused (429) if they exported less
 /// than ten minutes ago.
-pub async fn export(state: &AppState, auth: &Auth) -> AppResult<Response> {
+pub async fn export(state: &AppState, auth: &Auth) -> AppResult<Download> {
     let now = now_ms();
     if !state
         .db
@@ -101,19 +99,13 @@ pub async fn export(state: &AppState, auth: &Auth) -> AppResult<Response> {
             Err(e) => Some((Err(e), f)),
         }
     });
-    let mut res = Body::from_stream(stream).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"embarq-my-data.zip\""),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    Ok(Download {
+        body: stream.boxed(),
+        content_type: "application/zip".into(),
+        length: Some(len),
+        disposition: Some("attachment; filename=\"embarq-my-data.zip\"".into()),
+        untrusted: false,
+    })
 }
 
 fn require_manager(auth: &Auth) -> AppResult<()> {
@@ -155,7 +147,7 @@ pub async fn erase(
     Ok(mode)
 }
 
-pub(crate) async fn erase_as(
+pub async fn erase_as(
     state: &AppState,
     org: Id,
     id: Id,

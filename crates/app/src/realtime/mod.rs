@@ -8,7 +8,7 @@
 mod routes;
 mod stream;
 
-pub use stream::stream;
+pub use stream::{LiveMessage, subscribe};
 
 use embarq_domain::Id;
 use embarq_store::{Db, LiveEvent};

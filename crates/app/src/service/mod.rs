@@ -36,6 +36,18 @@ pub mod widgets;
 
 use chrono::Datelike;
 
+/// Bytes for the HTTP layer to send as they are read (a file, an export): never buffered
+/// whole in memory.
+pub struct Download {
+    pub body: futures::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>,
+    pub content_type: String,
+    pub length: Option<u64>,
+    /// The `Content-Disposition` value (attachment and file name).
+    pub disposition: Option<String>,
+    /// People's own files: served sandboxed, never sniffed, never embedded elsewhere.
+    pub untrusted: bool,
+}
+
 /// The current calendar year (bounds birth years).
 pub fn current_year() -> i64 {
     chrono::Utc::now().year() as i64

@@ -5,12 +5,9 @@
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
+use crate::service::Download;
 use crate::service::spheres::{self, Visible};
 use crate::state::AppState;
-use axum::body::Body;
-use axum::extract::Multipart;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use embarq_domain::files::{self as rules, SNIFF_LEN};
 use embarq_domain::policy;
 use embarq_domain::validate::FieldError;
@@ -28,78 +25,7 @@ const ENVELOPE: u64 = 64 * 1024;
 const THUMB_SOURCE_MAX: u64 = 40 * MIB;
 const THUMB_SIZE: u32 = 320;
 
-/// Settings of the file box (EMBARQ_FILES_* and EMBARQ_S3_* variables).
-#[derive(Debug, Clone)]
-pub struct FilesConfig {
-    /// Largest accepted file, bytes.
-    pub max_file_bytes: u64,
-    /// Bytes of live files one organization may keep.
-    pub org_quota_bytes: u64,
-    /// S3-compatible bucket; the local directory `<data_dir>/files` when absent.
-    pub s3: Option<S3Config>,
-    /// PeerTube instances whose videos may be embedded in widgets (host names).
-    pub peertube_hosts: Vec<String>,
-}
-
-impl Default for FilesConfig {
-    fn default() -> Self {
-        Self {
-            max_file_bytes: 100 * MIB,
-            org_quota_bytes: 10 * 1024 * MIB,
-            s3: None,
-            peertube_hosts: Vec::new(),
-        }
-    }
-}
-
-impl FilesConfig {
-    /// Reads `EMBARQ_MAX_FILE_MB`, `EMBARQ_ORG_QUOTA_MB`, `EMBARQ_PEERTUBE_HOSTS`
-    /// (comma-separated host names) and `EMBARQ_S3_BUCKET`, `EMBARQ_S3_ENDPOINT`,
-    /// `EMBARQ_S3_REGION`, `EMBARQ_S3_ACCESS_KEY_ID`, `EMBARQ_S3_SECRET_ACCESS_KEY`.
-    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<FilesConfig> {
-        let mut c = FilesConfig::default();
-        let mib = |k: &str| -> anyhow::Result<Option<u64>> {
-            match env(k) {
-                None => Ok(None),
-                Some(v) => match v.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(Some(n.saturating_mul(MIB))),
-                    _ => Err(anyhow::anyhow!("{k} must be a positive number of MiB")),
-                },
-            }
-        };
-        if let Some(v) = mib("EMBARQ_MAX_FILE_MB")? {
-            c.max_file_bytes = v;
-        }
-        if let Some(v) = mib("EMBARQ_ORG_QUOTA_MB")? {
-            c.org_quota_bytes = v;
-        }
-        if let Some(h) = env("EMBARQ_PEERTUBE_HOSTS") {
-            c.peertube_hosts = h
-                .split(',')
-                .map(|s| s.trim().to_ascii_lowercase())
-                .filter(|s| !s.is_empty())
-                .collect();
-        }
-        c.s3 = env("EMBARQ_S3_BUCKET").map(|bucket| S3Config {
-            bucket,
-            endpoint: env("EMBARQ_S3_ENDPOINT"),
-            region: env("EMBARQ_S3_REGION"),
-            access_key_id: env("EMBARQ_S3_ACCESS_KEY_ID"),
-            secret_access_key: env("EMBARQ_S3_SECRET_ACCESS_KEY"),
-        });
-        Ok(c)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct S3Config {
-    pub bucket: String,
-    /// e.g. `https://s3.example.com` or `http://127.0.0.1:9000` (MinIO); AWS when absent.
-    pub endpoint: Option<String>,
-    pub region: Option<String>,
-    pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
-}
+pub use crate::config::{FilesConfig, S3Config};
 
 /// Opens the object store the configuration names.
 pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore>> {
@@ -433,7 +359,7 @@ pub async fn delete_file(state: &AppState, auth: &Auth, id: Id) -> AppResult<()>
 
 /// Reads what is left of a refused upload (bounded), so the client receives the answer
 /// instead of a reset connection.
-async fn drain(mp: &mut Multipart, mut budget: u64) {
+async fn drain(mp: &mut multer::Multipart<'static>, mut budget: u64) {
     while let Ok(Some(mut field)) = mp.next_field().await {
         drain_field(&mut field, &mut budget).await;
         if budget == 0 {
@@ -443,7 +369,7 @@ async fn drain(mp: &mut Multipart, mut budget: u64) {
 }
 
 /// Drains the rest of the current field and then the request.
-async fn drain_field(field: &mut axum::extract::multipart::Field<'_>, budget: &mut u64) {
+async fn drain_field(field: &mut multer::Field<'_>, budget: &mut u64) {
     while let Ok(Some(c)) = field.chunk().await {
         *budget = budget.saturating_sub(c.len() as u64);
         if *budget == 0 {
@@ -467,7 +393,7 @@ pub async fn upload(
     sphere_id: Id,
     folder_id: Option<Id>,
     content_length: Option<u64>,
-    mut mp: Multipart,
+    mut mp: multer::Multipart<'static>,
 ) -> AppResult<FileRow> {
     let cfg = &state.config.files;
     let max = cfg.max_file_bytes;
@@ -684,28 +610,8 @@ async fn make_thumbnail(state: &AppState, org: Id, id: Id, key: &ObjectPath) {
     }
 }
 
-fn safe_headers(res: &mut Response) {
-    let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; media-src 'self'"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-}
-
 /// The file's bytes as an attachment, streamed from the object store.
-pub async fn download(state: &AppState, auth: &Auth, id: Id) -> AppResult<Response> {
+pub async fn download(state: &AppState, auth: &Auth, id: Id) -> AppResult<Download> {
     let (f, _) = visible_file(state, auth, id).await?;
     let got = state
         .objects
@@ -715,9 +621,7 @@ pub async fn download(state: &AppState, auth: &Auth, id: Id) -> AppResult<Respon
             object_store::Error::NotFound { .. } => AppError::NotFound,
             e => internal(e),
         })?;
-    let stream = got.into_stream().map(|r| r.map_err(std::io::Error::other));
-    let mut res = Body::from_stream(stream).into_response();
-    let ct = if rules::is_previewable(&f.content_type)
+    let content_type = if rules::is_previewable(&f.content_type)
         || rules::is_video(&f.content_type)
         || f.content_type == "application/pdf"
         || f.content_type.starts_with("text/plain")
@@ -727,24 +631,20 @@ pub async fn download(state: &AppState, auth: &Auth, id: Id) -> AppResult<Respon
     } else {
         "application/octet-stream".to_string()
     };
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    h.insert(
-        header::CONTENT_LENGTH,
-        HeaderValue::from(f.size_bytes.max(0) as u64),
-    );
-    if let Ok(v) = HeaderValue::from_str(&rules::content_disposition(&f.name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    safe_headers(&mut res);
-    Ok(res)
+    Ok(Download {
+        body: got
+            .into_stream()
+            .map(|r| r.map_err(std::io::Error::other))
+            .boxed(),
+        content_type,
+        length: Some(f.size_bytes.max(0) as u64),
+        disposition: Some(rules::content_disposition(&f.name)),
+        untrusted: true,
+    })
 }
 
 /// The server-made PNG thumbnail of an image, shown inline.
-pub async fn preview(state: &AppState, auth: &Auth, id: Id) -> AppResult<Response> {
+pub async fn preview(state: &AppState, auth: &Auth, id: Id) -> AppResult<Download> {
     let (f, _) = visible_file(state, auth, id).await?;
     let key = match (&f.thumb_key, rules::is_previewable(&f.content_type)) {
         (Some(k), true) => k.clone(),
@@ -758,11 +658,13 @@ pub async fn preview(state: &AppState, auth: &Auth, id: Id) -> AppResult<Respons
         .bytes()
         .await
         .map_err(internal)?;
-    let mut res = (StatusCode::OK, bytes).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-    safe_headers(&mut res);
-    Ok(res)
+    Ok(Download {
+        length: Some(bytes.len() as u64),
+        body: futures::stream::once(async { Ok(bytes) }).boxed(),
+        content_type: "image/png".into(),
+        disposition: None,
+        untrusted: true,
+    })
 }
 
 /// Human-readable size (B, KiB, MiB, GiB).
@@ -777,29 +679,4 @@ pub fn human_size(bytes: i64) -> String {
     } else {
         format!("{:.2} GiB", b / 1024.0 / 1024.0 / 1024.0)
     }
-}
-
-/// Whether the request is an upload route, whose size limit is the file box's own.
-pub fn is_upload_path(method: &axum::http::Method, path: &str) -> bool {
-    method == axum::http::Method::POST
-        && path.ends_with("/files")
-        && (path.starts_with("/spheres/") || path.starts_with("/api/v1/spheres/"))
-}
-
-/// Caps request bodies at [`crate::MAX_BODY`] (413 beyond), except upload routes whose
-/// streaming code enforces the file box limit itself.
-pub async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    if is_upload_path(req.method(), req.uri().path()) {
-        return next.run(req).await;
-    }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|l| l > crate::MAX_BODY as u64) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response();
-    }
-    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, crate::MAX_BODY)));
-    next.run(req).await
 }

@@ -209,27 +209,6 @@ async fn announce(
     .await
 }
 
-/// A post the viewer may read: published in a readable sphere, or pending and theirs or
-/// theirs to moderate. Everything else is 404, so nothing leaks about secret spheres.
-pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Post, Visible)> {
-    let post = state
-        .db
-        .post(auth.user.org_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let v = spheres::load(state, auth, post.sphere_id).await?;
-    let readable = match post.post_status() {
-        PostStatus::Published => v.access.read,
-        PostStatus::Pending => post.author_id == auth.user.id || v.access.moderate,
-    };
-    // A hidden publication exists only for the sphere's moderators.
-    let hidden_away = post.hidden_at.is_some() && !policy::can_moderate_sphere(v.access);
-    if !readable || hidden_away {
-        return Err(AppError::NotFound);
-    }
-    Ok((post, v))
-}
-
 pub struct Thread {
     pub post: Post,
     pub visible: Visible,
@@ -238,7 +217,7 @@ pub struct Thread {
 }
 
 pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> {
-    let (post, visible) = load(state, auth, id).await?;
+    let (post, visible) = spheres::readable_post(state, auth, id).await?;
     let comments = state
         .db
         .comments_for(id, policy::can_moderate_sphere(visible.access))
@@ -254,7 +233,7 @@ pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> 
 
 /// Comments a published post and answers the comment as stored.
 pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> AppResult<Comment> {
-    let (post, v) = load(state, auth, post_id).await?;
+    let (post, v) = spheres::readable_post(state, auth, post_id).await?;
     if !v.access.post || post.post_status() != PostStatus::Published {
         return Err(AppError::Forbidden);
     }
@@ -292,7 +271,7 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
 }
 
 pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> AppResult<bool> {
-    let (post, v) = load(state, auth, post_id).await?;
+    let (post, v) = spheres::readable_post(state, auth, post_id).await?;
     if !v.access.post || post.post_status() != PostStatus::Published {
         return Err(AppError::Forbidden);
     }
@@ -307,7 +286,7 @@ pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> A
 
 /// Approves a pending post (publication managers and administrators).
 pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) -> AppResult<()> {
-    let (post, v) = load(state, auth, post_id).await?;
+    let (post, v) = spheres::readable_post(state, auth, post_id).await?;
     if !v.access.moderate {
         return Err(AppError::Forbidden);
     }
@@ -344,7 +323,7 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
 }
 
 pub async fn pin(state: &AppState, auth: &Auth, post_id: Id, pinned: bool) -> AppResult<()> {
-    let (_, v) = load(state, auth, post_id).await?;
+    let (_, v) = spheres::readable_post(state, auth, post_id).await?;
     if !v.access.moderate {
         return Err(AppError::Forbidden);
     }
@@ -352,7 +331,7 @@ pub async fn pin(state: &AppState, auth: &Auth, post_id: Id, pinned: bool) -> Ap
 }
 
 pub async fn delete(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<Id> {
-    let (post, v) = load(state, auth, post_id).await?;
+    let (post, v) = spheres::readable_post(state, auth, post_id).await?;
     if !policy::can_delete_content(post.author_id == auth.user.id, v.access) {
         return Err(AppError::Forbidden);
     }

@@ -1,7 +1,5 @@
-//! French and English through Fluent. The language comes from the `lang` cookie (the
-//! switcher), then the account's preference, then the browser's Accept-Language.
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+//! French and English through Fluent, for pages and e-mails alike. A request's language
+//! is read by the HTTP layer (`embarq_web::lang`).
 use embarq_domain::validate::FieldError;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{Loader, static_loader};
@@ -119,35 +117,6 @@ pub fn error_message(lang: Lang, code: &str) -> String {
     tr(lang, &format!("error-{}", code.replace('_', "-")))
 }
 
-/// The request's language, for handlers.
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<Lang>()
-            .copied()
-            .unwrap_or_else(|| detect(parts, None)))
-    }
-}
-
-/// Cookie, then account preference, then browser.
-pub fn detect(parts: &Parts, account: Option<&str>) -> Lang {
-    let cookie = axum_extra::extract::CookieJar::from_headers(&parts.headers)
-        .get("lang")
-        .and_then(|c| Lang::parse(c.value()));
-    cookie
-        .or_else(|| account.and_then(Lang::parse))
-        .or_else(|| {
-            parts
-                .headers
-                .get(axum::http::header::ACCEPT_LANGUAGE)
-                .and_then(|h| h.to_str().ok())
-                .and_then(Lang::from_accept_language)
-        })
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,12 +202,16 @@ mod tests {
         out
     }
 
-    /// Every field named as a string literal in a field error of the web and domain crates
+    /// Every field named as a string literal in a field error of the app, web and domain crates
     /// has a label in both languages.
     #[test]
     fn named_fields_have_labels() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = vec![root.join("src"), root.join("../domain/src")];
+        let mut files = vec![
+            root.join("src"),
+            root.join("../domain/src"),
+            root.join("../web/src"),
+        ];
         let mut missing = std::collections::BTreeSet::new();
         let (en, fr) = (keys("en"), keys("fr"));
         while let Some(p) = files.pop() {

@@ -1,7 +1,7 @@
 //! Polls inside publications: validation, votes until closing, results. Whoever may read
 //! the publication sees the results; whoever may post in its sphere votes. An anonymous
 //! poll's results never name anyone (the store does not even know who chose what).
-use super::posts;
+use super::spheres;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::realtime;
@@ -120,7 +120,7 @@ async fn results_of(
 
 /// The poll of a publication the viewer reads, if it has one.
 pub async fn for_post(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<Option<Results>> {
-    let (post, v) = posts::load(state, auth, post_id).await?;
+    let (post, v) = spheres::readable_post(state, auth, post_id).await?;
     match state.db.poll_of_post(post_id).await? {
         Some(poll) => Ok(Some(results_of(state, auth, poll, &post, v.access).await?)),
         None => Ok(None),
@@ -130,7 +130,7 @@ pub async fn for_post(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<O
 /// A poll whose publication the viewer may read (else 404).
 pub async fn results(state: &AppState, auth: &Auth, poll_id: Id) -> AppResult<Results> {
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
-    let (post, v) = posts::load(state, auth, poll.post_id).await?;
+    let (post, v) = spheres::readable_post(state, auth, poll.post_id).await?;
     results_of(state, auth, poll, &post, v.access).await
 }
 
@@ -142,7 +142,7 @@ pub async fn vote(
     choices: &[Id],
 ) -> AppResult<Results> {
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
-    let (post, v) = posts::load(state, auth, poll.post_id).await?;
+    let (post, v) = spheres::readable_post(state, auth, poll.post_id).await?;
     if !policy::can_vote(v.access) {
         return Err(AppError::Forbidden);
     }
@@ -173,7 +173,7 @@ pub async fn vote(
 /// Closes a poll now (its author or the sphere's moderators).
 pub async fn close(state: &AppState, auth: &Auth, poll_id: Id) -> AppResult<Results> {
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
-    let (post, v) = posts::load(state, auth, poll.post_id).await?;
+    let (post, v) = spheres::readable_post(state, auth, poll.post_id).await?;
     if !policy::can_close_poll(post.author_id == auth.user.id, v.access) {
         return Err(AppError::Forbidden);
     }

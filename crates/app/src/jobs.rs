@@ -72,3 +72,26 @@ pub async fn run_due(state: &AppState, now: i64) -> Report {
 async fn prune_live_events(state: &AppState, _now: i64) -> anyhow::Result<usize> {
     Ok(state.db.prune_live_events(24 * 3600 * 1000).await? as usize)
 }
+
+/// Starts what runs beside the requests: the live-update listener (PostgreSQL) and, unless
+/// `run_scheduler` is off, the scheduler's tick, until the state shuts down.
+pub async fn start(state: &AppState) -> anyhow::Result<()> {
+    state.hub.start(&state.db).await?;
+    if !state.config.run_scheduler {
+        return Ok(());
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(TICK);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let report = run_due(&state, embarq_store::now_ms()).await;
+                    tracing::debug!(?report, "scheduled work");
+                }
+                _ = state.hub.closed() => break,
+            }
+        }
+    });
+    Ok(())
+}
