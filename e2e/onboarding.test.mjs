@@ -28,7 +28,7 @@ const LIVE_TIMEOUT_MS = 10_000;
 // Translations: read the simple one-line `key = value` messages of the UI's Fluent files,
 // so the assertions follow the wording actually shipped.
 function loadFtl(lang) {
-  const file = path.join(REPO, 'crates/web/locales', lang, 'main.ftl');
+  const file = path.join(REPO, 'crates/app/locales', lang, 'main.ftl');
   const map = new Map();
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const m = /^([a-z][a-z0-9-]*)\s*=\s*(\S.*)$/.exec(line);

@@ -17,7 +17,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Messages of a locale file, looked up by key (a missing key fails the test). */
 export function ftl(lang) {
   const map = new Map();
-  for (const line of fs.readFileSync(path.join(REPO, 'crates/web/locales', lang, 'main.ftl'), 'utf8').split('\n')) {
+  for (const line of fs.readFileSync(path.join(REPO, 'crates/app/locales', lang, 'main.ftl'), 'utf8').split('\n')) {
     const m = /^([a-z][a-z0-9-]*)\s*=\s*(\S.*)$/.exec(line);
     if (m) map.set(m[1], m[2].trim());
   }

@@ -16,6 +16,7 @@ mod gdpr;
 mod guidance;
 mod hardening;
 mod import;
+mod leaks;
 mod moderation;
 mod nudges;
 mod oidc;
