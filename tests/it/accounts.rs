@@ -66,6 +66,12 @@ async fn csrf_is_required_on_state_changing_requests() {
         .post_form_no_csrf("/spheres", &[("name", "Sneaky"), ("kind", "open")])
         .await;
     assert_eq!(r.status(), 403);
+    // Refused before any handler runs, yet a page in the person's language, not a bare status.
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Ce formulaire a expiré") && page.contains("<html"),
+        "{page}"
+    );
     let r = mgr
         .client
         .post(mgr.url("/spheres"))
@@ -94,6 +100,7 @@ async fn csrf_is_required_on_state_changing_requests() {
         )
         .await;
     assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Ce formulaire a expiré"));
 }
 
 #[tokio::test]

@@ -53,7 +53,7 @@ fn fill(path: &str, ids: &BTreeMap<&str, String>) -> Option<String> {
 
 /// Page routes as the UI's routers declare them: (path, methods).
 fn ui_routes() -> Vec<(String, Vec<Method>)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/web/src/ui");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/ui/src");
     let route = Regex::new(r#"\.route\(\s*"([^"]+)""#).unwrap();
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {

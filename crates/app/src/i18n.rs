@@ -202,7 +202,7 @@ mod tests {
         out
     }
 
-    /// Every field named as a string literal in a field error of the app, web and domain crates
+    /// Every field named as a string literal in a field error of the app, HTTP, UI and domain crates
     /// has a label in both languages.
     #[test]
     fn named_fields_have_labels() {
@@ -210,7 +210,8 @@ mod tests {
         let mut files = vec![
             root.join("src"),
             root.join("../domain/src"),
-            root.join("../web/src"),
+            root.join("../http/src"),
+            root.join("../ui/src"),
         ];
         let mut missing = std::collections::BTreeSet::new();
         let (en, fr) = (keys("en"), keys("fr"));

@@ -1,28 +1,19 @@
-//! HTTP layer: the web UI (askama + htmx), the JSON API under /api/v1 with its OpenAPI
-//! document, SCIM, authentication, live updates and operations endpoints, over the
-//! application (`embarq_app`), which holds every use case.
+//! The server: the UI's pages (`embarq-ui`) and the HTTP layer's API, SCIM and operations
+//! endpoints (`embarq-http`) assembled into one router, over the application
+//! (`embarq-app`), which holds every use case.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
-pub mod api;
-mod assets;
-pub mod auth;
-pub mod error;
-pub mod lang;
-pub mod ops;
-pub mod realtime;
-pub mod scim;
-mod security_headers;
-mod state;
-pub mod transfer;
-pub mod ui;
-
-// The application, under the paths the handlers (and the binary, the tests) use.
-pub use embarq_app::{Config, config, i18n, install_tls_provider, jobs, mail, service};
-pub use state::{AppState, WebState};
-pub use transfer::MAX_BODY;
+// Everything the binary and the tests reach through `embarq_web`.
+pub use embarq_http::{
+    AppState, Config, MAX_BODY, WebState, api, auth, config, error, i18n, install_tls_provider,
+    jobs, lang, mail, ops, realtime, scim, service, transfer,
+};
+pub use embarq_ui as ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use embarq_http::security_headers;
+use embarq_ui::assets;
 use std::future::Future;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -44,6 +35,8 @@ pub fn app(state: impl Into<WebState>) -> Router {
         // SCIM authenticates with its own bearer tokens, outside the session/CSRF layer.
         .merge(scim::router())
         .merge(ops::metrics_on_main())
+        // Page errors, including those raised before a handler (CSRF), become localized pages.
+        .layer(axum::middleware::from_fn(ui::render_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::track_metrics,

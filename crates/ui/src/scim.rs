@@ -70,7 +70,7 @@ async fn render(
         status,
         &ScimPage {
             p,
-            base_url: crate::scim::base_url(state),
+            base_url: embarq_http::scim::base_url(state),
             tokens,
             secret,
             mappings: vec![
@@ -87,7 +87,7 @@ async fn render(
                 ),
             ],
             settings,
-            sources: crate::scim::settings_sources(),
+            sources: embarq_http::scim::settings_sources(),
         },
     ))
 }

@@ -1,9 +1,14 @@
 //! The web UI: server-rendered pages (askama) enhanced by htmx (hx-boost navigation, live
-//! fragments). Every page works without JavaScript.
+//! fragments), their static assets, and the layer that renders errors as localized pages.
+//! Every page works without JavaScript. HTTP plumbing (state, auth, errors) is
+//! `embarq-http`'s; `embarq-web` assembles both.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
+
 mod account;
 mod admin;
 mod agenda;
 mod analytics;
+pub mod assets;
 mod champions;
 mod checklists;
 mod contests;
@@ -32,8 +37,12 @@ mod webhooks;
 mod widgets;
 
 use crate::auth::{Auth, Csrf};
+// What pages use from the HTTP layer and the application, under short paths.
+pub(crate) use embarq_app::{i18n, service};
+pub(crate) use embarq_http::{auth, error, realtime, state, transfer};
+
 use crate::error::{AppError, AppResult, UiErrorMarker};
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::Router;
@@ -76,7 +85,6 @@ pub fn router() -> Router<WebState> {
         .merge(scim::router())
         .merge(sso::router())
         .route("/events", get(crate::realtime::stream))
-        .layer(axum::middleware::from_fn(render_errors))
 }
 
 /// What every page needs: language, CSRF token, the signed-in person and their unread count.
@@ -204,10 +212,11 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
     render_status(status, &page)
 }
 
-/// Turns handler errors into pages: sign-in redirects for anonymous visitors, a localized
-/// message otherwise.
-async fn render_errors(req: Request, next: Next) -> Response {
-    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+/// Turns page errors into pages: sign-in redirects for anonymous visitors, a localized
+/// message otherwise. Wraps the whole application (`embarq_web::app`), so errors raised
+/// before a handler (a refused CSRF token) are rendered too; API and SCIM errors carry no
+/// page marker and pass through.
+pub async fn render_errors(req: Request, next: Next) -> Response {
     let path = req
         .uri()
         .path_and_query()
@@ -218,6 +227,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
     let Some(marker) = res.extensions().get::<UiErrorMarker>().cloned() else {
         return res;
     };
+    let lang = res.extensions().get::<Lang>().copied().unwrap_or_default();
     if marker.code == AppError::Unauthorized.code() {
         let to = format!("/login?next={}", urlencoding::encode(&path));
         if htmx {

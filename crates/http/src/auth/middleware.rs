@@ -2,7 +2,7 @@
 //! state-changing request authenticated by cookie, and picks the language.
 use super::{Auth, Csrf, PRE_AUTH_COOKIE, SESSION_COOKIE, Via, random_token, token_hash};
 use crate::error::AppError;
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::state::AppState;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -98,6 +98,8 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         .insert(Csrf(expected_csrf.unwrap_or_default()));
 
     let mut res = next.run(Request::from_parts(parts, body)).await;
+    // The page error layer, outside this one, renders errors in the request's language.
+    res.extensions_mut().insert(lang);
     if let Some(t) = new_pre_auth {
         let v = super::cookie(
             PRE_AUTH_COOKIE,
@@ -162,10 +164,9 @@ fn csrf_refusal(parts: &axum::http::request::Parts, lang: Lang) -> Response {
     if parts.uri.path().starts_with("/api/") {
         crate::error::ApiError(AppError::Csrf).into_response()
     } else {
-        crate::ui::error_page(
-            lang,
-            crate::error::status(&AppError::Csrf),
-            &i18n::error_message(lang, "csrf"),
-        )
+        // Rendered as a localized page by the UI's error layer, like any page error.
+        let mut res = crate::error::PageError(AppError::Csrf).into_response();
+        res.extensions_mut().insert(lang);
+        res
     }
 }
