@@ -4,8 +4,8 @@
 //!
 //! The data set is tagged by the organization's name, which records the generation
 //! parameters; a later run with the same parameters reuses it instead of loading again.
-use crate::demo::{FIRST_F, FIRST_M, LAST, SITES};
 use anyhow::{Context, Result, bail};
+use embarq_app::demo::{FIRST_F, FIRST_M, LAST, SITES};
 use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
 use embarq_store::bulk::{BulkPost, BulkSphere, BulkSphereMember, BulkUser};
 use embarq_store::{Cursor, Db, Post, now_ms};
@@ -187,7 +187,7 @@ async fn generate(db: &Db, o: &DataOpts, marker: &str) -> Result<Id> {
     let t = Instant::now();
     let mut user_ids: Vec<Id> = Vec::with_capacity(o.members);
     let mut batch: Vec<BulkUser> = Vec::with_capacity(BATCH.min(o.members));
-    let departments: Vec<&str> = crate::demo::department_names().collect();
+    let departments: Vec<&str> = embarq_app::demo::department_names().collect();
     for i in 0..o.members {
         let created = origin + i as i64;
         let id = id_at(&mut rng, created);

@@ -31,20 +31,20 @@ const LEVELS: [&str; 5] = [
 /// A directory of `n` people with display names; one manager per 12 people.
 pub fn directory(n: usize) -> Vec<(String, Member)> {
     let mut rng = StdRng::seed_from_u64(42);
-    let departments: Vec<&str> = crate::demo::department_names().collect();
+    let departments: Vec<&str> = embarq_app::demo::department_names().collect();
     let ids: Vec<uuid::Uuid> = (0..n).map(|_| embarq_domain::new_id()).collect();
     (0..n)
         .map(|i| {
             let female = rng.random_bool(0.5);
             let first = if female {
-                crate::demo::FIRST_F
+                embarq_app::demo::FIRST_F
             } else {
-                crate::demo::FIRST_M
+                embarq_app::demo::FIRST_M
             };
             let name = format!(
                 "{} {}",
                 first[rng.random_range(0..first.len())],
-                crate::demo::LAST[rng.random_range(0..crate::demo::LAST.len())]
+                embarq_app::demo::LAST[rng.random_range(0..embarq_app::demo::LAST.len())]
             );
             let pick =
                 |rng: &mut StdRng, xs: &[&str]| xs[rng.random_range(0..xs.len())].to_string();
@@ -53,7 +53,7 @@ pub fn directory(n: usize) -> Vec<(String, Member)> {
                 department: rng.random_bool(0.97).then(|| pick(&mut rng, &departments)),
                 site: rng
                     .random_bool(0.97)
-                    .then(|| pick(&mut rng, crate::demo::SITES)),
+                    .then(|| pick(&mut rng, embarq_app::demo::SITES)),
                 birth_year: rng.random_bool(0.9).then(|| rng.random_range(1958..2006)),
                 level: Some(pick(&mut rng, &LEVELS)),
                 manager_id: (i % 12 != 0).then(|| ids[(i / 12) * 12]),

@@ -25,8 +25,8 @@ pub fn directory_csv(rows: usize) -> String {
         "Employé",
         "Ouvrier",
     ];
-    let departments: Vec<&str> = crate::demo::department_names().collect();
-    let sites = crate::demo::SITES;
+    let departments: Vec<&str> = embarq_app::demo::department_names().collect();
+    let sites = embarq_app::demo::SITES;
     let mut out = String::with_capacity(rows * 120);
     out.push_str("email;first_name;last_name;department;site;birth_year;level;manager_email;title;employee_id\n");
     for i in 0..rows {

@@ -14,10 +14,10 @@ mod bench_server;
 mod bench_stats;
 mod bench_users;
 mod bench_writes;
-mod demo;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use embarq_app::demo;
 use embarq_store::Db;
 use embarq_web::Config as Settings;
 use std::path::PathBuf;

@@ -9,6 +9,7 @@ mod api;
 mod audit;
 mod champions;
 mod contests;
+mod demo;
 mod digests;
 mod events;
 mod files;

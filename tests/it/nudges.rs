@@ -8,36 +8,36 @@ use serde_json::Value;
 
 const DAY: i64 = 86_400_000;
 
+/// An invited member whose invitation went out at `sent_at`.
+async fn invited(
+    app: &embarq_testkit::TestApp,
+    org: embarq_domain::Id,
+    email: &str,
+    sent_at: i64,
+) -> embarq_domain::Id {
+    let u = person(
+        app,
+        org,
+        email,
+        UserStatus::Invited,
+        (None, None, None, None, None),
+    )
+    .await;
+    app.db
+        .analytics_set_times(u, Some(sent_at), None, None)
+        .await
+        .unwrap();
+    u
+}
+
 #[tokio::test]
 async fn automatic_reminders_go_out_once_per_step_even_with_two_processes() {
     let app = spawn_app().await;
     let _mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let t0 = now_ms();
-    let u1 = person(
-        &app,
-        org,
-        "u1@acme.test",
-        UserStatus::Invited,
-        (None, None, None, None, None),
-    )
-    .await;
-    app.db
-        .analytics_set_times(u1, Some(t0), None, None)
-        .await
-        .unwrap();
-    let u2 = person(
-        &app,
-        org,
-        "u2@acme.test",
-        UserStatus::Invited,
-        (None, None, None, None, None),
-    )
-    .await;
-    app.db
-        .analytics_set_times(u2, Some(t0 + 3_600_000), None, None)
-        .await
-        .unwrap();
+    invited(&app, org, "u1@acme.test", t0).await;
+    invited(&app, org, "u2@acme.test", t0 + 3_600_000).await;
     // Activated members and members never invited get nothing.
     let done = person(
         &app,
@@ -326,4 +326,80 @@ async fn champions_remind_colleagues_within_limits() {
         .unwrap();
     let d: Value = mgr.get("/api/v1/analytics").await.json().await.unwrap();
     assert_eq!(d["activated_after_reminder"], 1);
+}
+
+/// Makes the database refuse to store an invitation link for `user` (a trigger), so that
+/// sending to them fails as it would on a real fault; `None` removes it.
+async fn refuse_links_for(db: &embarq_store::Db, user: Option<embarq_domain::Id>) {
+    match (db, user) {
+        (embarq_store::Db::Sqlite(p), Some(u)) => {
+            let sql = format!(
+                "CREATE TRIGGER refuse_link BEFORE INSERT ON one_time_tokens WHEN NEW.user_id = X'{}' \
+                 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+                hex::encode(u.as_bytes())
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&p.write)
+                .await
+                .unwrap();
+        }
+        (embarq_store::Db::Sqlite(p), None) => {
+            sqlx::query("DROP TRIGGER refuse_link")
+                .execute(&p.write)
+                .await
+                .unwrap();
+        }
+        (embarq_store::Db::Pg(p), Some(u)) => {
+            let sql = format!(
+                "CREATE FUNCTION refuse_link() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.user_id = '{u}' THEN RAISE EXCEPTION 'refused for the test'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .unwrap();
+            sqlx::query(
+                "CREATE TRIGGER refuse_link BEFORE INSERT ON one_time_tokens \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_link()",
+            )
+            .execute(p)
+            .await
+            .unwrap();
+        }
+        (embarq_store::Db::Pg(p), None) => {
+            sqlx::query("DROP TRIGGER refuse_link ON one_time_tokens")
+                .execute(p)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reminder_that_fails_stops_no_other_and_goes_out_at_the_next_run() {
+    let app = spawn_app().await;
+    let _mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let t0 = now_ms();
+    let mut ids = Vec::new();
+    for email in ["ann@acme.test", "ben@acme.test", "cat@acme.test"] {
+        ids.push(invited(&app, org, email, t0).await);
+    }
+    // Ben's reminder cannot be sent for now.
+    refuse_links_for(&app.db, Some(ids[1])).await;
+    let at = t0 + 3 * DAY + 60_000;
+    embarq_web::jobs::run_due(&app.state, at).await;
+    // Before: the batch stopped at the first failure, and Ben's claim stayed taken forever.
+    assert_eq!(app.mail_links("ann@acme.test").len(), 1);
+    assert_eq!(app.mail_links("cat@acme.test").len(), 1);
+    assert!(app.mail_links("ben@acme.test").is_empty());
+
+    refuse_links_for(&app.db, None).await;
+    let n = embarq_web::jobs::run_due(&app.state, at + 60_000)
+        .await
+        .count("nudges");
+    assert_eq!(n, 1, "Ben's reminder, and nobody's twice");
+    assert_eq!(app.mail_links("ben@acme.test").len(), 1);
+    assert_eq!(app.mail_links("ann@acme.test").len(), 1);
 }

@@ -1,41 +1,28 @@
-//! Bodies over HTTP: the request size limit, multipart uploads handed to the file box,
-//! and the application's downloads sent as streamed responses.
+//! Bodies over HTTP: the size limits, multipart uploads handed to the file box, and the
+//! application's downloads sent as streamed responses.
 use crate::error::PageError;
 use crate::state::WebState;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use embarq_app::service::Download;
 use embarq_domain::validate::FieldError;
 
-/// Largest request body accepted anywhere (CSV imports are the biggest legitimate uploads).
+/// Largest body a handler reads whole (CSV imports are the biggest legitimate ones).
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
 
-/// Whether the request is an upload route, whose size limit is the file box's own.
-pub fn is_upload_path(method: &axum::http::Method, path: &str) -> bool {
-    method == axum::http::Method::POST
-        && path.ends_with("/files")
-        && (path.starts_with("/spheres/") || path.starts_with("/api/v1/spheres/"))
-}
+/// Multipart framing and small fields allowed on top of an uploaded file.
+const UPLOAD_ENVELOPE: usize = 1024 * 1024;
 
-/// Caps request bodies at [`MAX_BODY`] (413 beyond), except upload routes whose
-/// streaming code enforces the file box limit itself.
-pub async fn limit_body(req: Request, next: Next) -> Response {
-    if is_upload_path(req.method(), req.uri().path()) {
-        return next.run(req).await;
-    }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|l| l > MAX_BODY as u64) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response();
-    }
-    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, MAX_BODY)));
-    next.run(req).await
+/// The largest request accepted at all: a file box upload at the configured file size
+/// limit (uploads stream and enforce that limit themselves), and never less than
+/// [`MAX_BODY`]. Bodies read whole are capped at `MAX_BODY` by axum's `DefaultBodyLimit`.
+pub fn largest_request(max_file_bytes: u64) -> usize {
+    usize::try_from(max_file_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(UPLOAD_ENVELOPE)
+        .max(MAX_BODY)
 }
 
 /// A multipart upload as the file box reads it: streamed, never buffered whole.

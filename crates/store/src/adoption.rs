@@ -284,6 +284,15 @@ impl Db {
             .bind(org_id).bind(step).bind(from).bind(until.unwrap_or(-1)).bind(now).fetch_all(p).await)?)
     }
 
+    /// Gives back the claim of an automatic reminder that could not be sent, so that a later
+    /// run sends it.
+    pub async fn nudge_release(&self, user_id: Id, step: i64) -> Result<()> {
+        with_writer!(self, p => sqlx::query(
+            "DELETE FROM nudges WHERE user_id = $1 AND step = $2 AND sender_id IS NULL")
+            .bind(user_id).bind(step).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Invited colleagues not yet activated: the whole organization when `everyone`,
     /// otherwise those sharing the department or the site.
     pub async fn worklist(

@@ -17,6 +17,7 @@ use embarq_ui::assets;
 use std::future::Future;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 /// The whole application as one router.
@@ -41,9 +42,13 @@ pub fn app(state: impl Into<WebState>) -> Router {
             state.clone(),
             ops::track_metrics,
         ))
+        // Bodies read whole are capped at MAX_BODY; the file box's upload routes lift that
+        // cap (they stream under their own limit), and nothing larger than an upload at
+        // that limit is read at all.
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        // Every body is capped at MAX_BODY except file box uploads, which stream under their own limit.
-        .layer(axum::middleware::from_fn(transfer::limit_body))
+        .layer(RequestBodyLimitLayer::new(transfer::largest_request(
+            state.config.files.max_file_bytes,
+        )))
         .layer(TraceLayer::new_for_http());
     let https = state.config.base_url.starts_with("https://");
     let peertube = state.config.files.peertube_hosts.clone();

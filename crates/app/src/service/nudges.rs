@@ -43,6 +43,16 @@ fn lang_of(u: &User) -> Lang {
         .unwrap_or_default()
 }
 
+/// Sends one claimed automatic reminder; `false` when the person is gone.
+async fn send_reminder(state: &AppState, user_id: Id) -> AppResult<bool> {
+    let Some(u) = state.db.user(user_id).await? else {
+        return Ok(false);
+    };
+    let lang = lang_of(&u);
+    accounts::send_invitation(state, &u, &tr(lang, "nudges-inviter"), lang).await?;
+    Ok(true)
+}
+
 /// Jobs task: sends every automatic reminder due at `now`; returns how many went out.
 pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let mut sent = 0;
@@ -55,17 +65,20 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
             let Some((from, until)) = s.window(step) else {
                 continue;
             };
-            for user_id in state
+            let claimed = state
                 .db
                 .nudge_claim_step(org, step, from, until, now)
-                .await?
-            {
-                if let Some(u) = state.db.user(user_id).await? {
-                    let lang = lang_of(&u);
-                    accounts::send_invitation(state, &u, &tr(lang, "nudges-inviter"), lang)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    sent += 1;
+                .await?;
+            // Each claimed reminder on its own: one that fails neither stops the rest of the
+            // batch nor stays claimed, so the next tick sends it.
+            for user_id in claimed {
+                match send_reminder(state, user_id).await {
+                    Ok(true) => sent += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, %user_id, step, "reminder not sent; released for the next tick");
+                        state.db.nudge_release(user_id, step).await?;
+                    }
                 }
             }
         }
