@@ -5,6 +5,9 @@ use anyhow::Context;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// Where embarq listens when nothing says otherwise.
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Listen address (EMBARQ_BIND, `bind`), 127.0.0.1:8080 by default.
@@ -95,7 +98,7 @@ impl Config {
     /// Defaults for `base_url` and `data_dir` (tests, and the start of [`Config::load`]).
     pub fn new(base_url: &str, data_dir: PathBuf) -> Self {
         Self {
-            bind: "127.0.0.1:8080".into(),
+            bind: DEFAULT_BIND.into(),
             database_url: format!("sqlite://{}", data_dir.join("embarq.db").display()),
             metrics_bind: None,
             base_url: base_url.trim_end_matches('/').to_string(),
@@ -146,7 +149,7 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("data"));
         let bind = env("EMBARQ_BIND")
             .or(file.bind)
-            .unwrap_or_else(|| "127.0.0.1:8080".into());
+            .unwrap_or_else(|| DEFAULT_BIND.into());
         let base_url = env("EMBARQ_BASE_URL")
             .or(file.base_url)
             .unwrap_or_else(|| format!("http://{bind}"));

@@ -16,10 +16,17 @@ pub struct MemberState {
 }
 
 impl MemberState {
-    fn is_last_manager(&self) -> bool {
+    /// Whether `change` could leave the organization without an active manager: only then
+    /// does the store lock the organization and count its other managers, and only then can
+    /// the change be refused as `LastManager`.
+    pub fn counts_managers(&self, change: Change) -> bool {
         self.role == OrgRole::Manager
             && self.status == UserStatus::Active
-            && self.other_active_managers == 0
+            && match change {
+                Change::SetRole(role) => role != OrgRole::Manager,
+                Change::Deactivate | Change::Erase => true,
+                _ => false,
+            }
     }
 }
 
@@ -38,19 +45,6 @@ pub enum Change {
     SetPassword,
     /// First sign-in through the organization's identity provider.
     Activate,
-}
-
-impl Change {
-    /// Whether the change could leave the organization without an active manager: only then
-    /// does the store lock the organization and count its managers.
-    pub fn may_remove_a_manager(self, s_role: OrgRole, s_status: UserStatus) -> bool {
-        s_role == OrgRole::Manager
-            && s_status == UserStatus::Active
-            && matches!(
-                self,
-                Change::SetRole(OrgRole::Member) | Change::Deactivate | Change::Erase
-            )
-    }
 }
 
 /// What the store writes for an accepted change.
@@ -95,13 +89,9 @@ fn reactivated(s: &MemberState) -> UserStatus {
 
 /// `(current state, change) → effects or refusal`: the whole member lifecycle.
 pub fn transition(s: &MemberState, change: Change) -> Result<Effects, Refusal> {
-    let keep_a_manager = |e: Effects| {
-        if s.is_last_manager() {
-            Err(Refusal::LastManager)
-        } else {
-            Ok(e)
-        }
-    };
+    if s.counts_managers(change) && s.other_active_managers == 0 {
+        return Err(Refusal::LastManager);
+    }
     let deactivate = Effects {
         status: Some(UserStatus::Deactivated),
         role: None,
@@ -109,15 +99,11 @@ pub fn transition(s: &MemberState, change: Change) -> Result<Effects, Refusal> {
     };
     match change {
         Change::SetRole(role) if role == s.role => Ok(Effects::default()),
-        Change::SetRole(OrgRole::Manager) => Ok(Effects {
-            role: Some(OrgRole::Manager),
-            ..Effects::default()
-        }),
-        Change::SetRole(role) => keep_a_manager(Effects {
+        Change::SetRole(role) => Ok(Effects {
             role: Some(role),
             ..Effects::default()
         }),
-        Change::Deactivate => keep_a_manager(deactivate),
+        Change::Deactivate => Ok(deactivate),
         Change::DeactivateAbsent if s.role == OrgRole::Manager => Err(Refusal::ManagerKept),
         Change::DeactivateAbsent if s.status == UserStatus::Deactivated => Ok(Effects::default()),
         Change::DeactivateAbsent => Ok(deactivate),
@@ -126,7 +112,7 @@ pub fn transition(s: &MemberState, change: Change) -> Result<Effects, Refusal> {
             ..Effects::default()
         }),
         Change::Reactivate => Ok(Effects::default()),
-        Change::Erase => keep_a_manager(Effects {
+        Change::Erase => Ok(Effects {
             status: Some(UserStatus::Deactivated),
             role: Some(OrgRole::Member),
             revoke_credentials: true,

@@ -140,7 +140,7 @@ macro_rules! change_member {
                     has_password,
                     other_active_managers: 0,
                 };
-                if change.may_remove_a_manager(state.role, state.status) {
+                if state.counts_managers(change) {
                     sqlx::query($crate::db::LOCK_ORGANIZATION).bind(org_id).execute(&mut *$tx).await?;
                     state.other_active_managers = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM users WHERE org_id = $1 AND org_role = 'manager' \
