@@ -40,14 +40,18 @@ pub async fn run(database_url: &str, opts: WritesBenchOpts) -> Result<()> {
         .create_sphere(org.id, author, "Bench", "", SphereKind::Open, false)
         .await?;
     let post = db
-        .create_post(&NewPost {
-            org_id: org.id,
-            sphere_id: sphere,
-            author_id: author,
-            body_md: "post",
-            body_html: "<p>post</p>",
-            status: PostStatus::Published,
-        })
+        .create_post(
+            &NewPost {
+                id: embarq_domain::new_id(),
+                org_id: org.id,
+                sphere_id: sphere,
+                author_id: author,
+                body_md: "post",
+                body_html: "<p>post</p>",
+                status: PostStatus::Published,
+            },
+            &Default::default(),
+        )
         .await?;
     println!(
         "writes bench on {:?}: {} writers × {} comments on one publication",
@@ -65,7 +69,10 @@ pub async fn run(database_url: &str, opts: WritesBenchOpts) -> Result<()> {
                 for i in 0..opts.writes {
                     let t = Instant::now();
                     let body = format!("writer {w}, comment {i}");
-                    match db.add_comment(post, author, &body, &body).await {
+                    match db
+                        .add_comment(post, author, (&body, &body), &Default::default())
+                        .await
+                    {
                         Ok(_) => times.push(t.elapsed()),
                         Err(e) => {
                             if failed == 0 {

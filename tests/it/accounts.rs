@@ -169,7 +169,7 @@ async fn invitation_link_sets_the_password_once() {
     assert_eq!(r.status(), 200);
     let bob = app.user("bob@acme.test").await;
     assert_eq!(bob.status, "invited");
-    let links = app.mail_links("bob@acme.test");
+    let links = app.mail_links("bob@acme.test").await;
     assert_eq!(links.len(), 1, "one invitation e-mail in the outbox");
     let path = links[0].trim_start_matches(&app.base).to_string();
     let mut b = app.browser();
@@ -219,7 +219,7 @@ async fn password_reset_by_email() {
         .post_form("/forgot", &[("email", "nobody@acme.test")])
         .await;
     assert_eq!(r.status(), 200, "unknown addresses get the same answer");
-    let links = app.mail_links("alice@acme.test");
+    let links = app.mail_links("alice@acme.test").await;
     assert_eq!(links.len(), 1);
     let path = links[0].trim_start_matches(&app.base).to_string();
     let r = b

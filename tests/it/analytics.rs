@@ -205,14 +205,18 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
         .unwrap();
     for author in [m3, m5] {
         app.db
-            .create_post(&NewPost {
-                org_id: org,
-                sphere_id: sphere,
-                author_id: author,
-                body_md: "hi",
-                body_html: "<p>hi</p>",
-                status: PostStatus::Published,
-            })
+            .create_post(
+                &NewPost {
+                    id: embarq_domain::new_id(),
+                    org_id: org,
+                    sphere_id: sphere,
+                    author_id: author,
+                    body_md: "hi",
+                    body_html: "<p>hi</p>",
+                    status: PostStatus::Published,
+                },
+                &Default::default(),
+            )
             .await
             .unwrap();
     }

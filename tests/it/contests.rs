@@ -157,14 +157,18 @@ async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
         .unwrap();
     for author in [bob_id, bob_id, bob_id, chloe_id] {
         app.db
-            .create_post(&NewPost {
-                org_id: org,
-                sphere_id: sphere,
-                author_id: author,
-                body_md: "go",
-                body_html: "<p>go</p>",
-                status: PostStatus::Published,
-            })
+            .create_post(
+                &NewPost {
+                    id: embarq_domain::new_id(),
+                    org_id: org,
+                    sphere_id: sphere,
+                    author_id: author,
+                    body_md: "go",
+                    body_html: "<p>go</p>",
+                    status: PostStatus::Published,
+                },
+                &Default::default(),
+            )
             .await
             .unwrap();
     }

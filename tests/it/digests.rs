@@ -1,120 +1,57 @@
 //! Notification preferences and e-mail digests, against a real SMTP server (aiosmtpd from
 //! PyPI, started by the test): preferences are honoured (off → nothing, e-mail → mailed),
 //! a digest goes out once even with two server processes, in each person's language, with
-//! text and HTML parts, and nobody gets an empty digest.
+//! text and HTML parts, and nobody gets an empty digest. Every e-mail goes through the
+//! outbox: queued with its change, sent by whichever process claims it.
+use crate::smtp::{Smtp, received, smtp_config, start_smtp, to};
 use embarq_store::now_ms;
-use embarq_testkit::{TestApp, api, last_id, spawn_app};
+use embarq_testkit::{TestApp, api, last_id, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 const DAY: i64 = 24 * 3600 * 1000;
 
-/// A real SMTP server (aiosmtpd) storing what it receives in a maildir.
-struct Smtp {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_smtp(dir: &Path) -> Smtp {
-    let found = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "the digest tests need a real SMTP server: aiosmtpd is not installed. \
-         Install it with `pip install aiosmtpd` (`.ci/run` does it)."
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = dir.join("maildir");
-    let child = Command::new("python3")
-        .args(["-m", "aiosmtpd", "-n", "-l"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("could not start python3 -m aiosmtpd");
-    let smtp = Smtp { child, port, dir };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return smtp;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("aiosmtpd did not start on port {port}");
-}
-
-/// Messages received so far, decoded by Python's e-mail parser:
-/// [{to, subject, content_type, parts: [{type, body}]}].
-fn received(smtp: &Smtp) -> Vec<Value> {
-    let script = r#"
-import email, email.header, glob, json, sys
-out = []
-for f in sorted(glob.glob(sys.argv[1] + '/new/*')):
-    m = email.message_from_binary_file(open(f, 'rb'))
-    parts = [{'type': p.get_content_type(),
-              'body': p.get_payload(decode=True).decode(p.get_content_charset() or 'utf-8')}
-             for p in m.walk() if p.get_content_maintype() == 'text']
-    subject = str(email.header.make_header(email.header.decode_header(m['Subject'])))
-    out.append({'to': m['To'], 'subject': subject, 'content_type': m.get_content_type(), 'parts': parts})
-print(json.dumps(out))
-"#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(&smtp.dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn to(msgs: &[Value], who: &str) -> Vec<Value> {
+/// The digests among received messages.
+fn digests(msgs: &[Value]) -> Vec<Value> {
     msgs.iter()
-        .filter(|m| m["to"].as_str().unwrap_or_default().contains(who))
+        .filter(|m| {
+            let s = m["subject"].as_str().unwrap_or_default();
+            s.contains("digest") || s.contains("résumé")
+        })
         .cloned()
         .collect()
+}
+
+/// A server whose e-mail goes to `smtp`.
+async fn spawn_smtp_app(smtp: &Smtp) -> TestApp {
+    let config = smtp_config(smtp);
+    spawn_app_with(|c| c.smtp = Some(config)).await
 }
 
 /// Another "server process": its own state (and mailer) over the same database, sending
 /// through the SMTP server.
 fn smtp_state(app: &TestApp, smtp: &Smtp) -> embarq_web::AppState {
     let mut config = embarq_web::Config::new(&app.base, app.data_dir.clone());
-    config.smtp = Some(embarq_web::config::SmtpConfig {
-        host: "127.0.0.1".to_string(),
-        port: smtp.port,
-        username: None,
-        password: None,
-        security: embarq_web::config::SmtpSecurity::None,
-        from: "embarq <no-reply@acme.test>".to_string(),
-    });
+    config.smtp = Some(smtp_config(smtp));
     embarq_web::AppState::new(app.db.clone(), config).unwrap()
+}
+
+/// Both processes send what is queued, at once; then whatever the server's own sender holds
+/// is waited for.
+async fn send_from_both(app: &TestApp, other: &embarq_web::AppState) {
+    let (a, b) = tokio::join!(
+        embarq_web::outbox::send_due(&app.state.app, now_ms()),
+        embarq_web::outbox::send_due(other, now_ms())
+    );
+    a.unwrap();
+    b.unwrap();
+    app.flush_mail().await;
 }
 
 #[tokio::test]
 async fn preferences_are_honoured_and_a_digest_is_sent_once() {
-    let app = spawn_app().await;
-    let smtp = start_smtp(&app.data_dir);
+    let smtp = start_smtp();
+    let app = spawn_smtp_app(&smtp).await;
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
@@ -246,9 +183,15 @@ async fn preferences_are_honoured_and_a_digest_is_sent_once() {
         !bob_notes.iter().any(|n| n.kind == "comment"),
         "comments are off"
     );
-    let mails = app.outbox_to("bob@acme.test");
+    app.flush_mail().await;
+    let mails = to(&received(&smtp), "bob@acme.test");
     assert_eq!(mails.len(), 1, "{mails:?}");
-    assert!(mails[0].contains("mentioned you"));
+    assert!(
+        mails[0]["parts"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("mentioned you")
+    );
     // Carol: in-app only, no e-mail. Dave: off, nothing stored and no e-mail.
     assert!(
         app.db
@@ -258,12 +201,12 @@ async fn preferences_are_honoured_and_a_digest_is_sent_once() {
             .iter()
             .any(|n| n.kind == "mention")
     );
-    assert!(app.outbox_to("carol@acme.test").is_empty());
+    assert!(to(&received(&smtp), "carol@acme.test").is_empty());
     assert!(app.db.notifications(dave_id, 20).await.unwrap().is_empty());
-    assert!(app.outbox_to("dave@acme.test").is_empty());
+    assert!(to(&received(&smtp), "dave@acme.test").is_empty());
 
     // Tomorrow, two server processes run the scheduled work at the same instant.
-    let (one, two) = (smtp_state(&app, &smtp), smtp_state(&app, &smtp));
+    let (one, two) = (app.state.app.clone(), smtp_state(&app, &smtp));
     let at = now_ms() + DAY;
     let (a, b) = tokio::join!(
         embarq_web::jobs::run_due(&one, at),
@@ -277,14 +220,8 @@ async fn preferences_are_honoured_and_a_digest_is_sent_once() {
     );
     assert_eq!(a.count("digests") + b.count("digests"), 0);
 
-    for _ in 0..50 {
-        if received(&smtp).len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let msgs = received(&smtp);
+    send_from_both(&app, &two).await;
+    let msgs = digests(&received(&smtp));
     assert_eq!(msgs.len(), 2, "{msgs:?}");
     let bob_digest = to(&msgs, "bob@acme.test");
     assert_eq!(bob_digest.len(), 1, "exactly one digest for Bob");
@@ -322,13 +259,14 @@ async fn preferences_are_honoured_and_a_digest_is_sent_once() {
     bob.post_redirect("/notifications/read", &[]).await;
     let r = embarq_web::jobs::run_due(&one, at + DAY).await;
     assert_eq!(r.count("digests"), 0);
-    assert_eq!(to(&received(&smtp), "bob@acme.test").len(), 1);
+    app.flush_mail().await;
+    assert_eq!(to(&digests(&received(&smtp)), "bob@acme.test").len(), 1);
 }
 
 #[tokio::test]
 async fn weekly_digest_and_the_peer_server() {
-    let app = spawn_app().await;
-    let smtp = start_smtp(&app.data_dir);
+    let smtp = start_smtp();
+    let app = spawn_smtp_app(&smtp).await;
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
@@ -358,15 +296,15 @@ async fn weekly_digest_and_the_peer_server() {
     // A second `embarq serve` on the same database is harmless (its own ticker runs at the
     // real time, before any slot); two SMTP-configured states race for the weekly slot.
     let _peer = app.spawn_peer().await;
-    let (one, two) = (smtp_state(&app, &smtp), smtp_state(&app, &smtp));
+    let (one, two) = (app.state.app.clone(), smtp_state(&app, &smtp));
     let at = now_ms() + 8 * DAY;
     let (a, b) = tokio::join!(
         embarq_web::jobs::run_due(&one, at),
         embarq_web::jobs::run_due(&two, at)
     );
     assert_eq!(a.count("digests") + b.count("digests"), 1);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let msgs = received(&smtp);
+    send_from_both(&app, &two).await;
+    let msgs = digests(&received(&smtp));
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     assert_eq!(msgs[0]["subject"], "Votre résumé embarq de la semaine");
     let text = msgs[0]["parts"][0]["body"].as_str().unwrap();

@@ -732,13 +732,13 @@ async fn event_reminders_go_out_once_to_those_who_answered() {
         let n = app.db.notifications(uid, 50).await.unwrap();
         assert!(n.iter().all(|n| n.kind != "event_reminder"));
     }
-    let mails = app.outbox_to("bob@acme.test");
+    let mails = app.outbox_to("bob@acme.test").await;
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("Quarterly meeting") && mails[0].contains(&format!("/agenda/{id}")));
     assert!(mails[0].contains(&format!("/video/event/{id}")));
-    assert_eq!(app.outbox_to("carol@acme.test").len(), 1);
-    assert!(app.outbox_to("dave@acme.test").is_empty());
-    assert!(app.outbox_to("eve@acme.test").is_empty());
+    assert_eq!(app.outbox_to("carol@acme.test").await.len(), 1);
+    assert!(app.outbox_to("dave@acme.test").await.is_empty());
+    assert!(app.outbox_to("eve@acme.test").await.is_empty());
 }
 
 #[tokio::test]
@@ -1252,6 +1252,7 @@ async fn event_cancel_closes_answers_feeds_and_reminders() {
     assert!(kinds_of(&app, eve_id).await.is_empty());
     assert!(
         app.outbox_to("bob@acme.test")
+            .await
             .iter()
             .all(|m| !m.contains("Reminder: "))
     );

@@ -382,7 +382,7 @@ async fn credentials_end_with_a_password_reset_and_a_deactivation() {
     anon.refresh_csrf("/forgot").await;
     anon.post_form("/forgot", &[("email", "bob@acme.test")])
         .await;
-    let link = app.mail_links("bob@acme.test").pop().unwrap();
+    let link = app.mail_links("bob@acme.test").await.pop().unwrap();
     let r = anon
         .post_form(
             link.trim_start_matches(&app.base),

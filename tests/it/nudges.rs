@@ -67,8 +67,8 @@ async fn automatic_reminders_go_out_once_per_step_even_with_two_processes() {
     assert_eq!(run(t0 + 2 * DAY).await, 0);
     assert_eq!(run(t0 + 3 * DAY + 60_000).await, 1, "u1's day-3 reminder");
     assert_eq!(run(t0 + 3 * DAY + 120_000).await, 0, "never twice");
-    assert_eq!(app.mail_links("u1@acme.test").len(), 1);
-    assert!(app.mail_links("u1@acme.test")[0].contains("/invite/"));
+    assert_eq!(app.mail_links("u1@acme.test").await.len(), 1);
+    assert!(app.mail_links("u1@acme.test").await[0].contains("/invite/"));
 
     // A second process over the same database: u2's reminder still goes out once.
     let other = embarq_web::AppState::new(
@@ -82,7 +82,7 @@ async fn automatic_reminders_go_out_once_per_step_even_with_two_processes() {
         embarq_web::jobs::run_due(&other, at)
     );
     assert_eq!(a.count("nudges") + b.count("nudges"), 1);
-    assert_eq!(app.mail_links("u2@acme.test").len(), 1);
+    assert_eq!(app.mail_links("u2@acme.test").await.len(), 1);
 
     let at = t0 + 7 * DAY + 2 * 3_600_000;
     let (a, b) = tokio::join!(
@@ -95,10 +95,10 @@ async fn automatic_reminders_go_out_once_per_step_even_with_two_processes() {
         "day-7 reminders of u1 and u2"
     );
     assert_eq!(run(t0 + 20 * DAY).await, 0, "capped at two reminders");
-    assert_eq!(app.mail_links("u1@acme.test").len(), 2);
-    assert_eq!(app.mail_links("u2@acme.test").len(), 2);
-    assert!(app.mail_links("done@acme.test").is_empty());
-    assert!(app.mail_links("later@acme.test").is_empty());
+    assert_eq!(app.mail_links("u1@acme.test").await.len(), 2);
+    assert_eq!(app.mail_links("u2@acme.test").await.len(), 2);
+    assert!(app.mail_links("done@acme.test").await.is_empty());
+    assert!(app.mail_links("later@acme.test").await.is_empty());
 }
 
 #[tokio::test]
@@ -149,7 +149,7 @@ async fn the_schedule_is_configurable_and_a_late_run_skips_missed_steps() {
         0,
         "the day-4 step is beyond the cap of 2"
     );
-    assert_eq!(app.mail_links("u@acme.test").len(), 1);
+    assert_eq!(app.mail_links("u@acme.test").await.len(), 1);
 }
 
 #[tokio::test]
@@ -260,7 +260,7 @@ async fn champions_remind_colleagues_within_limits() {
         .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Relance envoyée"));
-    assert_eq!(app.mail_links("k1@acme.test").len(), 1);
+    assert_eq!(app.mail_links("k1@acme.test").await.len(), 1);
     let r = champ
         .post_form(&format!("/champions/worklist/{k1}/remind"), &[])
         .await;
@@ -282,7 +282,7 @@ async fn champions_remind_colleagues_within_limits() {
     assert_eq!(r.status(), 429);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "nudge_too_soon");
     assert_eq!(
-        app.mail_links("k1@acme.test").len(),
+        app.mail_links("k1@acme.test").await.len(),
         1,
         "nothing sent when refused"
     );
@@ -313,7 +313,7 @@ async fn champions_remind_colleagues_within_limits() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], "nudge_daily_limit");
     assert!(body["detail"].as_str().unwrap().contains("20 reminders"));
-    assert!(app.mail_links("s18@acme.test").is_empty());
+    assert!(app.mail_links("s18@acme.test").await.is_empty());
 
     // Counted in analytics: 20 members reminded, none activated since.
     let d: Value = mgr.get("/api/v1/analytics").await.json().await.unwrap();
@@ -391,15 +391,15 @@ async fn a_reminder_that_fails_stops_no_other_and_goes_out_at_the_next_run() {
     let at = t0 + 3 * DAY + 60_000;
     embarq_web::jobs::run_due(&app.state, at).await;
     // Before: the batch stopped at the first failure, and Ben's claim stayed taken forever.
-    assert_eq!(app.mail_links("ann@acme.test").len(), 1);
-    assert_eq!(app.mail_links("cat@acme.test").len(), 1);
-    assert!(app.mail_links("ben@acme.test").is_empty());
+    assert_eq!(app.mail_links("ann@acme.test").await.len(), 1);
+    assert_eq!(app.mail_links("cat@acme.test").await.len(), 1);
+    assert!(app.mail_links("ben@acme.test").await.is_empty());
 
     refuse_links_for(&app.db, None).await;
     let n = embarq_web::jobs::run_due(&app.state, at + 60_000)
         .await
         .count("nudges");
     assert_eq!(n, 1, "Ben's reminder, and nobody's twice");
-    assert_eq!(app.mail_links("ben@acme.test").len(), 1);
-    assert_eq!(app.mail_links("ann@acme.test").len(), 1);
+    assert_eq!(app.mail_links("ben@acme.test").await.len(), 1);
+    assert_eq!(app.mail_links("ann@acme.test").await.len(), 1);
 }

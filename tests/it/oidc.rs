@@ -360,9 +360,14 @@ async fn passwords_off_is_guarded_and_enforced() {
     anon.refresh_csrf("/forgot").await;
     anon.post_form("/forgot", &[("email", "bob@acme.test")])
         .await;
-    let reset = app.mail_links("bob@acme.test").pop().expect("reset link");
+    let reset = app
+        .mail_links("bob@acme.test")
+        .await
+        .pop()
+        .expect("reset link");
     let invite = app
         .mail_links("carol@acme.test")
+        .await
         .pop()
         .expect("invite link");
 
@@ -397,15 +402,15 @@ async fn passwords_off_is_guarded_and_enforced() {
     let _ = app.login(MANAGER).await;
 
     // Forgot password: the same page for everyone; the mail points to SSO, without a link to reset.
-    let before = app.mail_links("bob@acme.test").len();
+    let before = app.mail_links("bob@acme.test").await.len();
     anon.post_form("/forgot", &[("email", "bob@acme.test")])
         .await;
     assert_eq!(
-        app.mail_links("bob@acme.test").len(),
+        app.mail_links("bob@acme.test").await.len(),
         before,
         "no new reset link"
     );
-    let last = app.outbox_to("bob@acme.test").pop().unwrap();
+    let last = app.outbox_to("bob@acme.test").await.pop().unwrap();
     assert!(last.contains("/login"), "{last}");
     let forgot = anon.get_in("/forgot", "en").await;
     assert!(forgot.contains("there is no password to reset"), "{forgot}");

@@ -159,7 +159,7 @@ async fn reminder_limits_hold_under_concurrent_requests() {
             .unwrap();
         managers.push(app.login(&email).await);
     }
-    let before = app.outbox_to("target@acme.test").len();
+    let before = app.outbox_to("target@acme.test").await.len();
     let statuses = concurrently(8, |i| {
         status(
             managers[i].clone(),
@@ -175,7 +175,7 @@ async fn reminder_limits_hold_under_concurrent_requests() {
         "{statuses:?}"
     );
     assert_eq!(count(&statuses, 429), 7, "{statuses:?}");
-    assert_eq!(app.outbox_to("target@acme.test").len() - before, 1);
+    assert_eq!(app.outbox_to("target@acme.test").await.len() - before, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

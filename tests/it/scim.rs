@@ -717,7 +717,7 @@ async fn deactivation_ends_sessions_and_mapping_feeds_the_directory() {
     .await;
     assert_eq!(s, 400);
     // No invitation mail while the setting is off...
-    assert!(app.outbox_to("lea@acme.test").is_empty());
+    assert!(app.outbox_to("lea@acme.test").await.is_empty());
     // ...one when it is on; the member.invited webhook fires either way.
     let r = boss
         .post_form(
@@ -743,7 +743,7 @@ async fn deactivation_ends_sessions_and_mapping_feeds_the_directory() {
         .await;
     assert_eq!(r.status(), 200);
     create(&app, &t, user("noa@acme.test", "noa@acme.test")).await;
-    assert_eq!(app.mail_links("noa@acme.test").len(), 1);
+    assert_eq!(app.mail_links("noa@acme.test").await.len(), 1);
     let (_, html) = boss.get_text("/admin/webhooks").await;
     let hook_id = Regex::new(r#"/admin/webhooks/([0-9a-f-]+)""#)
         .unwrap()

@@ -340,7 +340,7 @@ async fn registration_capacity_reminder_and_attendance_story() {
     assert_eq!(r.count("training_reminders"), 2);
     let r = embarq_web::jobs::run_due(&app.state, starts_at - HOUR).await;
     assert_eq!(r.count("training_reminders"), 0);
-    let mails = app.outbox_to("dave@acme.test");
+    let mails = app.outbox_to("dave@acme.test").await;
     assert!(
         mails
             .iter()
@@ -349,7 +349,7 @@ async fn registration_capacity_reminder_and_attendance_story() {
         "{mails:?}"
     );
     assert!(
-        app.outbox_to("carol@acme.test").is_empty(),
+        app.outbox_to("carol@acme.test").await.is_empty(),
         "Carol unregistered"
     );
 
@@ -536,7 +536,7 @@ async fn reminders_go_out_exactly_once_across_processes() {
             n.iter().filter(|n| n.kind == "training_reminder").count(),
             1
         );
-        assert_eq!(app.outbox_to(&format!("r{i}@acme.test")).len(), 1);
+        assert_eq!(app.outbox_to(&format!("r{i}@acme.test")).await.len(), 1);
     }
 }
 

@@ -14,13 +14,13 @@ async fn resending_an_invitation_confirms_on_the_profile() {
     let bob = app.user("bob@acme.test").await;
     let (_, before) = mgr.get_text(&format!("/people/{}", bob.id)).await;
     assert!(!before.contains(r#"class="notice""#));
-    let sent_before = app.mail_links("bob@acme.test").len();
+    let sent_before = app.mail_links("bob@acme.test").await.len();
 
     let loc = mgr
         .post_redirect(&format!("/admin/members/{}/invite", bob.id), &[])
         .await;
     assert_eq!(loc, format!("/people/{}?sent=1", bob.id));
-    assert_eq!(app.mail_links("bob@acme.test").len(), sent_before + 1);
+    assert_eq!(app.mail_links("bob@acme.test").await.len(), sent_before + 1);
     let (status, page) = mgr.get_text(&loc).await;
     assert_eq!(status, 200);
     assert!(page.contains(r#"class="notice""#), "{page}");

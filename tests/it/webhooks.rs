@@ -490,7 +490,7 @@ async fn admin_page_and_member_lifecycle_events() {
     )
     .await;
     assert_eq!(s, 201);
-    let path = app.mail_links("bob@acme.test")[0]
+    let path = app.mail_links("bob@acme.test").await[0]
         .trim_start_matches(&app.base)
         .to_string();
     let mut b = app.browser();

@@ -36,6 +36,7 @@ pub async fn run_due(state: &AppState, now: i64) -> Report {
         };
     }
     task!("prune_live_events", prune_live_events(state, now));
+    task!("prune_mail_outbox", prune_mail_outbox(state, now));
     task!(
         "rollout_invitations",
         crate::service::rollout::send_due_invitations(state, now)
@@ -73,10 +74,20 @@ async fn prune_live_events(state: &AppState, _now: i64) -> anyhow::Result<usize>
     Ok(state.db.prune_live_events(24 * 3600 * 1000).await? as usize)
 }
 
-/// Starts what runs beside the requests: the live-update listener (PostgreSQL) and, unless
-/// `run_scheduler` is off, the scheduler's tick, until the state shuts down.
+async fn prune_mail_outbox(state: &AppState, _now: i64) -> anyhow::Result<usize> {
+    Ok(state
+        .db
+        .prune_mail_outbox(crate::outbox::KEEP_FAILED_MS)
+        .await? as usize)
+}
+
+/// Starts what runs beside the requests: the live-update listener (PostgreSQL), the e-mail
+/// sender and, unless `run_scheduler` is off, the scheduler's tick, until the state shuts
+/// down.
 pub async fn start(state: &AppState) -> anyhow::Result<()> {
     state.hub.start(&state.db).await?;
+    // E-mail goes out from every process (claims keep it single), beside the scheduler.
+    crate::outbox::start(state);
     if !state.config.run_scheduler {
         return Ok(());
     }

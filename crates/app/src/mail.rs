@@ -1,16 +1,26 @@
-//! Outgoing e-mail: SMTP through lettre when configured, otherwise `.eml` files in
-//! `<data_dir>/outbox` so that no message is ever lost. A failed SMTP send also lands there.
+//! Outgoing e-mail transport: SMTP through lettre when configured, otherwise `.eml` files in
+//! `<data_dir>/outbox`. Nothing calls it directly but the outbox sender (`crate::outbox`):
+//! features write their e-mails in the transaction of their change, and the sender hands them
+//! here one by one. An e-mail the SMTP server refused for good is kept in the same folder.
 use crate::config::{Config, SmtpSecurity};
 use anyhow::Context;
+use embarq_store::QueuedMail;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The longest one SMTP exchange may take before the attempt counts as failed.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Mailer {
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     from: Mailbox,
     outbox: PathBuf,
+    /// Woken when e-mails were queued, so the sender does not wait for its next round.
+    queued: Notify,
 }
 
 impl Mailer {
@@ -28,7 +38,8 @@ impl Mailer {
                         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
                     }
                 }
-                .port(s.port);
+                .port(s.port)
+                .timeout(Some(SMTP_TIMEOUT));
                 if let (Some(u), Some(p)) = (&s.username, &s.password) {
                     b = b.credentials(Credentials::new(u.clone(), p.clone()));
                 }
@@ -38,84 +49,60 @@ impl Mailer {
                 )
             }
         };
-        Ok(Self { smtp, from, outbox })
+        Ok(Self {
+            smtp,
+            from,
+            outbox,
+            queued: Notify::new(),
+        })
     }
 
     pub fn outbox(&self) -> &PathBuf {
         &self.outbox
     }
 
-    /// Sends a plain-text message. Never fails the caller's action: problems are logged and
-    /// the message is kept in the outbox.
-    pub async fn send(&self, to: &str, subject: &str, body: &str) {
-        let msg = match to
-            .parse::<Mailbox>()
-            .map_err(anyhow::Error::from)
-            .and_then(|to| {
-                Message::builder()
-                    .from(self.from.clone())
-                    .to(to)
-                    .subject(subject)
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(body.to_string())
-                    .map_err(anyhow::Error::from)
-            }) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not build e-mail");
-                return;
+    /// Tells the sender that e-mails are waiting.
+    pub fn wake(&self) {
+        self.queued.notify_one();
+    }
+
+    /// Waits until [`Mailer::wake`] is called (or was, since the last wait).
+    pub async fn woken(&self) {
+        self.queued.notified().await;
+    }
+
+    /// Builds the message (plain text, or text and HTML as multipart/alternative). An address
+    /// that cannot be parsed is an error that no retry will fix.
+    pub fn message(&self, m: &QueuedMail) -> anyhow::Result<Message> {
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(m.recipient.parse::<Mailbox>()?)
+            .subject(&m.subject);
+        Ok(match &m.body_html {
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(m.body_text.clone())?,
+            Some(html) => builder.multipart(lettre::message::MultiPart::alternative_plain_html(
+                m.body_text.clone(),
+                html.clone(),
+            ))?,
+        })
+    }
+
+    /// Hands the message to the SMTP server, or writes it to the outbox folder when there is
+    /// none. An error is worth retrying.
+    pub async fn transmit(&self, msg: &Message) -> anyhow::Result<()> {
+        match &self.smtp {
+            Some(smtp) => {
+                smtp.send(msg.clone()).await?;
+                Ok(())
             }
-        };
-        if let Some(smtp) = &self.smtp {
-            match smtp.send(msg.clone()).await {
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!(error = %e, "SMTP send failed; keeping the message in the outbox")
-                }
-            }
-        }
-        if let Err(e) = self.write_outbox(&msg).await {
-            tracing::error!(error = %e, "could not write e-mail to the outbox");
+            None => self.keep(msg).await,
         }
     }
 
-    /// Sends a message with a plain-text and an HTML part (multipart/alternative), like
-    /// [`Mailer::send`]: never fails the caller, keeps the message in the outbox on failure.
-    pub async fn send_alternative(&self, to: &str, subject: &str, text: &str, html: &str) {
-        let msg = match to
-            .parse::<Mailbox>()
-            .map_err(anyhow::Error::from)
-            .and_then(|to| {
-                Message::builder()
-                    .from(self.from.clone())
-                    .to(to)
-                    .subject(subject)
-                    .multipart(lettre::message::MultiPart::alternative_plain_html(
-                        text.to_string(),
-                        html.to_string(),
-                    ))
-                    .map_err(anyhow::Error::from)
-            }) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not build e-mail");
-                return;
-            }
-        };
-        if let Some(smtp) = &self.smtp {
-            match smtp.send(msg.clone()).await {
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!(error = %e, "SMTP send failed; keeping the message in the outbox")
-                }
-            }
-        }
-        if let Err(e) = self.write_outbox(&msg).await {
-            tracing::error!(error = %e, "could not write e-mail to the outbox");
-        }
-    }
-
-    async fn write_outbox(&self, msg: &Message) -> anyhow::Result<()> {
+    /// Writes the message to the outbox folder (no SMTP server, or given up).
+    pub async fn keep(&self, msg: &Message) -> anyhow::Result<()> {
         tokio::fs::create_dir_all(&self.outbox).await?;
         let name = format!("{}.eml", uuid::Uuid::now_v7());
         tokio::fs::write(self.outbox.join(name), msg.formatted()).await?;

@@ -16,6 +16,6 @@ pub mod state;
 pub mod transfer;
 
 // The application, under the paths the handlers (and the binary, the tests) use.
-pub use embarq_app::{Config, config, i18n, install_tls_provider, jobs, mail, service};
+pub use embarq_app::{Config, config, i18n, install_tls_provider, jobs, mail, outbox, service};
 pub use state::{AppState, WebState};
 pub use transfer::MAX_BODY;

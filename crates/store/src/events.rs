@@ -144,7 +144,7 @@ fn sphere_readable(person: &str) -> String {
     crate::access::reads_sphere_of("e.sphere_id", person)
 }
 
-/// A reminder claimed for sending: the registrant and the event.
+/// A reminder due: the registrant and the event.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueReminder {
     pub event_id: Id,
@@ -185,17 +185,23 @@ const EVENT_COLUMNS: &str = "e.id, e.org_id, e.kind, e.audience, e.title, e.desc
 impl Db {
     /// Inserts events in one transaction: a series is created whole or not at all.
     pub async fn create_events(&self, items: &[NewEvent]) -> Result<Vec<Id>> {
-        self.create_events_in(items, EventSetting::default()).await
+        let ids: Vec<Id> = items.iter().map(|_| new_id()).collect();
+        let none = crate::Effects::default();
+        self.create_events_in(&ids, items, EventSetting::default(), &none)
+            .await?;
+        Ok(ids)
     }
 
-    /// [`Db::create_events`] in a sphere and/or with a video room.
+    /// [`Db::create_events`] with the ids chosen by the caller, in a sphere and/or with a
+    /// video room, and what the events cause.
     pub async fn create_events_in(
         &self,
+        ids: &[Id],
         items: &[NewEvent],
         setting: EventSetting,
-    ) -> Result<Vec<Id>> {
+        effects: &crate::Effects,
+    ) -> Result<()> {
         let now = now_ms();
-        let ids: Vec<Id> = items.iter().map(|_| new_id()).collect();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             for (id, e) in ids.iter().zip(items) {
@@ -207,10 +213,11 @@ impl Db {
                     .bind(&e.video_url).bind(e.capacity).bind(e.series_id).bind(e.created_by).bind(now)
                     .bind(setting.sphere_id).bind(setting.video_room).execute(&mut *tx).await?;
             }
+            crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;
-        Ok(ids)
+        Ok(())
     }
 
     /// The event as `viewer` sees it, if it belongs to `org_id`. Visibility (audience) is
@@ -392,30 +399,40 @@ impl Db {
         Ok(())
     }
 
-    /// Claims the reminders due at `now` (events starting within 24 h and not started) and
-    /// returns them. The claim is one UPDATE ... WHERE reminder_sent_at IS NULL, so each
-    /// registration is claimed by exactly one process.
-    pub async fn claim_event_reminders(&self, now: i64) -> Result<Vec<DueReminder>> {
+    /// The reminders due at `now`: registrants (not declined, still active, still able to
+    /// read the event's sphere) of events starting within a day who were not reminded yet.
+    pub async fn due_event_reminders(&self, now: i64, limit: i64) -> Result<Vec<DueReminder>> {
         const DAY: i64 = 24 * 3600 * 1000;
-        let claimed: Vec<(Id, Id)> = with_writer!(self, p => sqlx::query_as(
-            "UPDATE event_registrations SET reminder_sent_at = $1 WHERE reminder_sent_at IS NULL AND response <> 'not_going' \
-             AND event_id IN (SELECT id FROM events WHERE starts_at > $1 AND starts_at - $2 <= $1 AND cancelled_at IS NULL) \
-             RETURNING event_id, user_id")
-            .bind(now).bind(DAY).fetch_all(p).await)?;
-        let mut out = Vec::with_capacity(claimed.len());
-        // People who can no longer read the event's sphere are not reminded (claimed all the same).
         let sql = format!(
             "SELECT e.id AS event_id, u.id AS user_id, u.email, u.locale, e.title, e.starts_at, e.time_zone, e.place, \
-             e.video_url, e.created_by, e.kind, e.sphere_id, e.video_room FROM events e JOIN users u ON u.id = $1 \
-             WHERE e.id = $2 AND u.status <> 'deactivated' AND {readable}",
-            readable = sphere_readable("$1")
+             e.video_url, e.created_by, e.kind, e.sphere_id, e.video_room FROM event_registrations r \
+             JOIN events e ON e.id = r.event_id JOIN users u ON u.id = r.user_id \
+             WHERE r.reminder_sent_at IS NULL AND r.response <> 'not_going' AND e.starts_at > $1 \
+             AND e.starts_at - $2 <= $1 AND e.cancelled_at IS NULL AND u.status <> 'deactivated' AND {readable} \
+             ORDER BY e.starts_at, e.id, u.id LIMIT $3",
+            readable = sphere_readable("u.id")
         );
-        for (event_id, user_id) in claimed {
-            let row: Option<DueReminder> = with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql.clone()))
-                .bind(user_id).bind(event_id).fetch_optional(p).await)?;
-            out.extend(row);
-        }
-        Ok(out)
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql))
+            .bind(now).bind(DAY).bind(limit).fetch_all(p).await)?)
+    }
+
+    /// Marks one reminder sent and writes what it causes, in one transaction; answers false
+    /// (writing nothing) when another process already did: each reminder goes out once.
+    pub async fn claim_event_reminder(
+        &self,
+        event_id: Id,
+        user_id: Id,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
+        crate::outbox::claim_with_effects!(
+            self,
+            sqlx::query(
+                "UPDATE event_registrations SET reminder_sent_at = $3 WHERE event_id = $1 AND user_id = $2 \
+                 AND reminder_sent_at IS NULL")
+                .bind(event_id).bind(user_id).bind(now),
+            effects
+        )
     }
 
     /// Whether the person is a confirmed champion of the organization.

@@ -394,6 +394,8 @@ impl Db {
                 "DELETE FROM sphere_requests WHERE user_id = $1",
                 "DELETE FROM gdpr_exports WHERE user_id = $1",
                 "DELETE FROM oidc_links WHERE user_id = $1",
+                // E-mails not sent yet hold their address and content.
+                "DELETE FROM mail_outbox WHERE recipient = (SELECT email FROM users WHERE id = $1)",
                 "UPDATE notifications SET actor_id = NULL WHERE actor_id = $1",
                 "UPDATE users SET manager_id = NULL WHERE manager_id = $1",
             ] {

@@ -23,6 +23,7 @@ mod moderation;
 mod notifications;
 mod notify_prefs;
 mod oidc;
+mod outbox;
 mod polls;
 mod posts;
 mod rollout;
@@ -56,6 +57,9 @@ pub use models::*;
 pub use moderation::{CommentRef, HiddenItem, Moderation, NewReport, OpenReport};
 pub use notify_prefs::{DigestCandidate, DigestSettings};
 pub use oidc::{OidcSettings, OidcState, SsoProfile};
+pub use outbox::{
+    Effects, NewLive, NewMail, OutboxMail, QueuedMail, WebhookEvent, webhook_payload,
+};
 pub use polls::{NewPoll, Poll, PollBallot, PollOption, VoteOutcome};
 pub use posts::{Cursor, NewPost};
 pub use rollout::{Named, PendingInvitee, Recipient, RolloutPlan, RolloutWave};

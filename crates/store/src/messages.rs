@@ -82,13 +82,15 @@ impl Db {
     }
 
     /// Stores a message (the author has read up to it) and answers it as stored.
+    /// Stores a message with what it causes (the others' live events), in one transaction.
     pub async fn send_message(
         &self,
         conversation_id: Id,
         author_id: Id,
-        body_md: &str,
-        body_html: &str,
+        body: (&str, &str),
+        effects: &crate::Effects,
     ) -> Result<Message> {
+        let (body_md, body_html) = body;
         let id = new_id();
         let now = now_ms();
         Ok(with_writer!(self, p => {
@@ -102,6 +104,7 @@ impl Db {
                 "SELECT m.id, m.conversation_id, m.author_id, u.display_name AS author_name, m.body_html, m.created_at \
                  FROM messages m JOIN users u ON u.id = m.author_id WHERE m.id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;
+            crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(message)
         })?)

@@ -1,34 +1,11 @@
 //! Notifications with unread counts.
 use crate::db::{Result, with_pool, with_writer};
-use crate::models::{NewNotification, Notification};
+use crate::models::Notification;
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::Id;
 use sqlx::AssertSqlSafe;
 
 impl Db {
-    /// Stores notifications, except those of a category the recipient turned off.
-    pub async fn notify(&self, items: &[NewNotification]) -> Result<()> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        let now = now_ms();
-        with_writer!(self, p => {
-            let mut tx = p.begin_write().await?;
-            for n in items {
-                // A category the person turned off is not stored at all.
-                let category = embarq_domain::moderation::category(n.kind).as_str();
-                sqlx::query("INSERT INTO notifications (id, user_id, kind, actor_id, sphere_id, post_id, conversation_id, link, created_at) \
-                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE NOT EXISTS (SELECT 1 FROM notification_prefs \
-                       WHERE user_id = $2 AND category = $10 AND channel = 'off')")
-                    .bind(new_id()).bind(n.user_id).bind(n.kind).bind(n.actor_id).bind(n.sphere_id).bind(n.post_id)
-                    .bind(n.conversation_id).bind(&n.link).bind(now).bind(category).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(())
-        })?;
-        Ok(())
-    }
-
     /// A person's notifications, newest first. Only notifications whose sphere the person can
     /// still see are returned (leaving a secret sphere hides its notifications).
     pub async fn notifications(&self, user_id: Id, limit: i64) -> Result<Vec<Notification>> {

@@ -97,13 +97,21 @@ impl Db {
             .fetch_all(p).await)?)
     }
 
-    /// Claims the digest of the period starting at `slot`: true for exactly one caller,
-    /// whatever the number of server processes.
-    pub async fn claim_digest(&self, user_id: Id, slot: i64) -> Result<bool> {
-        let n = with_writer!(self, p => sqlx::query(
-            "UPDATE digest_settings SET last_digest_at = $2 WHERE user_id = $1 AND last_digest_at < $2 AND frequency <> 'off'")
-            .bind(user_id).bind(slot).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+    /// Claims the digest of the period starting at `slot` with its e-mail (`effects`): true
+    /// for exactly one caller, whatever the number of server processes.
+    pub async fn claim_digest(
+        &self,
+        user_id: Id,
+        slot: i64,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
+        crate::outbox::claim_with_effects!(
+            self,
+            sqlx::query(
+                "UPDATE digest_settings SET last_digest_at = $2 WHERE user_id = $1 AND last_digest_at < $2 AND frequency <> 'off'")
+                .bind(user_id).bind(slot),
+            effects
+        )
     }
 
     /// Unread notifications created in (`since`, `until`], newest first, that the person

@@ -63,8 +63,9 @@ impl Db {
         &self,
         n: &NewPost<'_>,
         poll: &NewPoll<'_>,
+        effects: &crate::Effects,
     ) -> Result<(Id, Id)> {
-        let post_id = new_id();
+        let post_id = n.id;
         let poll_id = new_id();
         let now = now_ms();
         with_writer!(self, p => {
@@ -82,6 +83,7 @@ impl Db {
             if n.status == PostStatus::Published {
                 sqlx::query(LIVE_POST).bind(post_id).bind(now).execute(&mut *tx).await?;
             }
+            crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;

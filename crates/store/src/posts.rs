@@ -1,7 +1,8 @@
 //! Publications, comments, reactions and feeds (keyset pagination on (created_at, id)).
 use crate::db::{Result, with_pool, with_writer};
 use crate::models::{Comment, Post};
-use crate::{Db, now_ms};
+use crate::outbox::write_effects;
+use crate::{Db, Effects, now_ms};
 use embarq_domain::{Id, PostStatus, new_id};
 use sqlx::AssertSqlSafe;
 
@@ -34,6 +35,8 @@ impl Cursor {
 }
 
 pub struct NewPost<'a> {
+    /// Chosen by the caller, so the effects written with the post can name it.
+    pub id: Id,
     pub org_id: Id,
     pub sphere_id: Id,
     pub author_id: Id,
@@ -60,8 +63,9 @@ pub(crate) const LIVE_POST: &str = "INSERT INTO live_events (user_id, sphere_id,
 impl Db {
     /// Stores a post; a published one tells the sphere's open pages in the same transaction
     /// (one event row, whatever the sphere's size).
-    pub async fn create_post(&self, n: &NewPost<'_>) -> Result<Id> {
-        let id = new_id();
+    /// Publishes (or queues for approval) a post with what it causes, in one transaction.
+    pub async fn create_post(&self, n: &NewPost<'_>, effects: &Effects) -> Result<Id> {
+        let id = n.id;
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -71,6 +75,7 @@ impl Db {
             if n.status == PostStatus::Published {
                 sqlx::query(LIVE_POST).bind(id).bind(now).execute(&mut *tx).await?;
             }
+            write_effects!(tx, effects, now);
             tx.commit().await
         })?;
         Ok(id)
@@ -182,13 +187,15 @@ impl Db {
 
     /// Adds a comment and bumps the post's counter in one transaction; answers the comment
     /// as stored (with its author's name).
+    /// Comments a post, with what the comment causes, in one transaction.
     pub async fn add_comment(
         &self,
         post_id: Id,
         author_id: Id,
-        body_md: &str,
-        body_html: &str,
+        body: (&str, &str),
+        effects: &Effects,
     ) -> Result<Comment> {
+        let (body_md, body_html) = body;
         let id = new_id();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -203,6 +210,7 @@ impl Db {
                 "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at \
                  FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;
+            write_effects!(tx, effects, now_ms());
             tx.commit().await?;
             Ok::<_, sqlx::Error>(comment)
         })?)

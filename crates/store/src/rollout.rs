@@ -149,12 +149,6 @@ impl Db {
 
     /// Records the first invitation sent by hand (so the rollout job does not send another);
     /// later reminders keep the first time, which the nudges count from.
-    pub async fn mark_invitation_sent(&self, user_id: Id, now: i64) -> Result<()> {
-        with_writer!(self, p => sqlx::query("UPDATE users SET invitation_sent_at = COALESCE(invitation_sent_at, $1) WHERE id = $2")
-            .bind(now).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
-    }
-
     pub async fn invitation_sent_at(&self, user_id: Id) -> Result<Option<i64>> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT invitation_sent_at FROM users WHERE id = $1")

@@ -58,18 +58,32 @@ impl Db {
         Ok(())
     }
 
+    /// Stores a one-time token with the e-mail that carries its link (`effects`), in one
+    /// transaction. An invitation also records that the person was invited, so the rollout
+    /// job never invites them twice.
     pub async fn create_one_time_token(
         &self,
         token_hash: &str,
         user_id: Id,
         purpose: &str,
         ttl_ms: i64,
+        effects: &crate::Effects,
     ) -> Result<()> {
         let now = now_ms();
-        with_writer!(self, p => sqlx::query(
-            "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(token_hash).bind(user_id).bind(purpose).bind(now).bind(now + ttl_ms)
-            .execute(p).await.map(|r| r.rows_affected()))?;
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(token_hash).bind(user_id).bind(purpose).bind(now).bind(now + ttl_ms)
+                .execute(&mut *tx).await?;
+            if purpose == "invite" {
+                sqlx::query("UPDATE users SET invitation_sent_at = COALESCE(invitation_sent_at, $1) WHERE id = $2")
+                    .bind(now).bind(user_id).execute(&mut *tx).await?;
+            }
+            crate::outbox::write_effects!(tx, effects, now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
         Ok(())
     }
 

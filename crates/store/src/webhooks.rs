@@ -116,37 +116,6 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// Writes one outbox row per active subscription of the organization to `event_type`
-    /// (`force_webhook`: only that subscription, whatever its events: test pings).
-    /// Returns the deliveries' ids.
-    pub async fn webhook_enqueue(
-        &self,
-        org_id: Id,
-        event_type: &str,
-        payload_for: impl Fn(Id) -> String,
-        force_webhook: Option<Id>,
-        now: i64,
-    ) -> Result<Vec<Id>> {
-        let hooks = self.webhooks_of_org(org_id).await?;
-        let mut ids = Vec::new();
-        for h in hooks {
-            let wanted = match force_webhook {
-                Some(w) => w == h.id,
-                None => h.wants(event_type),
-            };
-            if !wanted {
-                continue;
-            }
-            let id = new_id();
-            with_writer!(self, p => sqlx::query(
-                "INSERT INTO webhook_deliveries (id, webhook_id, event_type, payload, status, attempts, next_attempt_at, claimed_until, created_at) \
-                 VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, $5)")
-                .bind(id).bind(h.id).bind(event_type).bind(payload_for(id)).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-            ids.push(id);
-        }
-        Ok(ids)
-    }
-
     /// Claims up to `limit` pending deliveries due at `now` for `lease_ms`: one UPDATE ...
     /// WHERE claimed_until < now RETURNING, so each delivery goes to exactly one process.
     pub async fn webhook_claim_due(
@@ -277,17 +246,16 @@ impl Db {
             .fetch_all(p).await)?)
     }
 
-    /// Moves the organization's announced phase from what `seen` read to `phase`, and, if
-    /// `event_type` is given, queues that event to the subscribed active webhooks, in one
-    /// transaction. The move is conditional on the row still holding what `seen` read, so of
-    /// two processes only one wins; answers None when this one lost, else the deliveries.
+    /// Moves the organization's announced phase from what `seen` read to `phase`, and writes
+    /// `effects` (the announcement, if any), in one transaction. The move is conditional on
+    /// the row still holding what `seen` read, so of two processes only one wins; answers
+    /// None when this one lost, else the deliveries.
     pub async fn rollout_phase_advance(
         &self,
         seen: &PhaseSeen,
         phase: &str,
         now: i64,
-        event_type: Option<&str>,
-        payload_for: impl Fn(Id) -> String,
+        effects: &crate::Effects,
     ) -> Result<Option<Vec<Id>>> {
         let org_id = seen.org_id;
         let ids = with_writer!(self, p => {
@@ -306,20 +274,7 @@ impl Db {
             if n == 0 {
                 return Ok(None);
             }
-            let mut ids = Vec::new();
-            if let Some(event_type) = event_type {
-                let hooks: Vec<Webhook> = sqlx::query_as(
-                    "SELECT id, org_id, url, secret, events, active, created_at FROM webhooks WHERE org_id = $1 ORDER BY created_at")
-                    .bind(org_id).fetch_all(&mut *tx).await?;
-                for h in hooks.iter().filter(|h| h.wants(event_type)) {
-                    let id = new_id();
-                    sqlx::query(
-                        "INSERT INTO webhook_deliveries (id, webhook_id, event_type, payload, status, attempts, next_attempt_at, claimed_until, created_at) \
-                         VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, $5)")
-                        .bind(id).bind(h.id).bind(event_type).bind(payload_for(id)).bind(now).execute(&mut *tx).await?;
-                    ids.push(id);
-                }
-            }
+            let ids = crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(ids)
         })?;

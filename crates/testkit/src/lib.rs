@@ -274,9 +274,31 @@ impl TestApp {
         b
     }
 
-    /// The e-mails of the outbox addressed to `to`, oldest first, with quoted-printable soft
-    /// line breaks and `=3D` undone so tests can search them as text.
-    pub fn outbox_to(&self, to: &str) -> Vec<String> {
+    /// Sends the e-mails waiting in the database now, as the server's sender does, and waits
+    /// for those its own sender is sending: afterwards every e-mail due is in the outbox
+    /// folder (or at the SMTP server) or put off by a failure.
+    pub async fn flush_mail(&self) {
+        for _ in 0..1000 {
+            embarq_web::outbox::send_due(&self.state.app, embarq_store::now_ms())
+                .await
+                .unwrap();
+            let now = embarq_store::now_ms();
+            let waiting = self.db.mail_outbox(10_000).await.unwrap();
+            if waiting
+                .iter()
+                .all(|m| m.status != "pending" || m.next_attempt_at > now)
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("e-mails stayed claimed for more than 5 seconds");
+    }
+
+    /// The e-mails of the outbox addressed to `to`, oldest first (after sending those waiting),
+    /// with quoted-printable soft line breaks and `=3D` undone so tests can search them as text.
+    pub async fn outbox_to(&self, to: &str) -> Vec<String> {
+        self.flush_mail().await;
         let dir = self.data_dir.join("outbox");
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .map(|d| d.flatten().map(|e| e.path()).collect())
@@ -297,9 +319,10 @@ impl TestApp {
     }
 
     /// Links found in the e-mails of the outbox addressed to `to`, oldest first.
-    pub fn mail_links(&self, to: &str) -> Vec<String> {
+    pub async fn mail_links(&self, to: &str) -> Vec<String> {
         let re = Regex::new(r"https?://[^\s]+/(invite|reset)/[A-Za-z0-9_-]+").unwrap();
         self.outbox_to(to)
+            .await
             .iter()
             .flat_map(|text| re.find_iter(text).map(|m| m.as_str().to_string()))
             .collect()

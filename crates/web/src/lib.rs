@@ -6,7 +6,7 @@
 // Everything the binary and the tests reach through `embarq_web`.
 pub use embarq_http::{
     AppState, Config, MAX_BODY, WebState, api, auth, config, error, i18n, install_tls_provider,
-    jobs, lang, mail, ops, realtime, scim, service, transfer,
+    jobs, lang, mail, ops, outbox, realtime, scim, service, transfer,
 };
 pub use embarq_ui as ui;
 

@@ -5,7 +5,7 @@ use crate::i18n::{Lang, tr, tr_args};
 use crate::state::AppState;
 use embarq_domain::validate::{self, Errors, NAME_MAX};
 use embarq_domain::{Id, OrgRole, UserStatus, throttle};
-use embarq_store::{ApiToken, NewMember, User};
+use embarq_store::{ApiToken, Effects, NewMember, User};
 use fluent_templates::fluent_bundle::FluentValue;
 use std::net::IpAddr;
 
@@ -176,23 +176,16 @@ pub async fn sign_out(state: &AppState, auth: &Auth) -> AppResult<()> {
     Ok(())
 }
 
-/// Sends an invitation e-mail with a one-time link to set a password.
+/// Sends an invitation e-mail with a one-time link to set a password; `also` is written
+/// with it (a webhook event).
 pub async fn send_invitation(
     state: &AppState,
     user: &User,
     inviter: &str,
     lang: Lang,
+    also: Effects,
 ) -> AppResult<()> {
     let token = random_token();
-    state
-        .db
-        .create_one_time_token(&token_hash(&token), user.id, INVITE, INVITE_TTL_MS)
-        .await?;
-    // Recorded so the rollout job never sends a second invitation.
-    state
-        .db
-        .mark_invitation_sent(user.id, embarq_store::now_ms())
-        .await?;
     let org = state
         .db
         .organization(user.org_id)
@@ -205,14 +198,17 @@ pub async fn send_invitation(
         ("inviter", FluentValue::from(inviter.to_string())),
         ("link", FluentValue::from(link)),
     ];
+    let mut mail = Effects::mail(
+        &user.email,
+        tr_args(lang, "mail-invite-subject", &args),
+        tr_args(lang, "mail-invite-body", &args),
+    );
+    mail.extend(also);
     state
-        .mailer
-        .send(
-            &user.email,
-            &tr_args(lang, "mail-invite-subject", &args),
-            &tr_args(lang, "mail-invite-body", &args),
-        )
-        .await;
+        .db
+        .create_one_time_token(&token_hash(&token), user.id, INVITE, INVITE_TTL_MS, &mail)
+        .await?;
+    crate::outbox::written(state, &mail);
     Ok(())
 }
 
@@ -247,8 +243,8 @@ pub async fn invite(
         })
         .await?;
     let user = state.db.user(id).await?.ok_or(AppError::NotFound)?;
-    send_invitation(state, &user, &auth.user.display_name, lang).await?;
-    super::webhooks::emit_member(state, user.id, "member.invited").await;
+    let invited = super::webhooks::member_event(&user, "member.invited");
+    send_invitation(state, &user, &auth.user.display_name, lang, invited).await?;
     super::admin_audit::by(
         state,
         auth,
@@ -284,31 +280,30 @@ pub async fn request_password_reset(state: &AppState, email: &str, lang: Lang) -
                     FluentValue::from(format!("{}/login", state.config.base_url)),
                 ),
             ];
-            state
-                .mailer
-                .send(
+            crate::outbox::write(
+                state,
+                &Effects::mail(
                     &u.email,
-                    &tr(lang, "mail-reset-sso-subject"),
-                    &tr_args(lang, "mail-reset-sso-body", &args),
-                )
-                .await;
+                    tr(lang, "mail-reset-sso-subject"),
+                    tr_args(lang, "mail-reset-sso-body", &args),
+                ),
+            )
+            .await?;
             return Ok(());
         }
         let token = random_token();
-        state
-            .db
-            .create_one_time_token(&token_hash(&token), u.id, RESET, RESET_TTL_MS)
-            .await?;
         let link = format!("{}/reset/{token}", state.config.base_url);
         let args = [("link", FluentValue::from(link))];
+        let mail = Effects::mail(
+            &u.email,
+            tr(lang, "mail-reset-subject"),
+            tr_args(lang, "mail-reset-body", &args),
+        );
         state
-            .mailer
-            .send(
-                &u.email,
-                &tr(lang, "mail-reset-subject"),
-                &tr_args(lang, "mail-reset-body", &args),
-            )
-            .await;
+            .db
+            .create_one_time_token(&token_hash(&token), u.id, RESET, RESET_TTL_MS, &mail)
+            .await?;
+        crate::outbox::written(state, &mail);
     }
     Ok(())
 }
@@ -354,7 +349,7 @@ pub async fn redeem(
         .ok_or(AppError::Refused("link_expired"))?;
     let session = open_session(state, uid).await?;
     if purpose == INVITE {
-        super::webhooks::emit_member(state, uid, "member.activated").await;
+        super::webhooks::emit_member(state, uid, "member.activated").await?;
     }
     Ok(session)
 }

@@ -3,7 +3,7 @@
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr_args};
-use crate::service::spheres::notify;
+use crate::service::spheres::notice;
 use crate::state::AppState;
 use embarq_domain::adoption::{self, ContestMetric};
 use embarq_domain::validate::{self, FieldError};
@@ -186,19 +186,9 @@ pub async fn announce_winners(state: &AppState, now: i64) -> anyhow::Result<usiz
             "contests-winner-post",
             &[("name", c.name.clone().into()), ("winner", team.into())],
         );
-        let post = state
-            .db
-            .create_post(&NewPost {
-                org_id: c.org_id,
-                sphere_id: sphere,
-                author_id: c.created_by,
-                body_md: &body,
-                body_html: &markdown::render_stored(&body),
-                status: PostStatus::Published,
-            })
-            .await?;
+        let post = embarq_domain::new_id();
         let audience = state.db.contest_audience(c.org_id).await?;
-        notify(
+        let effects = notice(
             state,
             &audience,
             "contest_won",
@@ -208,6 +198,22 @@ pub async fn announce_winners(state: &AppState, now: i64) -> anyhow::Result<usiz
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+        state
+            .db
+            .create_post(
+                &NewPost {
+                    id: post,
+                    org_id: c.org_id,
+                    sphere_id: sphere,
+                    author_id: c.created_by,
+                    body_md: &body,
+                    body_html: &markdown::render_stored(&body),
+                    status: PostStatus::Published,
+                },
+                &effects,
+            )
+            .await?;
+        crate::outbox::written(state, &effects);
     }
     Ok(n)
 }

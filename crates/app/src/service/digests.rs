@@ -10,6 +10,7 @@ use askama::Template;
 use embarq_domain::moderation::{Category, Channel, DigestFrequency, DigestSchedule};
 use embarq_domain::recurrence::parse_zone;
 use embarq_domain::validate::{Errors, FieldError};
+use embarq_store::{Effects, NewMail};
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::{Deserialize, Serialize};
 
@@ -162,7 +163,7 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
         let Some(slot) = schedule.slot_at_or_before(tz, now) else {
             continue;
         };
-        if slot <= c.last_digest_at || !state.db.claim_digest(c.user_id, slot).await? {
+        if slot <= c.last_digest_at {
             continue;
         }
         // Activity since the previous digest (at most one period back).
@@ -176,6 +177,11 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
             .new_posts_between(c.user_id, since, slot, DIGEST_ITEMS)
             .await?;
         if notes.is_empty() && posts.is_empty() {
+            // Nothing to tell: the slot passes all the same.
+            state
+                .db
+                .claim_digest(c.user_id, slot, &Effects::default())
+                .await?;
             continue;
         }
         let lang = c
@@ -247,11 +253,20 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
         }
         text.push_str(&format!("--\n{}: {}\n", page.manage, page.manage_url));
         let html = page.render()?;
-        state
-            .mailer
-            .send_alternative(&c.email, &subject, &text, &html)
-            .await;
-        sent += 1;
+        let mail = Effects {
+            mails: vec![NewMail {
+                to: c.email.clone(),
+                subject,
+                text,
+                html: Some(html),
+            }],
+            ..Effects::default()
+        };
+        // The slot and its e-mail are written together: one digest per slot, never lost.
+        if state.db.claim_digest(c.user_id, slot, &mail).await? {
+            crate::outbox::written(state, &mail);
+            sent += 1;
+        }
     }
     Ok(sent)
 }

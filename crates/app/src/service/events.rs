@@ -6,7 +6,6 @@ use super::markdown;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
-use crate::realtime;
 use crate::state::AppState;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -16,8 +15,8 @@ use embarq_domain::recurrence::{self, DEFAULT_TIME_ZONE};
 use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, FieldError, SHORT_TEXT_MAX};
 use embarq_domain::{Id, new_id, policy};
 use embarq_store::{
-    Event, EventChange, EventFilter, EventSetting, EventUpdate, NewEvent, NewNotification,
-    Registrant, Registration, now_ms,
+    Effects, Event, EventChange, EventFilter, EventSetting, EventUpdate, NewEvent, NewLive,
+    NewNotification, Registrant, Registration, now_ms,
 };
 use fluent_templates::fluent_bundle::FluentValue;
 
@@ -294,8 +293,14 @@ pub async fn create(
         sphere_id: input.sphere_id,
         video_room: input.video_room,
     };
-    let ids = state.db.create_events_in(&items, setting).await?;
-    super::webhooks::emit_events(state, auth, &ids, input.sphere_id, &input.audience).await;
+    let ids: Vec<Id> = items.iter().map(|_| embarq_domain::new_id()).collect();
+    let effects =
+        super::webhooks::events_created(state, auth, &ids, input.sphere_id, &input.audience)
+            .await?;
+    state
+        .db
+        .create_events_in(&ids, &items, setting, &effects)
+        .await?;
     Ok(ids)
 }
 
@@ -730,10 +735,15 @@ pub fn local_time(lang: Lang, ms: i64, zone: &str) -> String {
     format!("{} ({zone})", t.format(fmt))
 }
 
+/// Reminders sent per pass at most (the next pass sends the rest).
+const REMINDER_BATCH: i64 = 1000;
+
 /// Scheduled task: reminds each registrant once, 24 hours before the start (notification and
-/// e-mail). The claim in the store makes it exactly once across processes.
+/// e-mail). Each reminder is claimed with its notification and e-mail in one transaction, so
+/// it goes out exactly once across processes and is never lost to a stop.
 pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<usize> {
-    let due = state.db.claim_event_reminders(now).await?;
+    let due = state.db.due_event_reminders(now, REMINDER_BATCH).await?;
+    let mut sent = 0;
     for r in &due {
         let page = page_path(&r.kind, r.event_id);
         let kind = if EventKind::parse(&r.kind) == Some(EventKind::Event) {
@@ -741,9 +751,8 @@ pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<us
         } else {
             NOTIF_REMINDER
         };
-        state
-            .db
-            .notify(&[NewNotification {
+        let mut effects = Effects {
+            notifications: vec![NewNotification {
                 user_id: r.user_id,
                 kind,
                 actor_id: Some(r.created_by),
@@ -751,9 +760,10 @@ pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<us
                 post_id: None,
                 conversation_id: None,
                 link: Some(page.clone()),
-            }])
-            .await?;
-        realtime::personal(state, &[r.user_id], "notification", Some(r.event_id)).await;
+            }],
+            live: NewLive::personal(&[r.user_id], "notification", Some(r.event_id)),
+            ..Effects::default()
+        };
         let lang = r
             .locale
             .as_deref()
@@ -787,8 +797,16 @@ pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<us
         let body = i18n::tr_args(lang, body_key, &args);
         // The person's notification preferences decide whether reminders are e-mailed.
         if super::notifications::email_allowed(state, r.user_id, kind).await {
-            state.mailer.send(&r.email, &subject, &body).await;
+            effects.extend(Effects::mail(&r.email, subject, body));
+        }
+        if state
+            .db
+            .claim_event_reminder(r.event_id, r.user_id, now, &effects)
+            .await?
+        {
+            crate::outbox::written(state, &effects);
+            sent += 1;
         }
     }
-    Ok(due.len())
+    Ok(sent)
 }

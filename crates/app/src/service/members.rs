@@ -180,7 +180,7 @@ pub async fn resend_invitation(state: &AppState, auth: &Auth, id: Id, lang: Lang
     if u.user_status() != UserStatus::Invited {
         return Err(AppError::Refused("already_active"));
     }
-    accounts::send_invitation(state, &u, &auth.user.display_name, lang).await?;
+    accounts::send_invitation(state, &u, &auth.user.display_name, lang, Default::default()).await?;
     super::admin_audit::by(
         state,
         auth,
@@ -289,7 +289,14 @@ pub async fn import_for(
             if let Some(u) = state.db.user(*id).await?
                 && super::rollout::invitation_due_now(state, &u).await?
             {
-                accounts::send_invitation(state, &u, inviter.unwrap_or("embarq"), lang).await?;
+                accounts::send_invitation(
+                    state,
+                    &u,
+                    inviter.unwrap_or("embarq"),
+                    lang,
+                    Default::default(),
+                )
+                .await?;
             }
         }
     }

@@ -2,7 +2,6 @@
 use super::markdown;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
-use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::validate::{self, GROUP_MAX, MESSAGE_MAX};
 use embarq_domain::{Id, UserStatus};
@@ -65,16 +64,15 @@ pub async fn read(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<Messag
 pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResult<Message> {
     let members = participants(state, auth, id).await?;
     let body = validate::required("body", body, MESSAGE_MAX)?;
-    let message = state
-        .db
-        .send_message(
-            id,
-            auth.user.id,
-            &body,
-            &markdown::render("body", &body).await?,
-        )
-        .await?;
+    let html = markdown::render("body", &body).await?;
     let others: Vec<Id> = members.into_iter().filter(|m| *m != auth.user.id).collect();
-    realtime::personal(state, &others, "message", Some(id)).await;
-    Ok(message)
+    let effects = embarq_store::Effects {
+        live: embarq_store::NewLive::personal(&others, "message", Some(id)),
+        ..Default::default()
+    };
+    state
+        .db
+        .send_message(id, auth.user.id, (&body, &html), &effects)
+        .await
+        .map_err(Into::into)
 }

@@ -4,11 +4,10 @@
 //! their own e-mail (reminders, announcements) ask [`email_allowed`] first.
 use crate::error::AppResult;
 use crate::i18n::{self, Lang};
-use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::Id;
 use embarq_domain::moderation::{self as rules, Category, Channel};
-use embarq_store::NewNotification;
+use embarq_store::{Effects, NewLive, NewMail, NewNotification};
 use fluent_templates::fluent_bundle::FluentValue;
 use std::collections::HashMap;
 
@@ -52,10 +51,20 @@ pub async fn email_allowed(state: &AppState, user_id: Id, kind: &str) -> bool {
 }
 
 /// Stores the notifications people want, pushes them live, and e-mails those who chose
-/// "in-app + e-mail" for the category (unless the feature mails them itself).
+/// "in-app + e-mail" for the category (unless the feature mails them itself), all in one
+/// transaction. A change of the store that notifies passes [`effects`] to its write instead.
 pub async fn deliver(state: &AppState, items: Vec<NewNotification>) -> AppResult<()> {
+    let effects = effects(state, items).await?;
+    crate::outbox::write(state, &effects).await?;
+    Ok(())
+}
+
+/// What notifying `items` causes, after the recipients' preferences: the notifications, a
+/// live event per person, and the e-mails, rendered in each recipient's language.
+pub async fn effects(state: &AppState, items: Vec<NewNotification>) -> AppResult<Effects> {
+    let mut out = Effects::default();
     let Some(first) = items.first() else {
-        return Ok(());
+        return Ok(out);
     };
     let mut by_kind: HashMap<&'static str, Vec<NewNotification>> = HashMap::new();
     for n in items.iter() {
@@ -76,32 +85,25 @@ pub async fn deliver(state: &AppState, items: Vec<NewNotification>) -> AppResult
             .into_iter()
             .filter(|n| chosen.get(&n.user_id).copied().unwrap_or(default) != Channel::Off)
             .collect();
-        if kept.is_empty() {
-            continue;
-        }
-        state.db.notify(&kept).await?;
-        let mut live: HashMap<Option<Id>, Vec<Id>> = HashMap::new();
         for n in &kept {
-            live.entry(n.post_id.or(n.sphere_id))
-                .or_default()
-                .push(n.user_id);
-        }
-        for (ref_id, users) in live {
-            realtime::personal(state, &users, "notification", ref_id).await;
-        }
-        if rules::mailed_by_feature(kind) {
-            continue;
+            out.live.extend(NewLive::personal(
+                &[n.user_id],
+                "notification",
+                n.post_id.or(n.sphere_id),
+            ));
         }
         // Only an explicit "in-app + e-mail" choice sends mail for everyday notifications.
-        let mailed: Vec<&NewNotification> = kept
-            .iter()
-            .filter(|n| chosen.get(&n.user_id) == Some(&Channel::Email))
-            .collect();
-        if !mailed.is_empty() {
-            send_mails(state, &mailed).await?;
+        if !rules::mailed_by_feature(kind) {
+            for n in kept
+                .iter()
+                .filter(|n| chosen.get(&n.user_id) == Some(&Channel::Email))
+            {
+                out.mails.extend(mail(state, n).await?);
+            }
         }
+        out.notifications.extend(kept);
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Where a notification leads, as an app-relative path.
@@ -125,50 +127,51 @@ pub fn sentence(lang: Lang, actor: Option<&str>, kind: &str, sphere: Option<&str
     s
 }
 
-async fn send_mails(state: &AppState, items: &[&NewNotification]) -> AppResult<()> {
-    for n in items {
-        let Some(r) = state
+/// The e-mail telling an active person about a notification.
+async fn mail(state: &AppState, n: &NewNotification) -> AppResult<Option<NewMail>> {
+    let Some(r) = state
+        .db
+        .user(n.user_id)
+        .await?
+        .filter(|u| u.user_status() == embarq_domain::UserStatus::Active)
+    else {
+        return Ok(None);
+    };
+    let lang = r
+        .locale
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_default();
+    let actor = match n.actor_id {
+        Some(a) => state.db.user(a).await?.map(|u| u.display_name),
+        None => None,
+    };
+    let sphere = match n.sphere_id {
+        Some(s) => state
             .db
-            .user(n.user_id)
+            .sphere_for(r.org_id, r.id, s)
             .await?
-            .filter(|u| u.user_status() == embarq_domain::UserStatus::Active)
-        else {
-            continue;
-        };
-        let lang = r
-            .locale
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or_default();
-        let actor = match n.actor_id {
-            Some(a) => state.db.user(a).await?.map(|u| u.display_name),
-            None => None,
-        };
-        let sphere = match n.sphere_id {
-            Some(s) => state
-                .db
-                .sphere_for(r.org_id, r.id, s)
-                .await?
-                .map(|s| s.name),
-            None => None,
-        };
-        let what = sentence(lang, actor.as_deref(), n.kind, sphere.as_deref());
-        let link = format!(
-            "{}{}",
-            state.config.base_url,
-            link_of(n.link.as_deref(), n.post_id, n.sphere_id)
-        );
-        let args = [
-            ("what", FluentValue::from(what.clone())),
-            ("link", FluentValue::from(link)),
-            (
-                "manage",
-                FluentValue::from(format!("{}/settings/notifications", state.config.base_url)),
-            ),
-        ];
-        let subject = i18n::tr_args(lang, "notify-mail-subject", &args);
-        let body = i18n::tr_args(lang, "notify-mail-body", &args);
-        state.mailer.send(&r.email, &subject, &body).await;
-    }
-    Ok(())
+            .map(|s| s.name),
+        None => None,
+    };
+    let what = sentence(lang, actor.as_deref(), n.kind, sphere.as_deref());
+    let link = format!(
+        "{}{}",
+        state.config.base_url,
+        link_of(n.link.as_deref(), n.post_id, n.sphere_id)
+    );
+    let args = [
+        ("what", FluentValue::from(what.clone())),
+        ("link", FluentValue::from(link)),
+        (
+            "manage",
+            FluentValue::from(format!("{}/settings/notifications", state.config.base_url)),
+        ),
+    ];
+    Ok(Some(NewMail {
+        to: r.email,
+        subject: i18n::tr_args(lang, "notify-mail-subject", &args),
+        text: i18n::tr_args(lang, "notify-mail-body", &args),
+        html: None,
+    }))
 }

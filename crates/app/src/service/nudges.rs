@@ -49,7 +49,14 @@ async fn send_reminder(state: &AppState, user_id: Id) -> AppResult<bool> {
         return Ok(false);
     };
     let lang = lang_of(&u);
-    accounts::send_invitation(state, &u, &tr(lang, "nudges-inviter"), lang).await?;
+    accounts::send_invitation(
+        state,
+        &u,
+        &tr(lang, "nudges-inviter"),
+        lang,
+        Default::default(),
+    )
+    .await?;
     Ok(true)
 }
 
@@ -143,5 +150,12 @@ pub async fn remind(state: &AppState, auth: &Auth, user_id: Id, now: i64) -> App
         RemindOutcome::ColleagueTooSoon => return Err(AppError::Limited("nudge_too_soon")),
         RemindOutcome::SenderLimit => return Err(AppError::Limited("nudge_daily_limit")),
     }
-    accounts::send_invitation(state, &u, &auth.user.display_name, lang_of(&u)).await
+    accounts::send_invitation(
+        state,
+        &u,
+        &auth.user.display_name,
+        lang_of(&u),
+        Default::default(),
+    )
+    .await
 }

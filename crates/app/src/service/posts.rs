@@ -1,12 +1,13 @@
 //! Publications, comments, reactions, approval queue and feeds.
-use super::spheres::{self, Visible, notify};
+use super::spheres::{self, Visible, notice, notify};
+use super::webhooks::PostCreated;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use embarq_domain::policy;
 use embarq_domain::validate::{self, COMMENT_MAX, POST_MAX};
 use embarq_domain::{Id, PostStatus, SphereKind, SphereRole, markdown};
-use embarq_store::{Comment, Cursor, NewPost, Post};
+use embarq_store::{Comment, Cursor, Effects, NewPost, Post};
 
 pub const PAGE: i64 = 20;
 pub const REACTIONS: [&str; 5] = ["👍", "❤️", "🎉", "😂", "💡"];
@@ -112,7 +113,34 @@ pub async fn create_with_poll(
     } else {
         PostStatus::Published
     };
+    let id = embarq_domain::new_id();
+    let mut effects = match status {
+        PostStatus::Pending => {
+            let mods = state
+                .db
+                .sphere_member_ids(sphere, &[SphereRole::Admin, SphereRole::Publisher])
+                .await?;
+            notice(
+                state,
+                &mods,
+                "post_pending",
+                auth.user.id,
+                Some(sphere),
+                Some(id),
+            )
+            .await?
+        }
+        PostStatus::Published => announce(state, &v, auth.user.id, id, &body).await?,
+    };
+    effects.extend(super::webhooks::post_event(&PostCreated {
+        id,
+        sphere: &v.sphere,
+        author: &auth.user,
+        body: &body,
+        status,
+    }));
     let new = NewPost {
+        id,
         org_id: auth.user.org_id,
         sphere_id: sphere,
         author_id: auth.user.id,
@@ -120,8 +148,8 @@ pub async fn create_with_poll(
         body_html: &html,
         status,
     };
-    let id = match &poll {
-        None => state.db.create_post(&new).await?,
+    match &poll {
+        None => state.db.create_post(&new, &effects).await?,
         Some(d) => {
             let p = embarq_store::NewPoll {
                 question: &d.question,
@@ -130,34 +158,15 @@ pub async fn create_with_poll(
                 anonymous: d.anonymous,
                 closes_at: d.closes_at,
             };
-            state.db.create_post_with_poll(&new, &p).await?.0
+            state.db.create_post_with_poll(&new, &p, &effects).await?.0
         }
     };
-    match status {
-        PostStatus::Pending => {
-            let mods = state
-                .db
-                .sphere_member_ids(sphere, &[SphereRole::Admin, SphereRole::Publisher])
-                .await?;
-            notify(
-                state,
-                &mods,
-                "post_pending",
-                auth.user.id,
-                Some(sphere),
-                Some(id),
-            )
-            .await?;
-        }
-        PostStatus::Published => announce(state, &v, auth.user.id, id, &body).await?,
-    }
-    let post = state
+    crate::outbox::written(state, &effects);
+    state
         .db
         .post(auth.user.org_id, id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    super::webhooks::emit_post(state, &post).await;
-    Ok(post)
+        .ok_or(AppError::NotFound)
 }
 
 /// The people `body` mentions who may read it: anyone in an open sphere, members otherwise
@@ -182,14 +191,14 @@ async fn mentioned_readers(
     Ok(state.db.sphere_members_among(sphere, &mentioned).await?)
 }
 
-/// Tells sphere members a post appeared (live) and notifies mentioned readers.
+/// What a post's publication causes: mentioned readers are notified.
 async fn announce(
     state: &AppState,
     v: &Visible,
     author: Id,
     post: Id,
     body: &str,
-) -> AppResult<()> {
+) -> AppResult<Effects> {
     let readers = mentioned_readers(
         state,
         v.sphere.org_id,
@@ -198,7 +207,7 @@ async fn announce(
         body,
     )
     .await?;
-    notify(
+    notice(
         state,
         &readers,
         "mention",
@@ -239,16 +248,8 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
     }
     super::moderation::ensure_not_muted(state, post.sphere_id, auth.user.id).await?;
     let body = validate::required("body", body, COMMENT_MAX)?;
-    let comment = state
-        .db
-        .add_comment(
-            post_id,
-            auth.user.id,
-            &body,
-            &super::markdown::render("body", &body).await?,
-        )
-        .await?;
-    notify(
+    let html = super::markdown::render("body", &body).await?;
+    let mut effects = notice(
         state,
         &[post.author_id],
         "comment",
@@ -258,15 +259,22 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
     )
     .await?;
     let readers = mentioned_readers(state, post.org_id, post.sphere_id, post.kind(), &body).await?;
-    notify(
-        state,
-        &readers,
-        "mention",
-        auth.user.id,
-        Some(post.sphere_id),
-        Some(post_id),
-    )
-    .await?;
+    effects.extend(
+        notice(
+            state,
+            &readers,
+            "mention",
+            auth.user.id,
+            Some(post.sphere_id),
+            Some(post_id),
+        )
+        .await?,
+    );
+    let comment = state
+        .db
+        .add_comment(post_id, auth.user.id, (&body, &html), &effects)
+        .await?;
+    crate::outbox::written(state, &effects);
     Ok(comment)
 }
 
@@ -307,7 +315,9 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
             Some(post_id),
         )
         .await?;
-        announce(state, &v, post.author_id, post_id, &post.body_md).await
+        let effects = announce(state, &v, post.author_id, post_id, &post.body_md).await?;
+        crate::outbox::write(state, &effects).await?;
+        Ok(())
     } else {
         state.db.delete_post(post_id).await?;
         notify(

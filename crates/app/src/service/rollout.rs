@@ -13,7 +13,7 @@ use embarq_domain::rollout::{
     self, Person, Phase, PlanInput, Schedule, Wave, WaveDimension, WaveInput,
 };
 use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, markdown, policy};
-use embarq_store::{Named, NewPost, RolloutPlan, RolloutWave, User, now_ms};
+use embarq_store::{Effects, Named, NewPost, RolloutPlan, RolloutWave, User, now_ms};
 use fluent_templates::fluent_bundle::FluentValue;
 
 /// The error code of a refused sign-in before the member's access opens.
@@ -109,7 +109,7 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
     .await?;
     let data = serde_json::json!({"launch_at": v.launch_at, "early_access_days": v.early_access_days,
         "time_zone": v.time_zone});
-    super::webhooks::emit(state, org, "rollout.plan_changed", data).await;
+    crate::outbox::write(state, &Effects::webhook(org, "rollout.plan_changed", data)).await?;
     Ok(())
 }
 
@@ -393,9 +393,15 @@ pub async fn send_due_invitations(state: &AppState, now: i64) -> anyhow::Result<
             .await?
             .map(|u| u.display_name)
             .unwrap_or_else(|| "embarq".into());
-        accounts::send_invitation(state, &user, &inviter, lang_of(user.locale.as_deref()))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        accounts::send_invitation(
+            state,
+            &user,
+            &inviter,
+            lang_of(user.locale.as_deref()),
+            Default::default(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         sent += 1;
     }
     Ok(sent)
@@ -451,21 +457,10 @@ async fn publish_announcement(state: &AppState, org: Id, now: i64) -> AppResult<
         plan.announcement_md
     );
     let html = markdown::render_stored(&body);
-    let post = db
-        .create_post(&NewPost {
-            org_id: org,
-            sphere_id: sphere,
-            author_id: author.id,
-            body_md: &body,
-            body_html: &html,
-            status: PostStatus::Published,
-        })
-        .await?;
-    db.set_post_pinned(post, true).await?;
-    db.set_announcement_post(org, sphere, post).await?;
+    let post = embarq_domain::new_id();
     let recipients = db.rollout_recipients(org).await?;
     let ids: Vec<Id> = recipients.iter().map(|r| r.id).collect();
-    spheres::notify(
+    let mut effects = spheres::notice(
         state,
         &ids,
         "rollout_announcement",
@@ -504,14 +499,27 @@ async fn publish_announcement(state: &AppState, org: Id, now: i64) -> AppResult<
             ("body", FluentValue::from(plan.announcement_md.clone())),
             ("link", FluentValue::from(link.clone())),
         ];
-        state
-            .mailer
-            .send(
-                &r.email,
-                &tr_args(lang, "rollout-mail-subject", &args),
-                &tr_args(lang, "rollout-mail-body", &args),
-            )
-            .await;
+        effects.extend(Effects::mail(
+            &r.email,
+            tr_args(lang, "rollout-mail-subject", &args),
+            tr_args(lang, "rollout-mail-body", &args),
+        ));
     }
+    db.create_post(
+        &NewPost {
+            id: post,
+            org_id: org,
+            sphere_id: sphere,
+            author_id: author.id,
+            body_md: &body,
+            body_html: &html,
+            status: PostStatus::Published,
+        },
+        &effects,
+    )
+    .await?;
+    crate::outbox::written(state, &effects);
+    db.set_post_pinned(post, true).await?;
+    db.set_announcement_post(org, sphere, post).await?;
     Ok(())
 }

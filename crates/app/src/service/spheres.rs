@@ -317,7 +317,7 @@ pub async fn set_role(
 }
 
 /// Notifies people (never the actor) through the central delivery: stored, pushed live and
-/// e-mailed as each recipient's preferences say.
+/// e-mailed as each recipient's preferences say, in one transaction of its own.
 pub async fn notify(
     state: &AppState,
     users: &[Id],
@@ -326,6 +326,20 @@ pub async fn notify(
     sphere: Option<Id>,
     post: Option<Id>,
 ) -> AppResult<()> {
+    let effects = notice(state, users, kind, actor, sphere, post).await?;
+    crate::outbox::write(state, &effects).await?;
+    Ok(())
+}
+
+/// What [`notify`] writes, for a change that writes it in its own transaction.
+pub async fn notice(
+    state: &AppState,
+    users: &[Id],
+    kind: &'static str,
+    actor: Id,
+    sphere: Option<Id>,
+    post: Option<Id>,
+) -> AppResult<embarq_store::Effects> {
     let users: Vec<Id> = users.iter().copied().filter(|u| *u != actor).collect();
     let items: Vec<NewNotification> = users
         .iter()
@@ -340,7 +354,7 @@ pub async fn notify(
         })
         .collect();
     // Preferences (off, in-app, e-mail) apply in the one delivery place.
-    super::notifications::deliver(state, items).await
+    super::notifications::effects(state, items).await
 }
 
 /// A post the viewer may read: published in a readable sphere, or pending and theirs or

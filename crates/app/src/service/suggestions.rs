@@ -89,7 +89,11 @@ pub async fn create(state: &AppState, auth: &Auth, i: &SuggestionInput) -> AppRe
     let s = get(state, auth, id).await?;
     let data =
         serde_json::json!({"suggestion": {"id": s.id, "title": s.title, "author_id": s.author_id}});
-    super::webhooks::emit(state, auth.user.org_id, "suggestion.created", data).await;
+    crate::outbox::write(
+        state,
+        &embarq_store::Effects::webhook(auth.user.org_id, "suggestion.created", data),
+    )
+    .await?;
     Ok(s)
 }
 

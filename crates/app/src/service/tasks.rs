@@ -262,7 +262,7 @@ async fn check_assignees(state: &AppState, v: &Visible, users: &[Id]) -> AppResu
     Ok(out)
 }
 
-/// Stores "assigned you a task" notifications (opening `/tasks/{id}`) and pushes them live.
+/// Notifies "assigned you a task" (opening `/tasks/{id}`).
 async fn notify_assigned(state: &AppState, task: &Task, actor: Id, users: &[Id]) -> AppResult<()> {
     let users: Vec<Id> = users.iter().copied().filter(|u| *u != actor).collect();
     let items: Vec<NewNotification> = users
@@ -277,9 +277,8 @@ async fn notify_assigned(state: &AppState, task: &Task, actor: Id, users: &[Id])
             link: Some(format!("/tasks/{}", task.id)),
         })
         .collect();
-    state.db.notify(&items).await?;
-    realtime::personal(state, &users, "notification", Some(task.id)).await;
-    Ok(())
+    // Through the one delivery, so preferences (off, in-app, e-mail) apply as everywhere.
+    super::notifications::deliver(state, items).await
 }
 
 pub async fn create_task(

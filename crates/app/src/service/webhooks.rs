@@ -1,5 +1,5 @@
 //! Webhooks: organization managers subscribe URLs to events. Every event writes one outbox
-//! row per subscription right after its change; a jobs task claims due rows atomically (so
+//! row per subscription in the transaction of its change (`crate::outbox`); a jobs task claims due rows atomically (so
 //! two server processes never send one twice), POSTs them signed with HMAC-SHA256 and
 //! retries failures with exponential backoff. URLs to loopback, private, link-local, CGNAT,
 //! ULA, unspecified and multicast addresses are refused at subscription and again on the
@@ -13,7 +13,9 @@ use crate::state::AppState;
 use embarq_domain::rollout::Phase;
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, policy};
-use embarq_store::{ClaimedDelivery, Webhook, WebhookAttempt, WebhookDelivery, now_ms};
+use embarq_store::{
+    ClaimedDelivery, Effects, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent, now_ms,
+};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::{IpAddr, SocketAddr};
@@ -31,14 +33,9 @@ pub const EVENTS: &[&str] = &[
 ];
 /// The test ping's type (sent to one subscription, whatever its events).
 pub const PING: &str = "ping";
-/// Waits after the 1st, 2nd... failed attempt; after the last one the delivery has failed.
-pub const BACKOFF_MS: &[i64] = &[
-    60_000,
-    5 * 60_000,
-    30 * 60_000,
-    2 * 3_600_000,
-    12 * 3_600_000,
-];
+/// Waits after the 1st, 2nd... failed attempt; after the last one the delivery has failed
+/// (the outbox's schedule, the same for e-mail).
+pub use crate::outbox::BACKOFF_MS;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 const URL_MAX: usize = 2000;
 const MAX_PER_ORG: usize = 20;
@@ -289,99 +286,88 @@ pub async fn redeliver(state: &AppState, auth: &Auth, delivery: Id) -> AppResult
 /// Queues a test ping to one subscription; answers the delivery's id.
 pub async fn ping(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
     let hook = get(state, auth, id).await?;
-    let ids = enqueue(
-        state,
-        hook.org_id,
-        PING,
-        serde_json::json!({"webhook_id": hook.id}),
-        Some(hook.id),
-        now_ms(),
-    )
-    .await?;
+    let ping = Effects {
+        webhooks: vec![WebhookEvent {
+            org_id: hook.org_id,
+            event_type: PING.to_string(),
+            data: serde_json::json!({"webhook_id": hook.id}),
+            only: Some(hook.id),
+        }],
+        ..Effects::default()
+    };
+    let ids = crate::outbox::write(state, &ping).await?;
     ids.into_iter().next().ok_or(AppError::NotFound)
 }
 
-/// The JSON body of a delivery.
-fn envelope(id: Id, event_type: &str, now: i64, data: &serde_json::Value) -> String {
-    serde_json::json!({"id": id, "type": event_type, "created_at": now, "data": data}).to_string()
-}
-
-async fn enqueue(
-    state: &AppState,
-    org_id: Id,
-    event_type: &str,
-    data: serde_json::Value,
-    only: Option<Id>,
-    now: i64,
-) -> AppResult<Vec<Id>> {
-    Ok(state
-        .db
-        .webhook_enqueue(
-            org_id,
-            event_type,
-            |id| envelope(id, event_type, now, &data),
-            only,
-            now,
-        )
-        .await?)
-}
-
-/// Writes the outbox rows of an event, right after its change. A failure is logged and
-/// does not undo the change.
-pub async fn emit(state: &AppState, org_id: Id, event_type: &'static str, data: serde_json::Value) {
-    if let Err(e) = enqueue(state, org_id, event_type, data, None, now_ms()).await {
-        tracing::warn!(event = event_type, error = %e, "webhook outbox write failed");
-    }
-}
-
 /// `member.invited` / `member.activated` for one person.
-pub async fn emit_member(state: &AppState, user_id: Id, event_type: &'static str) {
-    if let Ok(Some(u)) = state.db.user(user_id).await {
-        let data = serde_json::json!({
-            "member": {"id": u.id, "email": u.email, "display_name": u.display_name},
-        });
-        emit(state, u.org_id, event_type, data).await;
-    }
+pub fn member_event(u: &embarq_store::User, event_type: &'static str) -> Effects {
+    let data = serde_json::json!({
+        "member": {"id": u.id, "email": u.email, "display_name": u.display_name},
+    });
+    Effects::webhook(u.org_id, event_type, data)
 }
 
-/// `post.created`, never for secret spheres nor posts awaiting approval.
-pub async fn emit_post(state: &AppState, p: &embarq_store::Post) {
-    if p.sphere_kind == "secret" || p.status != "published" {
-        return;
+/// `member.invited` / `member.activated` for one person, on its own (for a change that
+/// does not carry it).
+pub async fn emit_member(state: &AppState, user_id: Id, event_type: &'static str) -> AppResult<()> {
+    if let Some(u) = state.db.user(user_id).await? {
+        crate::outbox::write(state, &member_event(&u, event_type)).await?;
+    }
+    Ok(())
+}
+
+/// A post being written, as `post.created` tells it.
+pub struct PostCreated<'a> {
+    pub id: Id,
+    pub sphere: &'a embarq_store::Sphere,
+    pub author: &'a embarq_store::User,
+    pub body: &'a str,
+    pub status: embarq_domain::PostStatus,
+}
+
+/// What a new post tells `post.created` subscribers; nothing for secret spheres nor posts
+/// awaiting approval.
+pub fn post_event(p: &PostCreated<'_>) -> Effects {
+    if p.sphere.sphere_kind() == embarq_domain::SphereKind::Secret
+        || p.status != embarq_domain::PostStatus::Published
+    {
+        return Effects::default();
     }
     let data = serde_json::json!({
-        "post": {"id": p.id, "sphere_id": p.sphere_id, "sphere_name": p.sphere_name,
-                 "author_id": p.author_id, "author_name": p.author_name, "body": p.body_md},
+        "post": {"id": p.id, "sphere_id": p.sphere.id, "sphere_name": p.sphere.name,
+                 "author_id": p.author.id, "author_name": p.author.display_name, "body": p.body},
     });
-    emit(state, p.org_id, "post.created", data).await;
+    Effects::webhook(p.sphere.org_id, "post.created", data)
 }
 
 /// `event.created` for events open to everyone outside secret spheres (one per event of a
 /// series).
-pub async fn emit_events(
+pub async fn events_created(
     state: &AppState,
     auth: &Auth,
     ids: &[Id],
     sphere: Option<Id>,
     audience: &str,
-) {
+) -> AppResult<Effects> {
+    let mut out = Effects::default();
     if audience.trim() != "all" {
-        return;
+        return Ok(out);
     }
     if let Some(sid) = sphere {
         match state
             .db
             .sphere_for(auth.user.org_id, auth.user.id, sid)
-            .await
+            .await?
         {
-            Ok(Some(s)) if s.kind != "secret" => {}
-            _ => return,
+            Some(s) if s.kind != "secret" => {}
+            _ => return Ok(out),
         }
     }
     for id in ids {
         let data = serde_json::json!({"event": {"id": id, "sphere_id": sphere, "organizer_id": auth.user.id}});
-        emit(state, auth.user.org_id, "event.created", data).await;
+        out.extend(Effects::webhook(auth.user.org_id, "event.created", data));
     }
+    Ok(out)
 }
 
 /// Jobs task: `rollout.phase_changed` once per change of an organization's rollout phase
@@ -425,12 +411,14 @@ pub async fn announce_phase_changes(state: &AppState, now: i64) -> anyhow::Resul
             "early_access_at": schedule.early_access_at(),
             "after_launch_at": schedule.after_launch_at(),
         });
-        let event = (!silent).then_some(PHASE_CHANGED);
+        let announcement = if silent {
+            Effects::default()
+        } else {
+            Effects::webhook(seen.org_id, PHASE_CHANGED, data)
+        };
         let won = state
             .db
-            .rollout_phase_advance(&seen, phase.as_str(), now, event, |id| {
-                envelope(id, PHASE_CHANGED, now, &data)
-            })
+            .rollout_phase_advance(&seen, phase.as_str(), now, &announcement)
             .await?;
         if won.is_some() && !silent {
             announced += 1;

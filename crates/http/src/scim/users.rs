@@ -575,7 +575,7 @@ async fn create(
         .await?
         .ok_or_else(not_found)?;
     if w.active {
-        crate::service::webhooks::emit_member(&state, id, "member.invited").await;
+        crate::service::webhooks::emit_member(&state, id, "member.invited").await?;
         if settings.send_invitations && !w.email.ends_with(PLACEHOLDER_DOMAIN) {
             invite(&state, &u).await?;
         }
@@ -598,7 +598,8 @@ async fn invite(state: &AppState, u: &ScimUser) -> ScimResult<()> {
             .as_deref()
             .and_then(Lang::parse)
             .unwrap_or_default();
-        crate::service::accounts::send_invitation(state, &u.user, &org, lang).await?;
+        crate::service::accounts::send_invitation(state, &u.user, &org, lang, Default::default())
+            .await?;
     }
     Ok(())
 }

@@ -334,7 +334,7 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
                             embarq_store::StoreError::Conflict(_) => AppError::Refused(NO_ACCOUNT),
                             e => e.into(),
                         })?;
-                    crate::service::webhooks::emit_member(state, uid, "member.activated").await;
+                    crate::service::webhooks::emit_member(state, uid, "member.activated").await?;
                     crate::service::admin_audit::record(
                         state,
                         crate::service::admin_audit::Admin {
@@ -361,7 +361,7 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
     // First SSO sign-in of an invited member: the same activation as accepting the invitation.
     if state.db.activate_invited_user(user.id).await? {
         state.db.touch_user(user.id).await?;
-        crate::service::webhooks::emit_member(state, user.id, "member.activated").await;
+        crate::service::webhooks::emit_member(state, user.id, "member.activated").await?;
     }
     state.db.user(user.id).await?.ok_or(AppError::NotFound)
 }
