@@ -196,7 +196,10 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
         }])
         .await
         .unwrap()[0];
-    app.db.register_for_event(event, m3).await.unwrap();
+    app.db
+        .register_for_event(event, m3, &Default::default())
+        .await
+        .unwrap();
     app.db.set_event_attendance(event, &[m3]).await.unwrap();
     let sphere = app
         .db

@@ -329,7 +329,7 @@ async fn respects_visibility_like_the_feed() {
         details: "{}",
     };
     app.db
-        .moderate(&hide(ModerationAction::Hide))
+        .moderate(&hide(ModerationAction::Hide), &Default::default())
         .await
         .unwrap();
     assert!(ids(&find(&bob, "licorne").await, "posts").is_empty());
@@ -337,7 +337,7 @@ async fn respects_visibility_like_the_feed() {
     // Its comments go with it.
     assert!(group(&find(&bob, "licorne").await, "comments").is_empty());
     app.db
-        .moderate(&hide(ModerationAction::Unhide))
+        .moderate(&hide(ModerationAction::Unhide), &Default::default())
         .await
         .unwrap();
     assert_eq!(

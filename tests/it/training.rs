@@ -371,7 +371,10 @@ async fn registration_capacity_reminder_and_attendance_story() {
     )
     .await;
     assert_eq!(s, 403, "members do not take attendance");
-    app.db.register_for_event(live, bob_id).await.unwrap();
+    app.db
+        .register_for_event(live, bob_id, &Default::default())
+        .await
+        .unwrap();
     let live_page = format!("/training/{live}");
     let html = mgr.get_text(&live_page).await.1;
     assert!(html.contains("name=\"attended\""));

@@ -251,9 +251,16 @@ impl Db {
         )
     }
 
-    /// Registers `user_id` ("going") unless the event is full.
-    pub async fn register_for_event(&self, event_id: Id, user_id: Id) -> Result<Registration> {
-        self.rsvp_event(event_id, user_id, "going").await
+    /// Registers `user_id` ("going") unless the event is full, with what the registration
+    /// causes (written only if it happens).
+    pub async fn register_for_event(
+        &self,
+        event_id: Id,
+        user_id: Id,
+        effects: &crate::Effects,
+    ) -> Result<Registration> {
+        self.rsvp_event_with(event_id, user_id, "going", effects)
+            .await
     }
 
     /// Records the person's answer (`going`, `maybe`, `not_going`). Only "going" takes a seat:
@@ -265,6 +272,18 @@ impl Db {
         event_id: Id,
         user_id: Id,
         response: &str,
+    ) -> Result<Registration> {
+        self.rsvp_event_with(event_id, user_id, response, &crate::Effects::default())
+            .await
+    }
+
+    /// [`Db::rsvp_event`] with what the answer causes, written only if it is recorded.
+    pub async fn rsvp_event_with(
+        &self,
+        event_id: Id,
+        user_id: Id,
+        response: &str,
+        effects: &crate::Effects,
     ) -> Result<Registration> {
         let now = now_ms();
         Ok(with_writer!(self, p => {
@@ -295,6 +314,7 @@ impl Db {
             sqlx::query("INSERT INTO event_registrations (event_id, user_id, registered_at, response) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (event_id, user_id) DO UPDATE SET response = excluded.response, registered_at = excluded.registered_at")
                 .bind(event_id).bind(user_id).bind(now).bind(response).execute(&mut *tx).await?;
+            crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Registration::Registered)
         })?)
@@ -302,8 +322,13 @@ impl Db {
 
     /// Applies an edit in one transaction: the row is locked first (as for RSVP) so the
     /// capacity check sees every "going" answer; a capacity below it changes nothing. A new
-    /// start time re-arms the 24-hour reminders.
-    pub async fn update_event(&self, id: Id, c: &EventChange) -> Result<EventUpdate> {
+    /// start time re-arms the 24-hour reminders. `effects` are written with the edit.
+    pub async fn update_event(
+        &self,
+        id: Id,
+        c: &EventChange,
+        effects: &crate::Effects,
+    ) -> Result<EventUpdate> {
         let now = now_ms();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -333,18 +358,26 @@ impl Db {
                 sqlx::query("UPDATE event_registrations SET reminder_sent_at = NULL WHERE event_id = $1")
                     .bind(id).execute(&mut *tx).await?;
             }
+            crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(EventUpdate::Updated)
         })?)
     }
 
-    /// Cancels an event (soft): `false` if it was already cancelled. SEQUENCE is incremented.
-    pub async fn cancel_event(&self, id: Id) -> Result<bool> {
+    /// Cancels an event (soft) with what the cancellation causes: `false` (nothing
+    /// written) if it was already cancelled. SEQUENCE is incremented.
+    pub async fn cancel_event(&self, id: Id, effects: &crate::Effects) -> Result<bool> {
         let now = now_ms();
-        let n = with_writer!(self, p => sqlx::query("UPDATE events SET cancelled_at = $2, updated_at = $2, sequence = sequence + 1 \
-             WHERE id = $1 AND cancelled_at IS NULL")
-            .bind(id).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+        crate::outbox::claim_with_effects!(
+            self,
+            sqlx::query(
+                "UPDATE events SET cancelled_at = $2, updated_at = $2, sequence = sequence + 1 \
+                 WHERE id = $1 AND cancelled_at IS NULL"
+            )
+            .bind(id)
+            .bind(now),
+            effects
+        )
     }
 
     /// Those to tell about a change or a cancellation: active people who answered going or

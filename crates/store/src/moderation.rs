@@ -77,6 +77,10 @@ pub struct Moderation<'a> {
     pub details: &'a str,
 }
 
+/// Open reports of `$1`, or with `$2` of anything of post `$1` (deleting a post settles the
+/// reports on its comments).
+const OPEN_REPORTS_OF: &str = "status = 'open' AND (target_id = $1 OR ($2 AND post_id = $1))";
+
 const OPEN_SELECT: &str = "SELECT r.id, r.sphere_id, s.name AS sphere_name, r.target_kind, r.target_id, r.post_id, r.reporter_id, \
      ru.display_name AS reporter_name, r.reason, r.details, r.created_at, COALESCE(p.author_id, c.author_id) AS item_author_id, \
      au.display_name AS item_author_name, COALESCE(p.body_html, c.body_html) AS item_html, \
@@ -89,15 +93,33 @@ const OPEN_SELECT: &str = "SELECT r.id, r.sphere_id, s.name AS sphere_name, r.ta
 impl Db {
     /// Files a report; a second open report by the same person on the same item is a
     /// `Conflict("report")`.
-    pub async fn create_report(&self, r: &NewReport<'_>) -> Result<Id> {
+    /// Files a report with what it causes (the moderators' notifications), in one transaction.
+    pub async fn create_report(&self, r: &NewReport<'_>, effects: &crate::Effects) -> Result<Id> {
         let id = new_id();
-        with_writer!(self, p => sqlx::query(
-            "INSERT INTO reports (id, org_id, sphere_id, target_kind, target_id, post_id, reporter_id, reason, details, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)")
-            .bind(id).bind(r.org_id).bind(r.sphere_id).bind(r.target.as_str()).bind(r.target_id).bind(r.post_id)
-            .bind(r.reporter_id).bind(r.reason).bind(r.details).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))
-        .map_err(|e| StoreError::on_unique(e, "report"))?;
+        let now = now_ms();
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO reports (id, org_id, sphere_id, target_kind, target_id, post_id, reporter_id, reason, details, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)")
+                .bind(id).bind(r.org_id).bind(r.sphere_id).bind(r.target.as_str()).bind(r.target_id).bind(r.post_id)
+                .bind(r.reporter_id).bind(r.reason).bind(r.details).bind(now).execute(&mut *tx).await
+                .map_err(|e| StoreError::on_unique(e, "report"))?;
+            crate::outbox::write_effects!(tx, effects, now);
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
         Ok(id)
+    }
+
+    /// Who reported `target_id` (or, with `whole_post`, anything of that post) in a report
+    /// still open: those a moderation of it answers.
+    pub async fn open_reporters(&self, target_id: Id, whole_post: bool) -> Result<Vec<Id>> {
+        let sql = format!("SELECT DISTINCT reporter_id FROM reports WHERE {OPEN_REPORTS_OF}");
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(target_id).bind(whole_post).fetch_all(p).await)?,
+        )
     }
 
     pub async fn comment_ref(&self, id: Id) -> Result<Option<CommentRef>> {
@@ -152,10 +174,11 @@ impl Db {
             .bind(sphere_id).bind(user_id).bind(now).fetch_optional(p).await)?)
     }
 
-    /// Applies a moderation action, resolves the item's open reports (not for `unhide`) and
-    /// records the audit entry, all or nothing. Answers the reporters whose reports it
-    /// resolved (to tell them the outcome).
-    pub async fn moderate(&self, m: &Moderation<'_>) -> Result<Vec<Id>> {
+    /// Applies a moderation action, resolves the item's open reports (not for `unhide`),
+    /// records the audit entry and writes `outcome` (what it tells the reporters, read before
+    /// with [`Db::open_reporters`]), all or nothing. Answers the reporters whose reports it
+    /// resolved.
+    pub async fn moderate(&self, m: &Moderation<'_>, outcome: &crate::Effects) -> Result<Vec<Id>> {
         let now = now_ms();
         let post = m.target == ReportTarget::Post;
         let audit = AuditEntry {
@@ -237,13 +260,15 @@ impl Db {
             } else {
                 // Deleting a post also settles the reports on its comments.
                 let whole_post = post && m.action == ModerationAction::Delete;
-                sqlx::query_scalar(
-                    "UPDATE reports SET status = $1, outcome = $2, resolved_at = $3, resolved_by = $4 \
-                     WHERE status = 'open' AND (target_id = $5 OR ($6 AND post_id = $5)) RETURNING reporter_id")
-                    .bind(status).bind(m.action.as_str()).bind(now).bind(m.actor_id).bind(m.target_id).bind(whole_post)
+                let sql = format!(
+                    "UPDATE reports SET status = $3, outcome = $4, resolved_at = $5, resolved_by = $6 \
+                     WHERE {OPEN_REPORTS_OF} RETURNING reporter_id");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(m.target_id).bind(whole_post).bind(status).bind(m.action.as_str()).bind(now).bind(m.actor_id)
                     .fetch_all(&mut *tx).await?
             };
             audit_in_tx!(tx, audit, now)?;
+            crate::outbox::write_effects!(tx, outcome, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(reporters)
         })?)

@@ -208,13 +208,22 @@ impl Db {
         Ok(id)
     }
 
-    /// Activates an invited account; `true` when it was invited (the caller announces it).
-    pub async fn activate_invited_user(&self, user_id: Id) -> Result<bool> {
+    /// Activates an invited account with what the activation causes; `true` when it was
+    /// invited.
+    pub async fn activate_invited_user(
+        &self,
+        user_id: Id,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let done = change_member!(tx, None, user_id, Change::Activate).map_err(refused)?;
+            let activated = done.is_some_and(|e| e.status.is_some());
+            if activated {
+                crate::outbox::write_effects!(tx, effects, crate::now_ms());
+            }
             tx.commit().await?;
-            Ok::<_, StoreError>(done.is_some_and(|e| e.status.is_some()))
+            Ok::<_, StoreError>(activated)
         })
     }
 

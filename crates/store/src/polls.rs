@@ -143,6 +143,7 @@ impl Db {
         user_id: Id,
         choices: &[Id],
         now: i64,
+        effects: &crate::Effects,
     ) -> Result<VoteOutcome> {
         let open_guard = "SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM polls WHERE id = $1 AND (closes_at IS NULL OR closes_at > $3))";
         let outcome = with_writer!(self, p => {
@@ -180,6 +181,7 @@ impl Db {
             };
             match outcome {
                 Some(VoteOutcome::Recorded) => {
+                    crate::outbox::write_effects!(tx, effects, now);
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(Some(VoteOutcome::Recorded))
                 }
@@ -203,10 +205,13 @@ impl Db {
         }
     }
 
-    /// Closes a poll now (if still open); answers whether it changed.
-    pub async fn close_poll(&self, id: Id, now: i64) -> Result<bool> {
-        let n = with_writer!(self, p => sqlx::query("UPDATE polls SET closes_at = $1 WHERE id = $2 AND (closes_at IS NULL OR closes_at > $1)")
-            .bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+    /// Closes a poll now (if still open) with what it causes; answers whether it changed.
+    pub async fn close_poll(&self, id: Id, now: i64, effects: &crate::Effects) -> Result<bool> {
+        crate::outbox::claim_with_effects!(
+            self,
+            sqlx::query("UPDATE polls SET closes_at = $1 WHERE id = $2 AND (closes_at IS NULL OR closes_at > $1)")
+                .bind(now).bind(id),
+            effects
+        )
     }
 }

@@ -161,7 +161,13 @@ impl Db {
     }
 
     /// Changes a post's status; publishing it (an approval) tells the sphere's open pages.
-    pub async fn set_post_status(&self, id: Id, status: PostStatus) -> Result<()> {
+    /// Sets a post's status with what the change causes, in one transaction.
+    pub async fn set_post_status(
+        &self,
+        id: Id,
+        status: PostStatus,
+        effects: &Effects,
+    ) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -170,6 +176,7 @@ impl Db {
             if status == PostStatus::Published {
                 sqlx::query(LIVE_POST).bind(id).bind(now).execute(&mut *tx).await?;
             }
+            write_effects!(tx, effects, now);
             tx.commit().await
         })?;
         Ok(())
@@ -180,14 +187,19 @@ impl Db {
         Ok(())
     }
 
-    pub async fn delete_post(&self, id: Id) -> Result<()> {
-        with_writer!(self, p => sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+    /// Deletes a post with what the deletion causes, in one transaction.
+    pub async fn delete_post(&self, id: Id, effects: &Effects) -> Result<()> {
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            write_effects!(tx, effects, now_ms());
+            tx.commit().await
+        })?;
         Ok(())
     }
 
-    /// Adds a comment and bumps the post's counter in one transaction; answers the comment
-    /// as stored (with its author's name).
-    /// Comments a post, with what the comment causes, in one transaction.
+    /// Adds a comment, bumps the post's counter and writes what the comment causes, in one
+    /// transaction; answers the comment as stored (with its author's name).
     pub async fn add_comment(
         &self,
         post_id: Id,

@@ -102,6 +102,7 @@ impl Db {
         token_hash: &str,
         purpose: &str,
         password_hash: &str,
+        effects: &crate::Effects,
     ) -> Result<Option<Id>> {
         let now = now_ms();
         with_writer!(self, p => {
@@ -115,6 +116,7 @@ impl Db {
                 if change_member!(tx, None, uid, Change::SetPassword).is_ok() {
                     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                         .bind(password_hash).bind(uid).execute(&mut *tx).await?;
+                    crate::outbox::write_effects!(tx, effects, now);
                 }
                 sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
                     .bind(now).bind(uid).bind(purpose).execute(&mut *tx).await?;

@@ -142,6 +142,18 @@ impl Db {
         user_id: Id,
         role: SphereRole,
     ) -> Result<()> {
+        self.add_sphere_member_with(sphere_id, user_id, role, &crate::Effects::default())
+            .await
+    }
+
+    /// [`Db::add_sphere_member`] with what the arrival causes, in one transaction.
+    pub async fn add_sphere_member_with(
+        &self,
+        sphere_id: Id,
+        user_id: Id,
+        role: SphereRole,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -151,6 +163,7 @@ impl Db {
             sqlx::query("DELETE FROM sphere_requests WHERE sphere_id = $1 AND user_id = $2")
                 .bind(sphere_id).bind(user_id).execute(&mut *tx).await?;
             sqlx::query(LIVE_MEMBERSHIP).bind(user_id).bind(sphere_id).bind(now).execute(&mut *tx).await?;
+            crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;
@@ -210,12 +223,20 @@ impl Db {
         user_id: Id,
         kind: RequestKind,
         invited_by: Option<Id>,
+        effects: &crate::Effects,
     ) -> Result<Id> {
         let id = new_id();
-        with_writer!(self, p => sqlx::query(
-            "INSERT INTO sphere_requests (id, sphere_id, user_id, kind, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id).bind(sphere_id).bind(user_id).bind(kind.as_str()).bind(invited_by).bind(now_ms())
-            .execute(p).await.map(|r| r.rows_affected())).map_err(|e| StoreError::on_unique(e, "request"))?;
+        let now = now_ms();
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO sphere_requests (id, sphere_id, user_id, kind, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(sphere_id).bind(user_id).bind(kind.as_str()).bind(invited_by).bind(now)
+                .execute(&mut *tx).await.map_err(|e| StoreError::on_unique(e, "request"))?;
+            crate::outbox::write_effects!(tx, effects, now);
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
         Ok(id)
     }
 

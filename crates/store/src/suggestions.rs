@@ -66,22 +66,29 @@ impl Db {
         )
     }
 
+    /// Stores suggestion `id` (chosen by the caller) with what it causes, in one transaction.
     pub async fn create_suggestion(
         &self,
+        id: Id,
         org_id: Id,
         author: Id,
         title: &str,
-        body_md: &str,
-        body_html: &str,
-    ) -> Result<Id> {
-        let id = new_id();
+        body: (&str, &str),
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        let (body_md, body_html) = body;
         let now = now_ms();
-        with_writer!(self, p => sqlx::query(
-            "INSERT INTO suggestions (id, org_id, author_id, title, body_md, body_html, status, vote_count, comment_count, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'new', 0, 0, $7, $7)")
-            .bind(id).bind(org_id).bind(author).bind(title).bind(body_md).bind(body_html).bind(now)
-            .execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(id)
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO suggestions (id, org_id, author_id, title, body_md, body_html, status, vote_count, comment_count, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'new', 0, 0, $7, $7)")
+                .bind(id).bind(org_id).bind(author).bind(title).bind(body_md).bind(body_html).bind(now)
+                .execute(&mut *tx).await?;
+            crate::outbox::write_effects!(tx, effects, now);
+            tx.commit().await
+        })?;
+        Ok(())
     }
 
     /// Adds the member's vote, or removes it if present; answers (voted, vote count).
@@ -134,10 +141,25 @@ impl Db {
             .bind(id).fetch_all(p).await)?)
     }
 
-    pub async fn set_suggestion_status(&self, org_id: Id, id: Id, status: &str) -> Result<bool> {
-        let n = with_writer!(self, p => sqlx::query(
-            "UPDATE suggestions SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
-            .bind(status).bind(now_ms()).bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+    /// Sets a suggestion's status with what the change causes, in one transaction.
+    pub async fn set_suggestion_status(
+        &self,
+        org_id: Id,
+        id: Id,
+        status: &str,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
+        let now = now_ms();
+        Ok(with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query(
+                "UPDATE suggestions SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
+                .bind(status).bind(now).bind(id).bind(org_id).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                crate::outbox::write_effects!(tx, effects, now);
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n > 0)
+        })?)
     }
 }

@@ -330,6 +330,7 @@ pub async fn redeem(
         return Err(validate::FieldError::new("confirm", "mismatch").into());
     }
     // The rollout gate is checked before the link is used, so it still works once access opens.
+    let mut activated = Effects::default();
     if let Some(uid) = state
         .db
         .peek_one_time_token(&token_hash(token), purpose)
@@ -340,18 +341,17 @@ pub async fn redeem(
             return Err(AppError::Refused(super::oidc::SSO_REQUIRED));
         }
         super::rollout::ensure_access_open(state, &u).await?;
+        if purpose == INVITE {
+            activated = super::webhooks::member_event(&u, "member.activated");
+        }
     }
     let hash = hash_password(password.to_string()).await?;
     let uid = state
         .db
-        .redeem_token_set_password(&token_hash(token), purpose, &hash)
+        .redeem_token_set_password(&token_hash(token), purpose, &hash, &activated)
         .await?
         .ok_or(AppError::Refused("link_expired"))?;
-    let session = open_session(state, uid).await?;
-    if purpose == INVITE {
-        super::webhooks::emit_member(state, uid, "member.activated").await?;
-    }
-    Ok(session)
+    open_session(state, uid).await
 }
 
 /// Creates a personal access token; the secret is shown once.

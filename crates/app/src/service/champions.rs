@@ -342,7 +342,20 @@ pub async fn grant_role(
     if !matches!(role, SphereRole::Admin | SphereRole::Publisher) {
         return Err(FieldError::new("role", "invalid_choice").into());
     }
-    state.db.add_sphere_member(sphere_id, user_id, role).await?;
+    let told = spheres::notice(
+        state,
+        &[user_id],
+        "champion_role",
+        auth.user.id,
+        Some(sphere_id),
+        None,
+    )
+    .await?;
+    state
+        .db
+        .add_sphere_member_with(sphere_id, user_id, role, &told)
+        .await?;
+    crate::outbox::written(state, &told);
     super::admin_audit::record(
         state,
         super::admin_audit::Admin {
@@ -354,15 +367,6 @@ pub async fn grant_role(
             sphere_id: Some(sphere_id),
         },
         serde_json::json!({"role": role.as_str()}),
-    )
-    .await?;
-    spheres::notify(
-        state,
-        &[user_id],
-        "champion_role",
-        auth.user.id,
-        Some(sphere_id),
-        None,
     )
     .await
 }

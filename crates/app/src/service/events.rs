@@ -2,7 +2,7 @@
 //! visibility by audience and sphere, RSVP (going / maybe / not going) with capacity,
 //! organizer registrations, attendance and 24-hour reminders. The training pages, the agenda
 //! (/agenda, sphere agendas), the API and the calendar feeds all go through this module.
-use super::markdown;
+use super::{markdown, spheres};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
@@ -424,13 +424,15 @@ pub async fn update(
         video_room: input.video_room,
         capacity: d.capacity,
     };
-    match state.db.update_event(id, &change).await? {
-        EventUpdate::Updated => {}
+    let effects = if moved {
+        registrants_notice(state, auth, old, NOTIF_EVENT_CHANGED).await?
+    } else {
+        Effects::default()
+    };
+    match state.db.update_event(id, &change, &effects).await? {
+        EventUpdate::Updated => crate::outbox::written(state, &effects),
         EventUpdate::BelowGoing(n) => return Err(below_going(n).into()),
         EventUpdate::Unavailable => return Err(refusal(v.kind(), "cancelled")),
-    }
-    if moved {
-        notify_registrants(state, auth, old, NOTIF_EVENT_CHANGED).await?;
     }
     load(state, auth, id).await
 }
@@ -453,19 +455,21 @@ pub async fn cancel(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible>
     if v.event.starts_at <= now_ms() {
         return Err(refusal(v.kind(), "started"));
     }
-    if state.db.cancel_event(id).await? {
-        notify_registrants(state, auth, &v.event, NOTIF_EVENT_CANCELLED).await?;
+    let effects = registrants_notice(state, auth, &v.event, NOTIF_EVENT_CANCELLED).await?;
+    if state.db.cancel_event(id, &effects).await? {
+        crate::outbox::written(state, &effects);
     }
     load(state, auth, id).await
 }
 
-/// Notifies those going or maybe (not the author of the change) with a link to the event.
-async fn notify_registrants(
+/// What tells those going or maybe (not the author of the change) about it, with a link to
+/// the event.
+async fn registrants_notice(
     state: &AppState,
     auth: &Auth,
     e: &Event,
     kind: &'static str,
-) -> AppResult<()> {
+) -> AppResult<Effects> {
     let people = state.db.event_people_to_notify(e.id).await?;
     let items: Vec<NewNotification> = people
         .into_iter()
@@ -480,7 +484,7 @@ async fn notify_registrants(
             link: Some(page_path(&e.kind, e.id)),
         })
         .collect();
-    crate::service::notifications::deliver(state, items).await
+    crate::service::notifications::effects(state, items).await
 }
 
 /// What a training page lists for the viewer.
@@ -691,16 +695,19 @@ pub async fn enroll(state: &AppState, auth: &Auth, id: Id, users: &[Id]) -> AppR
     }
     let mut done = Vec::new();
     for u in new {
-        match state.db.register_for_event(id, u).await? {
-            Registration::Registered => done.push(u),
+        let registered =
+            spheres::notice(state, &[u], NOTIF_REGISTERED, auth.user.id, None, None).await?;
+        match state.db.register_for_event(id, u, &registered).await? {
+            Registration::Registered => {
+                crate::outbox::written(state, &registered);
+                done.push(u);
+            }
             Registration::AlreadyRegistered => {}
             // Someone took the last seat (or cancelled the event) meanwhile: those
             // registered so far stay registered.
             Registration::Full | Registration::Cancelled => break,
         }
     }
-    crate::service::spheres::notify(state, &done, NOTIF_REGISTERED, auth.user.id, None, None)
-        .await?;
     Ok(done.len())
 }
 

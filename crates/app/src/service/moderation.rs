@@ -104,24 +104,6 @@ pub async fn report(
     let (Some(reason), Some(details)) = (reason, details) else {
         return Err(AppError::Refused("invalid"));
     };
-    let report_id = match state
-        .db
-        .create_report(&NewReport {
-            org_id: auth.user.org_id,
-            sphere_id: t.post.sphere_id,
-            target: kind,
-            target_id: id,
-            post_id: t.post.id,
-            reporter_id: auth.user.id,
-            reason: reason.as_str(),
-            details: details.as_deref().unwrap_or_default(),
-        })
-        .await
-    {
-        Ok(r) => r,
-        Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("already_reported")),
-        Err(e) => return Err(e.into()),
-    };
     let admins = state
         .db
         .sphere_member_ids(t.post.sphere_id, &[SphereRole::Admin])
@@ -139,7 +121,29 @@ pub async fn report(
             link: Some(format!("/spheres/{}/moderation", t.post.sphere_id)),
         })
         .collect();
-    super::notifications::deliver(state, items).await?;
+    let effects = super::notifications::effects(state, items).await?;
+    let report_id = match state
+        .db
+        .create_report(
+            &NewReport {
+                org_id: auth.user.org_id,
+                sphere_id: t.post.sphere_id,
+                target: kind,
+                target_id: id,
+                post_id: t.post.id,
+                reporter_id: auth.user.id,
+                reason: reason.as_str(),
+                details: details.as_deref().unwrap_or_default(),
+            },
+            &effects,
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("already_reported")),
+        Err(e) => return Err(e.into()),
+    };
+    crate::outbox::written(state, &effects);
     Ok(report_id)
 }
 
@@ -340,24 +344,6 @@ pub async fn act(state: &AppState, auth: &Auth, input: &ActionInput) -> AppResul
         "until": until,
     })
     .to_string();
-    let mut reporters = state
-        .db
-        .moderate(&Moderation {
-            org_id: auth.user.org_id,
-            sphere_id: sphere,
-            actor_id: auth.user.id,
-            action,
-            target: kind,
-            target_id: id,
-            post_id: t.post.id,
-            user_id: matches!(action, ModerationAction::Mute | ModerationAction::Remove)
-                .then_some(t.author_id),
-            until,
-            details: &details,
-        })
-        .await?;
-    reporters.sort();
-    reporters.dedup();
     let outcome_kind = match action {
         ModerationAction::Dismiss => "moderation_dismissed",
         ModerationAction::Hide => "moderation_hidden",
@@ -372,7 +358,14 @@ pub async fn act(state: &AppState, auth: &Auth, input: &ActionInput) -> AppResul
     } else {
         format!("/spheres/{sphere}")
     };
-    let items = reporters
+    // Those whose reports the action settles hear its outcome, in the action's transaction.
+    let whole_post = kind == ReportTarget::Post && action == ModerationAction::Delete;
+    let told = if action == ModerationAction::Unhide {
+        Vec::new()
+    } else {
+        state.db.open_reporters(id, whole_post).await?
+    };
+    let items = told
         .iter()
         .filter(|r| **r != auth.user.id)
         .map(|r| NewNotification {
@@ -385,10 +378,37 @@ pub async fn act(state: &AppState, auth: &Auth, input: &ActionInput) -> AppResul
             link: Some(link.clone()),
         })
         .collect();
-    super::notifications::deliver(state, items).await?;
-    if matches!(action, ModerationAction::Remove) {
-        crate::realtime::personal(state, &[t.author_id], "sphere", Some(sphere)).await;
+    let mut outcome = super::notifications::effects(state, items).await?;
+    if action == ModerationAction::Remove {
+        // The removed member's open pages leave the sphere.
+        outcome.live.extend(embarq_store::NewLive::personal(
+            &[t.author_id],
+            "sphere",
+            Some(sphere),
+        ));
     }
+    let mut reporters = state
+        .db
+        .moderate(
+            &Moderation {
+                org_id: auth.user.org_id,
+                sphere_id: sphere,
+                actor_id: auth.user.id,
+                action,
+                target: kind,
+                target_id: id,
+                post_id: t.post.id,
+                user_id: matches!(action, ModerationAction::Mute | ModerationAction::Remove)
+                    .then_some(t.author_id),
+                until,
+                details: &details,
+            },
+            &outcome,
+        )
+        .await?;
+    crate::outbox::written(state, &outcome);
+    reporters.sort();
+    reporters.dedup();
     Ok(ActionOutcome {
         action: action.as_str().to_string(),
         sphere_id: sphere,

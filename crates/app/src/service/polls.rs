@@ -4,11 +4,10 @@
 use super::spheres;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
-use crate::realtime;
 use crate::state::AppState;
 use embarq_domain::polls::{self as rules, PollDraft};
 use embarq_domain::{Id, PostStatus, policy};
-use embarq_store::{Poll, PollOption, Post, VoteOutcome, now_ms};
+use embarq_store::{Effects, NewLive, Poll, PollOption, Post, VoteOutcome, now_ms};
 
 /// A poll as the composer or the API gives it.
 #[derive(Debug, Clone, Default)]
@@ -161,13 +160,24 @@ pub async fn vote(
         .map(|o| o.id)
         .collect();
     let chosen = rules::ballot(poll.multiple, &known, choices)?;
-    match state.db.vote(&poll, auth.user.id, &chosen, now).await? {
+    match state
+        .db
+        .vote(&poll, auth.user.id, &chosen, now, &refresh(&post, poll_id))
+        .await?
+    {
         VoteOutcome::Recorded => {}
         VoteOutcome::Closed => return Err(AppError::Refused("poll_closed")),
         VoteOutcome::AlreadyVoted => return Err(AppError::Conflict("poll_already_voted")),
     }
-    realtime::sphere_event(state, post.sphere_id, "poll", Some(poll_id)).await;
     results_of(state, auth, poll, &post, v.access).await
+}
+
+/// Open pages of the poll's sphere refresh its results.
+fn refresh(post: &Post, poll_id: Id) -> Effects {
+    Effects {
+        live: vec![NewLive::sphere(post.sphere_id, "poll", Some(poll_id))],
+        ..Effects::default()
+    }
 }
 
 /// Closes a poll now (its author or the sphere's moderators).
@@ -177,8 +187,10 @@ pub async fn close(state: &AppState, auth: &Auth, poll_id: Id) -> AppResult<Resu
     if !policy::can_close_poll(post.author_id == auth.user.id, v.access) {
         return Err(AppError::Forbidden);
     }
-    state.db.close_poll(poll_id, now_ms()).await?;
-    realtime::sphere_event(state, post.sphere_id, "poll", Some(poll_id)).await;
+    state
+        .db
+        .close_poll(poll_id, now_ms(), &refresh(&post, poll_id))
+        .await?;
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
     results_of(state, auth, poll, &post, v.access).await
 }

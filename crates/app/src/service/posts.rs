@@ -1,5 +1,5 @@
 //! Publications, comments, reactions, approval queue and feeds.
-use super::spheres::{self, Visible, notice, notify};
+use super::spheres::{self, Visible, notice};
 use super::webhooks::PostCreated;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
@@ -302,11 +302,7 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
         return Err(AppError::Refused("not_pending"));
     }
     if approve {
-        state
-            .db
-            .set_post_status(post_id, PostStatus::Published)
-            .await?;
-        notify(
+        let mut effects = notice(
             state,
             &[post.author_id],
             "post_approved",
@@ -315,12 +311,14 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
             Some(post_id),
         )
         .await?;
-        let effects = announce(state, &v, post.author_id, post_id, &post.body_md).await?;
-        crate::outbox::write(state, &effects).await?;
-        Ok(())
+        effects.extend(announce(state, &v, post.author_id, post_id, &post.body_md).await?);
+        state
+            .db
+            .set_post_status(post_id, PostStatus::Published, &effects)
+            .await?;
+        crate::outbox::written(state, &effects);
     } else {
-        state.db.delete_post(post_id).await?;
-        notify(
+        let effects = notice(
             state,
             &[post.author_id],
             "post_declined",
@@ -328,8 +326,11 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
             Some(post.sphere_id),
             None,
         )
-        .await
+        .await?;
+        state.db.delete_post(post_id, &effects).await?;
+        crate::outbox::written(state, &effects);
     }
+    Ok(())
 }
 
 pub async fn pin(state: &AppState, auth: &Auth, post_id: Id, pinned: bool) -> AppResult<()> {
@@ -345,7 +346,7 @@ pub async fn delete(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<Id>
     if !policy::can_delete_content(post.author_id == auth.user.id, v.access) {
         return Err(AppError::Forbidden);
     }
-    state.db.delete_post(post_id).await?;
+    state.db.delete_post(post_id, &Effects::default()).await?;
     Ok(post.sphere_id)
 }
 

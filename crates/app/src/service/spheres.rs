@@ -96,14 +96,15 @@ pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
         return Ok(true);
     }
     if v.access.request {
+        let admins = state.db.sphere_member_ids(id, &[SphereRole::Admin]).await?;
+        let effects = notice(state, &admins, "join_request", auth.user.id, Some(id), None).await?;
         match state
             .db
-            .create_sphere_request(id, auth.user.id, RequestKind::JoinRequest, None)
+            .create_sphere_request(id, auth.user.id, RequestKind::JoinRequest, None, &effects)
             .await
         {
             Ok(_) => {
-                let admins = state.db.sphere_member_ids(id, &[SphereRole::Admin]).await?;
-                notify(state, &admins, "join_request", auth.user.id, Some(id), None).await?;
+                crate::outbox::written(state, &effects);
                 return Ok(false);
             }
             Err(embarq_store::StoreError::Conflict(_)) => {}
@@ -163,21 +164,29 @@ pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppRe
     if state.db.sphere_role(id, invitee.id).await?.is_some() {
         return Err(AppError::Conflict("already_member"));
     }
+    let invited = notice(
+        state,
+        &[invitee.id],
+        "sphere_invitation",
+        auth.user.id,
+        Some(id),
+        None,
+    )
+    .await?;
     match state
         .db
-        .create_sphere_request(id, invitee.id, RequestKind::Invitation, Some(auth.user.id))
+        .create_sphere_request(
+            id,
+            invitee.id,
+            RequestKind::Invitation,
+            Some(auth.user.id),
+            &invited,
+        )
         .await
     {
         Ok(_) => {
-            notify(
-                state,
-                &[invitee.id],
-                "sphere_invitation",
-                auth.user.id,
-                Some(id),
-                None,
-            )
-            .await
+            crate::outbox::written(state, &invited);
+            Ok(())
         }
         Err(embarq_store::StoreError::Conflict(_)) => {
             let pending = state.db.pending_sphere_request(id, invitee.id).await?;
@@ -186,11 +195,7 @@ pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppRe
             {
                 return Err(AppError::Conflict("already_invited"));
             }
-            state
-                .db
-                .add_sphere_member(id, invitee.id, SphereRole::Member)
-                .await?;
-            notify(
+            let accepted = notice(
                 state,
                 &[invitee.id],
                 "request_accepted",
@@ -198,7 +203,13 @@ pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppRe
                 Some(id),
                 None,
             )
-            .await
+            .await?;
+            state
+                .db
+                .add_sphere_member_with(id, invitee.id, SphereRole::Member, &accepted)
+                .await?;
+            crate::outbox::written(state, &accepted);
+            Ok(())
         }
         Err(e) => Err(e.into()),
     }
@@ -231,12 +242,8 @@ pub async fn answer_request(
         }
     }
     if accept {
-        state
-            .db
-            .add_sphere_member(r.sphere_id, r.user_id, SphereRole::Member)
-            .await?;
-        if kind == RequestKind::JoinRequest {
-            notify(
+        let effects = if kind == RequestKind::JoinRequest {
+            notice(
                 state,
                 &[r.user_id],
                 "request_accepted",
@@ -244,8 +251,15 @@ pub async fn answer_request(
                 Some(r.sphere_id),
                 None,
             )
+            .await?
+        } else {
+            Default::default()
+        };
+        state
+            .db
+            .add_sphere_member_with(r.sphere_id, r.user_id, SphereRole::Member, &effects)
             .await?;
-        }
+        crate::outbox::written(state, &effects);
     } else {
         state.db.delete_sphere_request(request_id).await?;
     }

@@ -3,7 +3,7 @@
 use super::markdown;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
-use crate::service::spheres::notify;
+use crate::service::spheres::notice;
 use crate::service::starter::curator;
 use crate::state::AppState;
 use embarq_domain::Id;
@@ -76,25 +76,23 @@ pub async fn thread(
 
 pub async fn create(state: &AppState, auth: &Auth, i: &SuggestionInput) -> AppResult<Suggestion> {
     let (title, body) = guidance::suggestion(&i.title, &i.body)?;
-    let id = state
+    let html = markdown::render("body", &body).await?;
+    let id = embarq_domain::new_id();
+    let data =
+        serde_json::json!({"suggestion": {"id": id, "title": title, "author_id": auth.user.id}});
+    let created = embarq_store::Effects::webhook(auth.user.org_id, "suggestion.created", data);
+    state
         .db
         .create_suggestion(
+            id,
             auth.user.org_id,
             auth.user.id,
             &title,
-            &body,
-            &markdown::render("body", &body).await?,
+            (&body, &html),
+            &created,
         )
         .await?;
-    let s = get(state, auth, id).await?;
-    let data =
-        serde_json::json!({"suggestion": {"id": s.id, "title": s.title, "author_id": s.author_id}});
-    crate::outbox::write(
-        state,
-        &embarq_store::Effects::webhook(auth.user.org_id, "suggestion.created", data),
-    )
-    .await?;
-    Ok(s)
+    get(state, auth, id).await
 }
 
 /// Toggles the caller's vote; answers whether they now vote and the new count.
@@ -140,12 +138,8 @@ pub async fn set_status(
     curator(auth)?;
     let status = SuggestionStatus::parse(status.trim())
         .ok_or(FieldError::new("suggestion_status", "invalid_choice"))?;
-    state
-        .db
-        .set_suggestion_status(auth.user.org_id, id, status.as_str())
-        .await?;
-    if current.status != status.as_str() {
-        notify(
+    let effects = if current.status != status.as_str() {
+        notice(
             state,
             &[current.author_id],
             STATUS_NOTIFICATION,
@@ -153,7 +147,14 @@ pub async fn set_status(
             None,
             None,
         )
+        .await?
+    } else {
+        Default::default()
+    };
+    state
+        .db
+        .set_suggestion_status(auth.user.org_id, id, status.as_str(), &effects)
         .await?;
-    }
+    crate::outbox::written(state, &effects);
     get(state, auth, id).await
 }

@@ -359,9 +359,9 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
     }
     state.db.apply_sso_profile(user.id, &profile).await?;
     // First SSO sign-in of an invited member: the same activation as accepting the invitation.
-    if state.db.activate_invited_user(user.id).await? {
+    let activated = crate::service::webhooks::member_event(&user, "member.activated");
+    if state.db.activate_invited_user(user.id, &activated).await? {
         state.db.touch_user(user.id).await?;
-        crate::service::webhooks::emit_member(state, user.id, "member.activated").await?;
     }
     state.db.user(user.id).await?.ok_or(AppError::NotFound)
 }
