@@ -277,7 +277,7 @@ async fn spheres(db: &Db, org: Id, poster: Id) -> Result<(Id, i64, Option<Id>)> 
     };
     let small = mine
         .iter()
-        .filter(|s| s.id != all && sphere_access(viewer, s.sphere_kind(), s.role()).post)
+        .filter(|s| s.id != all && sphere_access(viewer, s.kind, s.my_role).post)
         .min_by_key(|s| s.member_count)
         .map(|s| s.id);
     Ok((all, members, small))

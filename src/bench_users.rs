@@ -290,12 +290,14 @@ async fn prepare_users(db: &Db, org: Id, n: usize) -> Result<Vec<SimUser>> {
             .await?
             .filter(|u| u.org_id == org)
             .with_context(|| format!("{email} is not a member of the bench organization"))?;
-        let viewer = Viewer { org_role: u.role() };
+        let viewer = Viewer {
+            org_role: u.org_role,
+        };
         let spheres: Vec<Id> = db
             .visible_spheres(org, u.id, true)
             .await?
             .iter()
-            .filter(|s| sphere_access(viewer, s.sphere_kind(), s.role()).post)
+            .filter(|s| sphere_access(viewer, s.kind, s.my_role).post)
             .map(|s| s.id)
             .collect();
         if spheres.is_empty() {

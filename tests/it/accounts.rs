@@ -168,7 +168,7 @@ async fn invitation_link_sets_the_password_once() {
         .await;
     assert_eq!(r.status(), 200);
     let bob = app.user("bob@acme.test").await;
-    assert_eq!(bob.status, "invited");
+    assert_eq!(bob.status, embarq_domain::UserStatus::Invited);
     let links = app.mail_links("bob@acme.test").await;
     assert_eq!(links.len(), 1, "one invitation e-mail in the outbox");
     let path = links[0].trim_start_matches(&app.base).to_string();
@@ -184,7 +184,10 @@ async fn invitation_link_sets_the_password_once() {
     assert_eq!(r.status(), 303);
     let (_, home) = b.get_text("/").await;
     assert!(home.contains("Bob"));
-    assert_eq!(app.user("bob@acme.test").await.status, "active");
+    assert_eq!(
+        app.user("bob@acme.test").await.status,
+        embarq_domain::UserStatus::Active
+    );
     // The link works once.
     let mut c = app.browser();
     c.refresh_csrf("/login").await;

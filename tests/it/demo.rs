@@ -19,7 +19,7 @@ async fn seeds_a_living_company_once() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(admin.role(), embarq_domain::OrgRole::Manager);
+    assert_eq!(admin.org_role, embarq_domain::OrgRole::Manager);
     assert!(
         embarq_web::auth::verify_password(info.password.clone(), admin.password_hash.clone())
             .await
@@ -29,11 +29,7 @@ async fn seeds_a_living_company_once() {
         .visible_spheres(info.org_id, admin.id, false)
         .await
         .unwrap();
-    assert!(
-        spheres
-            .iter()
-            .any(|s| s.sphere_kind() == SphereKind::Closed)
-    );
+    assert!(spheres.iter().any(|s| s.kind == SphereKind::Closed));
     let feed = db.home_feed(admin.id, None, 20).await.unwrap();
     assert_eq!(feed.len(), 20, "the manager's home feed is alive");
     let people = db

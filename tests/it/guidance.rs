@@ -60,8 +60,8 @@ async fn help_sphere_is_created_at_setup_and_the_button_leads_to_it() {
         .unwrap()
         .unwrap();
     assert_eq!(sphere.name, "Aide / Help");
-    assert_eq!(sphere.kind, "open");
-    assert_eq!(sphere.my_role.as_deref(), Some("admin"));
+    assert_eq!(sphere.kind, embarq_domain::SphereKind::Open);
+    assert_eq!(sphere.my_role, Some(embarq_domain::SphereRole::Admin));
 
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     for page in ["/", "/spheres", "/people", "/starter-kit", "/suggestions"] {

@@ -68,7 +68,7 @@ async fn dry_run_reports_lines_and_writes_nothing_then_import_upserts() {
         "a manager listed later in the file is linked"
     );
     assert_eq!(marie.department.as_deref(), Some("Finance"));
-    assert_eq!(marie.status, "invited");
+    assert_eq!(marie.status, embarq_domain::UserStatus::Invited);
 
     // Idempotent: the same file again changes nothing.
     let (_, html) = upload(&mgr, CSV, "apply", false).await;
@@ -83,11 +83,11 @@ async fn dry_run_reports_lines_and_writes_nothing_then_import_upserts() {
     assert_eq!(count(&html, "n-deactivate"), 1);
     assert_eq!(
         app.user("paul.martin@acme.test").await.status,
-        "deactivated"
+        embarq_domain::UserStatus::Deactivated
     );
     assert_eq!(
         app.user("alice@acme.test").await.status,
-        "active",
+        embarq_domain::UserStatus::Active,
         "the manager is never deactivated"
     );
     assert_eq!(
@@ -244,7 +244,10 @@ async fn a_member_the_file_deactivates_comes_back_without_old_credentials() {
     let alice_only = "email,first_name,last_name\nalice@acme.test,Alice,Manager\n";
     let (s, _) = upload(&mgr, alice_only, "apply", true).await;
     assert_eq!(s, 200);
-    assert_eq!(app.user("bob@acme.test").await.status, "deactivated");
+    assert_eq!(
+        app.user("bob@acme.test").await.status,
+        embarq_domain::UserStatus::Deactivated
+    );
     assert_eq!(me_with_token(&app, &token).await, 401);
 
     // Listed again: Bob is back (he has a password, so active), but what he held before
@@ -253,7 +256,10 @@ async fn a_member_the_file_deactivates_comes_back_without_old_credentials() {
         "email,first_name,last_name\nalice@acme.test,Alice,Manager\nbob@acme.test,Bob,Martin\n";
     let (s, _) = upload(&mgr, both, "apply", true).await;
     assert_eq!(s, 200);
-    assert_eq!(app.user("bob@acme.test").await.status, "active");
+    assert_eq!(
+        app.user("bob@acme.test").await.status,
+        embarq_domain::UserStatus::Active
+    );
     assert_eq!(me_with_token(&app, &token).await, 401);
     let (s, _) = api(&bob, reqwest::Method::GET, "/api/v1/me", None).await;
     assert_eq!(s, 401, "the old session is gone too");

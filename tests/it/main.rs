@@ -35,6 +35,7 @@ mod scim_groups;
 mod search;
 mod smtp;
 mod spheres;
+mod stored_enums;
 mod tasks;
 mod training;
 mod ui;

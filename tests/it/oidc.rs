@@ -355,7 +355,10 @@ async fn passwords_off_is_guarded_and_enforced() {
         )
         .await;
     assert!(r.status().is_success(), "{}", r.status());
-    assert_eq!(app.user("carol@acme.test").await.status, "invited");
+    assert_eq!(
+        app.user("carol@acme.test").await.status,
+        embarq_domain::UserStatus::Invited
+    );
     let mut anon = app.browser();
     anon.refresh_csrf("/forgot").await;
     anon.post_form("/forgot", &[("email", "bob@acme.test")])
@@ -438,7 +441,11 @@ async fn passwords_off_is_guarded_and_enforced() {
         assert!(html.contains("Your organization signs in with single sign-on"));
     }
     let carol = app.user("carol@acme.test").await;
-    assert_eq!(carol.status, "invited", "no password set");
+    assert_eq!(
+        carol.status,
+        embarq_domain::UserStatus::Invited,
+        "no password set"
+    );
     assert!(carol.password_hash.is_none());
 
     // Turned back on: passwords work again.
@@ -614,7 +621,7 @@ async fn id_tokens_are_verified_and_mapped_to_members() {
     .await;
     assert_eq!((s1, signed), (303, true), "{html}");
     let nina = app.user("nina@acme.test").await;
-    assert_eq!(nina.status, "active");
+    assert_eq!(nina.status, embarq_domain::UserStatus::Active);
     assert_eq!(nina.display_name, "Nina New");
     assert_eq!(
         (
@@ -647,7 +654,10 @@ async fn id_tokens_are_verified_and_mapped_to_members() {
         &[("email", "carol@acme.test"), ("display_name", "Carol")],
     )
     .await;
-    assert_eq!(app.user("carol@acme.test").await.status, "invited");
+    assert_eq!(
+        app.user("carol@acme.test").await.status,
+        embarq_domain::UserStatus::Invited
+    );
     let (s3, _, signed) = sign_in_with(
         &app,
         &idp,
@@ -658,7 +668,7 @@ async fn id_tokens_are_verified_and_mapped_to_members() {
     .await;
     assert_eq!((s3, signed), (303, true));
     let carol = app.user("carol@acme.test").await;
-    assert_eq!(carol.status, "active");
+    assert_eq!(carol.status, embarq_domain::UserStatus::Active);
     assert!(carol.activated_at.is_some());
     assert!(app.db.oidc_has_link(carol.id, &idp.issuer).await.unwrap());
 

@@ -209,7 +209,7 @@ async fn the_last_manager_stays_under_concurrent_demotions() {
         app.user("bob@acme.test").await,
     ]
     .iter()
-    .filter(|u| u.role() == OrgRole::Manager)
+    .filter(|u| u.org_role == OrgRole::Manager)
     .count();
     assert_eq!(managers, 1);
 }

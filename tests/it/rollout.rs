@@ -461,7 +461,10 @@ async fn sign_in_waits_for_the_members_phase() {
     let r = dan.post_form(&path, &fields).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("Votre accès ouvre le"));
-    assert_eq!(app.user("dan@acme.test").await.status, "invited");
+    assert_eq!(
+        app.user("dan@acme.test").await.status,
+        embarq_domain::UserStatus::Invited
+    );
 
     // After launch, a later wave still waits for its own date (site, case-insensitive).
     plan(&app, org, now_ms() - DAY_MS, 7, "", "").await;

@@ -661,7 +661,10 @@ async fn deactivation_ends_sessions_and_mapping_feeds_the_directory() {
         "schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": "True"}],
     }))).await;
     assert_eq!((s, v["active"].as_bool()), (200, Some(true)));
-    assert_eq!(app.user("sam@acme.test").await.status, "active");
+    assert_eq!(
+        app.user("sam@acme.test").await.status,
+        embarq_domain::UserStatus::Active
+    );
 
     // Mapping: site <- enterprise division, level <- title, birth year <- nothing.
     let r = boss

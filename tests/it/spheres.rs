@@ -274,7 +274,7 @@ async fn other_organizations_ids_are_refused() {
     assert_eq!(r.status(), 404);
     assert_eq!(
         app.db.user(alice.id).await.unwrap().unwrap().status,
-        "active"
+        embarq_domain::UserStatus::Active
     );
 }
 

@@ -120,7 +120,7 @@ pub struct Auth {
 impl Auth {
     pub fn viewer(&self) -> Viewer {
         Viewer {
-            org_role: self.user.role(),
+            org_role: self.user.org_role,
         }
     }
 }

@@ -1,4 +1,6 @@
-//! Roles and sphere kinds, stored as short lower-case strings.
+//! Roles and sphere kinds, stored as short lower-case strings. Each is a `sqlx` type on
+//! every backend (TEXT), so rows decode into it and queries bind it: a value the enum does
+//! not know fails to decode instead of being compared as a string.
 use serde::{Deserialize, Serialize};
 
 macro_rules! string_enum {
@@ -14,6 +16,25 @@ macro_rules! string_enum {
         }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name where str: sqlx::Type<DB> {
+            fn type_info() -> DB::TypeInfo { <str as sqlx::Type<DB>>::type_info() }
+            fn compatible(ty: &DB::TypeInfo) -> bool { <str as sqlx::Type<DB>>::compatible(ty) }
+        }
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name where &'q str: sqlx::Encode<'q, DB> {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                let text: &'q str = self.as_str();
+                <&'q str as sqlx::Encode<'q, DB>>::encode_by_ref(&text, buf)
+            }
+        }
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name where &'r str: sqlx::Decode<'r, DB> {
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
+                Self::parse(text).ok_or_else(|| format!("unknown {} {text:?}", stringify!($name)).into())
+            }
         }
     };
 }

@@ -17,7 +17,7 @@ pub struct PersonFacts {
 #[derive(sqlx::FromRow)]
 struct MemberRow {
     id: Id,
-    org_role: String,
+    org_role: embarq_domain::OrgRole,
     is_champion: bool,
     has_photo: bool,
     has_title: bool,
@@ -76,7 +76,7 @@ impl From<MemberRow> for PersonFacts {
     fn from(r: MemberRow) -> Self {
         PersonFacts {
             user_id: r.id,
-            is_manager: r.org_role == "manager",
+            is_manager: r.org_role == embarq_domain::OrgRole::Manager,
             is_champion: r.is_champion,
             member: MemberFacts {
                 has_photo: r.has_photo,

@@ -123,7 +123,7 @@ macro_rules! change_member {
         let user: embarq_domain::Id = $user;
         let org: Option<embarq_domain::Id> = $org;
         sqlx::query($crate::db::LOCK_USER).bind(user).execute(&mut *$tx).await?;
-        let row: Option<(String, String, bool, embarq_domain::Id)> = sqlx::query_as(
+        let row: Option<(UserStatus, OrgRole, bool, embarq_domain::Id)> = sqlx::query_as(
             "SELECT status, org_role, password_hash IS NOT NULL, org_id FROM users \
              WHERE id = $1 AND ($2 IS NULL OR org_id = $2) AND erased_at IS NULL",
         )
@@ -135,8 +135,8 @@ macro_rules! change_member {
             None => Ok(None),
             Some((status, role, has_password, org_id)) => {
                 let mut state = MemberState {
-                    status: UserStatus::parse(&status).unwrap_or(UserStatus::Deactivated),
-                    role: OrgRole::parse(&role).unwrap_or(OrgRole::Member),
+                    status,
+                    role,
                     has_password,
                     other_active_managers: 0,
                 };
@@ -159,8 +159,8 @@ macro_rules! change_member {
                                 "UPDATE users SET status = COALESCE($2, status), org_role = COALESCE($3, org_role) WHERE id = $1",
                             )
                             .bind(user)
-                            .bind(effects.status.map(UserStatus::as_str))
-                            .bind(effects.role.map(OrgRole::as_str))
+                            .bind(effects.status)
+                            .bind(effects.role)
                             .execute(&mut *$tx)
                             .await?;
                         }

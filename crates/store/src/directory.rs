@@ -74,8 +74,8 @@ struct Existing {
     level: Option<String>,
     manager_id: Option<Id>,
     employee_id: Option<String>,
-    org_role: String,
-    status: String,
+    org_role: OrgRole,
+    status: UserStatus,
 }
 
 impl Existing {
@@ -90,7 +90,7 @@ impl Existing {
             || self.level != r.level
             || self.employee_id != r.employee_id
             || self.manager_id != manager
-            || self.status == "deactivated"
+            || self.status == UserStatus::Deactivated
     }
 }
 
@@ -372,9 +372,9 @@ impl Db {
             let in_file: HashSet<&str> = accepted.iter().map(|r| r.email.as_str()).collect();
             for e in &existing {
                 if !in_file.contains(e.email.as_str())
-                    && e.status != "deactivated"
+                    && e.status != UserStatus::Deactivated
                     && e.id != keep
-                    && e.org_role != OrgRole::Manager.as_str()
+                    && e.org_role != OrgRole::Manager
                 {
                     plan.deactivate.push(e.email.clone());
                     to_deactivate.push(e.id);
@@ -391,7 +391,7 @@ impl Db {
             .filter(|w| {
                 by_email
                     .get(w.0.email.as_str())
-                    .is_some_and(|e| e.status == "deactivated")
+                    .is_some_and(|e| e.status == UserStatus::Deactivated)
             })
             .map(|w| w.1)
             .collect();

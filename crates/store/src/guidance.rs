@@ -49,7 +49,7 @@ pub struct HelpAdmin {
     pub user_id: Id,
     pub display_name: String,
     pub email: String,
-    pub org_role: String,
+    pub org_role: embarq_domain::OrgRole,
 }
 
 const KIT_COLUMNS: &str =

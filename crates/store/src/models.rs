@@ -1,6 +1,6 @@
 //! Rows as the store returns them. Enumerations are kept as their stored text and parsed
 //! by typed getters that fail closed (an unknown sphere kind reads as secret).
-use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
+use embarq_domain::{Id, OrgRole, PostStatus, RequestKind, SphereKind, SphereRole, UserStatus};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -28,8 +28,8 @@ pub struct User {
     pub manager_id: Option<Id>,
     pub employee_id: Option<String>,
     pub has_photo: bool,
-    pub org_role: String,
-    pub status: String,
+    pub org_role: OrgRole,
+    pub status: UserStatus,
     pub locale: Option<String>,
     pub created_at: i64,
     pub activated_at: Option<i64>,
@@ -40,15 +40,6 @@ pub struct User {
 pub(crate) const USER_COLUMNS: &str = "u.id, u.org_id, u.email, u.password_hash, u.display_name, u.first_name, \
      u.last_name, u.title, u.department, u.site, u.birth_year, u.level, u.manager_id, u.employee_id, \
      (u.photo IS NOT NULL) AS has_photo, u.org_role, u.status, u.locale, u.created_at, u.activated_at, u.last_seen_at";
-
-impl User {
-    pub fn role(&self) -> OrgRole {
-        OrgRole::parse(&self.org_role).unwrap_or(OrgRole::Member)
-    }
-    pub fn user_status(&self) -> UserStatus {
-        UserStatus::parse(&self.status).unwrap_or(UserStatus::Deactivated)
-    }
-}
 
 /// A short reference to a person, for lists and bylines.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -67,24 +58,15 @@ pub struct Sphere {
     pub org_id: Id,
     pub name: String,
     pub description: String,
-    pub kind: String,
+    pub kind: SphereKind,
     pub requires_approval: bool,
     pub created_by: Id,
     pub created_at: i64,
     pub member_count: i64,
     /// The viewer's role, when the query was made for a viewer who is a member.
-    pub my_role: Option<String>,
+    pub my_role: Option<SphereRole>,
     /// Whether the viewer has a pending join request or invitation.
-    pub my_request: Option<String>,
-}
-
-impl Sphere {
-    pub fn sphere_kind(&self) -> SphereKind {
-        SphereKind::parse(&self.kind).unwrap_or(SphereKind::Secret)
-    }
-    pub fn role(&self) -> Option<SphereRole> {
-        self.my_role.as_deref().and_then(SphereRole::parse)
-    }
+    pub my_request: Option<RequestKind>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -92,7 +74,7 @@ pub struct SphereMember {
     pub user_id: Id,
     pub display_name: String,
     pub title: Option<String>,
-    pub role: String,
+    pub role: SphereRole,
     pub joined_at: i64,
 }
 
@@ -103,7 +85,7 @@ pub struct SphereRequest {
     pub sphere_name: String,
     pub user_id: Id,
     pub display_name: String,
-    pub kind: String,
+    pub kind: RequestKind,
     pub invited_by: Option<Id>,
     pub created_at: i64,
 }
@@ -114,13 +96,13 @@ pub struct Post {
     pub org_id: Id,
     pub sphere_id: Id,
     pub sphere_name: String,
-    pub sphere_kind: String,
+    pub sphere_kind: SphereKind,
     pub author_id: Id,
     pub author_name: String,
     pub author_has_photo: bool,
     pub body_md: String,
     pub body_html: String,
-    pub status: String,
+    pub status: PostStatus,
     pub pinned: bool,
     pub comment_count: i64,
     pub reaction_count: i64,
@@ -129,15 +111,6 @@ pub struct Post {
     /// Set when a moderator hid it: only the sphere's moderators still see it.
     #[sqlx(default)]
     pub hidden_at: Option<i64>,
-}
-
-impl Post {
-    pub fn post_status(&self) -> PostStatus {
-        PostStatus::parse(&self.status).unwrap_or(PostStatus::Pending)
-    }
-    pub fn kind(&self) -> SphereKind {
-        SphereKind::parse(&self.sphere_kind).unwrap_or(SphereKind::Secret)
-    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]

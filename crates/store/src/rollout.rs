@@ -47,7 +47,7 @@ pub struct PendingInvitee {
 pub struct Recipient {
     pub id: Id,
     pub email: String,
-    pub org_role: String,
+    pub org_role: embarq_domain::OrgRole,
     pub department: Option<String>,
     pub site: Option<String>,
     pub locale: Option<String>,

@@ -9,7 +9,7 @@ use embarq_domain::scim::{
     AttrPath, CompareOp, ENTERPRISE_USER_SCHEMA, Filter, GROUP_SCHEMA, ScimError, ScimType,
     USER_SCHEMA,
 };
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, UserStatus, new_id};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::AssertSqlSafe;
@@ -882,7 +882,7 @@ impl Db {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             // By primary key alone, as in `scim_user`; the organization is checked here.
-            let row: Option<(String, Id)> = sqlx::query_as(
+            let row: Option<(UserStatus, Id)> = sqlx::query_as(
                 "SELECT status, org_id FROM users WHERE id = $1 AND erased_at IS NULL")
                 .bind(id).fetch_optional(&mut *tx).await?;
             let Some((status, _)) = row.filter(|(_, org)| *org == org_id) else {
@@ -898,7 +898,7 @@ impl Db {
                 .bind(w.manager_id).bind(&w.employee_id).bind(&w.user_name).bind(w.user_name.to_lowercase())
                 .bind(&w.external_id).bind(&w.division).bind(&w.extra).bind(now)
                 .execute(&mut *tx).await.map_err(unique_error)?;
-            let change = match (status == "deactivated", w.active) {
+            let change = match (status == UserStatus::Deactivated, w.active) {
                 (false, false) => {
                     change_member!(tx, Some(org_id), id, Change::Deactivate).map_err(refused)?;
                     ActiveChange::Deactivated

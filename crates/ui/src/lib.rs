@@ -131,7 +131,7 @@ impl Page {
     pub fn is_manager(&self) -> bool {
         self.me
             .as_ref()
-            .is_some_and(|u| u.role() == embarq_domain::OrgRole::Manager)
+            .is_some_and(|u| u.org_role == embarq_domain::OrgRole::Manager)
     }
     pub fn with_errors(mut self, errors: &[FieldError]) -> Self {
         self.errors = errors

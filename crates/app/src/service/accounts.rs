@@ -105,7 +105,7 @@ async fn check_and_open(
         .await?;
     drop(slot);
     match user {
-        Some(u) if ok && u.user_status() == UserStatus::Active => {
+        Some(u) if ok && u.status == UserStatus::Active => {
             state.db.throttle_reset(&pair).await?;
             state.db.throttle_refund(&ip).await?;
             // Said only after a correct password, so it reveals nothing about the address.
@@ -263,7 +263,7 @@ pub async fn request_password_reset(state: &AppState, email: &str, lang: Lang) -
         return Ok(());
     };
     if let Some(u) = state.db.user_by_email(&email).await?
-        && u.user_status() != UserStatus::Deactivated
+        && u.status != UserStatus::Deactivated
     {
         // The page answers the same for every address; the mail says to use SSO instead.
         if super::oidc::password_refused(state, &u).await? {

@@ -291,7 +291,7 @@ pub async fn nominate(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<(
         .db
         .user_in_org(auth.user.org_id, user_id)
         .await?
-        .filter(|u| u.user_status() != UserStatus::Deactivated)
+        .filter(|u| u.status != UserStatus::Deactivated)
         .ok_or(AppError::NotFound)?;
     state
         .db

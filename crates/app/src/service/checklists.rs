@@ -45,7 +45,7 @@ pub async fn mine(state: &AppState, auth: &Auth) -> AppResult<Vec<Checklist>> {
     let is_champion = person.first().is_some_and(|p| p.is_champion);
     let admin = state.db.sphere_admin_facts(org, Some(auth.user.id)).await?;
     let admin_facts = admin.first().map(|a| a.1.clone());
-    let is_manager = auth.user.role() == embarq_domain::OrgRole::Manager;
+    let is_manager = auth.user.org_role == embarq_domain::OrgRole::Manager;
     let org_facts = if is_manager {
         state.db.org_facts(org).await?
     } else {

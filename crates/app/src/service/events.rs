@@ -653,9 +653,11 @@ async fn participants(state: &AppState, auth: &Auth, v: &Visible, ids: &[Id]) ->
         }
         let user = state.db.user_in_org(auth.user.org_id, *id).await?;
         let ok = match user {
-            Some(u) if u.user_status() != embarq_domain::UserStatus::Deactivated => {
+            Some(u) if u.status != embarq_domain::UserStatus::Deactivated => {
                 let champion = state.db.is_org_champion(u.org_id, u.id).await?;
-                let viewer = policy::Viewer { org_role: u.role() };
+                let viewer = policy::Viewer {
+                    org_role: u.org_role,
+                };
                 policy::can_see_event(viewer, champion, audience_of(&v.event))
             }
             _ => false,

@@ -56,7 +56,7 @@ pub async fn add_admin(state: &AppState, auth: &Auth, email: &str) -> AppResult<
         .db
         .user_by_email(&email)
         .await?
-        .filter(|u| u.org_id == auth.user.org_id && u.user_status() != UserStatus::Deactivated)
+        .filter(|u| u.org_id == auth.user.org_id && u.status != UserStatus::Deactivated)
         .ok_or(FieldError::new("email", "unknown_member"))?;
     let sphere = help_sphere_for(state, auth).await?;
     state

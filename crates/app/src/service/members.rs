@@ -141,7 +141,7 @@ pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) 
         "org.role",
         "user",
         Some(u.id),
-        serde_json::json!({"name": u.display_name, "from": u.role().as_str(), "to": role.as_str()}),
+        serde_json::json!({"name": u.display_name, "from": u.org_role.as_str(), "to": role.as_str()}),
     )
     .await
 }
@@ -177,7 +177,7 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> 
 pub async fn resend_invitation(state: &AppState, auth: &Auth, id: Id, lang: Lang) -> AppResult<()> {
     require_manager(auth)?;
     let u = profile(state, auth, id).await?;
-    if u.user_status() != UserStatus::Invited {
+    if u.status != UserStatus::Invited {
         return Err(AppError::Refused("already_active"));
     }
     accounts::send_invitation(state, &u, &auth.user.display_name, lang, Default::default()).await?;
@@ -320,7 +320,7 @@ pub async fn import_cli(
         Some(e) => state.db.user_by_email(&e.trim().to_lowercase()).await?,
         None => state.db.first_manager().await?,
     }
-    .filter(|u| u.role() == OrgRole::Manager)
+    .filter(|u| u.org_role == OrgRole::Manager)
     .ok_or_else(|| anyhow::anyhow!("no organization manager found: run `embarq serve` and complete the setup first, or pass --as-manager"))?;
     let lang = Lang::En;
     let result = import_for(

@@ -30,7 +30,7 @@ pub async fn start(state: &AppState, auth: &Auth, with: &[Id]) -> AppResult<Id> 
             .db
             .user_in_org(auth.user.org_id, *m)
             .await?
-            .filter(|u| u.user_status() != UserStatus::Deactivated)
+            .filter(|u| u.status != UserStatus::Deactivated)
             .ok_or(AppError::NotFound)?;
     }
     if let [other] = members[..]

@@ -133,7 +133,7 @@ async fn mail(state: &AppState, n: &NewNotification) -> AppResult<Option<NewMail
         .db
         .user(n.user_id)
         .await?
-        .filter(|u| u.user_status() == embarq_domain::UserStatus::Active)
+        .filter(|u| u.status == embarq_domain::UserStatus::Active)
     else {
         return Ok(None);
     };

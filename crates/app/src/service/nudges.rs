@@ -131,7 +131,7 @@ pub async fn remind(state: &AppState, auth: &Auth, user_id: Id, now: i64) -> App
     if !policy::can_manage_org(auth.viewer()) && !colleague {
         return Err(AppError::NotFound);
     }
-    if u.user_status() != UserStatus::Invited || u.activated_at.is_some() {
+    if u.status != UserStatus::Invited || u.activated_at.is_some() {
         return Err(AppError::Refused("already_active"));
     }
     match state

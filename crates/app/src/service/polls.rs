@@ -89,7 +89,7 @@ async fn results_of(
         .map(|b| b.option_id)
         .collect();
     let open = rules::is_open(poll.closes_at, now_ms());
-    let published = post.post_status() == PostStatus::Published;
+    let published = post.status == PostStatus::Published;
     let can_vote = published && open && policy::can_vote(access) && !(poll.anonymous && voted);
     let can_close = open && policy::can_close_poll(post.author_id == auth.user.id, access);
     let options = options
@@ -145,7 +145,7 @@ pub async fn vote(
     if !policy::can_vote(v.access) {
         return Err(AppError::Forbidden);
     }
-    if post.post_status() != PostStatus::Published {
+    if post.status != PostStatus::Published {
         return Err(AppError::Refused("poll_not_published"));
     }
     let now = now_ms();

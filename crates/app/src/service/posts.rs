@@ -199,14 +199,8 @@ async fn announce(
     post: Id,
     body: &str,
 ) -> AppResult<Effects> {
-    let readers = mentioned_readers(
-        state,
-        v.sphere.org_id,
-        v.sphere.id,
-        v.sphere.sphere_kind(),
-        body,
-    )
-    .await?;
+    let readers =
+        mentioned_readers(state, v.sphere.org_id, v.sphere.id, v.sphere.kind, body).await?;
     notice(
         state,
         &readers,
@@ -243,7 +237,7 @@ pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> 
 /// Comments a published post and answers the comment as stored.
 pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> AppResult<Comment> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !v.access.post || post.post_status() != PostStatus::Published {
+    if !v.access.post || post.status != PostStatus::Published {
         return Err(AppError::Forbidden);
     }
     super::moderation::ensure_not_muted(state, post.sphere_id, auth.user.id).await?;
@@ -258,7 +252,8 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
         Some(post_id),
     )
     .await?;
-    let readers = mentioned_readers(state, post.org_id, post.sphere_id, post.kind(), &body).await?;
+    let readers =
+        mentioned_readers(state, post.org_id, post.sphere_id, post.sphere_kind, &body).await?;
     effects.extend(
         notice(
             state,
@@ -280,7 +275,7 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
 
 pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> AppResult<bool> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !v.access.post || post.post_status() != PostStatus::Published {
+    if !v.access.post || post.status != PostStatus::Published {
         return Err(AppError::Forbidden);
     }
     if !REACTIONS.contains(&emoji) {
@@ -298,7 +293,7 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
     if !v.access.moderate {
         return Err(AppError::Forbidden);
     }
-    if post.post_status() != PostStatus::Pending {
+    if post.status != PostStatus::Pending {
         return Err(AppError::Refused("not_pending"));
     }
     if approve {

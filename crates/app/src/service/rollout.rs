@@ -265,7 +265,7 @@ pub async fn opening(state: &AppState, user: &User, now: i64) -> AppResult<Optio
     let waves = state.db.rollout_waves(user.org_id).await?;
     let s = schedule(&plan, &waves);
     let who = Person {
-        is_manager: user.role() == OrgRole::Manager,
+        is_manager: user.org_role == OrgRole::Manager,
         is_champion: state.db.is_champion(user.id).await?,
         department: user.department.as_deref(),
         site: user.site.as_deref(),
@@ -485,7 +485,7 @@ async fn publish_announcement(state: &AppState, org: Id, now: i64) -> AppResult<
             continue;
         }
         let who = Person {
-            is_manager: r.org_role == OrgRole::Manager.as_str(),
+            is_manager: r.org_role == OrgRole::Manager,
             is_champion: r.champion > 0,
             department: r.department.as_deref(),
             site: r.site.as_deref(),

@@ -198,7 +198,7 @@ pub async fn token_cli(
         Some(e) => state.db.user_by_email(&e.trim().to_lowercase()).await?,
         None => state.db.first_manager().await?,
     }
-    .filter(|u| u.role() == OrgRole::Manager)
+    .filter(|u| u.org_role == OrgRole::Manager)
     .ok_or_else(|| anyhow::anyhow!("no organization manager found: complete the setup first, pass --as-manager, or --create-org"))?;
     let (_, secret) = create_token_as(state, manager.org_id, manager.id, name)
         .await

@@ -21,7 +21,7 @@ pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
         .sphere_for(auth.user.org_id, auth.user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let access = policy::sphere_access(auth.viewer(), sphere.sphere_kind(), sphere.role());
+    let access = policy::sphere_access(auth.viewer(), sphere.kind, sphere.my_role);
     if !access.see {
         return Err(AppError::NotFound);
     }
@@ -113,7 +113,7 @@ pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
         // Something is already pending: an invitation is accepted by joining; a join
         // request keeps waiting (its administrators were told when it was made).
         let pending = state.db.pending_sphere_request(id, auth.user.id).await?;
-        if pending.is_some_and(|r| RequestKind::parse(&r.kind) == Some(RequestKind::Invitation)) {
+        if pending.is_some_and(|r| r.kind == RequestKind::Invitation) {
             state
                 .db
                 .add_sphere_member(id, auth.user.id, SphereRole::Member)
@@ -122,7 +122,7 @@ pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
         }
         return Ok(false);
     }
-    if v.sphere.role().is_some() {
+    if v.sphere.my_role.is_some() {
         return Ok(true);
     }
     Err(AppError::Forbidden)
@@ -159,7 +159,7 @@ pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppRe
         .db
         .user_in_org(auth.user.org_id, user_id)
         .await?
-        .filter(|u| u.user_status() != UserStatus::Deactivated)
+        .filter(|u| u.status != UserStatus::Deactivated)
         .ok_or(AppError::NotFound)?;
     if state.db.sphere_role(id, invitee.id).await?.is_some() {
         return Err(AppError::Conflict("already_member"));
@@ -190,9 +190,7 @@ pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppRe
         }
         Err(embarq_store::StoreError::Conflict(_)) => {
             let pending = state.db.pending_sphere_request(id, invitee.id).await?;
-            if !pending
-                .is_some_and(|r| RequestKind::parse(&r.kind) == Some(RequestKind::JoinRequest))
-            {
+            if !pending.is_some_and(|r| r.kind == RequestKind::JoinRequest) {
                 return Err(AppError::Conflict("already_invited"));
             }
             let accepted = notice(
@@ -227,7 +225,7 @@ pub async fn answer_request(
         .sphere_request(request_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let kind = RequestKind::parse(&r.kind).ok_or(AppError::NotFound)?;
+    let kind = r.kind;
     match kind {
         RequestKind::Invitation => {
             if r.user_id != auth.user.id {
@@ -384,7 +382,7 @@ pub async fn readable_post(
         .await?
         .ok_or(AppError::NotFound)?;
     let v = load(state, auth, post.sphere_id).await?;
-    let readable = match post.post_status() {
+    let readable = match post.status {
         embarq_domain::PostStatus::Published => v.access.read,
         embarq_domain::PostStatus::Pending => post.author_id == auth.user.id || v.access.moderate,
     };

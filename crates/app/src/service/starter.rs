@@ -65,7 +65,7 @@ pub async fn list(
 /// The roles a person holds, as the kit targets them.
 pub async fn roles_of(state: &AppState, auth: &Auth) -> AppResult<Vec<KitRole>> {
     let mut roles = vec![KitRole::Everyone];
-    if auth.user.role() == OrgRole::Manager {
+    if auth.user.org_role == OrgRole::Manager {
         roles.push(KitRole::OrganizationManager);
     } else {
         roles.push(KitRole::Member);

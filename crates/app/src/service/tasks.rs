@@ -242,15 +242,17 @@ async fn check_assignees(state: &AppState, v: &Visible, users: &[Id]) -> AppResu
             .db
             .user_in_org(v.sphere.org_id, *u)
             .await?
-            .filter(|p| p.user_status() != UserStatus::Deactivated);
+            .filter(|p| p.status != UserStatus::Deactivated);
         let role = match &person {
             Some(p) => state.db.sphere_role(v.sphere.id, p.id).await?,
             None => None,
         };
         let access = match &person {
             Some(p) => policy::sphere_access(
-                policy::Viewer { org_role: p.role() },
-                v.sphere.sphere_kind(),
+                policy::Viewer {
+                    org_role: p.org_role,
+                },
+                v.sphere.kind,
                 role,
             ),
             None => Default::default(),

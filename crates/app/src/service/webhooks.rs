@@ -328,7 +328,7 @@ pub struct PostCreated<'a> {
 /// What a new post tells `post.created` subscribers; nothing for secret spheres nor posts
 /// awaiting approval.
 pub fn post_event(p: &PostCreated<'_>) -> Effects {
-    if p.sphere.sphere_kind() == embarq_domain::SphereKind::Secret
+    if p.sphere.kind == embarq_domain::SphereKind::Secret
         || p.status != embarq_domain::PostStatus::Published
     {
         return Effects::default();
@@ -359,7 +359,7 @@ pub async fn events_created(
             .sphere_for(auth.user.org_id, auth.user.id, sid)
             .await?
         {
-            Some(s) if s.kind != "secret" => {}
+            Some(s) if s.kind != embarq_domain::SphereKind::Secret => {}
             _ => return Ok(out),
         }
     }

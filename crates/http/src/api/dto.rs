@@ -56,8 +56,8 @@ impl From<User> for MemberDto {
             manager_id: u.manager_id,
             employee_id: u.employee_id,
             has_photo: u.has_photo,
-            role: u.org_role,
-            status: u.status,
+            role: u.org_role.to_string(),
+            status: u.status.to_string(),
             locale: u.locale,
             created_at: u.created_at,
             activated_at: u.activated_at,
@@ -135,20 +135,20 @@ impl SphereDto {
             id: s.id,
             name: s.name,
             description: s.description,
-            kind: s.kind,
+            kind: s.kind.to_string(),
             requires_approval: s.requires_approval,
             created_by: s.created_by,
             created_at: s.created_at,
             member_count: s.member_count,
-            my_role: s.my_role,
-            my_request: s.my_request,
+            my_role: s.my_role.map(|r| r.to_string()),
+            my_request: s.my_request.map(|r| r.to_string()),
             access: access.into(),
         }
     }
 
     /// A sphere from a list the store already filtered by visibility.
     pub fn for_viewer(s: Sphere, viewer: Viewer) -> Self {
-        let access = policy::sphere_access(viewer, s.sphere_kind(), s.role());
+        let access = policy::sphere_access(viewer, s.kind, s.my_role);
         Self::with_access(s, access)
     }
 }
@@ -175,7 +175,7 @@ impl From<SphereMember> for SphereMemberDto {
             user_id: m.user_id,
             display_name: m.display_name,
             title: m.title,
-            role: m.role,
+            role: m.role.to_string(),
             joined_at: m.joined_at,
         }
     }
@@ -204,7 +204,7 @@ impl From<SphereRequest> for RequestDto {
             sphere_name: r.sphere_name,
             user_id: r.user_id,
             display_name: r.display_name,
-            kind: r.kind,
+            kind: r.kind.to_string(),
             invited_by: r.invited_by,
             created_at: r.created_at,
         }
@@ -243,13 +243,13 @@ impl From<Post> for PostDto {
             id: p.id,
             sphere_id: p.sphere_id,
             sphere_name: p.sphere_name,
-            sphere_kind: p.sphere_kind,
+            sphere_kind: p.sphere_kind.to_string(),
             author_id: p.author_id,
             author_name: p.author_name,
             author_has_photo: p.author_has_photo,
             body_md: p.body_md,
             body_html: p.body_html,
-            status: p.status,
+            status: p.status.to_string(),
             pinned: p.pinned,
             comment_count: p.comment_count,
             reaction_count: p.reaction_count,

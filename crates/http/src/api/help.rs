@@ -62,7 +62,7 @@ impl From<HelpAdmin> for HelpAdminDto {
             user_id: a.user_id,
             display_name: a.display_name,
             email: a.email,
-            org_role: a.org_role,
+            org_role: a.org_role.to_string(),
         }
     }
 }

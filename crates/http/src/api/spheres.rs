@@ -126,7 +126,7 @@ async fn update_sphere(
     let input = SphereInput {
         name: p.name.unwrap_or(s.name),
         description: p.description.unwrap_or(s.description),
-        kind: p.kind.unwrap_or(s.kind),
+        kind: p.kind.unwrap_or_else(|| s.kind.to_string()),
         requires_approval: p.requires_approval.unwrap_or(s.requires_approval),
     };
     spheres::update(&state, &auth, id, &input).await?;

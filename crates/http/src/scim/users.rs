@@ -117,7 +117,7 @@ pub fn render(u: &ScimUser, base: &str) -> Value {
     if let Some(t) = &m.title {
         r.insert("title".into(), json!(t));
     }
-    let deactivated = m.status == "deactivated";
+    let deactivated = m.status == embarq_domain::UserStatus::Deactivated;
     if deactivated || assigned("active") {
         r.insert("active".into(), json!(!deactivated));
     }

@@ -39,7 +39,7 @@ pub const SSO_REQUIRED: &str = "sso_required";
 /// Whether local passwords are refused for this account: its organization turned them off,
 /// and it is not a manager (managers keep their password as the break-glass way in).
 pub async fn password_refused(state: &AppState, user: &User) -> AppResult<bool> {
-    Ok(user.role() != OrgRole::Manager && state.db.oidc_passwords_disabled(user.org_id).await?)
+    Ok(user.org_role != OrgRole::Manager && state.db.oidc_passwords_disabled(user.org_id).await?)
 }
 
 /// For an invitation or reset link whose account may not use a password: its organization

@@ -293,7 +293,7 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
             let email = verified_email(s, id)?;
             match state.db.user_by_email(&email).await? {
                 Some(u) if u.org_id == s.org_id && s.link_by_email == 1 => {
-                    if u.user_status() == UserStatus::Deactivated {
+                    if u.status == UserStatus::Deactivated {
                         return Err(AppError::Refused(DEACTIVATED));
                     }
                     state
@@ -354,7 +354,7 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
             }
         }
     };
-    if user.user_status() == UserStatus::Deactivated {
+    if user.status == UserStatus::Deactivated {
         return Err(AppError::Refused(DEACTIVATED));
     }
     state.db.apply_sso_profile(user.id, &profile).await?;
