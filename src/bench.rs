@@ -112,7 +112,7 @@ pub async fn run(db: &Db, opts: BenchOpts) -> Result<()> {
 
 /// Makes sure the database holds the data set of `opts` (generating it unless it is already
 /// there, after removing other bench data) and returns its organization's id.
-pub(crate) async fn prepare(db: &Db, opts: &DataOpts) -> Result<Id> {
+pub(crate) async fn prepare(db: &Db, opts: &DataOpts) -> Result<embarq_domain::OrgId> {
     db.migrate().await.context("migrating the database")?;
     let marker = format!(
         "{TAG} members={} spheres={} posts={} secret={} member_spheres={} seed={}",
@@ -164,7 +164,7 @@ fn progress(what: &str, done: usize, total: usize, started: Instant) {
     let _ = std::io::stdout().flush();
 }
 
-async fn generate(db: &Db, o: &DataOpts, marker: &str) -> Result<Id> {
+async fn generate(db: &Db, o: &DataOpts, marker: &str) -> Result<embarq_domain::OrgId> {
     if o.members == 0 || o.spheres == 0 {
         bail!("the bench needs at least one member and one sphere");
     }
@@ -179,7 +179,7 @@ async fn generate(db: &Db, o: &DataOpts, marker: &str) -> Result<Id> {
         db.backend(),
         o.seed
     );
-    let org_id = id_at(&mut rng, origin);
+    let org_id = embarq_domain::OrgId(id_at(&mut rng, origin));
     db.insert_organization_at(org_id, &format!("{TAG} (loading)"), origin)
         .await?;
 

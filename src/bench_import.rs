@@ -1,7 +1,7 @@
 //! `embarq bench import`: times the HR directory import (parse, dry run, import, re-import)
 //! on a throw-away database of the configured backend.
 use anyhow::{Context, Result};
-use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_domain::{OrgId, OrgRole, UserStatus};
 use embarq_store::{Db, NewMember};
 use embarq_web::service::members::{ImportOptions, ImportResult, import_for};
 use embarq_web::{AppState, Config, i18n::Lang};
@@ -93,7 +93,7 @@ pub async fn run(database_url: &str, opts: ImportBenchOpts) -> Result<()> {
         .create_organization(
             "Import bench",
             NewMember {
-                org_id: Id::nil(),
+                org_id: OrgId(embarq_domain::Id::nil()),
                 email: "manager@bench.example".into(),
                 display_name: "Manager".into(),
                 password_hash: None,

@@ -13,7 +13,7 @@ use crate::bench_server::{Server, cpu_seconds, proc_status_kib, watch_rss};
 use crate::bench_stats::line;
 use anyhow::{Context, Result, bail};
 use embarq_domain::policy::{Viewer, sphere_access};
-use embarq_domain::{Id, SphereKind};
+use embarq_domain::{Id, OrgId, SphereKind};
 use embarq_store::Db;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -243,7 +243,7 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: LiveBenchOpts)
 
 /// The sphere of every member (created and filled once), its size, and a small sphere m1
 /// may post in.
-async fn spheres(db: &Db, org: Id, poster: Id) -> Result<(Id, i64, Option<Id>)> {
+async fn spheres(db: &Db, org: OrgId, poster: Id) -> Result<(Id, i64, Option<Id>)> {
     let mine = db.visible_spheres(org, poster, true).await?;
     let all = match mine.iter().find(|s| s.name == ALL_SPHERE) {
         Some(s) => s.id,
@@ -285,7 +285,7 @@ async fn spheres(db: &Db, org: Id, poster: Id) -> Result<(Id, i64, Option<Id>)> 
 
 /// Signs members m1 … mN in directly (a session each, as the sign-in form would open):
 /// argon2 for ten thousand people is the sign-in bench's subject, not this one's.
-async fn sessions(db: &Db, org: Id, n: usize) -> Result<Vec<String>> {
+async fn sessions(db: &Db, org: OrgId, n: usize) -> Result<Vec<String>> {
     let mut ids = Vec::with_capacity(n);
     for i in 1..=n {
         let email = format!("m{i}@bench.example");

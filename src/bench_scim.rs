@@ -5,7 +5,7 @@
 //! request latency p50/p99 and the process's peak memory, then times a `userName eq`
 //! lookup and full list pages on the provisioned directory.
 use anyhow::{Context, Result, bail, ensure};
-use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_domain::{OrgId, OrgRole, UserStatus};
 use embarq_store::{Db, NewMember};
 use embarq_web::{AppState, Config};
 use serde_json::{Value, json};
@@ -151,7 +151,7 @@ async fn run_on(db: Db, opts: &ScimBenchOpts, dir: &std::path::Path) -> Result<(
         .create_organization(
             "SCIM bench",
             NewMember {
-                org_id: Id::nil(),
+                org_id: OrgId(embarq_domain::Id::nil()),
                 email: "manager@scim-bench.example".into(),
                 display_name: "Manager".into(),
                 password_hash: None,

@@ -13,8 +13,8 @@ use crate::bench_server::{
 };
 use crate::bench_stats::{line, line_with_errors};
 use anyhow::{Context, Result, bail};
-use embarq_domain::Id;
 use embarq_domain::policy::{Viewer, sphere_access};
+use embarq_domain::{Id, OrgId};
 use embarq_store::Db;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -277,7 +277,7 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: UsersBenchOpts
 
 /// Gives members m1 … mN one password (hashed once, as the server hashes them) and makes
 /// them active; returns them with the spheres they may publish in.
-async fn prepare_users(db: &Db, org: Id, n: usize) -> Result<Vec<SimUser>> {
+async fn prepare_users(db: &Db, org: OrgId, n: usize) -> Result<Vec<SimUser>> {
     let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
         .await
         .map_err(|e| anyhow::anyhow!("hashing the bench password: {e}"))?;

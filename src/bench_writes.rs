@@ -4,7 +4,7 @@
 use crate::bench_import::{drop_scratch, scratch_db};
 use crate::bench_stats::line;
 use anyhow::{Context, Result};
-use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, UserStatus};
+use embarq_domain::{OrgId, OrgRole, PostStatus, SphereKind, UserStatus};
 use embarq_store::{NewMember, NewPost};
 use std::time::Instant;
 
@@ -27,7 +27,7 @@ pub async fn run(database_url: &str, opts: WritesBenchOpts) -> Result<()> {
         .create_organization(
             "Writes bench",
             NewMember {
-                org_id: Id::nil(),
+                org_id: OrgId(embarq_domain::Id::nil()),
                 email: "writer@bench.example".into(),
                 display_name: "Writer".into(),
                 password_hash: None,

@@ -2,12 +2,12 @@
 //! (`embarq_domain::policy::sphere_access`) for every kind of sphere, every sphere role and
 //! both organization roles, on the real database.
 use embarq_domain::policy::{Viewer, sphere_access};
-use embarq_domain::{Id, OrgRole, SphereKind, SphereRole, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, SphereKind, SphereRole, UserStatus};
 use embarq_store::{Db, NewMember, access};
 use embarq_testkit::spawn_app;
 use std::collections::HashSet;
 
-async fn ids_where(db: &Db, org: Id, predicate: &str, person: Id) -> HashSet<Id> {
+async fn ids_where(db: &Db, org: OrgId, predicate: &str, person: Id) -> HashSet<Id> {
     let sql = format!("SELECT s.id FROM spheres s WHERE s.org_id = $1 AND {predicate}");
     let ids: Vec<Id> = match db {
         Db::Sqlite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -30,7 +30,7 @@ async fn ids_where(db: &Db, org: Id, predicate: &str, person: Id) -> HashSet<Id>
 async fn sql_visibility_matches_the_policy_for_every_kind_and_role() {
     let app = spawn_app().await;
     let db = &app.db;
-    let member = |org_id: Id, email: &str, org_role: OrgRole| NewMember {
+    let member = |org_id: OrgId, email: &str, org_role: OrgRole| NewMember {
         org_id,
         email: email.into(),
         display_name: email.into(),
@@ -41,7 +41,7 @@ async fn sql_visibility_matches_the_policy_for_every_kind_and_role() {
     let (org, creator) = db
         .create_organization(
             "Access",
-            member(Id::nil(), "creator@access.test", OrgRole::Manager),
+            member(OrgId(Id::nil()), "creator@access.test", OrgRole::Manager),
         )
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 //! Activation analytics: exact funnel counts overall and per breakdown, the CSV export,
 //! the daily series, and who may see them.
-use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, UserStatus};
 use embarq_store::{NewMember, NewPost, ProfileUpdate, now_ms};
 use embarq_testkit::{TestApp, spawn_app};
 use serde_json::Value;
@@ -19,7 +19,7 @@ pub type Profile<'a> = (
 /// A member created directly in the store with a directory profile.
 pub async fn person(
     app: &TestApp,
-    org: Id,
+    org: OrgId,
     email: &str,
     status: UserStatus,
     profile: Profile<'_>,

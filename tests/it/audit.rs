@@ -52,7 +52,7 @@ async fn upload(b: &Browser, csv: &str) -> u16 {
         .as_u16()
 }
 
-async fn setup() -> (TestApp, Browser, Id, Id, Id, Browser) {
+async fn setup() -> (TestApp, Browser, embarq_domain::OrgId, Id, Id, Browser) {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
@@ -230,7 +230,7 @@ async fn administrative_actions_are_audited() {
         r.status()
     );
     let e = entry(&mgr, "settings.video").await;
-    check(&e, "settings.video", alice, Some(org));
+    check(&e, "settings.video", alice, Some(org.0));
     assert_eq!(e["details"]["provider"], "external");
 
     // The page shows translated labels, in both languages.

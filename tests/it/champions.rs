@@ -1,4 +1,4 @@
-use embarq_domain::{Id, SphereRole};
+use embarq_domain::{Id, OrgId, SphereRole};
 use embarq_store::{NewEvent, ProfileUpdate};
 use embarq_testkit::{Browser, TestApp, last_id, spawn_app};
 use serde_json::{Value, json};
@@ -47,7 +47,7 @@ async fn profile(
         .unwrap();
 }
 
-async fn training(app: &TestApp, org: Id, by: Id, audience: &'static str) -> Id {
+async fn training(app: &TestApp, org: OrgId, by: Id, audience: &'static str) -> Id {
     let start = embarq_store::now_ms() + 3 * 86_400_000;
     app.db
         .create_events(&[NewEvent {

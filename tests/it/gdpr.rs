@@ -239,10 +239,8 @@ async fn erase_anonymize_keeps_content_as_former_member() {
     let entries = app
         .db
         .audit_entries(&embarq_store::AuditFilter {
-            org_id: org,
             action: Some("gdpr.erase".into()),
-            limit: 50,
-            ..Default::default()
+            ..embarq_store::AuditFilter::of(org, 50)
         })
         .await
         .unwrap();

@@ -174,7 +174,7 @@ async fn command_line_import() {
     db.create_organization(
         "Acme",
         embarq_store::NewMember {
-            org_id: embarq_domain::Id::nil(),
+            org_id: embarq_domain::OrgId(embarq_domain::Id::nil()),
             email: "alice@acme.test".into(),
             display_name: "Alice".into(),
             password_hash: None,

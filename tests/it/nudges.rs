@@ -11,7 +11,7 @@ const DAY: i64 = 86_400_000;
 /// An invited member whose invitation went out at `sent_at`.
 async fn invited(
     app: &embarq_testkit::TestApp,
-    org: embarq_domain::Id,
+    org: embarq_domain::OrgId,
     email: &str,
     sent_at: i64,
 ) -> embarq_domain::Id {

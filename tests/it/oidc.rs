@@ -11,7 +11,7 @@ const MANAGER: &str = "alice@acme.test";
 /// A port nothing listens on: discovery there fails fast.
 const DEAD_ISSUER: &str = "http://127.0.0.1:9";
 
-fn settings(org_id: embarq_domain::Id, passwords_disabled: bool) -> OidcSettings {
+fn settings(org_id: embarq_domain::OrgId, passwords_disabled: bool) -> OidcSettings {
     OidcSettings {
         org_id,
         enabled: 1,
@@ -117,10 +117,8 @@ async fn settings_are_validated_and_kept_for_managers_only() {
     let audit = app
         .db
         .audit_entries(&AuditFilter {
-            org_id: org,
             action: Some("sso.settings_changed".into()),
-            limit: 50,
-            ..Default::default()
+            ..embarq_store::AuditFilter::of(org, 50)
         })
         .await
         .unwrap();
@@ -169,7 +167,7 @@ async fn discovery_failures_are_explained_when_http_is_allowed() {
 }
 
 /// A sign-in in flight written straight to the store: (state, browser secret).
-async fn pending(app: &TestApp, org: embarq_domain::Id) -> (String, String) {
+async fn pending(app: &TestApp, org: embarq_domain::OrgId) -> (String, String) {
     let (state, browser) = (
         embarq_web::auth::random_token(),
         embarq_web::auth::random_token(),
@@ -557,7 +555,7 @@ fn id_token(claims: &serde_json::Value, key: &str) -> String {
 async fn sign_in_with(
     app: &TestApp,
     idp: &Idp,
-    org: embarq_domain::Id,
+    org: embarq_domain::OrgId,
     claims: serde_json::Value,
     key: &str,
 ) -> (u16, String, bool) {

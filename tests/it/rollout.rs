@@ -1,7 +1,7 @@
 //! The rollout plan: page and API, bad input, the sign-in gate, invitations as access opens,
 //! the launch announcement and the readiness check.
 use embarq_domain::rollout::DAY_MS;
-use embarq_domain::{Id, OrgRole, SphereRole, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, SphereRole, UserStatus};
 use embarq_store::{NewEvent, NewMember, ProfileUpdate, now_ms};
 use embarq_testkit::{Browser, PASSWORD, TestApp, spawn_app};
 use embarq_web::i18n::Lang;
@@ -13,7 +13,7 @@ const TZ: &str = "Europe/Paris";
 /// A member created directly in the store (not signed in), with a department and a site.
 async fn person(
     app: &TestApp,
-    org: Id,
+    org: OrgId,
     email: &str,
     status: UserStatus,
     department: Option<&str>,
@@ -53,7 +53,7 @@ async fn person(
 }
 
 /// Sets a plan directly (any dates, past ones included) as if it had been saved earlier.
-async fn plan(app: &TestApp, org: Id, launch_at: i64, days: i64, title: &str, body: &str) {
+async fn plan(app: &TestApp, org: OrgId, launch_at: i64, days: i64, title: &str, body: &str) {
     app.db
         .save_rollout_plan(org, launch_at, days, TZ, title, body)
         .await

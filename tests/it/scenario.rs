@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode, header};
-use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, UserStatus};
 use embarq_store::{Db, NewMember};
 use embarq_web::auth::token_hash;
 use embarq_web::{AppState, Config, WebState};
@@ -21,7 +21,7 @@ impl Drop for Dir {
 struct Api {
     app: Router,
     db: Db,
-    org: Id,
+    org: OrgId,
     _dir: Dir,
 }
 
@@ -40,7 +40,10 @@ impl Api {
         let db = embarq_testkit::fresh_db(&dir).await;
         db.migrate().await.unwrap();
         let (org, _) = db
-            .create_organization("Acme", member(Id::nil(), "alice@acme.fr", OrgRole::Manager))
+            .create_organization(
+                "Acme",
+                member(OrgId(Id::nil()), "alice@acme.fr", OrgRole::Manager),
+            )
             .await
             .unwrap();
         let state =
@@ -140,7 +143,7 @@ impl Api {
     }
 }
 
-fn member(org_id: Id, email: &str, role: OrgRole) -> NewMember {
+fn member(org_id: OrgId, email: &str, role: OrgRole) -> NewMember {
     NewMember {
         org_id,
         email: email.to_string(),

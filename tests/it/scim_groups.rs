@@ -1,5 +1,5 @@
 //! SCIM Groups (spheres created by SCIM) and Bulk, over HTTP with a SCIM bearer token.
-use embarq_domain::Id;
+use embarq_domain::{Id, OrgId};
 use embarq_testkit::{TestApp, api, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -9,7 +9,7 @@ const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
-async fn token(app: &TestApp, org: Id) -> String {
+async fn token(app: &TestApp, org: OrgId) -> String {
     let t = format!("scim-test-{}", uuid::Uuid::new_v4().simple());
     app.db
         .scim_create_token(org, "tests", &embarq_web::auth::token_hash(&t), None)

@@ -66,7 +66,7 @@ async fn create_session(b: &Browser, title: &str, start: i64, capacity: &str) ->
 /// An event written directly (e.g. already started, which the forms refuse).
 async fn insert_event(
     app: &embarq_testkit::TestApp,
-    org: embarq_domain::Id,
+    org: embarq_domain::OrgId,
     by: embarq_domain::Id,
     start: i64,
     audience: &'static str,

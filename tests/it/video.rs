@@ -149,7 +149,7 @@ async fn room_of(b: &Browser, sphere_id: &str) -> String {
 struct Org {
     app: TestApp,
     mgr: Browser,
-    org: embarq_domain::Id,
+    org: embarq_domain::OrgId,
 }
 
 async fn org() -> Org {

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result, bail};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, SaltString};
-use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus, markdown};
+use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus, markdown};
 use embarq_store::bulk::{
     BulkComment, BulkPost, BulkReaction, BulkSphere, BulkSphereMember, BulkUser,
 };
@@ -32,7 +32,7 @@ const DAY: i64 = 24 * HOUR;
 /// What `seed_demo` created.
 #[derive(Debug, Clone)]
 pub struct DemoInfo {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub manager_email: String,
     pub password: String,
     pub members: usize,
@@ -1417,7 +1417,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
     for (i, p) in people.iter_mut().enumerate() {
         p.id = id_at(&mut rng, launch + i as i64 * MINUTE);
     }
-    let org_id = id_at(&mut rng, launch - DAY);
+    let org_id = OrgId(id_at(&mut rng, launch - DAY));
     db.insert_organization_at(org_id, ORG_NAME, launch - DAY)
         .await?;
     // Managers before the people reporting to them.

@@ -4,7 +4,7 @@
 use crate::db::{LOCK_USER, Result, with_pool, with_writer};
 use crate::{Db, now_ms};
 use embarq_domain::adoption::{ACTIVE_WINDOW_MS, DAY_MS};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -80,7 +80,7 @@ pub enum RemindOutcome {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Contest {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub name: String,
     pub dimension: String,
     pub metric: String,
@@ -93,7 +93,7 @@ pub struct Contest {
 }
 
 pub struct NewContest<'a> {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub name: &'a str,
     pub dimension: &'a str,
     pub metric: &'a str,
@@ -137,7 +137,7 @@ impl Db {
     /// The funnel of every member who is not deactivated, grouped by the attributes the
     /// dashboard breaks down by (in `users_adoption` index order: no sort); the caller folds
     /// the groups per breakdown.
-    pub async fn analytics_funnel(&self, org_id: Id, now: i64) -> Result<Vec<FunnelGroup>> {
+    pub async fn analytics_funnel(&self, org_id: OrgId, now: i64) -> Result<Vec<FunnelGroup>> {
         let sql = format!(
             "SELECT u.department, u.site, u.birth_year, u.level, {STAGES} \
              FROM users u WHERE u.org_id = $1 AND u.status <> 'deactivated' \
@@ -152,7 +152,7 @@ impl Db {
     /// The funnel of a (small) subset of members; "the others" are everyone minus them.
     pub async fn analytics_subset(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         now: i64,
         subset: Subset,
     ) -> Result<StageCounts> {
@@ -175,7 +175,7 @@ impl Db {
     /// Activations per day since `since` (`n`).
     pub async fn analytics_activations_by_day(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         since: i64,
     ) -> Result<Vec<DayCount>> {
         Ok(with_pool!(self, p => sqlx::query_as(
@@ -188,7 +188,7 @@ impl Db {
     /// `since` (a UTC midnight), from the table the database keeps per person and day.
     pub async fn analytics_contributions_by_day(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         since: i64,
     ) -> Result<Vec<DayCount>> {
         Ok(with_pool!(self, p => sqlx::query_as(
@@ -198,7 +198,7 @@ impl Db {
     }
 
     /// Members reminded at least once, and how many of them activated after their first reminder.
-    pub async fn analytics_reminders(&self, org_id: Id) -> Result<ReminderStats> {
+    pub async fn analytics_reminders(&self, org_id: OrgId) -> Result<ReminderStats> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT COUNT(*) AS reminded, SUM(CASE WHEN u.activated_at > f.first_at THEN 1 ELSE 0 END) AS activated_after \
              FROM (SELECT user_id, MIN(sent_at) AS first_at FROM nudges WHERE org_id = $1 GROUP BY user_id) f \
@@ -223,7 +223,7 @@ impl Db {
     /// Gives every member of a bench organization a deterministic adoption state: about
     /// 70 % activated over the last 90 days, half of them with photo and title, a third
     /// seen in the last week. Returns the members touched.
-    pub async fn analytics_spread_bench_states(&self, org_id: Id, now: i64) -> Result<u64> {
+    pub async fn analytics_spread_bench_states(&self, org_id: OrgId, now: i64) -> Result<u64> {
         let photo: &[u8] = b"bench";
         Ok(with_writer!(self, p => sqlx::query(
             "UPDATE users SET \
@@ -242,12 +242,12 @@ impl Db {
     // ---- reminders ----
 
     /// The organization's reminder schedule (`days` text, cap), if it was changed.
-    pub async fn nudge_settings(&self, org_id: Id) -> Result<Option<(String, i64)>> {
+    pub async fn nudge_settings(&self, org_id: OrgId) -> Result<Option<(String, i64)>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT days, max_reminders FROM nudge_settings WHERE org_id = $1").bind(org_id).fetch_optional(p).await)?)
     }
 
-    pub async fn nudge_set_settings(&self, org_id: Id, days: &str, max: i64) -> Result<()> {
+    pub async fn nudge_set_settings(&self, org_id: OrgId, days: &str, max: i64) -> Result<()> {
         with_writer!(self, p => sqlx::query(
             "INSERT INTO nudge_settings (org_id, days, max_reminders, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (org_id) DO UPDATE SET days = excluded.days, max_reminders = excluded.max_reminders, \
@@ -257,7 +257,7 @@ impl Db {
     }
 
     /// Organizations with members still waiting to activate after an invitation went out.
-    pub async fn nudge_orgs_with_pending(&self) -> Result<Vec<Id>> {
+    pub async fn nudge_orgs_with_pending(&self) -> Result<Vec<OrgId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT DISTINCT org_id FROM users WHERE status = 'invited' AND invitation_sent_at IS NOT NULL")
             .fetch_all(p).await)?)
@@ -268,7 +268,7 @@ impl Db {
     /// concurrent processes never send the same reminder twice. Returns the claimed members.
     pub async fn nudge_claim_step(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         step: i64,
         from: i64,
         until: Option<i64>,
@@ -297,7 +297,7 @@ impl Db {
     /// otherwise those sharing the department or the site.
     pub async fn worklist(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         everyone: bool,
         department: Option<&str>,
         site: Option<&str>,
@@ -315,7 +315,7 @@ impl Db {
     /// the sender reached the daily cap, both checked under row locks (see below).
     pub async fn nudge_record_reminder(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         user_id: Id,
         sender: Id,
         now: i64,
@@ -364,7 +364,7 @@ impl Db {
     }
 
     /// Contests of the organization, latest ending first.
-    pub async fn contests(&self, org_id: Id) -> Result<Vec<Contest>> {
+    pub async fn contests(&self, org_id: OrgId) -> Result<Vec<Contest>> {
         let sql = format!(
             "SELECT {CONTEST_COLUMNS} FROM contests WHERE org_id = $1 ORDER BY ends_at DESC, id DESC LIMIT 100"
         );
@@ -373,7 +373,7 @@ impl Db {
         )
     }
 
-    pub async fn contest(&self, org_id: Id, id: Id) -> Result<Option<Contest>> {
+    pub async fn contest(&self, org_id: OrgId, id: Id) -> Result<Option<Contest>> {
         let sql = format!("SELECT {CONTEST_COLUMNS} FROM contests WHERE org_id = $1 AND id = $2");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(p).await)?,
@@ -384,7 +384,7 @@ impl Db {
     /// site or department.
     pub async fn contest_teams(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         dimension: &str,
         from: i64,
         to: i64,
@@ -423,13 +423,13 @@ impl Db {
     }
 
     /// Active members of the organization (recipients of organization-wide announcements).
-    pub async fn contest_audience(&self, org_id: Id) -> Result<Vec<Id>> {
+    pub async fn contest_audience(&self, org_id: OrgId) -> Result<Vec<Id>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT id FROM users WHERE org_id = $1 AND status = 'active'").bind(org_id).fetch_all(p).await)?)
     }
 
     /// Where announcements go: the help sphere when set, otherwise the oldest open sphere.
-    pub async fn contest_announcement_sphere(&self, org_id: Id) -> Result<Option<Id>> {
+    pub async fn contest_announcement_sphere(&self, org_id: OrgId) -> Result<Option<Id>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT s.id FROM spheres s WHERE s.org_id = $1 AND (s.id IN (SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1) \
              OR s.kind = 'open') ORDER BY CASE WHEN s.id IN (SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1) THEN 0 ELSE 1 END, \

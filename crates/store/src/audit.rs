@@ -2,13 +2,13 @@
 //! same transaction as the action (`audit_in_tx!`); other features call [`Db::audit`].
 use crate::db::{Result, with_pool};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
 /// One entry to record. `details` is a JSON object as text.
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub actor_id: Option<Id>,
     /// Dotted name, e.g. `moderation.hide`, `roles.grant`.
     pub action: &'a str,
@@ -56,9 +56,9 @@ pub struct AuditRow {
 }
 
 /// What to list: an organization's log, optionally one sphere's, filtered, one page.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditFilter {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Option<Id>,
     /// Leaves out entries of secret spheres this person is not a member of.
     pub viewer: Option<Id>,
@@ -73,6 +73,24 @@ pub struct AuditFilter {
     pub q: Option<String>,
     pub offset: i64,
     pub limit: i64,
+}
+
+impl AuditFilter {
+    /// Everything of the organization's log, first page of `limit`.
+    pub fn of(org_id: OrgId, limit: i64) -> Self {
+        Self {
+            org_id,
+            sphere_id: None,
+            viewer: None,
+            action: None,
+            actor_id: None,
+            from: None,
+            to: None,
+            q: None,
+            offset: 0,
+            limit,
+        }
+    }
 }
 
 impl Db {
@@ -125,7 +143,7 @@ impl Db {
     }
 
     /// Distinct actions recorded for the organization (for the filter's choices).
-    pub async fn audit_actions(&self, org_id: Id, sphere_id: Option<Id>) -> Result<Vec<String>> {
+    pub async fn audit_actions(&self, org_id: OrgId, sphere_id: Option<Id>) -> Result<Vec<String>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT DISTINCT action FROM audit_log WHERE org_id = $1 AND ($2 IS NULL OR sphere_id = $2) ORDER BY action")
             .bind(org_id).bind(sphere_id).fetch_all(p).await)?)

@@ -4,7 +4,7 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::models::Organization;
 use crate::{Db, StoreError};
-use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
 use sqlx::AssertSqlSafe;
 
 /// Bind parameters per statement on PostgreSQL (its limit is 65535).
@@ -161,7 +161,7 @@ impl Db {
     /// Creates an organization with a given id and creation time, without any member.
     pub async fn insert_organization_at(
         &self,
-        id: Id,
+        id: OrgId,
         name: &str,
         created_at: i64,
     ) -> Result<Organization> {
@@ -174,7 +174,7 @@ impl Db {
         })
     }
 
-    pub async fn rename_organization(&self, id: Id, name: &str) -> Result<()> {
+    pub async fn rename_organization(&self, id: OrgId, name: &str) -> Result<()> {
         with_writer!(self, p => sqlx::query("UPDATE organizations SET name = $1 WHERE id = $2")
             .bind(name).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -188,7 +188,7 @@ impl Db {
         )
     }
 
-    pub async fn org_counts(&self, org_id: Id) -> Result<OrgCounts> {
+    pub async fn org_counts(&self, org_id: OrgId) -> Result<OrgCounts> {
         let (members, spheres, posts, sphere_members): (i64, i64, i64, i64) = with_pool!(self, p => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM users WHERE org_id = $1), (SELECT COUNT(*) FROM spheres WHERE org_id = $1), \
              (SELECT COUNT(*) FROM posts WHERE org_id = $1), \
@@ -218,7 +218,7 @@ impl Db {
     /// (members, spheres, memberships, posts, comments, reactions), in one transaction.
     /// Meant for benchmark data only: members' sessions, messages and notifications are
     /// not handled and make it fail on their foreign keys.
-    pub async fn delete_bulk_organization(&self, org_id: Id) -> Result<()> {
+    pub async fn delete_bulk_organization(&self, org_id: OrgId) -> Result<()> {
         let statements = [
             "DELETE FROM reactions WHERE post_id IN (SELECT id FROM posts WHERE org_id = $1)",
             "DELETE FROM comments WHERE post_id IN (SELECT id FROM posts WHERE org_id = $1)",
@@ -242,7 +242,7 @@ impl Db {
     }
 
     /// Inserts members of `org_id` as given (ids, timestamps, statuses, manager links).
-    pub async fn bulk_insert_users(&self, org_id: Id, rows: &[BulkUser]) -> Result<()> {
+    pub async fn bulk_insert_users(&self, org_id: OrgId, rows: &[BulkUser]) -> Result<()> {
         const HEAD: &str = "INSERT INTO users (id, org_id, email, password_hash, display_name, first_name, last_name, title, \
              department, site, birth_year, level, manager_id, employee_id, org_role, status, locale, created_at, activated_at)";
         insert_rows!(self, HEAD, 19, rows, |q, r| q
@@ -269,7 +269,7 @@ impl Db {
     }
 
     /// Inserts spheres of `org_id`; memberships (including the creator's) are separate.
-    pub async fn bulk_insert_spheres(&self, org_id: Id, rows: &[BulkSphere]) -> Result<()> {
+    pub async fn bulk_insert_spheres(&self, org_id: OrgId, rows: &[BulkSphere]) -> Result<()> {
         const HEAD: &str = "INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at)";
         insert_rows!(self, HEAD, 8, rows, |q, r| q
             .bind(r.id)
@@ -295,7 +295,7 @@ impl Db {
     }
 
     /// Inserts posts of `org_id` with their stored counters.
-    pub async fn bulk_insert_posts(&self, org_id: Id, rows: &[BulkPost]) -> Result<()> {
+    pub async fn bulk_insert_posts(&self, org_id: OrgId, rows: &[BulkPost]) -> Result<()> {
         const HEAD: &str = "INSERT INTO posts (id, org_id, sphere_id, author_id, body_md, body_html, status, pinned, \
              comment_count, reaction_count, created_at, updated_at)";
         insert_rows!(self, HEAD, 12, rows, |q, r| q
@@ -344,7 +344,7 @@ impl Db {
     /// Returns how many members were updated.
     pub async fn bulk_set_password(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         user_ids: &[Id],
         password_hash: &str,
     ) -> Result<u64> {
@@ -559,7 +559,7 @@ mod tests {
         let fresh = Fresh::new().await;
         let db = &fresh.db;
         db.migrate().await.unwrap();
-        let org = new_id();
+        let org = embarq_domain::OrgId::generate();
         db.insert_organization_at(org, "Feeds", 1).await.unwrap();
         let (me, other) = (new_id(), new_id());
         db.bulk_insert_users(

@@ -4,7 +4,7 @@ use crate::bulk::values_sql;
 use crate::db::{Result, with_pool, with_writer};
 use crate::live::{LIVE_MEMBERSHIP, LIVE_SPHERE_MEMBERS};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -61,7 +61,7 @@ impl Db {
     /// Active (and, if asked, invited) members with their candidacies.
     pub async fn champion_directory(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         include_invited: bool,
     ) -> Result<Vec<ChampionDirectoryEntry>> {
         Ok(with_pool!(self, p => sqlx::query_as(
@@ -75,7 +75,7 @@ impl Db {
     /// Records a volunteer or a nomination (idempotent).
     pub async fn add_champion_candidate(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         user_id: Id,
         kind: &str,
         nominated_by: Option<Id>,
@@ -101,7 +101,7 @@ impl Db {
         Ok(n > 0)
     }
 
-    pub async fn champions(&self, org_id: Id) -> Result<Vec<ChampionRow>> {
+    pub async fn champions(&self, org_id: OrgId) -> Result<Vec<ChampionRow>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT c.user_id, u.display_name, u.email, u.department, u.site, u.status, u.activated_at, u.last_seen_at, \
              c.reason, c.confirmed_at FROM champions c JOIN users u ON u.id = c.user_id \
@@ -110,7 +110,7 @@ impl Db {
     }
 
     /// The organization's Champions sphere, if it was created and still exists.
-    pub async fn champions_sphere(&self, org_id: Id) -> Result<Option<Id>> {
+    pub async fn champions_sphere(&self, org_id: OrgId) -> Result<Option<Id>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT o.champions_sphere_id FROM org_onboarding o JOIN spheres s ON s.id = o.champions_sphere_id \
              WHERE o.org_id = $1")
@@ -120,7 +120,7 @@ impl Db {
     /// The next training session for champions, starting after `now`.
     pub async fn upcoming_champions_training(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         now: i64,
     ) -> Result<Option<TrainingEvent>> {
         Ok(with_pool!(self, p => sqlx::query_as(
@@ -134,7 +134,7 @@ impl Db {
     /// administrator) with every champion as member, and the registration to `training`.
     pub async fn confirm_champions(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         manager: Id,
         sphere: (&str, &str),
         entries: &[(Id, String)],
@@ -200,7 +200,7 @@ impl Db {
 
     /// Removes a champion and their membership of the Champions sphere (unless they are its
     /// last administrator). `false` if they were not a champion of the organization.
-    pub async fn remove_champion(&self, org_id: Id, user_id: Id) -> Result<bool> {
+    pub async fn remove_champion(&self, org_id: OrgId, user_id: Id) -> Result<bool> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let n = sqlx::query("DELETE FROM champions WHERE user_id = $1 AND org_id = $2")

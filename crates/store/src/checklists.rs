@@ -2,8 +2,8 @@
 //! whole organization in a few queries. `embarq_domain::checklists` decides what they complete.
 use crate::Db;
 use crate::db::{Result, with_pool};
-use embarq_domain::Id;
 use embarq_domain::checklists::{MemberFacts, OrgFacts, SphereAdminFacts};
+use embarq_domain::{Id, OrgId};
 
 /// One active person's facts, with what decides which checklists they have.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ impl From<AdminRow> for (Id, SphereAdminFacts) {
 
 impl Db {
     /// Facts of every active person of the organization, or of one (`only`).
-    pub async fn person_facts(&self, org_id: Id, only: Option<Id>) -> Result<Vec<PersonFacts>> {
+    pub async fn person_facts(&self, org_id: OrgId, only: Option<Id>) -> Result<Vec<PersonFacts>> {
         let sql = match only {
             Some(_) => format!("{MEMBER_SELECT} AND u.id = $2"),
             None => MEMBER_SELECT.to_string(),
@@ -127,7 +127,7 @@ impl Db {
     /// Per administrator: their spheres counted by what they have.
     pub async fn sphere_admin_facts(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         only: Option<Id>,
     ) -> Result<Vec<(Id, SphereAdminFacts)>> {
         let sql = match only {
@@ -142,7 +142,7 @@ impl Db {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    pub async fn org_facts(&self, org_id: Id) -> Result<OrgFacts> {
+    pub async fn org_facts(&self, org_id: OrgId) -> Result<OrgFacts> {
         let (members, has_rollout_plan, champions, help_delegates, kit_items): (
             i64,
             bool,

@@ -121,9 +121,9 @@ macro_rules! change_member {
         use embarq_domain::{OrgRole, UserStatus};
         let change: embarq_domain::lifecycle::Change = $change;
         let user: embarq_domain::Id = $user;
-        let org: Option<embarq_domain::Id> = $org;
+        let org: Option<embarq_domain::OrgId> = $org;
         sqlx::query($crate::db::LOCK_USER).bind(user).execute(&mut *$tx).await?;
-        let row: Option<(UserStatus, OrgRole, bool, embarq_domain::Id)> = sqlx::query_as(
+        let row: Option<(UserStatus, OrgRole, bool, embarq_domain::OrgId)> = sqlx::query_as(
             "SELECT status, org_role, password_hash IS NOT NULL, org_id FROM users \
              WHERE id = $1 AND ($2 IS NULL OR org_id = $2) AND erased_at IS NULL",
         )

@@ -5,7 +5,7 @@ use crate::models::{Organization, Person, USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::csv_import::{MemberRow, RowError};
 use embarq_domain::lifecycle::Change;
-use embarq_domain::{Id, OrgRole, UserStatus, new_id};
+use embarq_domain::{Id, OrgId, OrgRole, UserStatus, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 use std::collections::{HashMap, HashSet};
@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 /// A member to create by hand (setup, invitation, tests).
 #[derive(Debug, Clone)]
 pub struct NewMember {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub email: String,
     pub display_name: String,
     pub password_hash: Option<String>,
@@ -101,7 +101,7 @@ impl Db {
         )
     }
 
-    pub async fn organization(&self, id: Id) -> Result<Option<Organization>> {
+    pub async fn organization(&self, id: OrgId) -> Result<Option<Organization>> {
         Ok(
             with_pool!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organizations WHERE id = $1")
             .bind(id).fetch_optional(p).await)?,
@@ -135,7 +135,7 @@ impl Db {
         first_setup: bool,
     ) -> Result<(Organization, Id)> {
         let org = Organization {
-            id: new_id(),
+            id: OrgId::generate(),
             name: name.to_string(),
             created_at: now_ms(),
         };
@@ -181,7 +181,7 @@ impl Db {
     }
 
     /// A user of `org_id` only: ids of other organizations read as absent.
-    pub async fn user_in_org(&self, org_id: Id, id: Id) -> Result<Option<User>> {
+    pub async fn user_in_org(&self, org_id: OrgId, id: Id) -> Result<Option<User>> {
         Ok(self.user(id).await?.filter(|u| u.org_id == org_id))
     }
 
@@ -193,7 +193,7 @@ impl Db {
     }
 
     /// Users of `org_id` among `emails` (lower-case), for mentions and invitations.
-    pub async fn users_by_emails(&self, org_id: Id, emails: &[String]) -> Result<Vec<Person>> {
+    pub async fn users_by_emails(&self, org_id: OrgId, emails: &[String]) -> Result<Vec<Person>> {
         let mut out = Vec::new();
         for e in emails {
             let p: Option<Person> = with_pool!(self, p => sqlx::query_as(
@@ -212,7 +212,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn list_members(&self, org_id: Id, f: &MemberFilter) -> Result<Vec<User>> {
+    pub async fn list_members(&self, org_id: OrgId, f: &MemberFilter) -> Result<Vec<User>> {
         let pattern = f
             .query
             .as_deref()
@@ -230,7 +230,7 @@ impl Db {
             .fetch_all(p).await)?)
     }
 
-    pub async fn count_members(&self, org_id: Id) -> Result<i64> {
+    pub async fn count_members(&self, org_id: OrgId) -> Result<i64> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1 AND status <> 'deactivated'")
             .bind(org_id).fetch_one(p).await)?,
@@ -257,7 +257,7 @@ impl Db {
     }
 
     /// Photo bytes and content type of a member of `org_id`.
-    pub async fn photo(&self, org_id: Id, id: Id) -> Result<Option<(Vec<u8>, String)>> {
+    pub async fn photo(&self, org_id: OrgId, id: Id) -> Result<Option<(Vec<u8>, String)>> {
         let row: Option<(Option<Vec<u8>>, Option<String>)> = with_pool!(self, p => sqlx::query_as(
             "SELECT photo, photo_type FROM users WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).fetch_optional(p).await)?;
@@ -266,25 +266,25 @@ impl Db {
 
     /// Changes a member's role; refused (`last_manager`) when it would leave the
     /// organization without an active manager.
-    pub async fn set_org_role(&self, org_id: Id, id: Id, role: OrgRole) -> Result<()> {
+    pub async fn set_org_role(&self, org_id: OrgId, id: Id, role: OrgRole) -> Result<()> {
         self.change_member(org_id, id, Change::SetRole(role)).await
     }
 
     /// Deactivates an account and ends its credentials in one transaction; refused
     /// (`last_manager`) for the organization's last active manager.
-    pub async fn deactivate_user(&self, org_id: Id, id: Id) -> Result<()> {
+    pub async fn deactivate_user(&self, org_id: OrgId, id: Id) -> Result<()> {
         self.change_member(org_id, id, Change::Deactivate).await
     }
 
     /// Reactivates an account: active again if it has a password, invited otherwise. Its
     /// former sessions and tokens stay ended.
-    pub async fn reactivate_user(&self, org_id: Id, id: Id) -> Result<()> {
+    pub async fn reactivate_user(&self, org_id: OrgId, id: Id) -> Result<()> {
         self.change_member(org_id, id, Change::Reactivate).await
     }
 
     /// One lifecycle change of a member of `org_id`, in its own transaction (see
     /// `change_member!`); a refusal is `StoreError::Refused` with its code.
-    async fn change_member(&self, org_id: Id, id: Id, change: Change) -> Result<()> {
+    async fn change_member(&self, org_id: OrgId, id: Id, change: Change) -> Result<()> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             change_member!(tx, Some(org_id), id, change).map_err(refused)?;
@@ -298,7 +298,7 @@ impl Db {
     /// deactivation of members absent from the file (never `keep`, never a manager).
     pub async fn import_members(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         rows: &[MemberRow],
         deactivate_missing: bool,
         keep: Id,
@@ -404,7 +404,7 @@ impl Db {
 
     async fn apply_import(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         writes: &[(&MemberRow, Id, Option<Id>, bool)],
         reactivate: &[Id],
         deactivate: &[Id],

@@ -3,7 +3,7 @@
 //! concurrent registrations can never exceed it; reminders are claimed atomically.
 use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -11,7 +11,7 @@ use sqlx::AssertSqlSafe;
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Event {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub kind: String,
     pub audience: String,
     pub title: String,
@@ -85,7 +85,7 @@ pub struct EventSetting {
 /// What to insert for one event (a series inserts several sharing `series_id`).
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub kind: &'static str,
     pub audience: &'static str,
     pub title: String,
@@ -222,14 +222,19 @@ impl Db {
 
     /// The event as `viewer` sees it, if it belongs to `org_id`. Visibility (audience) is
     /// decided by the caller through the policy.
-    pub async fn event_for(&self, org_id: Id, viewer: Id, id: Id) -> Result<Option<Event>> {
+    pub async fn event_for(&self, org_id: OrgId, viewer: Id, id: Id) -> Result<Option<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} WHERE e.id = $2 AND e.org_id = $3");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id).fetch_optional(p).await)?,
         )
     }
 
-    pub async fn list_events(&self, org_id: Id, viewer: Id, f: EventFilter) -> Result<Vec<Event>> {
+    pub async fn list_events(
+        &self,
+        org_id: OrgId,
+        viewer: Id,
+        f: EventFilter,
+    ) -> Result<Vec<Event>> {
         let order = if f.upcoming {
             "e.starts_at ASC, e.id ASC"
         } else {
@@ -469,14 +474,17 @@ impl Db {
     }
 
     /// Whether the person is a confirmed champion of the organization.
-    pub async fn is_org_champion(&self, org_id: Id, user_id: Id) -> Result<bool> {
+    pub async fn is_org_champion(&self, org_id: OrgId, user_id: Id) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM champions WHERE org_id = $1 AND user_id = $2")
             .bind(org_id).bind(user_id).fetch_one(p).await)?;
         Ok(n > 0)
     }
 
     /// Per member, how many training sessions and webinars of the organization they attended.
-    pub async fn training_attendance_by_user(&self, org_id: Id) -> Result<Vec<TrainingAttendance>> {
+    pub async fn training_attendance_by_user(
+        &self,
+        org_id: OrgId,
+    ) -> Result<Vec<TrainingAttendance>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT r.user_id, COUNT(*) AS sessions, MIN(r.attended_at) AS first_attended_at \
              FROM event_registrations r JOIN events e ON e.id = r.event_id \

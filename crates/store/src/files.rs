@@ -3,14 +3,14 @@
 //! as the file row with a conditional UPDATE, so concurrent uploads cannot exceed a quota.
 use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct FileFolder {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub parent_id: Option<Id>,
     pub name: String,
@@ -21,7 +21,7 @@ pub struct FileFolder {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct FileRow {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub folder_id: Option<Id>,
     pub name: String,
@@ -41,7 +41,7 @@ pub struct FileRow {
 #[derive(Debug, Clone)]
 pub struct NewFile {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub folder_id: Option<Id>,
     pub name: String,
@@ -98,7 +98,7 @@ const WIDGET_SELECT: &str = "SELECT w.id, w.sphere_id, w.kind, w.title, w.positi
 impl Db {
     pub async fn create_folder(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         sphere_id: Id,
         parent_id: Option<Id>,
         name: &str,
@@ -172,14 +172,14 @@ impl Db {
     }
 
     /// Bytes the organization's live files use.
-    pub async fn org_used_bytes(&self, org_id: Id) -> Result<i64> {
+    pub async fn org_used_bytes(&self, org_id: OrgId) -> Result<i64> {
         let v: Option<i64> = with_pool!(self, p => sqlx::query_scalar("SELECT used_bytes FROM org_storage WHERE org_id = $1")
             .bind(org_id).fetch_optional(p).await)?;
         Ok(v.unwrap_or(0))
     }
 
     /// A live file of the organization.
-    pub async fn file(&self, org_id: Id, id: Id) -> Result<Option<FileRow>> {
+    pub async fn file(&self, org_id: OrgId, id: Id) -> Result<Option<FileRow>> {
         let sql =
             format!("{FILE_SELECT} WHERE f.id = $1 AND f.org_id = $2 AND f.deleted_at IS NULL");
         Ok(
@@ -257,7 +257,7 @@ impl Db {
     /// Adds a widget at the end of the panel.
     pub async fn create_widget(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         sphere_id: Id,
         kind: &str,
         c: &WidgetContent,

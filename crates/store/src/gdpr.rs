@@ -4,7 +4,7 @@ use crate::Db;
 use crate::audit::{AuditEntry, audit_in_tx};
 use crate::db::{Result, change_member, with_pool, with_writer};
 use embarq_domain::lifecycle::{Change, Refusal};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
 /// Name shown for the author of content left by an erased account.
@@ -186,7 +186,7 @@ pub struct EraseOutcome {
 
 #[derive(sqlx::FromRow)]
 struct SettingsRow {
-    org_id: Id,
+    org_id: OrgId,
     erase_mode: String,
     message_days: Option<i64>,
     notification_days: Option<i64>,
@@ -313,14 +313,14 @@ impl Db {
         }))
     }
 
-    pub async fn gdpr_settings(&self, org_id: Id) -> Result<GdprSettings> {
+    pub async fn gdpr_settings(&self, org_id: OrgId) -> Result<GdprSettings> {
         let row: Option<SettingsRow> = with_pool!(self, p => sqlx::query_as(
             "SELECT org_id, erase_mode, message_days, notification_days, deactivated_days FROM gdpr_settings WHERE org_id = $1")
             .bind(org_id).fetch_optional(p).await)?;
         Ok(row.map(SettingsRow::settings).unwrap_or_default())
     }
 
-    pub async fn set_gdpr_settings(&self, org_id: Id, s: &GdprSettings, now: i64) -> Result<()> {
+    pub async fn set_gdpr_settings(&self, org_id: OrgId, s: &GdprSettings, now: i64) -> Result<()> {
         with_writer!(self, p => sqlx::query(
             "INSERT INTO gdpr_settings (org_id, erase_mode, message_days, notification_days, deactivated_days, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id) DO UPDATE SET erase_mode = excluded.erase_mode, \
@@ -338,7 +338,7 @@ impl Db {
     /// written in the same transaction.
     pub async fn erase_user(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         user_id: Id,
         mode: EraseMode,
         actor_id: Option<Id>,
@@ -428,7 +428,7 @@ impl Db {
     /// schema keeps no deactivation time, so the last activity (or creation) is used.
     pub async fn gdpr_stale_deactivated(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         before: i64,
         limit: i64,
     ) -> Result<Vec<Id>> {
@@ -439,7 +439,7 @@ impl Db {
     }
 
     /// Organizations with at least one retention rule.
-    pub async fn gdpr_retention_orgs(&self) -> Result<Vec<(Id, GdprSettings)>> {
+    pub async fn gdpr_retention_orgs(&self) -> Result<Vec<(OrgId, GdprSettings)>> {
         let rows: Vec<SettingsRow> = with_pool!(self, p => sqlx::query_as(
             "SELECT org_id, erase_mode, message_days, notification_days, deactivated_days FROM gdpr_settings \
              WHERE message_days IS NOT NULL OR notification_days IS NOT NULL OR deactivated_days IS NOT NULL")
@@ -449,7 +449,7 @@ impl Db {
 
     /// Deletes the organization's private messages created before `before`; idempotent
     /// (a second run, or another process running it at the same time, deletes nothing more).
-    pub async fn gdpr_purge_messages(&self, org_id: Id, before: i64) -> Result<u64> {
+    pub async fn gdpr_purge_messages(&self, org_id: OrgId, before: i64) -> Result<u64> {
         Ok(with_writer!(self, p => sqlx::query(
             "DELETE FROM messages WHERE created_at < $2 AND conversation_id IN \
              (SELECT id FROM conversations WHERE org_id = $1)")
@@ -457,7 +457,7 @@ impl Db {
     }
 
     /// Deletes notifications of the organization's members created before `before`.
-    pub async fn gdpr_purge_notifications(&self, org_id: Id, before: i64) -> Result<u64> {
+    pub async fn gdpr_purge_notifications(&self, org_id: OrgId, before: i64) -> Result<u64> {
         Ok(with_writer!(self, p => sqlx::query(
             "DELETE FROM notifications WHERE created_at < $2 AND user_id IN \
              (SELECT id FROM users WHERE org_id = $1)")

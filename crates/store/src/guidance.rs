@@ -3,7 +3,7 @@ use crate::db::{Result, with_pool, with_writer};
 use crate::live::LIVE_MEMBERSHIP;
 use crate::{Db, now_ms};
 use embarq_domain::guidance::KitItem;
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -58,7 +58,7 @@ const ARTICLE_COLUMNS: &str = "id, title, body_md, body_html, created_by, create
 
 impl Db {
     /// The organization's starter kit in display order.
-    pub async fn kit_items(&self, org_id: Id) -> Result<Vec<KitItemRow>> {
+    pub async fn kit_items(&self, org_id: OrgId) -> Result<Vec<KitItemRow>> {
         let sql = format!(
             "SELECT {KIT_COLUMNS} FROM starter_kit_items WHERE org_id = $1 ORDER BY position, id"
         );
@@ -67,7 +67,7 @@ impl Db {
         )
     }
 
-    pub async fn kit_item(&self, org_id: Id, id: Id) -> Result<Option<KitItemRow>> {
+    pub async fn kit_item(&self, org_id: OrgId, id: Id) -> Result<Option<KitItemRow>> {
         let sql =
             format!("SELECT {KIT_COLUMNS} FROM starter_kit_items WHERE id = $1 AND org_id = $2");
         Ok(
@@ -76,7 +76,12 @@ impl Db {
     }
 
     /// Appends a resource at the end of the kit.
-    pub async fn create_kit_item(&self, org_id: Id, item: &KitItem, body_html: &str) -> Result<Id> {
+    pub async fn create_kit_item(
+        &self,
+        org_id: OrgId,
+        item: &KitItem,
+        body_html: &str,
+    ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
         with_writer!(self, p => sqlx::query(
@@ -90,7 +95,7 @@ impl Db {
 
     pub async fn update_kit_item(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         id: Id,
         item: &KitItem,
         body_html: &str,
@@ -103,14 +108,14 @@ impl Db {
         Ok(n > 0)
     }
 
-    pub async fn delete_kit_item(&self, org_id: Id, id: Id) -> Result<bool> {
+    pub async fn delete_kit_item(&self, org_id: OrgId, id: Id) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query("DELETE FROM starter_kit_items WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
     /// Stores a new order of the kit: `ids` in display order (all must belong to the organization).
-    pub async fn reorder_kit(&self, org_id: Id, ids: &[Id]) -> Result<()> {
+    pub async fn reorder_kit(&self, org_id: OrgId, ids: &[Id]) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -142,7 +147,7 @@ impl Db {
     /// the organization already has one (concurrent callers agree on a single sphere).
     pub async fn create_help_sphere(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         admin: Id,
         name: &str,
         description: &str,
@@ -181,7 +186,7 @@ impl Db {
     }
 
     /// Help-centre articles whose title contains `q` (case-insensitive), by title.
-    pub async fn help_articles(&self, org_id: Id, q: &str) -> Result<Vec<HelpArticle>> {
+    pub async fn help_articles(&self, org_id: OrgId, q: &str) -> Result<Vec<HelpArticle>> {
         let pattern = format!(
             "%{}%",
             q.to_lowercase()
@@ -198,7 +203,7 @@ impl Db {
         )
     }
 
-    pub async fn help_article(&self, org_id: Id, id: Id) -> Result<Option<HelpArticle>> {
+    pub async fn help_article(&self, org_id: OrgId, id: Id) -> Result<Option<HelpArticle>> {
         let sql =
             format!("SELECT {ARTICLE_COLUMNS} FROM help_articles WHERE id = $1 AND org_id = $2");
         Ok(
@@ -208,7 +213,7 @@ impl Db {
 
     pub async fn create_help_article(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         author: Id,
         title: &str,
         body_md: &str,
@@ -226,7 +231,7 @@ impl Db {
 
     pub async fn update_help_article(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         id: Id,
         title: &str,
         body_md: &str,
@@ -239,7 +244,7 @@ impl Db {
         Ok(n > 0)
     }
 
-    pub async fn delete_help_article(&self, org_id: Id, id: Id) -> Result<bool> {
+    pub async fn delete_help_article(&self, org_id: OrgId, id: Id) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query("DELETE FROM help_articles WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
@@ -248,7 +253,7 @@ impl Db {
     /// Marks (or re-tags) a publication as a use case.
     pub async fn mark_use_case(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         post_id: Id,
         by: Id,
         department: Option<&str>,
@@ -262,7 +267,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn unmark_use_case(&self, org_id: Id, post_id: Id) -> Result<bool> {
+    pub async fn unmark_use_case(&self, org_id: OrgId, post_id: Id) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query("DELETE FROM use_cases WHERE post_id = $1 AND org_id = $2")
             .bind(post_id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
@@ -272,7 +277,7 @@ impl Db {
     /// to), newest first.
     pub async fn use_cases(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         viewer: Id,
         post_id: Option<Id>,
     ) -> Result<Vec<UseCase>> {

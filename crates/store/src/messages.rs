@@ -2,7 +2,7 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::models::{ConversationSummary, Message};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 
 impl Db {
     /// The existing one-to-one conversation between two people, if any.
@@ -15,7 +15,7 @@ impl Db {
             .bind(a).bind(b).fetch_optional(p).await)?)
     }
 
-    pub async fn create_conversation(&self, org_id: Id, members: &[Id]) -> Result<Id> {
+    pub async fn create_conversation(&self, org_id: OrgId, members: &[Id]) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
         with_writer!(self, p => {

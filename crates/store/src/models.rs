@@ -1,11 +1,13 @@
 //! Rows as the store returns them. Enumerations are kept as their stored text and parsed
 //! by typed getters that fail closed (an unknown sphere kind reads as secret).
-use embarq_domain::{Id, OrgRole, PostStatus, RequestKind, SphereKind, SphereRole, UserStatus};
+use embarq_domain::{
+    Id, OrgId, OrgRole, PostStatus, RequestKind, SphereKind, SphereRole, UserStatus,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Organization {
-    pub id: Id,
+    pub id: OrgId,
     pub name: String,
     pub created_at: i64,
 }
@@ -13,7 +15,7 @@ pub struct Organization {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct User {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub email: String,
     #[serde(skip)]
     pub password_hash: Option<String>,
@@ -55,7 +57,7 @@ pub struct Person {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Sphere {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub name: String,
     pub description: String,
     pub kind: SphereKind,
@@ -93,7 +95,7 @@ pub struct SphereRequest {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Post {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub sphere_name: String,
     pub sphere_kind: SphereKind,

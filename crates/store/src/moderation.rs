@@ -5,11 +5,11 @@ use crate::db::{Result, StoreError, keep_a_sphere_admin, with_pool, with_writer}
 use crate::live::LIVE_MEMBERSHIP;
 use crate::{Db, now_ms};
 use embarq_domain::moderation::{ModerationAction, ReportTarget};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
 pub struct NewReport<'a> {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub target: ReportTarget,
     pub target_id: Id,
@@ -61,7 +61,7 @@ pub struct HiddenItem {
 
 /// A moderation action on one item (and, for mute and remove, its author).
 pub struct Moderation<'a> {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub actor_id: Id,
     pub action: ModerationAction,
@@ -140,7 +140,7 @@ impl Db {
 
     /// Open reports of the organization in spheres `viewer` may administer as a manager:
     /// every sphere but secret ones they are not a member of.
-    pub async fn open_reports_in_org(&self, org_id: Id, viewer: Id) -> Result<Vec<OpenReport>> {
+    pub async fn open_reports_in_org(&self, org_id: OrgId, viewer: Id) -> Result<Vec<OpenReport>> {
         let sql = format!(
             "{OPEN_SELECT} WHERE r.org_id = $1 AND r.status = 'open' AND {sees} \
              ORDER BY r.created_at, r.id LIMIT 1000",

@@ -3,12 +3,12 @@
 use crate::db::{Result, change_member, refused, with_pool, with_writer};
 use crate::{Db, NewMember, StoreError, now_ms};
 use embarq_domain::lifecycle::Change;
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 
 /// An organization's identity provider. `client_secret` never leaves the server.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OidcSettings {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub enabled: i64,
     pub issuer: String,
     pub client_id: String,
@@ -29,7 +29,7 @@ pub struct OidcSettings {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OidcState {
     pub browser_hash: String,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub nonce: String,
     pub pkce_verifier: String,
     pub next_path: String,
@@ -53,7 +53,7 @@ const SETTINGS_COLS: &str = "org_id, enabled, issuer, client_id, client_secret, 
      passwords_disabled, updated_at";
 
 impl Db {
-    pub async fn oidc_settings(&self, org_id: Id) -> Result<Option<OidcSettings>> {
+    pub async fn oidc_settings(&self, org_id: OrgId) -> Result<Option<OidcSettings>> {
         let sql = format!("SELECT {SETTINGS_COLS} FROM oidc_settings WHERE org_id = $1");
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -92,7 +92,7 @@ impl Db {
     }
 
     /// Whether the organization turned local passwords off (SSO enabled and the switch on).
-    pub async fn oidc_passwords_disabled(&self, org_id: Id) -> Result<bool> {
+    pub async fn oidc_passwords_disabled(&self, org_id: OrgId) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM oidc_settings WHERE org_id = $1 AND enabled = 1 AND passwords_disabled = 1")
             .bind(org_id).fetch_one(p).await)?;
@@ -105,7 +105,7 @@ impl Db {
         &self,
         state_hash: &str,
         browser_hash: &str,
-        org_id: Id,
+        org_id: OrgId,
         nonce: &str,
         pkce_verifier: &str,
         next_path: &str,
@@ -161,7 +161,7 @@ impl Db {
         issuer: &str,
         subject: &str,
         user_id: Id,
-        org_id: Id,
+        org_id: OrgId,
     ) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => sqlx::query(

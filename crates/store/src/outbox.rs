@@ -7,7 +7,7 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::models::NewNotification;
 use crate::{Db, now_ms};
-use embarq_domain::Id;
+use embarq_domain::{Id, OrgId};
 
 /// Everything a change causes, written with it.
 #[derive(Debug, Clone, Default)]
@@ -49,7 +49,7 @@ impl Effects {
     }
 
     /// One webhook event for the organization's subscriptions to it.
-    pub fn webhook(org_id: Id, event_type: &str, data: serde_json::Value) -> Self {
+    pub fn webhook(org_id: OrgId, event_type: &str, data: serde_json::Value) -> Self {
         Self {
             webhooks: vec![WebhookEvent {
                 org_id,
@@ -100,7 +100,7 @@ impl NewLive {
 /// to the one subscription `only` whatever its events (test pings).
 #[derive(Debug, Clone)]
 pub struct WebhookEvent {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub event_type: String,
     pub data: serde_json::Value,
     pub only: Option<Id>,

@@ -3,7 +3,7 @@ use crate::db::{Result, with_pool, with_writer};
 use crate::models::{Comment, Post};
 use crate::outbox::write_effects;
 use crate::{Db, Effects, now_ms};
-use embarq_domain::{Id, PostStatus, new_id};
+use embarq_domain::{Id, OrgId, PostStatus, new_id};
 use sqlx::AssertSqlSafe;
 
 /// Position after the last item of a page: the next page starts strictly older.
@@ -37,7 +37,7 @@ impl Cursor {
 pub struct NewPost<'a> {
     /// Chosen by the caller, so the effects written with the post can name it.
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub author_id: Id,
     pub body_md: &'a str,
@@ -82,7 +82,7 @@ impl Db {
     }
 
     /// A post of `org_id`, whatever its status; callers apply the policy.
-    pub async fn post(&self, org_id: Id, id: Id) -> Result<Option<Post>> {
+    pub async fn post(&self, org_id: OrgId, id: Id) -> Result<Option<Post>> {
         let sql = format!("{POST_SELECT} WHERE p.id = $1 AND p.org_id = $2");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(org_id).fetch_optional(p).await)?,

@@ -4,12 +4,12 @@ use crate::db::{Result, with_pool, with_writer};
 use crate::live::LIVE_SPHERE_MEMBERS;
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct RolloutPlan {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub launch_at: i64,
     pub early_access_days: i64,
     pub time_zone: String,
@@ -24,7 +24,7 @@ pub struct RolloutPlan {
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct RolloutWave {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub name: String,
     pub dimension: String,
     pub value: String,
@@ -36,7 +36,7 @@ pub struct RolloutWave {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingInvitee {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub department: Option<String>,
     pub site: Option<String>,
     pub champion: i64,
@@ -65,7 +65,7 @@ const PLAN_COLUMNS: &str = "org_id, launch_at, early_access_days, time_zone, ann
      announcement_sphere_id, announcement_post_id, announced_at, updated_at";
 
 impl Db {
-    pub async fn rollout_plan(&self, org_id: Id) -> Result<Option<RolloutPlan>> {
+    pub async fn rollout_plan(&self, org_id: OrgId) -> Result<Option<RolloutPlan>> {
         let sql = format!("SELECT {PLAN_COLUMNS} FROM rollout_plans WHERE org_id = $1");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).fetch_optional(p).await)?,
@@ -75,7 +75,7 @@ impl Db {
     /// Creates or updates the plan's dates and announcement (never the publication state).
     pub async fn save_rollout_plan(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         launch_at: i64,
         early_access_days: i64,
         time_zone: &str,
@@ -93,7 +93,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn rollout_waves(&self, org_id: Id) -> Result<Vec<RolloutWave>> {
+    pub async fn rollout_waves(&self, org_id: OrgId) -> Result<Vec<RolloutWave>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, org_id, name, dimension, value, opens_at, created_at FROM rollout_waves WHERE org_id = $1 ORDER BY opens_at, id")
             .bind(org_id).fetch_all(p).await)?)
@@ -101,7 +101,7 @@ impl Db {
 
     pub async fn add_rollout_wave(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         name: &str,
         dimension: &str,
         value: &str,
@@ -116,7 +116,7 @@ impl Db {
     }
 
     /// `false` if no such wave in this organization.
-    pub async fn delete_rollout_wave(&self, org_id: Id, id: Id) -> Result<bool> {
+    pub async fn delete_rollout_wave(&self, org_id: OrgId, id: Id) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query("DELETE FROM rollout_waves WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
@@ -157,14 +157,14 @@ impl Db {
     }
 
     /// Organizations whose launch has come and whose announcement is not published.
-    pub async fn due_announcements(&self, now: i64) -> Result<Vec<Id>> {
+    pub async fn due_announcements(&self, now: i64) -> Result<Vec<OrgId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT org_id FROM rollout_plans WHERE announced_at IS NULL AND launch_at <= $1")
             .bind(now).fetch_all(p).await)?)
     }
 
     /// Claims the launch announcement of an organization: `true` for exactly one caller.
-    pub async fn claim_announcement(&self, org_id: Id, now: i64) -> Result<bool> {
+    pub async fn claim_announcement(&self, org_id: OrgId, now: i64) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query(
             "UPDATE rollout_plans SET announced_at = $1 WHERE org_id = $2 AND announced_at IS NULL")
             .bind(now).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
@@ -173,7 +173,7 @@ impl Db {
 
     pub async fn set_announcement_post(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         sphere_id: Id,
         post_id: Id,
     ) -> Result<()> {
@@ -184,14 +184,14 @@ impl Db {
     }
 
     /// Whether a sphere still exists in the organization.
-    pub async fn sphere_exists(&self, org_id: Id, sphere_id: Id) -> Result<bool> {
+    pub async fn sphere_exists(&self, org_id: OrgId, sphere_id: Id) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM spheres WHERE id = $1 AND org_id = $2")
             .bind(sphere_id).bind(org_id).fetch_one(p).await)?;
         Ok(n > 0)
     }
 
     /// Makes every active or invited member of the organization a member of the sphere.
-    pub async fn add_everyone_to_sphere(&self, org_id: Id, sphere_id: Id) -> Result<()> {
+    pub async fn add_everyone_to_sphere(&self, org_id: OrgId, sphere_id: Id) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -207,7 +207,7 @@ impl Db {
     }
 
     /// The longest-standing active manager of an organization (author of the announcement).
-    pub async fn first_manager_of(&self, org_id: Id) -> Result<Option<User>> {
+    pub async fn first_manager_of(&self, org_id: OrgId) -> Result<Option<User>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.org_role = 'manager' AND u.status = 'active' \
              ORDER BY u.created_at, u.id LIMIT 1"
@@ -218,7 +218,7 @@ impl Db {
     }
 
     /// Active and invited members of an organization, with what the gate needs.
-    pub async fn rollout_recipients(&self, org_id: Id) -> Result<Vec<Recipient>> {
+    pub async fn rollout_recipients(&self, org_id: OrgId) -> Result<Vec<Recipient>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT u.id, u.email, u.org_role, u.department, u.site, u.locale, \
              (SELECT COUNT(*) FROM champions c WHERE c.user_id = u.id) AS champion \
@@ -227,7 +227,7 @@ impl Db {
     }
 
     /// Spheres with no published post; secret spheres only if `viewer` belongs to them.
-    pub async fn spheres_without_content(&self, org_id: Id, viewer: Id) -> Result<Vec<Named>> {
+    pub async fn spheres_without_content(&self, org_id: OrgId, viewer: Id) -> Result<Vec<Named>> {
         let sql = format!(
             "SELECT s.id, s.name FROM spheres s WHERE s.org_id = $1 AND {sees} \
              AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.sphere_id = s.id AND p.status = 'published') \
@@ -242,7 +242,7 @@ impl Db {
 
     /// A welcome post: something published in an open sphere, the help sphere or the
     /// announcement sphere.
-    pub async fn has_welcome_post(&self, org_id: Id) -> Result<bool> {
+    pub async fn has_welcome_post(&self, org_id: OrgId) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM posts p JOIN spheres s ON s.id = p.sphere_id WHERE p.org_id = $1 AND p.status = 'published' \
              AND (s.kind = 'open' \
@@ -252,21 +252,21 @@ impl Db {
         Ok(n > 0)
     }
 
-    pub async fn help_sphere_id(&self, org_id: Id) -> Result<Option<Id>> {
+    pub async fn help_sphere_id(&self, org_id: OrgId) -> Result<Option<Id>> {
         let id: Option<Option<Id>> = with_pool!(self, p => sqlx::query_scalar(
             "SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1")
             .bind(org_id).fetch_optional(p).await)?;
         Ok(id.flatten())
     }
 
-    pub async fn champion_count(&self, org_id: Id) -> Result<i64> {
+    pub async fn champion_count(&self, org_id: OrgId) -> Result<i64> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM champions c JOIN users u ON u.id = c.user_id WHERE c.org_id = $1 AND u.status <> 'deactivated'")
             .bind(org_id).fetch_one(p).await)?)
     }
 
     /// Champions who never signed in.
-    pub async fn champions_not_signed_in(&self, org_id: Id) -> Result<Vec<Named>> {
+    pub async fn champions_not_signed_in(&self, org_id: OrgId) -> Result<Vec<Named>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT u.id, u.display_name AS name FROM champions c JOIN users u ON u.id = c.user_id \
              WHERE c.org_id = $1 AND u.status <> 'deactivated' AND u.activated_at IS NULL ORDER BY lower(u.display_name), u.id")
@@ -274,7 +274,7 @@ impl Db {
     }
 
     /// Whether a champions' training has ended with at least one attendance.
-    pub async fn champions_training_held(&self, org_id: Id, now: i64) -> Result<bool> {
+    pub async fn champions_training_held(&self, org_id: OrgId, now: i64) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM events e WHERE e.org_id = $1 AND e.kind = 'training' AND e.audience = 'champions' \
              AND e.ends_at <= $2 AND EXISTS (SELECT 1 FROM event_registrations r WHERE r.event_id = e.id AND r.attended_at IS NOT NULL)")

@@ -9,7 +9,7 @@ use embarq_domain::scim::{
     AttrPath, CompareOp, ENTERPRISE_USER_SCHEMA, Filter, GROUP_SCHEMA, ScimError, ScimType,
     USER_SCHEMA,
 };
-use embarq_domain::{Id, UserStatus, new_id};
+use embarq_domain::{Id, OrgId, UserStatus, new_id};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::AssertSqlSafe;
@@ -720,7 +720,7 @@ impl Db {
     /// Stores a new token (its hash only) for `org_id`.
     pub async fn scim_create_token(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         name: &str,
         token_hash: &str,
         created_by: Option<Id>,
@@ -739,7 +739,7 @@ impl Db {
         Ok(t)
     }
 
-    pub async fn scim_tokens(&self, org_id: Id) -> Result<Vec<ScimToken>> {
+    pub async fn scim_tokens(&self, org_id: OrgId) -> Result<Vec<ScimToken>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, name, created_at, last_used_at, revoked_at FROM scim_tokens WHERE org_id = $1 \
              ORDER BY revoked_at IS NOT NULL, created_at DESC")
@@ -747,15 +747,15 @@ impl Db {
     }
 
     /// Revokes a live token of `org_id`; the token's name when it was revoked now.
-    pub async fn scim_revoke_token(&self, org_id: Id, id: Id) -> Result<Option<String>> {
+    pub async fn scim_revoke_token(&self, org_id: OrgId, id: Id) -> Result<Option<String>> {
         Ok(with_writer!(self, p => sqlx::query_scalar(
             "UPDATE scim_tokens SET revoked_at = $3 WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL RETURNING name")
             .bind(id).bind(org_id).bind(now_ms()).fetch_optional(p).await)?)
     }
 
     /// The (token id, organization) of a live token, recording its use.
-    pub async fn scim_token_org(&self, token_hash: &str) -> Result<Option<(Id, Id)>> {
-        let row: Option<(Id, Id, Option<i64>)> = with_pool!(self, p => sqlx::query_as(
+    pub async fn scim_token_org(&self, token_hash: &str) -> Result<Option<(Id, OrgId)>> {
+        let row: Option<(Id, OrgId, Option<i64>)> = with_pool!(self, p => sqlx::query_as(
             "SELECT id, org_id, last_used_at FROM scim_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash).fetch_optional(p).await)?;
         let Some((id, org, last)) = row else {
@@ -771,7 +771,7 @@ impl Db {
 
     // ---------------------------------------------------------------- settings
 
-    pub async fn scim_settings(&self, org_id: Id) -> Result<ScimSettings> {
+    pub async fn scim_settings(&self, org_id: OrgId) -> Result<ScimSettings> {
         let row: Option<(String, String, String, String, bool)> = with_pool!(self, p => sqlx::query_as(
             "SELECT site_source, birth_year_source, level_source, group_kind, send_invitations \
              FROM scim_settings WHERE org_id = $1")
@@ -787,7 +787,7 @@ impl Db {
             .unwrap_or_default())
     }
 
-    pub async fn set_scim_settings(&self, org_id: Id, s: &ScimSettings) -> Result<()> {
+    pub async fn set_scim_settings(&self, org_id: OrgId, s: &ScimSettings) -> Result<()> {
         with_writer!(self, p => sqlx::query(
             "INSERT INTO scim_settings (org_id, site_source, birth_year_source, level_source, group_kind, send_invitations, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id) DO UPDATE SET site_source = excluded.site_source, \
@@ -804,7 +804,7 @@ impl Db {
     /// A member of `org_id` as SCIM sees it; erased accounts read as absent. Looked up by
     /// primary key alone and the organization checked here: with `org_id` in the WHERE clause,
     /// PostgreSQL on stale statistics walked an (org_id, …) index over the whole organization.
-    pub async fn scim_user(&self, org_id: Id, id: Id) -> Result<Option<ScimUser>> {
+    pub async fn scim_user(&self, org_id: OrgId, id: Id) -> Result<Option<ScimUser>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, {SCIM_USER_COLUMNS} FROM users u \
              WHERE u.id = $1 AND u.erased_at IS NULL"
@@ -814,16 +814,20 @@ impl Db {
     }
 
     /// Whether `id` is a live member of `org_id` (manager references).
-    pub async fn scim_user_exists(&self, org_id: Id, id: Id) -> Result<bool> {
+    pub async fn scim_user_exists(&self, org_id: OrgId, id: Id) -> Result<bool> {
         // By primary key alone, as in `scim_user`.
-        let org: Option<Id> = with_pool!(self, p => sqlx::query_scalar(
+        let org: Option<OrgId> = with_pool!(self, p => sqlx::query_scalar(
             "SELECT org_id FROM users WHERE id = $1 AND erased_at IS NULL")
             .bind(id).fetch_optional(p).await)?;
         Ok(org == Some(org_id))
     }
 
     /// One page of members matching `q`, with the total count.
-    pub async fn scim_list_users(&self, org_id: Id, q: &UserQuery) -> Result<(i64, Vec<ScimUser>)> {
+    pub async fn scim_list_users(
+        &self,
+        org_id: OrgId,
+        q: &UserQuery,
+    ) -> Result<(i64, Vec<ScimUser>)> {
         let base = format!(
             "FROM users u WHERE u.org_id = $1 AND u.erased_at IS NULL AND {}",
             q.where_sql
@@ -852,7 +856,7 @@ impl Db {
 
     /// Creates an invited member from SCIM. `Conflict("userName")` or `Conflict("email")`
     /// when either is taken.
-    pub async fn scim_create_user(&self, org_id: Id, w: &ScimUserWrite) -> Result<Id> {
+    pub async fn scim_create_user(&self, org_id: OrgId, w: &ScimUserWrite) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
         let status = if w.active { "invited" } else { "deactivated" };
@@ -874,7 +878,7 @@ impl Db {
     /// `None` when the member is not (or no longer) in `org_id`.
     pub async fn scim_update_user(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         id: Id,
         w: &ScimUserWrite,
     ) -> Result<Option<ActiveChange>> {
@@ -882,7 +886,7 @@ impl Db {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             // By primary key alone, as in `scim_user`; the organization is checked here.
-            let row: Option<(UserStatus, Id)> = sqlx::query_as(
+            let row: Option<(UserStatus, OrgId)> = sqlx::query_as(
                 "SELECT status, org_id FROM users WHERE id = $1 AND erased_at IS NULL")
                 .bind(id).fetch_optional(&mut *tx).await?;
             let Some((status, _)) = row.filter(|(_, org)| *org == org_id) else {

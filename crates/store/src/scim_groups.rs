@@ -6,7 +6,7 @@ use crate::db::{Result, with_pool, with_writer};
 use crate::live::LIVE_SPHERE_MEMBERS;
 use crate::scim::{Bind, UserQuery, bind_all};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, SphereKind, new_id};
+use embarq_domain::{Id, OrgId, SphereKind, new_id};
 use sqlx::AssertSqlSafe;
 
 /// Ids bound per statement: far below SQLite's and PostgreSQL's parameter limits.
@@ -16,7 +16,7 @@ const CHUNK: usize = 500;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ScimGroup {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub display_name: String,
     pub external_id: Option<String>,
     pub created_at: i64,
@@ -59,7 +59,7 @@ impl Db {
     /// here: the caller refuses them before.
     pub async fn scim_create_group(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         created_by: Id,
         display_name: &str,
         external_id: Option<&str>,
@@ -93,7 +93,7 @@ impl Db {
     }
 
     /// The Group `id` of the organization, if it is one.
-    pub async fn scim_group(&self, org_id: Id, id: Id) -> Result<Option<ScimGroup>> {
+    pub async fn scim_group(&self, org_id: OrgId, id: Id) -> Result<Option<ScimGroup>> {
         // By primary key only, the organization checked here: a plan cached while the
         // table was small can never turn this lookup into a scan of the organization.
         let sql = format!("{GROUP_SELECT} WHERE g.sphere_id = $1");
@@ -121,7 +121,7 @@ impl Db {
     }
 
     /// Which of `ids` are people of the organization.
-    pub async fn scim_users_in_org(&self, org_id: Id, ids: &[Id]) -> Result<Vec<Id>> {
+    pub async fn scim_users_in_org(&self, org_id: OrgId, ids: &[Id]) -> Result<Vec<Id>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
@@ -142,14 +142,14 @@ impl Db {
     /// the organization. Bumps `updated_at`.
     pub async fn scim_change_group(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         id: Id,
         change: &GroupChange,
     ) -> Result<bool> {
         let now = now_ms();
         let found = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            let owner: Option<Id> = sqlx::query_scalar("UPDATE scim_groups SET updated_at = $1 WHERE sphere_id = $2 RETURNING org_id")
+            let owner: Option<OrgId> = sqlx::query_scalar("UPDATE scim_groups SET updated_at = $1 WHERE sphere_id = $2 RETURNING org_id")
                 .bind(now).bind(id).fetch_optional(&mut *tx).await?;
             if owner != Some(org_id) {
                 // Dropping the transaction rolls the update back.
@@ -197,7 +197,7 @@ impl Db {
     /// Detaches the Group from SCIM: the sphere, its members and its content stay (an
     /// identity provider's deletion must not destroy an organization's publications);
     /// it is simply no longer a Group. `false` if it was not a Group of the organization.
-    pub async fn scim_delete_group(&self, org_id: Id, id: Id) -> Result<bool> {
+    pub async fn scim_delete_group(&self, org_id: OrgId, id: Id) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query("DELETE FROM scim_groups WHERE sphere_id = $1 AND org_id = $2")
             .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
@@ -207,7 +207,7 @@ impl Db {
     /// [`UserQuery::build_groups`]), with the total count.
     pub async fn scim_list_groups(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         q: &UserQuery,
     ) -> Result<(i64, Vec<ScimGroup>)> {
         let from = format!(
@@ -238,7 +238,7 @@ impl Db {
     }
 
     /// The organization's first manager: the recorded creator of SCIM-made spheres.
-    pub async fn scim_group_creator(&self, org_id: Id) -> Result<Option<Id>> {
+    pub async fn scim_group_creator(&self, org_id: OrgId) -> Result<Option<Id>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT id FROM users WHERE org_id = $1 AND org_role = 'manager' ORDER BY created_at, id LIMIT 1")
             .bind(org_id).fetch_optional(p).await)?)

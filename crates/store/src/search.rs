@@ -10,14 +10,14 @@
 use crate::Db;
 use crate::db::{Result, with_pool};
 use crate::dialect::search::fts;
-use embarq_domain::Id;
 use embarq_domain::search::Query;
+use embarq_domain::{Id, OrgId};
 use sqlx::AssertSqlSafe;
 
 /// Who searches, where, and how many candidates to return.
 #[derive(Debug, Clone, Copy)]
 pub struct SearchScope {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub viewer: Id,
     /// Only this sphere's publications, comments, files and members (and the sphere
     /// itself); the caller checks the viewer may read it.

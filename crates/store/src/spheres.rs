@@ -4,7 +4,7 @@ use crate::db::{Result, keep_a_sphere_admin, with_pool, with_writer};
 use crate::live::LIVE_MEMBERSHIP;
 use crate::models::{Sphere, SphereMember, SphereRequest};
 use crate::{Db, StoreError, now_ms};
-use embarq_domain::{Id, RequestKind, SphereKind, SphereRole, new_id};
+use embarq_domain::{Id, OrgId, RequestKind, SphereKind, SphereRole, new_id};
 use sqlx::AssertSqlSafe;
 
 const SPHERE_COLUMNS: &str = "s.id, s.org_id, s.name, s.description, s.kind, s.requires_approval, s.created_by, s.created_at, \
@@ -19,7 +19,7 @@ impl Db {
     /// Creates a sphere with its creator as administrator.
     pub async fn create_sphere(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         creator: Id,
         name: &str,
         description: &str,
@@ -58,7 +58,7 @@ impl Db {
 
     /// The sphere as seen by `viewer` (with their role), if it belongs to `org_id`.
     /// Visibility is decided by the caller through the policy.
-    pub async fn sphere_for(&self, org_id: Id, viewer: Id, id: Id) -> Result<Option<Sphere>> {
+    pub async fn sphere_for(&self, org_id: OrgId, viewer: Id, id: Id) -> Result<Option<Sphere>> {
         let sql =
             format!("SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.id = $2 AND s.org_id = $3");
         Ok(
@@ -70,7 +70,7 @@ impl Db {
     /// ones they belong to. `mine_only` keeps the viewer's own spheres.
     pub async fn visible_spheres(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         viewer: Id,
         mine_only: bool,
     ) -> Result<Vec<Sphere>> {

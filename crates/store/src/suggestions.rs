@@ -1,7 +1,7 @@
 //! The suggestions platform: suggestions, one vote per member, comments and statuses.
 use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -39,7 +39,7 @@ impl Db {
     /// Suggestions of the organization, optionally of one status, most voted or newest first.
     pub async fn suggestions(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         viewer: Id,
         status: Option<&str>,
         by_votes: bool,
@@ -58,7 +58,12 @@ impl Db {
         )
     }
 
-    pub async fn suggestion(&self, org_id: Id, viewer: Id, id: Id) -> Result<Option<Suggestion>> {
+    pub async fn suggestion(
+        &self,
+        org_id: OrgId,
+        viewer: Id,
+        id: Id,
+    ) -> Result<Option<Suggestion>> {
         let sql = format!("{SELECT} WHERE s.id = $2 AND s.org_id = $3");
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id)
@@ -70,7 +75,7 @@ impl Db {
     pub async fn create_suggestion(
         &self,
         id: Id,
-        org_id: Id,
+        org_id: OrgId,
         author: Id,
         title: &str,
         body: (&str, &str),
@@ -144,7 +149,7 @@ impl Db {
     /// Sets a suggestion's status with what the change causes, in one transaction.
     pub async fn set_suggestion_status(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         id: Id,
         status: &str,
         effects: &crate::Effects,

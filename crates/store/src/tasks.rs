@@ -3,14 +3,14 @@
 //! read (the policy's rule: open, or a member) and lets the caller re-check each row.
 use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct TaskList {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub name: String,
     pub created_by: Id,
@@ -20,7 +20,7 @@ pub struct TaskList {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Task {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub sphere_name: String,
     pub sphere_kind: String,
@@ -59,7 +59,7 @@ pub struct TaskComment {
 }
 
 pub struct NewTask<'a> {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Id,
     pub list_id: Id,
     pub title: &'a str,
@@ -83,7 +83,7 @@ const ORDER: &str =
 impl Db {
     pub async fn create_task_list(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         sphere_id: Id,
         by: Id,
         name: &str,
@@ -96,7 +96,7 @@ impl Db {
         Ok(id)
     }
 
-    pub async fn task_list(&self, org_id: Id, id: Id) -> Result<Option<TaskList>> {
+    pub async fn task_list(&self, org_id: OrgId, id: Id) -> Result<Option<TaskList>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, org_id, sphere_id, name, created_by, created_at FROM task_lists WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).fetch_optional(p).await)?)
@@ -160,7 +160,7 @@ impl Db {
     }
 
     /// A task of `org_id` with the viewer's role in its sphere.
-    pub async fn task(&self, org_id: Id, viewer: Id, id: Id) -> Result<Option<Task>> {
+    pub async fn task(&self, org_id: OrgId, viewer: Id, id: Id) -> Result<Option<Task>> {
         let sql = format!("{TASK_SELECT} WHERE t.id = $2 AND t.org_id = $3");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id).fetch_optional(p).await)?,

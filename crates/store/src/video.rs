@@ -5,14 +5,14 @@
 //! in its addressee's inbox until the process holding that WebSocket delivers it.
 use crate::db::{Result, StoreError, with_pool, with_writer};
 use crate::{Db, dialect, now_ms};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
 /// A room as stored; exactly one of `sphere_id` and `event_id` is set.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct VideoRoom {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub sphere_id: Option<Id>,
     pub event_id: Option<Id>,
     pub slug: String,
@@ -67,7 +67,7 @@ impl Db {
     /// The room of a sphere or event, created on first use (concurrent first uses agree on one).
     pub async fn video_room_for(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         owner: RoomOwner,
         slug: &str,
         created_by: Id,
@@ -99,7 +99,11 @@ impl Db {
     }
 
     /// The existing room of a sphere or event of this organization.
-    pub async fn video_room_of(&self, org_id: Id, owner: RoomOwner) -> Result<Option<VideoRoom>> {
+    pub async fn video_room_of(
+        &self,
+        org_id: OrgId,
+        owner: RoomOwner,
+    ) -> Result<Option<VideoRoom>> {
         let (column, id) = match owner {
             RoomOwner::Sphere(s) => ("sphere_id", s),
             RoomOwner::Event(e) => ("event_id", e),
@@ -113,7 +117,7 @@ impl Db {
     }
 
     /// A room of this organization by id.
-    pub async fn video_room(&self, org_id: Id, room_id: Id) -> Result<Option<VideoRoom>> {
+    pub async fn video_room(&self, org_id: OrgId, room_id: Id) -> Result<Option<VideoRoom>> {
         let sql = format!("SELECT {ROOM_COLUMNS} FROM video_rooms WHERE org_id = $1 AND id = $2");
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
@@ -223,7 +227,7 @@ impl Db {
     }
 
     /// The organization's provider, if a manager ever chose one.
-    pub async fn video_settings(&self, org_id: Id) -> Result<Option<VideoSettings>> {
+    pub async fn video_settings(&self, org_id: OrgId) -> Result<Option<VideoSettings>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT provider, url_template, updated_at FROM video_settings WHERE org_id = $1")
             .bind(org_id).fetch_optional(p).await)?)
@@ -231,7 +235,7 @@ impl Db {
 
     pub async fn set_video_settings(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         provider: &str,
         url_template: Option<&str>,
         by: Id,

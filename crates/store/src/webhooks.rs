@@ -2,13 +2,13 @@
 //! processes never send one delivery twice) and the log of attempts.
 use crate::Db;
 use crate::db::{Result, with_pool, with_writer};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Webhook {
     pub id: Id,
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub url: String,
     #[serde(skip)]
     pub secret: String,
@@ -49,7 +49,7 @@ pub struct WebhookAttempt {
 /// The rollout phase last announced for an organization with a plan.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PhaseSeen {
-    pub org_id: Id,
+    pub org_id: OrgId,
     /// None: not known yet (a plan older than the announcements).
     pub phase: Option<String>,
     /// 0: no row yet (a new plan).
@@ -84,7 +84,7 @@ const DELIVERY_COLS: &str = "d.id, d.webhook_id, d.event_type, d.payload, d.stat
 impl Db {
     pub async fn webhook_create(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         url: &str,
         secret: &str,
         events: &str,
@@ -98,19 +98,19 @@ impl Db {
         Ok(id)
     }
 
-    pub async fn webhooks_of_org(&self, org_id: Id) -> Result<Vec<Webhook>> {
+    pub async fn webhooks_of_org(&self, org_id: OrgId) -> Result<Vec<Webhook>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, org_id, url, secret, events, active, created_at FROM webhooks WHERE org_id = $1 ORDER BY created_at")
             .bind(org_id).fetch_all(p).await)?)
     }
 
-    pub async fn webhook(&self, org_id: Id, id: Id) -> Result<Option<Webhook>> {
+    pub async fn webhook(&self, org_id: OrgId, id: Id) -> Result<Option<Webhook>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, org_id, url, secret, events, active, created_at FROM webhooks WHERE org_id = $1 AND id = $2")
             .bind(org_id).bind(id).fetch_optional(p).await)?)
     }
 
-    pub async fn webhook_delete(&self, org_id: Id, id: Id) -> Result<bool> {
+    pub async fn webhook_delete(&self, org_id: OrgId, id: Id) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query("DELETE FROM webhooks WHERE org_id = $1 AND id = $2")
             .bind(org_id).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
@@ -172,7 +172,12 @@ impl Db {
     }
 
     /// Puts a delivery of the organization back in the queue (the "redeliver" action).
-    pub async fn webhook_redeliver(&self, org_id: Id, delivery_id: Id, now: i64) -> Result<bool> {
+    pub async fn webhook_redeliver(
+        &self,
+        org_id: OrgId,
+        delivery_id: Id,
+        now: i64,
+    ) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, claimed_until = 0 \
              WHERE id = $2 AND webhook_id IN (SELECT id FROM webhooks WHERE org_id = $1)")
@@ -198,7 +203,7 @@ impl Db {
     /// One delivery of a subscription of the organization.
     pub async fn webhook_delivery(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         webhook_id: Id,
         delivery_id: Id,
     ) -> Result<Option<WebhookDelivery>> {
@@ -224,7 +229,7 @@ impl Db {
     /// Some(false): it already was in that state.
     pub async fn webhook_set_active(
         &self,
-        org_id: Id,
+        org_id: OrgId,
         id: Id,
         active: bool,
     ) -> Result<Option<bool>> {

@@ -2,7 +2,7 @@
 //! database (SQLite by default, PostgreSQL when EMBARQ_TEST_DATABASE_URL is set).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, UserStatus};
 use embarq_store::{Db, NewMember};
 use regex::Regex;
 use std::path::PathBuf;
@@ -243,7 +243,7 @@ impl TestApp {
     }
 
     /// Creates an active member directly in the store (fast) and signs them in.
-    pub async fn member(&self, org_id: Id, email: &str, name: &str) -> (Id, Browser) {
+    pub async fn member(&self, org_id: OrgId, email: &str, name: &str) -> (Id, Browser) {
         let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
             .await
             .unwrap();
@@ -339,12 +339,12 @@ impl TestApp {
 
     /// A second organization on the same instance, with its manager `email` (password
     /// `PASSWORD`); returns the organization's id.
-    pub async fn other_org(&self, name: &str, email: &str) -> Id {
+    pub async fn other_org(&self, name: &str, email: &str) -> OrgId {
         let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
             .await
             .unwrap();
         let manager = NewMember {
-            org_id: Id::nil(),
+            org_id: OrgId(embarq_domain::Id::nil()),
             email: email.to_string(),
             display_name: name.to_string(),
             password_hash: Some(hash),
@@ -360,7 +360,7 @@ impl TestApp {
     }
 
     /// The organization of the first manager.
-    pub async fn org_id(&self, manager_email: &str) -> Id {
+    pub async fn org_id(&self, manager_email: &str) -> OrgId {
         self.db
             .user_by_email(manager_email)
             .await

@@ -296,7 +296,7 @@ struct SetPasswordPage {
     action: String,
     valid: bool,
     /// The organization signs in with SSO only: its (id, button label) instead of a password form.
-    sso_only: Option<(embarq_domain::Id, String)>,
+    sso_only: Option<(embarq_domain::OrgId, String)>,
 }
 
 async fn password_form(

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::recurrence::{local_to_ms, ms_to_local, parse_local};
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, parse_id};
+use embarq_domain::{Id, OrgId, parse_id};
 use serde::Deserialize;
 
 pub fn router() -> Router<WebState> {
@@ -42,7 +42,7 @@ pub struct PollFields {
 
 impl PollFields {
     /// `None` when the poll part was left empty.
-    pub async fn input(&self, state: &AppState, org_id: Id) -> AppResult<Option<PollInput>> {
+    pub async fn input(&self, state: &AppState, org_id: OrgId) -> AppResult<Option<PollInput>> {
         let options: Vec<String> = self
             .poll_options
             .lines()
@@ -80,7 +80,7 @@ pub struct PollView {
     pub voters_label: String,
 }
 
-pub async fn view(state: &AppState, lang: Lang, org_id: Id, r: Results) -> AppResult<PollView> {
+pub async fn view(state: &AppState, lang: Lang, org_id: OrgId, r: Results) -> AppResult<PollView> {
     let voters_label = crate::i18n::tr_args(
         lang,
         "poll-voter-count",

@@ -216,7 +216,14 @@ async fn start(
     Query(q): Query<NextQuery>,
 ) -> AppResult<Response> {
     let next = super::account::safe_next(&q.next);
-    match svc::start(&state, org_id, &next, &client.to_string()).await {
+    match svc::start(
+        &state,
+        embarq_domain::OrgId(org_id),
+        &next,
+        &client.to_string(),
+    )
+    .await
+    {
         Ok((url, browser)) => {
             let mut res = see_other(&url);
             res.headers_mut().append(

@@ -4,7 +4,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr, tr_args};
 use crate::state::AppState;
 use embarq_domain::validate::{self, Errors, NAME_MAX};
-use embarq_domain::{Id, OrgRole, UserStatus, throttle};
+use embarq_domain::{Id, OrgId, OrgRole, UserStatus, throttle};
 use embarq_store::{ApiToken, Effects, NewMember, User};
 use fluent_templates::fluent_bundle::FluentValue;
 use std::net::IpAddr;
@@ -41,7 +41,7 @@ pub async fn setup(state: &AppState, i: &SetupInput) -> AppResult<Id> {
     };
     let hash = hash_password(i.password.clone()).await?;
     let manager = NewMember {
-        org_id: Id::nil(),
+        org_id: OrgId(embarq_domain::Id::nil()),
         email,
         display_name: name,
         password_hash: Some(hash),

@@ -2,13 +2,13 @@
 //! organization settings) in the audit log, right after the change succeeded.
 use crate::error::AppResult;
 use crate::state::AppState;
-use embarq_domain::Id;
+use embarq_domain::{Id, OrgId};
 use embarq_store::AuditEntry;
 use serde_json::Value;
 
 /// One administrative action: who (`actor`, `None` for the command line), what and on what.
 pub struct Admin<'a> {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub actor_id: Option<Id>,
     pub action: &'a str,
     pub target_kind: &'a str,

@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
 use crate::state::AppState;
 use embarq_domain::adoption::{self, Breakdown, DAY_MS, Stage};
-use embarq_domain::{Id, policy, validate::FieldError};
+use embarq_domain::{OrgId, policy, validate::FieldError};
 use embarq_store::{DayCount, Db, FunnelGroup, ReminderStats, StageCounts, StoreError, Subset};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -131,7 +131,7 @@ pub async fn dashboard(
 /// The whole dashboard of an organization at `now` (also timed by `embarq bench analytics`).
 pub async fn compute(
     db: &Db,
-    org_id: Id,
+    org_id: OrgId,
     now: i64,
     days: i64,
     lang: Lang,

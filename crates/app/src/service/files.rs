@@ -11,7 +11,7 @@ use crate::state::AppState;
 use embarq_domain::files::{self as rules, SNIFF_LEN};
 use embarq_domain::policy;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, OrgId, new_id};
 use embarq_store::{FileFolder, FileRow, NewFile};
 use futures::StreamExt;
 use object_store::path::Path as ObjectPath;
@@ -60,11 +60,11 @@ pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore>> {
     }
 }
 
-fn file_key(org: Id, id: Id) -> ObjectPath {
+fn file_key(org: OrgId, id: Id) -> ObjectPath {
     ObjectPath::from(format!("files/{org}/{id}"))
 }
 
-fn thumb_key(org: Id, id: Id) -> String {
+fn thumb_key(org: OrgId, id: Id) -> String {
     format!("thumbs/{org}/{id}.png")
 }
 
@@ -557,7 +557,7 @@ pub async fn upload(
 
 /// Decodes a verified image (bounded) and stores a PNG thumbnail; failures only mean no
 /// preview.
-async fn make_thumbnail(state: &AppState, org: Id, id: Id, key: &ObjectPath) {
+async fn make_thumbnail(state: &AppState, org: OrgId, id: Id, key: &ObjectPath) {
     let bytes = match state.objects.get(key).await {
         Ok(r) => match r.bytes().await {
             Ok(b) => b,

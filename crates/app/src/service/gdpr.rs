@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::Download;
 use crate::state::AppState;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, policy};
+use embarq_domain::{Id, OrgId, policy};
 use embarq_store::gdpr::{EraseMode, EraseOutcome, EraseResult, GdprSettings};
 use embarq_store::now_ms;
 use futures::StreamExt;
@@ -149,7 +149,7 @@ pub async fn erase(
 
 pub async fn erase_as(
     state: &AppState,
-    org: Id,
+    org: OrgId,
     id: Id,
     mode: EraseMode,
     actor: Option<Id>,
@@ -237,7 +237,7 @@ pub async fn update_settings(
             actor_id: Some(auth.user.id),
             action: "gdpr.settings",
             target_kind: "organization",
-            target_id: Some(auth.user.org_id),
+            target_id: Some(auth.user.org_id.0),
             sphere_id: None,
             details: &details,
         })

@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::starter::curator;
 use crate::state::AppState;
 use embarq_domain::validate::{self, FieldError};
-use embarq_domain::{Id, SphereRole, UserStatus, guidance};
+use embarq_domain::{Id, OrgId, SphereRole, UserStatus, guidance};
 use embarq_store::{HelpAdmin, HelpArticle};
 
 /// The help sphere's name: the same in both languages so everyone finds it.
@@ -15,7 +15,7 @@ const HELP_SPHERE_DESCRIPTION: &str =
     "Posez vos questions sur embarq ici. / Ask your questions about embarq here.";
 
 /// The organization's help sphere, created (open, `admin` as administrator) if it has none.
-pub async fn ensure_help_sphere(state: &AppState, org_id: Id, admin: Id) -> AppResult<Id> {
+pub async fn ensure_help_sphere(state: &AppState, org_id: OrgId, admin: Id) -> AppResult<Id> {
     if let Some(id) = state.db.help_sphere_id(org_id).await? {
         return Ok(id);
     }

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use embarq_domain::csv_import::{self, FileError};
 use embarq_domain::policy;
 use embarq_domain::validate::{self, Errors, NAME_MAX, SHORT_TEXT_MAX};
-use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, UserStatus};
 use embarq_store::{ImportOutcome, MemberFilter, ProfileUpdate, User};
 
 pub const PAGE: i64 = 50;
@@ -236,7 +236,7 @@ pub async fn import(
 /// The import itself, also used by the `embarq import` command (acting as `actor`).
 pub async fn import_for(
     state: &AppState,
-    org_id: Id,
+    org_id: OrgId,
     actor: Id,
     inviter: Option<&str>,
     bytes: &[u8],

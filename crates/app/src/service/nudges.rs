@@ -7,11 +7,11 @@ use crate::i18n::{Lang, tr};
 use crate::service::accounts;
 use crate::state::AppState;
 use embarq_domain::adoption::{self, NudgeSchedule};
-use embarq_domain::{Id, UserStatus, policy};
+use embarq_domain::{Id, OrgId, UserStatus, policy};
 use embarq_store::{RemindOutcome, User, WorklistItem};
 
 /// The organization's schedule (the default one until a manager changes it).
-pub async fn schedule(state: &AppState, org_id: Id) -> AppResult<NudgeSchedule> {
+pub async fn schedule(state: &AppState, org_id: OrgId) -> AppResult<NudgeSchedule> {
     Ok(match state.db.nudge_settings(org_id).await? {
         Some((days, max)) => NudgeSchedule::parse(&days, &max.to_string()).unwrap_or_default(),
         None => NudgeSchedule::default(),

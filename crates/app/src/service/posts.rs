@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use embarq_domain::policy;
 use embarq_domain::validate::{self, COMMENT_MAX, POST_MAX};
-use embarq_domain::{Id, PostStatus, SphereKind, SphereRole, markdown};
+use embarq_domain::{Id, OrgId, PostStatus, SphereKind, SphereRole, markdown};
 use embarq_store::{Comment, Cursor, Effects, NewPost, Post};
 
 pub const PAGE: i64 = 20;
@@ -173,7 +173,7 @@ pub async fn create_with_poll(
 /// (checked for the few mentioned, never by loading the sphere's members).
 async fn mentioned_readers(
     state: &AppState,
-    org: Id,
+    org: OrgId,
     sphere: Id,
     kind: SphereKind,
     body: &str,

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use embarq_domain::rollout::{
     self, Person, Phase, PlanInput, Schedule, Wave, WaveDimension, WaveInput,
 };
-use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, markdown, policy};
+use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, markdown, policy};
 use embarq_store::{Effects, Named, NewPost, RolloutPlan, RolloutWave, User, now_ms};
 use fluent_templates::fluent_bundle::FluentValue;
 
@@ -361,7 +361,8 @@ fn lang_of(locale: Option<&str>) -> Lang {
 /// Scheduled: mails the invitation of each invited member whose access has opened, once.
 pub async fn send_due_invitations(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let pending = state.db.rollout_pending_invitees(now).await?;
-    let mut plans: std::collections::HashMap<Id, Option<Schedule>> = Default::default();
+    let mut plans: std::collections::HashMap<embarq_domain::OrgId, Option<Schedule>> =
+        Default::default();
     let mut sent = 0;
     for m in pending {
         if let std::collections::hash_map::Entry::Vacant(e) = plans.entry(m.org_id) {
@@ -424,7 +425,7 @@ pub async fn publish_due_announcements(state: &AppState, now: i64) -> anyhow::Re
     Ok(done)
 }
 
-async fn publish_announcement(state: &AppState, org: Id, now: i64) -> AppResult<()> {
+async fn publish_announcement(state: &AppState, org: OrgId, now: i64) -> AppResult<()> {
     let db = &state.db;
     let Some(plan) = db.rollout_plan(org).await? else {
         return Ok(());

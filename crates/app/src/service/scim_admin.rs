@@ -4,7 +4,7 @@ use crate::auth::{Auth, random_token, token_hash};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use embarq_domain::validate::{self, Errors, FieldError, NAME_MAX};
-use embarq_domain::{Id, SphereKind, policy};
+use embarq_domain::{Id, OrgId, SphereKind, policy};
 use embarq_store::scim::{ScimSettings, ScimToken};
 
 /// Live tokens one organization may hold.
@@ -38,7 +38,7 @@ pub async fn create_token(
 /// The token creation itself, also used by `embarq scim-token` (acting as `actor`).
 pub async fn create_token_as(
     state: &AppState,
-    org_id: Id,
+    org_id: OrgId,
     actor: Id,
     name: &str,
 ) -> AppResult<(ScimToken, String)> {
@@ -148,7 +148,7 @@ pub async fn update_settings(
         auth,
         "scim.settings_changed",
         "organization",
-        Some(auth.user.org_id),
+        Some(auth.user.org_id.0),
         serde_json::json!({
             "site_source": s.site_source,
             "birth_year_source": s.birth_year_source,
@@ -184,7 +184,7 @@ pub async fn token_cli(
             .create_organization(
                 &org,
                 embarq_store::NewMember {
-                    org_id: Id::nil(),
+                    org_id: OrgId(embarq_domain::Id::nil()),
                     display_name: email.split('@').next().unwrap_or("manager").to_string(),
                     email,
                     password_hash: None,

@@ -5,9 +5,9 @@
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use embarq_domain::Id;
 use embarq_domain::search::{QUERY_MAX_CHARS, Query, QueryProblem, combined_score, snippet};
 use embarq_domain::validate::FieldError;
+use embarq_domain::{Id, OrgId};
 use embarq_store::{SearchScope, now_ms};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -231,7 +231,7 @@ pub async fn search(state: &AppState, auth: &Auth, req: &Request) -> AppResult<R
 /// The search itself, without HTTP concerns (the bench calls it too).
 pub async fn run(
     db: embarq_store::Db,
-    org_id: Id,
+    org_id: OrgId,
     viewer: Id,
     query: &Query,
     kind: Option<Kind>,

@@ -4,12 +4,12 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use embarq_domain::Id;
+use embarq_domain::OrgId;
 use embarq_domain::recurrence::{DEFAULT_TIME_ZONE, ms_to_local, parse_zone};
 use embarq_store::now_ms;
 
 /// The rollout plan's zone, Europe/Paris by default.
-pub async fn org_zone(state: &AppState, org_id: Id) -> AppResult<Tz> {
+pub async fn org_zone(state: &AppState, org_id: OrgId) -> AppResult<Tz> {
     let plan = state.db.rollout_plan(org_id).await?;
     Ok(plan
         .and_then(|p| parse_zone(&p.time_zone))
@@ -18,7 +18,7 @@ pub async fn org_zone(state: &AppState, org_id: Id) -> AppResult<Tz> {
 }
 
 /// Today's date in the organization's zone.
-pub async fn today(state: &AppState, org_id: Id) -> AppResult<NaiveDate> {
+pub async fn today(state: &AppState, org_id: OrgId) -> AppResult<NaiveDate> {
     let tz = org_zone(state, org_id).await?;
     Ok(ms_to_local(tz, now_ms()).date())
 }

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use base64::Engine;
 use embarq_domain::validate::{Errors, FieldError};
 use embarq_domain::video::{self, Provider};
-use embarq_domain::{Id, policy};
+use embarq_domain::{Id, OrgId, policy};
 use embarq_store::{RoomOwner, VideoRoom, now_ms};
 use futures::StreamExt;
 use rand::RngExt;
@@ -70,7 +70,7 @@ async fn authorize(state: &AppState, auth: &Auth, owner: RoomOwner) -> AppResult
 }
 
 /// The organization's provider (built-in until a manager chooses otherwise).
-pub async fn settings(state: &AppState, org_id: Id) -> AppResult<Settings> {
+pub async fn settings(state: &AppState, org_id: OrgId) -> AppResult<Settings> {
     Ok(match state.db.video_settings(org_id).await? {
         Some(s) => Settings {
             provider: Provider::parse(&s.provider).unwrap_or(Provider::Builtin),
@@ -191,7 +191,7 @@ pub async fn save_settings(state: &AppState, auth: &Auth, input: &SettingsInput)
         auth,
         "settings.video",
         "organization",
-        Some(auth.user.org_id),
+        Some(auth.user.org_id.0),
         serde_json::json!({"provider": provider.as_str(), "url_template": template}),
     )
     .await?;

@@ -10,7 +10,7 @@ use embarq_domain::files::{
     self as rules, URL_MAX, WIDGET_LINKS_MAX, WIDGET_NOTE_MAX, WIDGET_TITLE_MAX, WidgetKind,
 };
 use embarq_domain::validate::{self, Errors, FieldError};
-use embarq_domain::{Id, markdown, policy};
+use embarq_domain::{Id, OrgId, markdown, policy};
 use embarq_store::{Widget, WidgetContent};
 use serde::{Deserialize, Serialize};
 
@@ -124,7 +124,7 @@ pub fn link_lines(links: &[Link]) -> String {
 
 async fn validate_input(
     state: &AppState,
-    org_id: Id,
+    org_id: OrgId,
     sphere_id: Id,
     kind: WidgetKind,
     i: &WidgetInput,

@@ -17,7 +17,7 @@ use embarq_domain::scim::{
     ScimType, filter, patch, projection, schemas,
 };
 use embarq_domain::validate::{self, NAME_MAX};
-use embarq_domain::{Id, SphereKind, parse_id};
+use embarq_domain::{Id, OrgId, SphereKind, parse_id};
 use embarq_store::scim::UserQuery;
 use embarq_store::{GroupChange, ScimGroup, ScimGroupMember, StoreError};
 use serde::Deserialize;
@@ -160,7 +160,7 @@ impl Projection {
 
 /// A Group of the organization, or 404 (unknown, malformed, other organization's, or a
 /// sphere SCIM did not create: all answer alike).
-async fn load(state: &AppState, org_id: Id, id: &str) -> Result<ScimGroup, ScimError> {
+async fn load(state: &AppState, org_id: OrgId, id: &str) -> Result<ScimGroup, ScimError> {
     let not_found = || ScimError::not_found(format!("Group {id} not found"));
     let id = parse_id(id.trim()).ok_or_else(not_found)?;
     state
@@ -270,7 +270,7 @@ fn member_ids(v: &Value) -> Result<Vec<Id>, ScimError> {
 }
 
 /// Refuses ids that are not people of the organization (400 invalidValue).
-async fn check_members(state: &AppState, org_id: Id, ids: &[Id]) -> Result<(), ScimError> {
+async fn check_members(state: &AppState, org_id: OrgId, ids: &[Id]) -> Result<(), ScimError> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -314,7 +314,11 @@ struct GroupInput {
     members: Vec<Id>,
 }
 
-async fn read_input(state: &AppState, org_id: Id, body: &Value) -> Result<GroupInput, ScimError> {
+async fn read_input(
+    state: &AppState,
+    org_id: OrgId,
+    body: &Value,
+) -> Result<GroupInput, ScimError> {
     let obj = body.as_object().ok_or_else(|| {
         ScimError::bad(ScimType::InvalidSyntax, "The body must be a Group object.")
     })?;
@@ -373,7 +377,7 @@ pub async fn create(
 /// PUT /Groups/{id}: displayName, externalId and the whole member list are replaced.
 pub async fn replace(
     state: &AppState,
-    org_id: Id,
+    org_id: OrgId,
     id: &str,
     body: &Value,
 ) -> Result<ScimGroup, ScimError> {
@@ -391,7 +395,7 @@ pub async fn replace(
 
 async fn apply_change(
     state: &AppState,
-    org_id: Id,
+    org_id: OrgId,
     id: Id,
     change: &GroupChange,
 ) -> Result<ScimGroup, ScimError> {
@@ -502,7 +506,7 @@ async fn filtered_members(state: &AppState, group: Id, f: &Filter) -> Result<Vec
 /// without its members. All of it is written in one transaction.
 pub async fn patch(
     state: &AppState,
-    org_id: Id,
+    org_id: OrgId,
     id: &str,
     body: &Value,
 ) -> Result<ScimGroup, ScimError> {
@@ -759,7 +763,7 @@ impl ListParams {
 
 /// GET /Groups and POST /Groups/.search: a ListResponse page; members are loaded for the
 /// page's groups in one query, and not at all when excluded.
-pub async fn list(state: &AppState, org_id: Id, p: &ListParams) -> Result<Value, ScimError> {
+pub async fn list(state: &AppState, org_id: OrgId, p: &ListParams) -> Result<Value, ScimError> {
     let schema = schemas::group();
     let parsed = match p.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
         Some(f) => {

@@ -15,8 +15,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use embarq_domain::Id;
 use embarq_domain::scim::{ScimError, ScimType};
+use embarq_domain::{Id, OrgId};
 use serde_json::Value;
 
 pub use users::settings_sources;
@@ -54,7 +54,7 @@ pub fn base_url(state: &AppState) -> String {
 /// Who is calling: the organization and token of a valid `Authorization: Bearer` SCIM token.
 #[derive(Debug, Clone, Copy)]
 pub struct ScimCaller {
-    pub org_id: Id,
+    pub org_id: OrgId,
     pub token_id: Id,
 }
 

@@ -49,7 +49,7 @@ pub async fn sso_only_for_token(
     lang: crate::i18n::Lang,
     token: &str,
     purpose: &str,
-) -> AppResult<Option<(Id, String)>> {
+) -> AppResult<Option<(embarq_domain::OrgId, String)>> {
     let Some(uid) = state
         .db
         .peek_one_time_token(&token_hash(token), purpose)

@@ -3,7 +3,7 @@
 use super::provider::{Http, discover};
 use super::*;
 use embarq_domain::validate::{self, Errors, FieldError, NAME_MAX};
-use embarq_domain::{Id, policy};
+use embarq_domain::{OrgId, policy};
 use embarq_store::now_ms;
 use serde::Deserialize;
 
@@ -76,7 +76,7 @@ fn on(v: &Option<String>) -> i64 {
 }
 
 /// Checks the form into settings (secret not yet filled in from the stored ones).
-fn parse_settings(state: &AppState, org_id: Id, i: &SettingsInput) -> AppResult<OidcSettings> {
+fn parse_settings(state: &AppState, org_id: OrgId, i: &SettingsInput) -> AppResult<OidcSettings> {
     let mut e = Errors::default();
     let issuer = e.check(validate::required("issuer", &i.issuer, URL_MAX));
     if let Some(issuer) = &issuer {
@@ -236,7 +236,7 @@ pub async fn save_settings(
         auth,
         "sso.settings_changed",
         "organization",
-        Some(org_id),
+        Some(org_id.0),
         serde_json::json!({
             "enabled": s.enabled == 1,
             "issuer": s.issuer,

@@ -5,7 +5,7 @@ use super::provider::{ExtraClaims, Http, client, describe, discover};
 use super::*;
 use crate::auth::{random_token, token_hash};
 use embarq_domain::validate::{self, NAME_MAX};
-use embarq_domain::{Id, OrgRole, UserStatus};
+use embarq_domain::{OrgId, OrgRole, UserStatus};
 use embarq_store::{NewMember, SsoProfile, now_ms};
 use openidconnect::core::CoreGenderClaim;
 use openidconnect::{
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 /// to set as a cookie. Only hashes of the state and the browser secret are stored.
 pub async fn start(
     state: &AppState,
-    org_id: Id,
+    org_id: OrgId,
     next: &str,
     client_ip: &str,
 ) -> AppResult<(String, String)> {
@@ -75,7 +75,7 @@ pub async fn start(
     Ok((url.to_string(), browser))
 }
 
-async fn enabled_settings(state: &AppState, org_id: Id) -> AppResult<OidcSettings> {
+async fn enabled_settings(state: &AppState, org_id: OrgId) -> AppResult<OidcSettings> {
     state
         .db
         .oidc_settings(org_id)
