@@ -4,7 +4,7 @@ use super::{Page, PathId, St, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
-use crate::service::{gdpr, members};
+use crate::service::gdpr;
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::StatusCode;
@@ -121,8 +121,7 @@ async fn erase_form(
     id: embarq_domain::Id,
     errors: Option<Result<Vec<FieldError>, &'static str>>,
 ) -> AppResult<Response> {
-    let u = members::profile(state, auth, id).await?;
-    let s = gdpr::settings(state, auth).await?;
+    let (u, s) = gdpr::erase_preview(state, auth, id).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "gdpr-erase-title").await;
     let status = match &errors {
         None => StatusCode::OK,
@@ -154,9 +153,6 @@ async fn erase_page(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    if !embarq_domain::policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden.into());
-    }
     erase_form(&state, lang, &csrf, &auth, id, None).await
 }
 
@@ -176,9 +172,6 @@ async fn erase(
     PathId(id): PathId,
     Form(f): Form<EraseForm>,
 ) -> AppResult<Response> {
-    if !embarq_domain::policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden.into());
-    }
     let mode = match gdpr::parse_mode(Some(&f.mode)) {
         Ok(m) => m,
         Err(AppError::Validation(errs)) => {

@@ -140,23 +140,8 @@ async fn show(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    let v = spheres::load(&state, &auth, id).await?;
-    let (posts, next, pinned, pending) = if v.access.read {
-        let (_, page) = posts::sphere_feed(&state, &auth, id, None).await?;
-        let pending = if v.access.moderate {
-            state.db.pending_posts(id).await?
-        } else {
-            Vec::new()
-        };
-        (
-            page.posts,
-            page.next,
-            state.db.pinned_posts(id).await?,
-            pending,
-        )
-    } else {
-        (Vec::new(), None, Vec::new(), Vec::new())
-    };
+    let home = posts::sphere_home(&state, &auth, id).await?;
+    let v = home.visible;
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
     p.title = v.sphere.name.clone();
     let widgets = crate::service::widgets::panel(&state, &v).await?;
@@ -166,10 +151,10 @@ async fn show(
         access: v.access,
         more_url: format!("/spheres/{id}/items?after="),
         s: v.sphere,
-        pinned,
-        pending,
-        posts,
-        next,
+        pinned: home.pinned,
+        pending: home.pending,
+        posts: home.page.posts,
+        next: home.page.next,
     }))
 }
 
@@ -219,10 +204,10 @@ async fn members(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let (v, members) = spheres::members(&state, &auth, id).await?;
-    let requests = if v.access.admin {
-        state.db.join_requests(id).await?
-    } else {
-        Vec::new()
+    // Administrators see the requests; for anyone else there are none to show.
+    let requests = match spheres::join_requests(&state, &auth, id).await {
+        Err(AppError::Forbidden) => Vec::new(),
+        r => r?,
     };
     let members = members
         .into_iter()

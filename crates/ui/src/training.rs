@@ -134,10 +134,11 @@ async fn list_page(
     admin: bool,
     form: Option<(CreateForm, Vec<FieldError>)>,
 ) -> AppResult<Response> {
-    if admin && !policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden.into());
-    }
-    let o = svc::overview(state, auth, true).await?;
+    let o = if admin {
+        svc::training_admin(state, auth).await?
+    } else {
+        svc::overview(state, auth, true).await?
+    };
     let organize = svc::can_organize(state, auth).await?;
     let title = if admin {
         "training-admin-title"

@@ -444,19 +444,11 @@ async fn admin_page(
     error: Option<&AppError>,
     notice: Option<String>,
 ) -> AppResult<Response> {
-    if !embarq_domain::policy::can_configure_video(auth.viewer()) {
-        return Err(AppError::Forbidden.into());
-    }
-    let form = match form {
-        Some(f) => f,
-        None => {
-            let s = svc::settings(state, auth.user.org_id).await?;
-            SettingsForm {
-                provider: s.provider.as_str().to_string(),
-                url_template: s.url_template.unwrap_or_default(),
-            }
-        }
-    };
+    let current = svc::settings_to_configure(state, auth).await?;
+    let form = form.unwrap_or_else(|| SettingsForm {
+        provider: current.provider.as_str().to_string(),
+        url_template: current.url_template.unwrap_or_default(),
+    });
     let mut p = Page::new(state, lang, csrf, Some(auth), "video-admin-title").await;
     p.notice = notice;
     let status = with_errors(&mut p, error);

@@ -494,6 +494,14 @@ pub struct Overview {
     pub past: Vec<Event>,
 }
 
+/// The training sessions as the administration page lists them (organization managers).
+pub async fn training_admin(state: &AppState, auth: &Auth) -> AppResult<Overview> {
+    if !policy::can_manage_org(auth.viewer()) {
+        return Err(AppError::Forbidden);
+    }
+    overview(state, auth, true).await
+}
+
 pub async fn overview(state: &AppState, auth: &Auth, training_only: bool) -> AppResult<Overview> {
     let scope = if training_only {
         Scope::Training

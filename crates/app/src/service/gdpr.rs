@@ -173,6 +173,18 @@ pub async fn settings(state: &AppState, auth: &Auth) -> AppResult<GdprSettings> 
     Ok(state.db.gdpr_settings(auth.user.org_id).await?)
 }
 
+/// What the erasure form shows an organization manager: the person and the organization's
+/// erasure mode.
+pub async fn erase_preview(
+    state: &AppState,
+    auth: &Auth,
+    id: Id,
+) -> AppResult<(embarq_store::User, GdprSettings)> {
+    let settings = settings(state, auth).await?;
+    let person = super::members::profile(state, auth, id).await?;
+    Ok((person, settings))
+}
+
 /// The settings as typed in a form or JSON: days as text ("" = keep forever).
 pub struct SettingsInput<'a> {
     pub erase_mode: &'a str,

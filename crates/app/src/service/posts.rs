@@ -71,6 +71,43 @@ pub async fn sphere_feed(
     Ok((v, p))
 }
 
+/// What a sphere's page shows the viewer: the sphere, and when they may read it its first
+/// page of posts, the pinned ones, and for its moderators those awaiting approval.
+pub struct SphereHome {
+    pub visible: Visible,
+    pub page: Page,
+    pub pinned: Vec<Post>,
+    pub pending: Vec<Post>,
+}
+
+pub async fn sphere_home(state: &AppState, auth: &Auth, sphere: Id) -> AppResult<SphereHome> {
+    let visible = spheres::load(state, auth, sphere).await?;
+    if !visible.access.read {
+        // The sphere's card (name, join or request) without its content.
+        return Ok(SphereHome {
+            visible,
+            page: Page {
+                posts: Vec::new(),
+                next: None,
+            },
+            pinned: Vec::new(),
+            pending: Vec::new(),
+        });
+    }
+    let page = page(state.db.sphere_feed(sphere, None, PAGE + 1).await?);
+    let pending = if visible.access.moderate {
+        state.db.pending_posts(sphere).await?
+    } else {
+        Vec::new()
+    };
+    Ok(SphereHome {
+        pinned: state.db.pinned_posts(sphere).await?,
+        visible,
+        page,
+        pending,
+    })
+}
+
 /// Publishes in a sphere. In a sphere that requires approval, posts of plain members wait
 /// for a publication manager; mentioned people who can read the sphere are notified.
 pub async fn create(state: &AppState, auth: &Auth, sphere: Id, body: &str) -> AppResult<Post> {

@@ -264,6 +264,7 @@ pub async fn answer_request(
     Ok(r)
 }
 
+/// The sphere's pending join requests (its administrators only).
 pub async fn join_requests(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<SphereRequest>> {
     let v = load(state, auth, id).await?;
     if !v.access.admin {

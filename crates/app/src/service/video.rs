@@ -70,6 +70,14 @@ async fn authorize(state: &AppState, auth: &Auth, owner: RoomOwner) -> AppResult
 }
 
 /// The organization's provider (built-in until a manager chooses otherwise).
+/// The organization's provider, for those who configure it.
+pub async fn settings_to_configure(state: &AppState, auth: &Auth) -> AppResult<Settings> {
+    if !policy::can_configure_video(auth.viewer()) {
+        return Err(AppError::Forbidden);
+    }
+    settings(state, auth.user.org_id).await
+}
+
 pub async fn settings(state: &AppState, org_id: OrgId) -> AppResult<Settings> {
     Ok(match state.db.video_settings(org_id).await? {
         Some(s) => Settings {

@@ -2,13 +2,13 @@
 //! provider. Same service as the /video pages.
 use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
-use crate::error::{ApiError, ApiResult, AppError};
+use crate::error::ApiResult;
 use crate::service::video::{self as svc, IceServer, Opened, SettingsInput};
 use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
+use embarq_domain::Id;
 use embarq_domain::video::{MAX_PARTICIPANTS, Provider};
-use embarq_domain::{Id, policy};
 use embarq_store::{RoomOwner, now_ms};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -129,10 +129,7 @@ async fn get_video_settings(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
 ) -> ApiResult<Json<VideoSettingsDto>> {
-    if !policy::can_configure_video(auth.viewer()) {
-        return Err(ApiError(AppError::Forbidden));
-    }
-    let s = svc::settings(&state, auth.user.org_id).await?;
+    let s = svc::settings_to_configure(&state, &auth).await?;
     Ok(Json(VideoSettingsDto {
         provider: s.provider.as_str().into(),
         url_template: s.url_template,
