@@ -1,6 +1,7 @@
 //! Live events for open pages. A sphere event ("post P in sphere S") is one row whatever the
 //! sphere's size; a personal event (a notification, a message, a membership change) is one
-//! row per person. The table is the truth: the web layer routes new rows in memory to the
+//! row per person. They are written in the transaction of the change that causes them
+//! (`Effects::live`, or the statements below). The table is the truth: the web layer routes new rows in memory to the
 //! open connections allowed to see them, and a connection that reconnects or falls behind
 //! catches up from here by cursor.
 use crate::db::{Result, with_pool, with_writer};
@@ -31,43 +32,6 @@ const LIVE_COLUMNS: &str = "seq, user_id, sphere_id, kind, ref_id, created_at";
 pub const LIVE_PAGE: i64 = 500;
 
 impl Db {
-    /// Records one event for everyone who belongs to `sphere`.
-    pub async fn publish_sphere_event(
-        &self,
-        sphere: Id,
-        kind: &str,
-        ref_id: Option<Id>,
-    ) -> Result<()> {
-        let none: Option<Id> = None;
-        with_writer!(self, p => sqlx::query(INSERT_LIVE)
-            .bind(none).bind(sphere).bind(kind).bind(ref_id).bind(now_ms())
-            .execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
-    }
-
-    /// Records one event per person (personal notifications stay per person).
-    pub async fn publish_personal_events(
-        &self,
-        users: &[Id],
-        kind: &str,
-        ref_id: Option<Id>,
-    ) -> Result<()> {
-        if users.is_empty() {
-            return Ok(());
-        }
-        let now = now_ms();
-        let none: Option<Id> = None;
-        with_writer!(self, p => {
-            let mut tx = p.begin_write().await?;
-            for u in users {
-                sqlx::query(INSERT_LIVE).bind(u).bind(none).bind(kind).bind(ref_id).bind(now)
-                    .execute(&mut *tx).await?;
-            }
-            tx.commit().await
-        })?;
-        Ok(())
-    }
-
     /// Every event after `seq`, oldest first (one page): what a server process routes.
     pub async fn live_events_since(&self, seq: i64) -> Result<Vec<LiveEvent>> {
         let sql = format!(

@@ -2,7 +2,8 @@
 //! (through the policy), except `my_tasks`, which keeps the spheres the person can still
 //! read (the policy's rule: open, or a member) and lets the caller re-check each row.
 use crate::db::{Result, with_pool, with_writer};
-use crate::{Db, now_ms};
+use crate::outbox::{claim_with_effects, write_effects};
+use crate::{Db, Effects, now_ms};
 use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
@@ -59,6 +60,8 @@ pub struct TaskComment {
 }
 
 pub struct NewTask<'a> {
+    /// Chosen by the caller, so the effects written with the task can name it.
+    pub id: Id,
     pub org_id: OrgId,
     pub sphere_id: Id,
     pub list_id: Id,
@@ -87,12 +90,19 @@ impl Db {
         sphere_id: Id,
         by: Id,
         name: &str,
+        effects: &Effects,
     ) -> Result<Id> {
         let id = new_id();
-        with_writer!(self, p => sqlx::query(
-            "INSERT INTO task_lists (id, org_id, sphere_id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id).bind(org_id).bind(sphere_id).bind(name).bind(by).bind(now_ms())
-            .execute(p).await.map(|r| r.rows_affected()))?;
+        let now = now_ms();
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO task_lists (id, org_id, sphere_id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(org_id).bind(sphere_id).bind(name).bind(by).bind(now)
+                .execute(&mut *tx).await?;
+            write_effects!(tx, effects, now);
+            tx.commit().await
+        })?;
         Ok(id)
     }
 
@@ -109,17 +119,27 @@ impl Db {
             .bind(sphere_id).fetch_all(p).await)?)
     }
 
-    pub async fn rename_task_list(&self, id: Id, name: &str) -> Result<()> {
-        with_writer!(self, p => sqlx::query("UPDATE task_lists SET name = $1 WHERE id = $2")
-            .bind(name).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+    pub async fn rename_task_list(&self, id: Id, name: &str, effects: &Effects) -> Result<bool> {
+        claim_with_effects!(
+            self,
+            sqlx::query("UPDATE task_lists SET name = $1 WHERE id = $2")
+                .bind(name)
+                .bind(id),
+            effects
+        )
     }
 
-    /// Deletes a list with its tasks (their assignees and comments go with them).
-    /// Deletes a list and its tasks, unless it holds tasks created by someone other than
-    /// `by` and `others_allowed` is false (then `false`, nothing deleted). The list row is
-    /// locked first, so a task added meanwhile is either seen here or refused its list.
-    pub async fn delete_task_list(&self, id: Id, by: Id, others_allowed: bool) -> Result<bool> {
+    /// Deletes a list and its tasks (their assignees and comments go with them) with what
+    /// it causes, unless it holds tasks created by someone other than `by` and
+    /// `others_allowed` is false (then `false`, nothing deleted). The list row is locked
+    /// first, so a task added meanwhile is either seen here or refused its list.
+    pub async fn delete_task_list(
+        &self,
+        id: Id,
+        by: Id,
+        others_allowed: bool,
+        effects: &Effects,
+    ) -> Result<bool> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("UPDATE task_lists SET name = name WHERE id = $1").bind(id).execute(&mut *tx).await?;
@@ -131,14 +151,20 @@ impl Db {
                 }
             }
             sqlx::query("DELETE FROM task_lists WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            write_effects!(tx, effects, now_ms());
             tx.commit().await?;
             Ok::<_, sqlx::Error>(true)
         }).map_err(Into::into)
     }
 
-    /// Creates a task and its assignees in one transaction.
-    pub async fn create_task(&self, n: &NewTask<'_>, assignees: &[Id]) -> Result<Id> {
-        let id = new_id();
+    /// Creates a task, its assignees and what it causes, in one transaction.
+    pub async fn create_task(
+        &self,
+        n: &NewTask<'_>,
+        assignees: &[Id],
+        effects: &Effects,
+    ) -> Result<Id> {
+        let id = n.id;
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -153,6 +179,7 @@ impl Db {
                      ON CONFLICT (task_id, user_id) DO NOTHING")
                     .bind(id).bind(u).bind(n.created_by).bind(now).execute(&mut *tx).await?;
             }
+            write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;
@@ -193,15 +220,18 @@ impl Db {
         &self,
         id: Id,
         title: &str,
-        description_md: &str,
-        description_html: &str,
+        description: (&str, &str),
         due_date: Option<&str>,
-    ) -> Result<()> {
-        with_writer!(self, p => sqlx::query(
-            "UPDATE tasks SET title = $1, description_md = $2, description_html = $3, due_date = $4, updated_at = $5 WHERE id = $6")
-            .bind(title).bind(description_md).bind(description_html).bind(due_date).bind(now_ms()).bind(id)
-            .execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+        effects: &Effects,
+    ) -> Result<bool> {
+        let (description_md, description_html) = description;
+        claim_with_effects!(
+            self,
+            sqlx::query(
+                "UPDATE tasks SET title = $1, description_md = $2, description_html = $3, due_date = $4, updated_at = $5 WHERE id = $6")
+                .bind(title).bind(description_md).bind(description_html).bind(due_date).bind(now_ms()).bind(id),
+            effects
+        )
     }
 
     /// Moves a task to another list of the same sphere.
@@ -211,16 +241,23 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_task_status(&self, id: Id, status: &str) -> Result<()> {
-        with_writer!(self, p => sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status).bind(now_ms()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+    pub async fn set_task_status(&self, id: Id, status: &str, effects: &Effects) -> Result<bool> {
+        claim_with_effects!(
+            self,
+            sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status)
+                .bind(now_ms())
+                .bind(id),
+            effects
+        )
     }
 
-    pub async fn delete_task(&self, id: Id) -> Result<()> {
-        with_writer!(self, p => sqlx::query("DELETE FROM tasks WHERE id = $1")
-            .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+    pub async fn delete_task(&self, id: Id, effects: &Effects) -> Result<bool> {
+        claim_with_effects!(
+            self,
+            sqlx::query("DELETE FROM tasks WHERE id = $1").bind(id),
+            effects
+        )
     }
 
     /// Assignees of one task.
@@ -248,9 +285,16 @@ impl Db {
             .bind(user_id).fetch_all(p).await)?)
     }
 
-    /// Makes the task's assignees exactly `users`, in one transaction; answers those newly
-    /// added (to notify them).
-    pub async fn set_task_assignees(&self, task_id: Id, by: Id, users: &[Id]) -> Result<Vec<Id>> {
+    /// Makes the task's assignees exactly `users` and writes `effects` (computed by the
+    /// caller from the assignees it read before), in one transaction; answers those newly
+    /// added.
+    pub async fn set_task_assignees(
+        &self,
+        task_id: Id,
+        by: Id,
+        users: &[Id],
+        effects: &Effects,
+    ) -> Result<Vec<Id>> {
         let now = now_ms();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -269,19 +313,22 @@ impl Db {
                     .bind(task_id).bind(u).bind(by).bind(now).execute(&mut *tx).await?;
                 added.push(*u);
             }
+            write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(added)
         })?)
     }
 
-    /// Adds a comment and bumps the task's counter in one transaction.
+    /// Adds a comment, bumps the task's counter and writes what it causes, in one
+    /// transaction.
     pub async fn add_task_comment(
         &self,
         task_id: Id,
         author_id: Id,
-        body_md: &str,
-        body_html: &str,
+        body: (&str, &str),
+        effects: &Effects,
     ) -> Result<TaskComment> {
+        let (body_md, body_html) = body;
         let id = new_id();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -292,6 +339,7 @@ impl Db {
                 "SELECT c.id, c.task_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at \
                  FROM task_comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;
+            write_effects!(tx, effects, now_ms());
             tx.commit().await?;
             Ok::<_, sqlx::Error>(c)
         })?)

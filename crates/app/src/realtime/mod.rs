@@ -20,8 +20,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
-use crate::state::AppState;
-
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,
@@ -193,19 +191,5 @@ struct Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         self.hub.routes().remove(self.id);
-    }
-}
-
-/// Tells the members of `sphere` (one event, whatever the sphere's size).
-pub async fn sphere_event(state: &AppState, sphere: Id, kind: &str, ref_id: Option<Id>) {
-    if let Err(e) = state.db.publish_sphere_event(sphere, kind, ref_id).await {
-        tracing::warn!(error = %e, "could not publish live event");
-    }
-}
-
-/// Tells each of `users` (personal events: notifications, messages).
-pub async fn personal(state: &AppState, users: &[Id], kind: &str, ref_id: Option<Id>) {
-    if let Err(e) = state.db.publish_personal_events(users, kind, ref_id).await {
-        tracing::warn!(error = %e, "could not publish live event");
     }
 }

@@ -1,7 +1,8 @@
-//! The one place notifications are delivered: preferences decide, per recipient and
-//! category, whether a notification is stored (in-app), also e-mailed, or dropped. Every
-//! feature goes through [`deliver`] (directly or via `spheres::notify`); features that send
-//! their own e-mail (reminders, announcements) ask [`email_allowed`] first.
+//! The one place notifications are decided: preferences decide, per recipient and category,
+//! whether a notification is stored (in-app), also e-mailed, or dropped. Every feature gets
+//! what to write from [`effects`] (directly or via `spheres::notice`) and writes it with its
+//! change; features that send their own e-mail (reminders, announcements) ask
+//! [`email_allowed`] first.
 use crate::error::AppResult;
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
@@ -48,15 +49,6 @@ pub async fn email_allowed(state: &AppState, user_id: Id, kind: &str) -> bool {
             true
         }
     }
-}
-
-/// Stores the notifications people want, pushes them live, and e-mails those who chose
-/// "in-app + e-mail" for the category (unless the feature mails them itself), all in one
-/// transaction. A change of the store that notifies passes [`effects`] to its write instead.
-pub async fn deliver(state: &AppState, items: Vec<NewNotification>) -> AppResult<()> {
-    let effects = effects(state, items).await?;
-    crate::outbox::write(state, &effects).await?;
-    Ok(())
 }
 
 /// What notifying `items` causes, after the recipients' preferences: the notifications, a

@@ -6,7 +6,6 @@ use super::spheres::{self, Visible};
 use super::time_zone::today;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
-use crate::realtime;
 use crate::state::AppState;
 use chrono::NaiveDate;
 use embarq_domain::policy;
@@ -14,7 +13,8 @@ use embarq_domain::tasks::{self as rules, Bucket, TaskStatus};
 use embarq_domain::validate::{self, COMMENT_MAX, Errors, FieldError};
 use embarq_domain::{Id, SphereRole, UserStatus};
 use embarq_store::{
-    NewNotification, NewTask, SphereMember, Task, TaskAssignee, TaskComment, TaskList, now_ms,
+    Effects, NewLive, NewNotification, NewTask, SphereMember, Task, TaskAssignee, TaskComment,
+    TaskList, now_ms,
 };
 
 /// A task with its assignees and where it falls today.
@@ -121,19 +121,23 @@ pub async fn sphere_tasks(state: &AppState, auth: &Auth, sphere: Id) -> AppResul
     })
 }
 
-/// Tells the sphere's members and the task's assignees that tasks changed (pages refresh).
-async fn touched(state: &AppState, sphere: Id, extra: &[Id]) -> AppResult<()> {
-    realtime::sphere_event(state, sphere, "task", Some(sphere)).await;
+/// What tells the sphere's members and the task's assignees that tasks changed (their
+/// pages refresh), written with the change.
+async fn refresh(state: &AppState, sphere: Id, extra: &[Id]) -> AppResult<Effects> {
+    let mut live = vec![NewLive::sphere(sphere, "task", Some(sphere))];
     // Assignees outside the sphere (if any remain after leaving it) still see their tasks
-    // move; members already got the sphere's event.
+    // move; members already get the sphere's event.
     let members = state.db.sphere_members_among(sphere, extra).await?;
     let outside: Vec<Id> = extra
         .iter()
         .copied()
         .filter(|u| !members.contains(u))
         .collect();
-    realtime::personal(state, &outside, "task", Some(sphere)).await;
-    Ok(())
+    live.extend(NewLive::personal(&outside, "task", Some(sphere)));
+    Ok(Effects {
+        live,
+        ..Effects::default()
+    })
 }
 
 fn list_name(name: &str) -> AppResult<String> {
@@ -155,11 +159,11 @@ pub async fn create_list(
         return Err(AppError::Forbidden);
     }
     let name = list_name(name)?;
+    let effects = refresh(state, sphere, &[]).await?;
     let id = state
         .db
-        .create_task_list(auth.user.org_id, sphere, auth.user.id, &name)
+        .create_task_list(auth.user.org_id, sphere, auth.user.id, &name, &effects)
         .await?;
-    touched(state, sphere, &[]).await?;
     state
         .db
         .task_list(auth.user.org_id, id)
@@ -187,8 +191,8 @@ pub async fn rename_list(state: &AppState, auth: &Auth, id: Id, name: &str) -> A
         return Err(AppError::Forbidden);
     }
     let name = list_name(name)?;
-    state.db.rename_task_list(id, &name).await?;
-    touched(state, list.sphere_id, &[]).await?;
+    let effects = refresh(state, list.sphere_id, &[]).await?;
+    state.db.rename_task_list(id, &name, &effects).await?;
     list.name = name;
     Ok(list)
 }
@@ -200,14 +204,14 @@ pub async fn delete_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id>
         return Err(AppError::Forbidden);
     }
     let others_allowed = policy::can_delete_task_list(true, v.access);
+    let effects = refresh(state, list.sphere_id, &[]).await?;
     if !state
         .db
-        .delete_task_list(id, auth.user.id, others_allowed)
+        .delete_task_list(id, auth.user.id, others_allowed, &effects)
         .await?
     {
         return Err(AppError::Forbidden);
     }
-    touched(state, list.sphere_id, &[]).await?;
     Ok(list.sphere_id)
 }
 
@@ -264,23 +268,30 @@ async fn check_assignees(state: &AppState, v: &Visible, users: &[Id]) -> AppResu
     Ok(out)
 }
 
-/// Notifies "assigned you a task" (opening `/tasks/{id}`).
-async fn notify_assigned(state: &AppState, task: &Task, actor: Id, users: &[Id]) -> AppResult<()> {
-    let users: Vec<Id> = users.iter().copied().filter(|u| *u != actor).collect();
+/// What tells people "assigned you a task" (opening `/tasks/{id}`), through the one
+/// delivery, so preferences (off, in-app, e-mail) apply as everywhere.
+async fn assigned(
+    state: &AppState,
+    task: Id,
+    sphere: Id,
+    actor: Id,
+    users: &[Id],
+) -> AppResult<Effects> {
     let items: Vec<NewNotification> = users
         .iter()
+        .copied()
+        .filter(|u| *u != actor)
         .map(|u| NewNotification {
-            user_id: *u,
+            user_id: u,
             kind: "task_assigned",
             actor_id: Some(actor),
-            sphere_id: Some(task.sphere_id),
+            sphere_id: Some(sphere),
             post_id: None,
             conversation_id: None,
-            link: Some(format!("/tasks/{}", task.id)),
+            link: Some(format!("/tasks/{task}")),
         })
         .collect();
-    // Through the one delivery, so preferences (off, in-app, e-mail) apply as everywhere.
-    super::notifications::deliver(state, items).await
+    super::notifications::effects(state, items).await
 }
 
 pub async fn create_task(
@@ -315,10 +326,14 @@ pub async fn create_task(
     };
     let description = description.unwrap_or_default();
     let due = due.map(|d| d.format("%Y-%m-%d").to_string());
-    let id = state
+    let id = embarq_domain::new_id();
+    let mut effects = assigned(state, id, list.sphere_id, auth.user.id, &assignees).await?;
+    effects.extend(refresh(state, list.sphere_id, &assignees).await?);
+    state
         .db
         .create_task(
             &NewTask {
+                id,
                 org_id: auth.user.org_id,
                 sphere_id: list.sphere_id,
                 list_id,
@@ -329,16 +344,15 @@ pub async fn create_task(
                 created_by: auth.user.id,
             },
             &assignees,
+            &effects,
         )
         .await?;
-    let task = state
+    crate::outbox::written(state, &effects);
+    state
         .db
         .task(auth.user.org_id, auth.user.id, id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    notify_assigned(state, &task, auth.user.id, &assignees).await?;
-    touched(state, list.sphere_id, &assignees).await?;
-    Ok(task)
+        .ok_or(AppError::NotFound)
 }
 
 /// A task the viewer may read, with its sphere; everything else is 404.
@@ -434,20 +448,15 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, input: &TaskInput) ->
             .ok_or(FieldError::new("task_list", "invalid_choice"))?;
         state.db.move_task(id, list.id).await?;
     }
+    let html = markdown::render("description", &description).await?;
+    let effects = refresh(state, task.sphere_id, &[]).await?;
     state
         .db
-        .update_task(
-            id,
-            &title,
-            &description,
-            &markdown::render("description", &description).await?,
-            due.as_deref(),
-        )
+        .update_task(id, &title, (&description, &html), due.as_deref(), &effects)
         .await?;
     if let Some(users) = &input.assignees {
         set_assignees(state, auth, id, users).await?;
     }
-    touched(state, task.sphere_id, &[]).await?;
     state
         .db
         .task(auth.user.org_id, auth.user.id, id)
@@ -461,7 +470,6 @@ pub async fn set_status(state: &AppState, auth: &Auth, id: Id, status: &str) -> 
         return Err(AppError::Forbidden);
     }
     let status = rules::status("task_status", status)?;
-    state.db.set_task_status(id, status.as_str()).await?;
     let assignees: Vec<Id> = state
         .db
         .task_assignees(id)
@@ -469,7 +477,11 @@ pub async fn set_status(state: &AppState, auth: &Auth, id: Id, status: &str) -> 
         .into_iter()
         .map(|a| a.user_id)
         .collect();
-    touched(state, task.sphere_id, &assignees).await?;
+    let effects = refresh(state, task.sphere_id, &assignees).await?;
+    state
+        .db
+        .set_task_status(id, status.as_str(), &effects)
+        .await?;
     state
         .db
         .task(auth.user.org_id, auth.user.id, id)
@@ -497,14 +509,21 @@ pub async fn set_assignees(
         .into_iter()
         .map(|a| a.user_id)
         .collect();
-    let added = state
-        .db
-        .set_task_assignees(id, auth.user.id, &users)
-        .await?;
-    notify_assigned(state, &task, auth.user.id, &added).await?;
+    // Those the change adds hear of it; everyone concerned sees the task move.
+    let added: Vec<Id> = users
+        .iter()
+        .copied()
+        .filter(|u| !before.contains(u))
+        .collect();
+    let mut effects = assigned(state, task.id, task.sphere_id, auth.user.id, &added).await?;
     let mut everyone = before;
     everyone.extend(added);
-    touched(state, task.sphere_id, &everyone).await?;
+    effects.extend(refresh(state, task.sphere_id, &everyone).await?);
+    state
+        .db
+        .set_task_assignees(id, auth.user.id, &users, &effects)
+        .await?;
+    crate::outbox::written(state, &effects);
     Ok(state.db.task_assignees(id).await?)
 }
 
@@ -514,17 +533,12 @@ pub async fn comment(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppRe
         return Err(AppError::Forbidden);
     }
     let body = validate::required("body", body, COMMENT_MAX)?;
-    let c = state
+    let html = markdown::render("body", &body).await?;
+    let effects = refresh(state, task.sphere_id, &[]).await?;
+    Ok(state
         .db
-        .add_task_comment(
-            id,
-            auth.user.id,
-            &body,
-            &markdown::render("body", &body).await?,
-        )
-        .await?;
-    touched(state, task.sphere_id, &[]).await?;
-    Ok(c)
+        .add_task_comment(id, auth.user.id, (&body, &html), &effects)
+        .await?)
 }
 
 /// Deletes a task (its creator, or the sphere's moderators); answers the sphere.
@@ -533,8 +547,8 @@ pub async fn delete(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
     if !policy::can_delete_task(task.created_by == auth.user.id, v.access) {
         return Err(AppError::Forbidden);
     }
-    state.db.delete_task(id).await?;
-    touched(state, task.sphere_id, &[]).await?;
+    let effects = refresh(state, task.sphere_id, &[]).await?;
+    state.db.delete_task(id, &effects).await?;
     Ok(task.sphere_id)
 }
 
