@@ -117,6 +117,37 @@ pub struct Auth {
     pub session_hash: Option<String>,
 }
 
+/// Proof that the caller manages their organization. Only [`Manager::of`] makes one, and
+/// only from the policy, so a function given a `Manager` needs no check of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Manager {
+    org_id: embarq_domain::OrgId,
+    user_id: embarq_domain::Id,
+}
+
+impl Manager {
+    /// The proof for `auth`, or `Forbidden`.
+    pub fn of(auth: &Auth) -> AppResult<Self> {
+        if embarq_domain::policy::can_manage_org(auth.viewer()) {
+            Ok(Self {
+                org_id: auth.user.org_id,
+                user_id: auth.user.id,
+            })
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The organization this manager manages.
+    pub fn org_id(&self) -> embarq_domain::OrgId {
+        self.org_id
+    }
+
+    pub fn user_id(&self) -> embarq_domain::Id {
+        self.user_id
+    }
+}
+
 impl Auth {
     pub fn viewer(&self) -> Viewer {
         Viewer {

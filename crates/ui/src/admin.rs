@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::csv_import::RowError;
-use embarq_domain::{OrgRole, policy, validate::FieldError};
+use embarq_domain::{OrgRole, validate::FieldError};
 use serde::Deserialize;
 
 pub fn router() -> Router<WebState> {
@@ -23,14 +23,6 @@ pub fn router() -> Router<WebState> {
         .route("/admin/members/{id}/deactivate", post(deactivate))
         .route("/admin/members/{id}/reactivate", post(reactivate))
         .route("/admin/members/{id}/invite", post(resend))
-}
-
-fn manager(auth: &Auth) -> AppResult<()> {
-    if policy::can_manage_org(auth.viewer()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden.into())
-    }
 }
 
 #[derive(Template)]
@@ -47,8 +39,7 @@ async fn admin_page(
     auth: &Auth,
     notice: Option<String>,
 ) -> AppResult<Response> {
-    manager(auth)?;
-    let count = state.db.count_members(auth.user.org_id).await?;
+    let count = members::count(state, auth).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "admin-title").await;
     p.notice = notice;
     Ok(render(&AdminPage { p, count }))
@@ -112,7 +103,8 @@ async fn import(
     auth: Auth,
     mut mp: Multipart,
 ) -> AppResult<Response> {
-    manager(&auth)?;
+    // Refused before the upload is read.
+    crate::auth::Manager::of(&auth)?;
     let mut bytes = Vec::new();
     let mut opts = members::ImportOptions {
         dry_run: true,

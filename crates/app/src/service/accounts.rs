@@ -220,9 +220,7 @@ pub async fn invite(
     display_name: &str,
     lang: Lang,
 ) -> AppResult<User> {
-    if !embarq_domain::policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden);
-    }
+    crate::auth::Manager::of(auth)?;
     let mut e = Errors::default();
     let email = e.check(validate::email("email", email));
     let name = e.check(validate::optional("display_name", display_name, NAME_MAX));

@@ -496,9 +496,7 @@ pub struct Overview {
 
 /// The training sessions as the administration page lists them (organization managers).
 pub async fn training_admin(state: &AppState, auth: &Auth) -> AppResult<Overview> {
-    if !policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden);
-    }
+    crate::auth::Manager::of(auth)?;
     overview(state, auth, true).await
 }
 

@@ -1,12 +1,12 @@
 //! GDPR: "Download my data" (a zip of data.json and the person's files, built in a temporary
 //! file and streamed), the erasure of a member by an organization manager, and the
 //! organization's retention settings applied by a scheduled job.
-use crate::auth::Auth;
+use crate::auth::{Auth, Manager};
 use crate::error::{AppError, AppResult};
 use crate::service::Download;
 use crate::state::AppState;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, OrgId, policy};
+use embarq_domain::{Id, OrgId};
 use embarq_store::gdpr::{EraseMode, EraseOutcome, EraseResult, GdprSettings};
 use embarq_store::now_ms;
 use futures::StreamExt;
@@ -108,14 +108,6 @@ pub async fn export(state: &AppState, auth: &Auth) -> AppResult<Download> {
     })
 }
 
-fn require_manager(auth: &Auth) -> AppResult<()> {
-    if policy::can_manage_org(auth.viewer()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// Parses an erasure mode from a form or query; empty means the organization's policy.
 pub fn parse_mode(s: Option<&str>) -> AppResult<Option<EraseMode>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
@@ -134,7 +126,7 @@ pub async fn erase(
     id: Id,
     mode: Option<EraseMode>,
 ) -> AppResult<EraseMode> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     if id == auth.user.id {
         return Err(AppError::Refused("cannot_erase_self"));
     }
@@ -169,7 +161,7 @@ pub async fn erase_as(
 }
 
 pub async fn settings(state: &AppState, auth: &Auth) -> AppResult<GdprSettings> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     Ok(state.db.gdpr_settings(auth.user.org_id).await?)
 }
 
@@ -213,7 +205,7 @@ pub async fn update_settings(
     auth: &Auth,
     input: SettingsInput<'_>,
 ) -> AppResult<GdprSettings> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let mut errs = Vec::new();
     let erase_mode = match EraseMode::parse(input.erase_mode.trim()) {
         Some(m) => m,

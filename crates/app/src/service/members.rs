@@ -1,6 +1,6 @@
 //! The organization directory: profiles, roles, deactivation and the CSV import.
 use super::accounts;
-use crate::auth::Auth;
+use crate::auth::{Auth, Manager};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -121,17 +121,15 @@ pub async fn set_photo(state: &AppState, auth: &Auth, bytes: &[u8]) -> AppResult
         .await?)
 }
 
-fn require_manager(auth: &Auth) -> AppResult<()> {
-    if policy::can_manage_org(auth.viewer()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+/// How many people the organization has (its managers' administration page).
+pub async fn count(state: &AppState, auth: &Auth) -> AppResult<i64> {
+    let m = Manager::of(auth)?;
+    Ok(state.db.count_members(m.org_id()).await?)
 }
 
 /// Changes a member's organization role; the organization keeps at least one manager.
 pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) -> AppResult<()> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let u = profile(state, auth, id).await?;
     // Refused (`last_manager`) by the store when it would leave no active manager.
     state.db.set_org_role(auth.user.org_id, u.id, role).await?;
@@ -147,7 +145,7 @@ pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) 
 }
 
 pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> AppResult<()> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let u = profile(state, auth, id).await?;
     if u.id == auth.user.id {
         return Err(AppError::Refused("cannot_deactivate_self"));
@@ -175,7 +173,7 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> 
 
 /// Re-sends the invitation of a member who has not activated yet.
 pub async fn resend_invitation(state: &AppState, auth: &Auth, id: Id, lang: Lang) -> AppResult<()> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let u = profile(state, auth, id).await?;
     if u.status != UserStatus::Invited {
         return Err(AppError::Refused("already_active"));
@@ -220,7 +218,7 @@ pub async fn import(
     opts: &ImportOptions,
     lang: Lang,
 ) -> AppResult<ImportResult> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     import_for(
         state,
         auth.user.org_id,

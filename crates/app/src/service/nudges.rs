@@ -25,9 +25,7 @@ pub async fn set_schedule(
     days: &str,
     max: &str,
 ) -> AppResult<NudgeSchedule> {
-    if !policy::can_manage_org(auth.viewer()) {
-        return Err(AppError::Forbidden);
-    }
+    crate::auth::Manager::of(auth)?;
     let s = NudgeSchedule::parse(days, max)?;
     state
         .db

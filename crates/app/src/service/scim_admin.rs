@@ -1,10 +1,10 @@
 //! /admin/scim's business: SCIM tokens (created shown once, stored hashed, revoked) and the
 //! organization's SCIM settings, organization managers only, every change audited.
-use crate::auth::{Auth, random_token, token_hash};
+use crate::auth::{Auth, Manager, random_token, token_hash};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use embarq_domain::validate::{self, Errors, FieldError, NAME_MAX};
-use embarq_domain::{Id, OrgId, SphereKind, policy};
+use embarq_domain::{Id, OrgId, SphereKind};
 use embarq_store::scim::{ScimSettings, ScimToken};
 
 /// Live tokens one organization may hold.
@@ -12,16 +12,8 @@ pub const MAX_TOKENS: usize = 20;
 /// Prefix of SCIM secrets, so a leaked one is recognizable (and never taken for an API token).
 const PREFIX: &str = "scim_";
 
-fn require_manager(auth: &Auth) -> AppResult<()> {
-    if policy::can_manage_org(auth.viewer()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 pub async fn tokens(state: &AppState, auth: &Auth) -> AppResult<Vec<ScimToken>> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     Ok(state.db.scim_tokens(auth.user.org_id).await?)
 }
 
@@ -31,7 +23,7 @@ pub async fn create_token(
     auth: &Auth,
     name: &str,
 ) -> AppResult<(ScimToken, String)> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     create_token_as(state, auth.user.org_id, auth.user.id, name).await
 }
 
@@ -75,7 +67,7 @@ pub async fn create_token_as(
 }
 
 pub async fn revoke_token(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let name = state
         .db
         .scim_revoke_token(auth.user.org_id, id)
@@ -93,7 +85,7 @@ pub async fn revoke_token(state: &AppState, auth: &Auth, id: Id) -> AppResult<()
 }
 
 pub async fn settings(state: &AppState, auth: &Auth) -> AppResult<ScimSettings> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     Ok(state.db.scim_settings(auth.user.org_id).await?)
 }
 
@@ -111,7 +103,7 @@ pub async fn update_settings(
     auth: &Auth,
     i: SettingsInput<'_>,
 ) -> AppResult<ScimSettings> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let sources = settings_sources();
     let mut e = Errors::default();
     let mut source = |field: &'static str, v: &str| -> String {

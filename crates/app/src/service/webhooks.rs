@@ -7,12 +7,12 @@
 //!
 //! Nothing from secret spheres is ever sent (posts and events in secret spheres emit no
 //! webhook), and neither are champions-only events.
-use crate::auth::{Auth, random_token};
+use crate::auth::{Auth, Manager, random_token};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use embarq_domain::Id;
 use embarq_domain::rollout::Phase;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, policy};
 use embarq_store::{
     ClaimedDelivery, Effects, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent, now_ms,
 };
@@ -42,14 +42,6 @@ const MAX_PER_ORG: usize = 20;
 /// How long a claim lasts (a crashed process's deliveries are retried after it).
 const LEASE_MS: i64 = 120_000;
 const BATCH: i64 = 50;
-
-fn require_manager(auth: &Auth) -> AppResult<()> {
-    if policy::can_manage_org(auth.viewer()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 /// Whether an address is not on the public internet (loopback, RFC 1918, link-local, CGNAT,
 /// ULA, unspecified, multicast, broadcast, "this network", documentation).
@@ -160,7 +152,7 @@ pub async fn create(
     url: &str,
     events: &[String],
 ) -> AppResult<(Webhook, String)> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let mut errs = Vec::new();
     let url = check_url(state, url).await.map_err(|e| errs.push(e)).ok();
     let events = parse_events(events).map_err(|e| errs.push(e)).ok();
@@ -193,12 +185,12 @@ pub async fn create(
 }
 
 pub async fn list(state: &AppState, auth: &Auth) -> AppResult<Vec<Webhook>> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     Ok(state.db.webhooks_of_org(auth.user.org_id).await?)
 }
 
 pub async fn get(state: &AppState, auth: &Auth, id: Id) -> AppResult<Webhook> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     state
         .db
         .webhook(auth.user.org_id, id)
@@ -207,7 +199,7 @@ pub async fn get(state: &AppState, auth: &Auth, id: Id) -> AppResult<Webhook> {
 }
 
 pub async fn delete(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     if state.db.webhook_delete(auth.user.org_id, id).await? {
         super::admin_audit::by(
             state,
@@ -236,7 +228,7 @@ pub async fn delivery(
     id: Id,
     delivery: Id,
 ) -> AppResult<(WebhookDelivery, Vec<WebhookAttempt>)> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let d = state
         .db
         .webhook_delivery(auth.user.org_id, id, delivery)
@@ -250,7 +242,7 @@ pub async fn delivery(
 /// subscription gets no new event queued; what was already queued (retries, pings,
 /// redeliveries) waits and goes out after resume.
 pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> AppResult<Webhook> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let changed = state
         .db
         .webhook_set_active(auth.user.org_id, id, active)
@@ -271,7 +263,7 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> 
 
 /// Queues a delivery again, at once.
 pub async fn redeliver(state: &AppState, auth: &Auth, delivery: Id) -> AppResult<()> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     if state
         .db
         .webhook_redeliver(auth.user.org_id, delivery, now_ms())

@@ -2,8 +2,9 @@
 //! (discovery without saving) and saving (discovery first, audited without the secret).
 use super::provider::{Http, discover};
 use super::*;
+use crate::auth::Manager;
+use embarq_domain::OrgId;
 use embarq_domain::validate::{self, Errors, FieldError, NAME_MAX};
-use embarq_domain::{OrgId, policy};
 use embarq_store::now_ms;
 use serde::Deserialize;
 
@@ -57,17 +58,9 @@ impl From<AppError> for SettingsError {
     }
 }
 
-fn require_manager(auth: &Auth) -> AppResult<()> {
-    if policy::can_manage_org(auth.viewer()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// The organization's settings for the manager's page (the secret stays in the server).
 pub async fn settings(state: &AppState, auth: &Auth) -> AppResult<Option<OidcSettings>> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     Ok(state.db.oidc_settings(auth.user.org_id).await?)
 }
 
@@ -167,7 +160,7 @@ pub async fn test_settings(
     auth: &Auth,
     i: &SettingsInput,
 ) -> Result<String, SettingsError> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let s = parse_settings(state, auth.user.org_id, i)?;
     let meta = discover(&Http::new()?, &s.issuer)
         .await
@@ -181,7 +174,7 @@ pub async fn save_settings(
     auth: &Auth,
     i: &SettingsInput,
 ) -> Result<(), SettingsError> {
-    require_manager(auth)?;
+    Manager::of(auth)?;
     let org_id = auth.user.org_id;
     let mut s = parse_settings(state, org_id, i)?;
     let old = state
