@@ -328,54 +328,6 @@ async fn champions_remind_colleagues_within_limits() {
     assert_eq!(d["activated_after_reminder"], 1);
 }
 
-/// Makes the database refuse to store an invitation link for `user` (a trigger), so that
-/// sending to them fails as it would on a real fault; `None` removes it.
-async fn refuse_links_for(db: &embarq_store::Db, user: Option<embarq_domain::Id>) {
-    match (db, user) {
-        (embarq_store::Db::Sqlite(p), Some(u)) => {
-            let sql = format!(
-                "CREATE TRIGGER refuse_link BEFORE INSERT ON one_time_tokens WHEN NEW.user_id = X'{}' \
-                 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
-                hex::encode(u.as_bytes())
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&p.write)
-                .await
-                .unwrap();
-        }
-        (embarq_store::Db::Sqlite(p), None) => {
-            sqlx::query("DROP TRIGGER refuse_link")
-                .execute(&p.write)
-                .await
-                .unwrap();
-        }
-        (embarq_store::Db::Pg(p), Some(u)) => {
-            let sql = format!(
-                "CREATE FUNCTION refuse_link() RETURNS trigger AS $$ BEGIN \
-                 IF NEW.user_id = '{u}' THEN RAISE EXCEPTION 'refused for the test'; END IF; \
-                 RETURN NEW; END $$ LANGUAGE plpgsql"
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(p)
-                .await
-                .unwrap();
-            sqlx::query(
-                "CREATE TRIGGER refuse_link BEFORE INSERT ON one_time_tokens \
-                 FOR EACH ROW EXECUTE FUNCTION refuse_link()",
-            )
-            .execute(p)
-            .await
-            .unwrap();
-        }
-        (embarq_store::Db::Pg(p), None) => {
-            sqlx::query("DROP TRIGGER refuse_link ON one_time_tokens")
-                .execute(p)
-                .await
-                .unwrap();
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_reminder_that_fails_stops_no_other_and_goes_out_at_the_next_run() {
     let app = spawn_app().await;
@@ -387,7 +339,8 @@ async fn a_reminder_that_fails_stops_no_other_and_goes_out_at_the_next_run() {
         ids.push(invited(&app, org, email, t0).await);
     }
     // Ben's reminder cannot be sent for now.
-    refuse_links_for(&app.db, Some(ids[1])).await;
+    // Storing an invitation link for the second person fails, as on a real fault.
+    app.refuse_inserts("one_time_tokens", Some(ids[1])).await;
     let at = t0 + 3 * DAY + 60_000;
     embarq_web::jobs::run_due(&app.state, at).await;
     // Before: the batch stopped at the first failure, and Ben's claim stayed taken forever.
@@ -395,7 +348,7 @@ async fn a_reminder_that_fails_stops_no_other_and_goes_out_at_the_next_run() {
     assert_eq!(app.mail_links("cat@acme.test").await.len(), 1);
     assert!(app.mail_links("ben@acme.test").await.is_empty());
 
-    refuse_links_for(&app.db, None).await;
+    app.allow_inserts("one_time_tokens").await;
     let n = embarq_web::jobs::run_due(&app.state, at + 60_000)
         .await
         .count("nudges");

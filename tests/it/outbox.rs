@@ -3,46 +3,9 @@
 //! are retried with backoff, go out once across processes, and a slow or absent SMTP server
 //! holds up neither requests nor the scheduler.
 use crate::smtp::{received, start_smtp_on, to};
-use embarq_store::{Db, now_ms};
+use embarq_store::now_ms;
 use embarq_testkit::{TestApp, last_id, spawn_app_with};
 use std::time::Duration;
-
-/// Makes the database refuse every insert into `table` (a trigger), as a real fault would;
-/// `false` removes the refusal.
-async fn refuse_inserts(db: &Db, table: &str, on: bool) {
-    let statements: Vec<String> = match (db, on) {
-        (Db::Sqlite(_), true) => vec![format!(
-            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
-             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
-        )],
-        (Db::Sqlite(_), false) => vec![format!("DROP TRIGGER refuse_{table}")],
-        (Db::Pg(_), true) => vec![
-            format!(
-                "CREATE FUNCTION refuse_{table}() RETURNS trigger AS $$ BEGIN \
-                 RAISE EXCEPTION 'refused for the test'; END $$ LANGUAGE plpgsql"
-            ),
-            format!(
-                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
-                 FOR EACH ROW EXECUTE FUNCTION refuse_{table}()"
-            ),
-        ],
-        (Db::Pg(_), false) => vec![format!("DROP TRIGGER refuse_{table} ON {table}")],
-    };
-    for sql in statements {
-        match db {
-            Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&p.write)
-                .await
-                .map(|_| ())
-                .unwrap(),
-            Db::Pg(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(p)
-                .await
-                .map(|_| ())
-                .unwrap(),
-        }
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -93,7 +56,7 @@ async fn a_comment_is_kept_with_its_notifications_or_not_at_all() {
     let post_id = last_id(&post);
 
     // The notification to Bob cannot be written: the comment is not kept either.
-    refuse_inserts(&app.db, "notifications", true).await;
+    app.refuse_inserts("notifications", None).await;
     let r = mgr
         .post_form(&format!("{post}/comments"), &[("body", "Bienvenue")])
         .await;
@@ -110,7 +73,7 @@ async fn a_comment_is_kept_with_its_notifications_or_not_at_all() {
     );
 
     // Once the fault is gone, both are written together.
-    refuse_inserts(&app.db, "notifications", false).await;
+    app.allow_inserts("notifications").await;
     let r = mgr
         .post_form(&format!("{post}/comments"), &[("body", "Bienvenue")])
         .await;

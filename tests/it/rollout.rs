@@ -826,16 +826,11 @@ async fn readiness_items_appear_and_disappear_as_things_are_fixed() {
     assert_eq!(item(&get(&mgr).await, "help_sphere")["ok"], true);
     // The product never orphans a sphere (last_admin); an administrator erased outside it can.
     assert!(app.db.remove_sphere_member(help, mgr_id).await.is_err());
-    let orphan = "DELETE FROM sphere_members WHERE sphere_id = $1";
-    match &app.db {
-        embarq_store::Db::Sqlite(p) => sqlx::query(orphan)
-            .bind(help)
-            .execute(&p.write)
-            .await
-            .map(|_| ()),
-        embarq_store::Db::Pg(p) => sqlx::query(orphan).bind(help).execute(p).await.map(|_| ()),
-    }
-    .unwrap();
+    app.run_sql(
+        "DELETE FROM sphere_members WHERE sphere_id = $1",
+        Some(help),
+    )
+    .await;
     let items = get(&mgr).await;
     assert_eq!(item(&items, "help_sphere")["ok"], false);
     assert_eq!(item(&items, "help_sphere")["fix_url"], "/admin/help");

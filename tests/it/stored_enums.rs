@@ -2,25 +2,7 @@
 //! error, not quietly read as some default (a corrupted status once read as "deactivated",
 //! a corrupted sphere kind as "secret").
 use embarq_domain::{OrgRole, SphereKind, UserStatus};
-use embarq_store::Db;
 use embarq_testkit::{last_id, spawn_app};
-
-async fn exec(db: &Db, sql: &str, id: embarq_domain::Id) {
-    match db {
-        Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-            .bind(id)
-            .execute(&p.write)
-            .await
-            .map(|_| ())
-            .unwrap(),
-        Db::Pg(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-            .bind(id)
-            .execute(p)
-            .await
-            .map(|_| ())
-            .unwrap(),
-    }
-}
 
 #[tokio::test]
 async fn stored_roles_statuses_and_kinds_decode_strictly() {
@@ -43,10 +25,9 @@ async fn stored_roles_statuses_and_kinds_decode_strictly() {
         .unwrap();
     assert_eq!(s.kind, SphereKind::Closed);
 
-    exec(
-        &app.db,
+    app.run_sql(
         "UPDATE spheres SET kind = 'hidden' WHERE id = $1",
-        sid,
+        Some(sid),
     )
     .await;
     assert!(
@@ -55,10 +36,9 @@ async fn stored_roles_statuses_and_kinds_decode_strictly() {
             .await
             .is_err()
     );
-    exec(
-        &app.db,
+    app.run_sql(
         "UPDATE users SET status = 'paused' WHERE id = $1",
-        alice.id,
+        Some(alice.id),
     )
     .await;
     assert!(app.db.user(alice.id).await.is_err());

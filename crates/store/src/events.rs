@@ -373,7 +373,7 @@ impl Db {
     /// written) if it was already cancelled. SEQUENCE is incremented.
     pub async fn cancel_event(&self, id: Id, effects: &crate::Effects) -> Result<bool> {
         let now = now_ms();
-        crate::outbox::claim_with_effects!(
+        crate::outbox::one_row_with_effects!(
             self,
             sqlx::query(
                 "UPDATE events SET cancelled_at = $2, updated_at = $2, sequence = sequence + 1 \
@@ -463,7 +463,7 @@ impl Db {
         now: i64,
         effects: &crate::Effects,
     ) -> Result<bool> {
-        crate::outbox::claim_with_effects!(
+        crate::outbox::one_row_with_effects!(
             self,
             sqlx::query(
                 "UPDATE event_registrations SET reminder_sent_at = $3 WHERE event_id = $1 AND user_id = $2 \

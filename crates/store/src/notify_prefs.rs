@@ -105,7 +105,7 @@ impl Db {
         slot: i64,
         effects: &crate::Effects,
     ) -> Result<bool> {
-        crate::outbox::claim_with_effects!(
+        crate::outbox::one_row_with_effects!(
             self,
             sqlx::query(
                 "UPDATE digest_settings SET last_digest_at = $2 WHERE user_id = $1 AND last_digest_at < $2 AND frequency <> 'off'")

@@ -203,30 +203,31 @@ macro_rules! write_effects {
 }
 pub(crate) use write_effects;
 
-/// Runs the conditional UPDATE `$claim` (built once per backend, so written as an
-/// expression) and, when it changed a row, writes `$effects`, in one transaction on `$db`;
-/// evaluates to `Result<bool>`, true for the one caller that claimed. Scheduled work that
-/// must happen once (a reminder, a digest) claims it this way with what it sends.
-macro_rules! claim_with_effects {
-    ($db:expr, $claim:expr, $effects:expr) => {{
+/// Runs `$change`, a statement on one row (built once per backend, so written as an
+/// expression), and writes `$effects` only if it changed that row, in one transaction on
+/// `$db`; evaluates to `Result<bool>`, whether it did. Conditional, it is a claim: of
+/// several processes running it, one wins and writes what the work sends (a reminder, a
+/// digest); plain, it writes an edit and its effects only if the row still exists.
+macro_rules! one_row_with_effects {
+    ($db:expr, $change:expr, $effects:expr) => {{
         let effects: &$crate::outbox::Effects = $effects;
-        let won = $crate::db::with_writer!($db, p => {
+        let changed = $crate::db::with_writer!($db, p => {
             let mut tx = p.begin_write().await?;
-            let won = $claim.execute(&mut *tx).await?.rows_affected() == 1;
-            if won {
+            let changed = $change.execute(&mut *tx).await?.rows_affected() == 1;
+            if changed {
                 $crate::outbox::write_effects!(tx, effects, $crate::now_ms());
             }
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(won)
+            Ok::<_, sqlx::Error>(changed)
         })?;
-        Ok(won)
+        Ok(changed)
     }};
 }
-pub(crate) use claim_with_effects;
+pub(crate) use one_row_with_effects;
 
 impl Db {
-    /// Writes effects on their own, in one transaction (for changes that are not a write of
-    /// the store, such as a scheduled reminder); answers the webhook deliveries queued.
+    /// Writes effects on their own, in one transaction (when they are the whole change, such
+    /// as a test ping or a password-reset e-mail); answers the webhook deliveries queued.
     pub async fn write_effects(&self, effects: &Effects) -> Result<Vec<Id>> {
         if effects.is_empty() {
             return Ok(Vec::new());

@@ -207,7 +207,7 @@ impl Db {
 
     /// Closes a poll now (if still open) with what it causes; answers whether it changed.
     pub async fn close_poll(&self, id: Id, now: i64, effects: &crate::Effects) -> Result<bool> {
-        crate::outbox::claim_with_effects!(
+        crate::outbox::one_row_with_effects!(
             self,
             sqlx::query("UPDATE polls SET closes_at = $1 WHERE id = $2 AND (closes_at IS NULL OR closes_at > $1)")
                 .bind(now).bind(id),

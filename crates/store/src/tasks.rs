@@ -2,7 +2,7 @@
 //! (through the policy), except `my_tasks`, which keeps the spheres the person can still
 //! read (the policy's rule: open, or a member) and lets the caller re-check each row.
 use crate::db::{Result, with_pool, with_writer};
-use crate::outbox::{claim_with_effects, write_effects};
+use crate::outbox::{one_row_with_effects, write_effects};
 use crate::{Db, Effects, now_ms};
 use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
@@ -120,7 +120,7 @@ impl Db {
     }
 
     pub async fn rename_task_list(&self, id: Id, name: &str, effects: &Effects) -> Result<bool> {
-        claim_with_effects!(
+        one_row_with_effects!(
             self,
             sqlx::query("UPDATE task_lists SET name = $1 WHERE id = $2")
                 .bind(name)
@@ -225,7 +225,7 @@ impl Db {
         effects: &Effects,
     ) -> Result<bool> {
         let (description_md, description_html) = description;
-        claim_with_effects!(
+        one_row_with_effects!(
             self,
             sqlx::query(
                 "UPDATE tasks SET title = $1, description_md = $2, description_html = $3, due_date = $4, updated_at = $5 WHERE id = $6")
@@ -242,7 +242,7 @@ impl Db {
     }
 
     pub async fn set_task_status(&self, id: Id, status: &str, effects: &Effects) -> Result<bool> {
-        claim_with_effects!(
+        one_row_with_effects!(
             self,
             sqlx::query("UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3")
                 .bind(status)
@@ -253,7 +253,7 @@ impl Db {
     }
 
     pub async fn delete_task(&self, id: Id, effects: &Effects) -> Result<bool> {
-        claim_with_effects!(
+        one_row_with_effects!(
             self,
             sqlx::query("DELETE FROM tasks WHERE id = $1").bind(id),
             effects

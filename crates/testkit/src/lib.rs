@@ -359,6 +359,78 @@ impl TestApp {
             .id
     }
 
+    /// Runs one raw SQL statement on the test's database, with `$1` bound to `id` when given:
+    /// for faults and states the product itself never makes (a refusing trigger, a corrupted
+    /// row, an orphaned sphere).
+    pub async fn run_sql(&self, sql: &str, id: Option<Id>) {
+        let text = sql;
+        let sql = sqlx::AssertSqlSafe(text.to_string());
+        match &self.db {
+            Db::Sqlite(p) => {
+                let q = sqlx::query(sql);
+                let q = match id {
+                    Some(id) => q.bind(id),
+                    None => q,
+                };
+                q.execute(&p.write).await.map(|_| ())
+            }
+            Db::Pg(p) => {
+                let q = sqlx::query(sql);
+                let q = match id {
+                    Some(id) => q.bind(id),
+                    None => q,
+                };
+                q.execute(p).await.map(|_| ())
+            }
+        }
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    }
+
+    /// Makes the database refuse every insert into `table`, or only those whose `user_id` is
+    /// `only` (a trigger), as a real fault would; [`TestApp::allow_inserts`] removes it.
+    pub async fn refuse_inserts(&self, table: &str, only: Option<Id>) {
+        let statements = match &self.db {
+            Db::Sqlite(_) => vec![format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} {when} \
+                 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+                when = only
+                    .map(|u| format!("WHEN NEW.user_id = X'{}'", u.simple()))
+                    .unwrap_or_default()
+            )],
+            Db::Pg(_) => vec![
+                format!(
+                    "CREATE FUNCTION refuse_{table}() RETURNS trigger AS $$ BEGIN \
+                     IF {cond} THEN RAISE EXCEPTION 'refused for the test'; END IF; \
+                     RETURN NEW; END $$ LANGUAGE plpgsql",
+                    cond = only
+                        .map(|u| format!("NEW.user_id = '{u}'"))
+                        .unwrap_or_else(|| "TRUE".into())
+                ),
+                format!(
+                    "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION refuse_{table}()"
+                ),
+            ],
+        };
+        for sql in statements {
+            self.run_sql(&sql, None).await;
+        }
+    }
+
+    /// Removes what [`TestApp::refuse_inserts`] set on `table`.
+    pub async fn allow_inserts(&self, table: &str) {
+        let statements = match &self.db {
+            Db::Sqlite(_) => vec![format!("DROP TRIGGER refuse_{table}")],
+            Db::Pg(_) => vec![
+                format!("DROP TRIGGER refuse_{table} ON {table}"),
+                format!("DROP FUNCTION refuse_{table}()"),
+            ],
+        };
+        for sql in statements {
+            self.run_sql(&sql, None).await;
+        }
+    }
+
     /// The organization of the first manager.
     pub async fn org_id(&self, manager_email: &str) -> OrgId {
         self.db

@@ -211,7 +211,8 @@ pub async fn confirm(
         }),
     )
     .await?;
-    spheres::notify(
+    // Both notices in one transaction (the confirmation itself is committed above).
+    let mut told = spheres::notice(
         state,
         &done.added,
         "champion_confirmed",
@@ -221,16 +222,19 @@ pub async fn confirm(
     )
     .await?;
     if training.is_some() {
-        spheres::notify(
-            state,
-            &done.added,
-            "champion_training",
-            auth.user.id,
-            None,
-            None,
-        )
-        .await?;
+        told.extend(
+            spheres::notice(
+                state,
+                &done.added,
+                "champion_training",
+                auth.user.id,
+                None,
+                None,
+            )
+            .await?,
+        );
     }
+    crate::outbox::write(state, &told).await?;
     Ok(Confirmed {
         sphere_id: done.sphere_id,
         added: done.added.len(),

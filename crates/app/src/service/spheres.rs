@@ -329,22 +329,9 @@ pub async fn set_role(
     .await
 }
 
-/// Notifies people (never the actor) through the central delivery: stored, pushed live and
-/// e-mailed as each recipient's preferences say, in one transaction of its own.
-pub async fn notify(
-    state: &AppState,
-    users: &[Id],
-    kind: &'static str,
-    actor: Id,
-    sphere: Option<Id>,
-    post: Option<Id>,
-) -> AppResult<()> {
-    let effects = notice(state, users, kind, actor, sphere, post).await?;
-    crate::outbox::write(state, &effects).await?;
-    Ok(())
-}
-
-/// What [`notify`] writes, for a change that writes it in its own transaction.
+/// What notifying people (never the actor) writes, through the central decision: stored,
+/// pushed live and e-mailed as each recipient's preferences say. The change that causes it
+/// writes it in its own transaction.
 pub async fn notice(
     state: &AppState,
     users: &[Id],
