@@ -203,3 +203,66 @@ async fn a_silent_smtp_server_holds_up_neither_requests_nor_the_scheduler() {
     assert!(waiting.iter().all(|m| m.recipient != "carol@acme.test"));
     held.abort();
 }
+
+/// A person created over SCIM and the `member.invited` delivery that announces them commit
+/// together: when the delivery cannot be written, nobody is created (the provisioning
+/// client retries), and once it can, both are there.
+#[tokio::test]
+async fn a_scim_created_person_is_kept_with_member_invited_or_not_at_all() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = spawn_app_with(|c| c.webhook_allow_private = true).await;
+    let mgr = app.setup("alice@acme.test").await;
+    let (s, hook) = embarq_testkit::api(
+        &mgr,
+        Method::POST,
+        "/api/v1/webhooks",
+        Some(json!({"url": "http://127.0.0.1:9/hook", "events": ["member.invited"]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{hook}");
+    let hook = hook["id"].as_str().unwrap().to_string();
+    let token = crate::scim::token(&mgr, "hr").await;
+    let person = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "dana",
+        "emails": [{"value": "dana@acme.test", "type": "work", "primary": true}],
+    });
+
+    app.refuse_inserts("webhook_deliveries", None).await;
+    let (s, _) = crate::scim::scim(
+        &app,
+        Some(&token),
+        Method::POST,
+        "/Users",
+        Some(person.clone()),
+    )
+    .await;
+    assert_eq!(s, 500);
+    assert!(
+        app.db
+            .user_by_email("dana@acme.test")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    app.allow_inserts("webhook_deliveries").await;
+    let (s, v) = crate::scim::scim(&app, Some(&token), Method::POST, "/Users", Some(person)).await;
+    assert_eq!(s, 201, "{v}");
+    let (_, log) = embarq_testkit::api(
+        &mgr,
+        Method::GET,
+        &format!("/api/v1/webhooks/{hook}/deliveries"),
+        None,
+    )
+    .await;
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["event_type"], "member.invited");
+    assert!(
+        log[0]["payload"].to_string().contains("dana@acme.test"),
+        "{}",
+        log[0]
+    );
+}

@@ -54,8 +54,15 @@ async fn person(
 
 /// Sets a plan directly (any dates, past ones included) as if it had been saved earlier.
 async fn plan(app: &TestApp, org: OrgId, launch_at: i64, days: i64, title: &str, body: &str) {
+    let v = embarq_domain::rollout::PlanValues {
+        launch_at,
+        time_zone: TZ.to_string(),
+        early_access_days: days,
+        announcement_title: title.to_string(),
+        announcement_md: body.to_string(),
+    };
     app.db
-        .save_rollout_plan(org, launch_at, days, TZ, title, body)
+        .save_rollout_plan(org, &v, &Default::default())
         .await
         .unwrap();
 }

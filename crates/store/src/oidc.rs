@@ -3,7 +3,7 @@
 use crate::db::{Result, change_member, refused, with_pool, with_writer};
 use crate::{Db, NewMember, StoreError, now_ms};
 use embarq_domain::lifecycle::Change;
-use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{Id, OrgId};
 
 /// An organization's identity provider. `client_secret` never leaves the server.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -179,15 +179,15 @@ impl Db {
     }
 
     /// Creates a member signing in for the first time (just-in-time) and links the provider
-    /// identity, in one transaction.
+    /// identity, with what the creation causes, in one transaction.
     pub async fn create_sso_member(
         &self,
+        id: Id,
         m: &NewMember,
         profile: &SsoProfile,
-        issuer: &str,
-        subject: &str,
-    ) -> Result<Id> {
-        let id = new_id();
+        (issuer, subject): (&str, &str),
+        effects: &crate::Effects,
+    ) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -202,10 +202,10 @@ impl Db {
                 "INSERT INTO oidc_links (issuer, subject, user_id, org_id, created_at, last_sign_in_at) VALUES ($1, $2, $3, $4, $5, $5)")
                 .bind(issuer).bind(subject).bind(id).bind(m.org_id).bind(now)
                 .execute(&mut *tx).await.map_err(|e| StoreError::on_unique(e, "oidc_link"))?;
+            crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, StoreError>(())
-        })?;
-        Ok(id)
+        })
     }
 
     /// Activates an invited account with what the activation causes; `true` when it was

@@ -76,21 +76,19 @@ impl Db {
     pub async fn save_rollout_plan(
         &self,
         org_id: OrgId,
-        launch_at: i64,
-        early_access_days: i64,
-        time_zone: &str,
-        title: &str,
-        body_md: &str,
+        v: &embarq_domain::rollout::PlanValues,
+        effects: &crate::Effects,
     ) -> Result<()> {
-        with_writer!(self, p => sqlx::query(
+        let saved: Result<bool> = crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO rollout_plans (org_id, launch_at, early_access_days, time_zone, announcement_title, announcement_md, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (org_id) DO UPDATE SET launch_at = excluded.launch_at, early_access_days = excluded.early_access_days, \
              time_zone = excluded.time_zone, announcement_title = excluded.announcement_title, \
              announcement_md = excluded.announcement_md, updated_at = excluded.updated_at")
-            .bind(org_id).bind(launch_at).bind(early_access_days).bind(time_zone).bind(title).bind(body_md).bind(now_ms())
-            .execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+            .bind(org_id).bind(v.launch_at).bind(v.early_access_days).bind(&v.time_zone)
+            .bind(&v.announcement_title).bind(&v.announcement_md).bind(now_ms()),
+            effects);
+        saved.map(|_| ())
     }
 
     pub async fn rollout_waves(&self, org_id: OrgId) -> Result<Vec<RolloutWave>> {

@@ -856,11 +856,18 @@ impl Db {
 
     /// Creates an invited member from SCIM. `Conflict("userName")` or `Conflict("email")`
     /// when either is taken.
-    pub async fn scim_create_user(&self, org_id: OrgId, w: &ScimUserWrite) -> Result<Id> {
-        let id = new_id();
+    pub async fn scim_create_user(
+        &self,
+        org_id: OrgId,
+        id: Id,
+        w: &ScimUserWrite,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         let now = now_ms();
         let status = if w.active { "invited" } else { "deactivated" };
-        with_writer!(self, p => sqlx::query(
+        with_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
             "INSERT INTO users (id, org_id, email, display_name, first_name, last_name, title, department, site, \
              birth_year, level, manager_id, employee_id, org_role, status, created_at, scim_user_name, scim_user_key, \
              scim_external_id, scim_division, scim_extra, updated_at) \
@@ -869,8 +876,10 @@ impl Db {
             .bind(&w.title).bind(&w.department).bind(&w.site).bind(w.birth_year).bind(&w.level).bind(w.manager_id)
             .bind(&w.employee_id).bind(status).bind(now).bind(&w.user_name).bind(w.user_name.to_lowercase())
             .bind(&w.external_id).bind(&w.division).bind(&w.extra)
-            .execute(p).await.map(|r| r.rows_affected())).map_err(unique_error)?;
-        Ok(id)
+            .execute(&mut *tx).await?;
+            crate::outbox::write_effects!(tx, effects, now);
+            tx.commit().await
+        }.await).map_err(unique_error)
     }
 
     /// Replaces the SCIM-managed fields of a member in one transaction. Deactivation ends

@@ -82,15 +82,14 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
         .collect();
     let previous = current.map(|p| p.launch_at);
     let v = rollout::validate_plan(i, now_ms(), previous, &waves)?;
+    let data = serde_json::json!({"launch_at": v.launch_at, "early_access_days": v.early_access_days,
+        "time_zone": v.time_zone});
     state
         .db
         .save_rollout_plan(
             org,
-            v.launch_at,
-            v.early_access_days,
-            &v.time_zone,
-            &v.announcement_title,
-            &v.announcement_md,
+            &v,
+            &Effects::webhook(org, "rollout.plan_changed", data),
         )
         .await?;
     super::admin_audit::by(
@@ -107,9 +106,6 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
         }),
     )
     .await?;
-    let data = serde_json::json!({"launch_at": v.launch_at, "early_access_days": v.early_access_days,
-        "time_zone": v.time_zone});
-    crate::outbox::write(state, &Effects::webhook(org, "rollout.plan_changed", data)).await?;
     Ok(())
 }
 

@@ -10,9 +10,9 @@
 use crate::auth::{Auth, Manager, random_token};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use embarq_domain::Id;
 use embarq_domain::rollout::Phase;
 use embarq_domain::validate::FieldError;
+use embarq_domain::{Id, OrgId};
 use embarq_store::{
     ClaimedDelivery, Effects, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent, now_ms,
 };
@@ -293,19 +293,21 @@ pub async fn ping(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
 
 /// `member.invited` / `member.activated` for one person.
 pub fn member_event(u: &embarq_store::User, event_type: &'static str) -> Effects {
-    let data = serde_json::json!({
-        "member": {"id": u.id, "email": u.email, "display_name": u.display_name},
-    });
-    Effects::webhook(u.org_id, event_type, data)
+    member_event_of(u.org_id, u.id, &u.email, &u.display_name, event_type)
 }
 
-/// `member.invited` / `member.activated` for one person, on its own (for a change that
-/// does not carry it).
-pub async fn emit_member(state: &AppState, user_id: Id, event_type: &'static str) -> AppResult<()> {
-    if let Some(u) = state.db.user(user_id).await? {
-        crate::outbox::write(state, &member_event(&u, event_type)).await?;
-    }
-    Ok(())
+/// The same for a person being written (not read back yet).
+pub fn member_event_of(
+    org_id: OrgId,
+    id: Id,
+    email: &str,
+    display_name: &str,
+    event_type: &'static str,
+) -> Effects {
+    let data = serde_json::json!({
+        "member": {"id": id, "email": email, "display_name": display_name},
+    });
+    Effects::webhook(org_id, event_type, data)
 }
 
 /// A post being written, as `post.created` tells it.

@@ -568,17 +568,30 @@ async fn create(
     let shape = shape_of(&q)?;
     let settings = state.db.scim_settings(caller.org_id).await?;
     let w = ingest(&state, &caller, &body, None, &settings).await?;
-    let id = state.db.scim_create_user(caller.org_id, &w).await?;
+    let id = embarq_domain::new_id();
+    // `member.invited` is written with the person.
+    let effects = if w.active {
+        crate::service::webhooks::member_event_of(
+            caller.org_id,
+            id,
+            &w.email,
+            &w.display_name,
+            "member.invited",
+        )
+    } else {
+        embarq_store::Effects::default()
+    };
+    state
+        .db
+        .scim_create_user(caller.org_id, id, &w, &effects)
+        .await?;
     let u = state
         .db
         .scim_user(caller.org_id, id)
         .await?
         .ok_or_else(not_found)?;
-    if w.active {
-        crate::service::webhooks::emit_member(&state, id, "member.invited").await?;
-        if settings.send_invitations && !w.email.ends_with(PLACEHOLDER_DOMAIN) {
-            invite(&state, &u).await?;
-        }
+    if w.active && settings.send_invitations && !w.email.ends_with(PLACEHOLDER_DOMAIN) {
+        invite(&state, &u).await?;
     }
     Ok(resource(StatusCode::CREATED, &u, &base_url(&state), &shape))
 }

@@ -314,9 +314,19 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
                                 .flatten()
                         })
                         .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
-                    let uid = state
+                    let uid = embarq_domain::new_id();
+                    // `member.activated` is written with the account.
+                    let activated = crate::service::webhooks::member_event_of(
+                        s.org_id,
+                        uid,
+                        &email,
+                        &display_name,
+                        "member.activated",
+                    );
+                    state
                         .db
                         .create_sso_member(
+                            uid,
                             &NewMember {
                                 org_id: s.org_id,
                                 email,
@@ -326,15 +336,14 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
                                 status: UserStatus::Active,
                             },
                             &profile,
-                            &id.issuer,
-                            &id.subject,
+                            (&id.issuer, &id.subject),
+                            &activated,
                         )
                         .await
                         .map_err(|e| match e {
                             embarq_store::StoreError::Conflict(_) => AppError::Refused(NO_ACCOUNT),
                             e => e.into(),
                         })?;
-                    crate::service::webhooks::emit_member(state, uid, "member.activated").await?;
                     crate::service::admin_audit::record(
                         state,
                         crate::service::admin_audit::Admin {
