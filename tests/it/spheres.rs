@@ -423,3 +423,72 @@ async fn sphere_roles_change_only_for_members() {
         assert_eq!(app.db.sphere_role(sphere_id, bob_id).await.unwrap(), None);
     }
 }
+
+/// One read rule for a sphere's content (`spheres::readable`): a closed sphere is visible to
+/// everyone in its organization and its content is refused alike (403) on every list, API and
+/// page: publications, members, files, folders, widgets, tasks. Content reached by its own id
+/// (a file) does not exist for them (404). Joining opens all of it.
+#[tokio::test]
+async fn a_closed_spheres_content_is_refused_alike_on_every_list() {
+    use embarq_testkit::api;
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let sphere = mgr.create_sphere("Comité de direction", "closed").await;
+    let id = last_id(&sphere);
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"minutes".to_vec()).file_name("cr.txt"),
+    );
+    let r = mgr
+        .client
+        .post(mgr.url(&format!("/api/v1/spheres/{id}/files")))
+        .header("x-csrf-token", &mgr.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let file: serde_json::Value = r.json().await.unwrap();
+    let file_id = file["id"].as_str().unwrap().to_string();
+
+    let (s, card) = api(&bob, Method::GET, &format!("/api/v1/spheres/{id}"), None).await;
+    assert_eq!(s, 200, "the sphere itself is visible: {card}");
+    let lists = [
+        "posts",
+        "members",
+        "files",
+        "folders",
+        "widgets",
+        "task-lists",
+    ];
+    for list in lists {
+        let path = format!("/api/v1/spheres/{id}/{list}");
+        assert_eq!(api(&bob, Method::GET, &path, None).await.0, 403, "{path}");
+    }
+    for page in ["files", "tasks", "members", "items?after="] {
+        let path = format!("/spheres/{id}/{page}");
+        assert_eq!(bob.get(&path).await.status(), 403, "{path}");
+    }
+    let by_id = [
+        format!("/api/v1/files/{file_id}"),
+        format!("/files/{file_id}"),
+    ];
+    for path in &by_id {
+        assert_eq!(bob.get(path).await.status(), 404, "{path}");
+    }
+
+    app.db
+        .add_sphere_member(id, bob_id, embarq_domain::SphereRole::Member)
+        .await
+        .unwrap();
+    for list in lists {
+        let path = format!("/api/v1/spheres/{id}/{list}");
+        assert_eq!(api(&bob, Method::GET, &path, None).await.0, 200, "{path}");
+    }
+    for path in &by_id {
+        assert_eq!(bob.get(path).await.status(), 200, "{path}");
+    }
+}

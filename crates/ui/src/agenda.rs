@@ -357,9 +357,10 @@ async fn sphere_page(
     id: Id,
     form: Option<(EventForm, Vec<FieldError>)>,
 ) -> AppResult<Response> {
-    let (v, o) = svc::sphere_overview(state, auth, id).await?;
+    let v = crate::service::spheres::load(state, auth, id).await?;
+    let o = svc::sphere_overview(state, auth, &v).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "agenda-title").await;
-    p.title = format!("{} · {}", v.sphere.name, p.t("sphere-tab-events"));
+    p.title = format!("{} · {}", v.sphere().name, p.t("sphere-tab-events"));
     let (status, f) = match form {
         Some((f, errs)) => {
             p = p.with_errors(&errs);
@@ -371,11 +372,11 @@ async fn sphere_page(
         tab: "events",
         upcoming: rows(lang, o.upcoming),
         past: rows(lang, o.past),
-        organize: policy::can_create_sphere_event(v.access),
+        organize: policy::can_create_sphere_event(v.access()),
         f,
         action: format!("/spheres/{id}/events"),
         zones: ZONES,
-        s: v.sphere,
+        s: v.into_sphere(),
         p,
     };
     Ok(render_status(status, &page))

@@ -6,6 +6,7 @@ use crate::error::PageError;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr_args};
 use crate::service::files::{self, human_size};
+use crate::service::spheres;
 use crate::state::{AppState, WebState};
 use crate::transfer::{Upload, send};
 use askama::Template;
@@ -102,7 +103,8 @@ async fn list_page(
     folder_id: Option<Id>,
     refused: Option<AppError>,
 ) -> AppResult<Response> {
-    let l = files::listing(state, auth, id, folder_id).await?;
+    let sphere = spheres::readable(state, auth, id).await?;
+    let l = files::listing(state, auth, sphere, folder_id).await?;
     let cfg = &state.config.files;
     let limit_text = tr_args(
         lang,
@@ -120,7 +122,7 @@ async fn list_page(
         ],
     );
     let me = auth.user.id;
-    let access = l.v.access;
+    let access = l.v.access();
     let folders = l
         .folders
         .into_iter()
@@ -140,7 +142,7 @@ async fn list_page(
         })
         .collect();
     let mut p = Page::new(state, lang, csrf, Some(auth), "files-title").await;
-    p.title = format!("{} · {}", l.v.sphere.name, p.t("files-title"));
+    p.title = format!("{} · {}", l.v.sphere().name, p.t("files-title"));
     let status = match &refused {
         Some(AppError::Validation(errs)) => {
             p = p.with_errors(errs);
@@ -156,7 +158,7 @@ async fn list_page(
         status,
         &FilesPage {
             p,
-            s: l.v.sphere,
+            s: l.v.into_sphere(),
             folder_q: folder_id.map(|f| f.to_string()).unwrap_or_default(),
             folder: l.folder,
             trail: l.trail,
@@ -206,7 +208,8 @@ async fn create_folder(
     Form(f): Form<FolderForm>,
 ) -> AppResult<Response> {
     let parent = parse_folder(f.parent.as_deref(), "parent_id")?;
-    files::create_folder(&state, &auth, id, parent, &f.name).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    files::create_folder(&state, &auth, &sphere, parent, &f.name).await?;
     Ok(see_other(&list_url(id, parent)))
 }
 
@@ -225,8 +228,9 @@ async fn edit_folder(
 ) -> AppResult<Response> {
     let (id, folder) = two_ids(&id, &folder)?;
     let parent = parse_folder(f.parent.as_deref(), "parent_id")?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
     let updated =
-        files::update_folder(&state, &auth, id, folder, Some(&f.name), Some(parent)).await?;
+        files::update_folder(&state, &auth, &sphere, folder, Some(&f.name), Some(parent)).await?;
     Ok(see_other(&list_url(id, updated.parent_id)))
 }
 
@@ -236,8 +240,9 @@ async fn delete_folder(
     Path((id, folder)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let (id, folder) = two_ids(&id, &folder)?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
     let parent = state.db.folder(id, folder).await?.and_then(|f| f.parent_id);
-    files::delete_folder(&state, &auth, id, folder).await?;
+    files::delete_folder(&state, &auth, &sphere, folder).await?;
     Ok(see_other(&list_url(id, parent)))
 }
 

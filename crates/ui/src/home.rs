@@ -127,7 +127,8 @@ struct PostForm {
 async fn create_post(state: St, auth: Auth, Form(f): Form<PostForm>) -> AppResult<Response> {
     let sphere = parse_id(&f.sphere_id).ok_or(AppError::NotFound)?;
     let poll = f.poll.input(&state, auth.user.org_id).await?;
-    let post = posts::create_with_poll(&state, &auth, sphere, &f.body, poll.as_ref()).await?;
+    let sphere = crate::service::spheres::load(&state, &auth, sphere).await?;
+    let post = posts::create_with_poll(&state, &auth, &sphere, &f.body, poll.as_ref()).await?;
     Ok(see_other(&format!("/posts/{}", post.id)))
 }
 
@@ -162,15 +163,15 @@ async fn show_post(
         .collect();
     let can_delete = embarq_domain::policy::can_delete_content(
         t.post.author_id == auth.user.id,
-        t.visible.access,
+        t.visible.access(),
     );
     let p = Page::new(&state, lang, &csrf, Some(&auth), "post-title").await;
     let poll = super::polls::for_post(&state, lang, &auth, id).await?;
     Ok(render(&PostPage {
         p,
         poll,
-        can_post: t.visible.access.post,
-        can_moderate: t.visible.access.moderate,
+        can_post: t.visible.access().post,
+        can_moderate: t.visible.access().moderate,
         can_delete,
         post: t.post,
         comments: t.comments,

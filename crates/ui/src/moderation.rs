@@ -87,7 +87,7 @@ async fn report_page(
     sent: bool,
 ) -> AppResult<Response> {
     let t = moderation::target(state, auth, kind, id).await?;
-    if !embarq_domain::policy::can_report(t.visible.access) {
+    if !embarq_domain::policy::can_report(t.visible.access()) {
         return Err(AppError::NotFound.into());
     }
     let html = match kind {
@@ -260,14 +260,16 @@ async fn sphere_queue(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    let (v, items, hidden) = moderation::sphere_queue(&state, &auth, id).await?;
+    let v = crate::service::spheres::load(&state, &auth, id).await?;
+    let (items, hidden) = moderation::sphere_queue(&state, &v).await?;
+    let s = v.into_sphere();
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "moderation-title").await;
-    p.title = format!("{} · {}", p.title, v.sphere.name);
+    p.title = format!("{} · {}", p.title, s.name);
     Ok(render_status(
         StatusCode::OK,
         &QueuePage {
             p,
-            sphere: Some((v.sphere.id, v.sphere.name)),
+            sphere: Some((s.id, s.name)),
             items,
             hidden,
             back: format!("/spheres/{id}/moderation"),
@@ -380,7 +382,8 @@ async fn audit_page(
     let sphere_named = match sphere {
         Some(s) => {
             let v = crate::service::spheres::load(state, auth, s).await?;
-            Some((v.sphere.id, v.sphere.name))
+            let s = v.into_sphere();
+            Some((s.id, s.name))
         }
         None => None,
     };

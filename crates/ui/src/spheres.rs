@@ -140,17 +140,17 @@ async fn show(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    let home = posts::sphere_home(&state, &auth, id).await?;
+    let home = posts::sphere_home(&state, spheres::load(&state, &auth, id).await?).await?;
     let v = home.visible;
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
-    p.title = v.sphere.name.clone();
+    p.title = v.sphere().name.clone();
     let widgets = crate::service::widgets::panel(&state, &v).await?;
     Ok(render(&SpherePage {
         p,
         widgets,
-        access: v.access,
+        access: v.access(),
         more_url: format!("/spheres/{id}/items?after="),
-        s: v.sphere,
+        s: v.into_sphere(),
         pinned: home.pinned,
         pending: home.pending,
         posts: home.page.posts,
@@ -166,7 +166,8 @@ async fn items(
     PathId(id): PathId,
     Query(q): Query<After>,
 ) -> AppResult<Response> {
-    let (_, page) = posts::sphere_feed(&state, &auth, id, q.after.as_deref()).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    let page = posts::sphere_feed(&state, &sphere, q.after.as_deref()).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
     Ok(render(&FeedItems {
         p,
@@ -203,7 +204,8 @@ async fn members(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    let (v, members) = spheres::members(&state, &auth, id).await?;
+    let v = spheres::readable(&state, &auth, id).await?;
+    let members = spheres::members(&state, &v).await?;
     // Administrators see the requests; for anyone else there are none to show.
     let requests = match spheres::join_requests(&state, &auth, id).await {
         Err(AppError::Forbidden) => Vec::new(),
@@ -217,11 +219,11 @@ async fn members(
         })
         .collect();
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "sphere-members").await;
-    p.title = v.sphere.name.clone();
+    p.title = v.sphere().name.clone();
     Ok(render(&MembersPage {
         p,
-        access: v.access,
-        s: v.sphere,
+        access: v.access(),
+        s: v.into_sphere(),
         members,
         requests,
     }))

@@ -73,15 +73,16 @@ async fn sphere_page_with(
     id: Id,
     error: Option<AppError>,
 ) -> AppResult<Response> {
-    let t = svc::sphere_tasks(state, auth, id).await?;
+    let sphere = crate::service::spheres::readable(state, auth, id).await?;
+    let t = svc::sphere_tasks(state, auth, sphere).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "tasks-title").await;
-    p.title = format!("{} · {}", tr(lang, "tasks-title"), t.visible.sphere.name);
+    p.title = format!("{} · {}", tr(lang, "tasks-title"), t.visible.sphere().name);
     let status = super::starter::with_errors(&mut p, error.as_ref());
     Ok(render_status(
         status,
         &SpherePage {
             p,
-            s: t.visible.sphere,
+            s: t.visible.into_sphere(),
             lists: t.lists,
             members: t.members,
             can_work: t.can_work,
@@ -126,7 +127,8 @@ async fn create_list(
     PathId(id): PathId,
     Form(f): Pairs,
 ) -> AppResult<Response> {
-    let r = svc::create_list(&state, &auth, id, field(&f, "name"))
+    let sphere = crate::service::spheres::readable(&state, &auth, id).await?;
+    let r = svc::create_list(&state, &auth, &sphere, field(&f, "name"))
         .await
         .map(|_| ());
     back_to_sphere(&state, lang, &csrf, &auth, id, r).await
@@ -218,6 +220,7 @@ async fn list_items(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let sphere = list_sphere(&state, &auth, id).await?;
+    let sphere = crate::service::spheres::readable(&state, &auth, sphere).await?;
     let t = svc::sphere_tasks(&state, &auth, sphere).await?;
     let tasks = t
         .lists

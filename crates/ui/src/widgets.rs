@@ -3,6 +3,7 @@ use super::{Page, PathId, St, render, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
+use crate::service::spheres;
 use crate::service::widgets::{self, WidgetInput, WidgetView, link_lines, parse_link_lines};
 use crate::state::WebState;
 use askama::Template;
@@ -39,16 +40,15 @@ async fn manage(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    let (v, list) = widgets::list(&state, &auth, id).await?;
-    if !policy::can_manage_widgets(v.access) {
-        return Err(AppError::Forbidden.into());
-    }
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    sphere.require(policy::can_manage_widgets)?;
+    let list = widgets::list(&state, &sphere).await?;
     let videos = state.db.sphere_videos(id).await?;
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "widgets-title").await;
-    p.title = format!("{} · {}", v.sphere.name, p.t("widgets-title"));
+    p.title = format!("{} · {}", sphere.sphere().name, p.t("widgets-title"));
     Ok(render(&WidgetsPage {
         p,
-        s: v.sphere,
+        s: sphere.into_sphere(),
         widgets: list
             .into_iter()
             .map(|w| {
@@ -106,7 +106,8 @@ async fn create(
     PathId(id): PathId,
     Form(f): Form<WidgetForm>,
 ) -> AppResult<Response> {
-    widgets::create(&state, &auth, id, &f.input()?).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    widgets::create(&state, &auth, &sphere, &f.input()?).await?;
     Ok(back(id))
 }
 
@@ -124,7 +125,8 @@ async fn edit(
     Form(f): Form<WidgetForm>,
 ) -> AppResult<Response> {
     let (id, widget) = two_ids(&id, &widget)?;
-    widgets::update(&state, &auth, id, widget, &f.input()?).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    widgets::update(&state, &auth, &sphere, widget, &f.input()?).await?;
     Ok(back(id))
 }
 
@@ -134,7 +136,8 @@ async fn delete(
     Path((id, widget)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let (id, widget) = two_ids(&id, &widget)?;
-    widgets::delete(&state, &auth, id, widget).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    widgets::delete(&state, &sphere, widget).await?;
     Ok(back(id))
 }
 
@@ -144,7 +147,8 @@ async fn up(
     Path((id, widget)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let (id, widget) = two_ids(&id, &widget)?;
-    widgets::shift(&state, &auth, id, widget, true).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    widgets::shift(&state, &sphere, widget, true).await?;
     Ok(back(id))
 }
 
@@ -154,6 +158,7 @@ async fn down(
     Path((id, widget)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let (id, widget) = two_ids(&id, &widget)?;
-    widgets::shift(&state, &auth, id, widget, false).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    widgets::shift(&state, &sphere, widget, false).await?;
     Ok(back(id))
 }

@@ -340,7 +340,7 @@ pub async fn grant_role(
         return Err(AppError::NotFound);
     }
     let v = spheres::load(state, auth, sphere_id).await?;
-    if !policy::can_grant_champion_role(auth.viewer(), v.access) {
+    if !policy::can_grant_champion_role(auth.viewer(), v.access()) {
         return Err(AppError::Forbidden);
     }
     if !matches!(role, SphereRole::Admin | SphereRole::Publisher) {

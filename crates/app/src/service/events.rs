@@ -114,7 +114,7 @@ pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
             // Invisible sphere, or a sphere the viewer may not read: the event does not exist.
             let access = crate::service::spheres::load(state, auth, sid)
                 .await?
-                .access;
+                .access();
             if !policy::can_see_sphere_event(access) {
                 return Err(AppError::NotFound);
             }
@@ -180,7 +180,7 @@ pub async fn create(
         Some(sid) => Some(
             crate::service::spheres::load(state, auth, sid)
                 .await?
-                .access,
+                .access(),
         ),
         None => None,
     };
@@ -543,14 +543,10 @@ pub async fn filter_for(state: &AppState, auth: &Auth, scope: Scope) -> AppResul
 pub async fn sphere_overview(
     state: &AppState,
     auth: &Auth,
-    sphere_id: Id,
-) -> AppResult<(crate::service::spheres::Visible, Overview)> {
-    let v = crate::service::spheres::load(state, auth, sphere_id).await?;
-    if !policy::can_see_sphere_event(v.access) {
-        return Err(AppError::Forbidden);
-    }
-    let o = overview_of(state, auth, Scope::Sphere(sphere_id)).await?;
-    Ok((v, o))
+    sphere: &crate::service::spheres::Visible,
+) -> AppResult<Overview> {
+    sphere.require(policy::can_see_sphere_event)?;
+    overview_of(state, auth, Scope::Sphere(sphere.id())).await
 }
 
 pub async fn overview_of(state: &AppState, auth: &Auth, scope: Scope) -> AppResult<Overview> {

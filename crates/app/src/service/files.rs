@@ -6,7 +6,7 @@ use crate::auth::Auth;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::service::Download;
-use crate::service::spheres::{self, Visible};
+use crate::service::spheres::{self, Readable};
 use crate::state::AppState;
 use embarq_domain::files::{self as rules, SNIFF_LEN};
 use embarq_domain::policy;
@@ -72,30 +72,20 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("object store: {e}"))
 }
 
-/// A sphere whose files the viewer may read; 404 for anyone else (secret and closed
-/// spheres' files do not exist for non-members).
-pub async fn readable(state: &AppState, auth: &Auth, sphere_id: Id) -> AppResult<Visible> {
-    let v = spheres::load(state, auth, sphere_id).await?;
-    if !v.access.read {
-        return Err(AppError::NotFound);
-    }
-    Ok(v)
-}
-
 /// A file with its sphere, if the viewer may read it.
-pub async fn visible_file(state: &AppState, auth: &Auth, id: Id) -> AppResult<(FileRow, Visible)> {
+pub async fn visible_file(state: &AppState, auth: &Auth, id: Id) -> AppResult<(FileRow, Readable)> {
     let f = state
         .db
         .file(auth.user.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let v = readable(state, auth, f.sphere_id).await?;
+    let v = spheres::readable_content(state, auth, f.sphere_id).await?;
     Ok((f, v))
 }
 
 /// What one folder of a sphere holds.
 pub struct Listing {
-    pub v: Visible,
+    pub v: Readable,
     pub folder: Option<FileFolder>,
     /// From the top level down to the current folder's parent.
     pub trail: Vec<FileFolder>,
@@ -129,10 +119,10 @@ fn folder_path(all: &[FileFolder], f: &FileFolder) -> Vec<FileFolder> {
 pub async fn listing(
     state: &AppState,
     auth: &Auth,
-    sphere_id: Id,
+    v: Readable,
     folder_id: Option<Id>,
 ) -> AppResult<Listing> {
-    let v = readable(state, auth, sphere_id).await?;
+    let sphere_id = v.id();
     let all = state.db.folders(sphere_id).await?;
     let folder = match folder_id {
         Some(fid) => Some(
@@ -171,7 +161,7 @@ pub async fn listing(
     let files = state.db.files_in(sphere_id, folder_id).await?;
     let used_bytes = state.db.org_used_bytes(auth.user.org_id).await?;
     Ok(Listing {
-        can_upload: policy::can_upload_file(v.access),
+        can_upload: policy::can_upload_file(v.access()),
         v,
         folder,
         trail,
@@ -200,14 +190,12 @@ async fn target_folder(
 pub async fn create_folder(
     state: &AppState,
     auth: &Auth,
-    sphere_id: Id,
+    sphere: &Readable,
     parent_id: Option<Id>,
     name: &str,
 ) -> AppResult<FileFolder> {
-    let v = readable(state, auth, sphere_id).await?;
-    if !policy::can_upload_file(v.access) {
-        return Err(AppError::Forbidden);
-    }
+    sphere.require(policy::can_upload_file)?;
+    let sphere_id = sphere.id();
     let name = rules::file_name("name", name)?;
     let parent = target_folder(state, sphere_id, parent_id, "parent_id").await?;
     let id = state
@@ -224,16 +212,15 @@ pub async fn create_folder(
 async fn manageable_folder(
     state: &AppState,
     auth: &Auth,
-    sphere_id: Id,
+    sphere: &Readable,
     id: Id,
 ) -> AppResult<FileFolder> {
-    let v = readable(state, auth, sphere_id).await?;
     let f = state
         .db
-        .folder(sphere_id, id)
+        .folder(sphere.id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !policy::can_manage_file(f.created_by == auth.user.id, v.access) {
+    if !policy::can_manage_file(f.created_by == auth.user.id, sphere.access()) {
         return Err(AppError::Forbidden);
     }
     Ok(f)
@@ -243,12 +230,13 @@ async fn manageable_folder(
 pub async fn update_folder(
     state: &AppState,
     auth: &Auth,
-    sphere_id: Id,
+    sphere: &Readable,
     id: Id,
     name: Option<&str>,
     parent: Option<Option<Id>>,
 ) -> AppResult<FileFolder> {
-    let f = manageable_folder(state, auth, sphere_id, id).await?;
+    let f = manageable_folder(state, auth, sphere, id).await?;
+    let sphere_id = sphere.id();
     let name = match name {
         Some(n) => rules::file_name("name", n)?,
         None => f.name.clone(),
@@ -277,8 +265,13 @@ pub async fn update_folder(
         .ok_or(AppError::NotFound)
 }
 
-pub async fn delete_folder(state: &AppState, auth: &Auth, sphere_id: Id, id: Id) -> AppResult<()> {
-    manageable_folder(state, auth, sphere_id, id).await?;
+pub async fn delete_folder(
+    state: &AppState,
+    auth: &Auth,
+    sphere: &Readable,
+    id: Id,
+) -> AppResult<()> {
+    manageable_folder(state, auth, sphere, id).await?;
     if !state.db.delete_empty_folder(id).await? {
         return Err(AppError::Refused("folder_not_empty"));
     }
@@ -294,7 +287,7 @@ pub async fn update_file(
     folder: Option<Option<Id>>,
 ) -> AppResult<FileRow> {
     let (f, v) = visible_file(state, auth, id).await?;
-    if !policy::can_manage_file(f.uploaded_by == auth.user.id, v.access) {
+    if !policy::can_manage_file(f.uploaded_by == auth.user.id, v.access()) {
         return Err(AppError::Forbidden);
     }
     let name = match name {
@@ -339,7 +332,7 @@ fn check_rename(f: &FileRow, new_name: &str) -> Result<(), FieldError> {
 
 pub async fn delete_file(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
     let (f, v) = visible_file(state, auth, id).await?;
-    if !policy::can_manage_file(f.uploaded_by == auth.user.id, v.access) {
+    if !policy::can_manage_file(f.uploaded_by == auth.user.id, v.access()) {
         return Err(AppError::Forbidden);
     }
     if let Some(gone) = state.db.delete_file(id).await? {
@@ -386,7 +379,9 @@ fn bad_multipart() -> AppError {
     FieldError::new("file", "upload_unreadable").into()
 }
 
-/// Streams the `file` field of a multipart request into the sphere's file box.
+/// Streams the `file` field of a multipart request into the sphere's file box. It takes
+/// the sphere's id, not a proof of access: a refusal must come after the request body has
+/// been drained (below), so the access is checked here.
 pub async fn upload(
     state: &AppState,
     auth: &Auth,
@@ -400,10 +395,9 @@ pub async fn upload(
     // Bytes read after a refusal so that the client gets the answer.
     let drain_budget = max.saturating_add(16 * MIB);
     let pre = async {
-        let v = readable(state, auth, sphere_id).await?;
-        if !policy::can_upload_file(v.access) {
-            return Err(AppError::Forbidden);
-        }
+        spheres::readable(state, auth, sphere_id)
+            .await?
+            .require(policy::can_upload_file)?;
         let folder = target_folder(state, sphere_id, folder_id, "folder_id").await?;
         if let Some(len) = content_length {
             if len > max.saturating_add(ENVELOPE) {

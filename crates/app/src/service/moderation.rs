@@ -61,7 +61,7 @@ pub async fn target(
         ReportTarget::Comment => {
             let c = state.db.comment_ref(id).await?.ok_or(AppError::NotFound)?;
             let (post, visible) = spheres::readable_post(state, auth, c.post_id).await?;
-            if c.hidden_at.is_some() && !policy::can_moderate_sphere(visible.access) {
+            if c.hidden_at.is_some() && !policy::can_moderate_sphere(visible.access()) {
                 return Err(AppError::NotFound);
             }
             Ok(Target {
@@ -85,7 +85,7 @@ pub async fn report(
     input: &ReportInput,
 ) -> AppResult<Id> {
     let t = target(state, auth, kind, id).await?;
-    if !policy::can_report(t.visible.access) {
+    if !policy::can_report(t.visible.access()) {
         return Err(AppError::NotFound);
     }
     if t.author_id == auth.user.id {
@@ -238,16 +238,12 @@ fn group(reports: Vec<OpenReport>) -> Vec<QueueItem> {
 /// A sphere's queue and its hidden items (sphere administrators, managers).
 pub async fn sphere_queue(
     state: &AppState,
-    auth: &Auth,
-    sphere: Id,
-) -> AppResult<(Visible, Vec<QueueItem>, Vec<HiddenItem>)> {
-    let v = spheres::load(state, auth, sphere).await?;
-    if !policy::can_moderate_sphere(v.access) {
-        return Err(AppError::Forbidden);
-    }
-    let items = group(state.db.open_reports_in_sphere(sphere).await?);
-    let hidden = state.db.hidden_items(sphere).await?;
-    Ok((v, items, hidden))
+    sphere: &Visible,
+) -> AppResult<(Vec<QueueItem>, Vec<HiddenItem>)> {
+    sphere.require(policy::can_moderate_sphere)?;
+    let items = group(state.db.open_reports_in_sphere(sphere.id()).await?);
+    let hidden = state.db.hidden_items(sphere.id()).await?;
+    Ok((items, hidden))
 }
 
 /// Every open report the manager may act on (spheres they administer).
@@ -315,7 +311,7 @@ pub async fn act(state: &AppState, auth: &Auth, input: &ActionInput) -> AppResul
         return Err(AppError::Refused("invalid"));
     };
     let t = target(state, auth, kind, id).await?;
-    if !policy::can_moderate_sphere(t.visible.access) {
+    if !policy::can_moderate_sphere(t.visible.access()) {
         return Err(AppError::Forbidden);
     }
     let sphere = t.post.sphere_id;
@@ -484,7 +480,7 @@ pub async fn audit(
         }
         Some(s) => {
             let v = spheres::load(state, auth, s).await?;
-            if !policy::can_moderate_sphere(v.access) {
+            if !policy::can_moderate_sphere(v.access()) {
                 return Err(AppError::Forbidden);
             }
             // A sphere's administrators see its moderation actions only.

@@ -121,7 +121,9 @@ async fn results_of(
 pub async fn for_post(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<Option<Results>> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
     match state.db.poll_of_post(post_id).await? {
-        Some(poll) => Ok(Some(results_of(state, auth, poll, &post, v.access).await?)),
+        Some(poll) => Ok(Some(
+            results_of(state, auth, poll, &post, v.access()).await?,
+        )),
         None => Ok(None),
     }
 }
@@ -130,7 +132,7 @@ pub async fn for_post(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<O
 pub async fn results(state: &AppState, auth: &Auth, poll_id: Id) -> AppResult<Results> {
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
     let (post, v) = spheres::readable_post(state, auth, poll.post_id).await?;
-    results_of(state, auth, poll, &post, v.access).await
+    results_of(state, auth, poll, &post, v.access()).await
 }
 
 /// Votes (or changes a named poll's vote) while the poll is open.
@@ -142,7 +144,7 @@ pub async fn vote(
 ) -> AppResult<Results> {
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
     let (post, v) = spheres::readable_post(state, auth, poll.post_id).await?;
-    if !policy::can_vote(v.access) {
+    if !policy::can_vote(v.access()) {
         return Err(AppError::Forbidden);
     }
     if post.status != PostStatus::Published {
@@ -169,7 +171,7 @@ pub async fn vote(
         VoteOutcome::Closed => return Err(AppError::Refused("poll_closed")),
         VoteOutcome::AlreadyVoted => return Err(AppError::Conflict("poll_already_voted")),
     }
-    results_of(state, auth, poll, &post, v.access).await
+    results_of(state, auth, poll, &post, v.access()).await
 }
 
 /// Open pages of the poll's sphere refresh its results.
@@ -184,7 +186,7 @@ fn refresh(post: &Post, poll_id: Id) -> Effects {
 pub async fn close(state: &AppState, auth: &Auth, poll_id: Id) -> AppResult<Results> {
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
     let (post, v) = spheres::readable_post(state, auth, poll.post_id).await?;
-    if !policy::can_close_poll(post.author_id == auth.user.id, v.access) {
+    if !policy::can_close_poll(post.author_id == auth.user.id, v.access()) {
         return Err(AppError::Forbidden);
     }
     state
@@ -192,5 +194,5 @@ pub async fn close(state: &AppState, auth: &Auth, poll_id: Id) -> AppResult<Resu
         .close_poll(poll_id, now_ms(), &refresh(&post, poll_id))
         .await?;
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
-    results_of(state, auth, poll, &post, v.access).await
+    results_of(state, auth, poll, &post, v.access()).await
 }

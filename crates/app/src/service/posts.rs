@@ -1,5 +1,5 @@
 //! Publications, comments, reactions, approval queue and feeds.
-use super::spheres::{self, Visible, notice};
+use super::spheres::{self, Readable, Visible, notice};
 use super::webhooks::PostCreated;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
@@ -54,21 +54,15 @@ pub async fn home_feed(state: &AppState, auth: &Auth, after: Option<&str>) -> Ap
 
 pub async fn sphere_feed(
     state: &AppState,
-    auth: &Auth,
-    sphere: Id,
+    sphere: &Readable,
     after: Option<&str>,
-) -> AppResult<(Visible, Page)> {
-    let v = spheres::load(state, auth, sphere).await?;
-    if !v.access.read {
-        return Err(AppError::Forbidden);
-    }
-    let p = page(
+) -> AppResult<Page> {
+    Ok(page(
         state
             .db
-            .sphere_feed(sphere, cursor(after)?, PAGE + 1)
+            .sphere_feed(sphere.id(), cursor(after)?, PAGE + 1)
             .await?,
-    );
-    Ok((v, p))
+    ))
 }
 
 /// What a sphere's page shows the viewer: the sphere, and when they may read it its first
@@ -80,9 +74,9 @@ pub struct SphereHome {
     pub pending: Vec<Post>,
 }
 
-pub async fn sphere_home(state: &AppState, auth: &Auth, sphere: Id) -> AppResult<SphereHome> {
-    let visible = spheres::load(state, auth, sphere).await?;
-    if !visible.access.read {
+pub async fn sphere_home(state: &AppState, visible: Visible) -> AppResult<SphereHome> {
+    let sphere = visible.id();
+    if !visible.access().read {
         // The sphere's card (name, join or request) without its content.
         return Ok(SphereHome {
             visible,
@@ -95,7 +89,7 @@ pub async fn sphere_home(state: &AppState, auth: &Auth, sphere: Id) -> AppResult
         });
     }
     let page = page(state.db.sphere_feed(sphere, None, PAGE + 1).await?);
-    let pending = if visible.access.moderate {
+    let pending = if visible.access().moderate {
         state.db.pending_posts(sphere).await?
     } else {
         Vec::new()
@@ -110,7 +104,12 @@ pub async fn sphere_home(state: &AppState, auth: &Auth, sphere: Id) -> AppResult
 
 /// Publishes in a sphere. In a sphere that requires approval, posts of plain members wait
 /// for a publication manager; mentioned people who can read the sphere are notified.
-pub async fn create(state: &AppState, auth: &Auth, sphere: Id, body: &str) -> AppResult<Post> {
+pub async fn create(
+    state: &AppState,
+    auth: &Auth,
+    sphere: &Visible,
+    body: &str,
+) -> AppResult<Post> {
     create_with_poll(state, auth, sphere, body, None).await
 }
 
@@ -119,14 +118,12 @@ pub async fn create(state: &AppState, auth: &Auth, sphere: Id, body: &str) -> Ap
 pub async fn create_with_poll(
     state: &AppState,
     auth: &Auth,
-    sphere: Id,
+    v: &Visible,
     body: &str,
     poll: Option<&super::polls::PollInput>,
 ) -> AppResult<Post> {
-    let v = spheres::load(state, auth, sphere).await?;
-    if !v.access.post {
-        return Err(AppError::Forbidden);
-    }
+    v.require(|a| a.post)?;
+    let sphere = v.id();
     super::moderation::ensure_not_muted(state, sphere, auth.user.id).await?;
     let body_checked = validate::required("body", body, POST_MAX);
     let poll = poll.map(super::polls::draft);
@@ -145,7 +142,7 @@ pub async fn create_with_poll(
     if let Some(d) = &poll {
         html.push_str(&super::polls::teaser_html(&d.question));
     }
-    let status = if v.sphere.requires_approval && !v.access.moderate {
+    let status = if v.sphere().requires_approval && !v.access().moderate {
         PostStatus::Pending
     } else {
         PostStatus::Published
@@ -167,11 +164,11 @@ pub async fn create_with_poll(
             )
             .await?
         }
-        PostStatus::Published => announce(state, &v, auth.user.id, id, &body).await?,
+        PostStatus::Published => announce(state, v, auth.user.id, id, &body).await?,
     };
     effects.extend(super::webhooks::post_event(&PostCreated {
         id,
-        sphere: &v.sphere,
+        sphere: v.sphere(),
         author: &auth.user,
         body: &body,
         status,
@@ -236,14 +233,20 @@ async fn announce(
     post: Id,
     body: &str,
 ) -> AppResult<Effects> {
-    let readers =
-        mentioned_readers(state, v.sphere.org_id, v.sphere.id, v.sphere.kind, body).await?;
+    let readers = mentioned_readers(
+        state,
+        v.sphere().org_id,
+        v.sphere().id,
+        v.sphere().kind,
+        body,
+    )
+    .await?;
     notice(
         state,
         &readers,
         "mention",
         author,
-        Some(v.sphere.id),
+        Some(v.sphere().id),
         Some(post),
     )
     .await
@@ -260,7 +263,7 @@ pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> 
     let (post, visible) = spheres::readable_post(state, auth, id).await?;
     let comments = state
         .db
-        .comments_for(id, policy::can_moderate_sphere(visible.access))
+        .comments_for(id, policy::can_moderate_sphere(visible.access()))
         .await?;
     let reactions = state.db.reactions(id, auth.user.id).await?;
     Ok(Thread {
@@ -274,7 +277,7 @@ pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> 
 /// Comments a published post and answers the comment as stored.
 pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> AppResult<Comment> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !v.access.post || post.status != PostStatus::Published {
+    if !v.access().post || post.status != PostStatus::Published {
         return Err(AppError::Forbidden);
     }
     super::moderation::ensure_not_muted(state, post.sphere_id, auth.user.id).await?;
@@ -312,7 +315,7 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
 
 pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> AppResult<bool> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !v.access.post || post.status != PostStatus::Published {
+    if !v.access().post || post.status != PostStatus::Published {
         return Err(AppError::Forbidden);
     }
     if !REACTIONS.contains(&emoji) {
@@ -327,7 +330,7 @@ pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> A
 /// Approves a pending post (publication managers and administrators).
 pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) -> AppResult<()> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !v.access.moderate {
+    if !v.access().moderate {
         return Err(AppError::Forbidden);
     }
     if post.status != PostStatus::Pending {
@@ -367,7 +370,7 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
 
 pub async fn pin(state: &AppState, auth: &Auth, post_id: Id, pinned: bool) -> AppResult<()> {
     let (_, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !v.access.moderate {
+    if !v.access().moderate {
         return Err(AppError::Forbidden);
     }
     Ok(state.db.set_post_pinned(post_id, pinned).await?)
@@ -375,17 +378,14 @@ pub async fn pin(state: &AppState, auth: &Auth, post_id: Id, pinned: bool) -> Ap
 
 pub async fn delete(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<Id> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !policy::can_delete_content(post.author_id == auth.user.id, v.access) {
+    if !policy::can_delete_content(post.author_id == auth.user.id, v.access()) {
         return Err(AppError::Forbidden);
     }
     state.db.delete_post(post_id, &Effects::default()).await?;
     Ok(post.sphere_id)
 }
 
-pub async fn pending(state: &AppState, auth: &Auth, sphere: Id) -> AppResult<Vec<Post>> {
-    let v = spheres::load(state, auth, sphere).await?;
-    if !v.access.moderate {
-        return Err(AppError::Forbidden);
-    }
-    Ok(state.db.pending_posts(sphere).await?)
+pub async fn pending(state: &AppState, sphere: &Visible) -> AppResult<Vec<Post>> {
+    sphere.require(|a| a.moderate)?;
+    Ok(state.db.pending_posts(sphere.id()).await?)
 }

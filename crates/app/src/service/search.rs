@@ -208,7 +208,7 @@ pub async fn search(state: &AppState, auth: &Auth, req: &Request) -> AppResult<R
     if let Some(id) = sphere {
         // Unknown, invisible and unreadable spheres get the same answer.
         let readable = match super::spheres::load(state, auth, id).await {
-            Ok(v) => v.access.read,
+            Ok(v) => v.access().read,
             Err(AppError::NotFound) => false,
             Err(e) => return Err(e),
         };

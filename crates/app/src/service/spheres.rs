@@ -7,10 +7,71 @@ use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, NAME_MAX};
 use embarq_domain::{Id, RequestKind, SphereKind, SphereRole, UserStatus};
 use embarq_store::{NewNotification, Sphere, SphereMember, SphereRequest};
 
-/// A sphere with what the viewer may do in it. Only built for spheres the viewer can see.
+/// Proof that the viewer can see a sphere, with what the policy lets them do in it. Its
+/// fields are private: only [`load`] makes one, so a service that takes it cannot be
+/// reached without the policy having been asked.
 pub struct Visible {
-    pub sphere: Sphere,
-    pub access: SphereAccess,
+    sphere: Sphere,
+    access: SphereAccess,
+}
+
+impl Visible {
+    pub fn sphere(&self) -> &Sphere {
+        &self.sphere
+    }
+
+    pub fn id(&self) -> Id {
+        self.sphere.id
+    }
+
+    pub fn access(&self) -> SphereAccess {
+        self.access
+    }
+
+    pub fn into_sphere(self) -> Sphere {
+        self.sphere
+    }
+
+    /// The proof that the viewer may read the sphere's content, or 403: the sphere itself
+    /// is visible (its card says how to join), its content is not.
+    pub fn readable(self) -> AppResult<Readable> {
+        if self.access.read {
+            Ok(Readable(self))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// `Forbidden` unless the policy grants what `allowed` asks of the access.
+    pub fn require(&self, allowed: impl Fn(SphereAccess) -> bool) -> AppResult<()> {
+        if allowed(self.access) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// Proof that the viewer may read a sphere's content: publications, members, files, tasks,
+/// widgets and events. Made only by [`Visible::readable`].
+pub struct Readable(Visible);
+
+impl std::ops::Deref for Readable {
+    type Target = Visible;
+
+    fn deref(&self) -> &Visible {
+        &self.0
+    }
+}
+
+impl Readable {
+    pub fn into_visible(self) -> Visible {
+        self.0
+    }
+
+    pub fn into_sphere(self) -> Sphere {
+        self.0.sphere
+    }
 }
 
 /// Loads a sphere for the viewer: unknown, other organization's and invisible (secret)
@@ -26,6 +87,21 @@ pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
         return Err(AppError::NotFound);
     }
     Ok(Visible { sphere, access })
+}
+
+/// The proof that the viewer may read a sphere's content: 404 when they cannot see the
+/// sphere, 403 when they see it without being allowed in.
+pub async fn readable(state: &AppState, auth: &Auth, id: Id) -> AppResult<Readable> {
+    load(state, auth, id).await?.readable()
+}
+
+/// The same proof for content reached by its own id (a file, a task): where the viewer may
+/// not read the sphere, the content does not exist for them (404), so its id reveals nothing.
+pub async fn readable_content(state: &AppState, auth: &Auth, id: Id) -> AppResult<Readable> {
+    readable(state, auth, id).await.map_err(|e| match e {
+        AppError::Forbidden => AppError::NotFound,
+        e => e,
+    })
 }
 
 pub struct SphereInput {
@@ -73,7 +149,7 @@ pub async fn create(state: &AppState, auth: &Auth, i: &SphereInput) -> AppResult
 
 pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> AppResult<()> {
     let v = load(state, auth, id).await?;
-    if !v.access.admin {
+    if !v.access().admin {
         return Err(AppError::Forbidden);
     }
     let (name, description, kind) = validate_input(i)?;
@@ -88,14 +164,14 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> A
 /// Answers whether the person is now a member.
 pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
     let v = load(state, auth, id).await?;
-    if v.access.join {
+    if v.access().join {
         state
             .db
             .add_sphere_member(id, auth.user.id, SphereRole::Member)
             .await?;
         return Ok(true);
     }
-    if v.access.request {
+    if v.access().request {
         let admins = state.db.sphere_member_ids(id, &[SphereRole::Admin]).await?;
         let effects = notice(state, &admins, "join_request", auth.user.id, Some(id), None).await?;
         match state
@@ -122,7 +198,7 @@ pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
         }
         return Ok(false);
     }
-    if v.sphere.my_role.is_some() {
+    if v.sphere().my_role.is_some() {
         return Ok(true);
     }
     Err(AppError::Forbidden)
@@ -135,24 +211,15 @@ pub async fn leave(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
     Ok(state.db.remove_sphere_member(id, auth.user.id).await?)
 }
 
-pub async fn members(
-    state: &AppState,
-    auth: &Auth,
-    id: Id,
-) -> AppResult<(Visible, Vec<SphereMember>)> {
-    let v = load(state, auth, id).await?;
-    if !v.access.read {
-        return Err(AppError::Forbidden);
-    }
-    let m = state.db.sphere_members(id).await?;
-    Ok((v, m))
+pub async fn members(state: &AppState, sphere: &Readable) -> AppResult<Vec<SphereMember>> {
+    Ok(state.db.sphere_members(sphere.id()).await?)
 }
 
 /// Invites a member of the same organization into the sphere. Deactivated accounts are
 /// unknown here. Someone who already asked to join is accepted at once (both sides agree).
 pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppResult<()> {
     let v = load(state, auth, id).await?;
-    if !v.access.invite {
+    if !v.access().invite {
         return Err(AppError::Forbidden);
     }
     let invitee = state
@@ -234,7 +301,7 @@ pub async fn answer_request(
         }
         RequestKind::JoinRequest => {
             let v = load(state, auth, r.sphere_id).await?;
-            if !v.access.admin {
+            if !v.access().admin {
                 return Err(AppError::NotFound);
             }
         }
@@ -267,7 +334,7 @@ pub async fn answer_request(
 /// The sphere's pending join requests (its administrators only).
 pub async fn join_requests(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<SphereRequest>> {
     let v = load(state, auth, id).await?;
-    if !v.access.admin {
+    if !v.access().admin {
         return Err(AppError::Forbidden);
     }
     Ok(state.db.join_requests(id).await?)
@@ -284,7 +351,7 @@ pub async fn set_role(
     role: Option<SphereRole>,
 ) -> AppResult<()> {
     let v = load(state, auth, id).await?;
-    if !v.access.admin {
+    if !v.access().admin {
         return Err(AppError::Forbidden);
     }
     let target = state
@@ -371,11 +438,11 @@ pub async fn readable_post(
         .ok_or(AppError::NotFound)?;
     let v = load(state, auth, post.sphere_id).await?;
     let readable = match post.status {
-        embarq_domain::PostStatus::Published => v.access.read,
-        embarq_domain::PostStatus::Pending => post.author_id == auth.user.id || v.access.moderate,
+        embarq_domain::PostStatus::Published => v.access().read,
+        embarq_domain::PostStatus::Pending => post.author_id == auth.user.id || v.access().moderate,
     };
     // A hidden publication exists only for the sphere's moderators.
-    let hidden_away = post.hidden_at.is_some() && !policy::can_moderate_sphere(v.access);
+    let hidden_away = post.hidden_at.is_some() && !policy::can_moderate_sphere(v.access());
     if !readable || hidden_away {
         return Err(AppError::NotFound);
     }

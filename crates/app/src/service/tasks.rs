@@ -2,7 +2,7 @@
 //! the sphere readable, changing it needs the right to post there (policy); a secret
 //! sphere's tasks answer 404 to everyone else, including through "my tasks" after leaving.
 use super::markdown;
-use super::spheres::{self, Visible};
+use super::spheres::{self, Readable};
 use super::time_zone::today;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
@@ -73,24 +73,15 @@ pub struct ListView {
 }
 
 pub struct SphereTasks {
-    pub visible: Visible,
+    pub visible: Readable,
     pub lists: Vec<ListView>,
     /// Members who can be assigned (for the forms).
     pub members: Vec<SphereMember>,
     pub can_work: bool,
 }
 
-/// The sphere for reading its tasks: 404 if invisible, 403 if visible but unreadable.
-async fn readable(state: &AppState, auth: &Auth, sphere: Id) -> AppResult<Visible> {
-    let v = spheres::load(state, auth, sphere).await?;
-    if !policy::can_read_tasks(v.access) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(v)
-}
-
-pub async fn sphere_tasks(state: &AppState, auth: &Auth, sphere: Id) -> AppResult<SphereTasks> {
-    let v = readable(state, auth, sphere).await?;
+pub async fn sphere_tasks(state: &AppState, auth: &Auth, v: Readable) -> AppResult<SphereTasks> {
+    let sphere = v.id();
     let today = today(state, auth.user.org_id).await?;
     let tasks = state.db.sphere_tasks(auth.user.id, sphere).await?;
     let assignees = state.db.sphere_task_assignees(sphere).await?;
@@ -107,7 +98,7 @@ pub async fn sphere_tasks(state: &AppState, auth: &Auth, sphere: Id) -> AppResul
             ListView { list, tasks: mine }
         })
         .collect();
-    let can_work = policy::can_work_on_tasks(v.access);
+    let can_work = policy::can_work_on_tasks(v.access());
     let members = if can_work {
         state.db.sphere_members(sphere).await?
     } else {
@@ -151,13 +142,11 @@ fn list_name(name: &str) -> AppResult<String> {
 pub async fn create_list(
     state: &AppState,
     auth: &Auth,
-    sphere: Id,
+    v: &Readable,
     name: &str,
 ) -> AppResult<TaskList> {
-    let v = readable(state, auth, sphere).await?;
-    if !policy::can_work_on_tasks(v.access) {
-        return Err(AppError::Forbidden);
-    }
+    v.require(policy::can_work_on_tasks)?;
+    let sphere = v.id();
     let name = list_name(name)?;
     let effects = refresh(state, sphere, &[]).await?;
     let id = state
@@ -172,22 +161,19 @@ pub async fn create_list(
 }
 
 /// A list whose sphere the viewer can read (else 404: nothing leaks about secret spheres).
-async fn load_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<(TaskList, Visible)> {
+async fn load_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<(TaskList, Readable)> {
     let list = state
         .db
         .task_list(auth.user.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let v = spheres::load(state, auth, list.sphere_id).await?;
-    if !policy::can_read_tasks(v.access) {
-        return Err(AppError::NotFound);
-    }
+    let v = spheres::readable_content(state, auth, list.sphere_id).await?;
     Ok((list, v))
 }
 
 pub async fn rename_list(state: &AppState, auth: &Auth, id: Id, name: &str) -> AppResult<TaskList> {
     let (mut list, v) = load_list(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access) {
+    if !policy::can_work_on_tasks(v.access()) {
         return Err(AppError::Forbidden);
     }
     let name = list_name(name)?;
@@ -200,10 +186,10 @@ pub async fn rename_list(state: &AppState, auth: &Auth, id: Id, name: &str) -> A
 /// Deletes a list and its tasks; answers the sphere.
 pub async fn delete_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
     let (list, v) = load_list(state, auth, id).await?;
-    if !policy::can_delete_task_list(false, v.access) {
+    if !policy::can_delete_task_list(false, v.access()) {
         return Err(AppError::Forbidden);
     }
-    let others_allowed = policy::can_delete_task_list(true, v.access);
+    let others_allowed = policy::can_delete_task_list(true, v.access());
     let effects = refresh(state, list.sphere_id, &[]).await?;
     if !state
         .db
@@ -226,7 +212,11 @@ pub struct TaskInput {
 }
 
 /// Checks that every assignee is an active member of the sphere (who can read it).
-async fn check_assignees(state: &AppState, v: &Visible, users: &[Id]) -> AppResult<Vec<Id>> {
+async fn check_assignees(
+    state: &AppState,
+    v: &spheres::Visible,
+    users: &[Id],
+) -> AppResult<Vec<Id>> {
     let mut out: Vec<Id> = Vec::with_capacity(users.len());
     for u in users {
         if !out.contains(u) {
@@ -244,11 +234,11 @@ async fn check_assignees(state: &AppState, v: &Visible, users: &[Id]) -> AppResu
     for u in &out {
         let person = state
             .db
-            .user_in_org(v.sphere.org_id, *u)
+            .user_in_org(v.sphere().org_id, *u)
             .await?
             .filter(|p| p.status != UserStatus::Deactivated);
         let role = match &person {
-            Some(p) => state.db.sphere_role(v.sphere.id, p.id).await?,
+            Some(p) => state.db.sphere_role(v.sphere().id, p.id).await?,
             None => None,
         };
         let access = match &person {
@@ -256,7 +246,7 @@ async fn check_assignees(state: &AppState, v: &Visible, users: &[Id]) -> AppResu
                 policy::Viewer {
                     org_role: p.org_role,
                 },
-                v.sphere.kind,
+                v.sphere().kind,
                 role,
             ),
             None => Default::default(),
@@ -301,7 +291,7 @@ pub async fn create_task(
     input: &TaskInput,
 ) -> AppResult<Task> {
     let (list, v) = load_list(state, auth, list_id).await?;
-    if !policy::can_work_on_tasks(v.access) {
+    if !policy::can_work_on_tasks(v.access()) {
         return Err(AppError::Forbidden);
     }
     let mut e = Errors::default();
@@ -356,22 +346,19 @@ pub async fn create_task(
 }
 
 /// A task the viewer may read, with its sphere; everything else is 404.
-pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Task, Visible)> {
+pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<(Task, Readable)> {
     let task = state
         .db
         .task(auth.user.org_id, auth.user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let v = spheres::load(state, auth, task.sphere_id).await?;
-    if !policy::can_read_tasks(v.access) {
-        return Err(AppError::NotFound);
-    }
+    let v = spheres::readable_content(state, auth, task.sphere_id).await?;
     Ok((task, v))
 }
 
 pub struct TaskDetail {
     pub view: TaskView,
-    pub visible: Visible,
+    pub visible: Readable,
     pub comments: Vec<TaskComment>,
     pub lists: Vec<TaskList>,
     pub members: Vec<SphereMember>,
@@ -384,8 +371,8 @@ pub async fn detail(state: &AppState, auth: &Auth, id: Id) -> AppResult<TaskDeta
     let today = today(state, auth.user.org_id).await?;
     let assignees = state.db.task_assignees(id).await?;
     let comments = state.db.task_comments(id).await?;
-    let can_work = policy::can_work_on_tasks(visible.access);
-    let can_delete = policy::can_delete_task(task.created_by == auth.user.id, visible.access);
+    let can_work = policy::can_work_on_tasks(visible.access());
+    let can_delete = policy::can_delete_task(task.created_by == auth.user.id, visible.access());
     let (lists, members) = if can_work {
         (
             state.db.task_lists(task.sphere_id).await?,
@@ -411,7 +398,7 @@ pub async fn detail(state: &AppState, auth: &Auth, id: Id) -> AppResult<TaskDeta
 /// Changes a task's title, description, due date or list (those who can post).
 pub async fn update(state: &AppState, auth: &Auth, id: Id, input: &TaskInput) -> AppResult<Task> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access) {
+    if !policy::can_work_on_tasks(v.access()) {
         return Err(AppError::Forbidden);
     }
     let mut e = Errors::default();
@@ -466,7 +453,7 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, input: &TaskInput) ->
 
 pub async fn set_status(state: &AppState, auth: &Auth, id: Id, status: &str) -> AppResult<Task> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access) {
+    if !policy::can_work_on_tasks(v.access()) {
         return Err(AppError::Forbidden);
     }
     let status = rules::status("task_status", status)?;
@@ -498,7 +485,7 @@ pub async fn set_assignees(
     users: &[Id],
 ) -> AppResult<Vec<TaskAssignee>> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access) {
+    if !policy::can_work_on_tasks(v.access()) {
         return Err(AppError::Forbidden);
     }
     let users = check_assignees(state, &v, users).await?;
@@ -529,7 +516,7 @@ pub async fn set_assignees(
 
 pub async fn comment(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResult<TaskComment> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access) {
+    if !policy::can_work_on_tasks(v.access()) {
         return Err(AppError::Forbidden);
     }
     let body = validate::required("body", body, COMMENT_MAX)?;
@@ -544,7 +531,7 @@ pub async fn comment(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppRe
 /// Deletes a task (its creator, or the sphere's moderators); answers the sphere.
 pub async fn delete(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_delete_task(task.created_by == auth.user.id, v.access) {
+    if !policy::can_delete_task(task.created_by == auth.user.id, v.access()) {
         return Err(AppError::Forbidden);
     }
     let effects = refresh(state, task.sphere_id, &[]).await?;

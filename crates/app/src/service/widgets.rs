@@ -3,8 +3,7 @@
 //! administrators.
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
-use crate::service::files;
-use crate::service::spheres::{self, Visible};
+use crate::service::spheres::{Readable, Visible};
 use crate::state::AppState;
 use embarq_domain::files::{
     self as rules, URL_MAX, WIDGET_LINKS_MAX, WIDGET_NOTE_MAX, WIDGET_TITLE_MAX, WidgetKind,
@@ -61,38 +60,21 @@ impl WidgetView {
 
 /// The side panel of a sphere the viewer can read (empty otherwise: nothing leaks).
 pub async fn panel(state: &AppState, v: &Visible) -> AppResult<Vec<WidgetView>> {
-    if !v.access.read {
+    if !v.access().read {
         return Ok(Vec::new());
     }
     Ok(state
         .db
-        .widgets(v.sphere.id)
+        .widgets(v.id())
         .await?
         .into_iter()
         .map(WidgetView::new)
         .collect())
 }
 
-/// Widgets of a readable sphere (404 for anyone else).
-pub async fn list(
-    state: &AppState,
-    auth: &Auth,
-    sphere_id: Id,
-) -> AppResult<(Visible, Vec<WidgetView>)> {
-    let v = files::readable(state, auth, sphere_id).await?;
-    let w = panel(state, &v).await?;
-    Ok((v, w))
-}
-
-async fn managed(state: &AppState, auth: &Auth, sphere_id: Id) -> AppResult<Visible> {
-    let v = spheres::load(state, auth, sphere_id).await?;
-    if !v.access.read {
-        return Err(AppError::NotFound);
-    }
-    if !policy::can_manage_widgets(v.access) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(v)
+/// Widgets of a readable sphere.
+pub async fn list(state: &AppState, sphere: &Readable) -> AppResult<Vec<WidgetView>> {
+    panel(state, sphere).await
 }
 
 /// Parses "Title | https://…" lines (or a bare URL) of the links form.
@@ -213,10 +195,11 @@ async fn validate_input(
 pub async fn create(
     state: &AppState,
     auth: &Auth,
-    sphere_id: Id,
+    sphere: &Readable,
     i: &WidgetInput,
 ) -> AppResult<Id> {
-    managed(state, auth, sphere_id).await?;
+    sphere.require(policy::can_manage_widgets)?;
+    let sphere_id = sphere.id();
     let kind = WidgetKind::parse(i.kind.trim()).ok_or(FieldError::new("kind", "invalid_choice"))?;
     let c = validate_input(state, auth.user.org_id, sphere_id, kind, i).await?;
     Ok(state
@@ -225,11 +208,10 @@ pub async fn create(
         .await?)
 }
 
-pub async fn get(state: &AppState, auth: &Auth, sphere_id: Id, id: Id) -> AppResult<WidgetView> {
-    files::readable(state, auth, sphere_id).await?;
+pub async fn get(state: &AppState, sphere: &Readable, id: Id) -> AppResult<WidgetView> {
     state
         .db
-        .widget(sphere_id, id)
+        .widget(sphere.id(), id)
         .await?
         .map(WidgetView::new)
         .ok_or(AppError::NotFound)
@@ -239,11 +221,12 @@ pub async fn get(state: &AppState, auth: &Auth, sphere_id: Id, id: Id) -> AppRes
 pub async fn update(
     state: &AppState,
     auth: &Auth,
-    sphere_id: Id,
+    sphere: &Readable,
     id: Id,
     i: &WidgetInput,
 ) -> AppResult<()> {
-    managed(state, auth, sphere_id).await?;
+    sphere.require(policy::can_manage_widgets)?;
+    let sphere_id = sphere.id();
     let w = state
         .db
         .widget(sphere_id, id)
@@ -254,25 +237,20 @@ pub async fn update(
     Ok(state.db.update_widget(id, &c).await?)
 }
 
-pub async fn delete(state: &AppState, auth: &Auth, sphere_id: Id, id: Id) -> AppResult<()> {
-    managed(state, auth, sphere_id).await?;
+pub async fn delete(state: &AppState, sphere: &Readable, id: Id) -> AppResult<()> {
+    sphere.require(policy::can_manage_widgets)?;
     state
         .db
-        .widget(sphere_id, id)
+        .widget(sphere.id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(state.db.delete_widget(id).await?)
 }
 
 /// Moves a widget one place up (`up`) or down.
-pub async fn shift(
-    state: &AppState,
-    auth: &Auth,
-    sphere_id: Id,
-    id: Id,
-    up: bool,
-) -> AppResult<()> {
-    managed(state, auth, sphere_id).await?;
+pub async fn shift(state: &AppState, sphere: &Readable, id: Id, up: bool) -> AppResult<()> {
+    sphere.require(policy::can_manage_widgets)?;
+    let sphere_id = sphere.id();
     let mut ids: Vec<Id> = state
         .db
         .widgets(sphere_id)
@@ -293,8 +271,9 @@ pub async fn shift(
 }
 
 /// Sets the whole order; `ids` must list every widget of the sphere exactly once.
-pub async fn reorder(state: &AppState, auth: &Auth, sphere_id: Id, ids: &[Id]) -> AppResult<()> {
-    managed(state, auth, sphere_id).await?;
+pub async fn reorder(state: &AppState, sphere: &Readable, ids: &[Id]) -> AppResult<()> {
+    sphere.require(policy::can_manage_widgets)?;
+    let sphere_id = sphere.id();
     let mut current: Vec<Id> = state
         .db
         .widgets(sphere_id)

@@ -155,7 +155,8 @@ impl SphereDto {
 
 impl From<Visible> for SphereDto {
     fn from(v: Visible) -> Self {
-        Self::with_access(v.sphere, v.access)
+        let access = v.access();
+        Self::with_access(v.into_sphere(), access)
     }
 }
 

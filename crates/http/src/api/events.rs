@@ -170,7 +170,10 @@ async fn list_events(
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Json<EventsOverviewDto>> {
     let o = match q.sphere_id {
-        Some(id) => svc::sphere_overview(&state, &auth, id).await?.1,
+        Some(id) => {
+            let sphere = crate::service::spheres::load(&state, &auth, id).await?;
+            svc::sphere_overview(&state, &auth, &sphere).await?
+        }
         None => svc::overview_of(&state, &auth, Scope::All).await?,
     };
     Ok(Json(o.into()))

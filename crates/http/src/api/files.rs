@@ -4,7 +4,7 @@ use super::docs::{Binary, FileName, Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::PageError;
 use crate::error::{ApiError, ApiResult};
-use crate::service::files;
+use crate::service::{files, spheres};
 use crate::state::{AppState, WebState};
 use crate::transfer::{Upload, send};
 use axum::Json;
@@ -106,14 +106,15 @@ pub struct FolderFilter {
 /// Files of one folder of a sphere, by name. Secret and closed spheres answer 404 to non-members.
 #[utoipa::path(get, path = "/spheres/{id}/files", tag = "files",
     params(("id" = Uuid, Path, description = "Sphere id"), FolderFilter),
-    responses((status = 200, description = "Files, by name", body = Vec<FileDto>), Unauthorized, NotFound, Invalid))]
+    responses((status = 200, description = "Files, by name", body = Vec<FileDto>), Unauthorized, Forbidden, NotFound, Invalid))]
 async fn list_files(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
     ApiQuery(q): ApiQuery<FolderFilter>,
 ) -> ApiResult<Json<Vec<FileDto>>> {
-    let l = files::listing(&state, &auth, id, q.folder_id).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    let l = files::listing(&state, &auth, sphere, q.folder_id).await?;
     Ok(Json(l.files.into_iter().map(Into::into).collect()))
 }
 
@@ -148,13 +149,13 @@ async fn upload_file(
 /// Every folder of a sphere (build the tree with `parent_id`).
 #[utoipa::path(get, path = "/spheres/{id}/folders", tag = "files",
     params(("id" = Uuid, Path, description = "Sphere id")),
-    responses((status = 200, description = "Folders, by name", body = Vec<FolderDto>), Unauthorized, NotFound))]
+    responses((status = 200, description = "Folders, by name", body = Vec<FolderDto>), Unauthorized, Forbidden, NotFound))]
 async fn list_folders(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<Vec<FolderDto>>> {
-    files::readable(&state, &auth, id).await?;
+    spheres::readable(&state, &auth, id).await?;
     Ok(Json(
         state
             .db
@@ -185,7 +186,8 @@ async fn create_folder(
     ApiPath(id): ApiPath<Id>,
     ApiJson(b): ApiJson<NewFolder>,
 ) -> ApiResult<(StatusCode, Json<FolderDto>)> {
-    let f = files::create_folder(&state, &auth, id, b.parent_id, &b.name).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    let f = files::create_folder(&state, &auth, &sphere, b.parent_id, &b.name).await?;
     Ok((StatusCode::CREATED, Json(f.into())))
 }
 
@@ -215,7 +217,16 @@ async fn update_folder(
     ApiPath((id, folder)): ApiPath<(Id, Id)>,
     ApiJson(b): ApiJson<FolderPatch>,
 ) -> ApiResult<Json<FolderDto>> {
-    let f = files::update_folder(&state, &auth, id, folder, b.name.as_deref(), b.parent_id).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    let f = files::update_folder(
+        &state,
+        &auth,
+        &sphere,
+        folder,
+        b.name.as_deref(),
+        b.parent_id,
+    )
+    .await?;
     Ok(Json(f.into()))
 }
 
@@ -228,7 +239,8 @@ async fn delete_folder(
     ApiAuth(auth): ApiAuth,
     ApiPath((id, folder)): ApiPath<(Id, Id)>,
 ) -> ApiResult<StatusCode> {
-    files::delete_folder(&state, &auth, id, folder).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    files::delete_folder(&state, &auth, &sphere, folder).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -133,7 +133,8 @@ async fn sphere_queue(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<QueueDto>> {
-    let (_, items, hidden) = moderation::sphere_queue(&state, &auth, id).await?;
+    let sphere = crate::service::spheres::load(&state, &auth, id).await?;
+    let (items, hidden) = moderation::sphere_queue(&state, &sphere).await?;
     Ok(Json(QueueDto {
         items,
         hidden: super::dto::list(hidden),

@@ -174,7 +174,8 @@ async fn create_poll_post(
         anonymous: b.poll.anonymous,
         closes_at: b.poll.closes_at,
     };
-    let post = posts::create_with_poll(&state, &auth, id, &b.body, Some(&input)).await?;
+    let sphere = crate::service::spheres::load(&state, &auth, id).await?;
+    let post = posts::create_with_poll(&state, &auth, &sphere, &b.body, Some(&input)).await?;
     let poll = svc::for_post(&state, &auth, post.id)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;

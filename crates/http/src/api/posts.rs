@@ -6,6 +6,7 @@ use super::dto::{
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
 use crate::error::ApiResult;
 use crate::service::posts::{self, Page};
+use crate::service::spheres;
 use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
@@ -71,7 +72,8 @@ async fn sphere_feed(
     ApiPath(id): ApiPath<Id>,
     ApiQuery(q): ApiQuery<FeedQuery>,
 ) -> ApiResult<Json<PostPageDto>> {
-    let (_, page) = posts::sphere_feed(&state, &auth, id, q.after.as_deref()).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    let page = posts::sphere_feed(&state, &sphere, q.after.as_deref()).await?;
     Ok(Json(page.into()))
 }
 
@@ -88,7 +90,8 @@ async fn create_post(
     ApiPath(id): ApiPath<Id>,
     ApiJson(b): ApiJson<PostInput>,
 ) -> ApiResult<(StatusCode, Json<PostDto>)> {
-    let post = posts::create(&state, &auth, id, &b.body).await?;
+    let sphere = spheres::load(&state, &auth, id).await?;
+    let post = posts::create(&state, &auth, &sphere, &b.body).await?;
     Ok((StatusCode::CREATED, Json(post.into())))
 }
 
@@ -100,7 +103,8 @@ async fn list_pending_posts(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<Vec<PostDto>>> {
-    Ok(Json(list(posts::pending(&state, &auth, id).await?)))
+    let sphere = spheres::load(&state, &auth, id).await?;
+    Ok(Json(list(posts::pending(&state, &sphere).await?)))
 }
 
 /// A publication with its sphere, comments and reactions.

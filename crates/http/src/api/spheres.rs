@@ -122,7 +122,7 @@ async fn update_sphere(
     ApiPath(id): ApiPath<Id>,
     ApiJson(p): ApiJson<SpherePatch>,
 ) -> ApiResult<Json<SphereDto>> {
-    let s = spheres::load(&state, &auth, id).await?.sphere;
+    let s = spheres::load(&state, &auth, id).await?.into_sphere();
     let input = SphereInput {
         name: p.name.unwrap_or(s.name),
         description: p.description.unwrap_or(s.description),
@@ -167,7 +167,8 @@ async fn list_sphere_members(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<Vec<SphereMemberDto>>> {
-    let (_, m) = spheres::members(&state, &auth, id).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    let m = spheres::members(&state, &sphere).await?;
     Ok(Json(list(m)))
 }
 

@@ -260,7 +260,8 @@ async fn list_task_lists(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<Vec<TaskListWithTasksDto>>> {
-    let t = svc::sphere_tasks(&state, &auth, id).await?;
+    let sphere = crate::service::spheres::readable(&state, &auth, id).await?;
+    let t = svc::sphere_tasks(&state, &auth, sphere).await?;
     Ok(Json(
         t.lists
             .into_iter()
@@ -282,7 +283,8 @@ async fn create_task_list(
     ApiPath(id): ApiPath<Id>,
     ApiJson(b): ApiJson<TaskListInput>,
 ) -> ApiResult<(StatusCode, Json<TaskListDto>)> {
-    let l = svc::create_list(&state, &auth, id, &b.name).await?;
+    let sphere = crate::service::spheres::readable(&state, &auth, id).await?;
+    let l = svc::create_list(&state, &auth, &sphere, &b.name).await?;
     Ok((StatusCode::CREATED, Json(l.into())))
 }
 

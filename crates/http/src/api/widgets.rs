@@ -4,6 +4,7 @@ use super::docs::{
 };
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
+use crate::service::spheres;
 use crate::service::widgets::{self, Link, WidgetInput, WidgetView};
 use crate::state::{AppState, WebState};
 use axum::Json;
@@ -135,13 +136,14 @@ impl WidgetBody {
 /// The side panel of a sphere, in order.
 #[utoipa::path(get, path = "/spheres/{id}/widgets", tag = "widgets",
     params(("id" = Uuid, Path, description = "Sphere id")),
-    responses((status = 200, description = "Widgets, in panel order", body = Vec<WidgetDto>), Unauthorized, NotFound))]
+    responses((status = 200, description = "Widgets, in panel order", body = Vec<WidgetDto>), Unauthorized, Forbidden, NotFound))]
 async fn list_widgets(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<Vec<WidgetDto>>> {
-    let (_, list) = widgets::list(&state, &auth, id).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    let list = widgets::list(&state, &sphere).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -155,21 +157,23 @@ async fn create_widget(
     ApiPath(id): ApiPath<Id>,
     ApiJson(b): ApiJson<WidgetBody>,
 ) -> ApiResult<(StatusCode, Json<WidgetDto>)> {
-    let wid = widgets::create(&state, &auth, id, &b.input()).await?;
-    let w = widgets::get(&state, &auth, id, wid).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    let wid = widgets::create(&state, &auth, &sphere, &b.input()).await?;
+    let w = widgets::get(&state, &sphere, wid).await?;
     Ok((StatusCode::CREATED, Json(w.into())))
 }
 
 /// One widget.
 #[utoipa::path(get, path = "/spheres/{id}/widgets/{widget_id}", tag = "widgets",
     params(("id" = Uuid, Path, description = "Sphere id"), ("widget_id" = Uuid, Path, description = "Widget id")),
-    responses((status = 200, description = "The widget", body = WidgetDto), Unauthorized, NotFound))]
+    responses((status = 200, description = "The widget", body = WidgetDto), Unauthorized, Forbidden, NotFound))]
 async fn get_widget(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiPath((id, wid)): ApiPath<(Id, Id)>,
 ) -> ApiResult<Json<WidgetDto>> {
-    Ok(Json(widgets::get(&state, &auth, id, wid).await?.into()))
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    Ok(Json(widgets::get(&state, &sphere, wid).await?.into()))
 }
 
 /// Replaces a widget's content (its kind stays).
@@ -183,8 +187,9 @@ async fn update_widget(
     ApiPath((id, wid)): ApiPath<(Id, Id)>,
     ApiJson(b): ApiJson<WidgetBody>,
 ) -> ApiResult<Json<WidgetDto>> {
-    widgets::update(&state, &auth, id, wid, &b.input()).await?;
-    Ok(Json(widgets::get(&state, &auth, id, wid).await?.into()))
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    widgets::update(&state, &auth, &sphere, wid, &b.input()).await?;
+    Ok(Json(widgets::get(&state, &sphere, wid).await?.into()))
 }
 
 /// Removes a widget.
@@ -196,7 +201,8 @@ async fn delete_widget(
     ApiAuth(auth): ApiAuth,
     ApiPath((id, wid)): ApiPath<(Id, Id)>,
 ) -> ApiResult<StatusCode> {
-    widgets::delete(&state, &auth, id, wid).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    widgets::delete(&state, &sphere, wid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -216,7 +222,8 @@ async fn reorder_widgets(
     ApiPath(id): ApiPath<Id>,
     ApiJson(b): ApiJson<WidgetOrder>,
 ) -> ApiResult<Json<Vec<WidgetDto>>> {
-    widgets::reorder(&state, &auth, id, &b.ids).await?;
-    let (_, list) = widgets::list(&state, &auth, id).await?;
+    let sphere = spheres::readable(&state, &auth, id).await?;
+    widgets::reorder(&state, &sphere, &b.ids).await?;
+    let list = widgets::list(&state, &sphere).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
