@@ -7,7 +7,6 @@ async fn seeds_a_living_company_once() {
     let dir = std::env::temp_dir().join(format!("embarq-demo-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = embarq_testkit::fresh_db(&dir).await;
-    db.migrate().await.unwrap();
     let info = seed_demo(&db).await.unwrap();
     assert!(info.members >= 250 && info.posts >= 300, "{info}");
     assert_eq!(

@@ -38,7 +38,6 @@ impl Api {
             std::env::temp_dir().join(format!("embarq-api-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = embarq_testkit::fresh_db(&dir).await;
-        db.migrate().await.unwrap();
         let (org, _) = db
             .create_organization(
                 "Acme",

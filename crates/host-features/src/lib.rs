@@ -1,0 +1,1 @@
+//! Only its manifest matters: see Cargo.toml.
