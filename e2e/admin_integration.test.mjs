@@ -141,7 +141,7 @@ describe('administration integrations through the web UI', () => {
     assert.equal(await admin.getByRole('row').filter({ hasText: 'webhook.create' }).count(), 0, 'the search filters');
     await shot(admin, '04-audit');
 
-    // The jobs task (every 30 s) delivers the ping and the activation, signed.
+    // The sender, woken by each commit that queued them, delivers the ping and the activation at once, signed.
     const deadline = Date.now() + 75_000;
     while (received.length < 2 && Date.now() < deadline) await sleep(500);
     assert.deepEqual(received.map((r) => r.headers['x-embarq-event']).sort(), ['member.activated', 'ping']);

@@ -50,8 +50,13 @@ impl Receiver {
     }
 }
 
+/// An app whose deliveries wait for `jobs::run_due` at the instants the test chooses.
 async fn allowing_app() -> TestApp {
-    spawn_app_with(|c| c.webhook_allow_private = true).await
+    spawn_app_with(|c| {
+        c.webhook_allow_private = true;
+        c.run_scheduler = false;
+    })
+    .await
 }
 
 async fn subscribe(b: &Browser, url: &str, events: &[&str]) -> (String, String) {
@@ -75,6 +80,18 @@ fn verify(secret: &str, headers: &HeaderMap, body: &str) {
     mac.update(format!("{ts}.{body}").as_bytes());
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
     assert_eq!(headers["x-embarq-signature"].to_str().unwrap(), expected);
+}
+
+/// A suggestion by `b`, which `suggestion.created` subscribers hear of.
+async fn suggest(b: &Browser, title: &str) {
+    let (s, _) = api(
+        b,
+        Method::POST,
+        "/api/v1/suggestions",
+        Some(json!({"title": title, "body": "please"})),
+    )
+    .await;
+    assert_eq!(s, 201);
 }
 
 async fn deliveries(b: &Browser, hook: &str) -> Vec<Value> {
@@ -106,14 +123,7 @@ async fn events_reach_the_receiver_signed() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(!list.to_string().contains(&secret));
 
-    let (s, _) = api(
-        &mgr,
-        Method::POST,
-        "/api/v1/suggestions",
-        Some(json!({"title": "Dark mode", "body": "please"})),
-    )
-    .await;
-    assert_eq!(s, 201);
+    suggest(&mgr, "Dark mode").await;
     // Written to the outbox, sent by the jobs task.
     assert_eq!(rx.count(), 0);
     let report = embarq_web::jobs::run_due(&app.state, now_ms()).await;
@@ -643,21 +653,8 @@ async fn a_paused_webhook_queues_nothing_and_holds_what_was_queued() {
     let org = app.org_id("alice@acme.test").await;
     let rx = receiver().await;
     let (hook, _) = subscribe(&mgr, &rx.url, &["suggestion.created"]).await;
-    let suggest = |title: &'static str| {
-        let mgr = &mgr;
-        async move {
-            let (s, _) = api(
-                mgr,
-                Method::POST,
-                "/api/v1/suggestions",
-                Some(json!({"title": title, "body": "please"})),
-            )
-            .await;
-            assert_eq!(s, 201);
-        }
-    };
     // Queued before the pause.
-    suggest("Before").await;
+    suggest(&mgr, "Before").await;
     let (s, w) = api(
         &mgr,
         Method::POST,
@@ -688,7 +685,7 @@ async fn a_paused_webhook_queues_nothing_and_holds_what_was_queued() {
     assert_eq!(entries[0]["target_id"], hook.as_str());
 
     // While paused: no new delivery, and the queued one waits (also past its time).
-    suggest("During").await;
+    suggest(&mgr, "During").await;
     assert_eq!(deliveries(&mgr, &hook).await.len(), 1);
     embarq_web::jobs::run_due(&app.state, now_ms() + 3_600_000).await;
     assert_eq!(rx.count(), 0);
@@ -730,7 +727,7 @@ async fn a_paused_webhook_queues_nothing_and_holds_what_was_queued() {
     embarq_web::jobs::run_due(&app.state, now_ms()).await;
     assert_eq!(rx.count(), 1);
     assert!(rx.last().1.contains("Before"));
-    suggest("After").await;
+    suggest(&mgr, "After").await;
     embarq_web::jobs::run_due(&app.state, now_ms()).await;
     assert_eq!(rx.count(), 2);
     assert!(rx.last().1.contains("After"));
@@ -858,4 +855,25 @@ async fn rollout_phase_changes_are_announced_once() {
     embarq_web::jobs::run_due(&app.state, now).await;
     assert_eq!(quiet.count(), 0);
     assert!(deliveries(&mgr, &quiet_hook).await.is_empty());
+}
+
+/// With the scheduler running as in production, an event goes out as soon as the change
+/// that caused it commits: within moments, not at the scheduler's next tick (every 30 s).
+#[tokio::test]
+async fn an_event_is_delivered_as_soon_as_its_change_commits() {
+    let app = spawn_app_with(|c| c.webhook_allow_private = true).await;
+    let mgr = app.setup("alice@acme.test").await;
+    let rx = receiver().await;
+    let (_, secret) = subscribe(&mgr, &rx.url, &["suggestion.created"]).await;
+    // The scheduler's first tick, at start, has passed.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    suggest(&mgr, "Dark mode").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while rx.count() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(rx.count(), 1, "delivered within 5 s of the change");
+    let (h, body) = rx.last();
+    verify(&secret, &h, &body);
+    assert_eq!(h["x-embarq-event"], "suggestion.created");
 }

@@ -40,9 +40,10 @@ pub async fn write(state: &AppState, effects: &Effects) -> AppResult<Vec<Id>> {
     Ok(ids)
 }
 
-/// To call once a transaction holding `effects` committed: wakes the sender for its e-mails.
+/// To call once a transaction holding `effects` committed: wakes the sender for its e-mails
+/// and webhook deliveries, which then go out within a second instead of at the next round.
 pub fn written(state: &AppState, effects: &Effects) {
-    if !effects.mails.is_empty() {
+    if !effects.mails.is_empty() || !effects.webhooks.is_empty() {
         state.mailer.wake();
     }
 }
@@ -90,14 +91,29 @@ async fn send_one(state: &AppState, m: QueuedMail, now: i64) {
     }
 }
 
-/// Starts the sender of this process: a round when woken, else every [`ROUND`], until the
-/// state shuts down.
+/// Starts the sender of this process, for e-mails and webhook deliveries: a round when
+/// woken, else every [`ROUND`], until the state shuts down. Webhooks are also delivered on
+/// the scheduler's ticks (claims make each go out once whoever takes it); where the
+/// scheduler is off (tests driving `jobs::run_due` at chosen instants), so is their
+/// delivery here.
 pub fn start(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(e) = send_due(&state, embarq_store::now_ms()).await {
+            let now = embarq_store::now_ms();
+            let hooks = async {
+                if state.config.run_scheduler {
+                    crate::service::webhooks::send_due(&state, now).await
+                } else {
+                    Ok(0)
+                }
+            };
+            let (mails, hooks) = tokio::join!(send_due(&state, now), hooks);
+            if let Err(e) = mails {
                 tracing::warn!(error = %e, "e-mail sender round failed");
+            }
+            if let Err(e) = hooks {
+                tracing::warn!(error = %e, "webhook sender round failed");
             }
             tokio::select! {
                 _ = state.mailer.woken() => {}

@@ -1,7 +1,9 @@
 //! Video meetings: the provider an organization chooses, the external URL template (its
-//! validation and filling) and the size of a built-in room.
+//! validation and filling), the size of a built-in room and what its signalling relays.
+use crate::Id;
 use crate::validate::FieldError;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 /// A built-in room is a WebRTC mesh: every participant sends to every other, which stays
 /// usable up to about eight people on ordinary connections.
@@ -88,9 +90,61 @@ pub fn fill(template: &str, room: &str, name: &str, email: &str) -> String {
         .replace("{email}", &enc(email))
 }
 
+/// What the signalling relay of a built-in room does with a browser's message.
+pub enum Relay {
+    To(Id, Value),
+    Leave,
+    Ignore,
+    Bad,
+}
+
+/// Validates a message and builds what its addressee receives: only known fields, with the
+/// sender set by the server (a browser cannot speak for another peer).
+pub fn relayed(v: &Value, from: Id) -> Relay {
+    let kind = v["type"].as_str().unwrap_or("");
+    let to = v["to"].as_str().and_then(crate::parse_id);
+    match (kind, to) {
+        ("leave", _) => Relay::Leave,
+        ("ping" | "join", _) => Relay::Ignore,
+        ("offer" | "answer", Some(to)) => {
+            let sdp = &v["sdp"];
+            let ok = sdp["type"].as_str() == Some(kind) && sdp["sdp"].is_string();
+            if !ok || to == from {
+                return Relay::Bad;
+            }
+            Relay::To(
+                to,
+                json!({ "type": kind, "from": from, "sdp": { "type": kind, "sdp": sdp["sdp"] } }),
+            )
+        }
+        ("ice", Some(to)) if to != from => {
+            let c = &v["candidate"];
+            if !(c.is_object() || c.is_null()) {
+                return Relay::Bad;
+            }
+            let candidate = if c.is_null() {
+                Value::Null
+            } else {
+                json!({
+                    "candidate": c["candidate"].as_str().unwrap_or(""),
+                    "sdpMid": c["sdpMid"],
+                    "sdpMLineIndex": c["sdpMLineIndex"],
+                    "usernameFragment": c["usernameFragment"],
+                })
+            };
+            Relay::To(
+                to,
+                json!({ "type": "ice", "from": from, "candidate": candidate }),
+            )
+        }
+        _ => Relay::Bad,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::new_id;
 
     fn code(raw: &str) -> &'static str {
         template("t", raw).err().map(|e| e.code).unwrap_or("ok")
@@ -133,5 +187,50 @@ mod tests {
             ),
             "https://m.test/ab12?n=Zo%C3%A9%20L%27%C3%89t%C3%A9%20%26%20co&e=z%40x.test"
         );
+    }
+
+    #[test]
+    fn relay_rules() {
+        let me = new_id();
+        let other = new_id();
+        let offer = json!({ "type": "offer", "to": other, "from": other, "sdp": { "type": "offer", "sdp": "v=0" }, "x": 1 });
+        match relayed(&offer, me) {
+            Relay::To(to, body) => {
+                assert_eq!(to, other);
+                assert_eq!(body["from"], json!(me));
+                assert!(body.get("x").is_none());
+            }
+            _ => panic!("offer not relayed"),
+        }
+        assert!(matches!(
+            relayed(
+                &json!({ "type": "offer", "to": me, "sdp": { "type": "offer", "sdp": "v=0" } }),
+                me
+            ),
+            Relay::Bad
+        ));
+        assert!(matches!(
+            relayed(
+                &json!({ "type": "answer", "to": other, "sdp": { "type": "offer", "sdp": "v=0" } }),
+                me
+            ),
+            Relay::Bad
+        ));
+        assert!(matches!(
+            relayed(
+                &json!({ "type": "ice", "to": other, "candidate": null }),
+                me
+            ),
+            Relay::To(..)
+        ));
+        assert!(matches!(
+            relayed(&json!({ "type": "ice", "to": "x" }), me),
+            Relay::Bad
+        ));
+        assert!(matches!(
+            relayed(&json!({ "type": "leave" }), me),
+            Relay::Leave
+        ));
+        assert!(matches!(relayed(&Value::Null, me), Relay::Bad));
     }
 }

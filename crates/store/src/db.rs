@@ -357,35 +357,3 @@ impl Db {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    fn names(dir: &str) -> BTreeSet<String> {
-        std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
-    }
-
-    #[tokio::test]
-    async fn every_migration_applies_on_a_fresh_database() {
-        let dir =
-            std::env::temp_dir().join(format!("embarq-mig-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = crate::Db::connect(&format!("sqlite://{}", dir.join("m.db").display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
-        let applied: i64 = with_pool!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(p).await).unwrap();
-        assert_eq!(applied as usize, names("sqlite").len());
-        db.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn migrations_have_the_same_numbering() {
-        assert_eq!(names("sqlite"), names("postgres"));
-    }
-}

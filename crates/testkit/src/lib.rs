@@ -74,6 +74,14 @@ pub async fn fresh_db(dir: &std::path::Path) -> Db {
     }
 }
 
+/// A fresh, migrated database (see [`fresh_db`]) in a temporary directory, removed when the
+/// guard is dropped.
+pub async fn scratch_db() -> (Db, TempDir) {
+    let dir = std::env::temp_dir().join(format!("embarq-db-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    (fresh_db(&dir).await, TempDir(dir))
+}
+
 /// The migrated database that this process's PostgreSQL test databases are copied from.
 static PG_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 

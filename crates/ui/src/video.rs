@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
-use embarq_domain::video::{MAX_PARTICIPANTS, PLACEHOLDERS, Provider};
+use embarq_domain::video::{MAX_PARTICIPANTS, PLACEHOLDERS, Provider, Relay, relayed};
 use embarq_domain::{Id, new_id};
 use embarq_store::{JoinOutcome, RoomOwner, VideoRoom, now_ms};
 use fluent_templates::fluent_bundle::FluentValue;
@@ -367,57 +367,6 @@ impl Session {
     }
 }
 
-/// What to do with a browser's message.
-enum Relay {
-    To(Id, Value),
-    Leave,
-    Ignore,
-    Bad,
-}
-
-/// Validates a message and builds what its addressee receives: only known fields, with the
-/// sender set by the server (a browser cannot speak for another peer).
-fn relayed(v: &Value, from: Id) -> Relay {
-    let kind = v["type"].as_str().unwrap_or("");
-    let to = v["to"].as_str().and_then(embarq_domain::parse_id);
-    match (kind, to) {
-        ("leave", _) => Relay::Leave,
-        ("ping" | "join", _) => Relay::Ignore,
-        ("offer" | "answer", Some(to)) => {
-            let sdp = &v["sdp"];
-            let ok = sdp["type"].as_str() == Some(kind) && sdp["sdp"].is_string();
-            if !ok || to == from {
-                return Relay::Bad;
-            }
-            Relay::To(
-                to,
-                json!({ "type": kind, "from": from, "sdp": { "type": kind, "sdp": sdp["sdp"] } }),
-            )
-        }
-        ("ice", Some(to)) if to != from => {
-            let c = &v["candidate"];
-            if !(c.is_object() || c.is_null()) {
-                return Relay::Bad;
-            }
-            let candidate = if c.is_null() {
-                Value::Null
-            } else {
-                json!({
-                    "candidate": c["candidate"].as_str().unwrap_or(""),
-                    "sdpMid": c["sdpMid"],
-                    "sdpMLineIndex": c["sdpMLineIndex"],
-                    "usernameFragment": c["usernameFragment"],
-                })
-            };
-            Relay::To(
-                to,
-                json!({ "type": "ice", "from": from, "candidate": candidate }),
-            )
-        }
-        _ => Relay::Bad,
-    }
-}
-
 #[derive(Template)]
 #[template(path = "admin_video.html")]
 struct AdminPage {
@@ -487,55 +436,5 @@ async fn save_admin(
             admin_page(&state, lang, &csrf, &auth, Some(f), Some(&e), None).await
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relay_rules() {
-        let me = new_id();
-        let other = new_id();
-        let offer = json!({ "type": "offer", "to": other, "from": other, "sdp": { "type": "offer", "sdp": "v=0" }, "x": 1 });
-        match relayed(&offer, me) {
-            Relay::To(to, body) => {
-                assert_eq!(to, other);
-                assert_eq!(body["from"], json!(me));
-                assert!(body.get("x").is_none());
-            }
-            _ => panic!("offer not relayed"),
-        }
-        assert!(matches!(
-            relayed(
-                &json!({ "type": "offer", "to": me, "sdp": { "type": "offer", "sdp": "v=0" } }),
-                me
-            ),
-            Relay::Bad
-        ));
-        assert!(matches!(
-            relayed(
-                &json!({ "type": "answer", "to": other, "sdp": { "type": "offer", "sdp": "v=0" } }),
-                me
-            ),
-            Relay::Bad
-        ));
-        assert!(matches!(
-            relayed(
-                &json!({ "type": "ice", "to": other, "candidate": null }),
-                me
-            ),
-            Relay::To(..)
-        ));
-        assert!(matches!(
-            relayed(&json!({ "type": "ice", "to": "x" }), me),
-            Relay::Bad
-        ));
-        assert!(matches!(
-            relayed(&json!({ "type": "leave" }), me),
-            Relay::Leave
-        ));
-        assert!(matches!(relayed(&Value::Null, me), Relay::Bad));
     }
 }

@@ -349,6 +349,7 @@ pub async fn redeem(
         .redeem_token_set_password(&token_hash(token), purpose, &hash, &activated)
         .await?
         .ok_or(AppError::Refused("link_expired"))?;
+    crate::outbox::written(state, &activated);
     open_session(state, uid).await
 }
 

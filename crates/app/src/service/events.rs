@@ -301,6 +301,7 @@ pub async fn create(
         .db
         .create_events_in(&ids, &items, setting, &effects)
         .await?;
+    crate::outbox::written(state, &effects);
     Ok(ids)
 }
 

@@ -84,14 +84,9 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
     let v = rollout::validate_plan(i, now_ms(), previous, &waves)?;
     let data = serde_json::json!({"launch_at": v.launch_at, "early_access_days": v.early_access_days,
         "time_zone": v.time_zone});
-    state
-        .db
-        .save_rollout_plan(
-            org,
-            &v,
-            &Effects::webhook(org, "rollout.plan_changed", data),
-        )
-        .await?;
+    let changed = Effects::webhook(org, "rollout.plan_changed", data);
+    state.db.save_rollout_plan(org, &v, &changed).await?;
+    crate::outbox::written(state, &changed);
     super::admin_audit::by(
         state,
         auth,

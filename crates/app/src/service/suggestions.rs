@@ -92,6 +92,7 @@ pub async fn create(state: &AppState, auth: &Auth, i: &SuggestionInput) -> AppRe
             &created,
         )
         .await?;
+    crate::outbox::written(state, &created);
     get(state, auth, id).await
 }
 

@@ -585,6 +585,7 @@ async fn create(
         .db
         .scim_create_user(caller.org_id, id, &w, &effects)
         .await?;
+    crate::outbox::written(&state, &effects);
     let u = state
         .db
         .scim_user(caller.org_id, id)

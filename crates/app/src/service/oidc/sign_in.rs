@@ -344,6 +344,7 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
                             embarq_store::StoreError::Conflict(_) => AppError::Refused(NO_ACCOUNT),
                             e => e.into(),
                         })?;
+                    crate::outbox::written(state, &activated);
                     crate::service::admin_audit::record(
                         state,
                         crate::service::admin_audit::Admin {
@@ -370,6 +371,7 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
     // First SSO sign-in of an invited member: the same activation as accepting the invitation.
     let activated = crate::service::webhooks::member_event(&user, "member.activated");
     if state.db.activate_invited_user(user.id, &activated).await? {
+        crate::outbox::written(state, &activated);
         state.db.touch_user(user.id).await?;
     }
     state.db.user(user.id).await?.ok_or(AppError::NotFound)
