@@ -13,9 +13,10 @@ use embarq_domain::video::{self, Provider};
 use embarq_domain::{Id, OrgId, policy};
 use embarq_store::{RoomOwner, VideoRoom, now_ms};
 use futures::StreamExt;
+use hmac::{Hmac, Mac};
 use rand::RngExt;
 use serde::Serialize;
-use sha1::{Digest, Sha1};
+use sha1::Sha1;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::{OnceCell, broadcast};
@@ -218,20 +219,10 @@ pub struct IceServer {
 
 /// HMAC-SHA1 (RFC 2104), what TURN servers expect for time-limited credentials.
 fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..20].copy_from_slice(&Sha1::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha1::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(msg);
-    let mut outer = Sha1::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    #[allow(clippy::expect_used, reason = "HMAC takes keys of any length")]
+    let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("any key length");
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
 }
 
 /// The ICE servers for `user_id`: configured STUN servers, and TURN servers with fixed
