@@ -4,9 +4,7 @@ use embarq_domain::SphereKind;
 
 #[tokio::test]
 async fn seeds_a_living_company_once() {
-    let dir = std::env::temp_dir().join(format!("embarq-demo-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = embarq_testkit::fresh_db(&dir).await;
+    let (db, _dir) = embarq_testkit::scratch_db().await;
     let info = seed_demo(&db).await.unwrap();
     assert!(info.members >= 250 && info.posts >= 300, "{info}");
     assert_eq!(
@@ -55,5 +53,4 @@ async fn seeds_a_living_company_once() {
         "never seeds over existing data"
     );
     db.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

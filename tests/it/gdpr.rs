@@ -4,22 +4,8 @@
 //! the retention job.
 use embarq_testkit::{Browser, api, last_id, spawn_app};
 use reqwest::Method;
-use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use std::io::Read;
-
-async fn upload(b: &Browser, sphere: &str, name: &str, bytes: Vec<u8>) -> u16 {
-    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
-    b.client
-        .post(b.url(&format!("/api/v1/spheres/{sphere}/files")))
-        .header("x-csrf-token", &b.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
 
 /// Downloads the export through `path` and returns (data.json, names of entries, file bytes).
 async fn export(b: &Browser, path: &str) -> (Value, Vec<String>, Vec<Vec<u8>>) {
@@ -62,7 +48,7 @@ async fn export_contains_own_data_only_and_is_rate_limited() {
     .await;
     let payload = b"quarterly figures, bob only".to_vec();
     assert_eq!(
-        upload(&bob, &sid, "figures.txt", payload.clone()).await,
+        bob.upload(&sid, "figures.txt", payload.clone()).await.0,
         201
     );
     // Bob's conversation with Alice, and a conversation between Alice and Carol.
@@ -142,7 +128,7 @@ async fn bob_with_content(
     bob.post_redirect(&conv, &[("body", "Private note from Bob")])
         .await;
     assert_eq!(
-        upload(&bob, &sid, "bob.txt", b"bob bytes".to_vec()).await,
+        bob.upload(&sid, "bob.txt", b"bob bytes".to_vec()).await.0,
         201
     );
     (bob_id, bob, post, conv, sid)

@@ -151,20 +151,10 @@ async fn no_route_reveals_a_secret_sphere() {
         "folder",
         post(format!("{s}/folders"), json!({"name": "Docs"})).await,
     );
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"%PDF-1.4\n%x".to_vec()).file_name("plan.pdf"),
-    );
-    let up = alice
-        .client
-        .post(alice.url(&format!("{s}/files")))
-        .header("x-csrf-token", &alice.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(up.status(), 201);
-    let file: Value = up.json().await.unwrap();
+    let (uploaded, file) = alice
+        .upload(&sphere, "plan.pdf", b"%PDF-1.4\n%x".to_vec())
+        .await;
+    assert_eq!(uploaded, 201, "{file}");
     ids.insert("file", file["id"].as_str().unwrap().to_string());
     ids.insert(
         "list",

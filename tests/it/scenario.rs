@@ -8,21 +8,13 @@ use embarq_store::{Db, NewMember};
 use embarq_web::auth::token_hash;
 use embarq_web::{AppState, Config, WebState};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use tower::ServiceExt;
-
-struct Dir(PathBuf);
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 struct Api {
     app: Router,
     db: Db,
     org: OrgId,
-    _dir: Dir,
+    _dir: embarq_testkit::TempDir,
 }
 
 struct Answer {
@@ -34,10 +26,8 @@ struct Answer {
 
 impl Api {
     async fn new() -> Api {
-        let dir =
-            std::env::temp_dir().join(format!("embarq-api-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = embarq_testkit::fresh_db(&dir).await;
+        let (db, tmp) = embarq_testkit::scratch_db().await;
+        let dir = tmp.0.clone();
         let (org, _) = db
             .create_organization(
                 "Acme",
@@ -51,7 +41,7 @@ impl Api {
             app: embarq_web::app(state),
             db,
             org: org.id,
-            _dir: Dir(dir),
+            _dir: tmp,
         }
     }
 
@@ -798,11 +788,8 @@ async fn fallbacks_merge_with_the_ui() {
         } else {
             ui.merge(api)
         };
-        let dir =
-            std::env::temp_dir().join(format!("embarq-api-{}", uuid::Uuid::new_v4().simple()));
-        let _dir = Dir(dir.clone());
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = embarq_testkit::fresh_db(&dir).await;
+        let (db, tmp) = embarq_testkit::scratch_db().await;
+        let dir = tmp.0.clone();
         let app = merged.with_state(WebState::new(
             AppState::new(db, Config::new("http://localhost", dir.clone())).unwrap(),
         ));

@@ -438,20 +438,8 @@ async fn a_closed_spheres_content_is_refused_alike_on_every_list() {
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let sphere = mgr.create_sphere("Comité de direction", "closed").await;
     let id = last_id(&sphere);
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"minutes".to_vec()).file_name("cr.txt"),
-    );
-    let r = mgr
-        .client
-        .post(mgr.url(&format!("/api/v1/spheres/{id}/files")))
-        .header("x-csrf-token", &mgr.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let file: serde_json::Value = r.json().await.unwrap();
+    let (s, file) = mgr.upload(id, "cr.txt", b"minutes".to_vec()).await;
+    assert_eq!(s, 201, "{file}");
     let file_id = file["id"].as_str().unwrap().to_string();
 
     let (s, card) = api(&bob, Method::GET, &format!("/api/v1/spheres/{id}"), None).await;

@@ -2,8 +2,7 @@
 //! sanitized notes, videos from allow-listed hosts or the file box, and secrecy.
 use embarq_testkit::{Browser, api, last_id, spawn_app, spawn_app_with};
 use reqwest::Method;
-use reqwest::multipart::{Form, Part};
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn create_sphere(b: &Browser, name: &str, kind: &str) -> String {
     b.post_redirect(
@@ -310,17 +309,8 @@ async fn videos_come_from_allow_listed_hosts_or_the_file_box() {
     // An uploaded video of the sphere's file box.
     let mut mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
     mp4.extend_from_slice(&[0u8; 2048]);
-    let form = Form::new().part("file", Part::bytes(mp4).file_name("clip.mp4"));
-    let r = mgr
-        .client
-        .post(mgr.url(&format!("/api/v1/spheres/{sphere}/files")))
-        .header("x-csrf-token", &mgr.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let f: Value = r.json().await.unwrap();
+    let (s, f) = mgr.upload(&sphere, "clip.mp4", mp4).await;
+    assert_eq!(s, 201, "{f}");
     assert_eq!(f["content_type"], "video/mp4");
     let fid = f["id"].as_str().unwrap();
     let (s, w) = api(
@@ -336,19 +326,7 @@ async fn videos_come_from_allow_listed_hosts_or_the_file_box() {
         "<video controls preload=\"metadata\" src=\"/files/{fid}\""
     )));
     // A file that is not a video is refused.
-    let form = Form::new().part(
-        "file",
-        Part::bytes(b"notes".to_vec()).file_name("notes.txt"),
-    );
-    let r = mgr
-        .client
-        .post(mgr.url(&format!("/api/v1/spheres/{sphere}/files")))
-        .header("x-csrf-token", &mgr.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let txt: Value = r.json().await.unwrap();
+    let (_, txt) = mgr.upload(&sphere, "notes.txt", b"notes".to_vec()).await;
     let (s, p) = api(
         &mgr,
         Method::POST,

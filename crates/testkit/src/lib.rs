@@ -160,9 +160,8 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with settings changed by `configure` (limits, quotas...).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut embarq_web::Config)) -> TestApp {
-    let dir = std::env::temp_dir().join(format!("embarq-test-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = fresh_db(&dir).await;
+    let (db, tmp) = scratch_db().await;
+    let dir = tmp.0.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -175,8 +174,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut embarq_web::Config)) -> 
         addr,
         base,
         db,
-        data_dir: dir.clone(),
-        _tmp: TempDir(dir),
+        data_dir: dir,
+        _tmp: tmp,
         stop: Some(tx),
     }
 }
@@ -552,6 +551,30 @@ impl Browser {
                 r.text().await.unwrap_or_default()
             ),
         }
+    }
+
+    /// Uploads `bytes` as `name` into a sphere's file box through the API; the status and
+    /// the JSON answer (`Null` when it is not JSON).
+    pub async fn upload(
+        &self,
+        sphere: impl std::fmt::Display,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+        let r = self
+            .client
+            .post(self.url(&format!("/api/v1/spheres/{sphere}/files")))
+            .header("x-csrf-token", &self.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// Creates a sphere through the web form and returns its path (`/spheres/<id>`).
