@@ -480,9 +480,7 @@ pub async fn audit(
         }
         Some(s) => {
             let v = spheres::load(state, auth, s).await?;
-            if !policy::can_moderate_sphere(v.access()) {
-                return Err(AppError::Forbidden);
-            }
+            v.require(policy::can_moderate_sphere)?;
             // A sphere's administrators see its moderation actions only.
             if !action
                 .as_deref()

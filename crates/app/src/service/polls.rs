@@ -144,9 +144,7 @@ pub async fn vote(
 ) -> AppResult<Results> {
     let poll = state.db.poll(poll_id).await?.ok_or(AppError::NotFound)?;
     let (post, v) = spheres::readable_post(state, auth, poll.post_id).await?;
-    if !policy::can_vote(v.access()) {
-        return Err(AppError::Forbidden);
-    }
+    v.require(policy::can_vote)?;
     if post.status != PostStatus::Published {
         return Err(AppError::Refused("poll_not_published"));
     }

@@ -330,9 +330,7 @@ pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> A
 /// Approves a pending post (publication managers and administrators).
 pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) -> AppResult<()> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !v.access().moderate {
-        return Err(AppError::Forbidden);
-    }
+    v.require(|a| a.moderate)?;
     if post.status != PostStatus::Pending {
         return Err(AppError::Refused("not_pending"));
     }
@@ -370,9 +368,7 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
 
 pub async fn pin(state: &AppState, auth: &Auth, post_id: Id, pinned: bool) -> AppResult<()> {
     let (_, v) = spheres::readable_post(state, auth, post_id).await?;
-    if !v.access().moderate {
-        return Err(AppError::Forbidden);
-    }
+    v.require(|a| a.moderate)?;
     Ok(state.db.set_post_pinned(post_id, pinned).await?)
 }
 

@@ -35,11 +35,8 @@ impl Visible {
     /// The proof that the viewer may read the sphere's content, or 403: the sphere itself
     /// is visible (its card says how to join), its content is not.
     pub fn readable(self) -> AppResult<Readable> {
-        if self.access.read {
-            Ok(Readable(self))
-        } else {
-            Err(AppError::Forbidden)
-        }
+        self.require(|a| a.read)?;
+        Ok(Readable(self))
     }
 
     /// `Forbidden` unless the policy grants what `allowed` asks of the access.
@@ -65,10 +62,6 @@ impl std::ops::Deref for Readable {
 }
 
 impl Readable {
-    pub fn into_visible(self) -> Visible {
-        self.0
-    }
-
     pub fn into_sphere(self) -> Sphere {
         self.0.sphere
     }
@@ -149,9 +142,7 @@ pub async fn create(state: &AppState, auth: &Auth, i: &SphereInput) -> AppResult
 
 pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> AppResult<()> {
     let v = load(state, auth, id).await?;
-    if !v.access().admin {
-        return Err(AppError::Forbidden);
-    }
+    v.require(|a| a.admin)?;
     let (name, description, kind) = validate_input(i)?;
     Ok(state
         .db
@@ -219,9 +210,7 @@ pub async fn members(state: &AppState, sphere: &Readable) -> AppResult<Vec<Spher
 /// unknown here. Someone who already asked to join is accepted at once (both sides agree).
 pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppResult<()> {
     let v = load(state, auth, id).await?;
-    if !v.access().invite {
-        return Err(AppError::Forbidden);
-    }
+    v.require(|a| a.invite)?;
     let invitee = state
         .db
         .user_in_org(auth.user.org_id, user_id)
@@ -334,9 +323,7 @@ pub async fn answer_request(
 /// The sphere's pending join requests (its administrators only).
 pub async fn join_requests(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<SphereRequest>> {
     let v = load(state, auth, id).await?;
-    if !v.access().admin {
-        return Err(AppError::Forbidden);
-    }
+    v.require(|a| a.admin)?;
     Ok(state.db.join_requests(id).await?)
 }
 
@@ -351,9 +338,7 @@ pub async fn set_role(
     role: Option<SphereRole>,
 ) -> AppResult<()> {
     let v = load(state, auth, id).await?;
-    if !v.access().admin {
-        return Err(AppError::Forbidden);
-    }
+    v.require(|a| a.admin)?;
     let target = state
         .db
         .user_in_org(auth.user.org_id, user_id)

@@ -173,9 +173,7 @@ async fn load_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<(TaskList
 
 pub async fn rename_list(state: &AppState, auth: &Auth, id: Id, name: &str) -> AppResult<TaskList> {
     let (mut list, v) = load_list(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access()) {
-        return Err(AppError::Forbidden);
-    }
+    v.require(policy::can_work_on_tasks)?;
     let name = list_name(name)?;
     let effects = refresh(state, list.sphere_id, &[]).await?;
     state.db.rename_task_list(id, &name, &effects).await?;
@@ -291,9 +289,7 @@ pub async fn create_task(
     input: &TaskInput,
 ) -> AppResult<Task> {
     let (list, v) = load_list(state, auth, list_id).await?;
-    if !policy::can_work_on_tasks(v.access()) {
-        return Err(AppError::Forbidden);
-    }
+    v.require(policy::can_work_on_tasks)?;
     let mut e = Errors::default();
     let title = e.check(validate::required(
         "task_title",
@@ -398,9 +394,7 @@ pub async fn detail(state: &AppState, auth: &Auth, id: Id) -> AppResult<TaskDeta
 /// Changes a task's title, description, due date or list (those who can post).
 pub async fn update(state: &AppState, auth: &Auth, id: Id, input: &TaskInput) -> AppResult<Task> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access()) {
-        return Err(AppError::Forbidden);
-    }
+    v.require(policy::can_work_on_tasks)?;
     let mut e = Errors::default();
     let title = match &input.title {
         Some(t) => e.check(validate::required("task_title", t, rules::TITLE_MAX)),
@@ -453,9 +447,7 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, input: &TaskInput) ->
 
 pub async fn set_status(state: &AppState, auth: &Auth, id: Id, status: &str) -> AppResult<Task> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access()) {
-        return Err(AppError::Forbidden);
-    }
+    v.require(policy::can_work_on_tasks)?;
     let status = rules::status("task_status", status)?;
     let assignees: Vec<Id> = state
         .db
@@ -485,9 +477,7 @@ pub async fn set_assignees(
     users: &[Id],
 ) -> AppResult<Vec<TaskAssignee>> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access()) {
-        return Err(AppError::Forbidden);
-    }
+    v.require(policy::can_work_on_tasks)?;
     let users = check_assignees(state, &v, users).await?;
     let before: Vec<Id> = state
         .db
@@ -516,9 +506,7 @@ pub async fn set_assignees(
 
 pub async fn comment(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResult<TaskComment> {
     let (task, v) = load(state, auth, id).await?;
-    if !policy::can_work_on_tasks(v.access()) {
-        return Err(AppError::Forbidden);
-    }
+    v.require(policy::can_work_on_tasks)?;
     let body = validate::required("body", body, COMMENT_MAX)?;
     let html = markdown::render("body", &body).await?;
     let effects = refresh(state, task.sphere_id, &[]).await?;

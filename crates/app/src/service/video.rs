@@ -53,9 +53,7 @@ async fn authorize(state: &AppState, auth: &Auth, owner: RoomOwner) -> AppResult
         RoomOwner::Sphere(id) => {
             // Secret spheres of which the viewer is not a member answer 404 here.
             let v = spheres::load(state, auth, id).await?;
-            if !policy::can_join_sphere_video(v.access()) {
-                return Err(AppError::Forbidden);
-            }
+            v.require(policy::can_join_sphere_video)?;
             Ok((v.into_sphere().name, format!("/spheres/{id}")))
         }
         RoomOwner::Event(id) => {
