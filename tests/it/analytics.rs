@@ -173,6 +173,7 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
             ("Champions", "The champions"),
             &[(m3, "volunteer".to_string())],
             None,
+            None,
         )
         .await
         .unwrap();

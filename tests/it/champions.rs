@@ -562,3 +562,51 @@ async fn confirming_a_large_cohort_spans_several_batches() {
         "invited champions have not signed in"
     );
 }
+
+#[tokio::test]
+async fn champions_are_confirmed_with_their_notices_or_not_at_all() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob, _) = app.member(org, "bob@acme.test", "Bob").await;
+    let (carol, _) = app.member(org, "carol@acme.test", "Carol").await;
+    let confirm = || {
+        api(
+            &mgr,
+            reqwest::Method::POST,
+            "/champions/confirm",
+            Some(json!({ "user_ids": [bob, carol] })),
+        )
+    };
+    let kinds = |id: Id| {
+        let db = app.db.clone();
+        async move {
+            db.notifications(id, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|n| n.kind)
+                .filter(|k| k == "champion_confirmed")
+                .count()
+        }
+    };
+
+    // Carol's notice cannot be stored, as on a real fault: nobody is confirmed. Before, the
+    // cohort was committed first, and Carol became a champion nobody told.
+    app.refuse_inserts("notifications", Some(carol)).await;
+    let (s, _) = confirm().await;
+    assert!(s >= 500, "{s}");
+    app.allow_inserts("notifications").await;
+    let (_, list) = api(&mgr, reqwest::Method::GET, "/champions", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 0);
+    assert_eq!(kinds(bob).await, 0);
+
+    let (s, done) = confirm().await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(done["added"], 2);
+    assert_eq!((kinds(bob).await, kinds(carol).await), (1, 1));
+    // Confirming again adds nobody and tells nobody twice.
+    let (s, done) = confirm().await;
+    assert_eq!((s, done["added"].as_i64()), (200, Some(0)));
+    assert_eq!((kinds(bob).await, kinds(carol).await), (1, 1));
+}

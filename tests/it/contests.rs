@@ -139,6 +139,7 @@ async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
             ("Champions", "The champions"),
             &[(chloe_id, "volunteer".to_string())],
             None,
+            None,
         )
         .await
         .unwrap();

@@ -505,6 +505,7 @@ async fn checklist_items_complete_after_real_actions() {
             ("Champions", ""),
             &[(bob_id, "volunteer".into())],
             None,
+            None,
         )
         .await
         .unwrap();
@@ -683,6 +684,7 @@ async fn use_cases_are_marked_by_champions_and_managers() {
             alice.id,
             ("Champions", ""),
             &[(carol_id, "volunteer".into())],
+            None,
             None,
         )
         .await

@@ -182,6 +182,7 @@ async fn champions_remind_colleagues_within_limits() {
             ("Champions", "The champions"),
             &[(champ_id, "volunteer".to_string())],
             None,
+            None,
         )
         .await
         .unwrap();
@@ -235,19 +236,9 @@ async fn champions_remind_colleagues_within_limits() {
     assert_eq!(status, 200);
     assert!(html.contains("k1@acme.test") && html.contains("k2@acme.test"));
     assert!(!html.contains("k3@acme.test") && !html.contains("o@globex.test"));
-    let list: Value = champ
-        .get("/api/v1/nudges/worklist")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = worklist(&champ).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
-    let all: Value = mgr
-        .get("/api/v1/nudges/worklist")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all = worklist(&mgr).await;
     assert_eq!(
         all.as_array().unwrap().len(),
         3,
@@ -355,4 +346,42 @@ async fn a_reminder_that_fails_stops_no_other_and_goes_out_at_the_next_run() {
     assert_eq!(n, 1, "Ben's reminder, and nobody's twice");
     assert_eq!(app.mail_links("ben@acme.test").await.len(), 1);
     assert_eq!(app.mail_links("ann@acme.test").await.len(), 1);
+}
+
+async fn worklist(b: &embarq_testkit::Browser) -> Value {
+    b.get("/api/v1/nudges/worklist").await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_champions_reminder_counts_only_if_its_invitation_is_stored() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let k1 = invited(&app, org, "k1@acme.test", now_ms() - DAY).await;
+    let remind = || {
+        mgr.client
+            .post(mgr.url(&format!("/api/v1/nudges/worklist/{k1}/remind")))
+            .header("x-csrf-token", &mgr.csrf)
+            .send()
+    };
+
+    // The invitation link cannot be stored, as on a real fault: nothing is sent...
+    app.refuse_inserts("one_time_tokens", Some(k1)).await;
+    let r = remind().await.unwrap();
+    assert!(!r.status().is_success());
+    app.allow_inserts("one_time_tokens").await;
+    assert!(app.mail_links("k1@acme.test").await.is_empty());
+    let list = worklist(&mgr).await;
+    assert_eq!(
+        list[0]["reminders"], 0,
+        "a reminder that did not go out is not counted"
+    );
+
+    // ...so trying again works at once. Before: the reminder was recorded first, and the
+    // second try was refused as "reminded less than 24 h ago" with no e-mail ever sent.
+    let r = remind().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(app.mail_links("k1@acme.test").await.len(), 1);
+    let list = worklist(&mgr).await;
+    assert_eq!(list[0]["reminders"], 1);
 }

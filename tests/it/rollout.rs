@@ -391,6 +391,7 @@ async fn sign_in_waits_for_the_members_phase() {
             ("Champions", ""),
             &[(champ, "test".into())],
             None,
+            None,
         )
         .await
         .unwrap();
@@ -573,6 +574,7 @@ async fn invitations_go_out_when_access_opens_exactly_once() {
             mgr_id,
             ("Champions", ""),
             &[(ana, "test".into())],
+            None,
             None,
         )
         .await
@@ -860,6 +862,7 @@ async fn readiness_items_appear_and_disappear_as_things_are_fixed() {
             mgr_id,
             ("Champions", ""),
             &[(zoe, "test".into())],
+            None,
             None,
         )
         .await

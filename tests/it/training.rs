@@ -635,6 +635,7 @@ async fn champions_only_sessions_and_other_organizations_stay_hidden() {
             ("Champions", "Our champions"),
             &[(bob_id, "volunteer".to_string())],
             None,
+            None,
         )
         .await
         .unwrap();

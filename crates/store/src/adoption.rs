@@ -69,10 +69,25 @@ pub struct WorklistItem {
     pub reminders: i64,
 }
 
+/// A reminder to an invited member: an automatic step of the schedule, or a champion's.
+#[derive(Debug, Clone, Copy)]
+pub enum Reminder {
+    Automatic {
+        step: i64,
+    },
+    Champion {
+        sender: Id,
+        per_sender_per_day: i64,
+        colleague_every: i64,
+    },
+}
+
 /// Why a reminder was or was not recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemindOutcome {
     Sent,
+    /// An automatic reminder already sent, or to someone no longer waiting.
+    NotDue,
     ColleagueTooSoon,
     SenderLimit,
 }
@@ -263,10 +278,9 @@ impl Db {
             .fetch_all(p).await)?)
     }
 
-    /// Claims automatic reminder `step` for every invited member whose invitation is between
-    /// `from` and `until` old at `now`: the unique (member, step) row is the claim, so
-    /// concurrent processes never send the same reminder twice. Returns the claimed members.
-    pub async fn nudge_claim_step(
+    /// Invited members due for automatic reminder `step` at `now` (their invitation is
+    /// between `from` and `until` old) who have not had it.
+    pub async fn nudge_due(
         &self,
         org_id: OrgId,
         step: i64,
@@ -274,23 +288,14 @@ impl Db {
         until: Option<i64>,
         now: i64,
     ) -> Result<Vec<Id>> {
-        Ok(with_writer!(self, p => sqlx::query_scalar(
-            "INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) \
-             SELECT u.org_id, u.id, $2, NULL, $5 FROM users u \
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT u.id FROM users u \
              WHERE u.org_id = $1 AND u.status = 'invited' AND u.activated_at IS NULL \
                AND u.invitation_sent_at IS NOT NULL AND u.invitation_sent_at + $3 <= $5 \
                AND ($4 < 0 OR u.invitation_sent_at + $4 > $5) \
-             ON CONFLICT (user_id, step) DO NOTHING RETURNING user_id")
+               AND NOT EXISTS (SELECT 1 FROM nudges n WHERE n.user_id = u.id AND n.step = $2) \
+             ORDER BY u.id")
             .bind(org_id).bind(step).bind(from).bind(until.unwrap_or(-1)).bind(now).fetch_all(p).await)?)
-    }
-
-    /// Gives back the claim of an automatic reminder that could not be sent, so that a later
-    /// run sends it.
-    pub async fn nudge_release(&self, user_id: Id, step: i64) -> Result<()> {
-        with_writer!(self, p => sqlx::query(
-            "DELETE FROM nudges WHERE user_id = $1 AND step = $2 AND sender_id IS NULL")
-            .bind(user_id).bind(step).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
     }
 
     /// Invited colleagues not yet activated: the whole organization when `everyone`,
@@ -311,41 +316,64 @@ impl Db {
             .bind(org_id).bind(everyone).bind(department).bind(site).fetch_all(p).await)?)
     }
 
-    /// Records a champion's reminder unless the colleague was reminded in the last 24 h or
-    /// the sender reached the daily cap, both checked under row locks (see below).
-    pub async fn nudge_record_reminder(
+    /// Records a reminder to `user_id` together with the invitation it sends (a new one-time
+    /// link and its e-mail, `effects`), in one transaction: a reminder is counted if and only
+    /// if its invitation is stored. An automatic one is recorded once per member and step
+    /// (the unique row is the claim, so concurrent processes never send it twice) and only
+    /// while the member is still invited; a champion's one unless the colleague was reminded
+    /// in the last 24 h or the sender reached the daily cap, both checked under row locks.
+    /// The reminder is dated `now`.
+    pub async fn remind_with_invitation(
         &self,
         org_id: OrgId,
         user_id: Id,
-        sender: Id,
+        reminder: &Reminder,
+        token: (&str, i64),
+        effects: &crate::Effects,
         now: i64,
-        per_sender_per_day: i64,
-        colleague_every: i64,
     ) -> Result<RemindOutcome> {
-        // The sender's and the colleague's rows are locked (in id order, so two reminders
-        // never wait on each other) before counting: under READ COMMITTED a concurrent
-        // reminder waits here, then counts the row this one wrote.
-        let mut locks = [sender, user_id];
-        locks.sort();
+        let clock = now_ms();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            for id in locks {
-                sqlx::query(LOCK_USER).bind(id).execute(&mut *tx).await?;
+            match *reminder {
+                Reminder::Automatic { step } => {
+                    let claimed: Option<Id> = sqlx::query_scalar(
+                        "INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) \
+                         SELECT u.org_id, u.id, $3, NULL, $4 FROM users u \
+                         WHERE u.org_id = $1 AND u.id = $2 AND u.status = 'invited' AND u.activated_at IS NULL \
+                         ON CONFLICT (user_id, step) DO NOTHING RETURNING user_id")
+                        .bind(org_id).bind(user_id).bind(step).bind(now).fetch_optional(&mut *tx).await?;
+                    if claimed.is_none() {
+                        return Ok(RemindOutcome::NotDue);
+                    }
+                }
+                Reminder::Champion { sender, per_sender_per_day, colleague_every } => {
+                    // The sender's and the colleague's rows are locked (in id order, so two
+                    // reminders never wait on each other) before counting: under READ
+                    // COMMITTED a concurrent reminder waits here, then counts this one's row.
+                    let mut locks = [sender, user_id];
+                    locks.sort();
+                    for id in locks {
+                        sqlx::query(LOCK_USER).bind(id).execute(&mut *tx).await?;
+                    }
+                    let recent: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM nudges WHERE user_id = $1 AND sent_at > $2")
+                        .bind(user_id).bind(now - colleague_every).fetch_one(&mut *tx).await?;
+                    if recent > 0 {
+                        return Ok(RemindOutcome::ColleagueTooSoon);
+                    }
+                    let mine: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM nudges WHERE sender_id = $1 AND sent_at > $2")
+                        .bind(sender).bind(now - DAY_MS).fetch_one(&mut *tx).await?;
+                    if mine >= per_sender_per_day {
+                        return Ok(RemindOutcome::SenderLimit);
+                    }
+                    sqlx::query("INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) VALUES ($1, $2, NULL, $3, $4)")
+                        .bind(org_id).bind(user_id).bind(sender).bind(now).execute(&mut *tx).await?;
+                }
             }
-            let recent: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM nudges WHERE user_id = $1 AND sent_at > $2")
-                .bind(user_id).bind(now - colleague_every).fetch_one(&mut *tx).await?;
-            if recent > 0 {
-                return Ok(RemindOutcome::ColleagueTooSoon);
-            }
-            let mine: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM nudges WHERE sender_id = $1 AND sent_at > $2")
-                .bind(sender).bind(now - DAY_MS).fetch_one(&mut *tx).await?;
-            if mine >= per_sender_per_day {
-                return Ok(RemindOutcome::SenderLimit);
-            }
-            sqlx::query("INSERT INTO nudges (org_id, user_id, step, sender_id, sent_at) VALUES ($1, $2, NULL, $3, $4)")
-                .bind(org_id).bind(user_id).bind(sender).bind(now).execute(&mut *tx).await?;
+            crate::sessions::insert_one_time_token!(tx, token.0, user_id, "invite", clock, token.1);
+            crate::outbox::write_effects!(tx, effects, clock);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(RemindOutcome::Sent)
         })?)

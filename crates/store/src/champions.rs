@@ -57,6 +57,13 @@ pub struct ConfirmedCohort {
     pub added: Vec<Id>,
 }
 
+/// What a confirmation's notices were built for: the Champions sphere (the id to give it
+/// if it does not exist yet) and the people who will be added, sorted.
+pub struct Expected {
+    pub sphere_id: Id,
+    pub added: Vec<Id>,
+}
+
 impl Db {
     /// Active (and, if asked, invited) members with their candidacies.
     pub async fn champion_directory(
@@ -132,6 +139,9 @@ impl Db {
     /// Confirms champions in one transaction: the champions rows (existing champions keep
     /// their reason), the secret Champions sphere (created if needed, `manager` as its
     /// administrator) with every champion as member, and the registration to `training`.
+    /// `told` is what it causes (the notices to the people added), written in the same
+    /// transaction; it was built for an [`Expected`] outcome: `None` (nothing written) when a
+    /// concurrent change made that guess wrong, to read and retry.
     pub async fn confirm_champions(
         &self,
         org_id: OrgId,
@@ -139,7 +149,8 @@ impl Db {
         sphere: (&str, &str),
         entries: &[(Id, String)],
         training: Option<Id>,
-    ) -> Result<ConfirmedCohort> {
+        told: Option<(&Expected, &crate::Effects)>,
+    ) -> Result<Option<ConfirmedCohort>> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -150,7 +161,7 @@ impl Db {
             let sphere_id = match existing {
                 Some(id) => id,
                 None => {
-                    let id = new_id();
+                    let id = told.map_or_else(new_id, |(e, _)| e.sphere_id);
                     sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
                          VALUES ($1, $2, $3, $4, 'secret', FALSE, $5, $6)")
                         .bind(id).bind(org_id).bind(sphere.0).bind(sphere.1).bind(manager).bind(now)
@@ -193,8 +204,16 @@ impl Db {
                 }
             }
             sqlx::query(LIVE_SPHERE_MEMBERS).bind(sphere_id).bind(now).execute(&mut *tx).await?;
+            if let Some((expected, effects)) = told {
+                let mut got = added.clone();
+                got.sort();
+                if sphere_id != expected.sphere_id || got != expected.added {
+                    return Ok(None);
+                }
+                crate::outbox::write_effects!(tx, effects, now);
+            }
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(ConfirmedCohort { sphere_id, added })
+            Ok::<_, sqlx::Error>(Some(ConfirmedCohort { sphere_id, added }))
         }).map_err(Into::into)
     }
 

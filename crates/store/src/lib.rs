@@ -38,11 +38,13 @@ mod video;
 mod webhooks;
 
 pub use adoption::{
-    Contest, DayCount, FunnelGroup, NewContest, RemindOutcome, ReminderStats, StageCounts, Subset,
-    TeamCounts, WorklistItem,
+    Contest, DayCount, FunnelGroup, NewContest, RemindOutcome, Reminder, ReminderStats,
+    StageCounts, Subset, TeamCounts, WorklistItem,
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
-pub use champions::{ChampionDirectoryEntry, ChampionRow, ConfirmedCohort, TrainingEvent};
+pub use champions::{
+    ChampionDirectoryEntry, ChampionRow, ConfirmedCohort, Expected, TrainingEvent,
+};
 pub use checklists::PersonFacts;
 pub use db::{Backend, Db, SqlitePools, StoreError, now_ms};
 pub use directory::{ImportOutcome, ImportPlan, MemberFilter, NewMember, ProfileUpdate};

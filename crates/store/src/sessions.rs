@@ -16,6 +16,23 @@ struct TokenUser {
     token_used_at: Option<i64>,
 }
 
+/// Stores a one-time token in transaction `tx`; an invitation also records that the person
+/// was invited, so the rollout job never invites them twice.
+macro_rules! insert_one_time_token {
+    ($tx:expr, $hash:expr, $user:expr, $purpose:expr, $now:expr, $ttl:expr) => {{
+        let (purpose, now): (&str, i64) = ($purpose, $now);
+        sqlx::query(
+            "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind($hash).bind($user).bind(purpose).bind(now).bind(now + $ttl)
+            .execute(&mut *$tx).await?;
+        if purpose == "invite" {
+            sqlx::query("UPDATE users SET invitation_sent_at = COALESCE(invitation_sent_at, $1) WHERE id = $2")
+                .bind(now).bind($user).execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use insert_one_time_token;
+
 impl Db {
     pub async fn create_session(
         &self,
@@ -72,14 +89,7 @@ impl Db {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(token_hash).bind(user_id).bind(purpose).bind(now).bind(now + ttl_ms)
-                .execute(&mut *tx).await?;
-            if purpose == "invite" {
-                sqlx::query("UPDATE users SET invitation_sent_at = COALESCE(invitation_sent_at, $1) WHERE id = $2")
-                    .bind(now).bind(user_id).execute(&mut *tx).await?;
-            }
+            insert_one_time_token!(tx, token_hash, user_id, purpose, now, ttl_ms);
             crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use embarq_store::{WorklistItem, now_ms};
+use embarq_store::WorklistItem;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -54,7 +54,7 @@ async fn remind(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    match nudges::remind(&state, &auth, id, now_ms()).await {
+    match nudges::remind(&state, &auth, id).await {
         Ok(()) => {
             let notice = i18n::tr(lang, "nudges-reminded");
             render_page(

@@ -1121,6 +1121,7 @@ err-poll-unknown-option = this option is not part of the poll.
 err-poll-invalid-date-time = is not a date and time (use YYYY-MM-DDTHH:MM).
 error-poll-closed = This poll is closed: votes are no longer accepted.
 error-poll-already-voted = You already voted in this anonymous poll; its votes cannot be changed.
+error-champions-changed = The champions changed while you confirmed; reload the page and confirm again.
 error-poll-not-published = This publication is not published yet: its poll opens once it is approved.
 
 ## Editing and cancelling events

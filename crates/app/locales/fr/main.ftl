@@ -1122,6 +1122,7 @@ err-poll-unknown-option = cette réponse ne fait pas partie du sondage.
 err-poll-invalid-date-time = n'est pas une date et une heure (format AAAA-MM-JJTHH:MM).
 error-poll-closed = Ce sondage est clos : les votes ne sont plus acceptés.
 error-poll-already-voted = Vous avez déjà voté dans ce sondage anonyme ; ses votes ne peuvent pas être modifiés.
+error-champions-changed = Les champions ont changé pendant votre confirmation ; rechargez la page et confirmez à nouveau.
 error-poll-not-published = Cette publication n'est pas encore publiée : son sondage ouvrira une fois approuvée.
 
 ## Modification et annulation des événements

@@ -5,7 +5,7 @@ use crate::i18n::{Lang, tr, tr_args};
 use crate::state::AppState;
 use embarq_domain::validate::{self, Errors, NAME_MAX};
 use embarq_domain::{Id, OrgId, OrgRole, UserStatus, throttle};
-use embarq_store::{ApiToken, Effects, NewMember, User};
+use embarq_store::{ApiToken, Effects, NewMember, RemindOutcome, Reminder, User};
 use fluent_templates::fluent_bundle::FluentValue;
 use std::net::IpAddr;
 
@@ -185,6 +185,51 @@ pub async fn send_invitation(
     lang: Lang,
     also: Effects,
 ) -> AppResult<()> {
+    let (token, mut mail) = invitation(state, user, inviter, lang).await?;
+    mail.extend(also);
+    state
+        .db
+        .create_one_time_token(&token_hash(&token), user.id, INVITE, INVITE_TTL_MS, &mail)
+        .await?;
+    crate::outbox::written(state, &mail);
+    Ok(())
+}
+
+/// Sends the invitation again as a reminder, recorded with it in one transaction: the
+/// reminder counts only if its e-mail is stored to go out.
+pub async fn remind(
+    state: &AppState,
+    user: &User,
+    inviter: &str,
+    lang: Lang,
+    reminder: &Reminder,
+    now: i64,
+) -> AppResult<RemindOutcome> {
+    let (token, mail) = invitation(state, user, inviter, lang).await?;
+    let outcome = state
+        .db
+        .remind_with_invitation(
+            user.org_id,
+            user.id,
+            reminder,
+            (&token_hash(&token), INVITE_TTL_MS),
+            &mail,
+            now,
+        )
+        .await?;
+    if outcome == RemindOutcome::Sent {
+        crate::outbox::written(state, &mail);
+    }
+    Ok(outcome)
+}
+
+/// A new invitation link (the raw token) and the e-mail that carries it.
+async fn invitation(
+    state: &AppState,
+    user: &User,
+    inviter: &str,
+    lang: Lang,
+) -> AppResult<(String, Effects)> {
     let token = random_token();
     let org = state
         .db
@@ -198,18 +243,12 @@ pub async fn send_invitation(
         ("inviter", FluentValue::from(inviter.to_string())),
         ("link", FluentValue::from(link)),
     ];
-    let mut mail = Effects::mail(
+    let mail = Effects::mail(
         &user.email,
         tr_args(lang, "mail-invite-subject", &args),
         tr_args(lang, "mail-invite-body", &args),
     );
-    mail.extend(also);
-    state
-        .db
-        .create_one_time_token(&token_hash(&token), user.id, INVITE, INVITE_TTL_MS, &mail)
-        .await?;
-    crate::outbox::written(state, &mail);
-    Ok(())
+    Ok((token, mail))
 }
 
 /// An organization manager invites someone by e-mail: creates the invited account and mails the link.

@@ -8,8 +8,8 @@ use crate::state::AppState;
 use embarq_domain::champions::{self, Dimension, Member, Proposal, Reason};
 use embarq_domain::policy;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, SphereRole, UserStatus};
-use embarq_store::{ChampionDirectoryEntry, ChampionRow, TrainingEvent, now_ms};
+use embarq_domain::{Id, SphereRole, UserStatus, new_id};
+use embarq_store::{ChampionDirectoryEntry, ChampionRow, Expected, TrainingEvent, now_ms};
 use std::collections::{HashMap, HashSet};
 
 pub const VOLUNTEER: &str = "volunteer";
@@ -184,16 +184,64 @@ pub async fn confirm(
         .await?;
     let sphere_name = i18n::tr(lang, "champions-sphere-name");
     let sphere_description = i18n::tr(lang, "champions-sphere-description");
-    let done = state
-        .db
-        .confirm_champions(
-            auth.user.org_id,
+    // The notices go to the people added, in the confirmation's transaction; they are built
+    // from a read just before, which a concurrent confirmation can outdate: then read again.
+    let mut tries = 0;
+    let done = loop {
+        tries += 1;
+        let sphere_id = state
+            .db
+            .champions_sphere(auth.user.org_id)
+            .await?
+            .unwrap_or_else(new_id);
+        let already: HashSet<Id> = state
+            .db
+            .champions(auth.user.org_id)
+            .await?
+            .iter()
+            .map(|c| c.user_id)
+            .collect();
+        let added: Vec<Id> = ids
+            .iter()
+            .copied()
+            .filter(|i| !already.contains(i))
+            .collect();
+        let mut told = spheres::notice(
+            state,
+            &added,
+            "champion_confirmed",
             auth.user.id,
-            (&sphere_name, &sphere_description),
-            &entries,
-            training.as_ref().map(|t| t.id),
+            Some(sphere_id),
+            None,
         )
         .await?;
+        if training.is_some() {
+            told.extend(
+                spheres::notice(state, &added, "champion_training", auth.user.id, None, None)
+                    .await?,
+            );
+        }
+        let expected = Expected { sphere_id, added };
+        let outcome = state
+            .db
+            .confirm_champions(
+                auth.user.org_id,
+                auth.user.id,
+                (&sphere_name, &sphere_description),
+                &entries,
+                training.as_ref().map(|t| t.id),
+                Some((&expected, &told)),
+            )
+            .await?;
+        match outcome {
+            Some(done) => {
+                crate::outbox::written(state, &told);
+                break done;
+            }
+            None if tries < 3 => continue,
+            None => return Err(AppError::Conflict("champions_changed")),
+        }
+    };
     super::admin_audit::record(
         state,
         super::admin_audit::Admin {
@@ -211,30 +259,6 @@ pub async fn confirm(
         }),
     )
     .await?;
-    // Both notices in one transaction (the confirmation itself is committed above).
-    let mut told = spheres::notice(
-        state,
-        &done.added,
-        "champion_confirmed",
-        auth.user.id,
-        Some(done.sphere_id),
-        None,
-    )
-    .await?;
-    if training.is_some() {
-        told.extend(
-            spheres::notice(
-                state,
-                &done.added,
-                "champion_training",
-                auth.user.id,
-                None,
-                None,
-            )
-            .await?,
-        );
-    }
-    crate::outbox::write(state, &told).await?;
     Ok(Confirmed {
         sphere_id: done.sphere_id,
         added: done.added.len(),

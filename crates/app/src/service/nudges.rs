@@ -8,7 +8,7 @@ use crate::service::accounts;
 use crate::state::AppState;
 use embarq_domain::adoption::{self, NudgeSchedule};
 use embarq_domain::{Id, OrgId, UserStatus, policy};
-use embarq_store::{RemindOutcome, User, WorklistItem};
+use embarq_store::{RemindOutcome, Reminder, User, WorklistItem, now_ms};
 
 /// The organization's schedule (the default one until a manager changes it).
 pub async fn schedule(state: &AppState, org_id: OrgId) -> AppResult<NudgeSchedule> {
@@ -41,21 +41,17 @@ fn lang_of(u: &User) -> Lang {
         .unwrap_or_default()
 }
 
-/// Sends one claimed automatic reminder; `false` when the person is gone.
-async fn send_reminder(state: &AppState, user_id: Id) -> AppResult<bool> {
+/// Sends automatic reminder `step` to one member, recorded with it; `false` when the person
+/// is gone, already reminded or no longer waiting.
+async fn send_reminder(state: &AppState, user_id: Id, step: i64, now: i64) -> AppResult<bool> {
     let Some(u) = state.db.user(user_id).await? else {
         return Ok(false);
     };
     let lang = lang_of(&u);
-    accounts::send_invitation(
-        state,
-        &u,
-        &tr(lang, "nudges-inviter"),
-        lang,
-        Default::default(),
-    )
-    .await?;
-    Ok(true)
+    let reminder = Reminder::Automatic { step };
+    let outcome =
+        accounts::remind(state, &u, &tr(lang, "nudges-inviter"), lang, &reminder, now).await?;
+    Ok(outcome == RemindOutcome::Sent)
 }
 
 /// Jobs task: sends every automatic reminder due at `now`; returns how many went out.
@@ -70,19 +66,14 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
             let Some((from, until)) = s.window(step) else {
                 continue;
             };
-            let claimed = state
-                .db
-                .nudge_claim_step(org, step, from, until, now)
-                .await?;
-            // Each claimed reminder on its own: one that fails neither stops the rest of the
-            // batch nor stays claimed, so the next tick sends it.
-            for user_id in claimed {
-                match send_reminder(state, user_id).await {
+            // Each reminder is claimed with its invitation in one transaction: one that fails
+            // leaves nothing behind, stops no other, and goes out at the next tick.
+            for user_id in state.db.nudge_due(org, step, from, until, now).await? {
+                match send_reminder(state, user_id, step, now).await {
                     Ok(true) => sent += 1,
                     Ok(false) => {}
                     Err(e) => {
-                        tracing::warn!(error = %e, %user_id, step, "reminder not sent; released for the next tick");
-                        state.db.nudge_release(user_id, step).await?;
+                        tracing::warn!(error = %e, %user_id, step, "reminder not sent; it goes out at the next tick");
                     }
                 }
             }
@@ -117,7 +108,7 @@ pub async fn worklist(state: &AppState, auth: &Auth) -> AppResult<Vec<WorklistIt
 
 /// A champion reminds a colleague: the invitation goes out again with a fresh link.
 /// At most one reminder per colleague per 24 h and 20 per champion per day (429 beyond).
-pub async fn remind(state: &AppState, auth: &Auth, user_id: Id, now: i64) -> AppResult<()> {
+pub async fn remind(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<()> {
     require(state, auth).await?;
     let u = state
         .db
@@ -132,28 +123,15 @@ pub async fn remind(state: &AppState, auth: &Auth, user_id: Id, now: i64) -> App
     if u.status != UserStatus::Invited || u.activated_at.is_some() {
         return Err(AppError::Refused("already_active"));
     }
-    match state
-        .db
-        .nudge_record_reminder(
-            auth.user.org_id,
-            u.id,
-            auth.user.id,
-            now,
-            adoption::REMIND_PER_SENDER_PER_DAY,
-            adoption::REMIND_COLLEAGUE_EVERY_MS,
-        )
-        .await?
-    {
-        RemindOutcome::Sent => {}
-        RemindOutcome::ColleagueTooSoon => return Err(AppError::Limited("nudge_too_soon")),
-        RemindOutcome::SenderLimit => return Err(AppError::Limited("nudge_daily_limit")),
+    let reminder = Reminder::Champion {
+        sender: auth.user.id,
+        per_sender_per_day: adoption::REMIND_PER_SENDER_PER_DAY,
+        colleague_every: adoption::REMIND_COLLEAGUE_EVERY_MS,
+    };
+    let inviter = &auth.user.display_name;
+    match accounts::remind(state, &u, inviter, lang_of(&u), &reminder, now_ms()).await? {
+        RemindOutcome::Sent | RemindOutcome::NotDue => Ok(()),
+        RemindOutcome::ColleagueTooSoon => Err(AppError::Limited("nudge_too_soon")),
+        RemindOutcome::SenderLimit => Err(AppError::Limited("nudge_daily_limit")),
     }
-    accounts::send_invitation(
-        state,
-        &u,
-        &auth.user.display_name,
-        lang_of(&u),
-        Default::default(),
-    )
-    .await
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use embarq_domain::Id;
-use embarq_store::{WorklistItem, now_ms};
+use embarq_store::WorklistItem;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -78,6 +78,6 @@ async fn remind(
     ApiAuth(auth): ApiAuth,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<StatusCode> {
-    nudges::remind(&state, &auth, id, now_ms()).await?;
+    nudges::remind(&state, &auth, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
