@@ -6,7 +6,8 @@
 //! parameters; a later run with the same parameters reuses it instead of loading again.
 use anyhow::{Context, Result, bail};
 use embarq_app::demo::{FIRST_F, FIRST_M, LAST, SITES};
-use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
+use embarq_domain::UserId;
+use embarq_domain::{Id, OrgRole, PostStatus, SphereId, SphereKind, SphereRole, UserStatus};
 use embarq_store::bulk::{BulkPost, BulkSphere, BulkSphereMember, BulkUser};
 use embarq_store::{Cursor, Db, Post, now_ms};
 use rand::distr::Distribution;
@@ -151,10 +152,10 @@ pub(crate) async fn prepare(db: &Db, opts: &DataOpts) -> Result<embarq_domain::O
 }
 
 /// A UUIDv7 of the given instant with seeded random bits: ids sort like their creation time.
-fn id_at(rng: &mut StdRng, ms: i64) -> Id {
+fn id_at<T: embarq_domain::FromUuid>(rng: &mut StdRng, ms: i64) -> T {
     let mut b = [0u8; 10];
     rng.fill(&mut b);
-    uuid::Builder::from_unix_timestamp_millis(ms.max(0) as u64, &b).into_uuid()
+    T::from_uuid(uuid::Builder::from_unix_timestamp_millis(ms.max(0) as u64, &b).into_uuid())
 }
 
 fn progress(what: &str, done: usize, total: usize, started: Instant) {
@@ -185,12 +186,12 @@ async fn generate(db: &Db, o: &DataOpts, marker: &str) -> Result<embarq_domain::
 
     // Members; the first one is the measured member.
     let t = Instant::now();
-    let mut user_ids: Vec<Id> = Vec::with_capacity(o.members);
+    let mut user_ids: Vec<UserId> = Vec::with_capacity(o.members);
     let mut batch: Vec<BulkUser> = Vec::with_capacity(BATCH.min(o.members));
     let departments: Vec<&str> = embarq_app::demo::department_names().collect();
     for i in 0..o.members {
         let created = origin + i as i64;
-        let id = id_at(&mut rng, created);
+        let id: UserId = id_at(&mut rng, created);
         user_ids.push(id);
         let firsts = if rng.random_bool(0.5) {
             FIRST_F
@@ -241,7 +242,7 @@ async fn generate(db: &Db, o: &DataOpts, marker: &str) -> Result<embarq_domain::
         .map(|r| 1.0 / ((r + 1) as f64).powf(0.8))
         .collect();
     let pick_sphere = WeightedIndex::new(&weights).context("sphere weights")?;
-    let mut sphere_ids = Vec::with_capacity(o.spheres);
+    let mut sphere_ids: Vec<SphereId> = Vec::with_capacity(o.spheres);
     let mut creators = Vec::with_capacity(o.spheres);
     let mut spheres = Vec::with_capacity(o.spheres);
     for i in 0..o.spheres {
@@ -425,7 +426,7 @@ where
 /// Throughput with `clients` concurrent callers sharing the pool.
 async fn concurrent(
     db: &Db,
-    user: Id,
+    user: UserId,
     after: Option<Cursor>,
     clients: usize,
     iterations: usize,
@@ -487,7 +488,7 @@ where
 
 /// Checks the home feed against an independent computation: the merge of the member's
 /// sphere feeds, page after page.
-async fn check_home_feed(db: &Db, user: Id, spheres: &[Id], pages: usize) -> Result<()> {
+async fn check_home_feed(db: &Db, user: UserId, spheres: &[SphereId], pages: usize) -> Result<()> {
     let mut c = None;
     for page in 1..=pages {
         let got: Vec<Id> = db
@@ -520,7 +521,7 @@ async fn measure(db: &Db, o: &BenchOpts) -> Result<()> {
         .with_context(|| format!("the measured member {MEASURED_EMAIL} is missing"))?;
     let counts = db.org_counts(user.org_id).await?;
     let spheres = db.visible_spheres(user.org_id, user.id, true).await?;
-    let mine: Vec<Id> = spheres.iter().map(|s| s.id).collect();
+    let mine: Vec<SphereId> = spheres.iter().map(|s| s.id).collect();
     println!(
         "\n{:?}: {} members, {} spheres, {} memberships, {} posts; measured member in {} spheres",
         db.backend(),

@@ -32,7 +32,8 @@ const LEVELS: [&str; 5] = [
 pub fn directory(n: usize) -> Vec<(String, Member)> {
     let mut rng = StdRng::seed_from_u64(42);
     let departments: Vec<&str> = embarq_app::demo::department_names().collect();
-    let ids: Vec<uuid::Uuid> = (0..n).map(|_| embarq_domain::new_id()).collect();
+    let ids: Vec<embarq_domain::UserId> =
+        (0..n).map(|_| embarq_domain::UserId::generate()).collect();
     (0..n)
         .map(|i| {
             let female = rng.random_bool(0.5);

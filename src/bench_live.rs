@@ -13,7 +13,8 @@ use crate::bench_server::{Server, cpu_seconds, proc_status_kib, watch_rss};
 use crate::bench_stats::line;
 use anyhow::{Context, Result, bail};
 use embarq_domain::policy::{Viewer, sphere_access};
-use embarq_domain::{Id, OrgId, SphereKind};
+use embarq_domain::{OrgId, SphereKind};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::Db;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -46,7 +47,7 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the connections record about the post being timed.
 struct Delivery {
     /// The sphere whose `post` events are being timed and when its post was sent.
-    current: Mutex<Option<(Id, Instant)>>,
+    current: Mutex<Option<(SphereId, Instant)>>,
     times: Mutex<Vec<Duration>>,
     received: AtomicUsize,
     connected: AtomicUsize,
@@ -81,7 +82,7 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: LiveBenchOpts)
     let monitor = tokio::spawn(watch_rss(server.pid, peak_rss.clone()));
     let api = reqwest::Client::new();
     let base = server.base.clone();
-    let publish = |sphere: Id, n: usize| {
+    let publish = |sphere: SphereId, n: usize| {
         let req = api
             .post(format!("{base}/api/v1/spheres/{sphere}/posts"))
             .bearer_auth(&token)
@@ -243,7 +244,7 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: LiveBenchOpts)
 
 /// The sphere of every member (created and filled once), its size, and a small sphere m1
 /// may post in.
-async fn spheres(db: &Db, org: OrgId, poster: Id) -> Result<(Id, i64, Option<Id>)> {
+async fn spheres(db: &Db, org: OrgId, poster: UserId) -> Result<(SphereId, i64, Option<SphereId>)> {
     let mine = db.visible_spheres(org, poster, true).await?;
     let all = match mine.iter().find(|s| s.name == ALL_SPHERE) {
         Some(s) => s.id,
@@ -304,7 +305,7 @@ async fn sessions(db: &Db, org: OrgId, n: usize) -> Result<Vec<String>> {
         .iter()
         .map(|_| embarq_web::auth::random_token())
         .collect();
-    let rows: Vec<(String, Id)> = tokens
+    let rows: Vec<(String, UserId)> = tokens
         .iter()
         .zip(&ids)
         .map(|(t, id)| (embarq_web::auth::token_hash(t), *id))

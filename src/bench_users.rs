@@ -13,8 +13,9 @@ use crate::bench_server::{
 };
 use crate::bench_stats::{line, line_with_errors};
 use anyhow::{Context, Result, bail};
+use embarq_domain::OrgId;
+use embarq_domain::SphereId;
 use embarq_domain::policy::{Viewer, sphere_access};
-use embarq_domain::{Id, OrgId};
 use embarq_store::Db;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -121,7 +122,7 @@ impl Shared {
 /// A simulated user: who they are and the spheres they may publish in.
 struct SimUser {
     email: String,
-    spheres: Vec<Id>,
+    spheres: Vec<SphereId>,
 }
 
 impl UsersBenchOpts {
@@ -293,7 +294,7 @@ async fn prepare_users(db: &Db, org: OrgId, n: usize) -> Result<Vec<SimUser>> {
         let viewer = Viewer {
             org_role: u.org_role,
         };
-        let spheres: Vec<Id> = db
+        let spheres: Vec<SphereId> = db
             .visible_spheres(org, u.id, true)
             .await?
             .iter()
@@ -330,7 +331,7 @@ async fn simulate(s: Arc<Shared>, u: SimUser, start_at: Instant, seed: u64) {
     }
     // The session's token, read from every page (forms carry it in a hidden field).
     let mut csrf = String::new();
-    let pending: Arc<Mutex<Vec<(Id, Instant)>>> = Arc::default();
+    let pending: Arc<Mutex<Vec<(SphereId, Instant)>>> = Arc::default();
     let (connected_tx, connected) = tokio::sync::oneshot::channel();
     let live = tokio::spawn(events(
         s.clone(),
@@ -423,8 +424,8 @@ async fn post(
     csrf: &str,
     email: &str,
     n: usize,
-    sphere: Id,
-    pending: &Mutex<Vec<(Id, Instant)>>,
+    sphere: SphereId,
+    pending: &Mutex<Vec<(SphereId, Instant)>>,
 ) {
     let body = format!(
         "Jour de lancement : publication n° {n} de {email}. Bonjour à toute la sphère, ravi de vous retrouver ici !"
@@ -537,7 +538,7 @@ async fn events(
     s: Arc<Shared>,
     http: reqwest::Client,
     email: String,
-    pending: Arc<Mutex<Vec<(Id, Instant)>>>,
+    pending: Arc<Mutex<Vec<(SphereId, Instant)>>>,
     connected: tokio::sync::oneshot::Sender<()>,
 ) {
     let mut connected = Some(connected);
@@ -612,14 +613,14 @@ async fn events(
 }
 
 /// A `post` event about a sphere the user has just posted in: the delivery of that post.
-fn own_post_seen(s: &Shared, pending: &Mutex<Vec<(Id, Instant)>>, data: &str) {
+fn own_post_seen(s: &Shared, pending: &Mutex<Vec<(SphereId, Instant)>>, data: &str) {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(data.trim()) else {
         return;
     };
     if v["kind"] != "post" {
         return;
     }
-    let Some(sphere) = v["ref"].as_str().and_then(|r| r.parse::<Id>().ok()) else {
+    let Some(sphere) = v["ref"].as_str().and_then(|r| r.parse::<SphereId>().ok()) else {
         return;
     };
     let Ok(mut p) = pending.lock() else {

@@ -1,15 +1,16 @@
 //! The SQL of who sees what (`embarq_store::access`) agrees with the policy
 //! (`embarq_domain::policy::sphere_access`) for every kind of sphere, every sphere role and
 //! both organization roles, on the real database.
+use embarq_domain::UserId;
 use embarq_domain::policy::{Viewer, sphere_access};
-use embarq_domain::{Id, OrgId, OrgRole, SphereKind, SphereRole, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, SphereId, SphereKind, SphereRole, UserStatus};
 use embarq_store::{Db, NewMember, access};
 use embarq_testkit::spawn_app;
 use std::collections::HashSet;
 
-async fn ids_where(db: &Db, org: OrgId, predicate: &str, person: Id) -> HashSet<Id> {
+async fn ids_where(db: &Db, org: OrgId, predicate: &str, person: UserId) -> HashSet<SphereId> {
     let sql = format!("SELECT s.id FROM spheres s WHERE s.org_id = $1 AND {predicate}");
-    let ids: Vec<Id> = match db {
+    let ids: Vec<SphereId> = match db {
         Db::Sqlite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(org)
             .bind(person)

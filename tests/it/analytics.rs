@@ -1,6 +1,6 @@
 //! Activation analytics: exact funnel counts overall and per breakdown, the CSV export,
 //! the daily series, and who may see them.
-use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, UserStatus};
+use embarq_domain::{OrgId, OrgRole, PostStatus, SphereKind, UserId, UserStatus};
 use embarq_store::{NewMember, NewPost, ProfileUpdate, now_ms};
 use embarq_testkit::{TestApp, spawn_app};
 use serde_json::Value;
@@ -23,7 +23,7 @@ pub async fn person(
     email: &str,
     status: UserStatus,
     profile: Profile<'_>,
-) -> Id {
+) -> UserId {
     let id = app
         .db
         .create_member(&NewMember {

@@ -2,6 +2,7 @@
 //! rollout, champions, API tokens and settings each leave an entry with the right actor and
 //! target; the log is searchable and only managers read it (UI and API).
 use embarq_domain::Id;
+use embarq_domain::UserId;
 use embarq_testkit::{Browser, TestApp, api, last_id, spawn_app};
 use reqwest::Method;
 use serde_json::Value;
@@ -21,7 +22,7 @@ async fn entry(b: &Browser, action: &str) -> Value {
     page["entries"][0].clone()
 }
 
-fn check(e: &Value, action: &str, actor: Id, target: Option<Id>) {
+fn check(e: &Value, action: &str, actor: UserId, target: Option<Id>) {
     assert_eq!(e["action"], action, "{e}");
     assert_eq!(e["actor_id"], actor.to_string(), "{e}");
     if let Some(t) = target {
@@ -52,7 +53,14 @@ async fn upload(b: &Browser, csv: &str) -> u16 {
         .as_u16()
 }
 
-async fn setup() -> (TestApp, Browser, embarq_domain::OrgId, Id, Id, Browser) {
+async fn setup() -> (
+    TestApp,
+    Browser,
+    embarq_domain::OrgId,
+    UserId,
+    UserId,
+    Browser,
+) {
     let app = spawn_app().await;
     let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
@@ -74,7 +82,7 @@ async fn administrative_actions_are_audited() {
         .await;
     assert_eq!(r.status(), 303);
     let e = entry(&mgr, "org.role").await;
-    check(&e, "org.role", alice, Some(bob_id));
+    check(&e, "org.role", alice, Some(bob_id.into()));
     assert_eq!(e["details"]["from"], "member");
     assert_eq!(e["details"]["to"], "manager");
     mgr.post_redirect(
@@ -91,7 +99,7 @@ async fn administrative_actions_are_audited() {
         &entry(&mgr, "member.invite").await,
         "member.invite",
         alice,
-        Some(dee),
+        Some(dee.into()),
     );
     mgr.post_redirect(&format!("/admin/members/{bob_id}/deactivate"), &[])
         .await;
@@ -99,7 +107,7 @@ async fn administrative_actions_are_audited() {
         &entry(&mgr, "member.deactivate").await,
         "member.deactivate",
         alice,
-        Some(bob_id),
+        Some(bob_id.into()),
     );
     mgr.post_redirect(&format!("/admin/members/{bob_id}/reactivate"), &[])
         .await;
@@ -107,7 +115,7 @@ async fn administrative_actions_are_audited() {
         &entry(&mgr, "member.reactivate").await,
         "member.reactivate",
         alice,
-        Some(bob_id),
+        Some(bob_id.into()),
     );
 
     // Sphere roles.
@@ -121,7 +129,7 @@ async fn administrative_actions_are_audited() {
     )
     .await;
     let e = entry(&mgr, "sphere.role").await;
-    check(&e, "sphere.role", alice, Some(bob_id));
+    check(&e, "sphere.role", alice, Some(bob_id.into()));
     assert_eq!(e["sphere_id"], sphere_id.to_string());
     assert_eq!(e["details"]["to"], "publisher");
 
@@ -190,7 +198,7 @@ async fn administrative_actions_are_audited() {
         .await;
     assert_eq!(r.status(), 303);
     let e = entry(&mgr, "champions.grant_role").await;
-    check(&e, "champions.grant_role", alice, Some(bob_id));
+    check(&e, "champions.grant_role", alice, Some(bob_id.into()));
     assert_eq!(e["sphere_id"], sales.to_string());
 
     // API tokens, created and revoked (by the person themselves).

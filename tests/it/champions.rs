@@ -1,6 +1,7 @@
-use embarq_domain::{Id, OrgId, SphereRole};
+use embarq_domain::UserId;
+use embarq_domain::{Id, OrgId, SphereId, SphereRole};
 use embarq_store::{NewEvent, ProfileUpdate};
-use embarq_testkit::{Browser, TestApp, last_id, spawn_app};
+use embarq_testkit::{Browser, TestApp, last_as, last_id, spawn_app};
 use serde_json::{Value, json};
 
 async fn api(
@@ -24,7 +25,7 @@ async fn api(
 
 async fn profile(
     app: &TestApp,
-    id: Id,
+    id: UserId,
     name: &str,
     dept: Option<&str>,
     site: Option<&str>,
@@ -47,7 +48,7 @@ async fn profile(
         .unwrap();
 }
 
-async fn training(app: &TestApp, org: OrgId, by: Id, audience: &'static str) -> Id {
+async fn training(app: &TestApp, org: OrgId, by: UserId, audience: &'static str) -> Id {
     let start = embarq_store::now_ms() + 3 * 86_400_000;
     app.db
         .create_events(&[NewEvent {
@@ -234,7 +235,7 @@ async fn champions_are_proposed_confirmed_and_equipped() {
     assert_eq!(bob.get(&format!("/spheres/{sphere}")).await.status(), 200);
     assert_eq!(dave.get(&format!("/spheres/{sphere}")).await.status(), 404);
     // Registered to the training and notified.
-    let reg: Vec<Id> = app
+    let reg: Vec<UserId> = app
         .db
         .event_registrants(event)
         .await
@@ -279,7 +280,7 @@ async fn champions_are_proposed_confirmed_and_equipped() {
             &[("name", "Ventes"), ("description", ""), ("kind", "closed")],
         )
         .await;
-    let sales = last_id(&sales);
+    let sales = last_as::<SphereId>(&sales);
     let r = mgr
         .post_form(
             &format!("/admin/champions/{bob_id}/role"),
@@ -578,7 +579,7 @@ async fn champions_are_confirmed_with_their_notices_or_not_at_all() {
             Some(json!({ "user_ids": [bob, carol] })),
         )
     };
-    let kinds = |id: Id| {
+    let kinds = |id: UserId| {
         let db = app.db.clone();
         async move {
             db.notifications(id, 50)

@@ -2,10 +2,11 @@
 //! every path (pages, API, ICS, calendar feed, reminders), ICS parsed with a real iCalendar
 //! parser, the personal calendar feed (token only, regenerate, deactivation) and bad input.
 use chrono::{Datelike, TimeZone, Timelike, Utc};
+use embarq_domain::UserId;
 use embarq_domain::recurrence::{ms_to_local, parse_zone};
-use embarq_domain::{Id, SphereRole};
+use embarq_domain::{Id, SphereId, SphereRole};
 use embarq_store::now_ms;
-use embarq_testkit::{Browser, TestApp, last_id, spawn_app};
+use embarq_testkit::{Browser, TestApp, last_as, last_id, spawn_app};
 use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventLike};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -48,8 +49,8 @@ async fn post_en(b: &Browser, path: &str, fields: &[(&str, &str)]) -> (u16, Stri
     (s, r.text().await.unwrap())
 }
 
-async fn create_sphere(b: &Browser, name: &str, kind: &str) -> Id {
-    last_id(
+async fn create_sphere(b: &Browser, name: &str, kind: &str) -> SphereId {
+    last_as(
         &b.post_redirect("/spheres", &[("name", name), ("kind", kind)])
             .await,
     )
@@ -896,7 +897,7 @@ async fn ics_event(b: &Browser, id: &str) -> icalendar::Event {
     cal.events().next().expect("one VEVENT").clone()
 }
 
-async fn kinds_of(app: &TestApp, uid: Id) -> Vec<(String, Option<String>)> {
+async fn kinds_of(app: &TestApp, uid: UserId) -> Vec<(String, Option<String>)> {
     app.db
         .notifications(uid, 50)
         .await

@@ -113,7 +113,7 @@ async fn export_contains_own_data_only_and_is_rate_limited() {
 async fn bob_with_content(
     app: &embarq_testkit::TestApp,
     mgr: &Browser,
-) -> (embarq_domain::Id, Browser, String, String, String) {
+) -> (embarq_domain::UserId, Browser, String, String, String) {
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob Erasable").await;
     let sphere = mgr.create_sphere("Sales", "open").await;
@@ -232,7 +232,7 @@ async fn erase_anonymize_keeps_content_as_former_member() {
         .unwrap();
     let mine: Vec<_> = entries
         .iter()
-        .filter(|e| e.target_id == Some(bob_id))
+        .filter(|e| e.target_id == Some(bob_id.into()))
         .collect();
     let (count, details) = (
         mine.len(),

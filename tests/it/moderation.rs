@@ -1,7 +1,8 @@
 //! Moderation: report → queue → hide (invisible to members in feeds, post page, comments and
 //! API; visible and marked to moderators) → audit entry; mute, remove, permissions, secret
 //! spheres, and the API.
-use embarq_testkit::{Browser, api, last_id, spawn_app};
+use embarq_domain::SphereId;
+use embarq_testkit::{Browser, api, last_as, last_id, spawn_app};
 use reqwest::Method;
 use serde_json::json;
 
@@ -24,7 +25,7 @@ async fn report_hide_audit_mute_remove_and_permissions() {
 
     // Dave administers sphere A; Bob and Carol are members. Alice (manager) administers B.
     let a = dave.create_sphere("Atelier", "open").await;
-    let a_id = last_id(&a);
+    let a_id: SphereId = last_as(&a);
     bob.post_redirect(&format!("{a}/join"), &[]).await;
     carol.post_redirect(&format!("{a}/join"), &[]).await;
     let b = mgr.create_sphere("Bureau", "open").await;

@@ -14,7 +14,7 @@ async fn invited(
     org: embarq_domain::OrgId,
     email: &str,
     sent_at: i64,
-) -> embarq_domain::Id {
+) -> embarq_domain::UserId {
     let u = person(
         app,
         org,
@@ -262,7 +262,7 @@ async fn champions_remind_colleagues_within_limits() {
             .unwrap()
             .contains("relancé ces dernières 24 heures")
     );
-    let api = |id: embarq_domain::Id| {
+    let api = |id: embarq_domain::UserId| {
         champ
             .client
             .post(champ.url(&format!("/api/v1/nudges/worklist/{id}/remind")))

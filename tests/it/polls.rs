@@ -1,6 +1,7 @@
 //! Polls in publications: creation with the publication (one transaction), validation,
 //! named and anonymous votes, changing a vote, closing, concurrency, visibility.
-use embarq_domain::{Id, SphereRole, parse_id};
+use embarq_domain::UserId;
+use embarq_domain::{SphereRole, parse_id};
 use embarq_store::now_ms;
 use embarq_testkit::{Browser, TestApp, api, spawn_app};
 use reqwest::Method;
@@ -18,9 +19,13 @@ async fn sphere(b: &Browser, name: &str, kind: &str) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
-async fn add(app: &TestApp, sphere: &str, user: Id) {
+async fn add(app: &TestApp, sphere: &str, user: UserId) {
     app.db
-        .add_sphere_member(parse_id(sphere).unwrap(), user, SphereRole::Member)
+        .add_sphere_member(
+            embarq_domain::parse_as(sphere).unwrap(),
+            user,
+            SphereRole::Member,
+        )
         .await
         .unwrap();
 }

@@ -1,4 +1,4 @@
-use embarq_testkit::{last_id, spawn_app};
+use embarq_testkit::{last_as, last_id, spawn_app};
 
 #[tokio::test]
 async fn publish_comment_react_mention_and_notify() {
@@ -62,7 +62,7 @@ async fn publish_comment_react_mention_and_notify() {
     // Empty and oversized bodies are refused with a message and nothing is written.
     let before = app
         .db
-        .sphere_feed(last_id(&sphere), None, 100)
+        .sphere_feed(last_as(&sphere), None, 100)
         .await
         .unwrap()
         .len();
@@ -80,7 +80,7 @@ async fn publish_comment_react_mention_and_notify() {
     assert!(r.text().await.unwrap().contains("20000"));
     assert_eq!(
         app.db
-            .sphere_feed(last_id(&sphere), None, 100)
+            .sphere_feed(last_as(&sphere), None, 100)
             .await
             .unwrap()
             .len(),
@@ -146,7 +146,7 @@ async fn approval_queue_and_pinning() {
     assert!(app.db.unread_count(bob_id).await.unwrap() >= 1);
     mgr.post_redirect(&format!("{post}/pin"), &[]).await;
     assert_eq!(
-        app.db.pinned_posts(last_id(&sphere)).await.unwrap().len(),
+        app.db.pinned_posts(last_as(&sphere)).await.unwrap().len(),
         1
     );
     assert_eq!(

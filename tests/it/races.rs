@@ -1,8 +1,8 @@
 //! Rules that count and then write, under racing requests (the testkit's `concurrently`
 //! harness), on SQLite and on PostgreSQL's READ COMMITTED: no 500, no rule exceeded.
 use crate::analytics::person;
-use embarq_domain::{OrgRole, UserStatus};
-use embarq_testkit::{Browser, PASSWORD, api, concurrently, count, last_id, spawn_app};
+use embarq_domain::{OrgRole, SphereId, UserStatus};
+use embarq_testkit::{Browser, PASSWORD, api, concurrently, count, last_as, last_id, spawn_app};
 use reqwest::Method;
 use serde_json::json;
 
@@ -219,7 +219,7 @@ async fn a_sphere_keeps_an_administrator_when_both_leave_at_once() {
     let app = spawn_app().await;
     let alice = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
-    let sphere = last_id(&alice.create_sphere("Atelier", "open").await);
+    let sphere = last_as::<SphereId>(&alice.create_sphere("Atelier", "open").await);
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     app.db
         .add_sphere_member(sphere, bob_id, embarq_domain::SphereRole::Admin)

@@ -1,4 +1,5 @@
-use embarq_testkit::{Browser, last_id, spawn_app};
+use embarq_domain::SphereId;
+use embarq_testkit::{Browser, last_as, last_id, spawn_app};
 use futures::StreamExt;
 use std::time::Duration;
 
@@ -164,14 +165,14 @@ async fn live_events_follow_membership_and_catch_up_once() {
     let open = mgr
         .post_redirect("/spheres", &[("name", "Hall"), ("kind", "open")])
         .await;
-    let (secret_id, open_id) = (last_id(&secret), last_id(&open));
+    let (secret_id, open_id): (SphereId, SphereId) = (last_as(&secret), last_as(&open));
     app.db
         .add_sphere_member(secret_id, bob_id, embarq_domain::SphereRole::Member)
         .await
         .unwrap();
     bob.post_redirect(&format!("{open}/join"), &[]).await;
     carol.post_redirect(&format!("{open}/join"), &[]).await;
-    let post = |sphere: embarq_domain::Id, body: &'static str| {
+    let post = |sphere: embarq_domain::SphereId, body: &'static str| {
         let mgr = mgr.clone();
         async move {
             mgr.post_redirect(

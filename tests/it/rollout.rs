@@ -1,7 +1,7 @@
 //! The rollout plan: page and API, bad input, the sign-in gate, invitations as access opens,
 //! the launch announcement and the readiness check.
 use embarq_domain::rollout::DAY_MS;
-use embarq_domain::{Id, OrgId, OrgRole, SphereRole, UserStatus};
+use embarq_domain::{OrgId, OrgRole, SphereRole, UserId, UserStatus};
 use embarq_store::{NewEvent, NewMember, ProfileUpdate, now_ms};
 use embarq_testkit::{Browser, PASSWORD, TestApp, spawn_app};
 use embarq_web::i18n::Lang;
@@ -18,7 +18,7 @@ async fn person(
     status: UserStatus,
     department: Option<&str>,
     site: Option<&str>,
-) -> Id {
+) -> UserId {
     let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
         .await
         .unwrap();
@@ -837,7 +837,7 @@ async fn readiness_items_appear_and_disappear_as_things_are_fixed() {
     assert!(app.db.remove_sphere_member(help, mgr_id).await.is_err());
     app.run_sql(
         "DELETE FROM sphere_members WHERE sphere_id = $1",
-        Some(help),
+        Some(help.into()),
     )
     .await;
     let items = get(&mgr).await;

@@ -1,5 +1,5 @@
 //! SCIM Groups (spheres created by SCIM) and Bulk, over HTTP with a SCIM bearer token.
-use embarq_domain::{Id, OrgId};
+use embarq_domain::{OrgId, SphereId, UserId};
 use embarq_testkit::{TestApp, api, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -52,7 +52,7 @@ fn member_values(g: &Value) -> Vec<String> {
     v
 }
 
-fn sorted(ids: &[Id]) -> Vec<String> {
+fn sorted(ids: &[UserId]) -> Vec<String> {
     let mut v: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     v.sort();
     v
@@ -745,7 +745,7 @@ async fn scim_group_membership_changes_are_set_based_beyond_one_statement() {
     assert!(g.get("members").is_none());
     let id = g["id"].as_str().unwrap().to_string();
     let count = |app: &TestApp, id: &str| {
-        let id = embarq_domain::parse_id(id).unwrap();
+        let id = embarq_domain::parse_as::<SphereId>(id).unwrap();
         let db = app.db.clone();
         async move { db.sphere_members(id).await.unwrap().len() }
     };
@@ -773,7 +773,7 @@ async fn scim_group_membership_changes_are_set_based_beyond_one_statement() {
     assert_eq!(s, 204);
     assert_eq!(count(&app, &id).await, 503);
     let (_, g) = scim(&app, &t, Method::GET, &format!("/Groups/{id}"), None).await;
-    let mut expected: Vec<Id> = people[700..].to_vec();
+    let mut expected: Vec<UserId> = people[700..].to_vec();
     expected.sort();
     assert_eq!(member_values(&g), sorted(&expected));
     // The list's membership filter sees the change.

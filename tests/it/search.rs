@@ -4,9 +4,9 @@
 //! files), and the index following inserts, updates and deletes — through the web page, the
 //! live box and the JSON API.
 use embarq_domain::moderation::{ModerationAction, ReportTarget};
-use embarq_domain::{new_id, parse_id};
+use embarq_domain::{SphereId, new_id, parse_id};
 use embarq_store::{Moderation, NewFile, ProfileUpdate};
-use embarq_testkit::{Browser, last_id, spawn_app};
+use embarq_testkit::{Browser, last_as, last_id, spawn_app};
 use serde_json::Value;
 
 async fn create_sphere(b: &Browser, name: &str, kind: &str) -> String {
@@ -318,7 +318,7 @@ async fn respects_visibility_like_the_feed() {
     // A hidden publication disappears for everyone, moderators included; unhidden, it returns.
     let hide = |action| Moderation {
         org_id: org,
-        sphere_id: last_id(&open),
+        sphere_id: last_as(&open),
         actor_id: alice_id,
         action,
         target: ReportTarget::Post,
@@ -416,7 +416,7 @@ async fn members_spheres_and_files_follow_updates_and_deletes() {
 
     // Spheres: by name and description, renamed through the settings form.
     let sphere = create_sphere(&alice, "Atelier qualité", "open").await;
-    let sphere_id = last_id(&sphere);
+    let sphere_id = last_as::<SphereId>(&sphere);
     assert_eq!(
         ids(&find(&bob, "ateliers").await, "spheres"),
         vec![sphere_id.to_string()]
@@ -450,7 +450,7 @@ async fn members_spheres_and_files_follow_updates_and_deletes() {
     assert!(ids(&find(&bob, "extincteur").await, "posts").is_empty());
 
     // Files: by name pieces, only in readable spheres, renamed and deleted.
-    let secret = last_id(&create_sphere(&alice, "Direction", "secret").await);
+    let secret = last_as::<SphereId>(&create_sphere(&alice, "Direction", "secret").await);
     let file = |sphere_id, name: &str| NewFile {
         id: new_id(),
         org_id: org,

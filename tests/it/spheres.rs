@@ -1,5 +1,5 @@
-use embarq_domain::OrgRole;
-use embarq_testkit::{last_id, spawn_app};
+use embarq_domain::{OrgRole, SphereId};
+use embarq_testkit::{last_as, last_id, spawn_app};
 
 #[tokio::test]
 async fn secret_sphere_is_invisible_to_non_members_through_every_path() {
@@ -140,7 +140,7 @@ async fn closed_sphere_join_request_is_approved_by_an_administrator() {
         bob.get_text(&sphere).await.1.contains("Request pending")
             || bob.get_text(&sphere).await.1.contains("Demande en attente")
     );
-    let requests = app.db.join_requests(last_id(&sphere)).await.unwrap();
+    let requests = app.db.join_requests(last_as(&sphere)).await.unwrap();
     assert_eq!(requests.len(), 1);
     // Bob cannot approve himself.
     assert_eq!(
@@ -187,7 +187,7 @@ async fn roles_keep_one_administrator_and_bad_input_is_explained() {
     )
     .await;
     assert_eq!(
-        app.db.sphere_role(last_id(&sphere), bob_id).await.unwrap(),
+        app.db.sphere_role(last_as(&sphere), bob_id).await.unwrap(),
         Some(embarq_domain::SphereRole::Publisher)
     );
     // Plain members cannot change roles.
@@ -279,7 +279,7 @@ async fn other_organizations_ids_are_refused() {
 }
 
 /// Id of a member, looked up by e-mail.
-async fn user_id(app: &embarq_testkit::TestApp, email: &str) -> embarq_domain::Id {
+async fn user_id(app: &embarq_testkit::TestApp, email: &str) -> embarq_domain::UserId {
     app.user(email).await.id
 }
 
@@ -290,7 +290,7 @@ async fn joining_a_closed_sphere_accepts_a_pending_invitation() {
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let sphere = mgr.create_sphere("Comité de direction", "closed").await;
-    let sphere_id = last_id(&sphere);
+    let sphere_id = last_as::<SphereId>(&sphere);
     mgr.post_redirect(&format!("{sphere}/invite"), &[("email", "bob@acme.test")])
         .await;
     assert_eq!(app.db.invitations_for(bob_id).await.unwrap().len(), 1);
@@ -319,7 +319,7 @@ async fn asking_twice_to_join_notifies_administrators_once() {
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let sphere = mgr.create_sphere("Comité", "closed").await;
-    let sphere_id = last_id(&sphere);
+    let sphere_id = last_as::<SphereId>(&sphere);
     let alice = user_id(&app, "alice@acme.test").await;
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
     assert_eq!(app.db.unread_count(alice).await.unwrap(), 1);
@@ -341,7 +341,7 @@ async fn inviting_someone_who_asked_to_join_accepts_the_request() {
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let sphere = mgr.create_sphere("Comité", "closed").await;
-    let sphere_id = last_id(&sphere);
+    let sphere_id = last_as::<SphereId>(&sphere);
     bob.post_redirect(&format!("{sphere}/join"), &[]).await;
     assert_eq!(app.db.join_requests(sphere_id).await.unwrap().len(), 1);
 
@@ -390,7 +390,7 @@ async fn sphere_roles_change_only_for_members() {
     let (bob_id, _) = app.member(org, "bob@acme.test", "Bob").await;
     for kind in ["open", "closed", "secret"] {
         let sphere = mgr.create_sphere(&format!("Sphère {kind}"), kind).await;
-        let sphere_id = last_id(&sphere);
+        let sphere_id = last_as::<SphereId>(&sphere);
         for role in ["member", "publisher", "admin", "remove"] {
             let r = mgr
                 .post_form(
@@ -437,7 +437,7 @@ async fn a_closed_spheres_content_is_refused_alike_on_every_list() {
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     let sphere = mgr.create_sphere("Comité de direction", "closed").await;
-    let id = last_id(&sphere);
+    let id = last_as::<SphereId>(&sphere);
     let (s, file) = mgr.upload(id, "cr.txt", b"minutes".to_vec()).await;
     assert_eq!(s, 201, "{file}");
     let file_id = file["id"].as_str().unwrap().to_string();

@@ -2,7 +2,9 @@
 //! every one applies; the feeds' fast queries return what their plain definition says.
 //! Here rather than in the store crate, so that it is compiled once, not again as a test
 //! binary.
-use embarq_domain::{Id, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus, new_id};
+use embarq_domain::{
+    Id, OrgRole, PostStatus, SphereId, SphereKind, SphereRole, UserId, UserStatus,
+};
 use embarq_store::bulk::{BulkPost, BulkSphere, BulkSphereMember, BulkUser};
 use embarq_store::{Cursor, Db, Post};
 use std::collections::BTreeSet;
@@ -40,7 +42,7 @@ async fn every_migration_applies_on_a_fresh_database() {
     db.close().await;
 }
 
-fn user(id: Id, email: &str) -> BulkUser {
+fn user(id: UserId, email: &str) -> BulkUser {
     BulkUser {
         id,
         email: email.to_string(),
@@ -107,14 +109,14 @@ async fn feeds_match_the_plain_definition() {
     let db = &fresh;
     let org = embarq_domain::OrgId::generate();
     db.insert_organization_at(org, "Feeds", 1).await.unwrap();
-    let (me, other) = (new_id(), new_id());
+    let (me, other) = (UserId::generate(), UserId::generate());
     db.bulk_insert_users(
         org,
         &[user(me, "me@feeds.test"), user(other, "other@feeds.test")],
     )
     .await
     .unwrap();
-    let spheres: Vec<Id> = (0..6).map(|_| new_id()).collect();
+    let spheres: Vec<SphereId> = (0..6).map(|_| SphereId::generate()).collect();
     let rows: Vec<BulkSphere> = spheres
         .iter()
         .enumerate()

@@ -1,8 +1,8 @@
 //! Roles, statuses and kinds are typed from the row on: a value the code does not know is an
 //! error, not quietly read as some default (a corrupted status once read as "deactivated",
 //! a corrupted sphere kind as "secret").
-use embarq_domain::{OrgRole, SphereKind, UserStatus};
-use embarq_testkit::{last_id, spawn_app};
+use embarq_domain::{OrgRole, SphereId, SphereKind, UserStatus};
+use embarq_testkit::{last_as, spawn_app};
 
 #[tokio::test]
 async fn stored_roles_statuses_and_kinds_decode_strictly() {
@@ -16,7 +16,7 @@ async fn stored_roles_statuses_and_kinds_decode_strictly() {
     let sphere = mgr
         .post_redirect("/spheres", &[("name", "Atelier"), ("kind", "closed")])
         .await;
-    let sid = last_id(&sphere);
+    let sid = last_as::<SphereId>(&sphere);
     let s = app
         .db
         .sphere_for(alice.org_id, alice.id, sid)
@@ -27,7 +27,7 @@ async fn stored_roles_statuses_and_kinds_decode_strictly() {
 
     app.run_sql(
         "UPDATE spheres SET kind = 'hidden' WHERE id = $1",
-        Some(sid),
+        Some(sid.into()),
     )
     .await;
     assert!(
@@ -38,7 +38,7 @@ async fn stored_roles_statuses_and_kinds_decode_strictly() {
     );
     app.run_sql(
         "UPDATE users SET status = 'paused' WHERE id = $1",
-        Some(alice.id),
+        Some(alice.id.into()),
     )
     .await;
     assert!(app.db.user(alice.id).await.is_err());

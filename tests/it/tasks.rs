@@ -1,8 +1,9 @@
 //! Sphere tasks: lists, tasks, assignment notifications, "my tasks" grouped by urgency,
 //! inline status changes, comments, permissions, bad input, and secret spheres that leak
 //! nothing through pages, the API or "my tasks" after leaving.
+use embarq_domain::SphereRole;
+use embarq_domain::UserId;
 use embarq_domain::recurrence::{ms_to_local, parse_zone};
-use embarq_domain::{Id, SphereRole};
 use embarq_store::now_ms;
 use embarq_testkit::{Browser, TestApp, api, spawn_app};
 use reqwest::Method;
@@ -30,10 +31,10 @@ async fn sphere(b: &Browser, name: &str, kind: &str) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
-async fn add(app: &TestApp, sphere: &str, user: Id) {
+async fn add(app: &TestApp, sphere: &str, user: UserId) {
     app.db
         .add_sphere_member(
-            embarq_domain::parse_id(sphere).unwrap(),
+            embarq_domain::parse_as(sphere).unwrap(),
             user,
             SphereRole::Member,
         )

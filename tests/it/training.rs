@@ -67,7 +67,7 @@ async fn create_session(b: &Browser, title: &str, start: i64, capacity: &str) ->
 async fn insert_event(
     app: &embarq_testkit::TestApp,
     org: embarq_domain::OrgId,
-    by: embarq_domain::Id,
+    by: embarq_domain::UserId,
     start: i64,
     audience: &'static str,
 ) -> embarq_domain::Id {

@@ -122,7 +122,7 @@ pub struct Auth {
 #[derive(Debug, Clone, Copy)]
 pub struct Manager {
     org_id: embarq_domain::OrgId,
-    user_id: embarq_domain::Id,
+    user_id: embarq_domain::UserId,
 }
 
 impl Manager {
@@ -143,7 +143,7 @@ impl Manager {
         self.org_id
     }
 
-    pub fn user_id(&self) -> embarq_domain::Id {
+    pub fn user_id(&self) -> embarq_domain::UserId {
         self.user_id
     }
 }

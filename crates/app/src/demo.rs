@@ -6,7 +6,9 @@
 use anyhow::{Context, Result, bail};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, SaltString};
-use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus, markdown};
+use embarq_domain::{
+    Id, OrgId, OrgRole, PostStatus, SphereId, SphereKind, SphereRole, UserId, UserStatus, markdown,
+};
 use embarq_store::bulk::{
     BulkComment, BulkPost, BulkReaction, BulkSphere, BulkSphereMember, BulkUser,
 };
@@ -587,7 +589,7 @@ enum Rank {
 }
 
 struct Person {
-    id: Id,
+    id: UserId,
     first: &'static str,
     last: &'static str,
     email: String,
@@ -680,7 +682,7 @@ impl People {
             _ => 1.0,
         };
         self.list.push(Person {
-            id: Id::nil(),
+            id: UserId::default(),
             first,
             last,
             email,
@@ -1415,7 +1417,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
 
     let (mut people, admin) = build_people(StdRng::seed_from_u64(SEED ^ 0x5EED));
     for (i, p) in people.iter_mut().enumerate() {
-        p.id = id_at(&mut rng, launch + i as i64 * MINUTE);
+        p.id = UserId(id_at(&mut rng, launch + i as i64 * MINUTE));
     }
     let org_id = OrgId(id_at(&mut rng, launch - DAY));
     db.insert_organization_at(org_id, ORG_NAME, launch - DAY)
@@ -1462,7 +1464,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
     let mut sphere_ids = Vec::new();
     for (k, d) in defs.iter().enumerate() {
         let created = launch + HOUR + k as i64 * 10 * MINUTE;
-        let id = id_at(&mut rng, created);
+        let id = SphereId(id_at(&mut rng, created));
         sphere_ids.push(id);
         spheres.push(BulkSphere {
             id,

@@ -8,7 +8,8 @@
 //! dimensions (an empty stratum weighs far more than a further seat). Gains only decrease
 //! as people are picked, so a lazy priority queue gives the exact greedy choice in
 //! O(n log n) — 100,000 members take well under a second.
-use crate::Id;
+
+use crate::UserId;
 use crate::validate::FieldError;
 use serde::Serialize;
 use std::cmp::Reverse;
@@ -89,12 +90,12 @@ impl Generation {
 /// One person of the directory as the proposal sees them.
 #[derive(Debug, Clone, Default)]
 pub struct Member {
-    pub id: Id,
+    pub id: UserId,
     pub department: Option<String>,
     pub site: Option<String>,
     pub birth_year: Option<i64>,
     pub level: Option<String>,
-    pub manager_id: Option<Id>,
+    pub manager_id: Option<UserId>,
     pub volunteer: bool,
     pub nominated: bool,
 }
@@ -134,7 +135,7 @@ pub enum Reason {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Pick {
-    pub id: Id,
+    pub id: UserId,
     pub reasons: Vec<Reason>,
 }
 
@@ -179,8 +180,8 @@ pub struct Proposal {
 }
 
 /// Direct reports per member (span of control), counting only people of `members`.
-pub fn direct_reports(members: &[Member]) -> HashMap<Id, u32> {
-    let ids: HashSet<Id> = members.iter().map(|m| m.id).collect();
+pub fn direct_reports(members: &[Member]) -> HashMap<UserId, u32> {
+    let ids: HashSet<UserId> = members.iter().map(|m| m.id).collect();
     let mut out = HashMap::new();
     for m in members {
         if let Some(boss) = m.manager_id.filter(|b| ids.contains(b) && *b != m.id) {
@@ -261,7 +262,7 @@ impl Strata {
 }
 
 /// Greedy queue entry: score, preference, id (smallest first), member index.
-type QueueEntry = (u32, (u8, u32), Reverse<Id>, usize);
+type QueueEntry = (u32, (u8, u32), Reverse<UserId>, usize);
 
 /// Cohort size for a share of a population: ceil, at least one person when there is anyone.
 pub fn cohort_size(population: usize, share: i64) -> usize {
@@ -344,7 +345,7 @@ pub fn propose(members: &[Member], share: i64) -> Proposal {
         }
         picks.push(Pick { id: m.id, reasons });
     }
-    let chosen: Vec<Id> = picks.iter().map(|p| p.id).collect();
+    let chosen: Vec<UserId> = picks.iter().map(|p| p.id).collect();
     let coverage = coverage_with(&members, &strata, &quotas, &chosen);
     Proposal {
         target_share: share,
@@ -357,7 +358,7 @@ pub fn propose(members: &[Member], share: i64) -> Proposal {
 
 /// Coverage of any cohort (an edited proposal, the confirmed champions) against the
 /// allocation for `share`. Ids not in `members` are ignored.
-pub fn coverage(members: &[Member], share: i64, chosen: &[Id]) -> Coverage {
+pub fn coverage(members: &[Member], share: i64, chosen: &[UserId]) -> Coverage {
     let mut sorted: Vec<&Member> = members.iter().collect();
     sorted.sort_by_key(|m| m.id);
     sorted.dedup_by_key(|m| m.id);
@@ -372,9 +373,10 @@ fn coverage_with(
     members: &[Member],
     strata: &Strata,
     quotas: &[Vec<usize>],
-    chosen: &[Id],
+    chosen: &[UserId],
 ) -> Coverage {
-    let index: HashMap<Id, usize> = members.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+    let index: HashMap<UserId, usize> =
+        members.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
     let chosen: HashSet<usize> = chosen
         .iter()
         .filter_map(|id| index.get(id).copied())
@@ -422,8 +424,8 @@ mod tests {
     use super::*;
     use uuid::Uuid;
 
-    fn id(n: u128) -> Id {
-        Uuid::from_u128(n + 1)
+    fn id(n: u128) -> UserId {
+        UserId(Uuid::from_u128(n + 1))
     }
 
     /// A small pseudo-random generator so the property checks are reproducible.
@@ -534,7 +536,7 @@ mod tests {
         assert_eq!(ids(&a), ids(&b));
         assert_eq!(a.size, 60);
         assert_eq!(a.picks.len(), 60);
-        let unique: HashSet<Id> = ids(&a).into_iter().collect();
+        let unique: HashSet<UserId> = ids(&a).into_iter().collect();
         assert_eq!(unique.len(), 60);
     }
 
@@ -611,7 +613,7 @@ mod tests {
         people[9].nominated = true;
         people[9].volunteer = true;
         let p = propose(&people, 20); // 21 people → 5 seats
-        let ids: Vec<Id> = p.picks.iter().map(|x| x.id).collect();
+        let ids: Vec<UserId> = p.picks.iter().map(|x| x.id).collect();
         assert_eq!(ids[0], id(9), "volunteer and nominated first");
         assert_eq!(ids[1], id(7));
         assert_eq!(ids[2], boss, "then the largest span of control");
@@ -682,9 +684,9 @@ mod tests {
     #[test]
     fn coverage_of_an_edited_cohort() {
         let people = population(3, 200);
-        let mut chosen: Vec<Id> = propose(&people, 15).picks.iter().map(|p| p.id).collect();
+        let mut chosen: Vec<UserId> = propose(&people, 15).picks.iter().map(|p| p.id).collect();
         chosen.truncate(1);
-        chosen.push(Uuid::from_u128(u128::MAX)); // unknown: ignored
+        chosen.push(UserId(Uuid::from_u128(u128::MAX))); // unknown: ignored
         let c = coverage(&people, 15, &chosen);
         assert_eq!(c.selected, 1);
         assert_eq!(c.dimensions.iter().map(|d| d.represented).sum::<usize>(), 4);

@@ -1,7 +1,8 @@
-//! Time-ordered UUIDv7 identifiers, 16 bytes on both backends. Entities whose ids are
-//! passed next to other ids get their own type (a newtype transparent to sqlx and serde), so
-//! the compiler refuses an organization's id where a person's is expected; the others still
-//! share the `Id` alias, to be given theirs in turn.
+//! Time-ordered UUIDv7 identifiers, 16 bytes on both backends. Organizations, people and
+//! spheres, whose ids are passed next to other ids, each get their own type (a newtype
+//! transparent to sqlx and serde), so the compiler refuses a sphere's id where a person's is
+//! expected. Other entities share the `Id` alias: with those three typed, nearly no function
+//! takes two ids of the same untyped kind (docs/decisions/0025).
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,11 +18,27 @@ pub fn parse_id(s: &str) -> Option<Id> {
     Uuid::parse_str(s).ok()
 }
 
+/// Ids made from a parsed UUID (a path segment, a form field).
+pub trait FromUuid: Sized {
+    fn from_uuid(id: Uuid) -> Self;
+}
+
+impl FromUuid for Uuid {
+    fn from_uuid(id: Uuid) -> Self {
+        id
+    }
+}
+
+/// Parses an id of any kind (a form field); `None` for anything malformed.
+pub fn parse_as<T: FromUuid>(s: &str) -> Option<T> {
+    parse_id(s).map(T::from_uuid)
+}
+
 macro_rules! typed_id {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
         #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+            Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
             sqlx::Type,
         )]
         #[serde(transparent)]
@@ -45,6 +62,11 @@ macro_rules! typed_id {
                 Uuid::parse_str(s).map(Self)
             }
         }
+        impl FromUuid for $name {
+            fn from_uuid(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
         impl From<$name> for Uuid {
             fn from(id: $name) -> Uuid {
                 id.0
@@ -56,4 +78,14 @@ macro_rules! typed_id {
 typed_id!(
     /// An organization (a tenant): every query of the store is scoped by one.
     OrgId
+);
+
+typed_id!(
+    /// A person: a member of an organization, whatever their status.
+    UserId
+);
+
+typed_id!(
+    /// A sphere (a group: open, closed or secret).
+    SphereId
 );

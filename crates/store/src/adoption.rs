@@ -3,8 +3,9 @@
 //! member and step, and champions' ones), and contests between sites or departments.
 use crate::db::{LOCK_USER, Result, with_pool, with_writer};
 use crate::{Db, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::adoption::{ACTIVE_WINDOW_MS, DAY_MS};
-use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{Id, OrgId, SphereId, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -59,7 +60,7 @@ pub struct ReminderStats {
 /// An invited colleague on a champion's worklist.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct WorklistItem {
-    pub id: Id,
+    pub id: UserId,
     pub display_name: String,
     pub email: String,
     pub department: Option<String>,
@@ -76,7 +77,7 @@ pub enum Reminder {
         step: i64,
     },
     Champion {
-        sender: Id,
+        sender: UserId,
         per_sender_per_day: i64,
         colleague_every: i64,
     },
@@ -101,7 +102,7 @@ pub struct Contest {
     pub metric: String,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub created_at: i64,
     pub winner: Option<String>,
     pub winner_announced_at: Option<i64>,
@@ -114,7 +115,7 @@ pub struct NewContest<'a> {
     pub metric: &'a str,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub created_by: Id,
+    pub created_by: UserId,
 }
 
 /// A site or department in a contest (`team` None: members without that attribute).
@@ -224,7 +225,7 @@ impl Db {
     /// Sets the adoption timestamps of a member (used by the bench and tests).
     pub async fn analytics_set_times(
         &self,
-        user_id: Id,
+        user_id: UserId,
         invitation_sent_at: Option<i64>,
         activated_at: Option<i64>,
         last_seen_at: Option<i64>,
@@ -287,7 +288,7 @@ impl Db {
         from: i64,
         until: Option<i64>,
         now: i64,
-    ) -> Result<Vec<Id>> {
+    ) -> Result<Vec<UserId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT u.id FROM users u \
              WHERE u.org_id = $1 AND u.status = 'invited' AND u.activated_at IS NULL \
@@ -326,7 +327,7 @@ impl Db {
     pub async fn remind_with_invitation(
         &self,
         org_id: OrgId,
-        user_id: Id,
+        user_id: UserId,
         reminder: &Reminder,
         token: (&str, i64),
         effects: &crate::Effects,
@@ -451,13 +452,13 @@ impl Db {
     }
 
     /// Active members of the organization (recipients of organization-wide announcements).
-    pub async fn contest_audience(&self, org_id: OrgId) -> Result<Vec<Id>> {
+    pub async fn contest_audience(&self, org_id: OrgId) -> Result<Vec<UserId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT id FROM users WHERE org_id = $1 AND status = 'active'").bind(org_id).fetch_all(p).await)?)
     }
 
     /// Where announcements go: the help sphere when set, otherwise the oldest open sphere.
-    pub async fn contest_announcement_sphere(&self, org_id: OrgId) -> Result<Option<Id>> {
+    pub async fn contest_announcement_sphere(&self, org_id: OrgId) -> Result<Option<SphereId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT s.id FROM spheres s WHERE s.org_id = $1 AND (s.id IN (SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1) \
              OR s.kind = 'open') ORDER BY CASE WHEN s.id IN (SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1) THEN 0 ELSE 1 END, \

@@ -3,19 +3,20 @@
 use crate::db::{Result, with_pool};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 
 /// One entry to record. `details` is a JSON object as text.
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
     pub org_id: OrgId,
-    pub actor_id: Option<Id>,
+    pub actor_id: Option<UserId>,
     /// Dotted name, e.g. `moderation.hide`, `roles.grant`.
     pub action: &'a str,
     /// What the action is about: `post`, `comment`, `user`, `sphere`...
     pub target_kind: &'a str,
     pub target_id: Option<Id>,
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     pub details: &'a str,
 }
 
@@ -44,12 +45,12 @@ pub(crate) use audit_in_tx;
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct AuditRow {
     pub id: Id,
-    pub actor_id: Option<Id>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
     pub action: String,
     pub target_kind: String,
     pub target_id: Option<Id>,
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     pub sphere_name: Option<String>,
     pub details: String,
     pub created_at: i64,
@@ -59,12 +60,12 @@ pub struct AuditRow {
 #[derive(Debug, Clone)]
 pub struct AuditFilter {
     pub org_id: OrgId,
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     /// Leaves out entries of secret spheres this person is not a member of.
-    pub viewer: Option<Id>,
+    pub viewer: Option<UserId>,
     /// Exact action, or a prefix ending with `.` (e.g. `moderation.`).
     pub action: Option<String>,
-    pub actor_id: Option<Id>,
+    pub actor_id: Option<UserId>,
     /// Created at or after (epoch ms).
     pub from: Option<i64>,
     /// Created before (epoch ms).
@@ -143,7 +144,11 @@ impl Db {
     }
 
     /// Distinct actions recorded for the organization (for the filter's choices).
-    pub async fn audit_actions(&self, org_id: OrgId, sphere_id: Option<Id>) -> Result<Vec<String>> {
+    pub async fn audit_actions(
+        &self,
+        org_id: OrgId,
+        sphere_id: Option<SphereId>,
+    ) -> Result<Vec<String>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT DISTINCT action FROM audit_log WHERE org_id = $1 AND ($2 IS NULL OR sphere_id = $2) ORDER BY action")
             .bind(org_id).bind(sphere_id).fetch_all(p).await)?)

@@ -5,6 +5,7 @@ use crate::db::{Result, with_pool, with_writer};
 use crate::models::Organization;
 use crate::{Db, StoreError};
 use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, SphereRole, UserStatus};
+use embarq_domain::{SphereId, UserId};
 use sqlx::AssertSqlSafe;
 
 /// Bind parameters per statement on PostgreSQL (its limit is 65535).
@@ -18,7 +19,7 @@ const MAX_PARAMS_SQLITE: usize = 240;
 /// A member with every column given by the caller.
 #[derive(Debug, Clone)]
 pub struct BulkUser {
-    pub id: Id,
+    pub id: UserId,
     pub email: String,
     pub password_hash: Option<String>,
     pub display_name: String,
@@ -30,7 +31,7 @@ pub struct BulkUser {
     pub birth_year: Option<i64>,
     pub level: Option<String>,
     /// Must reference a member inserted earlier (or in the same call).
-    pub manager_id: Option<Id>,
+    pub manager_id: Option<UserId>,
     pub employee_id: Option<String>,
     pub org_role: OrgRole,
     pub status: UserStatus,
@@ -41,19 +42,19 @@ pub struct BulkUser {
 
 #[derive(Debug, Clone)]
 pub struct BulkSphere {
-    pub id: Id,
+    pub id: SphereId,
     pub name: String,
     pub description: String,
     pub kind: SphereKind,
     pub requires_approval: bool,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct BulkSphereMember {
-    pub sphere_id: Id,
-    pub user_id: Id,
+    pub sphere_id: SphereId,
+    pub user_id: UserId,
     pub role: SphereRole,
     pub joined_at: i64,
 }
@@ -61,8 +62,8 @@ pub struct BulkSphereMember {
 #[derive(Debug, Clone)]
 pub struct BulkPost {
     pub id: Id,
-    pub sphere_id: Id,
-    pub author_id: Id,
+    pub sphere_id: SphereId,
+    pub author_id: UserId,
     pub body_md: String,
     pub body_html: String,
     pub status: PostStatus,
@@ -79,7 +80,7 @@ pub struct BulkPost {
 pub struct BulkComment {
     pub id: Id,
     pub post_id: Id,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub body_md: String,
     pub body_html: String,
     pub created_at: i64,
@@ -88,7 +89,7 @@ pub struct BulkComment {
 #[derive(Debug, Clone)]
 pub struct BulkReaction {
     pub post_id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub emoji: String,
     pub created_at: i64,
 }
@@ -203,7 +204,7 @@ impl Db {
     }
 
     /// Published posts of the given spheres (one query per sphere: for reports, not pages).
-    pub async fn published_post_count(&self, spheres: &[Id]) -> Result<i64> {
+    pub async fn published_post_count(&self, spheres: &[SphereId]) -> Result<i64> {
         let mut n = 0;
         for s in spheres {
             let c: i64 = with_pool!(self, p => sqlx::query_scalar(
@@ -345,7 +346,7 @@ impl Db {
     pub async fn bulk_set_password(
         &self,
         org_id: OrgId,
-        user_ids: &[Id],
+        user_ids: &[UserId],
         password_hash: &str,
     ) -> Result<u64> {
         let per = self.max_params().saturating_sub(3).max(1);
@@ -372,7 +373,11 @@ impl Db {
 
     /// Opens one session per (token hash, user) in one transaction (load benchmarks: a
     /// sign-in each would time argon2, not what they measure).
-    pub async fn bulk_create_sessions(&self, sessions: &[(String, Id)], ttl_ms: i64) -> Result<()> {
+    pub async fn bulk_create_sessions(
+        &self,
+        sessions: &[(String, UserId)],
+        ttl_ms: i64,
+    ) -> Result<()> {
         let per = (self.max_params() / 5).max(1);
         let now = crate::now_ms();
         with_writer!(self, p => {

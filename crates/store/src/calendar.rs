@@ -2,12 +2,12 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, now_ms};
-use embarq_domain::Id;
+use embarq_domain::UserId;
 use sqlx::AssertSqlSafe;
 
 impl Db {
     /// Sets (or replaces: the old URL stops working) the person's feed secret.
-    pub async fn set_calendar_token(&self, user_id: Id, token_hash: &str) -> Result<()> {
+    pub async fn set_calendar_token(&self, user_id: UserId, token_hash: &str) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => sqlx::query("INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at")
@@ -16,14 +16,14 @@ impl Db {
     }
 
     /// Turns the feed off. `false` if there was none.
-    pub async fn delete_calendar_token(&self, user_id: Id) -> Result<bool> {
+    pub async fn delete_calendar_token(&self, user_id: UserId) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query("DELETE FROM calendar_tokens WHERE user_id = $1")
             .bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
     /// When the person's current feed secret was made, if they have one.
-    pub async fn calendar_token_created_at(&self, user_id: Id) -> Result<Option<i64>> {
+    pub async fn calendar_token_created_at(&self, user_id: UserId) -> Result<Option<i64>> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT created_at FROM calendar_tokens WHERE user_id = $1")
             .bind(user_id).fetch_optional(p).await)?,

@@ -4,7 +4,8 @@ use crate::bulk::values_sql;
 use crate::db::{Result, with_pool, with_writer};
 use crate::live::{LIVE_MEMBERSHIP, LIVE_SPHERE_MEMBERS};
 use crate::{Db, now_ms};
-use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{Id, OrgId};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -14,14 +15,14 @@ const CHUNK: usize = 500;
 /// A directory entry as the champions' proposal needs it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChampionDirectoryEntry {
-    pub id: Id,
+    pub id: UserId,
     pub display_name: String,
     pub email: String,
     pub department: Option<String>,
     pub site: Option<String>,
     pub birth_year: Option<i64>,
     pub level: Option<String>,
-    pub manager_id: Option<Id>,
+    pub manager_id: Option<UserId>,
     pub volunteer: bool,
     pub nominated: bool,
 }
@@ -29,7 +30,7 @@ pub struct ChampionDirectoryEntry {
 /// A confirmed champion with what the champions page shows.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct ChampionRow {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
     pub email: String,
     pub department: Option<String>,
@@ -52,16 +53,16 @@ pub struct TrainingEvent {
 /// What a confirmation did.
 #[derive(Debug, Clone)]
 pub struct ConfirmedCohort {
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     /// People who were not champions before.
-    pub added: Vec<Id>,
+    pub added: Vec<UserId>,
 }
 
 /// What a confirmation's notices were built for: the Champions sphere (the id to give it
 /// if it does not exist yet) and the people who will be added, sorted.
 pub struct Expected {
-    pub sphere_id: Id,
-    pub added: Vec<Id>,
+    pub sphere_id: SphereId,
+    pub added: Vec<UserId>,
 }
 
 impl Db {
@@ -83,9 +84,9 @@ impl Db {
     pub async fn add_champion_candidate(
         &self,
         org_id: OrgId,
-        user_id: Id,
+        user_id: UserId,
         kind: &str,
-        nominated_by: Option<Id>,
+        nominated_by: Option<UserId>,
     ) -> Result<()> {
         with_writer!(self, p => sqlx::query(
             "INSERT INTO champion_candidates (user_id, org_id, kind, nominated_by, created_at) VALUES ($1, $2, $3, $4, $5) \
@@ -95,13 +96,13 @@ impl Db {
         Ok(())
     }
 
-    pub async fn remove_champion_candidate(&self, user_id: Id, kind: &str) -> Result<()> {
+    pub async fn remove_champion_candidate(&self, user_id: UserId, kind: &str) -> Result<()> {
         with_writer!(self, p => sqlx::query("DELETE FROM champion_candidates WHERE user_id = $1 AND kind = $2")
             .bind(user_id).bind(kind).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
-    pub async fn is_champion_candidate(&self, user_id: Id, kind: &str) -> Result<bool> {
+    pub async fn is_champion_candidate(&self, user_id: UserId, kind: &str) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM champion_candidates WHERE user_id = $1 AND kind = $2")
             .bind(user_id).bind(kind).fetch_one(p).await)?;
@@ -117,7 +118,7 @@ impl Db {
     }
 
     /// The organization's Champions sphere, if it was created and still exists.
-    pub async fn champions_sphere(&self, org_id: OrgId) -> Result<Option<Id>> {
+    pub async fn champions_sphere(&self, org_id: OrgId) -> Result<Option<SphereId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT o.champions_sphere_id FROM org_onboarding o JOIN spheres s ON s.id = o.champions_sphere_id \
              WHERE o.org_id = $1")
@@ -145,23 +146,23 @@ impl Db {
     pub async fn confirm_champions(
         &self,
         org_id: OrgId,
-        manager: Id,
+        manager: UserId,
         sphere: (&str, &str),
-        entries: &[(Id, String)],
+        entries: &[(UserId, String)],
         training: Option<Id>,
         told: Option<(&Expected, &crate::Effects)>,
     ) -> Result<Option<ConfirmedCohort>> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            let existing: Option<Id> = sqlx::query_scalar(
+            let existing: Option<SphereId> = sqlx::query_scalar(
                 "SELECT o.champions_sphere_id FROM org_onboarding o JOIN spheres s ON s.id = o.champions_sphere_id \
                  WHERE o.org_id = $1")
                 .bind(org_id).fetch_optional(&mut *tx).await?;
             let sphere_id = match existing {
                 Some(id) => id,
                 None => {
-                    let id = told.map_or_else(new_id, |(e, _)| e.sphere_id);
+                    let id = told.map_or_else(SphereId::generate, |(e, _)| e.sphere_id);
                     sqlx::query("INSERT INTO spheres (id, org_id, name, description, kind, requires_approval, created_by, created_at) \
                          VALUES ($1, $2, $3, $4, 'secret', FALSE, $5, $6)")
                         .bind(id).bind(org_id).bind(sphere.0).bind(sphere.1).bind(manager).bind(now)
@@ -176,7 +177,7 @@ impl Db {
                  ON CONFLICT (sphere_id, user_id) DO UPDATE SET role = 'admin'")
                 .bind(sphere_id).bind(manager).bind(now).execute(&mut *tx).await?;
             // Multi-row inserts: a cohort of 15,000 takes a few statements, not 45,000.
-            let mut added: Vec<Id> = Vec::new();
+            let mut added: Vec<UserId> = Vec::new();
             for chunk in entries.chunks(CHUNK) {
                 let sql = format!("{} ON CONFLICT (user_id) DO NOTHING RETURNING user_id",
                     values_sql("INSERT INTO champions (user_id, org_id, reason, confirmed_by, confirmed_at)", 5, chunk.len()));
@@ -184,7 +185,7 @@ impl Db {
                 for (user_id, reason) in chunk {
                     q = q.bind(*user_id).bind(org_id).bind(reason.as_str()).bind(manager).bind(now);
                 }
-                let ids: Vec<Id> = q.fetch_all(&mut *tx).await?;
+                let ids: Vec<UserId> = q.fetch_all(&mut *tx).await?;
                 added.extend(ids);
                 let sql = format!("{} ON CONFLICT (sphere_id, user_id) DO NOTHING",
                     values_sql("INSERT INTO sphere_members (sphere_id, user_id, role, joined_at)", 4, chunk.len()));
@@ -219,7 +220,7 @@ impl Db {
 
     /// Removes a champion and their membership of the Champions sphere (unless they are its
     /// last administrator). `false` if they were not a champion of the organization.
-    pub async fn remove_champion(&self, org_id: OrgId, user_id: Id) -> Result<bool> {
+    pub async fn remove_champion(&self, org_id: OrgId, user_id: UserId) -> Result<bool> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let n = sqlx::query("DELETE FROM champions WHERE user_id = $1 AND org_id = $2")
@@ -229,7 +230,7 @@ impl Db {
                      (SELECT champions_sphere_id FROM org_onboarding WHERE org_id = $1) \
                      AND (role <> 'admin' OR (SELECT COUNT(*) FROM sphere_members a WHERE a.sphere_id = sphere_members.sphere_id AND a.role = 'admin') > 1)")
                     .bind(org_id).bind(user_id).execute(&mut *tx).await?;
-                let sphere: Option<Id> = None;
+                let sphere: Option<SphereId> = None;
                 sqlx::query(LIVE_MEMBERSHIP).bind(user_id).bind(sphere).bind(crate::now_ms()).execute(&mut *tx).await?;
             }
             tx.commit().await?;

@@ -2,13 +2,14 @@
 //! whole organization in a few queries. `embarq_domain::checklists` decides what they complete.
 use crate::Db;
 use crate::db::{Result, with_pool};
+use embarq_domain::OrgId;
+use embarq_domain::UserId;
 use embarq_domain::checklists::{MemberFacts, OrgFacts, SphereAdminFacts};
-use embarq_domain::{Id, OrgId};
 
 /// One active person's facts, with what decides which checklists they have.
 #[derive(Debug, Clone)]
 pub struct PersonFacts {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub is_manager: bool,
     pub is_champion: bool,
     pub member: MemberFacts,
@@ -16,7 +17,7 @@ pub struct PersonFacts {
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
-    id: Id,
+    id: UserId,
     org_role: embarq_domain::OrgRole,
     is_champion: bool,
     has_photo: bool,
@@ -33,7 +34,7 @@ struct MemberRow {
 
 #[derive(sqlx::FromRow)]
 struct AdminRow {
-    user_id: Id,
+    user_id: UserId,
     spheres: i64,
     with_description: i64,
     with_pinned_post: i64,
@@ -94,7 +95,7 @@ impl From<MemberRow> for PersonFacts {
     }
 }
 
-impl From<AdminRow> for (Id, SphereAdminFacts) {
+impl From<AdminRow> for (UserId, SphereAdminFacts) {
     fn from(r: AdminRow) -> Self {
         (
             r.user_id,
@@ -111,7 +112,11 @@ impl From<AdminRow> for (Id, SphereAdminFacts) {
 
 impl Db {
     /// Facts of every active person of the organization, or of one (`only`).
-    pub async fn person_facts(&self, org_id: OrgId, only: Option<Id>) -> Result<Vec<PersonFacts>> {
+    pub async fn person_facts(
+        &self,
+        org_id: OrgId,
+        only: Option<UserId>,
+    ) -> Result<Vec<PersonFacts>> {
         let sql = match only {
             Some(_) => format!("{MEMBER_SELECT} AND u.id = $2"),
             None => MEMBER_SELECT.to_string(),
@@ -128,8 +133,8 @@ impl Db {
     pub async fn sphere_admin_facts(
         &self,
         org_id: OrgId,
-        only: Option<Id>,
-    ) -> Result<Vec<(Id, SphereAdminFacts)>> {
+        only: Option<UserId>,
+    ) -> Result<Vec<(UserId, SphereAdminFacts)>> {
         let sql = match only {
             Some(_) => format!("{ADMIN_SELECT} AND m.user_id = $2 GROUP BY m.user_id"),
             None => format!("{ADMIN_SELECT} GROUP BY m.user_id"),

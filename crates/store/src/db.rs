@@ -120,7 +120,7 @@ macro_rules! change_member {
         use embarq_domain::lifecycle::{MemberState, transition};
         use embarq_domain::{OrgRole, UserStatus};
         let change: embarq_domain::lifecycle::Change = $change;
-        let user: embarq_domain::Id = $user;
+        let user: embarq_domain::UserId = $user;
         let org: Option<embarq_domain::OrgId> = $org;
         sqlx::query($crate::db::LOCK_USER).bind(user).execute(&mut *$tx).await?;
         let row: Option<(UserStatus, OrgRole, bool, embarq_domain::OrgId)> = sqlx::query_as(

@@ -3,9 +3,10 @@ use crate::bulk::values_sql;
 use crate::db::{Result, change_member, refused, with_pool, with_writer};
 use crate::models::{Organization, Person, USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::csv_import::{MemberRow, RowError};
 use embarq_domain::lifecycle::Change;
-use embarq_domain::{Id, OrgId, OrgRole, UserStatus, new_id};
+use embarq_domain::{OrgId, OrgRole, UserStatus};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 use std::collections::{HashMap, HashSet};
@@ -57,12 +58,12 @@ pub struct ImportPlan {
 pub struct ImportOutcome {
     pub plan: ImportPlan,
     /// New members' ids with e-mails, so the caller can send invitations.
-    pub created: Vec<(Id, String)>,
+    pub created: Vec<(UserId, String)>,
 }
 
 #[derive(sqlx::FromRow)]
 struct Existing {
-    id: Id,
+    id: UserId,
     email: String,
     display_name: String,
     first_name: Option<String>,
@@ -72,14 +73,14 @@ struct Existing {
     site: Option<String>,
     birth_year: Option<i64>,
     level: Option<String>,
-    manager_id: Option<Id>,
+    manager_id: Option<UserId>,
     employee_id: Option<String>,
     org_role: OrgRole,
     status: UserStatus,
 }
 
 impl Existing {
-    fn differs(&self, r: &MemberRow, manager: Option<Id>) -> bool {
+    fn differs(&self, r: &MemberRow, manager: Option<UserId>) -> bool {
         self.display_name != r.display_name()
             || self.first_name != r.first_name
             || self.last_name != r.last_name
@@ -113,7 +114,7 @@ impl Db {
         &self,
         name: &str,
         manager: NewMember,
-    ) -> Result<(Organization, Id)> {
+    ) -> Result<(Organization, UserId)> {
         self.insert_organization(name, manager, false).await
     }
 
@@ -124,7 +125,7 @@ impl Db {
         &self,
         name: &str,
         manager: NewMember,
-    ) -> Result<(Organization, Id)> {
+    ) -> Result<(Organization, UserId)> {
         self.insert_organization(name, manager, true).await
     }
 
@@ -133,13 +134,13 @@ impl Db {
         name: &str,
         manager: NewMember,
         first_setup: bool,
-    ) -> Result<(Organization, Id)> {
+    ) -> Result<(Organization, UserId)> {
         let org = Organization {
             id: OrgId::generate(),
             name: name.to_string(),
             created_at: now_ms(),
         };
-        let uid = new_id();
+        let uid = UserId::generate();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             if first_setup {
@@ -160,8 +161,8 @@ impl Db {
         Ok((org, uid))
     }
 
-    pub async fn create_member(&self, m: &NewMember) -> Result<Id> {
-        let id = new_id();
+    pub async fn create_member(&self, m: &NewMember) -> Result<UserId> {
+        let id = UserId::generate();
         let now = now_ms();
         let activated = (m.status == UserStatus::Active).then_some(now);
         with_writer!(self, p => sqlx::query(
@@ -173,7 +174,7 @@ impl Db {
         Ok(id)
     }
 
-    pub async fn user(&self, id: Id) -> Result<Option<User>> {
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?,
@@ -181,7 +182,7 @@ impl Db {
     }
 
     /// A user of `org_id` only: ids of other organizations read as absent.
-    pub async fn user_in_org(&self, org_id: OrgId, id: Id) -> Result<Option<User>> {
+    pub async fn user_in_org(&self, org_id: OrgId, id: UserId) -> Result<Option<User>> {
         Ok(self.user(id).await?.filter(|u| u.org_id == org_id))
     }
 
@@ -205,7 +206,7 @@ impl Db {
         Ok(out)
     }
 
-    pub async fn touch_user(&self, id: Id) -> Result<()> {
+    pub async fn touch_user(&self, id: UserId) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => sqlx::query("UPDATE users SET last_seen_at = $1, activated_at = COALESCE(activated_at, $1) WHERE id = $2")
             .bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
@@ -237,7 +238,7 @@ impl Db {
         )
     }
 
-    pub async fn update_profile(&self, id: Id, u: &ProfileUpdate) -> Result<()> {
+    pub async fn update_profile(&self, id: UserId, u: &ProfileUpdate) -> Result<()> {
         with_writer!(self, p => sqlx::query(
             "UPDATE users SET display_name = $1, title = $2, department = $3, site = $4, birth_year = $5, level = $6, locale = $7 WHERE id = $8")
             .bind(&u.display_name).bind(&u.title).bind(&u.department).bind(&u.site).bind(u.birth_year)
@@ -245,19 +246,19 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_locale(&self, id: Id, locale: &str) -> Result<()> {
+    pub async fn set_locale(&self, id: UserId, locale: &str) -> Result<()> {
         with_writer!(self, p => sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
-    pub async fn set_photo(&self, id: Id, bytes: &[u8], content_type: &str) -> Result<()> {
+    pub async fn set_photo(&self, id: UserId, bytes: &[u8], content_type: &str) -> Result<()> {
         with_writer!(self, p => sqlx::query("UPDATE users SET photo = $1, photo_type = $2 WHERE id = $3")
             .bind(bytes).bind(content_type).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Photo bytes and content type of a member of `org_id`.
-    pub async fn photo(&self, org_id: OrgId, id: Id) -> Result<Option<(Vec<u8>, String)>> {
+    pub async fn photo(&self, org_id: OrgId, id: UserId) -> Result<Option<(Vec<u8>, String)>> {
         let row: Option<(Option<Vec<u8>>, Option<String>)> = with_pool!(self, p => sqlx::query_as(
             "SELECT photo, photo_type FROM users WHERE id = $1 AND org_id = $2")
             .bind(id).bind(org_id).fetch_optional(p).await)?;
@@ -266,25 +267,25 @@ impl Db {
 
     /// Changes a member's role; refused (`last_manager`) when it would leave the
     /// organization without an active manager.
-    pub async fn set_org_role(&self, org_id: OrgId, id: Id, role: OrgRole) -> Result<()> {
+    pub async fn set_org_role(&self, org_id: OrgId, id: UserId, role: OrgRole) -> Result<()> {
         self.change_member(org_id, id, Change::SetRole(role)).await
     }
 
     /// Deactivates an account and ends its credentials in one transaction; refused
     /// (`last_manager`) for the organization's last active manager.
-    pub async fn deactivate_user(&self, org_id: OrgId, id: Id) -> Result<()> {
+    pub async fn deactivate_user(&self, org_id: OrgId, id: UserId) -> Result<()> {
         self.change_member(org_id, id, Change::Deactivate).await
     }
 
     /// Reactivates an account: active again if it has a password, invited otherwise. Its
     /// former sessions and tokens stay ended.
-    pub async fn reactivate_user(&self, org_id: OrgId, id: Id) -> Result<()> {
+    pub async fn reactivate_user(&self, org_id: OrgId, id: UserId) -> Result<()> {
         self.change_member(org_id, id, Change::Reactivate).await
     }
 
     /// One lifecycle change of a member of `org_id`, in its own transaction (see
     /// `change_member!`); a refusal is `StoreError::Refused` with its code.
-    async fn change_member(&self, org_id: OrgId, id: Id, change: Change) -> Result<()> {
+    async fn change_member(&self, org_id: OrgId, id: UserId, change: Change) -> Result<()> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             change_member!(tx, Some(org_id), id, change).map_err(refused)?;
@@ -301,7 +302,7 @@ impl Db {
         org_id: OrgId,
         rows: &[MemberRow],
         deactivate_missing: bool,
-        keep: Id,
+        keep: UserId,
         dry_run: bool,
     ) -> Result<ImportOutcome> {
         let existing: Vec<Existing> = with_pool!(self, p => sqlx::query_as(
@@ -332,12 +333,12 @@ impl Db {
             }
         }
         // Ids: existing members keep theirs, new ones get fresh ids now so managers resolve.
-        let mut ids: HashMap<&str, Id> =
+        let mut ids: HashMap<&str, UserId> =
             existing.iter().map(|e| (e.email.as_str(), e.id)).collect();
         for r in &accepted {
-            ids.entry(r.email.as_str()).or_insert_with(new_id);
+            ids.entry(r.email.as_str()).or_insert_with(UserId::generate);
         }
-        let mut writes: Vec<(&MemberRow, Id, Option<Id>, bool)> = Vec::new();
+        let mut writes: Vec<(&MemberRow, UserId, Option<UserId>, bool)> = Vec::new();
         for r in &accepted {
             let manager = match r.manager_email.as_deref() {
                 None => None,
@@ -381,12 +382,12 @@ impl Db {
                 }
             }
         }
-        let created: Vec<(Id, String)> = writes
+        let created: Vec<(UserId, String)> = writes
             .iter()
             .filter(|w| w.3)
             .map(|w| (w.1, w.0.email.clone()))
             .collect();
-        let to_reactivate: Vec<Id> = writes
+        let to_reactivate: Vec<UserId> = writes
             .iter()
             .filter(|w| {
                 by_email
@@ -405,9 +406,9 @@ impl Db {
     async fn apply_import(
         &self,
         org_id: OrgId,
-        writes: &[(&MemberRow, Id, Option<Id>, bool)],
-        reactivate: &[Id],
-        deactivate: &[Id],
+        writes: &[(&MemberRow, UserId, Option<UserId>, bool)],
+        reactivate: &[UserId],
+        deactivate: &[UserId],
     ) -> Result<()> {
         const INSERT_HEAD: &str = "INSERT INTO users (id, org_id, email, display_name, first_name, last_name, title, department, \
              site, birth_year, level, employee_id, org_role, status, created_at)";
@@ -415,7 +416,7 @@ impl Db {
         const LINK_HEAD: &str = "UPDATE users SET manager_id = v.column2 FROM (";
         let now = now_ms();
         let new: Vec<_> = writes.iter().filter(|w| w.3).collect();
-        let links: Vec<(Id, Id)> = writes
+        let links: Vec<(UserId, UserId)> = writes
             .iter()
             .filter_map(|w| w.2.map(|m| (w.1, m)))
             .collect();

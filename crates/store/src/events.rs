@@ -4,6 +4,7 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -24,7 +25,7 @@ pub struct Event {
     pub video_url: Option<String>,
     pub capacity: Option<i64>,
     pub series_id: Option<Id>,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub organizer_name: String,
     pub created_at: i64,
     pub registered_count: i64,
@@ -32,7 +33,7 @@ pub struct Event {
     pub my_registered_at: Option<i64>,
     pub my_attended_at: Option<i64>,
     /// The sphere the event belongs to (None: organization-wide).
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     pub sphere_name: Option<String>,
     /// A built-in video room (`/video/event/{id}`).
     pub video_room: bool,
@@ -78,7 +79,7 @@ pub enum EventUpdate {
 /// Where an event lives and how people meet, beyond [`NewEvent`]'s fields.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EventSetting {
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     pub video_room: bool,
 }
 
@@ -98,7 +99,7 @@ pub struct NewEvent {
     pub video_url: Option<String>,
     pub capacity: Option<i64>,
     pub series_id: Option<Id>,
-    pub created_by: Id,
+    pub created_by: UserId,
 }
 
 /// Which events a list shows.
@@ -111,7 +112,7 @@ pub struct EventFilter {
     /// Only events the viewer answered "going" or "maybe".
     pub mine: bool,
     /// Only the events of this sphere.
-    pub sphere: Option<Id>,
+    pub sphere: Option<SphereId>,
     /// `true`: not yet ended at `now`, soonest first; `false`: ended, latest first.
     pub upcoming: bool,
     pub now: i64,
@@ -120,7 +121,7 @@ pub struct EventFilter {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Registrant {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
     pub email: String,
     pub registered_at: i64,
@@ -148,7 +149,7 @@ fn sphere_readable(person: &str) -> String {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueReminder {
     pub event_id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub email: String,
     pub locale: Option<String>,
     pub title: String,
@@ -156,16 +157,16 @@ pub struct DueReminder {
     pub time_zone: String,
     pub place: Option<String>,
     pub video_url: Option<String>,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub kind: String,
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     pub video_room: bool,
 }
 
 /// Sessions a member attended (for activation analytics and checklists).
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct TrainingAttendance {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub sessions: i64,
     pub first_attended_at: i64,
 }
@@ -222,7 +223,7 @@ impl Db {
 
     /// The event as `viewer` sees it, if it belongs to `org_id`. Visibility (audience) is
     /// decided by the caller through the policy.
-    pub async fn event_for(&self, org_id: OrgId, viewer: Id, id: Id) -> Result<Option<Event>> {
+    pub async fn event_for(&self, org_id: OrgId, viewer: UserId, id: Id) -> Result<Option<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} WHERE e.id = $2 AND e.org_id = $3");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id).fetch_optional(p).await)?,
@@ -232,7 +233,7 @@ impl Db {
     pub async fn list_events(
         &self,
         org_id: OrgId,
-        viewer: Id,
+        viewer: UserId,
         f: EventFilter,
     ) -> Result<Vec<Event>> {
         let order = if f.upcoming {
@@ -261,7 +262,7 @@ impl Db {
     pub async fn register_for_event(
         &self,
         event_id: Id,
-        user_id: Id,
+        user_id: UserId,
         effects: &crate::Effects,
     ) -> Result<Registration> {
         self.rsvp_event_with(event_id, user_id, "going", effects)
@@ -275,7 +276,7 @@ impl Db {
     pub async fn rsvp_event(
         &self,
         event_id: Id,
-        user_id: Id,
+        user_id: UserId,
         response: &str,
     ) -> Result<Registration> {
         self.rsvp_event_with(event_id, user_id, response, &crate::Effects::default())
@@ -286,7 +287,7 @@ impl Db {
     pub async fn rsvp_event_with(
         &self,
         event_id: Id,
-        user_id: Id,
+        user_id: UserId,
         response: &str,
         effects: &crate::Effects,
     ) -> Result<Registration> {
@@ -387,7 +388,7 @@ impl Db {
 
     /// Those to tell about a change or a cancellation: active people who answered going or
     /// maybe and can still read the event's sphere (the same rule as the lists).
-    pub async fn event_people_to_notify(&self, event_id: Id) -> Result<Vec<Id>> {
+    pub async fn event_people_to_notify(&self, event_id: Id) -> Result<Vec<UserId>> {
         let readable = sphere_readable("r.user_id");
         let sql = format!(
             "SELECT r.user_id FROM event_registrations r JOIN events e ON e.id = r.event_id \
@@ -400,7 +401,7 @@ impl Db {
     }
 
     /// `false` if the person was not registered.
-    pub async fn unregister_from_event(&self, event_id: Id, user_id: Id) -> Result<bool> {
+    pub async fn unregister_from_event(&self, event_id: Id, user_id: UserId) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query("DELETE FROM event_registrations WHERE event_id = $1 AND user_id = $2")
             .bind(event_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
@@ -416,11 +417,11 @@ impl Db {
     /// Records who attended: everyone in `attended` (registered or not: walk-ins get a
     /// registration row) is marked present, keeping an earlier mark's time; other
     /// registrants are marked absent. One transaction.
-    pub async fn set_event_attendance(&self, event_id: Id, attended: &[Id]) -> Result<()> {
+    pub async fn set_event_attendance(&self, event_id: Id, attended: &[UserId]) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            let registered: Vec<Id> = sqlx::query_scalar("SELECT user_id FROM event_registrations WHERE event_id = $1")
+            let registered: Vec<UserId> = sqlx::query_scalar("SELECT user_id FROM event_registrations WHERE event_id = $1")
                 .bind(event_id).fetch_all(&mut *tx).await?;
             for u in registered.iter().filter(|u| !attended.contains(u)) {
                 sqlx::query("UPDATE event_registrations SET attended_at = NULL WHERE event_id = $1 AND user_id = $2")
@@ -459,7 +460,7 @@ impl Db {
     pub async fn claim_event_reminder(
         &self,
         event_id: Id,
-        user_id: Id,
+        user_id: UserId,
         now: i64,
         effects: &crate::Effects,
     ) -> Result<bool> {
@@ -474,7 +475,7 @@ impl Db {
     }
 
     /// Whether the person is a confirmed champion of the organization.
-    pub async fn is_org_champion(&self, org_id: OrgId, user_id: Id) -> Result<bool> {
+    pub async fn is_org_champion(&self, org_id: OrgId, user_id: UserId) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM champions WHERE org_id = $1 AND user_id = $2")
             .bind(org_id).bind(user_id).fetch_one(p).await)?;
         Ok(n > 0)

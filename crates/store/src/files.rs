@@ -4,6 +4,7 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -11,10 +12,10 @@ use sqlx::AssertSqlSafe;
 pub struct FileFolder {
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub parent_id: Option<Id>,
     pub name: String,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub created_at: i64,
 }
 
@@ -22,7 +23,7 @@ pub struct FileFolder {
 pub struct FileRow {
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub folder_id: Option<Id>,
     pub name: String,
     pub content_type: String,
@@ -31,7 +32,7 @@ pub struct FileRow {
     pub storage_key: String,
     #[serde(skip)]
     pub thumb_key: Option<String>,
-    pub uploaded_by: Id,
+    pub uploaded_by: UserId,
     pub uploader_name: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -42,13 +43,13 @@ pub struct FileRow {
 pub struct NewFile {
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub folder_id: Option<Id>,
     pub name: String,
     pub content_type: String,
     pub size_bytes: i64,
     pub storage_key: String,
-    pub uploaded_by: Id,
+    pub uploaded_by: UserId,
 }
 
 /// Object keys of a deleted file, to remove from the object store.
@@ -61,7 +62,7 @@ pub struct DeletedFile {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Widget {
     pub id: Id,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub kind: String,
     pub title: String,
     pub position: i64,
@@ -99,10 +100,10 @@ impl Db {
     pub async fn create_folder(
         &self,
         org_id: OrgId,
-        sphere_id: Id,
+        sphere_id: SphereId,
         parent_id: Option<Id>,
         name: &str,
-        by: Id,
+        by: UserId,
     ) -> Result<Id> {
         let id = new_id();
         with_writer!(self, p => sqlx::query(
@@ -113,7 +114,7 @@ impl Db {
     }
 
     /// A live folder of a sphere.
-    pub async fn folder(&self, sphere_id: Id, id: Id) -> Result<Option<FileFolder>> {
+    pub async fn folder(&self, sphere_id: SphereId, id: Id) -> Result<Option<FileFolder>> {
         let sql = format!(
             "SELECT {FOLDER_COLUMNS} FROM file_folders WHERE id = $1 AND sphere_id = $2 AND deleted_at IS NULL"
         );
@@ -123,7 +124,7 @@ impl Db {
     }
 
     /// Every live folder of a sphere, by name (the UI builds the tree).
-    pub async fn folders(&self, sphere_id: Id) -> Result<Vec<FileFolder>> {
+    pub async fn folders(&self, sphere_id: SphereId) -> Result<Vec<FileFolder>> {
         let sql = format!(
             "SELECT {FOLDER_COLUMNS} FROM file_folders WHERE sphere_id = $1 AND deleted_at IS NULL ORDER BY lower(name), id"
         );
@@ -188,7 +189,11 @@ impl Db {
     }
 
     /// Live files of a folder (`None`: the top level), by name.
-    pub async fn files_in(&self, sphere_id: Id, folder_id: Option<Id>) -> Result<Vec<FileRow>> {
+    pub async fn files_in(
+        &self,
+        sphere_id: SphereId,
+        folder_id: Option<Id>,
+    ) -> Result<Vec<FileRow>> {
         let sql = format!(
             "{FILE_SELECT} WHERE f.sphere_id = $1 AND (f.folder_id = $2 OR (f.folder_id IS NULL AND $3)) \
              AND f.deleted_at IS NULL ORDER BY lower(f.name), f.id"
@@ -199,7 +204,7 @@ impl Db {
     }
 
     /// Live video files of a sphere (for the video widget).
-    pub async fn sphere_videos(&self, sphere_id: Id) -> Result<Vec<FileRow>> {
+    pub async fn sphere_videos(&self, sphere_id: SphereId) -> Result<Vec<FileRow>> {
         let sql = format!(
             "{FILE_SELECT} WHERE f.sphere_id = $1 AND f.content_type LIKE 'video/%' AND f.deleted_at IS NULL ORDER BY lower(f.name), f.id"
         );
@@ -240,14 +245,14 @@ impl Db {
     }
 
     /// The widgets of a sphere's side panel, in order.
-    pub async fn widgets(&self, sphere_id: Id) -> Result<Vec<Widget>> {
+    pub async fn widgets(&self, sphere_id: SphereId) -> Result<Vec<Widget>> {
         let sql = format!("{WIDGET_SELECT} WHERE w.sphere_id = $1 ORDER BY w.position, w.id");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(sphere_id).fetch_all(p).await)?,
         )
     }
 
-    pub async fn widget(&self, sphere_id: Id, id: Id) -> Result<Option<Widget>> {
+    pub async fn widget(&self, sphere_id: SphereId, id: Id) -> Result<Option<Widget>> {
         let sql = format!("{WIDGET_SELECT} WHERE w.id = $1 AND w.sphere_id = $2");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(sphere_id).fetch_optional(p).await)?,
@@ -258,10 +263,10 @@ impl Db {
     pub async fn create_widget(
         &self,
         org_id: OrgId,
-        sphere_id: Id,
+        sphere_id: SphereId,
         kind: &str,
         c: &WidgetContent,
-        by: Id,
+        by: UserId,
     ) -> Result<Id> {
         let id = new_id();
         with_writer!(self, p => sqlx::query(
@@ -289,7 +294,7 @@ impl Db {
     }
 
     /// Sets the panel's order: `ids` in their new order (every widget of the sphere).
-    pub async fn reorder_widgets(&self, sphere_id: Id, ids: &[Id]) -> Result<()> {
+    pub async fn reorder_widgets(&self, sphere_id: SphereId, ids: &[Id]) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;

@@ -5,6 +5,7 @@ use crate::audit::{AuditEntry, audit_in_tx};
 use crate::db::{Result, change_member, with_pool, with_writer};
 use embarq_domain::lifecycle::{Change, Refusal};
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 
 /// Name shown for the author of content left by an erased account.
@@ -58,7 +59,7 @@ impl Default for GdprSettings {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct ExportProfile {
-    pub id: Id,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub first_name: Option<String>,
@@ -77,7 +78,7 @@ pub struct ExportProfile {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct ExportMembership {
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
     pub role: String,
     pub joined_at: i64,
@@ -98,7 +99,7 @@ pub struct ExportText {
 pub struct ExportMessage {
     pub id: Id,
     pub conversation_id: Id,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub body_md: String,
     pub created_at: i64,
@@ -148,7 +149,7 @@ pub struct ExportVote {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct ExportFile {
     pub id: Id,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -223,7 +224,12 @@ macro_rules! all {
 impl Db {
     /// Atomically takes the person's export slot: true if the last export is older than
     /// `min_gap_ms` (or there was none), false if they must wait.
-    pub async fn claim_gdpr_export(&self, user_id: Id, now: i64, min_gap_ms: i64) -> Result<bool> {
+    pub async fn claim_gdpr_export(
+        &self,
+        user_id: UserId,
+        now: i64,
+        min_gap_ms: i64,
+    ) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query(
             "INSERT INTO gdpr_exports (user_id, last_at) VALUES ($1, $2) \
              ON CONFLICT (user_id) DO UPDATE SET last_at = excluded.last_at \
@@ -232,7 +238,7 @@ impl Db {
         Ok(n == 1)
     }
 
-    pub async fn gdpr_export(&self, user_id: Id) -> Result<Option<ExportData>> {
+    pub async fn gdpr_export(&self, user_id: UserId) -> Result<Option<ExportData>> {
         let profile: Option<ExportProfile> = with_pool!(self, p => sqlx::query_as(
             "SELECT id, email, display_name, first_name, last_name, title, department, site, level, employee_id, \
              org_role, status, locale, created_at, activated_at FROM users WHERE id = $1 AND erased_at IS NULL")
@@ -339,9 +345,9 @@ impl Db {
     pub async fn erase_user(
         &self,
         org_id: OrgId,
-        user_id: Id,
+        user_id: UserId,
         mode: EraseMode,
-        actor_id: Option<Id>,
+        actor_id: Option<UserId>,
         now: i64,
     ) -> Result<EraseResult> {
         let tombstone = format!("erased-{}@erased.invalid", new_id().simple());
@@ -413,7 +419,7 @@ impl Db {
                 actor_id,
                 action: "gdpr.erase",
                 target_kind: "user",
-                target_id: Some(user_id),
+                target_id: Some(user_id.into()),
                 sphere_id: None,
                 details: &details,
             };
@@ -431,7 +437,7 @@ impl Db {
         org_id: OrgId,
         before: i64,
         limit: i64,
-    ) -> Result<Vec<Id>> {
+    ) -> Result<Vec<UserId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT id FROM users WHERE org_id = $1 AND status = 'deactivated' AND erased_at IS NULL \
              AND COALESCE(last_seen_at, activated_at, created_at) < $2 ORDER BY id LIMIT $3")

@@ -4,6 +4,7 @@ use crate::live::LIVE_MEMBERSHIP;
 use crate::{Db, now_ms};
 use embarq_domain::guidance::KitItem;
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -25,7 +26,7 @@ pub struct HelpArticle {
     pub title: String,
     pub body_md: String,
     pub body_html: String,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -36,9 +37,9 @@ pub struct UseCase {
     pub post_id: Id,
     pub department: Option<String>,
     pub theme: Option<String>,
-    pub marked_by: Id,
+    pub marked_by: UserId,
     pub created_at: i64,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
     pub author_name: String,
     pub body_html: String,
@@ -46,7 +47,7 @@ pub struct UseCase {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct HelpAdmin {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
     pub email: String,
     pub org_role: embarq_domain::OrgRole,
@@ -130,14 +131,14 @@ impl Db {
     }
 
     /// Records that `user_id` saw the welcome page; `true` only the first time.
-    pub async fn mark_kit_seen(&self, user_id: Id) -> Result<bool> {
+    pub async fn mark_kit_seen(&self, user_id: UserId) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query(
             "INSERT INTO starter_kit_seen (user_id, seen_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING")
             .bind(user_id).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
-    pub async fn kit_seen(&self, user_id: Id) -> Result<bool> {
+    pub async fn kit_seen(&self, user_id: UserId) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM starter_kit_seen WHERE user_id = $1")
             .bind(user_id).fetch_one(p).await)?;
         Ok(n > 0)
@@ -148,11 +149,11 @@ impl Db {
     pub async fn create_help_sphere(
         &self,
         org_id: OrgId,
-        admin: Id,
+        admin: UserId,
         name: &str,
         description: &str,
-    ) -> Result<Id> {
-        let id = new_id();
+    ) -> Result<SphereId> {
+        let id = SphereId::generate();
         let now = now_ms();
         let kept = with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -162,7 +163,7 @@ impl Db {
             sqlx::query("INSERT INTO sphere_members (sphere_id, user_id, role, joined_at) VALUES ($1, $2, 'admin', $3)")
                 .bind(id).bind(admin).bind(now).execute(&mut *tx).await?;
             sqlx::query(LIVE_MEMBERSHIP).bind(admin).bind(id).bind(now).execute(&mut *tx).await?;
-            let kept: Option<Id> = sqlx::query_scalar(
+            let kept: Option<SphereId> = sqlx::query_scalar(
                 "INSERT INTO org_onboarding (org_id, help_sphere_id, updated_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (org_id) DO UPDATE SET help_sphere_id = COALESCE(org_onboarding.help_sphere_id, excluded.help_sphere_id), \
                  updated_at = excluded.updated_at RETURNING help_sphere_id")
@@ -178,7 +179,7 @@ impl Db {
     }
 
     /// Administrators of a sphere with their organization role.
-    pub async fn sphere_admins(&self, sphere_id: Id) -> Result<Vec<HelpAdmin>> {
+    pub async fn sphere_admins(&self, sphere_id: SphereId) -> Result<Vec<HelpAdmin>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT u.id AS user_id, u.display_name, u.email, u.org_role FROM sphere_members m JOIN users u ON u.id = m.user_id \
              WHERE m.sphere_id = $1 AND m.role = 'admin' ORDER BY lower(u.display_name), u.id")
@@ -214,7 +215,7 @@ impl Db {
     pub async fn create_help_article(
         &self,
         org_id: OrgId,
-        author: Id,
+        author: UserId,
         title: &str,
         body_md: &str,
         body_html: &str,
@@ -255,7 +256,7 @@ impl Db {
         &self,
         org_id: OrgId,
         post_id: Id,
-        by: Id,
+        by: UserId,
         department: Option<&str>,
         theme: &str,
     ) -> Result<()> {
@@ -278,7 +279,7 @@ impl Db {
     pub async fn use_cases(
         &self,
         org_id: OrgId,
-        viewer: Id,
+        viewer: UserId,
         post_id: Option<Id>,
     ) -> Result<Vec<UseCase>> {
         let only = if post_id.is_some() {

@@ -7,7 +7,8 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::models::LiveEvent;
 use crate::{Db, now_ms};
-use embarq_domain::Id;
+use embarq_domain::SphereId;
+use embarq_domain::UserId;
 
 /// Records a live event in the caller's transaction: `$1` person or `$2` sphere (the other
 /// NULL), `$3` kind, `$4` what it points to, `$5` time. On PostgreSQL a trigger announces the
@@ -44,7 +45,7 @@ impl Db {
 
     /// The events `user_id` may see after `seq`, oldest first (one page): their personal
     /// events and those of the spheres they belong to now.
-    pub async fn live_events_after(&self, user_id: Id, seq: i64) -> Result<Vec<LiveEvent>> {
+    pub async fn live_events_after(&self, user_id: UserId, seq: i64) -> Result<Vec<LiveEvent>> {
         let sql = format!(
             "SELECT {LIVE_COLUMNS} FROM live_events WHERE user_id = $1 AND seq > $2 \
              UNION ALL \
@@ -58,7 +59,7 @@ impl Db {
     }
 
     /// The spheres whose events reach `user_id`'s open pages.
-    pub async fn live_spheres(&self, user_id: Id) -> Result<Vec<Id>> {
+    pub async fn live_spheres(&self, user_id: UserId) -> Result<Vec<SphereId>> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT sphere_id FROM sphere_members WHERE user_id = $1")
             .bind(user_id).fetch_all(p).await)?,

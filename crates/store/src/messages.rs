@@ -2,11 +2,12 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::models::{ConversationSummary, Message};
 use crate::{Db, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::{Id, OrgId, new_id};
 
 impl Db {
     /// The existing one-to-one conversation between two people, if any.
-    pub async fn direct_conversation(&self, a: Id, b: Id) -> Result<Option<Id>> {
+    pub async fn direct_conversation(&self, a: UserId, b: UserId) -> Result<Option<Id>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT c.id FROM conversations c \
              WHERE EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id = $1) \
@@ -15,7 +16,7 @@ impl Db {
             .bind(a).bind(b).fetch_optional(p).await)?)
     }
 
-    pub async fn create_conversation(&self, org_id: OrgId, members: &[Id]) -> Result<Id> {
+    pub async fn create_conversation(&self, org_id: OrgId, members: &[UserId]) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
         with_writer!(self, p => {
@@ -32,7 +33,7 @@ impl Db {
         Ok(id)
     }
 
-    pub async fn conversation_member_ids(&self, conversation_id: Id) -> Result<Vec<Id>> {
+    pub async fn conversation_member_ids(&self, conversation_id: Id) -> Result<Vec<UserId>> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT user_id FROM conversation_members WHERE conversation_id = $1")
             .bind(conversation_id).fetch_all(p).await)?,
@@ -43,7 +44,7 @@ impl Db {
     /// first on a tie: UUIDv7 ids follow creation time), each with the
     /// names of the other participants. One query: (conversation, other participant) rows,
     /// grouped here, so the SQL is the same on both backends.
-    pub async fn conversations_of(&self, user_id: Id) -> Result<Vec<ConversationSummary>> {
+    pub async fn conversations_of(&self, user_id: UserId) -> Result<Vec<ConversationSummary>> {
         let rows: Vec<(Id, i64, i64, Option<String>)> = with_pool!(self, p => sqlx::query_as(
             "SELECT mine.id, mine.last_message_at, mine.last_read_at, u.display_name FROM \
              (SELECT c.id, c.last_message_at, m.last_read_at FROM conversations c \
@@ -86,7 +87,7 @@ impl Db {
     pub async fn send_message(
         &self,
         conversation_id: Id,
-        author_id: Id,
+        author_id: UserId,
         body: (&str, &str),
         effects: &crate::Effects,
     ) -> Result<Message> {
@@ -110,7 +111,7 @@ impl Db {
         })?)
     }
 
-    pub async fn mark_conversation_read(&self, conversation_id: Id, user_id: Id) -> Result<()> {
+    pub async fn mark_conversation_read(&self, conversation_id: Id, user_id: UserId) -> Result<()> {
         with_writer!(self, p => sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
             .bind(now_ms()).bind(conversation_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())

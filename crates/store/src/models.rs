@@ -3,6 +3,7 @@
 use embarq_domain::{
     Id, OrgId, OrgRole, PostStatus, RequestKind, SphereKind, SphereRole, UserStatus,
 };
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -14,7 +15,7 @@ pub struct Organization {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct User {
-    pub id: Id,
+    pub id: UserId,
     pub org_id: OrgId,
     pub email: String,
     #[serde(skip)]
@@ -27,7 +28,7 @@ pub struct User {
     pub site: Option<String>,
     pub birth_year: Option<i64>,
     pub level: Option<String>,
-    pub manager_id: Option<Id>,
+    pub manager_id: Option<UserId>,
     pub employee_id: Option<String>,
     pub has_photo: bool,
     pub org_role: OrgRole,
@@ -46,7 +47,7 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.org_id, u.email, u.password_hash,
 /// A short reference to a person, for lists and bylines.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Person {
-    pub id: Id,
+    pub id: UserId,
     pub display_name: String,
     pub title: Option<String>,
     pub department: Option<String>,
@@ -56,13 +57,13 @@ pub struct Person {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Sphere {
-    pub id: Id,
+    pub id: SphereId,
     pub org_id: OrgId,
     pub name: String,
     pub description: String,
     pub kind: SphereKind,
     pub requires_approval: bool,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub created_at: i64,
     pub member_count: i64,
     /// The viewer's role, when the query was made for a viewer who is a member.
@@ -73,7 +74,7 @@ pub struct Sphere {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct SphereMember {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
     pub title: Option<String>,
     pub role: SphereRole,
@@ -83,12 +84,12 @@ pub struct SphereMember {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct SphereRequest {
     pub id: Id,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
     pub kind: RequestKind,
-    pub invited_by: Option<Id>,
+    pub invited_by: Option<UserId>,
     pub created_at: i64,
 }
 
@@ -96,10 +97,10 @@ pub struct SphereRequest {
 pub struct Post {
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
     pub sphere_kind: SphereKind,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub author_has_photo: bool,
     pub body_md: String,
@@ -119,7 +120,7 @@ pub struct Post {
 pub struct Comment {
     pub id: Id,
     pub post_id: Id,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub body_html: String,
     pub created_at: i64,
@@ -141,7 +142,7 @@ pub struct ConversationSummary {
 pub struct Message {
     pub id: Id,
     pub conversation_id: Id,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub body_html: String,
     pub created_at: i64,
@@ -151,9 +152,9 @@ pub struct Message {
 pub struct Notification {
     pub id: Id,
     pub kind: String,
-    pub actor_id: Option<Id>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     pub sphere_name: Option<String>,
     pub post_id: Option<Id>,
     pub conversation_id: Option<Id>,
@@ -174,8 +175,8 @@ pub struct ApiToken {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, serde::Deserialize)]
 pub struct LiveEvent {
     pub seq: i64,
-    pub user_id: Option<Id>,
-    pub sphere_id: Option<Id>,
+    pub user_id: Option<UserId>,
+    pub sphere_id: Option<SphereId>,
     pub kind: String,
     pub ref_id: Option<Id>,
     pub created_at: i64,
@@ -184,10 +185,10 @@ pub struct LiveEvent {
 /// A notification to create: who receives it and what it points to.
 #[derive(Debug, Clone, Default)]
 pub struct NewNotification {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub kind: &'static str,
-    pub actor_id: Option<Id>,
-    pub sphere_id: Option<Id>,
+    pub actor_id: Option<UserId>,
+    pub sphere_id: Option<SphereId>,
     pub post_id: Option<Id>,
     pub conversation_id: Option<Id>,
     /// App-relative page the notification opens, for targets other than a post or sphere.

@@ -6,15 +6,16 @@ use crate::live::LIVE_MEMBERSHIP;
 use crate::{Db, now_ms};
 use embarq_domain::moderation::{ModerationAction, ReportTarget};
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 
 pub struct NewReport<'a> {
     pub org_id: OrgId,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub target: ReportTarget,
     pub target_id: Id,
     pub post_id: Id,
-    pub reporter_id: Id,
+    pub reporter_id: UserId,
     pub reason: &'a str,
     pub details: &'a str,
 }
@@ -24,7 +25,7 @@ pub struct NewReport<'a> {
 pub struct CommentRef {
     pub id: Id,
     pub post_id: Id,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub hidden_at: Option<i64>,
 }
 
@@ -32,17 +33,17 @@ pub struct CommentRef {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct OpenReport {
     pub id: Id,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
     pub target_kind: String,
     pub target_id: Id,
     pub post_id: Id,
-    pub reporter_id: Id,
+    pub reporter_id: UserId,
     pub reporter_name: String,
     pub reason: String,
     pub details: String,
     pub created_at: i64,
-    pub item_author_id: Option<Id>,
+    pub item_author_id: Option<UserId>,
     pub item_author_name: Option<String>,
     pub item_html: Option<String>,
     pub item_hidden_at: Option<i64>,
@@ -62,15 +63,15 @@ pub struct HiddenItem {
 /// A moderation action on one item (and, for mute and remove, its author).
 pub struct Moderation<'a> {
     pub org_id: OrgId,
-    pub sphere_id: Id,
-    pub actor_id: Id,
+    pub sphere_id: SphereId,
+    pub actor_id: UserId,
     pub action: ModerationAction,
     pub target: ReportTarget,
     pub target_id: Id,
     /// The post of the item (the item itself for a post).
     pub post_id: Id,
     /// The member muted or removed.
-    pub user_id: Option<Id>,
+    pub user_id: Option<UserId>,
     /// End of a mute (epoch ms).
     pub until: Option<i64>,
     /// JSON object recorded in the audit log.
@@ -114,7 +115,7 @@ impl Db {
 
     /// Who reported `target_id` (or, with `whole_post`, anything of that post) in a report
     /// still open: those a moderation of it answers.
-    pub async fn open_reporters(&self, target_id: Id, whole_post: bool) -> Result<Vec<Id>> {
+    pub async fn open_reporters(&self, target_id: Id, whole_post: bool) -> Result<Vec<UserId>> {
         let sql = format!("SELECT DISTINCT reporter_id FROM reports WHERE {OPEN_REPORTS_OF}");
         Ok(
             with_pool!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -129,7 +130,7 @@ impl Db {
     }
 
     /// Open reports of one sphere, oldest first.
-    pub async fn open_reports_in_sphere(&self, sphere_id: Id) -> Result<Vec<OpenReport>> {
+    pub async fn open_reports_in_sphere(&self, sphere_id: SphereId) -> Result<Vec<OpenReport>> {
         let sql = format!(
             "{OPEN_SELECT} WHERE r.sphere_id = $1 AND r.status = 'open' ORDER BY r.created_at, r.id LIMIT 1000"
         );
@@ -140,7 +141,11 @@ impl Db {
 
     /// Open reports of the organization in spheres `viewer` may administer as a manager:
     /// every sphere but secret ones they are not a member of.
-    pub async fn open_reports_in_org(&self, org_id: OrgId, viewer: Id) -> Result<Vec<OpenReport>> {
+    pub async fn open_reports_in_org(
+        &self,
+        org_id: OrgId,
+        viewer: UserId,
+    ) -> Result<Vec<OpenReport>> {
         let sql = format!(
             "{OPEN_SELECT} WHERE r.org_id = $1 AND r.status = 'open' AND {sees} \
              ORDER BY r.created_at, r.id LIMIT 1000",
@@ -152,7 +157,7 @@ impl Db {
     }
 
     /// Publications and comments hidden in a sphere, most recently hidden first.
-    pub async fn hidden_items(&self, sphere_id: Id) -> Result<Vec<HiddenItem>> {
+    pub async fn hidden_items(&self, sphere_id: SphereId) -> Result<Vec<HiddenItem>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT * FROM (\
                SELECT 'post' AS target_kind, p.id AS target_id, p.id AS post_id, u.display_name AS author_name, \
@@ -168,7 +173,12 @@ impl Db {
     }
 
     /// Until when `user_id` is muted in the sphere at `now`, if they are.
-    pub async fn muted_until(&self, sphere_id: Id, user_id: Id, now: i64) -> Result<Option<i64>> {
+    pub async fn muted_until(
+        &self,
+        sphere_id: SphereId,
+        user_id: UserId,
+        now: i64,
+    ) -> Result<Option<i64>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT until_at FROM sphere_mutes WHERE sphere_id = $1 AND user_id = $2 AND until_at > $3")
             .bind(sphere_id).bind(user_id).bind(now).fetch_optional(p).await)?)

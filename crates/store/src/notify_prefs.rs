@@ -3,7 +3,7 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::models::{Notification, Post};
 use crate::{Db, now_ms};
-use embarq_domain::Id;
+use embarq_domain::UserId;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -18,7 +18,7 @@ pub struct DigestSettings {
 /// A person whose digest may be due, with what the e-mail needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DigestCandidate {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub email: String,
     pub display_name: String,
     pub locale: Option<String>,
@@ -31,14 +31,18 @@ pub struct DigestCandidate {
 
 impl Db {
     /// The categories a person set, as (category, channel); others use their default.
-    pub async fn notification_prefs(&self, user_id: Id) -> Result<Vec<(String, String)>> {
+    pub async fn notification_prefs(&self, user_id: UserId) -> Result<Vec<(String, String)>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT category, channel FROM notification_prefs WHERE user_id = $1 ORDER BY category")
             .bind(user_id).fetch_all(p).await)?)
     }
 
     /// Replaces a person's preferences.
-    pub async fn set_notification_prefs(&self, user_id: Id, prefs: &[(&str, &str)]) -> Result<()> {
+    pub async fn set_notification_prefs(
+        &self,
+        user_id: UserId,
+        prefs: &[(&str, &str)],
+    ) -> Result<()> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM notification_prefs WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
@@ -54,14 +58,18 @@ impl Db {
 
     /// Explicit choices of one category in the organization of `member`, as (person,
     /// channel): one query however many recipients a notification has.
-    pub async fn category_choices(&self, member: Id, category: &str) -> Result<Vec<(Id, String)>> {
+    pub async fn category_choices(
+        &self,
+        member: UserId,
+        category: &str,
+    ) -> Result<Vec<(UserId, String)>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT n.user_id, n.channel FROM notification_prefs n JOIN users u ON u.id = n.user_id \
              WHERE u.org_id = (SELECT org_id FROM users WHERE id = $1) AND n.category = $2")
             .bind(member).bind(category).fetch_all(p).await)?)
     }
 
-    pub async fn digest_settings(&self, user_id: Id) -> Result<Option<DigestSettings>> {
+    pub async fn digest_settings(&self, user_id: UserId) -> Result<Option<DigestSettings>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT frequency, weekday, hour, time_zone, last_digest_at FROM digest_settings WHERE user_id = $1")
             .bind(user_id).fetch_optional(p).await)?)
@@ -71,7 +79,7 @@ impl Db {
     /// what happens after this moment.
     pub async fn set_digest_settings(
         &self,
-        user_id: Id,
+        user_id: UserId,
         frequency: &str,
         weekday: i64,
         hour: i64,
@@ -101,7 +109,7 @@ impl Db {
     /// for exactly one caller, whatever the number of server processes.
     pub async fn claim_digest(
         &self,
-        user_id: Id,
+        user_id: UserId,
         slot: i64,
         effects: &crate::Effects,
     ) -> Result<bool> {
@@ -118,7 +126,7 @@ impl Db {
     /// can still see.
     pub async fn unread_notifications_between(
         &self,
-        user_id: Id,
+        user_id: UserId,
         since: i64,
         until: i64,
         limit: i64,
@@ -137,7 +145,7 @@ impl Db {
     /// published and not hidden, newest first.
     pub async fn new_posts_between(
         &self,
-        user_id: Id,
+        user_id: UserId,
         since: i64,
         until: i64,
         limit: i64,

@@ -2,6 +2,7 @@
 //! provider's (issuer, subject) and an account, and single-use sign-in states.
 use crate::db::{Result, change_member, refused, with_pool, with_writer};
 use crate::{Db, NewMember, StoreError, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::lifecycle::Change;
 use embarq_domain::{Id, OrgId};
 
@@ -141,14 +142,14 @@ impl Db {
     }
 
     /// The account linked to a provider identity, with its organization.
-    pub async fn oidc_linked_user(&self, issuer: &str, subject: &str) -> Result<Option<Id>> {
+    pub async fn oidc_linked_user(&self, issuer: &str, subject: &str) -> Result<Option<UserId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT user_id FROM oidc_links WHERE issuer = $1 AND subject = $2")
             .bind(issuer).bind(subject).fetch_optional(p).await)?)
     }
 
     /// Whether `user_id` has signed in with `issuer` at least once.
-    pub async fn oidc_has_link(&self, user_id: Id, issuer: &str) -> Result<bool> {
+    pub async fn oidc_has_link(&self, user_id: UserId, issuer: &str) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM oidc_links WHERE user_id = $1 AND issuer = $2")
             .bind(user_id).bind(issuer).fetch_one(p).await)?;
@@ -160,7 +161,7 @@ impl Db {
         &self,
         issuer: &str,
         subject: &str,
-        user_id: Id,
+        user_id: UserId,
         org_id: OrgId,
     ) -> Result<()> {
         let now = now_ms();
@@ -182,7 +183,7 @@ impl Db {
     /// identity, with what the creation causes, in one transaction.
     pub async fn create_sso_member(
         &self,
-        id: Id,
+        id: UserId,
         m: &NewMember,
         profile: &SsoProfile,
         (issuer, subject): (&str, &str),
@@ -212,7 +213,7 @@ impl Db {
     /// invited.
     pub async fn activate_invited_user(
         &self,
-        user_id: Id,
+        user_id: UserId,
         effects: &crate::Effects,
     ) -> Result<bool> {
         with_writer!(self, p => {
@@ -228,7 +229,7 @@ impl Db {
     }
 
     /// Copies the provider's claims into the profile; absent claims leave fields alone.
-    pub async fn apply_sso_profile(&self, user_id: Id, s: &SsoProfile) -> Result<()> {
+    pub async fn apply_sso_profile(&self, user_id: UserId, s: &SsoProfile) -> Result<()> {
         with_writer!(self, p => sqlx::query(
             "UPDATE users SET display_name = COALESCE($1, display_name), department = COALESCE($2, department), \
              site = COALESCE($3, site), level = COALESCE($4, level) WHERE id = $5")

@@ -8,6 +8,7 @@ use crate::db::{Result, with_pool, with_writer};
 use crate::models::NewNotification;
 use crate::{Db, now_ms};
 use embarq_domain::{Id, OrgId};
+use embarq_domain::{SphereId, UserId};
 
 /// Everything a change causes, written with it.
 #[derive(Debug, Clone, Default)]
@@ -65,15 +66,15 @@ impl Effects {
 /// A live event: for one person (`user_id`) or for a sphere's members (`sphere_id`).
 #[derive(Debug, Clone)]
 pub struct NewLive {
-    pub user_id: Option<Id>,
-    pub sphere_id: Option<Id>,
+    pub user_id: Option<UserId>,
+    pub sphere_id: Option<SphereId>,
     pub kind: &'static str,
     pub ref_id: Option<Id>,
 }
 
 impl NewLive {
     /// One event per person.
-    pub fn personal(users: &[Id], kind: &'static str, ref_id: Option<Id>) -> Vec<Self> {
+    pub fn personal(users: &[UserId], kind: &'static str, ref_id: Option<Id>) -> Vec<Self> {
         users
             .iter()
             .map(|u| Self {
@@ -86,7 +87,7 @@ impl NewLive {
     }
 
     /// One event for everyone in the sphere, whatever its size.
-    pub fn sphere(sphere: Id, kind: &'static str, ref_id: Option<Id>) -> Self {
+    pub fn sphere(sphere: SphereId, kind: &'static str, ref_id: Option<Id>) -> Self {
         Self {
             user_id: None,
             sphere_id: Some(sphere),

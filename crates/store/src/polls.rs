@@ -5,6 +5,7 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::posts::{INSERT_POST, LIVE_POST, NewPost};
 use crate::{Db, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::{Id, PostStatus, new_id};
 use serde::Serialize;
 
@@ -33,7 +34,7 @@ pub struct PollOption {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct PollBallot {
     pub option_id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
 }
 
@@ -121,7 +122,7 @@ impl Db {
         )
     }
 
-    pub async fn has_voted(&self, poll_id: Id, user_id: Id) -> Result<bool> {
+    pub async fn has_voted(&self, poll_id: Id, user_id: UserId) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM poll_voters WHERE poll_id = $1 AND user_id = $2")
             .bind(poll_id).bind(user_id).fetch_one(p).await)?;
         Ok(n > 0)
@@ -140,7 +141,7 @@ impl Db {
     pub async fn vote(
         &self,
         poll: &Poll,
-        user_id: Id,
+        user_id: UserId,
         choices: &[Id],
         now: i64,
         effects: &crate::Effects,

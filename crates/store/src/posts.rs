@@ -4,6 +4,7 @@ use crate::models::{Comment, Post};
 use crate::outbox::write_effects;
 use crate::{Db, Effects, now_ms};
 use embarq_domain::{Id, OrgId, PostStatus, new_id};
+use embarq_domain::{SphereId, UserId};
 use sqlx::AssertSqlSafe;
 
 /// Position after the last item of a page: the next page starts strictly older.
@@ -38,8 +39,8 @@ pub struct NewPost<'a> {
     /// Chosen by the caller, so the effects written with the post can name it.
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Id,
-    pub author_id: Id,
+    pub sphere_id: SphereId,
+    pub author_id: UserId,
     pub body_md: &'a str,
     pub body_html: &'a str,
     pub status: PostStatus,
@@ -100,7 +101,7 @@ impl Db {
     /// index entries. Same rows and order as the plain "IN my spheres ORDER BY ... LIMIT".
     pub async fn home_feed(
         &self,
-        user_id: Id,
+        user_id: UserId,
         after: Option<Cursor>,
         limit: i64,
     ) -> Result<Vec<Post>> {
@@ -126,7 +127,7 @@ impl Db {
     /// A sphere's published posts, newest first (pinned posts are listed separately).
     pub async fn sphere_feed(
         &self,
-        sphere_id: Id,
+        sphere_id: SphereId,
         after: Option<Cursor>,
         limit: i64,
     ) -> Result<Vec<Post>> {
@@ -141,7 +142,7 @@ impl Db {
         )
     }
 
-    pub async fn pinned_posts(&self, sphere_id: Id) -> Result<Vec<Post>> {
+    pub async fn pinned_posts(&self, sphere_id: SphereId) -> Result<Vec<Post>> {
         let sql = format!(
             "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL AND p.pinned ORDER BY p.created_at DESC LIMIT 5"
         );
@@ -151,7 +152,7 @@ impl Db {
     }
 
     /// Posts waiting for approval in a sphere, oldest first.
-    pub async fn pending_posts(&self, sphere_id: Id) -> Result<Vec<Post>> {
+    pub async fn pending_posts(&self, sphere_id: SphereId) -> Result<Vec<Post>> {
         let sql = format!(
             "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'pending' ORDER BY p.created_at, p.id"
         );
@@ -203,7 +204,7 @@ impl Db {
     pub async fn add_comment(
         &self,
         post_id: Id,
-        author_id: Id,
+        author_id: UserId,
         body: (&str, &str),
         effects: &Effects,
     ) -> Result<Comment> {
@@ -243,7 +244,7 @@ impl Db {
     }
 
     /// Adds the reaction, or removes it if present; returns whether it is now set.
-    pub async fn toggle_reaction(&self, post_id: Id, user_id: Id, emoji: &str) -> Result<bool> {
+    pub async fn toggle_reaction(&self, post_id: Id, user_id: UserId, emoji: &str) -> Result<bool> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let removed = sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
@@ -264,7 +265,11 @@ impl Db {
     }
 
     /// Reactions on a post: (emoji, count, whether `user_id` is among them).
-    pub async fn reactions(&self, post_id: Id, user_id: Id) -> Result<Vec<(String, i64, bool)>> {
+    pub async fn reactions(
+        &self,
+        post_id: Id,
+        user_id: UserId,
+    ) -> Result<Vec<(String, i64, bool)>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT emoji, COUNT(*) AS n, MAX(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) = 1 AS mine FROM reactions \
              WHERE post_id = $1 GROUP BY emoji ORDER BY emoji")

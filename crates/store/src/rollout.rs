@@ -5,6 +5,7 @@ use crate::live::LIVE_SPHERE_MEMBERS;
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, now_ms};
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -15,7 +16,7 @@ pub struct RolloutPlan {
     pub time_zone: String,
     pub announcement_title: String,
     pub announcement_md: String,
-    pub announcement_sphere_id: Option<Id>,
+    pub announcement_sphere_id: Option<SphereId>,
     pub announcement_post_id: Option<Id>,
     pub announced_at: Option<i64>,
     pub updated_at: i64,
@@ -35,7 +36,7 @@ pub struct RolloutWave {
 /// An invited member of an organization with a plan, not yet sent their invitation.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingInvitee {
-    pub id: Id,
+    pub id: UserId,
     pub org_id: OrgId,
     pub department: Option<String>,
     pub site: Option<String>,
@@ -45,7 +46,7 @@ pub struct PendingInvitee {
 /// A member to e-mail at launch, with what the gate needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Recipient {
-    pub id: Id,
+    pub id: UserId,
     pub email: String,
     pub org_role: embarq_domain::OrgRole,
     pub department: Option<String>,
@@ -120,7 +121,7 @@ impl Db {
         Ok(n > 0)
     }
 
-    pub async fn is_champion(&self, user_id: Id) -> Result<bool> {
+    pub async fn is_champion(&self, user_id: UserId) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM champions WHERE user_id = $1")
             .bind(user_id).fetch_one(p).await)?;
         Ok(n > 0)
@@ -138,7 +139,7 @@ impl Db {
     }
 
     /// Claims the invitation of a member: `true` for exactly one caller.
-    pub async fn claim_invitation(&self, user_id: Id, now: i64) -> Result<bool> {
+    pub async fn claim_invitation(&self, user_id: UserId, now: i64) -> Result<bool> {
         let n = with_writer!(self, p => sqlx::query(
             "UPDATE users SET invitation_sent_at = $1 WHERE id = $2 AND invitation_sent_at IS NULL")
             .bind(now).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
@@ -147,7 +148,7 @@ impl Db {
 
     /// Records the first invitation sent by hand (so the rollout job does not send another);
     /// later reminders keep the first time, which the nudges count from.
-    pub async fn invitation_sent_at(&self, user_id: Id) -> Result<Option<i64>> {
+    pub async fn invitation_sent_at(&self, user_id: UserId) -> Result<Option<i64>> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT invitation_sent_at FROM users WHERE id = $1")
             .bind(user_id).fetch_one(p).await)?,
@@ -172,7 +173,7 @@ impl Db {
     pub async fn set_announcement_post(
         &self,
         org_id: OrgId,
-        sphere_id: Id,
+        sphere_id: SphereId,
         post_id: Id,
     ) -> Result<()> {
         with_writer!(self, p => sqlx::query(
@@ -182,14 +183,14 @@ impl Db {
     }
 
     /// Whether a sphere still exists in the organization.
-    pub async fn sphere_exists(&self, org_id: OrgId, sphere_id: Id) -> Result<bool> {
+    pub async fn sphere_exists(&self, org_id: OrgId, sphere_id: SphereId) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM spheres WHERE id = $1 AND org_id = $2")
             .bind(sphere_id).bind(org_id).fetch_one(p).await)?;
         Ok(n > 0)
     }
 
     /// Makes every active or invited member of the organization a member of the sphere.
-    pub async fn add_everyone_to_sphere(&self, org_id: OrgId, sphere_id: Id) -> Result<()> {
+    pub async fn add_everyone_to_sphere(&self, org_id: OrgId, sphere_id: SphereId) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -225,7 +226,11 @@ impl Db {
     }
 
     /// Spheres with no published post; secret spheres only if `viewer` belongs to them.
-    pub async fn spheres_without_content(&self, org_id: OrgId, viewer: Id) -> Result<Vec<Named>> {
+    pub async fn spheres_without_content(
+        &self,
+        org_id: OrgId,
+        viewer: UserId,
+    ) -> Result<Vec<Named>> {
         let sql = format!(
             "SELECT s.id, s.name FROM spheres s WHERE s.org_id = $1 AND {sees} \
              AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.sphere_id = s.id AND p.status = 'published') \
@@ -250,8 +255,8 @@ impl Db {
         Ok(n > 0)
     }
 
-    pub async fn help_sphere_id(&self, org_id: OrgId) -> Result<Option<Id>> {
-        let id: Option<Option<Id>> = with_pool!(self, p => sqlx::query_scalar(
+    pub async fn help_sphere_id(&self, org_id: OrgId) -> Result<Option<SphereId>> {
+        let id: Option<Option<SphereId>> = with_pool!(self, p => sqlx::query_scalar(
             "SELECT help_sphere_id FROM org_onboarding WHERE org_id = $1")
             .bind(org_id).fetch_optional(p).await)?;
         Ok(id.flatten())

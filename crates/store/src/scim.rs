@@ -4,6 +4,7 @@
 use crate::db::{Result, TOUCH_GAP_MS, change_member, refused, with_pool, with_writer};
 use crate::models::{USER_COLUMNS, User};
 use crate::{Db, StoreError, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::lifecycle::Change;
 use embarq_domain::scim::{
     AttrPath, CompareOp, ENTERPRISE_USER_SCHEMA, Filter, GROUP_SCHEMA, ScimError, ScimType,
@@ -89,7 +90,7 @@ pub struct ScimUserWrite {
     pub title: Option<String>,
     pub department: Option<String>,
     pub employee_id: Option<String>,
-    pub manager_id: Option<Id>,
+    pub manager_id: Option<UserId>,
     pub site: Option<String>,
     pub birth_year: Option<i64>,
     pub level: Option<String>,
@@ -723,7 +724,7 @@ impl Db {
         org_id: OrgId,
         name: &str,
         token_hash: &str,
-        created_by: Option<Id>,
+        created_by: Option<UserId>,
     ) -> Result<ScimToken> {
         let t = ScimToken {
             id: new_id(),
@@ -804,7 +805,7 @@ impl Db {
     /// A member of `org_id` as SCIM sees it; erased accounts read as absent. Looked up by
     /// primary key alone and the organization checked here: with `org_id` in the WHERE clause,
     /// PostgreSQL on stale statistics walked an (org_id, …) index over the whole organization.
-    pub async fn scim_user(&self, org_id: OrgId, id: Id) -> Result<Option<ScimUser>> {
+    pub async fn scim_user(&self, org_id: OrgId, id: UserId) -> Result<Option<ScimUser>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, {SCIM_USER_COLUMNS} FROM users u \
              WHERE u.id = $1 AND u.erased_at IS NULL"
@@ -814,7 +815,7 @@ impl Db {
     }
 
     /// Whether `id` is a live member of `org_id` (manager references).
-    pub async fn scim_user_exists(&self, org_id: OrgId, id: Id) -> Result<bool> {
+    pub async fn scim_user_exists(&self, org_id: OrgId, id: UserId) -> Result<bool> {
         // By primary key alone, as in `scim_user`.
         let org: Option<OrgId> = with_pool!(self, p => sqlx::query_scalar(
             "SELECT org_id FROM users WHERE id = $1 AND erased_at IS NULL")
@@ -859,7 +860,7 @@ impl Db {
     pub async fn scim_create_user(
         &self,
         org_id: OrgId,
-        id: Id,
+        id: UserId,
         w: &ScimUserWrite,
         effects: &crate::Effects,
     ) -> Result<()> {
@@ -888,7 +889,7 @@ impl Db {
     pub async fn scim_update_user(
         &self,
         org_id: OrgId,
-        id: Id,
+        id: UserId,
         w: &ScimUserWrite,
     ) -> Result<Option<ActiveChange>> {
         let now = now_ms();

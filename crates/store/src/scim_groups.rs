@@ -6,6 +6,7 @@ use crate::db::{Result, with_pool, with_writer};
 use crate::live::LIVE_SPHERE_MEMBERS;
 use crate::scim::{Bind, UserQuery, bind_all};
 use crate::{Db, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::{Id, OrgId, SphereKind, new_id};
 use sqlx::AssertSqlSafe;
 
@@ -27,7 +28,7 @@ pub struct ScimGroup {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ScimGroupMember {
     pub group_id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
 }
 
@@ -38,8 +39,8 @@ pub struct GroupChange {
     pub display_name: Option<String>,
     pub external_id: Option<Option<String>>,
     pub clear_members: bool,
-    pub add: Vec<Id>,
-    pub remove: Vec<Id>,
+    pub add: Vec<UserId>,
+    pub remove: Vec<UserId>,
 }
 
 const GROUP_SELECT: &str = "SELECT s.id, g.org_id, s.name AS display_name, g.external_id, g.created_at, g.updated_at \
@@ -60,11 +61,11 @@ impl Db {
     pub async fn scim_create_group(
         &self,
         org_id: OrgId,
-        created_by: Id,
+        created_by: UserId,
         display_name: &str,
         external_id: Option<&str>,
         kind: SphereKind,
-        members: &[Id],
+        members: &[UserId],
     ) -> Result<Id> {
         let id = new_id();
         let now = now_ms();
@@ -121,14 +122,14 @@ impl Db {
     }
 
     /// Which of `ids` are people of the organization.
-    pub async fn scim_users_in_org(&self, org_id: OrgId, ids: &[Id]) -> Result<Vec<Id>> {
+    pub async fn scim_users_in_org(&self, org_id: OrgId, ids: &[UserId]) -> Result<Vec<UserId>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
                 "SELECT id FROM users WHERE org_id = $1 AND erased_at IS NULL AND id IN ({})",
                 placeholders(2, chunk.len())
             );
-            let rows: Vec<Id> = with_pool!(self, p => {
+            let rows: Vec<UserId> = with_pool!(self, p => {
                 let mut q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(org_id);
                 for i in chunk { q = q.bind(*i); }
                 q.fetch_all(p).await
@@ -238,7 +239,7 @@ impl Db {
     }
 
     /// The organization's first manager: the recorded creator of SCIM-made spheres.
-    pub async fn scim_group_creator(&self, org_id: OrgId) -> Result<Option<Id>> {
+    pub async fn scim_group_creator(&self, org_id: OrgId) -> Result<Option<UserId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT id FROM users WHERE org_id = $1 AND org_role = 'manager' ORDER BY created_at, id LIMIT 1")
             .bind(org_id).fetch_optional(p).await)?)

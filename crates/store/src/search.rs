@@ -12,25 +12,26 @@ use crate::db::{Result, with_pool};
 use crate::dialect::search::fts;
 use embarq_domain::search::Query;
 use embarq_domain::{Id, OrgId};
+use embarq_domain::{SphereId, UserId};
 use sqlx::AssertSqlSafe;
 
 /// Who searches, where, and how many candidates to return.
 #[derive(Debug, Clone, Copy)]
 pub struct SearchScope {
     pub org_id: OrgId,
-    pub viewer: Id,
+    pub viewer: UserId,
     /// Only this sphere's publications, comments, files and members (and the sphere
     /// itself); the caller checks the viewer may read it.
-    pub sphere: Option<Id>,
+    pub sphere: Option<SphereId>,
     pub limit: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PostHit {
     pub id: Id,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub body_md: String,
     pub created_at: i64,
@@ -41,9 +42,9 @@ pub struct PostHit {
 pub struct CommentHit {
     pub id: Id,
     pub post_id: Id,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub body_md: String,
     pub created_at: i64,
@@ -52,7 +53,7 @@ pub struct CommentHit {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SphereHit {
-    pub id: Id,
+    pub id: SphereId,
     pub name: String,
     pub description: String,
     pub kind: String,
@@ -64,7 +65,7 @@ pub struct SphereHit {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberHit {
-    pub id: Id,
+    pub id: UserId,
     pub display_name: String,
     pub title: Option<String>,
     pub department: Option<String>,
@@ -77,7 +78,7 @@ pub struct MemberHit {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FileHit {
     pub id: Id,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
     pub name: String,
     pub content_type: String,

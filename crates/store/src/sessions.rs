@@ -3,6 +3,7 @@
 use crate::db::{Result, TOUCH_GAP_MS, change_member, with_pool, with_writer};
 use crate::models::{ApiToken, SessionUser, USER_COLUMNS, User};
 use crate::{Db, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::lifecycle::Change;
 use embarq_domain::throttle::Counter;
 use embarq_domain::{Id, new_id};
@@ -37,7 +38,7 @@ impl Db {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        user_id: Id,
+        user_id: UserId,
         csrf: &str,
         ttl_ms: i64,
     ) -> Result<()> {
@@ -70,7 +71,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn delete_sessions_of(&self, user_id: Id) -> Result<()> {
+    pub async fn delete_sessions_of(&self, user_id: UserId) -> Result<()> {
         with_writer!(self, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -81,7 +82,7 @@ impl Db {
     pub async fn create_one_time_token(
         &self,
         token_hash: &str,
-        user_id: Id,
+        user_id: UserId,
         purpose: &str,
         ttl_ms: i64,
         effects: &crate::Effects,
@@ -98,7 +99,11 @@ impl Db {
     }
 
     /// The user a valid, unused token belongs to, without consuming it (to show the form).
-    pub async fn peek_one_time_token(&self, token_hash: &str, purpose: &str) -> Result<Option<Id>> {
+    pub async fn peek_one_time_token(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+    ) -> Result<Option<UserId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
             "SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3")
             .bind(token_hash).bind(purpose).bind(now_ms()).fetch_optional(p).await)?)
@@ -113,11 +118,11 @@ impl Db {
         purpose: &str,
         password_hash: &str,
         effects: &crate::Effects,
-    ) -> Result<Option<Id>> {
+    ) -> Result<Option<UserId>> {
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            let user: Option<Id> = sqlx::query_scalar(
+            let user: Option<UserId> = sqlx::query_scalar(
                 "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id")
                 .bind(now).bind(token_hash).bind(purpose).fetch_optional(&mut *tx).await?;
             if let Some(uid) = user {
@@ -138,7 +143,7 @@ impl Db {
 
     pub async fn create_api_token(
         &self,
-        user_id: Id,
+        user_id: UserId,
         name: &str,
         token_hash: &str,
     ) -> Result<ApiToken> {
@@ -154,13 +159,13 @@ impl Db {
         Ok(t)
     }
 
-    pub async fn api_tokens_of(&self, user_id: Id) -> Result<Vec<ApiToken>> {
+    pub async fn api_tokens_of(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC")
             .bind(user_id).fetch_all(p).await)?)
     }
 
-    pub async fn delete_api_token(&self, user_id: Id, id: Id) -> Result<bool> {
+    pub async fn delete_api_token(&self, user_id: UserId, id: Id) -> Result<bool> {
         let r = with_writer!(self, p => sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
             .bind(id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(r > 0)

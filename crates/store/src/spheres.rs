@@ -5,6 +5,7 @@ use crate::live::LIVE_MEMBERSHIP;
 use crate::models::{Sphere, SphereMember, SphereRequest};
 use crate::{Db, StoreError, now_ms};
 use embarq_domain::{Id, OrgId, RequestKind, SphereKind, SphereRole, new_id};
+use embarq_domain::{SphereId, UserId};
 use sqlx::AssertSqlSafe;
 
 const SPHERE_COLUMNS: &str = "s.id, s.org_id, s.name, s.description, s.kind, s.requires_approval, s.created_by, s.created_at, \
@@ -20,13 +21,13 @@ impl Db {
     pub async fn create_sphere(
         &self,
         org_id: OrgId,
-        creator: Id,
+        creator: UserId,
         name: &str,
         description: &str,
         kind: SphereKind,
         requires_approval: bool,
-    ) -> Result<Id> {
-        let id = new_id();
+    ) -> Result<SphereId> {
+        let id = SphereId::generate();
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -45,7 +46,7 @@ impl Db {
 
     pub async fn update_sphere(
         &self,
-        id: Id,
+        id: SphereId,
         name: &str,
         description: &str,
         kind: SphereKind,
@@ -58,7 +59,12 @@ impl Db {
 
     /// The sphere as seen by `viewer` (with their role), if it belongs to `org_id`.
     /// Visibility is decided by the caller through the policy.
-    pub async fn sphere_for(&self, org_id: OrgId, viewer: Id, id: Id) -> Result<Option<Sphere>> {
+    pub async fn sphere_for(
+        &self,
+        org_id: OrgId,
+        viewer: UserId,
+        id: SphereId,
+    ) -> Result<Option<Sphere>> {
         let sql =
             format!("SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.id = $2 AND s.org_id = $3");
         Ok(
@@ -71,7 +77,7 @@ impl Db {
     pub async fn visible_spheres(
         &self,
         org_id: OrgId,
-        viewer: Id,
+        viewer: UserId,
         mine_only: bool,
     ) -> Result<Vec<Sphere>> {
         // One's own spheres are found from one's memberships (an index range), not by
@@ -94,7 +100,7 @@ impl Db {
         )
     }
 
-    pub async fn sphere_members(&self, sphere_id: Id) -> Result<Vec<SphereMember>> {
+    pub async fn sphere_members(&self, sphere_id: SphereId) -> Result<Vec<SphereMember>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT m.user_id, u.display_name, u.title, m.role, m.joined_at FROM sphere_members m JOIN users u ON u.id = m.user_id \
              WHERE m.sphere_id = $1 AND u.status <> 'deactivated' \
@@ -103,9 +109,13 @@ impl Db {
     }
 
     /// Ids of members with one of the given roles (notification targets).
-    pub async fn sphere_member_ids(&self, sphere_id: Id, roles: &[SphereRole]) -> Result<Vec<Id>> {
+    pub async fn sphere_member_ids(
+        &self,
+        sphere_id: SphereId,
+        roles: &[SphereRole],
+    ) -> Result<Vec<UserId>> {
         let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        let all: Vec<(Id, String)> = with_pool!(self, p => sqlx::query_as("SELECT user_id, role FROM sphere_members WHERE sphere_id = $1")
+        let all: Vec<(UserId, String)> = with_pool!(self, p => sqlx::query_as("SELECT user_id, role FROM sphere_members WHERE sphere_id = $1")
             .bind(sphere_id).fetch_all(p).await)?;
         Ok(all
             .into_iter()
@@ -115,7 +125,11 @@ impl Db {
     }
 
     /// Those of `users` who belong to `sphere_id`.
-    pub async fn sphere_members_among(&self, sphere_id: Id, users: &[Id]) -> Result<Vec<Id>> {
+    pub async fn sphere_members_among(
+        &self,
+        sphere_id: SphereId,
+        users: &[UserId],
+    ) -> Result<Vec<UserId>> {
         let mut out = Vec::new();
         for chunk in users.chunks(500) {
             let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
@@ -123,7 +137,7 @@ impl Db {
                 "SELECT user_id FROM sphere_members WHERE sphere_id = $1 AND user_id IN ({})",
                 list.join(",")
             );
-            let found: Vec<Id> = with_pool!(self, p => {
+            let found: Vec<UserId> = with_pool!(self, p => {
                 let mut q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(sphere_id);
                 for u in chunk {
                     q = q.bind(*u);
@@ -138,8 +152,8 @@ impl Db {
     /// Adds a member (or changes their role) and clears any pending request in one transaction.
     pub async fn add_sphere_member(
         &self,
-        sphere_id: Id,
-        user_id: Id,
+        sphere_id: SphereId,
+        user_id: UserId,
         role: SphereRole,
     ) -> Result<()> {
         self.add_sphere_member_with(sphere_id, user_id, role, &crate::Effects::default())
@@ -149,8 +163,8 @@ impl Db {
     /// [`Db::add_sphere_member`] with what the arrival causes, in one transaction.
     pub async fn add_sphere_member_with(
         &self,
-        sphere_id: Id,
-        user_id: Id,
+        sphere_id: SphereId,
+        user_id: UserId,
         role: SphereRole,
         effects: &crate::Effects,
     ) -> Result<()> {
@@ -174,8 +188,8 @@ impl Db {
     /// (`last_admin`) when it would leave the sphere without an administrator.
     pub async fn set_sphere_role(
         &self,
-        sphere_id: Id,
-        user_id: Id,
+        sphere_id: SphereId,
+        user_id: UserId,
         role: SphereRole,
     ) -> Result<bool> {
         with_writer!(self, p => {
@@ -190,7 +204,7 @@ impl Db {
         })
     }
 
-    pub async fn count_sphere_admins(&self, sphere_id: Id) -> Result<i64> {
+    pub async fn count_sphere_admins(&self, sphere_id: SphereId) -> Result<i64> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM sphere_members WHERE sphere_id = $1 AND role = 'admin'")
             .bind(sphere_id).fetch_one(p).await)?,
@@ -198,7 +212,7 @@ impl Db {
     }
 
     /// Removes a member; refused (`last_admin`) for the sphere's last administrator.
-    pub async fn remove_sphere_member(&self, sphere_id: Id, user_id: Id) -> Result<()> {
+    pub async fn remove_sphere_member(&self, sphere_id: SphereId, user_id: UserId) -> Result<()> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             keep_a_sphere_admin!(tx, sphere_id, user_id);
@@ -210,7 +224,11 @@ impl Db {
         })
     }
 
-    pub async fn sphere_role(&self, sphere_id: Id, user_id: Id) -> Result<Option<SphereRole>> {
+    pub async fn sphere_role(
+        &self,
+        sphere_id: SphereId,
+        user_id: UserId,
+    ) -> Result<Option<SphereRole>> {
         let r: Option<String> = with_pool!(self, p => sqlx::query_scalar("SELECT role FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
             .bind(sphere_id).bind(user_id).fetch_optional(p).await)?;
         Ok(r.as_deref().and_then(SphereRole::parse))
@@ -219,10 +237,10 @@ impl Db {
     /// Records a join request or an invitation; `Conflict` if one is already pending.
     pub async fn create_sphere_request(
         &self,
-        sphere_id: Id,
-        user_id: Id,
+        sphere_id: SphereId,
+        user_id: UserId,
         kind: RequestKind,
-        invited_by: Option<Id>,
+        invited_by: Option<UserId>,
         effects: &crate::Effects,
     ) -> Result<Id> {
         let id = new_id();
@@ -253,8 +271,8 @@ impl Db {
     /// The join request or invitation pending between a person and a sphere, if any.
     pub async fn pending_sphere_request(
         &self,
-        sphere_id: Id,
-        user_id: Id,
+        sphere_id: SphereId,
+        user_id: UserId,
     ) -> Result<Option<SphereRequest>> {
         let sql = format!(
             "{} WHERE r.sphere_id = $1 AND r.user_id = $2",
@@ -266,7 +284,7 @@ impl Db {
     }
 
     /// Pending join requests of a sphere (for its administrators).
-    pub async fn join_requests(&self, sphere_id: Id) -> Result<Vec<SphereRequest>> {
+    pub async fn join_requests(&self, sphere_id: SphereId) -> Result<Vec<SphereRequest>> {
         let sql = format!(
             "{} WHERE r.sphere_id = $1 AND r.kind = 'request' ORDER BY r.created_at",
             Self::REQUEST_SELECT
@@ -277,7 +295,7 @@ impl Db {
     }
 
     /// Pending invitations addressed to a person.
-    pub async fn invitations_for(&self, user_id: Id) -> Result<Vec<SphereRequest>> {
+    pub async fn invitations_for(&self, user_id: UserId) -> Result<Vec<SphereRequest>> {
         let sql = format!(
             "{} WHERE r.user_id = $1 AND r.kind = 'invitation' ORDER BY r.created_at DESC",
             Self::REQUEST_SELECT

@@ -1,13 +1,14 @@
 //! The suggestions platform: suggestions, one vote per member, comments and statuses.
 use crate::db::{Result, with_pool, with_writer};
 use crate::{Db, now_ms};
+use embarq_domain::UserId;
 use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Suggestion {
     pub id: Id,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub title: String,
     pub body_md: String,
@@ -24,7 +25,7 @@ pub struct Suggestion {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct SuggestionComment {
     pub id: Id,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub body_html: String,
     pub created_at: i64,
@@ -40,7 +41,7 @@ impl Db {
     pub async fn suggestions(
         &self,
         org_id: OrgId,
-        viewer: Id,
+        viewer: UserId,
         status: Option<&str>,
         by_votes: bool,
     ) -> Result<Vec<Suggestion>> {
@@ -61,7 +62,7 @@ impl Db {
     pub async fn suggestion(
         &self,
         org_id: OrgId,
-        viewer: Id,
+        viewer: UserId,
         id: Id,
     ) -> Result<Option<Suggestion>> {
         let sql = format!("{SELECT} WHERE s.id = $2 AND s.org_id = $3");
@@ -76,7 +77,7 @@ impl Db {
         &self,
         id: Id,
         org_id: OrgId,
-        author: Id,
+        author: UserId,
         title: &str,
         body: (&str, &str),
         effects: &crate::Effects,
@@ -97,7 +98,7 @@ impl Db {
     }
 
     /// Adds the member's vote, or removes it if present; answers (voted, vote count).
-    pub async fn toggle_suggestion_vote(&self, id: Id, user_id: Id) -> Result<(bool, i64)> {
+    pub async fn toggle_suggestion_vote(&self, id: Id, user_id: UserId) -> Result<(bool, i64)> {
         let now = now_ms();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -120,7 +121,7 @@ impl Db {
     pub async fn add_suggestion_comment(
         &self,
         id: Id,
-        author: Id,
+        author: UserId,
         body_md: &str,
         body_html: &str,
     ) -> Result<Id> {

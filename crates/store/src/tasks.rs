@@ -5,6 +5,7 @@ use crate::db::{Result, with_pool, with_writer};
 use crate::outbox::{one_row_with_effects, write_effects};
 use crate::{Db, Effects, now_ms};
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -12,9 +13,9 @@ use sqlx::AssertSqlSafe;
 pub struct TaskList {
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub name: String,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub created_at: i64,
 }
 
@@ -22,7 +23,7 @@ pub struct TaskList {
 pub struct Task {
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub sphere_name: String,
     pub sphere_kind: String,
     pub list_id: Id,
@@ -34,7 +35,7 @@ pub struct Task {
     /// Local calendar date `YYYY-MM-DD` in the organization's time zone.
     pub due_date: Option<String>,
     pub comment_count: i64,
-    pub created_by: Id,
+    pub created_by: UserId,
     pub creator_name: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -45,7 +46,7 @@ pub struct Task {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct TaskAssignee {
     pub task_id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
 }
 
@@ -53,7 +54,7 @@ pub struct TaskAssignee {
 pub struct TaskComment {
     pub id: Id,
     pub task_id: Id,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub author_name: String,
     pub body_html: String,
     pub created_at: i64,
@@ -63,13 +64,13 @@ pub struct NewTask<'a> {
     /// Chosen by the caller, so the effects written with the task can name it.
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub list_id: Id,
     pub title: &'a str,
     pub description_md: &'a str,
     pub description_html: &'a str,
     pub due_date: Option<&'a str>,
-    pub created_by: Id,
+    pub created_by: UserId,
 }
 
 /// `$1` is always the viewer.
@@ -87,8 +88,8 @@ impl Db {
     pub async fn create_task_list(
         &self,
         org_id: OrgId,
-        sphere_id: Id,
-        by: Id,
+        sphere_id: SphereId,
+        by: UserId,
         name: &str,
         effects: &Effects,
     ) -> Result<Id> {
@@ -112,7 +113,7 @@ impl Db {
             .bind(id).bind(org_id).fetch_optional(p).await)?)
     }
 
-    pub async fn task_lists(&self, sphere_id: Id) -> Result<Vec<TaskList>> {
+    pub async fn task_lists(&self, sphere_id: SphereId) -> Result<Vec<TaskList>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, org_id, sphere_id, name, created_by, created_at FROM task_lists WHERE sphere_id = $1 \
              ORDER BY created_at, id")
@@ -136,7 +137,7 @@ impl Db {
     pub async fn delete_task_list(
         &self,
         id: Id,
-        by: Id,
+        by: UserId,
         others_allowed: bool,
         effects: &Effects,
     ) -> Result<bool> {
@@ -161,7 +162,7 @@ impl Db {
     pub async fn create_task(
         &self,
         n: &NewTask<'_>,
-        assignees: &[Id],
+        assignees: &[UserId],
         effects: &Effects,
     ) -> Result<Id> {
         let id = n.id;
@@ -187,7 +188,7 @@ impl Db {
     }
 
     /// A task of `org_id` with the viewer's role in its sphere.
-    pub async fn task(&self, org_id: OrgId, viewer: Id, id: Id) -> Result<Option<Task>> {
+    pub async fn task(&self, org_id: OrgId, viewer: UserId, id: Id) -> Result<Option<Task>> {
         let sql = format!("{TASK_SELECT} WHERE t.id = $2 AND t.org_id = $3");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(id).bind(org_id).fetch_optional(p).await)?,
@@ -195,7 +196,7 @@ impl Db {
     }
 
     /// Every task of a sphere, by list order of creation then due date.
-    pub async fn sphere_tasks(&self, viewer: Id, sphere_id: Id) -> Result<Vec<Task>> {
+    pub async fn sphere_tasks(&self, viewer: UserId, sphere_id: SphereId) -> Result<Vec<Task>> {
         let sql = format!("{TASK_SELECT} WHERE t.sphere_id = $2 ORDER BY {ORDER} LIMIT 2000");
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(viewer).bind(sphere_id).fetch_all(p).await)?,
@@ -204,7 +205,7 @@ impl Db {
 
     /// Tasks assigned to `user_id` in spheres they can still read (open, or a member);
     /// done tasks only if updated since `done_since`.
-    pub async fn my_tasks(&self, user_id: Id, done_since: i64) -> Result<Vec<Task>> {
+    pub async fn my_tasks(&self, user_id: UserId, done_since: i64) -> Result<Vec<Task>> {
         let sql = format!(
             "{TASK_SELECT} WHERE t.id IN (SELECT a.task_id FROM task_assignees a WHERE a.user_id = $1) \
              AND {readable} AND (t.status <> 'done' OR t.updated_at >= $2) \
@@ -269,7 +270,7 @@ impl Db {
     }
 
     /// Assignees of every task of a sphere.
-    pub async fn sphere_task_assignees(&self, sphere_id: Id) -> Result<Vec<TaskAssignee>> {
+    pub async fn sphere_task_assignees(&self, sphere_id: SphereId) -> Result<Vec<TaskAssignee>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT a.task_id, a.user_id, u.display_name FROM task_assignees a JOIN users u ON u.id = a.user_id \
              JOIN tasks t ON t.id = a.task_id WHERE t.sphere_id = $1 ORDER BY lower(u.display_name), u.id")
@@ -277,7 +278,7 @@ impl Db {
     }
 
     /// Assignees of every task assigned to `user_id`.
-    pub async fn my_task_assignees(&self, user_id: Id) -> Result<Vec<TaskAssignee>> {
+    pub async fn my_task_assignees(&self, user_id: UserId) -> Result<Vec<TaskAssignee>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT a.task_id, a.user_id, u.display_name FROM task_assignees a JOIN users u ON u.id = a.user_id \
              WHERE a.task_id IN (SELECT x.task_id FROM task_assignees x WHERE x.user_id = $1) \
@@ -291,16 +292,16 @@ impl Db {
     pub async fn set_task_assignees(
         &self,
         task_id: Id,
-        by: Id,
-        users: &[Id],
+        by: UserId,
+        users: &[UserId],
         effects: &Effects,
-    ) -> Result<Vec<Id>> {
+    ) -> Result<Vec<UserId>> {
         let now = now_ms();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             // Touch the task first: concurrent edits of one task's assignees take turns.
             sqlx::query("UPDATE tasks SET updated_at = $1 WHERE id = $2").bind(now).bind(task_id).execute(&mut *tx).await?;
-            let current: Vec<Id> = sqlx::query_scalar("SELECT user_id FROM task_assignees WHERE task_id = $1")
+            let current: Vec<UserId> = sqlx::query_scalar("SELECT user_id FROM task_assignees WHERE task_id = $1")
                 .bind(task_id).fetch_all(&mut *tx).await?;
             for u in current.iter().filter(|u| !users.contains(u)) {
                 sqlx::query("DELETE FROM task_assignees WHERE task_id = $1 AND user_id = $2")
@@ -324,7 +325,7 @@ impl Db {
     pub async fn add_task_comment(
         &self,
         task_id: Id,
-        author_id: Id,
+        author_id: UserId,
         body: (&str, &str),
         effects: &Effects,
     ) -> Result<TaskComment> {

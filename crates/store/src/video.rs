@@ -6,6 +6,7 @@
 use crate::db::{Result, StoreError, with_pool, with_writer};
 use crate::{Db, dialect, now_ms};
 use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 
 /// A room as stored; exactly one of `sphere_id` and `event_id` is set.
@@ -13,7 +14,7 @@ use serde::Serialize;
 pub struct VideoRoom {
     pub id: Id,
     pub org_id: OrgId,
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     pub event_id: Option<Id>,
     pub slug: String,
     pub created_at: i64,
@@ -24,7 +25,7 @@ pub struct VideoRoom {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
 pub struct VideoParticipant {
     pub peer_id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub display_name: String,
     pub joined_at: i64,
 }
@@ -48,7 +49,7 @@ pub struct VideoSettings {
 /// What a room belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoomOwner {
-    Sphere(Id),
+    Sphere(SphereId),
     Event(Id),
 }
 
@@ -70,7 +71,7 @@ impl Db {
         org_id: OrgId,
         owner: RoomOwner,
         slug: &str,
-        created_by: Id,
+        created_by: UserId,
     ) -> Result<VideoRoom> {
         if let Some(r) = self.video_room_of(org_id, owner).await? {
             return Ok(r);
@@ -105,7 +106,7 @@ impl Db {
         owner: RoomOwner,
     ) -> Result<Option<VideoRoom>> {
         let (column, id) = match owner {
-            RoomOwner::Sphere(s) => ("sphere_id", s),
+            RoomOwner::Sphere(s) => ("sphere_id", s.0),
             RoomOwner::Event(e) => ("event_id", e),
         };
         let sql =
@@ -133,7 +134,7 @@ impl Db {
         &self,
         room_id: Id,
         peer_id: Id,
-        user_id: Id,
+        user_id: UserId,
         display_name: &str,
         max: i64,
         stale_before: i64,
@@ -238,7 +239,7 @@ impl Db {
         org_id: OrgId,
         provider: &str,
         url_template: Option<&str>,
-        by: Id,
+        by: UserId,
     ) -> Result<()> {
         with_writer!(self, p => sqlx::query(
             "INSERT INTO video_settings (org_id, provider, url_template, updated_by, updated_at) \

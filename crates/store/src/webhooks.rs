@@ -2,6 +2,7 @@
 //! processes never send one delivery twice) and the log of attempts.
 use crate::Db;
 use crate::db::{Result, with_pool, with_writer};
+use embarq_domain::UserId;
 use embarq_domain::{Id, OrgId, new_id};
 use serde::Serialize;
 
@@ -88,7 +89,7 @@ impl Db {
         url: &str,
         secret: &str,
         events: &str,
-        created_by: Id,
+        created_by: UserId,
         now: i64,
     ) -> Result<Id> {
         let id = new_id();

@@ -2,7 +2,7 @@
 //! database (SQLite by default, PostgreSQL when EMBARQ_TEST_DATABASE_URL is set).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use embarq_domain::{Id, OrgId, OrgRole, UserStatus};
+use embarq_domain::{Id, OrgId, OrgRole, UserId, UserStatus};
 use embarq_store::{Db, NewMember};
 use regex::Regex;
 use std::path::PathBuf;
@@ -281,7 +281,7 @@ impl TestApp {
     }
 
     /// Creates an active member directly in the store (fast) and signs them in.
-    pub async fn member(&self, org_id: OrgId, email: &str, name: &str) -> (Id, Browser) {
+    pub async fn member(&self, org_id: OrgId, email: &str, name: &str) -> (UserId, Browser) {
         let hash = embarq_web::auth::hash_password(PASSWORD.to_string())
             .await
             .unwrap();
@@ -426,13 +426,13 @@ impl TestApp {
 
     /// Makes the database refuse every insert into `table`, or only those whose `user_id` is
     /// `only` (a trigger), as a real fault would; [`TestApp::allow_inserts`] removes it.
-    pub async fn refuse_inserts(&self, table: &str, only: Option<Id>) {
+    pub async fn refuse_inserts(&self, table: &str, only: Option<UserId>) {
         let statements = match &self.db {
             Db::Sqlite(_) => vec![format!(
                 "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} {when} \
                  BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
                 when = only
-                    .map(|u| format!("WHEN NEW.user_id = X'{}'", u.simple()))
+                    .map(|u| format!("WHEN NEW.user_id = X'{}'", u.0.simple()))
                     .unwrap_or_default()
             )],
             Db::Pg(_) => vec![
@@ -589,9 +589,14 @@ impl Browser {
 
 /// The id at the end of a path like `/spheres/<id>`.
 pub fn last_id(path: &str) -> Id {
+    last_as(path)
+}
+
+/// [`last_id`] as a typed id (`last_as::<SphereId>("/spheres/…")`).
+pub fn last_as<T: embarq_domain::FromUuid>(path: &str) -> T {
     let seg = path.trim_end_matches('/').rsplit('/').next().unwrap();
     let seg = seg.split('#').next().unwrap();
-    embarq_domain::parse_id(seg).unwrap_or_else(|| panic!("no id in {path}"))
+    embarq_domain::parse_as(seg).unwrap_or_else(|| panic!("no id in {path}"))
 }
 
 /// Calls the JSON API as `b` (session cookie + CSRF header) and returns the status and the

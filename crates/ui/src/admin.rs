@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::csv_import::RowError;
-use embarq_domain::{OrgRole, validate::FieldError};
+use embarq_domain::{OrgRole, UserId, validate::FieldError};
 use serde::Deserialize;
 
 pub fn router() -> Router<WebState> {
@@ -187,7 +187,7 @@ struct RoleForm {
 async fn set_role(
     state: St,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
     Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
     let role = OrgRole::parse(&f.role).ok_or(FieldError::new("role", "invalid_choice"))?;
@@ -195,17 +195,22 @@ async fn set_role(
     Ok(see_other(&format!("/people/{id}")))
 }
 
-async fn deactivate(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn deactivate(state: St, auth: Auth, PathId(id): PathId<UserId>) -> AppResult<Response> {
     members::set_active(&state, &auth, id, false).await?;
     Ok(see_other(&format!("/people/{id}")))
 }
 
-async fn reactivate(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn reactivate(state: St, auth: Auth, PathId(id): PathId<UserId>) -> AppResult<Response> {
     members::set_active(&state, &auth, id, true).await?;
     Ok(see_other(&format!("/people/{id}")))
 }
 
-async fn resend(state: St, lang: Lang, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn resend(
+    state: St,
+    lang: Lang,
+    auth: Auth,
+    PathId(id): PathId<UserId>,
+) -> AppResult<Response> {
     members::resend_invitation(&state, &auth, id, lang).await?;
     Ok(see_other(&format!("/people/{id}?sent=1")))
 }

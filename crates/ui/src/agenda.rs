@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::events::EventKind;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, policy};
+use embarq_domain::{Id, SphereId, policy};
 use embarq_store::{Registrant, Sphere, now_ms};
 use serde::Deserialize;
 
@@ -354,7 +354,7 @@ async fn sphere_page(
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
-    id: Id,
+    id: SphereId,
     form: Option<(EventForm, Vec<FieldError>)>,
 ) -> AppResult<Response> {
     let v = crate::service::spheres::load(state, auth, id).await?;
@@ -387,7 +387,7 @@ async fn sphere_list(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
     sphere_page(&state, lang, &csrf, &auth, id, None).await
 }
@@ -397,7 +397,7 @@ async fn create_in_sphere(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Form(f): Form<EventForm>,
 ) -> AppResult<Response> {
     match svc::create(&state, &auth, &f.input(Some(id)), None, &[EventKind::Event]).await {

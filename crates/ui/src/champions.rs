@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::champions::DEFAULT_SHARE;
-use embarq_domain::{Id, parse_id, policy};
+use embarq_domain::{Id, SphereId, UserId, parse_as, policy};
 use embarq_store::{ChampionRow, Sphere, TrainingEvent};
 use serde::Deserialize;
 
@@ -33,7 +33,7 @@ pub fn router() -> Router<WebState> {
 struct MemberPage {
     p: Page,
     volunteer: bool,
-    panel: Option<Option<Id>>,
+    panel: Option<Option<SphereId>>,
 }
 
 async fn member_page(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
@@ -120,7 +120,7 @@ fn rows(lang: Lang, view: &ProposalView) -> (Vec<Row>, Vec<Row>) {
         .iter()
         .filter_map(|pk| {
             view.people.get(&pk.id).map(|e| Row {
-                id: e.id,
+                id: e.id.into(),
                 name: e.display_name.clone(),
                 detail: detail(&e.department, &e.site),
                 reasons: svc::reasons_text(lang, &pk.reasons),
@@ -131,7 +131,7 @@ fn rows(lang: Lang, view: &ProposalView) -> (Vec<Row>, Vec<Row>) {
         .other_candidates
         .iter()
         .map(|e| Row {
-            id: e.id,
+            id: e.id.into(),
             name: e.display_name.clone(),
             detail: detail(&e.department, &e.site),
             reasons: [
@@ -278,10 +278,10 @@ async fn confirm(
 ) -> AppResult<Response> {
     let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let share = parse_share(field("share"));
-    let mut ids: Vec<Id> = Vec::new();
+    let mut ids: Vec<UserId> = Vec::new();
     for (k, v) in &pairs {
         if k == "user_id" {
-            ids.push(parse_id(v).ok_or(AppError::NotFound)?);
+            ids.push(parse_as(v).ok_or(AppError::NotFound)?);
         }
     }
     let emails: Vec<String> = field("emails")
@@ -353,7 +353,7 @@ async fn nominate(
     .await
 }
 
-async fn remove(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn remove(state: St, auth: Auth, PathId(id): PathId<UserId>) -> AppResult<Response> {
     svc::remove(&state, &auth, id).await?;
     Ok(super::see_other("/admin/champions"))
 }
@@ -369,11 +369,11 @@ struct RoleForm {
 async fn grant_role(
     state: St,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
     Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
     let role = svc::parse_grant(&f.role)?;
-    let sphere = parse_id(&f.sphere_id).ok_or(AppError::NotFound)?;
+    let sphere = parse_as(&f.sphere_id).ok_or(AppError::NotFound)?;
     svc::grant_role(&state, &auth, id, sphere, role).await?;
     Ok(super::see_other("/admin/champions"))
 }

@@ -2,7 +2,7 @@
 //! prepared as rows, and the event form.
 use crate::i18n::Lang;
 use crate::service::events::{self as svc, EventInput};
-use embarq_domain::Id;
+use embarq_domain::SphereId;
 use embarq_domain::events::{EventKind, fill_percent, seats_left};
 use embarq_domain::recurrence::{DEFAULT_TIME_ZONE, ms_to_local, parse_zone};
 use embarq_store::{Event, now_ms};
@@ -122,7 +122,7 @@ impl EventForm {
             capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
         })
     }
-    pub(crate) fn input(&self, sphere_id: Option<Id>) -> EventInput {
+    pub(crate) fn input(&self, sphere_id: Option<SphereId>) -> EventInput {
         EventInput {
             kind: EventKind::Event.as_str().into(),
             audience: "all".into(),

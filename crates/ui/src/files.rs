@@ -1,6 +1,6 @@
 //! File box pages: a sphere's folders and files, uploads with a progress bar, rename, move
 //! and delete; downloads and image previews at `/files/{id}`.
-use super::{Page, PathId, St, render_status, see_other};
+use super::{Page, PathId, PathIds, St, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::PageError;
 use crate::error::{AppError, AppResult};
@@ -10,11 +10,12 @@ use crate::service::spheres;
 use crate::state::{AppState, WebState};
 use crate::transfer::{Upload, send};
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Path, Query};
+use axum::extract::{DefaultBodyLimit, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use embarq_domain::SphereId;
 use embarq_domain::files as rules;
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, parse_id, policy};
@@ -74,7 +75,7 @@ fn parse_folder(raw: Option<&str>, field: &'static str) -> Result<Option<Id>, Fi
     }
 }
 
-fn list_url(sphere: Id, folder: Option<Id>) -> String {
+fn list_url(sphere: SphereId, folder: Option<Id>) -> String {
     match folder {
         Some(f) => format!("/spheres/{sphere}/files?folder={f}"),
         None => format!("/spheres/{sphere}/files"),
@@ -86,7 +87,7 @@ async fn list(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Query(q): Query<FolderQuery>,
 ) -> AppResult<Response> {
     let folder_id = parse_folder(q.folder.as_deref(), "folder").map_err(|_| AppError::NotFound)?;
@@ -99,7 +100,7 @@ async fn list_page(
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
-    id: Id,
+    id: SphereId,
     folder_id: Option<Id>,
     refused: Option<AppError>,
 ) -> AppResult<Response> {
@@ -177,7 +178,7 @@ async fn upload(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Query(q): Query<FolderQuery>,
     up: Result<Upload, PageError>,
 ) -> AppResult<Response> {
@@ -204,7 +205,7 @@ struct FolderForm {
 async fn create_folder(
     state: St,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Form(f): Form<FolderForm>,
 ) -> AppResult<Response> {
     let parent = parse_folder(f.parent.as_deref(), "parent_id")?;
@@ -213,20 +214,12 @@ async fn create_folder(
     Ok(see_other(&list_url(id, parent)))
 }
 
-fn two_ids(id: &str, other: &str) -> AppResult<(Id, Id)> {
-    match (parse_id(id), parse_id(other)) {
-        (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err(AppError::NotFound.into()),
-    }
-}
-
 async fn edit_folder(
     state: St,
     auth: Auth,
-    Path((id, folder)): Path<(String, String)>,
+    PathIds(id, folder): PathIds<SphereId, Id>,
     Form(f): Form<FolderForm>,
 ) -> AppResult<Response> {
-    let (id, folder) = two_ids(&id, &folder)?;
     let parent = parse_folder(f.parent.as_deref(), "parent_id")?;
     let sphere = spheres::readable(&state, &auth, id).await?;
     let updated =
@@ -237,9 +230,8 @@ async fn edit_folder(
 async fn delete_folder(
     state: St,
     auth: Auth,
-    Path((id, folder)): Path<(String, String)>,
+    PathIds(id, folder): PathIds<SphereId, Id>,
 ) -> AppResult<Response> {
-    let (id, folder) = two_ids(&id, &folder)?;
     let sphere = spheres::readable(&state, &auth, id).await?;
     let parent = state.db.folder(id, folder).await?.and_then(|f| f.parent_id);
     files::delete_folder(&state, &auth, &sphere, folder).await?;

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
+use embarq_domain::UserId;
 use embarq_domain::validate::FieldError;
 use embarq_store::gdpr::GdprSettings;
 use serde::Deserialize;
@@ -118,7 +119,7 @@ async fn erase_form(
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
-    id: embarq_domain::Id,
+    id: embarq_domain::UserId,
     errors: Option<Result<Vec<FieldError>, &'static str>>,
 ) -> AppResult<Response> {
     let (u, s) = gdpr::erase_preview(state, auth, id).await?;
@@ -151,7 +152,7 @@ async fn erase_page(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
 ) -> AppResult<Response> {
     erase_form(&state, lang, &csrf, &auth, id, None).await
 }
@@ -169,7 +170,7 @@ async fn erase(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
     Form(f): Form<EraseForm>,
 ) -> AppResult<Response> {
     let mode = match gdpr::parse_mode(Some(&f.mode)) {

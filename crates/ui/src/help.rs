@@ -13,6 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::Id;
+use embarq_domain::{SphereId, UserId};
 use embarq_store::{HelpAdmin, HelpArticle};
 use serde::Deserialize;
 
@@ -170,7 +171,7 @@ async fn delete(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response
 #[template(path = "admin_help.html")]
 struct AdminPage {
     p: Page,
-    sphere: Id,
+    sphere: SphereId,
     admins: Vec<HelpAdmin>,
     email: String,
 }
@@ -223,7 +224,7 @@ async fn add_admin(
     }
 }
 
-async fn remove_admin(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn remove_admin(state: St, auth: Auth, PathId(id): PathId<UserId>) -> AppResult<Response> {
     help::remove_admin(&state, &auth, id).await?;
     Ok(see_other("/admin/help"))
 }

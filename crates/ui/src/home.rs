@@ -10,7 +10,7 @@ use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use embarq_domain::{Id, parse_id};
+use embarq_domain::{Id, SphereId, parse_as, parse_id};
 use embarq_store::{Comment, Notification, Post, Sphere, SphereRequest};
 use serde::Deserialize;
 
@@ -47,7 +47,7 @@ struct HomePage {
     next: Option<String>,
     more_url: String,
     /// A confirmed champion's panel: `Some(champions sphere)`.
-    champion_panel: Option<Option<Id>>,
+    champion_panel: Option<Option<SphereId>>,
 }
 
 #[derive(Template)]
@@ -125,7 +125,7 @@ struct PostForm {
 }
 
 async fn create_post(state: St, auth: Auth, Form(f): Form<PostForm>) -> AppResult<Response> {
-    let sphere = parse_id(&f.sphere_id).ok_or(AppError::NotFound)?;
+    let sphere = parse_as(&f.sphere_id).ok_or(AppError::NotFound)?;
     let poll = f.poll.input(&state, auth.user.org_id).await?;
     let sphere = crate::service::spheres::load(&state, &auth, sphere).await?;
     let post = posts::create_with_poll(&state, &auth, &sphere, &f.body, poll.as_ref()).await?;

@@ -125,7 +125,7 @@ impl Page {
         i18n::tr(self.lang, key)
     }
     /// Whether `id` is the signed-in person (e.g. to offer "Report" on others' content only).
-    pub fn is_me<I: std::borrow::Borrow<embarq_domain::Id>>(&self, id: I) -> bool {
+    pub fn is_me<I: std::borrow::Borrow<embarq_domain::UserId>>(&self, id: I) -> bool {
         self.me.as_ref().is_some_and(|u| u.id == *id.borrow())
     }
     pub fn is_manager(&self) -> bool {
@@ -256,10 +256,35 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
 /// `POST` handlers take `State` first; re-exported for the submodules.
 pub(crate) type St = State<AppState>;
 
-/// An id from the path; anything malformed is a plain 404, like an unknown id.
-pub struct PathId(pub embarq_domain::Id);
+/// Two ids from the path (`/spheres/{id}/widgets/{widget}`); anything malformed is a 404.
+pub struct PathIds<A = embarq_domain::Id, B = embarq_domain::Id>(pub A, pub B);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+impl<S, A, B> axum::extract::FromRequestParts<S> for PathIds<A, B>
+where
+    S: Send + Sync,
+    A: embarq_domain::FromUuid,
+    B: embarq_domain::FromUuid,
+{
+    type Rejection = crate::error::PageError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, s)
+                .await
+                .map_err(|_| crate::error::PageError(AppError::NotFound))?;
+        match (embarq_domain::parse_id(&a), embarq_domain::parse_id(&b)) {
+            (Some(a), Some(b)) => Ok(PathIds(A::from_uuid(a), B::from_uuid(b))),
+            _ => Err(crate::error::PageError(AppError::NotFound)),
+        }
+    }
+}
+
+/// An id from the path; anything malformed is a plain 404, like an unknown id.
+pub struct PathId<T = embarq_domain::Id>(pub T);
+
+impl<S: Send + Sync, T: embarq_domain::FromUuid> axum::extract::FromRequestParts<S> for PathId<T> {
     type Rejection = crate::error::PageError;
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
@@ -269,7 +294,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
             .await
             .map_err(|_| crate::error::PageError(AppError::NotFound))?;
         embarq_domain::parse_id(&raw)
-            .map(PathId)
+            .map(|id| PathId(T::from_uuid(id)))
             .ok_or(crate::error::PageError(AppError::NotFound))
     }
 }

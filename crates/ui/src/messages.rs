@@ -9,7 +9,7 @@ use askama::Template;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use embarq_domain::{Id, parse_id, validate};
+use embarq_domain::{Id, UserId, parse_as, validate};
 use embarq_store::{ConversationSummary, Message};
 use serde::Deserialize;
 
@@ -41,10 +41,10 @@ struct IdsForm {
 }
 
 async fn start_with_ids(state: St, auth: Auth, Form(f): Form<IdsForm>) -> AppResult<Response> {
-    let ids: Vec<Id> = f
+    let ids: Vec<UserId> = f
         .members
         .split(',')
-        .filter_map(|s| parse_id(s.trim()))
+        .filter_map(|s| parse_as(s.trim()))
         .collect();
     let id = messages::start(&state, &auth, &ids).await?;
     Ok(see_other(&format!("/messages/{id}")))

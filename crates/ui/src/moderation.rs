@@ -13,6 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::Id;
+use embarq_domain::SphereId;
 use embarq_domain::moderation::{Category, Channel, MUTE_HOURS, ReportReason, ReportTarget};
 use embarq_store::{AuditRow, HiddenItem};
 use serde::Deserialize;
@@ -217,7 +218,7 @@ async fn report_comment(
 struct QueuePage {
     p: Page,
     /// The sphere, for a sphere's queue.
-    sphere: Option<(Id, String)>,
+    sphere: Option<(SphereId, String)>,
     items: Vec<QueueItem>,
     hidden: Vec<HiddenItem>,
     back: String,
@@ -258,7 +259,7 @@ async fn sphere_queue(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
     let v = crate::service::spheres::load(&state, &auth, id).await?;
     let (items, hidden) = moderation::sphere_queue(&state, &v).await?;
@@ -332,7 +333,7 @@ async fn act(state: St, auth: Auth, Form(f): Form<ActForm>) -> AppResult<Respons
 struct AuditPage {
     p: Page,
     base: String,
-    sphere: Option<(Id, String)>,
+    sphere: Option<(SphereId, String)>,
     rows: Vec<AuditRow>,
     actions: Vec<String>,
     q_action: String,
@@ -367,7 +368,7 @@ async fn audit_page(
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
-    sphere: Option<Id>,
+    sphere: Option<SphereId>,
     q: AuditQuery,
 ) -> AppResult<Response> {
     let mut p = Page::new(state, lang, csrf, Some(auth), "audit-title").await;
@@ -429,7 +430,7 @@ async fn sphere_audit(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
     audit_page(&state, lang, &csrf, &auth, Some(id), q).await

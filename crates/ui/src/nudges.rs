@@ -10,6 +10,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use embarq_domain::UserId;
 use embarq_store::WorklistItem;
 
 pub fn router() -> Router<WebState> {
@@ -52,7 +53,7 @@ async fn remind(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
 ) -> AppResult<Response> {
     match nudges::remind(&state, &auth, id).await {
         Ok(()) => {

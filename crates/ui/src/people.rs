@@ -11,6 +11,7 @@ use axum::extract::Query;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use embarq_domain::UserId;
 use embarq_store::User;
 use serde::Deserialize;
 
@@ -78,7 +79,7 @@ async fn profile(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<UserId>,
     Query(q): Query<ProfileQuery>,
 ) -> AppResult<Response> {
     let u = members::profile(&state, &auth, id).await?;
@@ -103,7 +104,7 @@ async fn profile(
     }))
 }
 
-async fn photo(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn photo(state: St, auth: Auth, PathId(id): PathId<UserId>) -> AppResult<Response> {
     let (bytes, content_type) = state
         .db
         .photo(auth.user.org_id, id)

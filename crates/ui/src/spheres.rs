@@ -1,19 +1,19 @@
 //! Sphere pages: list and creation, a sphere's feed, members, roles, requests and invitations.
 use super::home::{After, FeedItems};
-use super::{Page, PathId, St, render, render_status, see_other};
+use super::{Page, PathId, PathIds, St, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
 use crate::service::{posts, spheres};
 use crate::state::{AppState, WebState};
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::policy::SphereAccess;
-use embarq_domain::{SphereRole, parse_id, validate};
+use embarq_domain::{SphereId, SphereRole, UserId, validate};
 use embarq_store::{Post, Sphere, SphereMember, SphereRequest};
 use serde::Deserialize;
 
@@ -138,7 +138,7 @@ async fn show(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
     let home = posts::sphere_home(&state, spheres::load(&state, &auth, id).await?).await?;
     let v = home.visible;
@@ -163,7 +163,7 @@ async fn items(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Query(q): Query<After>,
 ) -> AppResult<Response> {
     let sphere = spheres::readable(&state, &auth, id).await?;
@@ -177,12 +177,12 @@ async fn items(
     }))
 }
 
-async fn join(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn join(state: St, auth: Auth, PathId(id): PathId<SphereId>) -> AppResult<Response> {
     spheres::join(&state, &auth, id).await?;
     Ok(see_other(&format!("/spheres/{id}")))
 }
 
-async fn leave(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+async fn leave(state: St, auth: Auth, PathId(id): PathId<SphereId>) -> AppResult<Response> {
     spheres::leave(&state, &auth, id).await?;
     Ok(see_other("/spheres"))
 }
@@ -202,7 +202,7 @@ async fn members(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
     let v = spheres::readable(&state, &auth, id).await?;
     let members = spheres::members(&state, &v).await?;
@@ -232,7 +232,7 @@ async fn members(
 async fn settings(
     state: St,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Form(f): Form<SphereForm>,
 ) -> AppResult<Response> {
     spheres::update(&state, &auth, id, &f.input()).await?;
@@ -248,7 +248,7 @@ struct InviteForm {
 async fn invite(
     state: St,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Form(f): Form<InviteForm>,
 ) -> AppResult<Response> {
     let email = validate::email("email", &f.email)?;
@@ -271,12 +271,9 @@ struct RoleForm {
 async fn set_role(
     state: St,
     auth: Auth,
-    Path((id, user)): Path<(String, String)>,
+    PathIds(id, user): PathIds<SphereId, UserId>,
     Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
-    let (Some(id), Some(user)) = (parse_id(&id), parse_id(&user)) else {
-        return Err(AppError::NotFound.into());
-    };
     let role = match f.role.as_str() {
         "remove" => None,
         r => Some(SphereRole::parse(r).ok_or(validate::FieldError::new("role", "invalid_choice"))?),

@@ -11,7 +11,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use embarq_domain::{Id, parse_id};
+use embarq_domain::SphereId;
+use embarq_domain::{Id, UserId, parse_id};
 use embarq_store::{Sphere, SphereMember, TaskComment, TaskList};
 
 pub fn router() -> Router<WebState> {
@@ -43,12 +44,12 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// Checked assignees (`assignee=<id>`, repeated); unknown ids are refused by the service.
-fn assignees(pairs: &[(String, String)]) -> AppResult<Vec<Id>> {
+fn assignees(pairs: &[(String, String)]) -> AppResult<Vec<UserId>> {
     pairs
         .iter()
         .filter(|(k, _)| k == "assignee")
         .map(|(_, v)| {
-            parse_id(v).ok_or_else(|| {
+            embarq_domain::parse_as(v).ok_or_else(|| {
                 embarq_domain::validate::FieldError::new("task_assignees", "invalid_choice").into()
             })
         })
@@ -70,7 +71,7 @@ async fn sphere_page_with(
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
-    id: Id,
+    id: SphereId,
     error: Option<AppError>,
 ) -> AppResult<Response> {
     let sphere = crate::service::spheres::readable(state, auth, id).await?;
@@ -95,7 +96,7 @@ async fn sphere_page(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
     sphere_page_with(&state, lang, &csrf, &auth, id, None).await
 }
@@ -107,7 +108,7 @@ async fn back_to_sphere(
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
-    sphere: Id,
+    sphere: SphereId,
     r: embarq_app::AppResult<()>,
 ) -> AppResult<Response> {
     match r {
@@ -124,7 +125,7 @@ async fn create_list(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Form(f): Pairs,
 ) -> AppResult<Response> {
     let sphere = crate::service::spheres::readable(&state, &auth, id).await?;
@@ -135,7 +136,7 @@ async fn create_list(
 }
 
 /// The sphere of a list, for redirects; 404 like the service when not readable.
-async fn list_sphere(state: &AppState, auth: &Auth, list: Id) -> AppResult<Id> {
+async fn list_sphere(state: &AppState, auth: &Auth, list: Id) -> AppResult<SphereId> {
     Ok(state
         .db
         .task_list(auth.user.org_id, list)
@@ -316,7 +317,7 @@ struct TaskPage {
 }
 
 impl TaskPage {
-    fn assigned(&self, user: impl std::borrow::Borrow<Id>) -> bool {
+    fn assigned(&self, user: impl std::borrow::Borrow<UserId>) -> bool {
         self.t.assignees.iter().any(|a| a.user_id == *user.borrow())
     }
 }

@@ -17,7 +17,7 @@ use axum::{Form, Router};
 use embarq_domain::events::EventKind;
 use embarq_domain::recurrence::DEFAULT_TIME_ZONE;
 use embarq_domain::validate::{self, FieldError};
-use embarq_domain::{Id, parse_id, policy};
+use embarq_domain::{Id, UserId, parse_as, policy};
 use embarq_store::{Registrant, now_ms};
 use serde::Deserialize;
 
@@ -322,7 +322,7 @@ pub(crate) async fn members_by_email(
     auth: &Auth,
     field: &'static str,
     raw: &str,
-) -> AppResult<Vec<Id>> {
+) -> AppResult<Vec<UserId>> {
     let mut emails = Vec::new();
     for part in raw
         .split([',', ';', ' ', '\n', '\r'])
@@ -390,10 +390,10 @@ async fn attendance(
 ) -> AppResult<Response> {
     svc::registrants(&state, &auth, id).await?;
     let fields = pairs(&body);
-    let mut ids: Vec<Id> = fields
+    let mut ids: Vec<UserId> = fields
         .iter()
         .filter(|(k, _)| k == "attended")
-        .filter_map(|(_, v)| parse_id(v))
+        .filter_map(|(_, v)| parse_as(v))
         .collect();
     let walk_in = fields
         .iter()

@@ -22,7 +22,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use embarq_domain::video::{MAX_PARTICIPANTS, PLACEHOLDERS, Provider, Relay, relayed};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, SphereId, new_id};
 use embarq_store::{JoinOutcome, RoomOwner, VideoRoom, now_ms};
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
@@ -50,7 +50,7 @@ pub fn router() -> Router<WebState> {
 
 /// What the sphere tabs include needs (`s.id`).
 struct SphereRef {
-    id: Id,
+    id: SphereId,
 }
 
 #[derive(Template)]
@@ -124,7 +124,7 @@ async fn sphere_room(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
     room_page(&state, lang, &csrf, &auth, RoomOwner::Sphere(id)).await
 }

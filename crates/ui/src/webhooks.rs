@@ -1,7 +1,7 @@
 //! /admin/webhooks: the organization's subscriptions (managers), the secret shown once on
 //! creation, and per subscription its delivery log with "redeliver", "send test ping",
 //! "pause"/"resume" and "remove"; each delivery's page lists all its attempts.
-use super::{Page, PathId, St, render_status, see_other};
+use super::{Page, PathId, PathIds, St, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
@@ -195,25 +195,13 @@ async fn delete(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response
     Ok(see_other("/admin/webhooks"))
 }
 
-type TwoIds = axum::extract::Path<(String, String)>;
-
-fn two_ids(
-    axum::extract::Path((a, b)): TwoIds,
-) -> AppResult<(embarq_domain::Id, embarq_domain::Id)> {
-    match (a.parse(), b.parse()) {
-        (Ok(a), Ok(b)) => Ok((a, b)),
-        _ => Err(AppError::NotFound.into()),
-    }
-}
-
 async fn redeliver(
     state: St,
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    ids: TwoIds,
+    PathIds(id, delivery): PathIds,
 ) -> AppResult<Response> {
-    let (id, delivery) = two_ids(ids)?;
     svc::redeliver(&state, &auth, delivery).await?;
     let notice = i18n::tr(lang, "webhooks-queued");
     render_show(&state, lang, &csrf, &auth, id, Some(notice)).await
@@ -257,9 +245,8 @@ async fn delivery(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    ids: TwoIds,
+    PathIds(id, delivery): PathIds,
 ) -> AppResult<Response> {
-    let (id, delivery) = two_ids(ids)?;
     let hook = svc::get(&state, &auth, id).await?;
     let (d, attempts) = svc::delivery(&state, &auth, id, delivery).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "webhooks-delivery-title").await;

@@ -1,17 +1,16 @@
 //! Managing a sphere's side panel: add, edit, delete and order widgets (administrators).
-use super::{Page, PathId, St, render, see_other};
+use super::{Page, PathId, PathIds, St, render, see_other};
 use crate::auth::{Auth, Csrf};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::service::spheres;
 use crate::service::widgets::{self, WidgetInput, WidgetView, link_lines, parse_link_lines};
 use crate::state::WebState;
 use askama::Template;
-use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use embarq_domain::{Id, parse_id, policy};
+use embarq_domain::{Id, SphereId, parse_id, policy};
 use embarq_store::{FileRow, Sphere};
 use serde::Deserialize;
 
@@ -38,7 +37,7 @@ async fn manage(
     lang: Lang,
     csrf: Csrf,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
     let sphere = spheres::readable(&state, &auth, id).await?;
     sphere.require(policy::can_manage_widgets)?;
@@ -96,14 +95,14 @@ impl WidgetForm {
     }
 }
 
-fn back(id: Id) -> Response {
+fn back(id: SphereId) -> Response {
     see_other(&format!("/spheres/{id}/widgets"))
 }
 
 async fn create(
     state: St,
     auth: Auth,
-    PathId(id): PathId,
+    PathId(id): PathId<SphereId>,
     Form(f): Form<WidgetForm>,
 ) -> AppResult<Response> {
     let sphere = spheres::readable(&state, &auth, id).await?;
@@ -111,20 +110,12 @@ async fn create(
     Ok(back(id))
 }
 
-fn two_ids(id: &str, other: &str) -> AppResult<(Id, Id)> {
-    match (parse_id(id), parse_id(other)) {
-        (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err(AppError::NotFound.into()),
-    }
-}
-
 async fn edit(
     state: St,
     auth: Auth,
-    Path((id, widget)): Path<(String, String)>,
+    PathIds(id, widget): PathIds<SphereId, Id>,
     Form(f): Form<WidgetForm>,
 ) -> AppResult<Response> {
-    let (id, widget) = two_ids(&id, &widget)?;
     let sphere = spheres::readable(&state, &auth, id).await?;
     widgets::update(&state, &auth, &sphere, widget, &f.input()?).await?;
     Ok(back(id))
@@ -133,9 +124,8 @@ async fn edit(
 async fn delete(
     state: St,
     auth: Auth,
-    Path((id, widget)): Path<(String, String)>,
+    PathIds(id, widget): PathIds<SphereId, Id>,
 ) -> AppResult<Response> {
-    let (id, widget) = two_ids(&id, &widget)?;
     let sphere = spheres::readable(&state, &auth, id).await?;
     widgets::delete(&state, &sphere, widget).await?;
     Ok(back(id))
@@ -144,9 +134,8 @@ async fn delete(
 async fn up(
     state: St,
     auth: Auth,
-    Path((id, widget)): Path<(String, String)>,
+    PathIds(id, widget): PathIds<SphereId, Id>,
 ) -> AppResult<Response> {
-    let (id, widget) = two_ids(&id, &widget)?;
     let sphere = spheres::readable(&state, &auth, id).await?;
     widgets::shift(&state, &sphere, widget, true).await?;
     Ok(back(id))
@@ -155,9 +144,8 @@ async fn up(
 async fn down(
     state: St,
     auth: Auth,
-    Path((id, widget)): Path<(String, String)>,
+    PathIds(id, widget): PathIds<SphereId, Id>,
 ) -> AppResult<Response> {
-    let (id, widget) = two_ids(&id, &widget)?;
     let sphere = spheres::readable(&state, &auth, id).await?;
     widgets::shift(&state, &sphere, widget, false).await?;
     Ok(back(id))

@@ -5,12 +5,12 @@
 //! the event as payload; on SQLite (one process) the router reads the table after each
 //! write (`Db::writes`). A connection that reconnects or falls behind catches up from the table by
 //! cursor. Idle connections cost nothing: no timer, no query.
+use embarq_domain::{SphereId, UserId};
 mod routes;
 mod stream;
 
 pub use stream::{LiveMessage, subscribe};
 
-use embarq_domain::Id;
 use embarq_store::{Db, LiveEvent};
 use futures::StreamExt;
 use routes::{ConnId, Needs, Routes};
@@ -148,8 +148,8 @@ impl Hub {
 
     fn register(
         &self,
-        user: Id,
-        spheres: Vec<Id>,
+        user: UserId,
+        spheres: Vec<SphereId>,
     ) -> (
         Registration,
         mpsc::Receiver<Arc<LiveEvent>>,

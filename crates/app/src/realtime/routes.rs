@@ -2,7 +2,7 @@
 //! from person to connections, kept in memory by each server process. Connections are
 //! indexed under the spheres their person belongs to, never broadcast to, so a secret
 //! sphere's events reach its members only.
-use embarq_domain::Id;
+use embarq_domain::{SphereId, UserId};
 use embarq_store::LiveEvent;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -16,8 +16,8 @@ pub const BUFFER: usize = 256;
 pub type ConnId = u64;
 
 struct Conn {
-    user: Id,
-    spheres: Vec<Id>,
+    user: UserId,
+    spheres: Vec<SphereId>,
     tx: mpsc::Sender<Arc<LiveEvent>>,
     behind: Arc<AtomicBool>,
 }
@@ -26,24 +26,24 @@ struct Conn {
 pub struct Routes {
     next: ConnId,
     conns: HashMap<ConnId, Conn>,
-    by_sphere: HashMap<Id, HashSet<ConnId>>,
-    by_user: HashMap<Id, HashSet<ConnId>>,
+    by_sphere: HashMap<SphereId, HashSet<ConnId>>,
+    by_user: HashMap<UserId, HashSet<ConnId>>,
 }
 
 /// What the routing of one event needs from the database first.
 pub enum Needs {
     Nothing,
     /// The spheres of this person (their memberships changed).
-    SpheresOf(Id),
+    SpheresOf(UserId),
     /// The members of this sphere (many memberships changed at once).
-    MembersOf(Id),
+    MembersOf(SphereId),
 }
 
 impl Routes {
     pub fn add(
         &mut self,
-        user: Id,
-        spheres: Vec<Id>,
+        user: UserId,
+        spheres: Vec<SphereId>,
         tx: mpsc::Sender<Arc<LiveEvent>>,
         behind: Arc<AtomicBool>,
     ) -> ConnId {
@@ -80,12 +80,12 @@ impl Routes {
     }
 
     /// Whether someone has a connection open here.
-    pub fn has_user(&self, user: Id) -> bool {
+    pub fn has_user(&self, user: UserId) -> bool {
         self.by_user.contains_key(&user)
     }
 
     /// The connections `user` has open here.
-    fn conns_of(&self, user: Id) -> Vec<ConnId> {
+    fn conns_of(&self, user: UserId) -> Vec<ConnId> {
         self.by_user
             .get(&user)
             .map(|s| s.iter().copied().collect())
@@ -103,7 +103,7 @@ impl Routes {
 
     /// Ends every connection of `user` here (their credentials were revoked): dropping the
     /// sender ends the stream, and the page's reconnection is refused.
-    pub fn close_user(&mut self, user: Id) {
+    pub fn close_user(&mut self, user: UserId) {
         let ids = self.conns_of(user);
         for id in ids {
             self.remove(id);
@@ -111,7 +111,7 @@ impl Routes {
     }
 
     /// `user`'s connections now follow exactly `spheres`.
-    pub fn set_spheres(&mut self, user: Id, spheres: &[Id]) {
+    pub fn set_spheres(&mut self, user: UserId, spheres: &[SphereId]) {
         let ids = self.conns_of(user);
         for id in ids {
             let old = match self.conns.get_mut(&id) {
@@ -128,7 +128,7 @@ impl Routes {
     }
 
     /// The members of `sphere` are now exactly `members` (for the connections open here).
-    pub fn set_members(&mut self, sphere: Id, members: &HashSet<Id>) {
+    pub fn set_members(&mut self, sphere: SphereId, members: &HashSet<UserId>) {
         let ids: Vec<ConnId> = self.conns.keys().copied().collect();
         for id in ids {
             let Some(c) = self.conns.get_mut(&id) else {
@@ -174,7 +174,7 @@ impl Routes {
     }
 }
 
-fn unindex(index: &mut HashMap<Id, HashSet<ConnId>>, key: Id, id: ConnId) {
+fn unindex<K: std::hash::Hash + Eq>(index: &mut HashMap<K, HashSet<ConnId>>, key: K, id: ConnId) {
     if let Some(set) = index.get_mut(&key) {
         set.remove(&id);
         if set.is_empty() {
@@ -186,9 +186,8 @@ fn unindex(index: &mut HashMap<Id, HashSet<ConnId>>, key: Id, id: ConnId) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embarq_domain::new_id;
 
-    fn event(user: Option<Id>, sphere: Option<Id>, kind: &str) -> Arc<LiveEvent> {
+    fn event(user: Option<UserId>, sphere: Option<SphereId>, kind: &str) -> Arc<LiveEvent> {
         Arc::new(LiveEvent {
             seq: 1,
             user_id: user,
@@ -202,8 +201,8 @@ mod tests {
     #[test]
     fn events_reach_members_only_and_follow_membership() {
         let mut r = Routes::default();
-        let (alice, bob) = (new_id(), new_id());
-        let (open, secret) = (new_id(), new_id());
+        let (alice, bob) = (UserId::generate(), UserId::generate());
+        let (open, secret) = (SphereId::generate(), SphereId::generate());
         let (ta, mut ra) = mpsc::channel(BUFFER);
         let (tb, mut rb) = mpsc::channel(BUFFER);
         r.add(alice, vec![open, secret], ta, Default::default());
@@ -236,7 +235,7 @@ mod tests {
     #[test]
     fn a_full_buffer_marks_the_connection_behind() {
         let mut r = Routes::default();
-        let (u, s) = (new_id(), new_id());
+        let (u, s) = (UserId::generate(), SphereId::generate());
         let (tx, _rx) = mpsc::channel(1);
         let behind = Arc::new(AtomicBool::new(false));
         r.add(u, vec![s], tx, behind.clone());

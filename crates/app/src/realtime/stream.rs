@@ -5,7 +5,7 @@ use super::Hub;
 use crate::auth::Auth;
 use crate::error::AppResult;
 use crate::state::AppState;
-use embarq_domain::Id;
+use embarq_domain::UserId;
 use embarq_store::{LIVE_PAGE, LiveEvent};
 use futures::Stream;
 use std::collections::{HashSet, VecDeque};
@@ -28,7 +28,7 @@ fn personal(kind: &str) -> bool {
 
 struct Conn {
     state: AppState,
-    user: Id,
+    user: UserId,
     rx: mpsc::Receiver<Arc<LiveEvent>>,
     behind: Arc<AtomicBool>,
     closed: watch::Receiver<bool>,

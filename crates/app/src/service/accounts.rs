@@ -3,6 +3,7 @@ use crate::auth::{self, Auth, hash_password, random_token, token_hash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr, tr_args};
 use crate::state::AppState;
+use embarq_domain::UserId;
 use embarq_domain::validate::{self, Errors, NAME_MAX};
 use embarq_domain::{Id, OrgId, OrgRole, UserStatus, throttle};
 use embarq_store::{ApiToken, Effects, NewMember, RemindOutcome, Reminder, User};
@@ -22,7 +23,7 @@ pub struct SetupInput {
 }
 
 /// Creates the organization and its first manager; only while no organization exists.
-pub async fn setup(state: &AppState, i: &SetupInput) -> AppResult<Id> {
+pub async fn setup(state: &AppState, i: &SetupInput) -> AppResult<UserId> {
     if state.db.organization_count().await? > 0 {
         return Err(AppError::Refused("already_set_up"));
     }
@@ -154,7 +155,7 @@ async fn count_attempt(state: &AppState, key: &str, rule: &throttle::Rule) -> Ap
 }
 
 /// Opens a session for an account that proved who it is; returns the session token.
-pub async fn open_session(state: &AppState, user_id: Id) -> AppResult<String> {
+pub async fn open_session(state: &AppState, user_id: UserId) -> AppResult<String> {
     let token = random_token();
     state
         .db
@@ -287,7 +288,7 @@ pub async fn invite(
         auth,
         "member.invite",
         "user",
-        Some(user.id),
+        Some(user.id.into()),
         serde_json::json!({"name": user.display_name, "email": user.email}),
     )
     .await?;

@@ -3,17 +3,18 @@
 use crate::error::AppResult;
 use crate::state::AppState;
 use embarq_domain::{Id, OrgId};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::AuditEntry;
 use serde_json::Value;
 
 /// One administrative action: who (`actor`, `None` for the command line), what and on what.
 pub struct Admin<'a> {
     pub org_id: OrgId,
-    pub actor_id: Option<Id>,
+    pub actor_id: Option<UserId>,
     pub action: &'a str,
     pub target_kind: &'a str,
     pub target_id: Option<Id>,
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
 }
 
 /// Writes the entry; `details` is a JSON object.

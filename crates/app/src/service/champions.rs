@@ -8,7 +8,8 @@ use crate::state::AppState;
 use embarq_domain::champions::{self, Dimension, Member, Proposal, Reason};
 use embarq_domain::policy;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, SphereRole, UserStatus, new_id};
+use embarq_domain::{SphereId, UserId};
+use embarq_domain::{SphereRole, UserStatus};
 use embarq_store::{ChampionDirectoryEntry, ChampionRow, Expected, TrainingEvent, now_ms};
 use std::collections::{HashMap, HashSet};
 
@@ -41,7 +42,7 @@ fn member_of(e: &ChampionDirectoryEntry) -> Member {
 /// A proposal with the people it names.
 pub struct ProposalView {
     pub proposal: Proposal,
-    pub people: HashMap<Id, ChampionDirectoryEntry>,
+    pub people: HashMap<UserId, ChampionDirectoryEntry>,
     /// Volunteers and nominated people the proposal left out (the manager may add them).
     pub other_candidates: Vec<ChampionDirectoryEntry>,
 }
@@ -69,7 +70,7 @@ pub async fn proposal(
     let proposal = tokio::task::spawn_blocking(move || champions::propose(&members, share))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let picked: HashSet<Id> = proposal.picks.iter().map(|p| p.id).collect();
+    let picked: HashSet<UserId> = proposal.picks.iter().map(|p| p.id).collect();
     let mut other_candidates: Vec<ChampionDirectoryEntry> = entries
         .iter()
         .filter(|e| (e.volunteer || e.nominated) && !picked.contains(&e.id))
@@ -128,7 +129,7 @@ pub fn dimension_label(lang: Lang, d: Dimension) -> String {
 
 /// What a confirmation did, for the page and the API.
 pub struct Confirmed {
-    pub sphere_id: Id,
+    pub sphere_id: SphereId,
     pub added: usize,
     pub training: Option<TrainingEvent>,
 }
@@ -139,13 +140,13 @@ pub struct Confirmed {
 pub async fn confirm(
     state: &AppState,
     auth: &Auth,
-    user_ids: &[Id],
+    user_ids: &[UserId],
     share: i64,
     lang: Lang,
 ) -> AppResult<Confirmed> {
     manager(auth)?;
     champions::check_share(share)?;
-    let mut ids: Vec<Id> = user_ids.to_vec();
+    let mut ids: Vec<UserId> = user_ids.to_vec();
     ids.sort();
     ids.dedup();
     if ids.is_empty() {
@@ -155,7 +156,7 @@ pub async fn confirm(
         return Err(FieldError::with_limit("user_ids", "too_many", CONFIRM_MAX as i64).into());
     }
     let entries = state.db.champion_directory(auth.user.org_id, true).await?;
-    let known: HashSet<Id> = entries.iter().map(|e| e.id).collect();
+    let known: HashSet<UserId> = entries.iter().map(|e| e.id).collect();
     if ids.iter().any(|id| !known.contains(id)) {
         return Err(AppError::NotFound);
     }
@@ -163,12 +164,12 @@ pub async fn confirm(
     let proposal = tokio::task::spawn_blocking(move || champions::propose(&members, share))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let reasons: HashMap<Id, &[Reason]> = proposal
+    let reasons: HashMap<UserId, &[Reason]> = proposal
         .picks
         .iter()
         .map(|p| (p.id, p.reasons.as_slice()))
         .collect();
-    let entries: Vec<(Id, String)> = ids
+    let entries: Vec<(UserId, String)> = ids
         .iter()
         .map(|id| {
             let text = match reasons.get(id) {
@@ -193,15 +194,15 @@ pub async fn confirm(
             .db
             .champions_sphere(auth.user.org_id)
             .await?
-            .unwrap_or_else(new_id);
-        let already: HashSet<Id> = state
+            .unwrap_or_else(SphereId::generate);
+        let already: HashSet<UserId> = state
             .db
             .champions(auth.user.org_id)
             .await?
             .iter()
             .map(|c| c.user_id)
             .collect();
-        let added: Vec<Id> = ids
+        let added: Vec<UserId> = ids
             .iter()
             .copied()
             .filter(|i| !already.contains(i))
@@ -249,7 +250,7 @@ pub async fn confirm(
             actor_id: Some(auth.user.id),
             action: "champions.confirm",
             target_kind: "sphere",
-            target_id: Some(done.sphere_id),
+            target_id: Some(done.sphere_id.into()),
             sphere_id: Some(done.sphere_id),
         },
         serde_json::json!({
@@ -273,7 +274,7 @@ pub async fn list(state: &AppState, auth: &Auth) -> AppResult<Vec<ChampionRow>> 
 }
 
 /// Removes a champion (managers); unknown and other organizations' ids answer 404.
-pub async fn remove(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<()> {
+pub async fn remove(state: &AppState, auth: &Auth, user_id: UserId) -> AppResult<()> {
     manager(auth)?;
     if !state.db.remove_champion(auth.user.org_id, user_id).await? {
         return Err(AppError::NotFound);
@@ -283,7 +284,7 @@ pub async fn remove(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<()>
         auth,
         "champions.remove",
         "user",
-        Some(user_id),
+        Some(user_id.into()),
         serde_json::json!({}),
     )
     .await
@@ -313,7 +314,7 @@ pub async fn is_volunteer(state: &AppState, auth: &Auth) -> AppResult<bool> {
 }
 
 /// A manager nominates a member of the organization (not deactivated).
-pub async fn nominate(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<()> {
+pub async fn nominate(state: &AppState, auth: &Auth, user_id: UserId) -> AppResult<()> {
     manager(auth)?;
     let u = state
         .db
@@ -330,7 +331,7 @@ pub async fn nominate(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<(
         auth,
         "champions.nominate",
         "user",
-        Some(u.id),
+        Some(u.id.into()),
         serde_json::json!({"name": u.display_name}),
     )
     .await
@@ -349,8 +350,8 @@ pub fn parse_grant(role: &str) -> AppResult<SphereRole> {
 pub async fn grant_role(
     state: &AppState,
     auth: &Auth,
-    user_id: Id,
-    sphere_id: Id,
+    user_id: UserId,
+    sphere_id: SphereId,
     role: SphereRole,
 ) -> AppResult<()> {
     manager(auth)?;
@@ -391,7 +392,7 @@ pub async fn grant_role(
             actor_id: Some(auth.user.id),
             action: "champions.grant_role",
             target_kind: "user",
-            target_id: Some(user_id),
+            target_id: Some(user_id.into()),
             sphere_id: Some(sphere_id),
         },
         serde_json::json!({"role": role.as_str()}),
@@ -400,7 +401,7 @@ pub async fn grant_role(
 }
 
 /// The home page's Champions panel: the Champions sphere of a confirmed champion.
-pub async fn home_panel(state: &AppState, auth: &Auth) -> AppResult<Option<Option<Id>>> {
+pub async fn home_panel(state: &AppState, auth: &Auth) -> AppResult<Option<Option<SphereId>>> {
     if !state.db.is_champion(auth.user.id).await? {
         return Ok(None);
     }

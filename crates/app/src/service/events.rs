@@ -14,6 +14,7 @@ use embarq_domain::policy::SphereAccess;
 use embarq_domain::recurrence::{self, DEFAULT_TIME_ZONE};
 use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, FieldError, SHORT_TEXT_MAX};
 use embarq_domain::{Id, new_id, policy};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::{
     Effects, Event, EventChange, EventFilter, EventSetting, EventUpdate, NewEvent, NewLive,
     NewNotification, Registrant, Registration, now_ms,
@@ -147,7 +148,7 @@ pub struct EventInput {
     pub video_url: String,
     pub capacity: String,
     /// The sphere the event belongs to (None: organization-wide).
-    pub sphere_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
     /// Open a built-in video room for the event.
     pub video_room: bool,
 }
@@ -518,7 +519,7 @@ pub enum Scope {
     /// Everything the viewer can see (the agenda).
     All,
     /// One sphere's events (the caller checked the sphere is readable).
-    Sphere(Id),
+    Sphere(SphereId),
 }
 
 /// The base filter for what `auth` may see (audience and readable spheres).
@@ -648,7 +649,7 @@ pub async fn participants_of(
 }
 
 /// Members of the organization who may take part in `v` (champions-only: champions and managers).
-async fn participants(state: &AppState, auth: &Auth, v: &Visible, ids: &[Id]) -> AppResult<()> {
+async fn participants(state: &AppState, auth: &Auth, v: &Visible, ids: &[UserId]) -> AppResult<()> {
     let mut seen = std::collections::HashSet::new();
     for id in ids {
         if !seen.insert(*id) {
@@ -674,7 +675,7 @@ async fn participants(state: &AppState, auth: &Auth, v: &Visible, ids: &[Id]) ->
 
 /// The organizer (or a manager) registers members, who are notified. Checked whole before
 /// anything is written: unknown members or too few seats refuse the lot.
-pub async fn enroll(state: &AppState, auth: &Auth, id: Id, users: &[Id]) -> AppResult<usize> {
+pub async fn enroll(state: &AppState, auth: &Auth, id: Id, users: &[UserId]) -> AppResult<usize> {
     let (v, current) = registrants(state, auth, id).await?;
     if v.event.cancelled_at.is_some() {
         return Err(refusal(v.kind(), "cancelled"));
@@ -686,7 +687,7 @@ pub async fn enroll(state: &AppState, auth: &Auth, id: Id, users: &[Id]) -> AppR
         return Err(FieldError::new("training_attendees", "required").into());
     }
     participants(state, auth, &v, users).await?;
-    let mut new: Vec<Id> = users
+    let mut new: Vec<UserId> = users
         .iter()
         .copied()
         .filter(|u| !current.iter().any(|r| r.user_id == *u))
@@ -722,7 +723,7 @@ pub async fn set_attendance(
     state: &AppState,
     auth: &Auth,
     id: Id,
-    attended: &[Id],
+    attended: &[UserId],
 ) -> AppResult<Vec<Registrant>> {
     let (v, _) = registrants(state, auth, id).await?;
     if v.event.starts_at > now_ms() {

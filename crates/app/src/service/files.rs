@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::Download;
 use crate::service::spheres::{self, Readable};
 use crate::state::AppState;
+use embarq_domain::SphereId;
 use embarq_domain::files::{self as rules, SNIFF_LEN};
 use embarq_domain::policy;
 use embarq_domain::validate::FieldError;
@@ -174,7 +175,7 @@ pub async fn listing(
 
 async fn target_folder(
     state: &AppState,
-    sphere_id: Id,
+    sphere_id: SphereId,
     folder_id: Option<Id>,
     field: &'static str,
 ) -> AppResult<Option<Id>> {
@@ -385,7 +386,7 @@ fn bad_multipart() -> AppError {
 pub async fn upload(
     state: &AppState,
     auth: &Auth,
-    sphere_id: Id,
+    sphere_id: SphereId,
     folder_id: Option<Id>,
     content_length: Option<u64>,
     mut mp: multer::Multipart<'static>,

@@ -5,6 +5,7 @@ use crate::auth::{Auth, Manager};
 use crate::error::{AppError, AppResult};
 use crate::service::Download;
 use crate::state::AppState;
+use embarq_domain::UserId;
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, OrgId};
 use embarq_store::gdpr::{EraseMode, EraseOutcome, EraseResult, GdprSettings};
@@ -123,7 +124,7 @@ pub fn parse_mode(s: Option<&str>) -> AppResult<Option<EraseMode>> {
 pub async fn erase(
     state: &AppState,
     auth: &Auth,
-    id: Id,
+    id: UserId,
     mode: Option<EraseMode>,
 ) -> AppResult<EraseMode> {
     Manager::of(auth)?;
@@ -142,9 +143,9 @@ pub async fn erase(
 pub async fn erase_as(
     state: &AppState,
     org: OrgId,
-    id: Id,
+    id: UserId,
     mode: EraseMode,
-    actor: Option<Id>,
+    actor: Option<UserId>,
 ) -> AppResult<EraseOutcome> {
     match state.db.erase_user(org, id, mode, actor, now_ms()).await? {
         EraseResult::Erased(out) => {
@@ -170,7 +171,7 @@ pub async fn settings(state: &AppState, auth: &Auth) -> AppResult<GdprSettings> 
 pub async fn erase_preview(
     state: &AppState,
     auth: &Auth,
-    id: Id,
+    id: UserId,
 ) -> AppResult<(embarq_store::User, GdprSettings)> {
     let settings = settings(state, auth).await?;
     let person = super::members::profile(state, auth, id).await?;

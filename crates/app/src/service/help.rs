@@ -5,8 +5,9 @@ use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::service::starter::curator;
 use crate::state::AppState;
+use embarq_domain::UserId;
 use embarq_domain::validate::{self, FieldError};
-use embarq_domain::{Id, OrgId, SphereRole, UserStatus, guidance};
+use embarq_domain::{Id, OrgId, SphereId, SphereRole, UserStatus, guidance};
 use embarq_store::{HelpAdmin, HelpArticle};
 
 /// The help sphere's name: the same in both languages so everyone finds it.
@@ -15,7 +16,11 @@ const HELP_SPHERE_DESCRIPTION: &str =
     "Posez vos questions sur embarq ici. / Ask your questions about embarq here.";
 
 /// The organization's help sphere, created (open, `admin` as administrator) if it has none.
-pub async fn ensure_help_sphere(state: &AppState, org_id: OrgId, admin: Id) -> AppResult<Id> {
+pub async fn ensure_help_sphere(
+    state: &AppState,
+    org_id: OrgId,
+    admin: UserId,
+) -> AppResult<SphereId> {
     if let Some(id) = state.db.help_sphere_id(org_id).await? {
         return Ok(id);
     }
@@ -27,7 +32,7 @@ pub async fn ensure_help_sphere(state: &AppState, org_id: OrgId, admin: Id) -> A
 
 /// The help sphere for the "Need help" button: created lazily for organizations that have
 /// none, with the first manager (or the caller if none is found) as administrator.
-pub async fn help_sphere_for(state: &AppState, auth: &Auth) -> AppResult<Id> {
+pub async fn help_sphere_for(state: &AppState, auth: &Auth) -> AppResult<SphereId> {
     let org = auth.user.org_id;
     if let Some(id) = state.db.help_sphere_id(org).await? {
         return Ok(id);
@@ -42,7 +47,7 @@ pub async fn help_sphere_for(state: &AppState, auth: &Auth) -> AppResult<Id> {
 }
 
 /// The help sphere and its administrators (organization managers only).
-pub async fn admins(state: &AppState, auth: &Auth) -> AppResult<(Id, Vec<HelpAdmin>)> {
+pub async fn admins(state: &AppState, auth: &Auth) -> AppResult<(SphereId, Vec<HelpAdmin>)> {
     curator(auth)?;
     let sphere = help_sphere_for(state, auth).await?;
     Ok((sphere, state.db.sphere_admins(sphere).await?))
@@ -73,7 +78,7 @@ pub async fn add_admin(state: &AppState, auth: &Auth, email: &str) -> AppResult<
 
 /// Withdraws the administration of the help sphere (the person stays a member); the sphere
 /// keeps at least one administrator.
-pub async fn remove_admin(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<()> {
+pub async fn remove_admin(state: &AppState, auth: &Auth, user_id: UserId) -> AppResult<()> {
     curator(auth)?;
     let sphere = help_sphere_for(state, auth).await?;
     let admins = state.db.sphere_admins(sphere).await?;

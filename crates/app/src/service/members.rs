@@ -4,10 +4,11 @@ use crate::auth::{Auth, Manager};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::state::AppState;
+use embarq_domain::UserId;
 use embarq_domain::csv_import::{self, FileError};
 use embarq_domain::policy;
 use embarq_domain::validate::{self, Errors, NAME_MAX, SHORT_TEXT_MAX};
-use embarq_domain::{Id, OrgId, OrgRole, UserStatus};
+use embarq_domain::{OrgId, OrgRole, UserStatus};
 use embarq_store::{ImportOutcome, MemberFilter, ProfileUpdate, User};
 
 pub const PAGE: i64 = 50;
@@ -32,7 +33,7 @@ pub async fn directory(
 }
 
 /// A member of the viewer's organization; other organizations' ids read as unknown.
-pub async fn profile(state: &AppState, auth: &Auth, id: Id) -> AppResult<User> {
+pub async fn profile(state: &AppState, auth: &Auth, id: UserId) -> AppResult<User> {
     state
         .db
         .user_in_org(auth.user.org_id, id)
@@ -128,7 +129,12 @@ pub async fn count(state: &AppState, auth: &Auth) -> AppResult<i64> {
 }
 
 /// Changes a member's organization role; the organization keeps at least one manager.
-pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) -> AppResult<()> {
+pub async fn set_org_role(
+    state: &AppState,
+    auth: &Auth,
+    id: UserId,
+    role: OrgRole,
+) -> AppResult<()> {
     Manager::of(auth)?;
     let u = profile(state, auth, id).await?;
     // Refused (`last_manager`) by the store when it would leave no active manager.
@@ -138,13 +144,13 @@ pub async fn set_org_role(state: &AppState, auth: &Auth, id: Id, role: OrgRole) 
         auth,
         "org.role",
         "user",
-        Some(u.id),
+        Some(u.id.into()),
         serde_json::json!({"name": u.display_name, "from": u.org_role.as_str(), "to": role.as_str()}),
     )
     .await
 }
 
-pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> AppResult<()> {
+pub async fn set_active(state: &AppState, auth: &Auth, id: UserId, active: bool) -> AppResult<()> {
     Manager::of(auth)?;
     let u = profile(state, auth, id).await?;
     if u.id == auth.user.id {
@@ -165,14 +171,19 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> 
         auth,
         action,
         "user",
-        Some(u.id),
+        Some(u.id.into()),
         serde_json::json!({"name": u.display_name, "email": u.email}),
     )
     .await
 }
 
 /// Re-sends the invitation of a member who has not activated yet.
-pub async fn resend_invitation(state: &AppState, auth: &Auth, id: Id, lang: Lang) -> AppResult<()> {
+pub async fn resend_invitation(
+    state: &AppState,
+    auth: &Auth,
+    id: UserId,
+    lang: Lang,
+) -> AppResult<()> {
     Manager::of(auth)?;
     let u = profile(state, auth, id).await?;
     if u.status != UserStatus::Invited {
@@ -184,7 +195,7 @@ pub async fn resend_invitation(state: &AppState, auth: &Auth, id: Id, lang: Lang
         auth,
         "member.reinvite",
         "user",
-        Some(u.id),
+        Some(u.id.into()),
         serde_json::json!({"name": u.display_name, "email": u.email}),
     )
     .await
@@ -235,7 +246,7 @@ pub async fn import(
 pub async fn import_for(
     state: &AppState,
     org_id: OrgId,
-    actor: Id,
+    actor: UserId,
     inviter: Option<&str>,
     bytes: &[u8],
     opts: &ImportOptions,

@@ -4,13 +4,13 @@ use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use embarq_domain::validate::{self, GROUP_MAX, MESSAGE_MAX};
-use embarq_domain::{Id, UserStatus};
+use embarq_domain::{Id, UserId, UserStatus};
 use embarq_store::Message;
 
 /// Starts (or reuses, for one-to-one) a conversation with other members of the organization;
 /// deactivated accounts are unknown here.
-pub async fn start(state: &AppState, auth: &Auth, with: &[Id]) -> AppResult<Id> {
-    let mut members: Vec<Id> = with
+pub async fn start(state: &AppState, auth: &Auth, with: &[UserId]) -> AppResult<Id> {
+    let mut members: Vec<UserId> = with
         .iter()
         .copied()
         .filter(|id| *id != auth.user.id)
@@ -45,7 +45,7 @@ pub async fn start(state: &AppState, auth: &Auth, with: &[Id]) -> AppResult<Id> 
         .await?)
 }
 
-async fn participants(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<Id>> {
+async fn participants(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<UserId>> {
     let members = state.db.conversation_member_ids(id).await?;
     if !members.contains(&auth.user.id) {
         return Err(AppError::NotFound);
@@ -65,7 +65,7 @@ pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResul
     let members = participants(state, auth, id).await?;
     let body = validate::required("body", body, MESSAGE_MAX)?;
     let html = markdown::render("body", &body).await?;
-    let others: Vec<Id> = members.into_iter().filter(|m| *m != auth.user.id).collect();
+    let others: Vec<UserId> = members.into_iter().filter(|m| *m != auth.user.id).collect();
     let effects = embarq_store::Effects {
         live: embarq_store::NewLive::personal(&others, "message", Some(id)),
         ..Default::default()

@@ -8,6 +8,7 @@ use embarq_domain::moderation::{self as rules, ModerationAction, ReportReason, R
 use embarq_domain::policy;
 use embarq_domain::validate::{self, Errors, FieldError};
 use embarq_domain::{Id, SphereRole};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::{
     AuditFilter, AuditRow, HiddenItem, Moderation, NewNotification, NewReport, OpenReport, Post,
     StoreError, now_ms,
@@ -33,7 +34,7 @@ pub struct Target {
     pub kind: ReportTarget,
     pub id: Id,
     pub post: Post,
-    pub author_id: Id,
+    pub author_id: UserId,
     pub hidden: bool,
     pub visible: Visible,
 }
@@ -189,12 +190,12 @@ fn group(reports: Vec<OpenReport>) -> Vec<QueueItem> {
             Some(i) => i,
             None => {
                 items.push(QueueItem {
-                    sphere_id: r.sphere_id,
+                    sphere_id: r.sphere_id.into(),
                     sphere_name: r.sphere_name.clone(),
                     target_kind: r.target_kind.clone(),
                     target_id: r.target_id,
                     post_id: r.post_id,
-                    author_id: r.item_author_id,
+                    author_id: r.item_author_id.map(Into::into),
                     author_name: r.item_author_name.clone(),
                     html: r.item_html.clone(),
                     hidden: r.item_hidden_at.is_some(),
@@ -380,7 +381,7 @@ pub async fn act(state: &AppState, auth: &Auth, input: &ActionInput) -> AppResul
         outcome.live.extend(embarq_store::NewLive::personal(
             &[t.author_id],
             "sphere",
-            Some(sphere),
+            Some(sphere.into()),
         ));
     }
     let mut reporters = state
@@ -407,14 +408,14 @@ pub async fn act(state: &AppState, auth: &Auth, input: &ActionInput) -> AppResul
     reporters.dedup();
     Ok(ActionOutcome {
         action: action.as_str().to_string(),
-        sphere_id: sphere,
+        sphere_id: sphere.into(),
         reports_resolved: reporters.len(),
         muted_until: until,
     })
 }
 
 /// Refuses publishing or commenting to a member muted in the sphere (422 `muted`).
-pub async fn ensure_not_muted(state: &AppState, sphere: Id, user: Id) -> AppResult<()> {
+pub async fn ensure_not_muted(state: &AppState, sphere: SphereId, user: UserId) -> AppResult<()> {
     match state.db.muted_until(sphere, user, now_ms()).await? {
         Some(_) => Err(AppError::Refused("muted")),
         None => Ok(()),
@@ -455,7 +456,7 @@ fn day(field: &'static str, v: Option<&str>) -> Result<Option<i64>, FieldError> 
 pub async fn audit(
     state: &AppState,
     auth: &Auth,
-    sphere: Option<Id>,
+    sphere: Option<SphereId>,
     q: &AuditQuery,
 ) -> AppResult<(Vec<AuditRow>, bool)> {
     let mut action = q
@@ -493,9 +494,11 @@ pub async fn audit(
     let mut e = Errors::default();
     let actor = match q.actor.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(a) => {
-            e.check(embarq_domain::parse_id(a).ok_or(FieldError::new("actor", "invalid_choice")))
-        }
+        Some(a) => e.check(
+            embarq_domain::parse_id(a)
+                .map(UserId)
+                .ok_or(FieldError::new("actor", "invalid_choice")),
+        ),
     };
     let from = e.check(day("from", q.from.as_deref())).flatten();
     let to = e

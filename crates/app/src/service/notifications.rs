@@ -8,12 +8,13 @@ use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use embarq_domain::Id;
 use embarq_domain::moderation::{self as rules, Category, Channel};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::{Effects, NewLive, NewMail, NewNotification};
 use fluent_templates::fluent_bundle::FluentValue;
 use std::collections::HashMap;
 
 /// A person's effective channel for each category (their choice, else the default).
-pub async fn channels(state: &AppState, user_id: Id) -> AppResult<Vec<(Category, Channel)>> {
+pub async fn channels(state: &AppState, user_id: UserId) -> AppResult<Vec<(Category, Channel)>> {
     let chosen: HashMap<String, String> = state
         .db
         .notification_prefs(user_id)
@@ -33,7 +34,7 @@ pub async fn channels(state: &AppState, user_id: Id) -> AppResult<Vec<(Category,
 }
 
 /// Whether a feature may e-mail `user_id` about a notification of `kind`.
-pub async fn email_allowed(state: &AppState, user_id: Id, kind: &str) -> bool {
+pub async fn email_allowed(state: &AppState, user_id: UserId, kind: &str) -> bool {
     let category = rules::category(kind);
     match state.db.notification_prefs(user_id).await {
         Ok(prefs) => {
@@ -65,7 +66,7 @@ pub async fn effects(state: &AppState, items: Vec<NewNotification>) -> AppResult
     let member = first.user_id;
     for (kind, group) in by_kind {
         let category = rules::category(kind);
-        let chosen: HashMap<Id, Channel> = state
+        let chosen: HashMap<UserId, Channel> = state
             .db
             .category_choices(member, category.as_str())
             .await?
@@ -81,7 +82,7 @@ pub async fn effects(state: &AppState, items: Vec<NewNotification>) -> AppResult
             out.live.extend(NewLive::personal(
                 &[n.user_id],
                 "notification",
-                n.post_id.or(n.sphere_id),
+                n.post_id.or(n.sphere_id.map(Into::into)),
             ));
         }
         // Only an explicit "in-app + e-mail" choice sends mail for everyday notifications.
@@ -99,7 +100,7 @@ pub async fn effects(state: &AppState, items: Vec<NewNotification>) -> AppResult
 }
 
 /// Where a notification leads, as an app-relative path.
-pub fn link_of(link: Option<&str>, post: Option<Id>, sphere: Option<Id>) -> String {
+pub fn link_of(link: Option<&str>, post: Option<Id>, sphere: Option<SphereId>) -> String {
     match (link, post, sphere) {
         (Some(l), _, _) => l.to_string(),
         (None, Some(p), _) => format!("/posts/{p}"),

@@ -6,8 +6,9 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
 use crate::service::accounts;
 use crate::state::AppState;
+use embarq_domain::UserId;
 use embarq_domain::adoption::{self, NudgeSchedule};
-use embarq_domain::{Id, OrgId, UserStatus, policy};
+use embarq_domain::{OrgId, UserStatus, policy};
 use embarq_store::{RemindOutcome, Reminder, User, WorklistItem, now_ms};
 
 /// The organization's schedule (the default one until a manager changes it).
@@ -43,7 +44,7 @@ fn lang_of(u: &User) -> Lang {
 
 /// Sends automatic reminder `step` to one member, recorded with it; `false` when the person
 /// is gone, already reminded or no longer waiting.
-async fn send_reminder(state: &AppState, user_id: Id, step: i64, now: i64) -> AppResult<bool> {
+async fn send_reminder(state: &AppState, user_id: UserId, step: i64, now: i64) -> AppResult<bool> {
     let Some(u) = state.db.user(user_id).await? else {
         return Ok(false);
     };
@@ -108,7 +109,7 @@ pub async fn worklist(state: &AppState, auth: &Auth) -> AppResult<Vec<WorklistIt
 
 /// A champion reminds a colleague: the invitation goes out again with a fresh link.
 /// At most one reminder per colleague per 24 h and 20 per champion per day (429 beyond).
-pub async fn remind(state: &AppState, auth: &Auth, user_id: Id) -> AppResult<()> {
+pub async fn remind(state: &AppState, auth: &Auth, user_id: UserId) -> AppResult<()> {
     require(state, auth).await?;
     let u = state
         .db

@@ -6,7 +6,7 @@ use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use embarq_domain::polls::{self as rules, PollDraft};
-use embarq_domain::{Id, PostStatus, policy};
+use embarq_domain::{Id, PostStatus, UserId, policy};
 use embarq_store::{Effects, NewLive, Poll, PollOption, Post, VoteOutcome, now_ms};
 
 /// A poll as the composer or the API gives it.
@@ -46,7 +46,7 @@ pub struct OptionResult {
     pub option: PollOption,
     pub percent: f64,
     /// Who chose it: named polls only, always empty for anonymous ones.
-    pub voters: Vec<(Id, String)>,
+    pub voters: Vec<(UserId, String)>,
 }
 
 pub struct Results {

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use embarq_domain::policy;
 use embarq_domain::validate::{self, COMMENT_MAX, POST_MAX};
 use embarq_domain::{Id, OrgId, PostStatus, SphereKind, SphereRole, markdown};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::{Comment, Cursor, Effects, NewPost, Post};
 
 pub const PAGE: i64 = 20;
@@ -208,11 +209,11 @@ pub async fn create_with_poll(
 async fn mentioned_readers(
     state: &AppState,
     org: OrgId,
-    sphere: Id,
+    sphere: SphereId,
     kind: SphereKind,
     body: &str,
-) -> AppResult<Vec<Id>> {
-    let mentioned: Vec<Id> = state
+) -> AppResult<Vec<UserId>> {
+    let mentioned: Vec<UserId> = state
         .db
         .users_by_emails(org, &markdown::mentions(body))
         .await?
@@ -229,7 +230,7 @@ async fn mentioned_readers(
 async fn announce(
     state: &AppState,
     v: &Visible,
-    author: Id,
+    author: UserId,
     post: Id,
     body: &str,
 ) -> AppResult<Effects> {
@@ -372,7 +373,7 @@ pub async fn pin(state: &AppState, auth: &Auth, post_id: Id, pinned: bool) -> Ap
     Ok(state.db.set_post_pinned(post_id, pinned).await?)
 }
 
-pub async fn delete(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<Id> {
+pub async fn delete(state: &AppState, auth: &Auth, post_id: Id) -> AppResult<SphereId> {
     let (post, v) = spheres::readable_post(state, auth, post_id).await?;
     if !policy::can_delete_content(post.author_id == auth.user.id, v.access()) {
         return Err(AppError::Forbidden);

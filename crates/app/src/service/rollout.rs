@@ -12,7 +12,7 @@ use crate::state::AppState;
 use embarq_domain::rollout::{
     self, Person, Phase, PlanInput, Schedule, Wave, WaveDimension, WaveInput,
 };
-use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, markdown, policy};
+use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, UserId, markdown, policy};
 use embarq_store::{Effects, Named, NewPost, RolloutPlan, RolloutWave, User, now_ms};
 use fluent_templates::fluent_bundle::FluentValue;
 
@@ -451,7 +451,7 @@ async fn publish_announcement(state: &AppState, org: OrgId, now: i64) -> AppResu
     let html = markdown::render_stored(&body);
     let post = embarq_domain::new_id();
     let recipients = db.rollout_recipients(org).await?;
-    let ids: Vec<Id> = recipients.iter().map(|r| r.id).collect();
+    let ids: Vec<UserId> = recipients.iter().map(|r| r.id).collect();
     let mut effects = spheres::notice(
         state,
         &ids,
@@ -465,7 +465,7 @@ async fn publish_announcement(state: &AppState, org: OrgId, now: i64) -> AppResu
     let s = schedule(&plan, &waves);
     let link = format!("{}/posts/{post}", state.config.base_url);
     // People who chose "in the app" or "off" for announcements get no e-mail.
-    let no_mail: std::collections::HashSet<Id> = db
+    let no_mail: std::collections::HashSet<UserId> = db
         .category_choices(author.id, "announcements")
         .await?
         .into_iter()

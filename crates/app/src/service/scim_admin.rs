@@ -3,6 +3,7 @@
 use crate::auth::{Auth, Manager, random_token, token_hash};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use embarq_domain::UserId;
 use embarq_domain::validate::{self, Errors, FieldError, NAME_MAX};
 use embarq_domain::{Id, OrgId, SphereKind};
 use embarq_store::scim::{ScimSettings, ScimToken};
@@ -31,7 +32,7 @@ pub async fn create_token(
 pub async fn create_token_as(
     state: &AppState,
     org_id: OrgId,
-    actor: Id,
+    actor: UserId,
     name: &str,
 ) -> AppResult<(ScimToken, String)> {
     let name = validate::required("name", name, NAME_MAX)?;

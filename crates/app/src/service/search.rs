@@ -5,9 +5,10 @@
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use embarq_domain::OrgId;
 use embarq_domain::search::{QUERY_MAX_CHARS, Query, QueryProblem, combined_score, snippet};
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, OrgId};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::{SearchScope, now_ms};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -120,7 +121,7 @@ impl Results {
 pub struct Parsed {
     pub query: Query,
     pub kind: Option<Kind>,
-    pub sphere: Option<Id>,
+    pub sphere: Option<SphereId>,
     pub page: usize,
 }
 
@@ -165,7 +166,7 @@ pub fn parse(req: &Request) -> Result<Parsed, Vec<FieldError>> {
     {
         None => None,
         Some(s) => match embarq_domain::parse_id(s) {
-            Some(id) => Some(id),
+            Some(id) => Some(SphereId(id)),
             None => {
                 errors.push(FieldError::new("sphere", "invalid_choice"));
                 None
@@ -232,10 +233,10 @@ pub async fn search(state: &AppState, auth: &Auth, req: &Request) -> AppResult<R
 pub async fn run(
     db: embarq_store::Db,
     org_id: OrgId,
-    viewer: Id,
+    viewer: UserId,
     query: &Query,
     kind: Option<Kind>,
-    sphere: Option<Id>,
+    sphere: Option<SphereId>,
     page: usize,
 ) -> AppResult<Results> {
     let terms = query.terms();
@@ -274,7 +275,7 @@ pub async fn run(
                                 title_html: escape(&r.sphere_name),
                                 // Built below, for the shown page only.
                                 snippet_html: r.body_md,
-                                sphere_id: Some(r.sphere_id),
+                                sphere_id: Some(r.sphere_id.into()),
                                 sphere_name: Some(r.sphere_name),
                                 author_name: Some(r.author_name),
                                 created_at: r.created_at,
@@ -298,7 +299,7 @@ pub async fn run(
                                 url: format!("/posts/{}#comment-{}", r.post_id, r.id),
                                 title_html: escape(&r.sphere_name),
                                 snippet_html: r.body_md,
-                                sphere_id: Some(r.sphere_id),
+                                sphere_id: Some(r.sphere_id.into()),
                                 sphere_name: Some(r.sphere_name),
                                 author_name: Some(r.author_name),
                                 created_at: r.created_at,
@@ -317,7 +318,7 @@ pub async fn run(
                             r.relevance,
                             Hit {
                                 kind: k,
-                                id: r.id,
+                                id: r.id.into(),
                                 url: format!("/spheres/{}", r.id),
                                 title_html: snippet(&r.name, &terms, 40),
                                 snippet_html: snippet(&r.description, &terms, 30),
@@ -345,7 +346,7 @@ pub async fn run(
                             r.relevance,
                             Hit {
                                 kind: k,
-                                id: r.id,
+                                id: r.id.into(),
                                 url: format!("/people/{}", r.id),
                                 title_html: snippet(&r.display_name, &terms, 40),
                                 snippet_html: snippet(&about.join(" · "), &terms, 40),
@@ -376,7 +377,7 @@ pub async fn run(
                                     r.content_type,
                                     human_size(r.size_bytes)
                                 )),
-                                sphere_id: Some(r.sphere_id),
+                                sphere_id: Some(r.sphere_id.into()),
                                 sphere_name: Some(r.sphere_name),
                                 author_name: None,
                                 created_at: r.created_at,
@@ -419,7 +420,7 @@ pub async fn run(
     Ok(Results {
         words: query.words.clone(),
         kind,
-        sphere_id: sphere,
+        sphere_id: sphere.map(Into::into),
         page,
         groups,
     })

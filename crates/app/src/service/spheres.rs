@@ -5,6 +5,7 @@ use crate::state::AppState;
 use embarq_domain::policy::{self, SphereAccess};
 use embarq_domain::validate::{self, DESCRIPTION_MAX, Errors, NAME_MAX};
 use embarq_domain::{Id, RequestKind, SphereKind, SphereRole, UserStatus};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::{NewNotification, Sphere, SphereMember, SphereRequest};
 
 /// Proof that the viewer can see a sphere, with what the policy lets them do in it. Its
@@ -20,7 +21,7 @@ impl Visible {
         &self.sphere
     }
 
-    pub fn id(&self) -> Id {
+    pub fn id(&self) -> SphereId {
         self.sphere.id
     }
 
@@ -69,7 +70,7 @@ impl Readable {
 
 /// Loads a sphere for the viewer: unknown, other organization's and invisible (secret)
 /// spheres all answer the same 404.
-pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
+pub async fn load(state: &AppState, auth: &Auth, id: SphereId) -> AppResult<Visible> {
     let sphere = state
         .db
         .sphere_for(auth.user.org_id, auth.user.id, id)
@@ -84,13 +85,13 @@ pub async fn load(state: &AppState, auth: &Auth, id: Id) -> AppResult<Visible> {
 
 /// The proof that the viewer may read a sphere's content: 404 when they cannot see the
 /// sphere, 403 when they see it without being allowed in.
-pub async fn readable(state: &AppState, auth: &Auth, id: Id) -> AppResult<Readable> {
+pub async fn readable(state: &AppState, auth: &Auth, id: SphereId) -> AppResult<Readable> {
     load(state, auth, id).await?.readable()
 }
 
 /// The same proof for content reached by its own id (a file, a task): where the viewer may
 /// not read the sphere, the content does not exist for them (404), so its id reveals nothing.
-pub async fn readable_content(state: &AppState, auth: &Auth, id: Id) -> AppResult<Readable> {
+pub async fn readable_content(state: &AppState, auth: &Auth, id: SphereId) -> AppResult<Readable> {
     readable(state, auth, id).await.map_err(|e| match e {
         AppError::Forbidden => AppError::NotFound,
         e => e,
@@ -122,7 +123,7 @@ fn validate_input(i: &SphereInput) -> AppResult<(String, String, SphereKind)> {
     }
 }
 
-pub async fn create(state: &AppState, auth: &Auth, i: &SphereInput) -> AppResult<Id> {
+pub async fn create(state: &AppState, auth: &Auth, i: &SphereInput) -> AppResult<SphereId> {
     if !policy::can_create_sphere(auth.viewer()) {
         return Err(AppError::Forbidden);
     }
@@ -140,7 +141,7 @@ pub async fn create(state: &AppState, auth: &Auth, i: &SphereInput) -> AppResult
         .await?)
 }
 
-pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> AppResult<()> {
+pub async fn update(state: &AppState, auth: &Auth, id: SphereId, i: &SphereInput) -> AppResult<()> {
     let v = load(state, auth, id).await?;
     v.require(|a| a.admin)?;
     let (name, description, kind) = validate_input(i)?;
@@ -153,7 +154,7 @@ pub async fn update(state: &AppState, auth: &Auth, id: Id, i: &SphereInput) -> A
 /// Joins an open sphere, or asks to join a closed one (administrators are notified when
 /// the request is new). On a closed sphere, a pending invitation is accepted instead.
 /// Answers whether the person is now a member.
-pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
+pub async fn join(state: &AppState, auth: &Auth, id: SphereId) -> AppResult<bool> {
     let v = load(state, auth, id).await?;
     if v.access().join {
         state
@@ -197,7 +198,7 @@ pub async fn join(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
 
 /// Leaves a sphere; the last administrator cannot leave (the sphere would be orphaned:
 /// the store refuses, `last_admin`).
-pub async fn leave(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
+pub async fn leave(state: &AppState, auth: &Auth, id: SphereId) -> AppResult<()> {
     load(state, auth, id).await?;
     Ok(state.db.remove_sphere_member(id, auth.user.id).await?)
 }
@@ -208,7 +209,7 @@ pub async fn members(state: &AppState, sphere: &Readable) -> AppResult<Vec<Spher
 
 /// Invites a member of the same organization into the sphere. Deactivated accounts are
 /// unknown here. Someone who already asked to join is accepted at once (both sides agree).
-pub async fn invite(state: &AppState, auth: &Auth, id: Id, user_id: Id) -> AppResult<()> {
+pub async fn invite(state: &AppState, auth: &Auth, id: SphereId, user_id: UserId) -> AppResult<()> {
     let v = load(state, auth, id).await?;
     v.require(|a| a.invite)?;
     let invitee = state
@@ -321,7 +322,11 @@ pub async fn answer_request(
 }
 
 /// The sphere's pending join requests (its administrators only).
-pub async fn join_requests(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<SphereRequest>> {
+pub async fn join_requests(
+    state: &AppState,
+    auth: &Auth,
+    id: SphereId,
+) -> AppResult<Vec<SphereRequest>> {
     let v = load(state, auth, id).await?;
     v.require(|a| a.admin)?;
     Ok(state.db.join_requests(id).await?)
@@ -333,8 +338,8 @@ pub async fn join_requests(state: &AppState, auth: &Auth, id: Id) -> AppResult<V
 pub async fn set_role(
     state: &AppState,
     auth: &Auth,
-    id: Id,
-    user_id: Id,
+    id: SphereId,
+    user_id: UserId,
     role: Option<SphereRole>,
 ) -> AppResult<()> {
     let v = load(state, auth, id).await?;
@@ -369,7 +374,7 @@ pub async fn set_role(
                 "sphere.remove_member"
             },
             target_kind: "user",
-            target_id: Some(target.id),
+            target_id: Some(target.id.into()),
             sphere_id: Some(id),
         },
         serde_json::json!({
@@ -386,13 +391,13 @@ pub async fn set_role(
 /// writes it in its own transaction.
 pub async fn notice(
     state: &AppState,
-    users: &[Id],
+    users: &[UserId],
     kind: &'static str,
-    actor: Id,
-    sphere: Option<Id>,
+    actor: UserId,
+    sphere: Option<SphereId>,
     post: Option<Id>,
 ) -> AppResult<embarq_store::Effects> {
-    let users: Vec<Id> = users.iter().copied().filter(|u| *u != actor).collect();
+    let users: Vec<UserId> = users.iter().copied().filter(|u| *u != actor).collect();
     let items: Vec<NewNotification> = users
         .iter()
         .map(|u| NewNotification {

@@ -12,6 +12,7 @@ use embarq_domain::policy;
 use embarq_domain::tasks::{self as rules, Bucket, TaskStatus};
 use embarq_domain::validate::{self, COMMENT_MAX, Errors, FieldError};
 use embarq_domain::{Id, SphereRole, UserStatus};
+use embarq_domain::{SphereId, UserId};
 use embarq_store::{
     Effects, NewLive, NewNotification, NewTask, SphereMember, Task, TaskAssignee, TaskComment,
     TaskList, now_ms,
@@ -114,17 +115,17 @@ pub async fn sphere_tasks(state: &AppState, auth: &Auth, v: Readable) -> AppResu
 
 /// What tells the sphere's members and the task's assignees that tasks changed (their
 /// pages refresh), written with the change.
-async fn refresh(state: &AppState, sphere: Id, extra: &[Id]) -> AppResult<Effects> {
-    let mut live = vec![NewLive::sphere(sphere, "task", Some(sphere))];
+async fn refresh(state: &AppState, sphere: SphereId, extra: &[UserId]) -> AppResult<Effects> {
+    let mut live = vec![NewLive::sphere(sphere, "task", Some(sphere.into()))];
     // Assignees outside the sphere (if any remain after leaving it) still see their tasks
     // move; members already get the sphere's event.
     let members = state.db.sphere_members_among(sphere, extra).await?;
-    let outside: Vec<Id> = extra
+    let outside: Vec<UserId> = extra
         .iter()
         .copied()
         .filter(|u| !members.contains(u))
         .collect();
-    live.extend(NewLive::personal(&outside, "task", Some(sphere)));
+    live.extend(NewLive::personal(&outside, "task", Some(sphere.into())));
     Ok(Effects {
         live,
         ..Effects::default()
@@ -182,7 +183,7 @@ pub async fn rename_list(state: &AppState, auth: &Auth, id: Id, name: &str) -> A
 }
 
 /// Deletes a list and its tasks; answers the sphere.
-pub async fn delete_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
+pub async fn delete_list(state: &AppState, auth: &Auth, id: Id) -> AppResult<SphereId> {
     let (list, v) = load_list(state, auth, id).await?;
     if !policy::can_delete_task_list(false, v.access()) {
         return Err(AppError::Forbidden);
@@ -205,7 +206,7 @@ pub struct TaskInput {
     pub title: Option<String>,
     pub description: Option<String>,
     pub due_date: Option<String>,
-    pub assignees: Option<Vec<Id>>,
+    pub assignees: Option<Vec<UserId>>,
     pub list_id: Option<Id>,
 }
 
@@ -213,9 +214,9 @@ pub struct TaskInput {
 async fn check_assignees(
     state: &AppState,
     v: &spheres::Visible,
-    users: &[Id],
-) -> AppResult<Vec<Id>> {
-    let mut out: Vec<Id> = Vec::with_capacity(users.len());
+    users: &[UserId],
+) -> AppResult<Vec<UserId>> {
+    let mut out: Vec<UserId> = Vec::with_capacity(users.len());
     for u in users {
         if !out.contains(u) {
             out.push(*u);
@@ -261,9 +262,9 @@ async fn check_assignees(
 async fn assigned(
     state: &AppState,
     task: Id,
-    sphere: Id,
-    actor: Id,
-    users: &[Id],
+    sphere: SphereId,
+    actor: UserId,
+    users: &[UserId],
 ) -> AppResult<Effects> {
     let items: Vec<NewNotification> = users
         .iter()
@@ -449,7 +450,7 @@ pub async fn set_status(state: &AppState, auth: &Auth, id: Id, status: &str) -> 
     let (task, v) = load(state, auth, id).await?;
     v.require(policy::can_work_on_tasks)?;
     let status = rules::status("task_status", status)?;
-    let assignees: Vec<Id> = state
+    let assignees: Vec<UserId> = state
         .db
         .task_assignees(id)
         .await?
@@ -474,12 +475,12 @@ pub async fn set_assignees(
     state: &AppState,
     auth: &Auth,
     id: Id,
-    users: &[Id],
+    users: &[UserId],
 ) -> AppResult<Vec<TaskAssignee>> {
     let (task, v) = load(state, auth, id).await?;
     v.require(policy::can_work_on_tasks)?;
     let users = check_assignees(state, &v, users).await?;
-    let before: Vec<Id> = state
+    let before: Vec<UserId> = state
         .db
         .task_assignees(id)
         .await?
@@ -487,7 +488,7 @@ pub async fn set_assignees(
         .map(|a| a.user_id)
         .collect();
     // Those the change adds hear of it; everyone concerned sees the task move.
-    let added: Vec<Id> = users
+    let added: Vec<UserId> = users
         .iter()
         .copied()
         .filter(|u| !before.contains(u))
@@ -517,7 +518,7 @@ pub async fn comment(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppRe
 }
 
 /// Deletes a task (its creator, or the sphere's moderators); answers the sphere.
-pub async fn delete(state: &AppState, auth: &Auth, id: Id) -> AppResult<Id> {
+pub async fn delete(state: &AppState, auth: &Auth, id: Id) -> AppResult<SphereId> {
     let (task, v) = load(state, auth, id).await?;
     if !policy::can_delete_task(task.created_by == auth.user.id, v.access()) {
         return Err(AppError::Forbidden);

@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::{events, spheres};
 use crate::state::AppState;
 use base64::Engine;
+use embarq_domain::UserId;
 use embarq_domain::validate::{Errors, FieldError};
 use embarq_domain::video::{self, Provider};
 use embarq_domain::{Id, OrgId, policy};
@@ -226,7 +227,7 @@ fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
 /// The ICE servers for `user_id`: configured STUN servers, and TURN servers with fixed
 /// credentials or, with a shared secret, credentials valid `turn_ttl_secs` ("REST API for
 /// TURN services": username `<expiry>:<user>`, password base64(HMAC-SHA1(secret, username))).
-pub fn ice_servers(cfg: &IceConfig, user_id: Id, now_secs: i64) -> Vec<IceServer> {
+pub fn ice_servers(cfg: &IceConfig, user_id: UserId, now_secs: i64) -> Vec<IceServer> {
     let mut out = Vec::new();
     if !cfg.stun_urls.is_empty() {
         out.push(IceServer {
@@ -243,7 +244,7 @@ pub fn ice_servers(cfg: &IceConfig, user_id: Id, now_secs: i64) -> Vec<IceServer
                 } else {
                     86_400
                 };
-                let user = format!("{}:{}", now_secs + ttl, user_id.simple());
+                let user = format!("{}:{}", now_secs + ttl, user_id.0.simple());
                 let mac = hmac_sha1(secret.as_bytes(), user.as_bytes());
                 (user, base64::engine::general_purpose::STANDARD.encode(mac))
             }
@@ -399,12 +400,12 @@ mod tests {
     #[test]
     fn ice() {
         let mut c = IceConfig::default();
-        assert!(ice_servers(&c, Id::nil(), 0).is_empty());
+        assert!(ice_servers(&c, UserId::default(), 0).is_empty());
         c.stun_urls = vec!["stun:stun.example.com:3478".into()];
         c.turn_urls = vec!["turn:turn.example.com:3478".into()];
         c.turn_secret = Some("s3cret".into());
         c.turn_ttl_secs = 3600;
-        let v = ice_servers(&c, Id::nil(), 1_000);
+        let v = ice_servers(&c, UserId::default(), 1_000);
         assert_eq!(v.len(), 2);
         let user = v[1].username.clone().unwrap();
         assert_eq!(user, format!("4600:{}", Id::nil().simple()));

@@ -10,9 +10,10 @@
 use crate::auth::{Auth, Manager, random_token};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use embarq_domain::SphereId;
 use embarq_domain::rollout::Phase;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, OrgId};
+use embarq_domain::{Id, OrgId, UserId};
 use embarq_store::{
     ClaimedDelivery, Effects, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent, now_ms,
 };
@@ -299,7 +300,7 @@ pub fn member_event(u: &embarq_store::User, event_type: &'static str) -> Effects
 /// The same for a person being written (not read back yet).
 pub fn member_event_of(
     org_id: OrgId,
-    id: Id,
+    id: UserId,
     email: &str,
     display_name: &str,
     event_type: &'static str,
@@ -340,7 +341,7 @@ pub async fn events_created(
     state: &AppState,
     auth: &Auth,
     ids: &[Id],
-    sphere: Option<Id>,
+    sphere: Option<SphereId>,
     audience: &str,
 ) -> AppResult<Effects> {
     let mut out = Effects::default();

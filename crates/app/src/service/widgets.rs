@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::service::spheres::{Readable, Visible};
 use crate::state::AppState;
+use embarq_domain::SphereId;
 use embarq_domain::files::{
     self as rules, URL_MAX, WIDGET_LINKS_MAX, WIDGET_NOTE_MAX, WIDGET_TITLE_MAX, WidgetKind,
 };
@@ -107,7 +108,7 @@ pub fn link_lines(links: &[Link]) -> String {
 async fn validate_input(
     state: &AppState,
     org_id: OrgId,
-    sphere_id: Id,
+    sphere_id: SphereId,
     kind: WidgetKind,
     i: &WidgetInput,
 ) -> AppResult<WidgetContent> {

@@ -47,7 +47,7 @@ async fn list_champions(
     Ok(Json(
         rows.into_iter()
             .map(|c| ChampionDto {
-                user_id: c.user_id,
+                user_id: c.user_id.into(),
                 display_name: c.display_name,
                 email: c.email,
                 department: c.department,
@@ -139,7 +139,7 @@ async fn champions_proposal(
             .picks
             .iter()
             .map(|pk| ProposedDto {
-                user_id: pk.id,
+                user_id: pk.id.into(),
                 display_name: view
                     .people
                     .get(&pk.id)
@@ -160,7 +160,8 @@ pub struct ConfirmBody {
     /// Members of the organization; any unknown id refuses the whole request (404).
     #[serde(default)]
     #[schema(required = true, min_items = 1, max_items = 50_000)]
-    user_ids: Vec<uuid::Uuid>,
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    user_ids: Vec<embarq_domain::UserId>,
     /// The share the reasons are computed for: 1-50 (default 15).
     #[schema(minimum = 1, maximum = 50)]
     share: Option<i64>,
@@ -193,7 +194,7 @@ async fn confirm_champions(
     )
     .await?;
     Ok(Json(ConfirmedDto {
-        champions_sphere_id: done.sphere_id,
+        champions_sphere_id: done.sphere_id.into(),
         added: done.added,
         training_event_id: done.training.map(|t| t.id),
     }))
@@ -223,7 +224,8 @@ async fn withdraw_champion_candidacy(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NominationBody {
-    user_id: uuid::Uuid,
+    #[schema(value_type = uuid::Uuid)]
+    user_id: embarq_domain::UserId,
 }
 
 /// Nominates a member as a champion candidate (organization managers).

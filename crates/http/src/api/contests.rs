@@ -49,7 +49,7 @@ impl From<Contest> for ContestDto {
             metric: c.metric,
             starts_at: c.starts_at,
             ends_at: c.ends_at,
-            created_by: c.created_by,
+            created_by: c.created_by.into(),
             winner: c.winner,
             winner_announced_at: c.winner_announced_at,
         }

@@ -43,7 +43,7 @@ pub struct MemberDto {
 impl From<User> for MemberDto {
     fn from(u: User) -> Self {
         MemberDto {
-            id: u.id,
+            id: u.id.into(),
             email: u.email,
             display_name: u.display_name,
             first_name: u.first_name,
@@ -53,7 +53,7 @@ impl From<User> for MemberDto {
             site: u.site,
             birth_year: u.birth_year,
             level: u.level,
-            manager_id: u.manager_id,
+            manager_id: u.manager_id.map(Into::into),
             employee_id: u.employee_id,
             has_photo: u.has_photo,
             role: u.org_role.to_string(),
@@ -132,12 +132,12 @@ pub struct SphereDto {
 impl SphereDto {
     fn with_access(s: Sphere, access: SphereAccess) -> Self {
         SphereDto {
-            id: s.id,
+            id: s.id.into(),
             name: s.name,
             description: s.description,
             kind: s.kind.to_string(),
             requires_approval: s.requires_approval,
-            created_by: s.created_by,
+            created_by: s.created_by.into(),
             created_at: s.created_at,
             member_count: s.member_count,
             my_role: s.my_role.map(|r| r.to_string()),
@@ -173,7 +173,7 @@ pub struct SphereMemberDto {
 impl From<SphereMember> for SphereMemberDto {
     fn from(m: SphereMember) -> Self {
         SphereMemberDto {
-            user_id: m.user_id,
+            user_id: m.user_id.into(),
             display_name: m.display_name,
             title: m.title,
             role: m.role.to_string(),
@@ -201,12 +201,12 @@ impl From<SphereRequest> for RequestDto {
     fn from(r: SphereRequest) -> Self {
         RequestDto {
             id: r.id,
-            sphere_id: r.sphere_id,
+            sphere_id: r.sphere_id.into(),
             sphere_name: r.sphere_name,
-            user_id: r.user_id,
+            user_id: r.user_id.into(),
             display_name: r.display_name,
             kind: r.kind.to_string(),
-            invited_by: r.invited_by,
+            invited_by: r.invited_by.map(Into::into),
             created_at: r.created_at,
         }
     }
@@ -242,10 +242,10 @@ impl From<Post> for PostDto {
     fn from(p: Post) -> Self {
         PostDto {
             id: p.id,
-            sphere_id: p.sphere_id,
+            sphere_id: p.sphere_id.into(),
             sphere_name: p.sphere_name,
             sphere_kind: p.sphere_kind.to_string(),
-            author_id: p.author_id,
+            author_id: p.author_id.into(),
             author_name: p.author_name,
             author_has_photo: p.author_has_photo,
             body_md: p.body_md,
@@ -291,7 +291,7 @@ impl From<Comment> for CommentDto {
         CommentDto {
             id: c.id,
             post_id: c.post_id,
-            author_id: c.author_id,
+            author_id: c.author_id.into(),
             author_name: c.author_name,
             body_html: c.body_html,
             created_at: c.created_at,
@@ -346,9 +346,9 @@ impl From<Notification> for NotificationDto {
         NotificationDto {
             id: n.id,
             kind: n.kind,
-            actor_id: n.actor_id,
+            actor_id: n.actor_id.map(Into::into),
             actor_name: n.actor_name,
-            sphere_id: n.sphere_id,
+            sphere_id: n.sphere_id.map(Into::into),
             sphere_name: n.sphere_name,
             post_id: n.post_id,
             conversation_id: n.conversation_id,
@@ -401,7 +401,7 @@ impl From<Message> for MessageDto {
         MessageDto {
             id: m.id,
             conversation_id: m.conversation_id,
-            author_id: m.author_id,
+            author_id: m.author_id.into(),
             author_name: m.author_name,
             body_html: m.body_html,
             created_at: m.created_at,

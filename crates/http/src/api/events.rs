@@ -105,7 +105,7 @@ impl From<Event> for EventDto {
             id: e.id,
             kind: e.kind,
             audience: e.audience,
-            sphere_id: e.sphere_id,
+            sphere_id: e.sphere_id.map(Into::into),
             sphere_name: e.sphere_name,
             title: e.title,
             description_md: e.description_md,
@@ -119,7 +119,7 @@ impl From<Event> for EventDto {
             capacity: e.capacity,
             going_count: e.registered_count,
             maybe_count: e.maybe_count,
-            organizer_id: e.created_by,
+            organizer_id: e.created_by.into(),
             organizer_name: e.organizer_name,
             my_response: e.my_response,
             sequence: e.sequence,
@@ -157,7 +157,8 @@ impl From<Overview> for EventsOverviewDto {
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Only this sphere's events (404 if the sphere is invisible, 403 if unreadable).
-    sphere_id: Option<uuid::Uuid>,
+    #[param(value_type = Option<uuid::Uuid>)]
+    sphere_id: Option<embarq_domain::SphereId>,
 }
 
 /// Events the caller can see: organization-wide ones and those of the spheres they can read
@@ -184,7 +185,8 @@ pub struct NewEventBody {
     /// The sphere (members who may post there create its events); absent: organization-wide
     /// (organization managers).
     #[serde(default)]
-    sphere_id: Option<uuid::Uuid>,
+    #[schema(value_type = Option<uuid::Uuid>)]
+    sphere_id: Option<embarq_domain::SphereId>,
     #[schema(value_type = Title, inline)]
     title: String,
     /// Markdown (sanitized).
@@ -407,7 +409,7 @@ async fn event_participants(
     let out = people
         .into_iter()
         .map(|r: Registrant| ParticipantDto {
-            user_id: r.user_id,
+            user_id: r.user_id.into(),
             display_name: r.display_name,
             email: v.manage.then_some(r.email),
             response: r.response,

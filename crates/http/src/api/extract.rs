@@ -9,7 +9,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Path, Query, Request};
 use axum::http::request::Parts;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, parse_id};
+use embarq_domain::{FromUuid, Id, parse_id};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -308,19 +308,24 @@ pub trait PathIds: Sized {
     fn from_ids(ids: &[Id]) -> Option<Self>;
 }
 
-impl PathIds for Id {
-    fn from_ids(ids: &[Id]) -> Option<Self> {
-        match ids {
-            [id] => Some(*id),
-            _ => None,
+macro_rules! one_path_id {
+    ($($t:ty),*) => {$(
+        impl PathIds for $t {
+            fn from_ids(ids: &[Id]) -> Option<Self> {
+                match ids {
+                    [id] => Some(<$t>::from_uuid(*id)),
+                    _ => None,
+                }
+            }
         }
-    }
+    )*};
 }
+one_path_id!(Id, embarq_domain::UserId, embarq_domain::SphereId);
 
-impl PathIds for (Id, Id) {
+impl<A: FromUuid, B: FromUuid> PathIds for (A, B) {
     fn from_ids(ids: &[Id]) -> Option<Self> {
         match ids {
-            [a, b] => Some((*a, *b)),
+            [a, b] => Some((A::from_uuid(*a), B::from_uuid(*b))),
             _ => None,
         }
     }

@@ -11,8 +11,8 @@ use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use embarq_domain::Id;
 use embarq_domain::files as rules;
+use embarq_domain::{Id, SphereId};
 use embarq_store::{FileFolder, FileRow};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -47,10 +47,10 @@ impl From<FileFolder> for FolderDto {
     fn from(f: FileFolder) -> Self {
         FolderDto {
             id: f.id,
-            sphere_id: f.sphere_id,
+            sphere_id: f.sphere_id.into(),
             parent_id: f.parent_id,
             name: f.name,
-            created_by: f.created_by,
+            created_by: f.created_by.into(),
             created_at: f.created_at,
         }
     }
@@ -83,12 +83,12 @@ impl From<FileRow> for FileDto {
             download_url: format!("/api/v1/files/{}/content", f.id),
             preview_url: preview.then(|| format!("/api/v1/files/{}/preview", f.id)),
             id: f.id,
-            sphere_id: f.sphere_id,
+            sphere_id: f.sphere_id.into(),
             folder_id: f.folder_id,
             name: f.name,
             content_type: f.content_type,
             size_bytes: f.size_bytes,
-            uploaded_by: f.uploaded_by,
+            uploaded_by: f.uploaded_by.into(),
             uploader_name: f.uploader_name,
             created_at: f.created_at,
             updated_at: f.updated_at,
@@ -110,7 +110,7 @@ pub struct FolderFilter {
 async fn list_files(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiQuery(q): ApiQuery<FolderFilter>,
 ) -> ApiResult<Json<Vec<FileDto>>> {
     let sphere = spheres::readable(&state, &auth, id).await?;
@@ -137,7 +137,7 @@ pub struct UploadForm {
 async fn upload_file(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiQuery(q): ApiQuery<FolderFilter>,
     up: Result<Upload, PageError>,
 ) -> ApiResult<(StatusCode, Json<FileDto>)> {
@@ -153,7 +153,7 @@ async fn upload_file(
 async fn list_folders(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<Vec<FolderDto>>> {
     spheres::readable(&state, &auth, id).await?;
     Ok(Json(
@@ -183,7 +183,7 @@ pub struct NewFolder {
 async fn create_folder(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiJson(b): ApiJson<NewFolder>,
 ) -> ApiResult<(StatusCode, Json<FolderDto>)> {
     let sphere = spheres::readable(&state, &auth, id).await?;
@@ -214,7 +214,7 @@ pub struct FolderPatch {
 async fn update_folder(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath((id, folder)): ApiPath<(Id, Id)>,
+    ApiPath((id, folder)): ApiPath<(SphereId, Id)>,
     ApiJson(b): ApiJson<FolderPatch>,
 ) -> ApiResult<Json<FolderDto>> {
     let sphere = spheres::readable(&state, &auth, id).await?;
@@ -237,7 +237,7 @@ async fn update_folder(
 async fn delete_folder(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath((id, folder)): ApiPath<(Id, Id)>,
+    ApiPath((id, folder)): ApiPath<(SphereId, Id)>,
 ) -> ApiResult<StatusCode> {
     let sphere = spheres::readable(&state, &auth, id).await?;
     files::delete_folder(&state, &auth, &sphere, folder).await?;

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use embarq_domain::Id;
+use embarq_domain::UserId;
 use embarq_store::gdpr::GdprSettings;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -61,7 +61,7 @@ pub struct EraseQuery {
 async fn erase_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<UserId>,
     ApiQuery(q): ApiQuery<EraseQuery>,
 ) -> ApiResult<StatusCode> {
     let mode = gdpr::parse_mode(q.mode.as_deref())?;

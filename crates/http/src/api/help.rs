@@ -7,7 +7,7 @@ use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use embarq_domain::Id;
+use embarq_domain::{Id, UserId};
 use embarq_store::{HelpAdmin, HelpArticle};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -59,7 +59,7 @@ pub struct HelpAdminDto {
 impl From<HelpAdmin> for HelpAdminDto {
     fn from(a: HelpAdmin) -> Self {
         HelpAdminDto {
-            user_id: a.user_id,
+            user_id: a.user_id.into(),
             display_name: a.display_name,
             email: a.email,
             org_role: a.org_role.to_string(),
@@ -177,7 +177,7 @@ async fn help_sphere(
 ) -> ApiResult<Json<HelpSphereDto>> {
     let (sphere_id, admins) = help::admins(&state, &auth).await?;
     Ok(Json(HelpSphereDto {
-        sphere_id,
+        sphere_id: sphere_id.into(),
         admins: super::dto::list(admins),
     }))
 }
@@ -209,7 +209,7 @@ async fn add_help_admin(
 async fn remove_help_admin(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
     help::remove_admin(&state, &auth, id).await?;
     Ok(StatusCode::NO_CONTENT)

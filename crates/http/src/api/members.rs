@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use embarq_domain::csv_import::FileError;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, OrgRole};
+use embarq_domain::{OrgRole, UserId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -67,7 +67,7 @@ async fn list_members(
 async fn get_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<MemberDto>> {
     Ok(Json(members::profile(&state, &auth, id).await?.into()))
 }
@@ -110,7 +110,7 @@ pub struct OrgRoleInput {
 async fn set_member_role(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<UserId>,
     ApiJson(body): ApiJson<OrgRoleInput>,
 ) -> ApiResult<StatusCode> {
     let role = OrgRole::parse(body.role.trim())
@@ -125,7 +125,7 @@ async fn set_member_role(
 async fn deactivate_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
     members::set_active(&state, &auth, id, false).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -137,7 +137,7 @@ async fn deactivate_member(
 async fn reactivate_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
     members::set_active(&state, &auth, id, true).await?;
     Ok(StatusCode::NO_CONTENT)

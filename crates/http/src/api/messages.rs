@@ -34,7 +34,8 @@ pub struct NewConversation {
     /// Other members of the organization (the caller is added); 1 to 20.
     #[serde(default)]
     #[schema(required = true, min_items = 1, max_items = 20)]
-    members: Vec<uuid::Uuid>,
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    members: Vec<embarq_domain::UserId>,
 }
 
 /// Starts a conversation; with a single other member, their existing conversation is reused.

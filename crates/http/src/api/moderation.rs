@@ -15,8 +15,8 @@ use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use embarq_domain::Id;
 use embarq_domain::moderation::ReportTarget;
+use embarq_domain::{Id, SphereId};
 use embarq_store::{AuditRow, HiddenItem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -131,7 +131,7 @@ pub struct QueueDto {
 async fn sphere_queue(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<QueueDto>> {
     let sphere = crate::service::spheres::load(&state, &auth, id).await?;
     let (items, hidden) = moderation::sphere_queue(&state, &sphere).await?;
@@ -211,12 +211,12 @@ impl From<AuditRow> for AuditEntryDto {
     fn from(a: AuditRow) -> Self {
         AuditEntryDto {
             id: a.id,
-            actor_id: a.actor_id,
+            actor_id: a.actor_id.map(Into::into),
             actor_name: a.actor_name,
             action: a.action,
             target_kind: a.target_kind,
             target_id: a.target_id,
-            sphere_id: a.sphere_id,
+            sphere_id: a.sphere_id.map(Into::into),
             sphere_name: a.sphere_name,
             details: serde_json::from_str(&a.details).unwrap_or(serde_json::Value::Null),
             created_at: a.created_at,
@@ -292,7 +292,7 @@ async fn org_audit(
 async fn sphere_audit(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiQuery(q): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<AuditPageDto>> {
     let q = AuditQuery::from(q);

@@ -7,7 +7,7 @@ use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use embarq_domain::Id;
+use embarq_domain::UserId;
 use embarq_store::WorklistItem;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -41,7 +41,7 @@ pub struct WorklistItemDto {
 impl From<WorklistItem> for WorklistItemDto {
     fn from(w: WorklistItem) -> Self {
         WorklistItemDto {
-            id: w.id,
+            id: w.id.into(),
             display_name: w.display_name,
             email: w.email,
             department: w.department,
@@ -76,7 +76,7 @@ async fn get_worklist(
 async fn remind(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
     nudges::remind(&state, &auth, id).await?;
     Ok(StatusCode::NO_CONTENT)

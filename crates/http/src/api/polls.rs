@@ -12,8 +12,8 @@ use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use embarq_domain::Id;
 use embarq_domain::validate::FieldError;
+use embarq_domain::{Id, SphereId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -94,7 +94,7 @@ impl From<Results> for PollDto {
                         o.voters
                             .into_iter()
                             .map(|(user_id, display_name)| PollVoterDto {
-                                user_id,
+                                user_id: user_id.into(),
                                 display_name,
                             })
                             .collect()
@@ -158,7 +158,7 @@ pub struct VoteInput {
 async fn create_poll_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiJson(b): ApiJson<PollPostInput>,
 ) -> ApiResult<(StatusCode, Json<PollPostDto>)> {
     if b.poll

@@ -11,7 +11,7 @@ use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use embarq_domain::Id;
+use embarq_domain::{Id, SphereId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -69,7 +69,7 @@ async fn home_feed(
 async fn sphere_feed(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiQuery(q): ApiQuery<FeedQuery>,
 ) -> ApiResult<Json<PostPageDto>> {
     let sphere = spheres::readable(&state, &auth, id).await?;
@@ -87,7 +87,7 @@ async fn sphere_feed(
 async fn create_post(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiJson(b): ApiJson<PostInput>,
 ) -> ApiResult<(StatusCode, Json<PostDto>)> {
     let sphere = spheres::load(&state, &auth, id).await?;
@@ -101,7 +101,7 @@ async fn create_post(
 async fn list_pending_posts(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<Vec<PostDto>>> {
     let sphere = spheres::load(&state, &auth, id).await?;
     Ok(Json(list(posts::pending(&state, &sphere).await?)))

@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use embarq_domain::validate::FieldError;
-use embarq_domain::{Id, SphereRole};
+use embarq_domain::{Id, SphereId, SphereRole, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -95,7 +95,7 @@ async fn create_sphere(
 async fn get_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<SphereDto>> {
     Ok(Json(spheres::load(&state, &auth, id).await?.into()))
 }
@@ -119,7 +119,7 @@ pub struct SpherePatch {
 async fn update_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiJson(p): ApiJson<SpherePatch>,
 ) -> ApiResult<Json<SphereDto>> {
     let s = spheres::load(&state, &auth, id).await?.into_sphere();
@@ -140,7 +140,7 @@ async fn update_sphere(
 async fn join_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<JoinDto>> {
     Ok(Json(JoinDto {
         member: spheres::join(&state, &auth, id).await?,
@@ -153,7 +153,7 @@ async fn join_sphere(
 async fn leave_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<StatusCode> {
     spheres::leave(&state, &auth, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -165,7 +165,7 @@ async fn leave_sphere(
 async fn list_sphere_members(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<Vec<SphereMemberDto>>> {
     let sphere = spheres::readable(&state, &auth, id).await?;
     let m = spheres::members(&state, &sphere).await?;
@@ -175,7 +175,8 @@ async fn list_sphere_members(
 #[derive(Deserialize, ToSchema)]
 pub struct SphereInvitation {
     /// A member of the organization.
-    user_id: uuid::Uuid,
+    #[schema(value_type = uuid::Uuid)]
+    user_id: embarq_domain::UserId,
 }
 
 /// Invites a member of the organization into the sphere; they are notified. Someone who
@@ -186,7 +187,7 @@ pub struct SphereInvitation {
 async fn invite_to_sphere(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiJson(b): ApiJson<SphereInvitation>,
 ) -> ApiResult<StatusCode> {
     spheres::invite(&state, &auth, id, b.user_id).await?;
@@ -208,7 +209,7 @@ pub struct SphereRoleInput {
 async fn set_sphere_role(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath((id, user_id)): ApiPath<(Id, Id)>,
+    ApiPath((id, user_id)): ApiPath<(SphereId, UserId)>,
     ApiJson(b): ApiJson<SphereRoleInput>,
 ) -> ApiResult<StatusCode> {
     let role = SphereRole::parse(b.role.trim())
@@ -224,7 +225,7 @@ async fn set_sphere_role(
 async fn remove_sphere_member(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath((id, user_id)): ApiPath<(Id, Id)>,
+    ApiPath((id, user_id)): ApiPath<(SphereId, UserId)>,
 ) -> ApiResult<StatusCode> {
     spheres::set_role(&state, &auth, id, user_id, None).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -236,7 +237,7 @@ async fn remove_sphere_member(
 async fn list_join_requests(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<Vec<RequestDto>>> {
     Ok(Json(list(spheres::join_requests(&state, &auth, id).await?)))
 }

@@ -8,7 +8,7 @@ use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use embarq_domain::Id;
+use embarq_domain::{Id, SphereId};
 use embarq_store::{TaskAssignee, TaskComment, TaskList};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -53,9 +53,9 @@ impl From<TaskList> for TaskListDto {
     fn from(l: TaskList) -> Self {
         TaskListDto {
             id: l.id,
-            sphere_id: l.sphere_id,
+            sphere_id: l.sphere_id.into(),
             name: l.name,
-            created_by: l.created_by,
+            created_by: l.created_by.into(),
             created_at: l.created_at,
         }
     }
@@ -70,7 +70,7 @@ pub struct AssigneeDto {
 impl From<TaskAssignee> for AssigneeDto {
     fn from(a: TaskAssignee) -> Self {
         AssigneeDto {
-            user_id: a.user_id,
+            user_id: a.user_id.into(),
             display_name: a.display_name,
         }
     }
@@ -109,7 +109,7 @@ impl From<TaskView> for TaskDto {
         let t = v.task;
         TaskDto {
             id: t.id,
-            sphere_id: t.sphere_id,
+            sphere_id: t.sphere_id.into(),
             sphere_name: t.sphere_name,
             list_id: t.list_id,
             list_name: t.list_name,
@@ -121,7 +121,7 @@ impl From<TaskView> for TaskDto {
             group: v.bucket.as_str().to_string(),
             assignees: v.assignees.into_iter().map(AssigneeDto::from).collect(),
             comment_count: t.comment_count,
-            created_by: t.created_by,
+            created_by: t.created_by.into(),
             creator_name: t.creator_name,
             created_at: t.created_at,
             updated_at: t.updated_at,
@@ -145,7 +145,7 @@ impl From<TaskComment> for TaskCommentDto {
         TaskCommentDto {
             id: c.id,
             task_id: c.task_id,
-            author_id: c.author_id,
+            author_id: c.author_id.into(),
             author_name: c.author_name,
             body_html: c.body_html,
             created_at: c.created_at,
@@ -205,7 +205,8 @@ pub struct NewTaskInput {
     /// Members of the sphere (at most 20); each is notified.
     #[serde(default)]
     #[schema(max_items = 20)]
-    pub assignee_ids: Vec<uuid::Uuid>,
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub assignee_ids: Vec<embarq_domain::UserId>,
 }
 
 /// Fields to change; absent fields stay as they are.
@@ -222,7 +223,8 @@ pub struct TaskUpdateInput {
     pub list_id: Option<uuid::Uuid>,
     /// The complete set of assignees (at most 20); newcomers are notified.
     #[schema(max_items = 20)]
-    pub assignee_ids: Option<Vec<uuid::Uuid>>,
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
+    pub assignee_ids: Option<Vec<embarq_domain::UserId>>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -230,7 +232,8 @@ pub struct AssigneesInput {
     /// At most 20 members of the sphere.
     #[serde(default)]
     #[schema(max_items = 20)]
-    pub user_ids: Vec<uuid::Uuid>,
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub user_ids: Vec<embarq_domain::UserId>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -258,7 +261,7 @@ async fn task_dto(state: &AppState, auth: &crate::auth::Auth, id: Id) -> ApiResu
 async fn list_task_lists(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<Vec<TaskListWithTasksDto>>> {
     let sphere = crate::service::spheres::readable(&state, &auth, id).await?;
     let t = svc::sphere_tasks(&state, &auth, sphere).await?;
@@ -280,7 +283,7 @@ async fn list_task_lists(
 async fn create_task_list(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiJson(b): ApiJson<TaskListInput>,
 ) -> ApiResult<(StatusCode, Json<TaskListDto>)> {
     let sphere = crate::service::spheres::readable(&state, &auth, id).await?;

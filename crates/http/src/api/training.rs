@@ -80,7 +80,7 @@ impl From<Event> for TrainingDto {
             registered_count: e.registered_count,
             attended_count: e.attended_count,
             series_id: e.series_id,
-            organizer_id: e.created_by,
+            organizer_id: e.created_by.into(),
             organizer_name: e.organizer_name,
             registered: e.my_registered_at.is_some(),
             attended: e.my_attended_at.is_some(),
@@ -265,7 +265,7 @@ pub struct RegistrantDto {
 impl From<Registrant> for RegistrantDto {
     fn from(r: Registrant) -> Self {
         Self {
-            user_id: r.user_id,
+            user_id: r.user_id.into(),
             display_name: r.display_name,
             email: r.email,
             registered_at: r.registered_at,
@@ -296,7 +296,8 @@ async fn training_registrants(
 pub struct UserIdsInput {
     #[serde(default)]
     #[schema(required = true)]
-    user_ids: Vec<uuid::Uuid>,
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    user_ids: Vec<embarq_domain::UserId>,
 }
 
 /// The organizer or a manager registers members (they are notified). All or nothing when

@@ -48,7 +48,7 @@ impl From<UseCase> for UseCaseDto {
             post_id: u.post_id,
             department: u.department,
             theme: u.theme,
-            sphere_id: u.sphere_id,
+            sphere_id: u.sphere_id.into(),
             sphere_name: u.sphere_name,
             author_name: u.author_name,
             body_html: u.body_html,
@@ -171,7 +171,7 @@ impl From<Suggestion> for SuggestionDto {
     fn from(s: Suggestion) -> Self {
         SuggestionDto {
             id: s.id,
-            author_id: s.author_id,
+            author_id: s.author_id.into(),
             author_name: s.author_name,
             title: s.title,
             body_md: s.body_md,
@@ -199,7 +199,7 @@ impl From<SuggestionComment> for SuggestionCommentDto {
     fn from(c: SuggestionComment) -> Self {
         SuggestionCommentDto {
             id: c.id,
-            author_id: c.author_id,
+            author_id: c.author_id.into(),
             author_name: c.author_name,
             body_html: c.body_html,
             created_at: c.created_at,

@@ -7,8 +7,8 @@ use crate::service::video::{self as svc, IceServer, Opened, SettingsInput};
 use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
-use embarq_domain::Id;
 use embarq_domain::video::{MAX_PARTICIPANTS, Provider};
+use embarq_domain::{Id, SphereId};
 use embarq_store::{RoomOwner, now_ms};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -86,7 +86,7 @@ async fn room_dto(
 async fn sphere_video_room(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<VideoRoomDto>> {
     let page = format!("/video/sphere/{id}");
     Ok(Json(

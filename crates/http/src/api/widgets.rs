@@ -10,7 +10,7 @@ use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use embarq_domain::Id;
+use embarq_domain::{Id, SphereId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -61,7 +61,7 @@ impl From<WidgetView> for WidgetDto {
     fn from(v: WidgetView) -> Self {
         WidgetDto {
             id: v.w.id,
-            sphere_id: v.w.sphere_id,
+            sphere_id: v.w.sphere_id.into(),
             kind: v.w.kind,
             title: v.w.title,
             position: v.w.position,
@@ -140,7 +140,7 @@ impl WidgetBody {
 async fn list_widgets(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
 ) -> ApiResult<Json<Vec<WidgetDto>>> {
     let sphere = spheres::readable(&state, &auth, id).await?;
     let list = widgets::list(&state, &sphere).await?;
@@ -154,7 +154,7 @@ async fn list_widgets(
 async fn create_widget(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiJson(b): ApiJson<WidgetBody>,
 ) -> ApiResult<(StatusCode, Json<WidgetDto>)> {
     let sphere = spheres::readable(&state, &auth, id).await?;
@@ -170,7 +170,7 @@ async fn create_widget(
 async fn get_widget(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath((id, wid)): ApiPath<(Id, Id)>,
+    ApiPath((id, wid)): ApiPath<(SphereId, Id)>,
 ) -> ApiResult<Json<WidgetDto>> {
     let sphere = spheres::readable(&state, &auth, id).await?;
     Ok(Json(widgets::get(&state, &sphere, wid).await?.into()))
@@ -184,7 +184,7 @@ async fn get_widget(
 async fn update_widget(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath((id, wid)): ApiPath<(Id, Id)>,
+    ApiPath((id, wid)): ApiPath<(SphereId, Id)>,
     ApiJson(b): ApiJson<WidgetBody>,
 ) -> ApiResult<Json<WidgetDto>> {
     let sphere = spheres::readable(&state, &auth, id).await?;
@@ -199,7 +199,7 @@ async fn update_widget(
 async fn delete_widget(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath((id, wid)): ApiPath<(Id, Id)>,
+    ApiPath((id, wid)): ApiPath<(SphereId, Id)>,
 ) -> ApiResult<StatusCode> {
     let sphere = spheres::readable(&state, &auth, id).await?;
     widgets::delete(&state, &sphere, wid).await?;
@@ -219,7 +219,7 @@ pub struct WidgetOrder {
 async fn reorder_widgets(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-    ApiPath(id): ApiPath<Id>,
+    ApiPath(id): ApiPath<SphereId>,
     ApiJson(b): ApiJson<WidgetOrder>,
 ) -> ApiResult<Json<Vec<WidgetDto>>> {
     let sphere = spheres::readable(&state, &auth, id).await?;

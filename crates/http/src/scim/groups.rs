@@ -17,7 +17,7 @@ use embarq_domain::scim::{
     ScimType, filter, patch, projection, schemas,
 };
 use embarq_domain::validate::{self, NAME_MAX};
-use embarq_domain::{Id, OrgId, SphereKind, parse_id};
+use embarq_domain::{Id, OrgId, SphereId, SphereKind, UserId, parse_id};
 use embarq_store::scim::UserQuery;
 use embarq_store::{GroupChange, ScimGroup, ScimGroupMember, StoreError};
 use serde::Deserialize;
@@ -232,7 +232,7 @@ fn check_external_id(v: Option<&Value>) -> Result<Option<String>, ScimError> {
 /// Member ids of a `members` value: an array of `{"value": "<user id>"}` (a single object
 /// is accepted too). Ids must be well-formed; membership of the organization is checked
 /// by [`check_members`].
-fn member_ids(v: &Value) -> Result<Vec<Id>, ScimError> {
+fn member_ids(v: &Value) -> Result<Vec<UserId>, ScimError> {
     let items: Vec<&Value> = match v {
         Value::Array(a) => a.iter().collect(),
         Value::Object(_) => vec![v],
@@ -259,7 +259,7 @@ fn member_ids(v: &Value) -> Result<Vec<Id>, ScimError> {
         let raw = field(obj, "value")
             .and_then(Value::as_str)
             .ok_or_else(|| invalid_value("Each member needs a \"value\": a User id."))?;
-        let id = parse_id(raw.trim()).ok_or_else(|| {
+        let id = parse_id(raw.trim()).map(UserId).ok_or_else(|| {
             invalid_value(format!("\"{raw}\" is not a User of this organization."))
         })?;
         if seen.insert(id) {
@@ -270,11 +270,11 @@ fn member_ids(v: &Value) -> Result<Vec<Id>, ScimError> {
 }
 
 /// Refuses ids that are not people of the organization (400 invalidValue).
-async fn check_members(state: &AppState, org_id: OrgId, ids: &[Id]) -> Result<(), ScimError> {
+async fn check_members(state: &AppState, org_id: OrgId, ids: &[UserId]) -> Result<(), ScimError> {
     if ids.is_empty() {
         return Ok(());
     }
-    let found: HashSet<Id> = state
+    let found: HashSet<UserId> = state
         .db
         .scim_users_in_org(org_id, ids)
         .await
@@ -311,7 +311,7 @@ fn check_schemas(obj: &Map<String, Value>) -> Result<(), ScimError> {
 struct GroupInput {
     display_name: String,
     external_id: Option<String>,
-    members: Vec<Id>,
+    members: Vec<UserId>,
 }
 
 async fn read_input(
@@ -419,13 +419,13 @@ async fn apply_change(
 #[derive(Default)]
 struct MemberDelta {
     clear: bool,
-    add: Vec<Id>,
-    add_set: HashSet<Id>,
-    remove: HashSet<Id>,
+    add: Vec<UserId>,
+    add_set: HashSet<UserId>,
+    remove: HashSet<UserId>,
 }
 
 impl MemberDelta {
-    fn add(&mut self, ids: Vec<Id>) {
+    fn add(&mut self, ids: Vec<UserId>) {
         for id in ids {
             self.remove.remove(&id);
             if self.add_set.insert(id) {
@@ -433,7 +433,7 @@ impl MemberDelta {
             }
         }
     }
-    fn remove(&mut self, ids: impl IntoIterator<Item = Id>) {
+    fn remove(&mut self, ids: impl IntoIterator<Item = UserId>) {
         for id in ids {
             if self.add_set.remove(&id) {
                 self.add.retain(|a| *a != id);
@@ -455,8 +455,12 @@ fn is_members_path(p: &AttrPath) -> bool {
 
 /// The ids a `members[...]` filter designates: `value eq "x"` (or several joined by `or`)
 /// is read directly; any other filter is evaluated on the current members.
-async fn filtered_members(state: &AppState, group: Id, f: &Filter) -> Result<Vec<Id>, ScimError> {
-    fn direct(f: &Filter, out: &mut Vec<Id>) -> bool {
+async fn filtered_members(
+    state: &AppState,
+    group: Id,
+    f: &Filter,
+) -> Result<Vec<UserId>, ScimError> {
+    fn direct(f: &Filter, out: &mut Vec<UserId>) -> bool {
         match f {
             Filter::Or(a, b) => direct(a, out) && direct(b, out),
             Filter::Compare {
@@ -465,7 +469,7 @@ async fn filtered_members(state: &AppState, group: Id, f: &Filter) -> Result<Vec
                 value: Value::String(v),
             } if path.attr.eq_ignore_ascii_case("value") && path.sub.is_none() => {
                 // A malformed id designates nobody.
-                if let Some(id) = parse_id(v.trim()) {
+                if let Some(id) = parse_id(v.trim()).map(UserId) {
                     out.push(id);
                 }
                 true
@@ -637,7 +641,7 @@ async fn audit(state: &AppState, caller: &ScimCaller, action: &str, id: Id, name
             action,
             target_kind: "sphere",
             target_id: Some(id),
-            sphere_id: Some(id),
+            sphere_id: Some(SphereId(id)),
         },
         json!({ "name": name, "via": "scim", "token_id": caller.token_id }),
     )

@@ -26,7 +26,7 @@ use embarq_domain::scim::{
     ScimError, ScimType, USER_SCHEMA, filter, patch, path, projection, schemas,
 };
 use embarq_domain::validate::{self, NAME_MAX, SHORT_TEXT_MAX};
-use embarq_domain::{Id, new_id};
+use embarq_domain::{Id, UserId, new_id};
 use embarq_store::scim::{ActiveChange, ScimSettings, ScimUser, ScimUserWrite, UserQuery};
 use serde_json::{Map, Value, json};
 
@@ -378,6 +378,7 @@ async fn ingest(
         None => None,
         Some(v) => {
             let id = uuid::Uuid::parse_str(&v)
+                .map(UserId)
                 .ok()
                 .filter(|id| current.is_none_or(|c| c.user.id != *id));
             match id {
@@ -543,7 +544,7 @@ fn resource(status: StatusCode, u: &ScimUser, base: &str, shape: &Shape) -> Resp
 async fn load(state: &AppState, caller: &ScimCaller, id: &str) -> ScimResult<ScimUser> {
     state
         .db
-        .scim_user(caller.org_id, parse_id(id)?)
+        .scim_user(caller.org_id, UserId(parse_id(id)?))
         .await?
         .ok_or_else(not_found)
 }
@@ -568,7 +569,7 @@ async fn create(
     let shape = shape_of(&q)?;
     let settings = state.db.scim_settings(caller.org_id).await?;
     let w = ingest(&state, &caller, &body, None, &settings).await?;
-    let id = embarq_domain::new_id();
+    let id = UserId::generate();
     // `member.invited` is written with the person.
     let effects = if w.active {
         crate::service::webhooks::member_event_of(
@@ -676,7 +677,7 @@ async fn write(
                 actor_id: None,
                 action,
                 target_kind: "user",
-                target_id: Some(id),
+                target_id: Some(id.into()),
                 sphere_id: None,
             },
             json!({"via": "scim", "token_id": caller.token_id, "name": w.display_name, "email": w.email}),

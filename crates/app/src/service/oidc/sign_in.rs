@@ -314,7 +314,7 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
                                 .flatten()
                         })
                         .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
-                    let uid = embarq_domain::new_id();
+                    let uid = embarq_domain::UserId::generate();
                     // `member.activated` is written with the account.
                     let activated = crate::service::webhooks::member_event_of(
                         s.org_id,
@@ -352,7 +352,7 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
                             actor_id: Some(uid),
                             action: "sso.member_created",
                             target_kind: "user",
-                            target_id: Some(uid),
+                            target_id: Some(uid.into()),
                             sphere_id: None,
                         },
                         serde_json::json!({"issuer": id.issuer}),
