@@ -70,9 +70,11 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: LiveBenchOpts)
     let sessions = sessions(&db, org, opts.connections).await?;
     let token = embarq_web::auth::random_token();
     db.create_api_token(
+        embarq_domain::new_id(),
         poster.id,
         "bench live",
         &embarq_web::auth::token_hash(&token),
+        &Default::default(),
     )
     .await?;
     db.close().await;

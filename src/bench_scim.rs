@@ -162,8 +162,14 @@ async fn run_on(db: Db, opts: &ScimBenchOpts, dir: &std::path::Path) -> Result<(
         .await?;
     let org = db.user(manager).await?.context("manager vanished")?.org_id;
     let token = format!("scim-bench-{}", uuid::Uuid::new_v4().simple());
-    db.scim_create_token(org, "bench", &embarq_web::auth::token_hash(&token), None)
-        .await?;
+    db.scim_create_token(
+        org,
+        "bench",
+        &embarq_web::auth::token_hash(&token),
+        None,
+        |_| Default::default(),
+    )
+    .await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -153,7 +153,10 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
         (Some("Gone"), Some("IT"), None, None, None),
     )
     .await;
-    app.db.deactivate_user(org, m4).await.unwrap();
+    app.db
+        .deactivate_user(org, m4, &Default::default())
+        .await
+        .unwrap();
     let m5 = person(
         &app,
         org,

@@ -329,3 +329,39 @@ async fn imports_are_audited_and_searchable_members_cannot_read() {
     let (s, _) = api(&bob, Method::GET, "/api/v1/audit?q=import", None).await;
     assert_eq!(s, 403);
 }
+
+#[tokio::test]
+async fn an_administrative_action_is_kept_with_its_audit_entry_or_not_at_all() {
+    let (app, mgr, _org, _alice, bob_id, _) = setup().await;
+    // The audit log cannot be written, as on a real fault.
+    app.refuse_inserts("audit_log", None).await;
+    let r = mgr
+        .post_form(
+            &format!("/admin/members/{bob_id}/role"),
+            &[("role", "manager")],
+        )
+        .await;
+    assert!(!r.status().is_success() && !r.status().is_redirection());
+    app.allow_inserts("audit_log").await;
+    // Before: the role was changed first and its entry written after, so Bob became a
+    // manager with nothing in the log.
+    assert_eq!(
+        app.user("bob@acme.test").await.org_role,
+        embarq_domain::OrgRole::Member
+    );
+
+    let r = mgr
+        .post_form(
+            &format!("/admin/members/{bob_id}/role"),
+            &[("role", "manager")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.user("bob@acme.test").await.org_role,
+        embarq_domain::OrgRole::Manager
+    );
+    let (s, log) = api(&mgr, Method::GET, "/api/v1/audit?action=org.role", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(log["entries"].as_array().map(Vec::len), Some(1), "{log}");
+}

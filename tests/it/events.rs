@@ -590,7 +590,10 @@ async fn ics_and_personal_calendar_feed() {
     let (_, body) = get_feed(&anon, feed.clone()).await;
     assert_eq!(titles(&body), ["Board dinner", "Summer party"]);
     // Removed from the secret sphere: its event leaves the feed.
-    app.db.remove_sphere_member(secret, bob_id).await.unwrap();
+    app.db
+        .remove_sphere_member(secret, bob_id, &Default::default())
+        .await
+        .unwrap();
     let (_, body) = get_feed(&anon, feed.clone()).await;
     assert_eq!(titles(&body), ["Summer party"]);
     assert!(!body.contains("Board"));
@@ -635,7 +638,10 @@ async fn ics_and_personal_calendar_feed() {
     let _ = carol_id;
 
     // A deactivated person's feed stops.
-    app.db.deactivate_user(org, bob_id).await.unwrap();
+    app.db
+        .deactivate_user(org, bob_id, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(get_feed(&anon, feed2).await.0, 404);
 }
 
@@ -697,7 +703,10 @@ async fn event_reminders_go_out_once_to_those_who_answered() {
     )
     .await;
     assert_eq!(s, 200);
-    app.db.remove_sphere_member(secret, eve_id).await.unwrap();
+    app.db
+        .remove_sphere_member(secret, eve_id, &Default::default())
+        .await
+        .unwrap();
 
     let (_, ev) = api(&mgr, Method::GET, &format!("/api/v1/events/{id}"), None).await;
     let starts_at = ev["starts_at"].as_i64().unwrap();
@@ -1233,7 +1242,10 @@ async fn event_cancel_closes_answers_feeds_and_reminders() {
     )
     .await;
     assert_eq!(s, 200);
-    app.db.remove_sphere_member(secret, eve_id).await.unwrap();
+    app.db
+        .remove_sphere_member(secret, eve_id, &Default::default())
+        .await
+        .unwrap();
     let (s, _) = api(
         &eve,
         Method::POST,

@@ -105,7 +105,7 @@ async fn no_route_reveals_a_secret_sphere() {
     // An organization manager who is not a member does not see it either.
     let (dave_id, _) = app.member(org, "dave@acme.test", "Dave").await;
     app.db
-        .set_org_role(org, dave_id, OrgRole::Manager)
+        .set_org_role(org, dave_id, OrgRole::Manager, &Default::default())
         .await
         .unwrap();
     let dave = app.login("dave@acme.test").await;

@@ -213,7 +213,7 @@ async fn forged_expired_replayed_and_unbound_states_are_refused() {
     app.setup(MANAGER).await;
     let org = app.org_id(MANAGER).await;
     app.db
-        .save_oidc_settings(&settings(org, false))
+        .save_oidc_settings(&settings(org, false), &Default::default())
         .await
         .unwrap();
     let invalid = "This sign-in link is not valid or was already used";
@@ -286,7 +286,7 @@ async fn starting_sso_needs_an_enabled_provider() {
     );
     // Enabled but unreachable: the provider error page, and no state left behind to reuse.
     app.db
-        .save_oidc_settings(&settings(org, false))
+        .save_oidc_settings(&settings(org, false), &Default::default())
         .await
         .unwrap();
     let (s, _) = b.get_text(&format!("/sso/{org}/start")).await;
@@ -373,7 +373,7 @@ async fn passwords_off_is_guarded_and_enforced() {
         .expect("invite link");
 
     app.db
-        .save_oidc_settings(&settings(org, true))
+        .save_oidc_settings(&settings(org, true), &Default::default())
         .await
         .unwrap();
 
@@ -448,7 +448,7 @@ async fn passwords_off_is_guarded_and_enforced() {
 
     // Turned back on: passwords work again.
     app.db
-        .save_oidc_settings(&settings(org, false))
+        .save_oidc_settings(&settings(org, false), &Default::default())
         .await
         .unwrap();
     let _ = app.login("bob@acme.test").await;
@@ -601,7 +601,10 @@ async fn id_tokens_are_verified_and_mapped_to_members() {
     s.claim_site = Some("site".into());
     s.claim_level = Some("level".into());
     s.claim_display_name = Some("name".into());
-    app.db.save_oidc_settings(&s).await.unwrap();
+    app.db
+        .save_oidc_settings(&s, &Default::default())
+        .await
+        .unwrap();
     let person = |sub: &str, email: &str, verified: bool| {
         serde_json::json!({"sub": sub, "email": email, "email_verified": verified,
             "name": "Nina New", "department": "Ops", "site": "Lyon", "level": "L2"})
@@ -732,7 +735,10 @@ async fn id_tokens_are_verified_and_mapped_to_members() {
     // Allowed domains; an address of another organization; a deactivated member.
     let mut s = app.db.oidc_settings(org).await.unwrap().unwrap();
     s.allowed_domains = "acme.test".into();
-    app.db.save_oidc_settings(&s).await.unwrap();
+    app.db
+        .save_oidc_settings(&s, &Default::default())
+        .await
+        .unwrap();
     let (st, html, _) =
         sign_in_with(&app, &idp, org, person("s-z", "z@other.test", true), SECRET).await;
     assert_eq!(st, 403);
@@ -742,7 +748,10 @@ async fn id_tokens_are_verified_and_mapped_to_members() {
         sign_in_with(&app, &idp, org, person("s-g", "g@acme.test", true), SECRET).await;
     assert_eq!(st, 403);
     refused(&html, "ask your manager for an invitation");
-    app.db.deactivate_user(org, nina.id).await.unwrap();
+    app.db
+        .deactivate_user(org, nina.id, &Default::default())
+        .await
+        .unwrap();
     let (st, html, signed) = sign_in_with(
         &app,
         &idp,
@@ -770,7 +779,10 @@ async fn id_tokens_are_verified_and_mapped_to_members() {
     // Neither creation nor linking: strangers are told to ask for an invitation.
     s.jit_create = 0;
     s.link_by_email = 0;
-    app.db.save_oidc_settings(&s).await.unwrap();
+    app.db
+        .save_oidc_settings(&s, &Default::default())
+        .await
+        .unwrap();
     let (st, html, _) =
         sign_in_with(&app, &idp, org, person("s-w", "w@acme.test", true), SECRET).await;
     assert_eq!(st, 403);

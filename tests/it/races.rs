@@ -154,7 +154,7 @@ async fn reminder_limits_hold_under_concurrent_requests() {
         let email = format!("boss{i}@acme.test");
         let (uid, _) = app.member(org, &email, "Boss").await;
         app.db
-            .set_org_role(org, uid, OrgRole::Manager)
+            .set_org_role(org, uid, OrgRole::Manager, &Default::default())
             .await
             .unwrap();
         managers.push(app.login(&email).await);
@@ -185,7 +185,7 @@ async fn the_last_manager_stays_under_concurrent_demotions() {
     let org = app.org_id("alice@acme.test").await;
     let (bob_id, _) = app.member(org, "bob@acme.test", "Bob").await;
     app.db
-        .set_org_role(org, bob_id, OrgRole::Manager)
+        .set_org_role(org, bob_id, OrgRole::Manager, &Default::default())
         .await
         .unwrap();
     let bob = app.login("bob@acme.test").await;

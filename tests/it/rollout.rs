@@ -478,7 +478,7 @@ async fn sign_in_waits_for_the_members_phase() {
     plan(&app, org, now_ms() - DAY_MS, 7, "", "").await;
     let wave_at = now_ms() + 5 * DAY_MS;
     app.db
-        .add_rollout_wave(org, "Lyon", "site", "Lyon", wave_at)
+        .add_rollout_wave(org, "Lyon", "site", "Lyon", wave_at, |_| Default::default())
         .await
         .unwrap();
     person(
@@ -537,7 +537,9 @@ async fn invitations_go_out_when_access_opens_exactly_once() {
     let launch = now_ms() + 10 * DAY_MS;
     plan(&app, org, launch, 7, "", "").await;
     app.db
-        .add_rollout_wave(org, "Lille", "site", "lille", launch + 2 * DAY_MS)
+        .add_rollout_wave(org, "Lille", "site", "lille", launch + 2 * DAY_MS, |_| {
+            Default::default()
+        })
         .await
         .unwrap();
     let csv = "email,first_name,last_name,department,site\n\
@@ -648,7 +650,9 @@ async fn launch_announcement_is_published_once_at_launch() {
     let launch = now_ms() + 10 * DAY_MS;
     plan(&app, org, launch, 7, "Launch day", "Welcome **everyone**").await;
     app.db
-        .add_rollout_wave(org, "Lille", "site", "Lille", launch + 5 * DAY_MS)
+        .add_rollout_wave(org, "Lille", "site", "Lille", launch + 5 * DAY_MS, |_| {
+            Default::default()
+        })
         .await
         .unwrap();
     let ana = person(&app, org, "ana@acme.test", UserStatus::Active, None, None).await;
@@ -834,7 +838,12 @@ async fn readiness_items_appear_and_disappear_as_things_are_fixed() {
         .unwrap();
     assert_eq!(item(&get(&mgr).await, "help_sphere")["ok"], true);
     // The product never orphans a sphere (last_admin); an administrator erased outside it can.
-    assert!(app.db.remove_sphere_member(help, mgr_id).await.is_err());
+    assert!(
+        app.db
+            .remove_sphere_member(help, mgr_id, &Default::default())
+            .await
+            .is_err()
+    );
     app.run_sql(
         "DELETE FROM sphere_members WHERE sphere_id = $1",
         Some(help.into()),

@@ -57,7 +57,13 @@ impl Api {
         };
         let secret = format!("emb_test_{}", uuid::Uuid::new_v4().simple());
         self.db
-            .create_api_token(id, "test", &token_hash(&secret))
+            .create_api_token(
+                embarq_domain::new_id(),
+                id,
+                "test",
+                &token_hash(&secret),
+                &Default::default(),
+            )
             .await
             .unwrap();
         secret

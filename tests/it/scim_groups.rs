@@ -12,7 +12,13 @@ const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 async fn token(app: &TestApp, org: OrgId) -> String {
     let t = format!("scim-test-{}", uuid::Uuid::new_v4().simple());
     app.db
-        .scim_create_token(org, "tests", &embarq_web::auth::token_hash(&t), None)
+        .scim_create_token(
+            org,
+            "tests",
+            &embarq_web::auth::token_hash(&t),
+            None,
+            |_| Default::default(),
+        )
         .await
         .unwrap();
     t
@@ -461,7 +467,10 @@ async fn scim_groups_stay_within_their_organization() {
     // sphere: its members see it, nobody else does.
     let mut settings = app.db.scim_settings(org).await.unwrap();
     settings.group_kind = "secret".into();
-    app.db.set_scim_settings(org, &settings).await.unwrap();
+    app.db
+        .set_scim_settings(org, &settings, &Default::default())
+        .await
+        .unwrap();
     let (s, g) = scim(
         &app,
         &t,

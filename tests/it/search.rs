@@ -351,7 +351,10 @@ async fn respects_visibility_like_the_feed() {
         ids(&find(&bob, "carole").await, "members"),
         vec![carol_id.to_string()]
     );
-    app.db.deactivate_user(org, carol_id).await.unwrap();
+    app.db
+        .deactivate_user(org, carol_id, &Default::default())
+        .await
+        .unwrap();
     assert!(ids(&find(&bob, "carole").await, "members").is_empty());
 }
 

@@ -105,7 +105,7 @@ async fn secret_sphere_is_invisible_to_non_members_through_every_path() {
     drop(dave);
     let dave_user = app.user("dave@acme.test").await;
     app.db
-        .set_org_role(org, dave_user.id, OrgRole::Manager)
+        .set_org_role(org, dave_user.id, OrgRole::Manager, &Default::default())
         .await
         .unwrap();
     let dave = app.login("dave@acme.test").await;

@@ -367,7 +367,7 @@ async fn private_addresses_are_refused_without_the_switch() {
             "whsec_x",
             "post.created",
             alice.id,
-            now_ms(),
+            |_| Default::default(),
         )
         .await
         .unwrap();

@@ -1,8 +1,9 @@
-//! The audit log: who did what, when, to what. Moderation records its actions here in the
-//! same transaction as the action (`audit_in_tx!`); other features call [`Db::audit`].
+//! The audit log: who did what, when, to what. Every action is recorded in the same
+//! transaction as the action: by the store itself (`audit_in_tx!`: moderation, erasure,
+//! import) or as a [`NewAudit`] in the change's `Effects`.
+use crate::Db;
 use crate::db::{Result, with_pool};
-use crate::{Db, now_ms};
-use embarq_domain::{Id, OrgId, new_id};
+use embarq_domain::{Id, OrgId};
 use embarq_domain::{SphereId, UserId};
 use serde::Serialize;
 
@@ -20,25 +21,54 @@ pub struct AuditEntry<'a> {
     pub details: &'a str,
 }
 
+/// An entry written with the change it records (in [`crate::Effects`]): the log never
+/// shows an action that did not happen, nor misses one that did.
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    pub org_id: OrgId,
+    pub actor_id: Option<UserId>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<Id>,
+    pub sphere_id: Option<SphereId>,
+    /// A JSON object as text.
+    pub details: String,
+}
+
+impl NewAudit {
+    pub fn entry(&self) -> AuditEntry<'_> {
+        AuditEntry {
+            org_id: self.org_id,
+            actor_id: self.actor_id,
+            action: &self.action,
+            target_kind: &self.target_kind,
+            target_id: self.target_id,
+            sphere_id: self.sphere_id,
+            details: &self.details,
+        }
+    }
+}
+
 pub(crate) const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, org_id, actor_id, action, target_kind, target_id, sphere_id, details, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 /// Records `$entry` on the open transaction `$tx` (either backend).
 macro_rules! audit_in_tx {
-    ($tx:expr, $e:expr, $now:expr) => {
+    ($tx:expr, $e:expr, $now:expr) => {{
+        let e: &$crate::AuditEntry = &$e;
         sqlx::query($crate::audit::AUDIT_INSERT)
             .bind(embarq_domain::new_id())
-            .bind($e.org_id)
-            .bind($e.actor_id)
-            .bind($e.action)
-            .bind($e.target_kind)
-            .bind($e.target_id)
-            .bind($e.sphere_id)
-            .bind($e.details)
+            .bind(e.org_id)
+            .bind(e.actor_id)
+            .bind(e.action)
+            .bind(e.target_kind)
+            .bind(e.target_id)
+            .bind(e.sphere_id)
+            .bind(e.details)
             .bind($now)
             .execute(&mut *$tx)
             .await
-    };
+    }};
 }
 pub(crate) use audit_in_tx;
 
@@ -95,15 +125,6 @@ impl AuditFilter {
 }
 
 impl Db {
-    /// Records one entry on its own.
-    pub async fn audit(&self, e: &AuditEntry<'_>) -> Result<Id> {
-        let id = new_id();
-        with_pool!(self, p => sqlx::query(AUDIT_INSERT)
-            .bind(id).bind(e.org_id).bind(e.actor_id).bind(e.action).bind(e.target_kind).bind(e.target_id)
-            .bind(e.sphere_id).bind(e.details).bind(now_ms()).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(id)
-    }
-
     /// Entries newest first.
     pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
         let (exact, prefix) = match f.action.as_deref() {

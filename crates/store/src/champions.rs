@@ -87,13 +87,13 @@ impl Db {
         user_id: UserId,
         kind: &str,
         nominated_by: Option<UserId>,
+        effects: &crate::Effects,
     ) -> Result<()> {
-        with_writer!(self, p => sqlx::query(
+        let _added: Result<bool> = crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO champion_candidates (user_id, org_id, kind, nominated_by, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (user_id, kind) DO NOTHING")
-            .bind(user_id).bind(org_id).bind(kind).bind(nominated_by).bind(now_ms())
-            .execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+            .bind(user_id).bind(org_id).bind(kind).bind(nominated_by).bind(now_ms()), effects);
+        _added.map(|_| ())
     }
 
     pub async fn remove_champion_candidate(&self, user_id: UserId, kind: &str) -> Result<()> {
@@ -218,9 +218,14 @@ impl Db {
         }).map_err(Into::into)
     }
 
-    /// Removes a champion and their membership of the Champions sphere (unless they are its
+    /// Removes a champion (with `effects`) and their membership of the Champions sphere (unless they are its
     /// last administrator). `false` if they were not a champion of the organization.
-    pub async fn remove_champion(&self, org_id: OrgId, user_id: UserId) -> Result<bool> {
+    pub async fn remove_champion(
+        &self,
+        org_id: OrgId,
+        user_id: UserId,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             let n = sqlx::query("DELETE FROM champions WHERE user_id = $1 AND org_id = $2")
@@ -232,6 +237,7 @@ impl Db {
                     .bind(org_id).bind(user_id).execute(&mut *tx).await?;
                 let sphere: Option<SphereId> = None;
                 sqlx::query(LIVE_MEMBERSHIP).bind(user_id).bind(sphere).bind(crate::now_ms()).execute(&mut *tx).await?;
+                crate::outbox::write_effects!(tx, effects, crate::now_ms());
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(n > 0)

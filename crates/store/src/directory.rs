@@ -267,28 +267,55 @@ impl Db {
 
     /// Changes a member's role; refused (`last_manager`) when it would leave the
     /// organization without an active manager.
-    pub async fn set_org_role(&self, org_id: OrgId, id: UserId, role: OrgRole) -> Result<()> {
-        self.change_member(org_id, id, Change::SetRole(role)).await
+    pub async fn set_org_role(
+        &self,
+        org_id: OrgId,
+        id: UserId,
+        role: OrgRole,
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        self.change_member(org_id, id, Change::SetRole(role), effects)
+            .await
     }
 
     /// Deactivates an account and ends its credentials in one transaction; refused
     /// (`last_manager`) for the organization's last active manager.
-    pub async fn deactivate_user(&self, org_id: OrgId, id: UserId) -> Result<()> {
-        self.change_member(org_id, id, Change::Deactivate).await
+    pub async fn deactivate_user(
+        &self,
+        org_id: OrgId,
+        id: UserId,
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        self.change_member(org_id, id, Change::Deactivate, effects)
+            .await
     }
 
     /// Reactivates an account: active again if it has a password, invited otherwise. Its
     /// former sessions and tokens stay ended.
-    pub async fn reactivate_user(&self, org_id: OrgId, id: UserId) -> Result<()> {
-        self.change_member(org_id, id, Change::Reactivate).await
+    pub async fn reactivate_user(
+        &self,
+        org_id: OrgId,
+        id: UserId,
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        self.change_member(org_id, id, Change::Reactivate, effects)
+            .await
     }
 
-    /// One lifecycle change of a member of `org_id`, in its own transaction (see
-    /// `change_member!`); a refusal is `StoreError::Refused` with its code.
-    async fn change_member(&self, org_id: OrgId, id: UserId, change: Change) -> Result<()> {
+    /// One lifecycle change of a member of `org_id` with what it causes, in its own
+    /// transaction (see `change_member!`); a refusal is `StoreError::Refused` with its code,
+    /// and writes nothing.
+    async fn change_member(
+        &self,
+        org_id: OrgId,
+        id: UserId,
+        change: Change,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             change_member!(tx, Some(org_id), id, change).map_err(refused)?;
+            crate::outbox::write_effects!(tx, effects, now_ms());
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })
@@ -304,6 +331,7 @@ impl Db {
         deactivate_missing: bool,
         keep: UserId,
         dry_run: bool,
+        effects_of: impl FnOnce(&ImportPlan) -> crate::Effects,
     ) -> Result<ImportOutcome> {
         let existing: Vec<Existing> = with_pool!(self, p => sqlx::query_as(
             "SELECT id, email, display_name, first_name, last_name, title, department, site, birth_year, level, \
@@ -397,7 +425,8 @@ impl Db {
             .map(|w| w.1)
             .collect();
         if !dry_run {
-            self.apply_import(org_id, &writes, &to_reactivate, &to_deactivate)
+            let effects = effects_of(&plan);
+            self.apply_import(org_id, &writes, (&to_reactivate, &to_deactivate), &effects)
                 .await?;
         }
         Ok(ImportOutcome { plan, created })
@@ -407,8 +436,8 @@ impl Db {
         &self,
         org_id: OrgId,
         writes: &[(&MemberRow, UserId, Option<UserId>, bool)],
-        reactivate: &[UserId],
-        deactivate: &[UserId],
+        (reactivate, deactivate): (&[UserId], &[UserId]),
+        effects: &crate::Effects,
     ) -> Result<()> {
         const INSERT_HEAD: &str = "INSERT INTO users (id, org_id, email, display_name, first_name, last_name, title, department, \
              site, birth_year, level, employee_id, org_role, status, created_at)";
@@ -461,6 +490,7 @@ impl Db {
             for id in deactivate {
                 let _ = change_member!(tx, Some(org_id), *id, Change::DeactivateAbsent);
             }
+            crate::outbox::write_effects!(tx, effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;

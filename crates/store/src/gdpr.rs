@@ -326,14 +326,20 @@ impl Db {
         Ok(row.map(SettingsRow::settings).unwrap_or_default())
     }
 
-    pub async fn set_gdpr_settings(&self, org_id: OrgId, s: &GdprSettings, now: i64) -> Result<()> {
-        with_writer!(self, p => sqlx::query(
+    pub async fn set_gdpr_settings(
+        &self,
+        org_id: OrgId,
+        s: &GdprSettings,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO gdpr_settings (org_id, erase_mode, message_days, notification_days, deactivated_days, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id) DO UPDATE SET erase_mode = excluded.erase_mode, \
              message_days = excluded.message_days, notification_days = excluded.notification_days, \
              deactivated_days = excluded.deactivated_days, updated_at = excluded.updated_at")
             .bind(org_id).bind(s.erase_mode.as_str()).bind(s.message_days).bind(s.notification_days)
-            .bind(s.deactivated_days).bind(now).execute(p).await.map(|_| ()))?;
+            .bind(s.deactivated_days).bind(now), effects)?;
         Ok(())
     }
 

@@ -41,7 +41,7 @@ pub use adoption::{
     Contest, DayCount, FunnelGroup, NewContest, RemindOutcome, Reminder, ReminderStats,
     StageCounts, Subset, TeamCounts, WorklistItem,
 };
-pub use audit::{AuditEntry, AuditFilter, AuditRow};
+pub use audit::{AuditEntry, AuditFilter, AuditRow, NewAudit};
 pub use champions::{
     ChampionDirectoryEntry, ChampionRow, ConfirmedCohort, Expected, TrainingEvent,
 };

@@ -63,7 +63,11 @@ impl Db {
     }
 
     /// Creates or replaces an organization's settings (the caller keeps the old secret if needed).
-    pub async fn save_oidc_settings(&self, s: &OidcSettings) -> Result<()> {
+    pub async fn save_oidc_settings(
+        &self,
+        s: &OidcSettings,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         let sql = format!(
             "INSERT INTO oidc_settings ({SETTINGS_COLS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
@@ -75,12 +79,26 @@ impl Db {
              allowed_domains = excluded.allowed_domains, passwords_disabled = excluded.passwords_disabled, \
              updated_at = excluded.updated_at"
         );
-        with_pool!(self, p => sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(s.org_id).bind(s.enabled).bind(&s.issuer).bind(&s.client_id).bind(&s.client_secret)
-            .bind(&s.scopes).bind(&s.claim_department).bind(&s.claim_site).bind(&s.claim_level)
-            .bind(&s.claim_display_name).bind(s.jit_create).bind(s.link_by_email)
-            .bind(&s.allowed_domains).bind(s.passwords_disabled).bind(s.updated_at)
-            .execute(p).await.map(|r| r.rows_affected()))?;
+        crate::outbox::one_row_with_effects!(
+            self,
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(s.org_id)
+                .bind(s.enabled)
+                .bind(&s.issuer)
+                .bind(&s.client_id)
+                .bind(&s.client_secret)
+                .bind(&s.scopes)
+                .bind(&s.claim_department)
+                .bind(&s.claim_site)
+                .bind(&s.claim_level)
+                .bind(&s.claim_display_name)
+                .bind(s.jit_create)
+                .bind(s.link_by_email)
+                .bind(&s.allowed_domains)
+                .bind(s.passwords_disabled)
+                .bind(s.updated_at),
+            effects
+        )?;
         Ok(())
     }
 

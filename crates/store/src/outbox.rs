@@ -1,5 +1,5 @@
 //! The transactional outbox. What a change causes beyond itself (notifications, live events,
-//! webhook deliveries, e-mails) is written by `write_effects!` in the change's own
+//! webhook deliveries, e-mails, its audit entry) is written by `write_effects!` in the change's own
 //! transaction: a change is never kept without its effects, nor an effect without its
 //! change, whenever the process stops. Notifications, live events and webhook deliveries are
 //! rows their readers already follow (the live router, the webhook sender); e-mails wait in
@@ -18,6 +18,8 @@ pub struct Effects {
     pub live: Vec<NewLive>,
     pub webhooks: Vec<WebhookEvent>,
     pub mails: Vec<NewMail>,
+    /// Entries of the audit log recording the change.
+    pub audit: Vec<crate::NewAudit>,
 }
 
 impl Effects {
@@ -26,6 +28,7 @@ impl Effects {
             && self.live.is_empty()
             && self.webhooks.is_empty()
             && self.mails.is_empty()
+            && self.audit.is_empty()
     }
 
     /// Adds what `other` causes to this.
@@ -34,6 +37,7 @@ impl Effects {
         self.live.extend(other.live);
         self.webhooks.extend(other.webhooks);
         self.mails.extend(other.mails);
+        self.audit.extend(other.audit);
     }
 
     /// One e-mail.
@@ -199,6 +203,9 @@ macro_rules! write_effects {
                 .bind(embarq_domain::new_id()).bind(&m.to).bind(&m.subject).bind(&m.text)
                 .bind(&m.html).bind(clock).execute(&mut *$tx).await?;
         }
+        for a in &effects.audit {
+            $crate::audit::audit_in_tx!($tx, a.entry(), clock)?;
+        }
         deliveries
     }};
 }
@@ -221,12 +228,32 @@ macro_rules! one_row_with_effects {
             tx.commit().await?;
             Ok::<_, sqlx::Error>(changed)
         })?;
-        Ok(changed)
+        $crate::db::Result::<bool>::Ok(changed)
     }};
 }
 pub(crate) use one_row_with_effects;
 
 impl Db {
+    /// Deletes row `id` (by column `key`) of an organization-owned `table` with what it
+    /// causes; `false` when the organization has no such row (nothing written).
+    pub(crate) async fn delete_owned(
+        &self,
+        table: &'static str,
+        key: &'static str,
+        org_id: OrgId,
+        id: Id,
+        effects: &Effects,
+    ) -> Result<bool> {
+        let sql = format!("DELETE FROM {table} WHERE {key} = $1 AND org_id = $2");
+        one_row_with_effects!(
+            self,
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(id)
+                .bind(org_id),
+            effects
+        )
+    }
+
     /// Writes effects on their own, in one transaction (when they are the whole change, such
     /// as a test ping or a password-reset e-mail); answers the webhook deliveries queued.
     pub async fn write_effects(&self, effects: &Effects) -> Result<Vec<Id>> {

@@ -105,20 +105,26 @@ impl Db {
         dimension: &str,
         value: &str,
         opens_at: i64,
+        effects_of: impl FnOnce(Id) -> crate::Effects,
     ) -> Result<Id> {
         let id = new_id();
-        with_writer!(self, p => sqlx::query(
+        let effects = effects_of(id);
+        crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO rollout_waves (id, org_id, name, dimension, value, opens_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(id).bind(org_id).bind(name).bind(dimension).bind(value).bind(opens_at).bind(now_ms())
-            .execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(id).bind(org_id).bind(name).bind(dimension).bind(value).bind(opens_at).bind(now_ms()), &effects)?;
         Ok(id)
     }
 
-    /// `false` if no such wave in this organization.
-    pub async fn delete_rollout_wave(&self, org_id: OrgId, id: Id) -> Result<bool> {
-        let n = with_writer!(self, p => sqlx::query("DELETE FROM rollout_waves WHERE id = $1 AND org_id = $2")
-            .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+    /// Deletes a wave with what it causes; `false` if no such wave in this organization
+    /// (nothing written).
+    pub async fn delete_rollout_wave(
+        &self,
+        org_id: OrgId,
+        id: Id,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
+        self.delete_owned("rollout_waves", "id", org_id, id, effects)
+            .await
     }
 
     pub async fn is_champion(&self, user_id: UserId) -> Result<bool> {

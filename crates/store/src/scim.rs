@@ -725,6 +725,7 @@ impl Db {
         name: &str,
         token_hash: &str,
         created_by: Option<UserId>,
+        effects_of: impl FnOnce(&ScimToken) -> crate::Effects,
     ) -> Result<ScimToken> {
         let t = ScimToken {
             id: new_id(),
@@ -733,10 +734,10 @@ impl Db {
             last_used_at: None,
             revoked_at: None,
         };
-        with_writer!(self, p => sqlx::query(
+        let effects = effects_of(&t);
+        crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO scim_tokens (id, org_id, name, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(t.id).bind(org_id).bind(&t.name).bind(token_hash).bind(created_by).bind(t.created_at)
-            .execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(t.id).bind(org_id).bind(&t.name).bind(token_hash).bind(created_by).bind(t.created_at), &effects)?;
         Ok(t)
     }
 
@@ -748,10 +749,26 @@ impl Db {
     }
 
     /// Revokes a live token of `org_id`; the token's name when it was revoked now.
-    pub async fn scim_revoke_token(&self, org_id: OrgId, id: Id) -> Result<Option<String>> {
-        Ok(with_writer!(self, p => sqlx::query_scalar(
-            "UPDATE scim_tokens SET revoked_at = $3 WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL RETURNING name")
-            .bind(id).bind(org_id).bind(now_ms()).fetch_optional(p).await)?)
+    /// Revokes a live token with what it causes (`effects_of` its name); `None` when there
+    /// is no such live token (nothing written).
+    pub async fn scim_revoke_token(
+        &self,
+        org_id: OrgId,
+        id: Id,
+        effects_of: &(dyn Fn(&str) -> crate::Effects + Sync),
+    ) -> Result<Option<String>> {
+        let now = now_ms();
+        Ok(with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let name: Option<String> = sqlx::query_scalar(
+                "UPDATE scim_tokens SET revoked_at = $3 WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL RETURNING name")
+                .bind(id).bind(org_id).bind(now).fetch_optional(&mut *tx).await?;
+            if let Some(name) = &name {
+                crate::outbox::write_effects!(tx, &effects_of(name), now);
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(name)
+        })?)
     }
 
     /// The (token id, organization) of a live token, recording its use.
@@ -788,15 +805,19 @@ impl Db {
             .unwrap_or_default())
     }
 
-    pub async fn set_scim_settings(&self, org_id: OrgId, s: &ScimSettings) -> Result<()> {
-        with_writer!(self, p => sqlx::query(
+    pub async fn set_scim_settings(
+        &self,
+        org_id: OrgId,
+        s: &ScimSettings,
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO scim_settings (org_id, site_source, birth_year_source, level_source, group_kind, send_invitations, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id) DO UPDATE SET site_source = excluded.site_source, \
              birth_year_source = excluded.birth_year_source, level_source = excluded.level_source, \
              group_kind = excluded.group_kind, send_invitations = excluded.send_invitations, updated_at = excluded.updated_at")
             .bind(org_id).bind(&s.site_source).bind(&s.birth_year_source).bind(&s.level_source)
-            .bind(&s.group_kind).bind(s.send_invitations).bind(now_ms())
-            .execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(&s.group_kind).bind(s.send_invitations).bind(now_ms()), effects)?;
         Ok(())
     }
 
@@ -891,6 +912,7 @@ impl Db {
         org_id: OrgId,
         id: UserId,
         w: &ScimUserWrite,
+        effects_of: &(dyn Fn(ActiveChange) -> crate::Effects + Sync),
     ) -> Result<Option<ActiveChange>> {
         let now = now_ms();
         with_writer!(self, p => {
@@ -923,6 +945,7 @@ impl Db {
                 }
                 _ => ActiveChange::None,
             };
+            crate::outbox::write_effects!(tx, &effects_of(change), now);
             tx.commit().await?;
             Ok::<_, StoreError>(Some(change))
         })

@@ -57,17 +57,18 @@ impl Db {
     /// Creates the sphere (no administrator: organization managers administer visible
     /// spheres, and the identity provider owns the membership) and its Group row, with the
     /// given members, in one transaction. Members outside the organization are ignored
-    /// here: the caller refuses them before.
+    /// here: the caller refuses them before. `effects_of` the new id is written with it.
     pub async fn scim_create_group(
         &self,
         org_id: OrgId,
         created_by: UserId,
-        display_name: &str,
-        external_id: Option<&str>,
+        (display_name, external_id): (&str, Option<&str>),
         kind: SphereKind,
         members: &[UserId],
+        effects_of: impl FnOnce(Id) -> crate::Effects,
     ) -> Result<Id> {
         let id = new_id();
+        let effects = effects_of(id);
         let now = now_ms();
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -87,6 +88,7 @@ impl Db {
                 q.execute(&mut *tx).await?;
             }
             sqlx::query(LIVE_SPHERE_MEMBERS).bind(id).bind(now).execute(&mut *tx).await?;
+            crate::outbox::write_effects!(tx, &effects, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(())
         })?;
@@ -198,10 +200,14 @@ impl Db {
     /// Detaches the Group from SCIM: the sphere, its members and its content stay (an
     /// identity provider's deletion must not destroy an organization's publications);
     /// it is simply no longer a Group. `false` if it was not a Group of the organization.
-    pub async fn scim_delete_group(&self, org_id: OrgId, id: Id) -> Result<bool> {
-        let n = with_writer!(self, p => sqlx::query("DELETE FROM scim_groups WHERE sphere_id = $1 AND org_id = $2")
-            .bind(id).bind(org_id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+    pub async fn scim_delete_group(
+        &self,
+        org_id: OrgId,
+        id: Id,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
+        self.delete_owned("scim_groups", "sphere_id", org_id, id, effects)
+            .await
     }
 
     /// A page of the organization's Groups matching `q` (built by

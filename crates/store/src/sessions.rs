@@ -3,10 +3,10 @@
 use crate::db::{Result, TOUCH_GAP_MS, change_member, with_pool, with_writer};
 use crate::models::{ApiToken, SessionUser, USER_COLUMNS, User};
 use crate::{Db, now_ms};
+use embarq_domain::Id;
 use embarq_domain::UserId;
 use embarq_domain::lifecycle::Change;
 use embarq_domain::throttle::Counter;
-use embarq_domain::{Id, new_id};
 use sqlx::AssertSqlSafe;
 
 /// A token's owner and when the token was last used.
@@ -141,21 +141,24 @@ impl Db {
         })
     }
 
+    /// Stores a personal access token `id` with what it causes (`effects`: its audit entry).
     pub async fn create_api_token(
         &self,
+        id: Id,
         user_id: UserId,
         name: &str,
         token_hash: &str,
+        effects: &crate::Effects,
     ) -> Result<ApiToken> {
         let t = ApiToken {
-            id: new_id(),
+            id,
             name: name.to_string(),
             created_at: now_ms(),
             last_used_at: None,
         };
-        with_writer!(self, p => sqlx::query(
+        crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(t.id).bind(user_id).bind(name).bind(token_hash).bind(t.created_at).execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(t.id).bind(user_id).bind(name).bind(token_hash).bind(t.created_at), effects)?;
         Ok(t)
     }
 
@@ -165,10 +168,21 @@ impl Db {
             .bind(user_id).fetch_all(p).await)?)
     }
 
-    pub async fn delete_api_token(&self, user_id: UserId, id: Id) -> Result<bool> {
-        let r = with_writer!(self, p => sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
-            .bind(id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(r > 0)
+    /// Deletes one of the person's tokens and writes `effects` with it; `false` when it is
+    /// not theirs (nothing written).
+    pub async fn delete_api_token(
+        &self,
+        user_id: UserId,
+        id: Id,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
+        crate::outbox::one_row_with_effects!(
+            self,
+            sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user_id),
+            effects
+        )
     }
 
     /// The active user owning a personal access token.

@@ -191,6 +191,7 @@ impl Db {
         sphere_id: SphereId,
         user_id: UserId,
         role: SphereRole,
+        effects: &crate::Effects,
     ) -> Result<bool> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -199,6 +200,9 @@ impl Db {
             }
             let changed = sqlx::query("UPDATE sphere_members SET role = $1 WHERE sphere_id = $2 AND user_id = $3")
                 .bind(role.as_str()).bind(sphere_id).bind(user_id).execute(&mut *tx).await?.rows_affected();
+            if changed > 0 {
+                crate::outbox::write_effects!(tx, effects, now_ms());
+            }
             tx.commit().await?;
             Ok::<_, StoreError>(changed > 0)
         })
@@ -211,14 +215,21 @@ impl Db {
         )
     }
 
-    /// Removes a member; refused (`last_admin`) for the sphere's last administrator.
-    pub async fn remove_sphere_member(&self, sphere_id: SphereId, user_id: UserId) -> Result<()> {
+    /// Removes a member with what it causes; refused (`last_admin`, nothing written) for the
+    /// sphere's last administrator.
+    pub async fn remove_sphere_member(
+        &self,
+        sphere_id: SphereId,
+        user_id: UserId,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
             keep_a_sphere_admin!(tx, sphere_id, user_id);
             sqlx::query("DELETE FROM sphere_members WHERE sphere_id = $1 AND user_id = $2")
                 .bind(sphere_id).bind(user_id).execute(&mut *tx).await?;
             sqlx::query(LIVE_MEMBERSHIP).bind(user_id).bind(sphere_id).bind(now_ms()).execute(&mut *tx).await?;
+            crate::outbox::write_effects!(tx, effects, now_ms());
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })

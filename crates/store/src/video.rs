@@ -240,13 +240,13 @@ impl Db {
         provider: &str,
         url_template: Option<&str>,
         by: UserId,
+        effects: &crate::Effects,
     ) -> Result<()> {
-        with_writer!(self, p => sqlx::query(
+        crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO video_settings (org_id, provider, url_template, updated_by, updated_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id) DO UPDATE SET provider = excluded.provider, \
              url_template = excluded.url_template, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
-            .bind(org_id).bind(provider).bind(url_template).bind(by).bind(now_ms())
-            .execute(p).await.map(|_| ()))?;
+            .bind(org_id).bind(provider).bind(url_template).bind(by).bind(now_ms()), effects)?;
         Ok(())
     }
 }

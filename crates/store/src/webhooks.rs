@@ -90,12 +90,14 @@ impl Db {
         secret: &str,
         events: &str,
         created_by: UserId,
-        now: i64,
+        effects_of: impl FnOnce(Id) -> crate::Effects,
     ) -> Result<Id> {
         let id = new_id();
-        with_writer!(self, p => sqlx::query(
+        let now = crate::now_ms();
+        let effects = effects_of(id);
+        crate::outbox::one_row_with_effects!(self, sqlx::query(
             "INSERT INTO webhooks (id, org_id, url, secret, events, active, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7)")
-            .bind(id).bind(org_id).bind(url).bind(secret).bind(events).bind(created_by).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(id).bind(org_id).bind(url).bind(secret).bind(events).bind(created_by).bind(now), &effects)?;
         Ok(id)
     }
 
@@ -111,10 +113,16 @@ impl Db {
             .bind(org_id).bind(id).fetch_optional(p).await)?)
     }
 
-    pub async fn webhook_delete(&self, org_id: OrgId, id: Id) -> Result<bool> {
-        let n = with_writer!(self, p => sqlx::query("DELETE FROM webhooks WHERE org_id = $1 AND id = $2")
-            .bind(org_id).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+    /// Deletes a subscription with what it causes; `false` when there is none (nothing
+    /// written).
+    pub async fn webhook_delete(
+        &self,
+        org_id: OrgId,
+        id: Id,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
+        self.delete_owned("webhooks", "id", org_id, id, effects)
+            .await
     }
 
     /// Claims up to `limit` pending deliveries due at `now` for `lease_ms`: one UPDATE ...
@@ -233,12 +241,20 @@ impl Db {
         org_id: OrgId,
         id: Id,
         active: bool,
+        effects: &crate::Effects,
     ) -> Result<Option<bool>> {
         let active = i64::from(active);
-        let n = with_writer!(self, p => sqlx::query(
-            "UPDATE webhooks SET active = $3 WHERE org_id = $1 AND id = $2 AND active <> $3")
-            .bind(org_id).bind(id).bind(active).execute(p).await.map(|r| r.rows_affected()))?;
-        if n > 0 {
+        let changed = crate::outbox::one_row_with_effects!(
+            self,
+            sqlx::query(
+                "UPDATE webhooks SET active = $3 WHERE org_id = $1 AND id = $2 AND active <> $3"
+            )
+            .bind(org_id)
+            .bind(id)
+            .bind(active),
+            effects
+        )?;
+        if changed {
             return Ok(Some(true));
         }
         Ok(self.webhook(org_id, id).await?.map(|_| false))

@@ -281,17 +281,15 @@ pub async fn invite(
         })
         .await?;
     let user = state.db.user(id).await?.ok_or(AppError::NotFound)?;
-    let invited = super::webhooks::member_event(&user, "member.invited");
-    send_invitation(state, &user, &auth.user.display_name, lang, invited).await?;
-    super::admin_audit::by(
-        state,
+    let mut invited = super::webhooks::member_event(&user, "member.invited");
+    invited.extend(super::admin_audit::by(
         auth,
         "member.invite",
         "user",
         Some(user.id.into()),
         serde_json::json!({"name": user.display_name, "email": user.email}),
-    )
-    .await?;
+    ));
+    send_invitation(state, &user, &auth.user.display_name, lang, invited).await?;
     Ok(user)
 }
 
@@ -401,35 +399,29 @@ pub async fn create_api_token(
 ) -> AppResult<(ApiToken, String)> {
     let name = validate::required("name", name, NAME_MAX)?;
     let secret = format!("emb_{}", auth::random_token());
-    let t = state
-        .db
-        .create_api_token(auth.user.id, &name, &token_hash(&secret))
-        .await?;
-    super::admin_audit::by(
-        state,
+    let id = embarq_domain::new_id();
+    let audit = super::admin_audit::by(
         auth,
         "token.create",
         "api_token",
-        Some(t.id),
+        Some(id),
         serde_json::json!({"name": name}),
-    )
-    .await?;
+    );
+    let t = state
+        .db
+        .create_api_token(id, auth.user.id, &name, &token_hash(&secret), &audit)
+        .await?;
     Ok((t, secret))
 }
 
 /// Revokes one of the signed-in person's API tokens; `false` when it is not theirs.
 pub async fn revoke_api_token(state: &AppState, auth: &Auth, id: Id) -> AppResult<bool> {
-    if !state.db.delete_api_token(auth.user.id, id).await? {
-        return Ok(false);
-    }
-    super::admin_audit::by(
-        state,
+    let audit = super::admin_audit::by(
         auth,
         "token.revoke",
         "api_token",
         Some(id),
         serde_json::json!({}),
-    )
-    .await?;
-    Ok(true)
+    );
+    Ok(state.db.delete_api_token(auth.user.id, id, &audit).await?)
 }

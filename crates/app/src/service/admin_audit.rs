@@ -1,10 +1,8 @@
-//! Records administrative actions (roles, invitations, imports, rollout, champions, API tokens,
-//! organization settings) in the audit log, right after the change succeeded.
-use crate::error::AppResult;
-use crate::state::AppState;
+//! The audit entries of administrative actions (roles, invitations, imports, rollout,
+//! champions, API tokens, organization settings), written in the action's own transaction.
 use embarq_domain::{Id, OrgId};
 use embarq_domain::{SphereId, UserId};
-use embarq_store::AuditEntry;
+use embarq_store::{Effects, NewAudit};
 use serde_json::Value;
 
 /// One administrative action: who (`actor`, `None` for the command line), what and on what.
@@ -17,35 +15,32 @@ pub struct Admin<'a> {
     pub sphere_id: Option<SphereId>,
 }
 
-/// Writes the entry; `details` is a JSON object.
-pub async fn record(state: &AppState, a: Admin<'_>, details: Value) -> AppResult<()> {
-    let details = details.to_string();
-    state
-        .db
-        .audit(&AuditEntry {
+/// The entry, to write with the change it records (its `Effects`); `details` is a JSON
+/// object.
+pub fn record(a: Admin<'_>, details: Value) -> Effects {
+    Effects {
+        audit: vec![NewAudit {
             org_id: a.org_id,
             actor_id: a.actor_id,
-            action: a.action,
-            target_kind: a.target_kind,
+            action: a.action.to_string(),
+            target_kind: a.target_kind.to_string(),
             target_id: a.target_id,
             sphere_id: a.sphere_id,
-            details: &details,
-        })
-        .await?;
-    Ok(())
+            details: details.to_string(),
+        }],
+        ..Effects::default()
+    }
 }
 
 /// Shorthand for an action by a signed-in person about one target outside any sphere.
-pub async fn by(
-    state: &AppState,
+pub fn by(
     auth: &crate::auth::Auth,
     action: &str,
     target_kind: &str,
     target_id: Option<Id>,
     details: Value,
-) -> AppResult<()> {
+) -> Effects {
     record(
-        state,
         Admin {
             org_id: auth.user.org_id,
             actor_id: Some(auth.user.id),
@@ -56,7 +51,6 @@ pub async fn by(
         },
         details,
     )
-    .await
 }
 
 /// The translated name of an action (`directory.import` → `audit-action-directory-import`);

@@ -222,6 +222,21 @@ pub async fn confirm(
                     .await?,
             );
         }
+        told.extend(super::admin_audit::record(
+            super::admin_audit::Admin {
+                org_id: auth.user.org_id,
+                actor_id: Some(auth.user.id),
+                action: "champions.confirm",
+                target_kind: "sphere",
+                target_id: Some(sphere_id.into()),
+                sphere_id: Some(sphere_id),
+            },
+            serde_json::json!({
+                "users": ids.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
+                "added": added.len(),
+                "share": share,
+            }),
+        ));
         let expected = Expected { sphere_id, added };
         let outcome = state
             .db
@@ -243,23 +258,6 @@ pub async fn confirm(
             None => return Err(AppError::Conflict("champions_changed")),
         }
     };
-    super::admin_audit::record(
-        state,
-        super::admin_audit::Admin {
-            org_id: auth.user.org_id,
-            actor_id: Some(auth.user.id),
-            action: "champions.confirm",
-            target_kind: "sphere",
-            target_id: Some(done.sphere_id.into()),
-            sphere_id: Some(done.sphere_id),
-        },
-        serde_json::json!({
-            "users": ids.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
-            "added": done.added.len(),
-            "share": share,
-        }),
-    )
-    .await?;
     Ok(Confirmed {
         sphere_id: done.sphere_id,
         added: done.added.len(),
@@ -276,18 +274,21 @@ pub async fn list(state: &AppState, auth: &Auth) -> AppResult<Vec<ChampionRow>> 
 /// Removes a champion (managers); unknown and other organizations' ids answer 404.
 pub async fn remove(state: &AppState, auth: &Auth, user_id: UserId) -> AppResult<()> {
     manager(auth)?;
-    if !state.db.remove_champion(auth.user.org_id, user_id).await? {
-        return Err(AppError::NotFound);
-    }
-    super::admin_audit::by(
-        state,
+    let audit = super::admin_audit::by(
         auth,
         "champions.remove",
         "user",
         Some(user_id.into()),
         serde_json::json!({}),
-    )
-    .await
+    );
+    if !state
+        .db
+        .remove_champion(auth.user.org_id, user_id, &audit)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }
 
 /// Volunteers (or withdraws) the signed-in person.
@@ -295,7 +296,13 @@ pub async fn set_volunteer(state: &AppState, auth: &Auth, on: bool) -> AppResult
     if on {
         state
             .db
-            .add_champion_candidate(auth.user.org_id, auth.user.id, VOLUNTEER, None)
+            .add_champion_candidate(
+                auth.user.org_id,
+                auth.user.id,
+                VOLUNTEER,
+                None,
+                &Default::default(),
+            )
             .await?;
     } else {
         state
@@ -322,19 +329,24 @@ pub async fn nominate(state: &AppState, auth: &Auth, user_id: UserId) -> AppResu
         .await?
         .filter(|u| u.status != UserStatus::Deactivated)
         .ok_or(AppError::NotFound)?;
-    state
-        .db
-        .add_champion_candidate(auth.user.org_id, u.id, NOMINATION, Some(auth.user.id))
-        .await?;
-    super::admin_audit::by(
-        state,
+    let audit = super::admin_audit::by(
         auth,
         "champions.nominate",
         "user",
         Some(u.id.into()),
         serde_json::json!({"name": u.display_name}),
-    )
-    .await
+    );
+    state
+        .db
+        .add_champion_candidate(
+            auth.user.org_id,
+            u.id,
+            NOMINATION,
+            Some(auth.user.id),
+            &audit,
+        )
+        .await?;
+    Ok(())
 }
 
 /// Parses the role a champion may be given: sphere administrator or publication manager.
@@ -371,7 +383,7 @@ pub async fn grant_role(
     if !matches!(role, SphereRole::Admin | SphereRole::Publisher) {
         return Err(FieldError::new("role", "invalid_choice").into());
     }
-    let told = spheres::notice(
+    let mut told = spheres::notice(
         state,
         &[user_id],
         "champion_role",
@@ -380,13 +392,7 @@ pub async fn grant_role(
         None,
     )
     .await?;
-    state
-        .db
-        .add_sphere_member_with(sphere_id, user_id, role, &told)
-        .await?;
-    crate::outbox::written(state, &told);
-    super::admin_audit::record(
-        state,
+    told.extend(super::admin_audit::record(
         super::admin_audit::Admin {
             org_id: auth.user.org_id,
             actor_id: Some(auth.user.id),
@@ -396,8 +402,13 @@ pub async fn grant_role(
             sphere_id: Some(sphere_id),
         },
         serde_json::json!({"role": role.as_str()}),
-    )
-    .await
+    ));
+    state
+        .db
+        .add_sphere_member_with(sphere_id, user_id, role, &told)
+        .await?;
+    crate::outbox::written(state, &told);
+    Ok(())
 }
 
 /// The home page's Champions panel: the Champions sphere of a confirmed champion.

@@ -224,28 +224,21 @@ pub async fn update_settings(
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
+    let audit = super::admin_audit::by(
+        auth,
+        "gdpr.settings",
+        "organization",
+        Some(auth.user.org_id.0),
+        serde_json::json!({
+            "erase_mode": s.erase_mode.as_str(),
+            "message_days": s.message_days,
+            "notification_days": s.notification_days,
+            "deactivated_days": s.deactivated_days,
+        }),
+    );
     state
         .db
-        .set_gdpr_settings(auth.user.org_id, &s, now_ms())
-        .await?;
-    let details = serde_json::json!({
-        "erase_mode": s.erase_mode.as_str(),
-        "message_days": s.message_days,
-        "notification_days": s.notification_days,
-        "deactivated_days": s.deactivated_days,
-    })
-    .to_string();
-    state
-        .db
-        .audit(&embarq_store::AuditEntry {
-            org_id: auth.user.org_id,
-            actor_id: Some(auth.user.id),
-            action: "gdpr.settings",
-            target_kind: "organization",
-            target_id: Some(auth.user.org_id.0),
-            sphere_id: None,
-            details: &details,
-        })
+        .set_gdpr_settings(auth.user.org_id, &s, now_ms(), &audit)
         .await?;
     Ok(s)
 }

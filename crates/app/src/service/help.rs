@@ -87,7 +87,7 @@ pub async fn remove_admin(state: &AppState, auth: &Auth, user_id: UserId) -> App
     }
     state
         .db
-        .set_sphere_role(sphere, user_id, SphereRole::Member)
+        .set_sphere_role(sphere, user_id, SphereRole::Member, &Default::default())
         .await?;
     Ok(())
 }

@@ -138,16 +138,17 @@ pub async fn set_org_role(
     Manager::of(auth)?;
     let u = profile(state, auth, id).await?;
     // Refused (`last_manager`) by the store when it would leave no active manager.
-    state.db.set_org_role(auth.user.org_id, u.id, role).await?;
-    super::admin_audit::by(
-        state,
+    let audit = super::admin_audit::by(
         auth,
         "org.role",
         "user",
         Some(u.id.into()),
         serde_json::json!({"name": u.display_name, "from": u.org_role.as_str(), "to": role.as_str()}),
-    )
-    .await
+    );
+    Ok(state
+        .db
+        .set_org_role(auth.user.org_id, u.id, role, &audit)
+        .await?)
 }
 
 pub async fn set_active(state: &AppState, auth: &Auth, id: UserId, active: bool) -> AppResult<()> {
@@ -156,25 +157,30 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: UserId, active: bool)
     if u.id == auth.user.id {
         return Err(AppError::Refused("cannot_deactivate_self"));
     }
-    if active {
-        state.db.reactivate_user(auth.user.org_id, u.id).await?;
-    } else {
-        state.db.deactivate_user(auth.user.org_id, u.id).await?;
-    }
     let action = if active {
         "member.reactivate"
     } else {
         "member.deactivate"
     };
-    super::admin_audit::by(
-        state,
+    let audit = super::admin_audit::by(
         auth,
         action,
         "user",
         Some(u.id.into()),
         serde_json::json!({"name": u.display_name, "email": u.email}),
-    )
-    .await
+    );
+    if active {
+        state
+            .db
+            .reactivate_user(auth.user.org_id, u.id, &audit)
+            .await?;
+    } else {
+        state
+            .db
+            .deactivate_user(auth.user.org_id, u.id, &audit)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Re-sends the invitation of a member who has not activated yet.
@@ -189,16 +195,14 @@ pub async fn resend_invitation(
     if u.status != UserStatus::Invited {
         return Err(AppError::Refused("already_active"));
     }
-    accounts::send_invitation(state, &u, &auth.user.display_name, lang, Default::default()).await?;
-    super::admin_audit::by(
-        state,
+    let audit = super::admin_audit::by(
         auth,
         "member.reinvite",
         "user",
         Some(u.id.into()),
         serde_json::json!({"name": u.display_name, "email": u.email}),
-    )
-    .await
+    );
+    accounts::send_invitation(state, &u, &auth.user.display_name, lang, audit).await
 }
 
 /// The import result as shown to people: either the file is unusable, or a plan with bad rows.
@@ -257,20 +261,9 @@ pub async fn import_for(
         Err(e) => return Ok(ImportResult::FileError(e)),
     };
     let rows = parsed.rows.len();
-    let outcome = state
-        .db
-        .import_members(
-            org_id,
-            &parsed.rows,
-            opts.deactivate_missing,
-            actor,
-            opts.dry_run,
-        )
-        .await?;
-    if !opts.dry_run {
-        let p = &outcome.plan;
+    let errors = parsed.errors.len();
+    let audit = |p: &embarq_store::ImportPlan| {
         super::admin_audit::record(
-            state,
             super::admin_audit::Admin {
                 org_id,
                 actor_id: Some(actor),
@@ -287,11 +280,21 @@ pub async fn import_for(
                 "updated": p.update.len(),
                 "unchanged": p.unchanged,
                 "deactivated": p.deactivate.len(),
-                "errors": p.errors.len() + parsed.errors.len(),
+                "errors": p.errors.len() + errors,
             }),
         )
+    };
+    let outcome = state
+        .db
+        .import_members(
+            org_id,
+            &parsed.rows,
+            opts.deactivate_missing,
+            actor,
+            opts.dry_run,
+            audit,
+        )
         .await?;
-    }
     if !opts.dry_run && opts.send_invitations {
         for (id, _) in &outcome.created {
             // With a rollout plan, members whose access opens later get it from the job then.

@@ -84,11 +84,8 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
     let v = rollout::validate_plan(i, now_ms(), previous, &waves)?;
     let data = serde_json::json!({"launch_at": v.launch_at, "early_access_days": v.early_access_days,
         "time_zone": v.time_zone});
-    let changed = Effects::webhook(org, "rollout.plan_changed", data);
-    state.db.save_rollout_plan(org, &v, &changed).await?;
-    crate::outbox::written(state, &changed);
-    super::admin_audit::by(
-        state,
+    let mut changed = Effects::webhook(org, "rollout.plan_changed", data);
+    changed.extend(super::admin_audit::by(
         auth,
         "rollout.plan",
         "rollout",
@@ -99,8 +96,9 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
             "early_access_days": v.early_access_days,
             "time_zone": v.time_zone,
         }),
-    )
-    .await?;
+    ));
+    state.db.save_rollout_plan(org, &v, &changed).await?;
+    crate::outbox::written(state, &changed);
     Ok(())
 }
 
@@ -121,22 +119,22 @@ pub async fn add_wave(state: &AppState, auth: &Auth, i: &WaveInput) -> AppResult
             v.wave.dimension.as_str(),
             &v.wave.value,
             v.wave.opens_at,
+            |id| {
+                super::admin_audit::by(
+                    auth,
+                    "rollout.wave_add",
+                    "rollout_wave",
+                    Some(id),
+                    serde_json::json!({
+                        "name": v.name,
+                        "dimension": v.wave.dimension.as_str(),
+                        "value": v.wave.value,
+                        "opens_at": v.wave.opens_at,
+                    }),
+                )
+            },
         )
         .await?;
-    super::admin_audit::by(
-        state,
-        auth,
-        "rollout.wave_add",
-        "rollout_wave",
-        Some(id),
-        serde_json::json!({
-            "name": v.name,
-            "dimension": v.wave.dimension.as_str(),
-            "value": v.wave.value,
-            "opens_at": v.wave.opens_at,
-        }),
-    )
-    .await?;
     state
         .db
         .rollout_waves(org)
@@ -148,16 +146,19 @@ pub async fn add_wave(state: &AppState, auth: &Auth, i: &WaveInput) -> AppResult
 
 pub async fn delete_wave(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
     require_manager(auth)?;
-    if state.db.delete_rollout_wave(auth.user.org_id, id).await? {
-        super::admin_audit::by(
-            state,
-            auth,
-            "rollout.wave_delete",
-            "rollout_wave",
-            Some(id),
-            serde_json::json!({}),
-        )
-        .await
+    let audit = super::admin_audit::by(
+        auth,
+        "rollout.wave_delete",
+        "rollout_wave",
+        Some(id),
+        serde_json::json!({}),
+    );
+    if state
+        .db
+        .delete_rollout_wave(auth.user.org_id, id, &audit)
+        .await?
+    {
+        Ok(())
     } else {
         Err(AppError::NotFound)
     }

@@ -47,42 +47,43 @@ pub async fn create_token_as(
         return Err(AppError::Refused("scim_token_limit"));
     }
     let secret = format!("{PREFIX}{}", random_token());
+    let audit = |t: &ScimToken| {
+        super::admin_audit::record(
+            super::admin_audit::Admin {
+                org_id,
+                actor_id: Some(actor),
+                action: "scim.token_created",
+                target_kind: "scim_token",
+                target_id: Some(t.id),
+                sphere_id: None,
+            },
+            serde_json::json!({"name": t.name}),
+        )
+    };
     let t = state
         .db
-        .scim_create_token(org_id, &name, &token_hash(&secret), Some(actor))
+        .scim_create_token(org_id, &name, &token_hash(&secret), Some(actor), audit)
         .await?;
-    super::admin_audit::record(
-        state,
-        super::admin_audit::Admin {
-            org_id,
-            actor_id: Some(actor),
-            action: "scim.token_created",
-            target_kind: "scim_token",
-            target_id: Some(t.id),
-            sphere_id: None,
-        },
-        serde_json::json!({"name": t.name}),
-    )
-    .await?;
     Ok((t, secret))
 }
 
 pub async fn revoke_token(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
     Manager::of(auth)?;
-    let name = state
+    let audit = |name: &str| {
+        super::admin_audit::by(
+            auth,
+            "scim.token_revoked",
+            "scim_token",
+            Some(id),
+            serde_json::json!({"name": name}),
+        )
+    };
+    state
         .db
-        .scim_revoke_token(auth.user.org_id, id)
+        .scim_revoke_token(auth.user.org_id, id, &audit)
         .await?
         .ok_or(AppError::NotFound)?;
-    super::admin_audit::by(
-        state,
-        auth,
-        "scim.token_revoked",
-        "scim_token",
-        Some(id),
-        serde_json::json!({"name": name}),
-    )
-    .await
+    Ok(())
 }
 
 pub async fn settings(state: &AppState, auth: &Auth) -> AppResult<ScimSettings> {
@@ -135,9 +136,7 @@ pub async fn update_settings(
         group_kind,
         send_invitations: i.send_invitations,
     };
-    state.db.set_scim_settings(auth.user.org_id, &s).await?;
-    super::admin_audit::by(
-        state,
+    let audit = super::admin_audit::by(
         auth,
         "scim.settings_changed",
         "organization",
@@ -149,8 +148,11 @@ pub async fn update_settings(
             "group_kind": s.group_kind,
             "send_invitations": s.send_invitations,
         }),
-    )
-    .await?;
+    );
+    state
+        .db
+        .set_scim_settings(auth.user.org_id, &s, &audit)
+        .await?;
     Ok(s)
 }
 

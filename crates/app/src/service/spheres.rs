@@ -200,7 +200,10 @@ pub async fn join(state: &AppState, auth: &Auth, id: SphereId) -> AppResult<bool
 /// the store refuses, `last_admin`).
 pub async fn leave(state: &AppState, auth: &Auth, id: SphereId) -> AppResult<()> {
     load(state, auth, id).await?;
-    Ok(state.db.remove_sphere_member(id, auth.user.id).await?)
+    Ok(state
+        .db
+        .remove_sphere_member(id, auth.user.id, &Default::default())
+        .await?)
 }
 
 pub async fn members(state: &AppState, sphere: &Readable) -> AppResult<Vec<SphereMember>> {
@@ -354,17 +357,7 @@ pub async fn set_role(
         .sphere_role(id, target.id)
         .await?
         .ok_or(AppError::Refused("not_member"))?;
-    // Demoting or removing the last administrator is refused by the store (`last_admin`).
-    match role {
-        Some(r) => {
-            if !state.db.set_sphere_role(id, target.id, r).await? {
-                return Err(AppError::Refused("not_member"));
-            }
-        }
-        None => state.db.remove_sphere_member(id, target.id).await?,
-    }
-    super::admin_audit::record(
-        state,
+    let audit = super::admin_audit::record(
         super::admin_audit::Admin {
             org_id: auth.user.org_id,
             actor_id: Some(auth.user.id),
@@ -382,8 +375,17 @@ pub async fn set_role(
             "from": current.as_str(),
             "to": role.map(|r| r.as_str()),
         }),
-    )
-    .await
+    );
+    // Demoting or removing the last administrator is refused by the store (`last_admin`).
+    match role {
+        Some(r) => {
+            if !state.db.set_sphere_role(id, target.id, r, &audit).await? {
+                return Err(AppError::Refused("not_member"));
+            }
+        }
+        None => state.db.remove_sphere_member(id, target.id, &audit).await?,
+    }
+    Ok(())
 }
 
 /// What notifying people (never the actor) writes, through the central decision: stored,

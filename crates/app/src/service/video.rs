@@ -185,6 +185,13 @@ pub async fn save_settings(state: &AppState, auth: &Auth, input: &SettingsInput)
     };
     e.into_result()?;
     let provider = provider.unwrap_or(Provider::Builtin);
+    let audit = super::admin_audit::by(
+        auth,
+        "settings.video",
+        "organization",
+        Some(auth.user.org_id.0),
+        serde_json::json!({"provider": provider.as_str(), "url_template": template}),
+    );
     state
         .db
         .set_video_settings(
@@ -192,17 +199,9 @@ pub async fn save_settings(state: &AppState, auth: &Auth, input: &SettingsInput)
             provider.as_str(),
             template.as_deref(),
             auth.user.id,
+            &audit,
         )
         .await?;
-    super::admin_audit::by(
-        state,
-        auth,
-        "settings.video",
-        "organization",
-        Some(auth.user.org_id.0),
-        serde_json::json!({"provider": provider.as_str(), "url_template": template}),
-    )
-    .await?;
     Ok(())
 }
 

@@ -172,7 +172,10 @@ pub async fn create(
             &secret,
             &events,
             auth.user.id,
-            now_ms(),
+            |id| {
+                let details = serde_json::json!({ "url": url.as_str(), "events": events });
+                super::admin_audit::by(auth, "webhook.create", "webhook", Some(id), details)
+            },
         )
         .await?;
     let hook = state
@@ -180,8 +183,6 @@ pub async fn create(
         .webhook(auth.user.org_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let details = serde_json::json!({ "url": hook.url, "events": events });
-    super::admin_audit::by(state, auth, "webhook.create", "webhook", Some(id), details).await?;
     Ok((hook, secret))
 }
 
@@ -201,16 +202,19 @@ pub async fn get(state: &AppState, auth: &Auth, id: Id) -> AppResult<Webhook> {
 
 pub async fn delete(state: &AppState, auth: &Auth, id: Id) -> AppResult<()> {
     Manager::of(auth)?;
-    if state.db.webhook_delete(auth.user.org_id, id).await? {
-        super::admin_audit::by(
-            state,
-            auth,
-            "webhook.delete",
-            "webhook",
-            Some(id),
-            serde_json::json!({}),
-        )
-        .await
+    let audit = super::admin_audit::by(
+        auth,
+        "webhook.delete",
+        "webhook",
+        Some(id),
+        serde_json::json!({}),
+    );
+    if state
+        .db
+        .webhook_delete(auth.user.org_id, id, &audit)
+        .await?
+    {
+        Ok(())
     } else {
         Err(AppError::NotFound)
     }
@@ -243,23 +247,21 @@ pub async fn delivery(
 /// subscription gets no new event queued; what was already queued (retries, pings,
 /// redeliveries) waits and goes out after resume.
 pub async fn set_active(state: &AppState, auth: &Auth, id: Id, active: bool) -> AppResult<Webhook> {
-    Manager::of(auth)?;
-    let changed = state
+    let hook = get(state, auth, id).await?;
+    let action = if active {
+        "webhook.resumed"
+    } else {
+        "webhook.paused"
+    };
+    let details = serde_json::json!({ "url": hook.url });
+    let audit = super::admin_audit::by(auth, action, "webhook", Some(id), details);
+    // Written only when the state changes.
+    state
         .db
-        .webhook_set_active(auth.user.org_id, id, active)
+        .webhook_set_active(auth.user.org_id, id, active, &audit)
         .await?
         .ok_or(AppError::NotFound)?;
-    let hook = get(state, auth, id).await?;
-    if changed {
-        let action = if active {
-            "webhook.resumed"
-        } else {
-            "webhook.paused"
-        };
-        let details = serde_json::json!({ "url": hook.url });
-        super::admin_audit::by(state, auth, action, "webhook", Some(id), details).await?;
-    }
-    Ok(hook)
+    get(state, auth, id).await
 }
 
 /// Queues a delivery again, at once.

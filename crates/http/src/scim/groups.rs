@@ -358,14 +358,13 @@ pub async fn create(
         .scim_create_group(
             org_id,
             creator,
-            &input.display_name,
-            input.external_id.as_deref(),
+            (&input.display_name, input.external_id.as_deref()),
             kind,
             &input.members,
+            |id| audit(caller, "scim.group_created", id, &input.display_name),
         )
         .await
         .map_err(store_error)?;
-    audit(state, caller, "scim.group_created", id, &input.display_name).await;
     state
         .db
         .scim_group(org_id, id)
@@ -620,21 +619,21 @@ pub async fn patch(
 pub async fn delete(state: &AppState, caller: &ScimCaller, id: &str) -> Result<(), ScimError> {
     let org_id = caller.org_id;
     let g = load(state, org_id, id).await?;
+    let audit = audit(caller, "scim.group_deleted", g.id, &g.display_name);
     if !state
         .db
-        .scim_delete_group(org_id, g.id)
+        .scim_delete_group(org_id, g.id, &audit)
         .await
         .map_err(store_error)?
     {
         return Err(ScimError::not_found(format!("Group {id} not found")));
     }
-    audit(state, caller, "scim.group_deleted", g.id, &g.display_name).await;
     Ok(())
 }
 
-async fn audit(state: &AppState, caller: &ScimCaller, action: &str, id: Id, name: &str) {
-    let r = crate::service::admin_audit::record(
-        state,
+/// The audit entry of a change to a Group, written with it.
+fn audit(caller: &ScimCaller, action: &str, id: Id, name: &str) -> embarq_store::Effects {
+    crate::service::admin_audit::record(
         crate::service::admin_audit::Admin {
             org_id: caller.org_id,
             actor_id: None,
@@ -645,10 +644,6 @@ async fn audit(state: &AppState, caller: &ScimCaller, action: &str, id: Id, name
         },
         json!({ "name": name, "via": "scim", "token_id": caller.token_id }),
     )
-    .await;
-    if let Err(e) = r {
-        tracing::warn!(error = ?e, "SCIM groups: audit entry not written");
-    }
 }
 
 /// List parameters (query string of GET, body of POST .search).

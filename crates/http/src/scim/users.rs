@@ -659,19 +659,14 @@ async fn write(
     // manager active (403).
     let settings = state.db.scim_settings(caller.org_id).await?;
     let w = ingest(state, caller, body, Some(&current), &settings).await?;
-    let change = state
-        .db
-        .scim_update_user(caller.org_id, id, &w)
-        .await?
-        .ok_or_else(not_found)?;
-    if change != ActiveChange::None {
-        let action = if change == ActiveChange::Deactivated {
-            "scim.user_deactivated"
-        } else {
-            "scim.user_reactivated"
+    // A change of status is audited with it.
+    let audit = |change: ActiveChange| {
+        let action = match change {
+            ActiveChange::None => return Default::default(),
+            ActiveChange::Deactivated => "scim.user_deactivated",
+            ActiveChange::Reactivated => "scim.user_reactivated",
         };
         crate::service::admin_audit::record(
-            state,
             crate::service::admin_audit::Admin {
                 org_id: caller.org_id,
                 actor_id: None,
@@ -682,8 +677,12 @@ async fn write(
             },
             json!({"via": "scim", "token_id": caller.token_id, "name": w.display_name, "email": w.email}),
         )
-        .await?;
-    }
+    };
+    state
+        .db
+        .scim_update_user(caller.org_id, id, &w, &audit)
+        .await?
+        .ok_or_else(not_found)?;
     let u = state
         .db
         .scim_user(caller.org_id, id)

@@ -219,13 +219,7 @@ pub async fn save_settings(
             .await
             .map_err(SettingsError::Discovery)?;
     }
-    state
-        .db
-        .save_oidc_settings(&s)
-        .await
-        .map_err(AppError::from)?;
-    crate::service::admin_audit::by(
-        state,
+    let audit = crate::service::admin_audit::by(
         auth,
         "sso.settings_changed",
         "organization",
@@ -245,7 +239,11 @@ pub async fn save_settings(
             "allowed_domains": s.allowed_domains,
             "passwords_disabled": s.passwords_disabled == 1,
         }),
-    )
-    .await?;
+    );
+    state
+        .db
+        .save_oidc_settings(&s, &audit)
+        .await
+        .map_err(AppError::from)?;
     Ok(())
 }

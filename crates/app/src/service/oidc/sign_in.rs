@@ -315,14 +315,25 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
                         })
                         .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
                     let uid = embarq_domain::UserId::generate();
-                    // `member.activated` is written with the account.
-                    let activated = crate::service::webhooks::member_event_of(
+                    // `member.activated` and the audit entry are written with the account.
+                    let mut activated = crate::service::webhooks::member_event_of(
                         s.org_id,
                         uid,
                         &email,
                         &display_name,
                         "member.activated",
                     );
+                    activated.extend(crate::service::admin_audit::record(
+                        crate::service::admin_audit::Admin {
+                            org_id: s.org_id,
+                            actor_id: Some(uid),
+                            action: "sso.member_created",
+                            target_kind: "user",
+                            target_id: Some(uid.into()),
+                            sphere_id: None,
+                        },
+                        serde_json::json!({"issuer": id.issuer}),
+                    ));
                     state
                         .db
                         .create_sso_member(
@@ -345,19 +356,6 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
                             e => e.into(),
                         })?;
                     crate::outbox::written(state, &activated);
-                    crate::service::admin_audit::record(
-                        state,
-                        crate::service::admin_audit::Admin {
-                            org_id: s.org_id,
-                            actor_id: Some(uid),
-                            action: "sso.member_created",
-                            target_kind: "user",
-                            target_id: Some(uid.into()),
-                            sphere_id: None,
-                        },
-                        serde_json::json!({"issuer": id.issuer}),
-                    )
-                    .await?;
                     state.db.user(uid).await?.ok_or(AppError::NotFound)?
                 }
                 None => return Err(AppError::Refused(NO_ACCOUNT)),
