@@ -221,3 +221,176 @@ async fn feeds_match_the_plain_definition() {
     }
     fresh.close().await;
 }
+
+/// A table's shape: its columns (name, nullable) and indexes (columns in order, unique).
+#[derive(Debug, PartialEq, Eq)]
+struct TableShape {
+    columns: BTreeSet<(String, bool)>,
+    indexes: BTreeSet<(Vec<String>, bool)>,
+}
+
+type Schema = std::collections::BTreeMap<String, TableShape>;
+
+/// An index column: its name, or `(expr)` for an expression such as `lower(email)`.
+fn column_or_expr(name: Option<String>) -> String {
+    name.unwrap_or_else(|| "(expr)".to_string())
+}
+
+async fn sqlite_schema(p: &sqlx::SqlitePool) -> Schema {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' AND name NOT LIKE '%_fts%' ORDER BY name",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap();
+    let mut out = Schema::new();
+    for t in tables {
+        let cols: Vec<(String, i64, i64)> =
+            sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_info($1)")
+                .bind(&t)
+                .fetch_all(p)
+                .await
+                .unwrap();
+        // A primary key column is never null, whatever SQLite lets it be.
+        let mut pk: Vec<(i64, String)> = cols
+            .iter()
+            .filter(|c| c.2 > 0)
+            .map(|c| (c.2, c.0.clone()))
+            .collect();
+        pk.sort();
+        let columns = cols
+            .into_iter()
+            .map(|(c, notnull, pk)| (c, notnull == 0 && pk == 0))
+            .collect();
+        let list: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT name, \"unique\", origin FROM pragma_index_list($1)")
+                .bind(&t)
+                .fetch_all(p)
+                .await
+                .unwrap();
+        let mut indexes = BTreeSet::new();
+        // An INTEGER PRIMARY KEY is the rowid itself, unique without an index of its own.
+        if !pk.is_empty() && !list.iter().any(|(_, _, origin)| origin == "pk") {
+            indexes.insert((pk.into_iter().map(|(_, c)| c).collect(), true));
+        }
+        for (index, unique, _) in list {
+            let cols: Vec<Option<String>> =
+                sqlx::query_scalar("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                    .bind(&index)
+                    .fetch_all(p)
+                    .await
+                    .unwrap();
+            indexes.insert((cols.into_iter().map(column_or_expr).collect(), unique == 1));
+        }
+        out.insert(t, TableShape { columns, indexes });
+    }
+    out
+}
+
+/// PostgreSQL's full-text search lives in a generated `search_tsv` column and its index on
+/// the searched tables; SQLite's in FTS5 tables beside them (left out of its side). That
+/// deliberate difference aside, the schemas must match.
+const PG_SEARCH_COLUMN: &str = "search_tsv";
+
+async fn pg_schema(p: &sqlx::PgPool) -> Schema {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' \
+         AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%' ORDER BY 1",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap();
+    let mut out = Schema::new();
+    for t in tables {
+        let columns: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT column_name::text, is_nullable = 'YES' FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name = $1",
+        )
+        .bind(&t)
+        .fetch_all(p)
+        .await
+        .unwrap();
+        let rows: Vec<(String, bool, Vec<Option<String>>)> = sqlx::query_as(
+            "SELECT i.indexrelid::regclass::text, i.indisunique, \
+               ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) \
+                     LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                     ORDER BY k.n) \
+             FROM pg_index i WHERE i.indrelid = $1::regclass",
+        )
+        .bind(&t)
+        .fetch_all(p)
+        .await
+        .unwrap();
+        let indexes = rows
+            .into_iter()
+            .map(|(_, unique, cols)| {
+                (
+                    cols.into_iter().map(column_or_expr).collect::<Vec<_>>(),
+                    unique,
+                )
+            })
+            .filter(|(cols, _)| cols != &[PG_SEARCH_COLUMN])
+            .collect();
+        out.insert(
+            t,
+            TableShape {
+                columns: columns
+                    .into_iter()
+                    .filter(|(c, _)| c != PG_SEARCH_COLUMN)
+                    .collect(),
+                indexes,
+            },
+        );
+    }
+    out
+}
+
+/// Both dialects' migrations build the same schema: the same tables, columns, nullability
+/// and indexes (by their columns and uniqueness). Compared in the PostgreSQL pass, against a
+/// SQLite database migrated beside it; the SQLite pass checks its own side reads.
+#[tokio::test]
+async fn both_dialects_build_the_same_schema() {
+    let dir = std::env::temp_dir().join(format!("embarq-schema-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = Db::connect(&format!("sqlite://{}", dir.join("s.db").display()))
+        .await
+        .unwrap();
+    sqlite.migrate().await.unwrap();
+    let Db::Sqlite(pools) = &sqlite else {
+        unreachable!()
+    };
+    let lite = sqlite_schema(&pools.read).await;
+    assert!(lite.len() > 50 && lite.contains_key("users"), "{lite:?}");
+    let (db, _guard) = embarq_testkit::scratch_db().await;
+    if let Db::Pg(p) = &db {
+        let pg = pg_schema(p).await;
+        let names = |s: &Schema| s.keys().cloned().collect::<BTreeSet<_>>();
+        assert_eq!(names(&lite), names(&pg), "tables");
+        let mut differences = Vec::new();
+        for (table, shape) in &lite {
+            let other = &pg[table];
+            for (what, a, b) in [
+                (
+                    "columns",
+                    format!("{:?}", shape.columns),
+                    format!("{:?}", other.columns),
+                ),
+                (
+                    "indexes",
+                    format!("{:?}", shape.indexes),
+                    format!("{:?}", other.indexes),
+                ),
+            ] {
+                if a != b {
+                    differences.push(format!(
+                        "{what} of {table}:\n  sqlite:   {a}\n  postgres: {b}"
+                    ));
+                }
+            }
+        }
+        assert!(differences.is_empty(), "{}", differences.join("\n"));
+    }
+    sqlite.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
