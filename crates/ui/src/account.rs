@@ -1,5 +1,5 @@
 //! Setup, sign-in and out, invitations, password resets, language and personal settings.
-use super::{Page, PathId, St, render, render_status, see_other};
+use super::{Page, PathId, St, redirect_or_again, render, render_status, see_other};
 use crate::auth::{Auth, ClientIp, Csrf, MaybeAuth, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -518,13 +518,12 @@ async fn update_profile(
         level: f.level,
         locale: f.locale,
     };
-    match members::update_profile(&state, &auth, &input).await {
-        Ok(()) => Ok(see_other(&format!("/people/{}", auth.user.id))),
-        Err(e @ AppError::Validation(_)) => {
-            settings_page(&state, lang, &csrf, &auth, None, Some(e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = members::update_profile(&state, &auth, &input).await;
+    let to = format!("/people/{}", auth.user.id);
+    redirect_or_again(r, &to, async |e| {
+        settings_page(&state, lang, &csrf, &auth, None, Some(e)).await
+    })
+    .await
 }
 
 async fn upload_photo(state: St, auth: Auth, mut mp: Multipart) -> AppResult<Response> {

@@ -1,7 +1,7 @@
 //! Help pages: the "Need help" button's target (/help/sphere), the help centre (/help,
 //! /help/{id}) and the delegation of the help sphere (/admin/help).
 use super::starter::with_errors;
-use super::{Page, PathId, St, render_status, see_other};
+use super::{Page, PathId, St, redirect_to_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -98,13 +98,13 @@ async fn create(
     auth: Auth,
     Form(f): Form<ArticleInput>,
 ) -> AppResult<Response> {
-    match help::create_article(&state, &auth, &f).await {
-        Ok(a) => Ok(see_other(&format!("/help/{}", a.id))),
-        Err(e @ AppError::Validation(_)) => {
-            centre_page(&state, lang, &csrf, &auth, String::new(), f, Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = help::create_article(&state, &auth, &f).await;
+    redirect_to_or_again(
+        r,
+        |a| format!("/help/{}", a.id),
+        async |e| centre_page(&state, lang, &csrf, &auth, String::new(), f, Some(&e)).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -153,13 +153,13 @@ async fn update(
     PathId(id): PathId,
     Form(f): Form<ArticleInput>,
 ) -> AppResult<Response> {
-    match help::update_article(&state, &auth, id, &f).await {
-        Ok(_) => Ok(see_other(&format!("/help/{id}"))),
-        Err(e @ AppError::Validation(_)) => {
-            article_page(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = help::update_article(&state, &auth, id, &f).await;
+    redirect_to_or_again(
+        r,
+        |_| format!("/help/{id}"),
+        async |e| article_page(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await,
+    )
+    .await
 }
 
 async fn delete(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
@@ -215,13 +215,13 @@ async fn add_admin(
     auth: Auth,
     Form(f): Form<EmailForm>,
 ) -> AppResult<Response> {
-    match help::add_admin(&state, &auth, &f.email).await {
-        Ok(_) => Ok(see_other("/admin/help")),
-        Err(e @ AppError::Validation(_)) => {
-            admin_page(&state, lang, &csrf, &auth, f.email, Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = help::add_admin(&state, &auth, &f.email).await;
+    redirect_to_or_again(
+        r,
+        |_| "/admin/help".to_string(),
+        async |e| admin_page(&state, lang, &csrf, &auth, f.email, Some(&e)).await,
+    )
+    .await
 }
 
 async fn remove_admin(state: St, auth: Auth, PathId(id): PathId<UserId>) -> AppResult<Response> {

@@ -181,8 +181,17 @@ pub async fn redirect_or_again<T>(
     to: &str,
     again: impl AsyncFnOnce(AppError) -> AppResult<Response>,
 ) -> AppResult<Response> {
+    redirect_to_or_again(r, |_| to.to_string(), again).await
+}
+
+/// [`redirect_or_again`] to a place that depends on what the form made (`/help/{id}`).
+pub async fn redirect_to_or_again<T>(
+    r: embarq_app::AppResult<T>,
+    to: impl FnOnce(&T) -> String,
+    again: impl AsyncFnOnce(AppError) -> AppResult<Response>,
+) -> AppResult<Response> {
     match r {
-        Ok(_) => Ok(see_other(to)),
+        Ok(v) => Ok(see_other(&to(&v))),
         Err(e @ (AppError::Refused(_) | AppError::Validation(_))) => again(e).await,
         Err(e) => Err(e.into()),
     }

@@ -1,6 +1,6 @@
 //! Moderation pages: report forms, the sphere and organization queues, the audit log, and
 //! the notification preferences page (Settings → Notifications).
-use super::{Page, PathId, St, render_status, see_other};
+use super::{Page, PathId, St, redirect_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
@@ -569,11 +569,9 @@ async fn save_prefs(
             time_zone: f.get("time_zone").cloned().unwrap_or_default(),
         },
     };
-    match digests::save_preferences(&state, &auth, &prefs).await {
-        Ok(()) => Ok(see_other("/settings/notifications?saved=1")),
-        Err(e @ AppError::Validation(_)) => {
-            render_prefs(&state, lang, &csrf, &auth, prefs, false, Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = digests::save_preferences(&state, &auth, &prefs).await;
+    redirect_or_again(r, "/settings/notifications?saved=1", async |e| {
+        render_prefs(&state, lang, &csrf, &auth, prefs, false, Some(&e)).await
+    })
+    .await
 }

@@ -1,6 +1,6 @@
 //! Starter kit pages: the kit (/starter-kit), the welcome page shown once (/welcome) and its
 //! administration by organization managers (/admin/starter-kit).
-use super::{Page, PathId, St, render, render_status, see_other};
+use super::{Page, PathId, St, redirect_to_or_again, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
@@ -211,13 +211,13 @@ async fn create(
     auth: Auth,
     Form(f): Form<KitInput>,
 ) -> AppResult<Response> {
-    match starter::create(&state, &auth, &f).await {
-        Ok(_) => Ok(see_other("/admin/starter-kit")),
-        Err(e @ AppError::Validation(_)) => {
-            admin_page(&state, lang, &csrf, &auth, f, Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = starter::create(&state, &auth, &f).await;
+    redirect_to_or_again(
+        r,
+        |_| "/admin/starter-kit".to_string(),
+        async |e| admin_page(&state, lang, &csrf, &auth, f, Some(&e)).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -281,13 +281,13 @@ async fn update(
     PathId(id): PathId,
     Form(f): Form<KitInput>,
 ) -> AppResult<Response> {
-    match starter::update(&state, &auth, id, &f).await {
-        Ok(_) => Ok(see_other("/admin/starter-kit")),
-        Err(e @ AppError::Validation(_)) => {
-            edit_render(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = starter::update(&state, &auth, id, &f).await;
+    redirect_to_or_again(
+        r,
+        |_| "/admin/starter-kit".to_string(),
+        async |e| edit_render(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,6 @@
 //! The suggestions platform: list, submit, vote, comment, and managers' statuses.
 use super::starter::with_errors;
-use super::{Page, PathId, St, render_status, see_other};
+use super::{Page, PathId, St, redirect_to_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
@@ -115,13 +115,13 @@ async fn create(
     auth: Auth,
     Form(f): Form<SuggestionInput>,
 ) -> AppResult<Response> {
-    match suggestions::create(&state, &auth, &f).await {
-        Ok(s) => Ok(see_other(&format!("/suggestions/{}", s.id))),
-        Err(e @ AppError::Validation(_)) => {
-            list_page(&state, lang, &csrf, &auth, Filters::default(), f, Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = suggestions::create(&state, &auth, &f).await;
+    redirect_to_or_again(
+        r,
+        |s| format!("/suggestions/{}", s.id),
+        async |e| list_page(&state, lang, &csrf, &auth, Filters::default(), f, Some(&e)).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -190,13 +190,13 @@ async fn comment(
     PathId(id): PathId,
     Form(f): Form<BodyForm>,
 ) -> AppResult<Response> {
-    match suggestions::comment(&state, &auth, id, &f.body).await {
-        Ok(c) => Ok(see_other(&format!("/suggestions/{id}#comment-{}", c.id))),
-        Err(e @ AppError::Validation(_)) => {
-            show_page(&state, lang, &csrf, &auth, id, f.body, Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = suggestions::comment(&state, &auth, id, &f.body).await;
+    redirect_to_or_again(
+        r,
+        |c| format!("/suggestions/{id}#comment-{}", c.id),
+        async |e| show_page(&state, lang, &csrf, &auth, id, f.body, Some(&e)).await,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -213,11 +213,11 @@ async fn set_status(
     PathId(id): PathId,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
-    match suggestions::set_status(&state, &auth, id, &f.status).await {
-        Ok(_) => Ok(see_other(&format!("/suggestions/{id}"))),
-        Err(e @ AppError::Validation(_)) => {
-            show_page(&state, lang, &csrf, &auth, id, String::new(), Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = suggestions::set_status(&state, &auth, id, &f.status).await;
+    redirect_to_or_again(
+        r,
+        |_| format!("/suggestions/{id}"),
+        async |e| show_page(&state, lang, &csrf, &auth, id, String::new(), Some(&e)).await,
+    )
+    .await
 }

@@ -1,6 +1,9 @@
 //! Tasks: a sphere's task lists (tab), a task's page and "my tasks" (`/tasks`), with the
 //! status changed inline through htmx and every list refreshed live.
-use super::{Page, PathId, St, is_htmx, render, render_status, see_other};
+use super::{
+    Page, PathId, St, is_htmx, redirect_or_again, redirect_to_or_again, render, render_status,
+    see_other,
+};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
@@ -13,7 +16,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::SphereId;
 use embarq_domain::{Id, UserId, parse_id};
-use embarq_store::{Sphere, SphereMember, TaskComment, TaskList};
+use embarq_store::{Sphere, SphereMember, Task, TaskComment, TaskList};
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -101,8 +104,8 @@ async fn sphere_page(
     sphere_page_with(&state, lang, &csrf, &auth, id, None).await
 }
 
-/// Validation errors re-render the sphere's tasks page with the messages; anything else
-/// (403, 404) is the usual error page.
+/// Back to the sphere's tasks; refused or invalid input re-renders the page with the
+/// messages; anything else (403, 404) is the usual error page.
 async fn back_to_sphere(
     state: &AppState,
     lang: Lang,
@@ -111,13 +114,11 @@ async fn back_to_sphere(
     sphere: SphereId,
     r: embarq_app::AppResult<()>,
 ) -> AppResult<Response> {
-    match r {
-        Ok(()) => Ok(see_other(&format!("/spheres/{sphere}/tasks"))),
-        Err(e @ AppError::Validation(_)) => {
-            sphere_page_with(state, lang, csrf, auth, sphere, Some(e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let to = format!("/spheres/{sphere}/tasks");
+    redirect_or_again(r, &to, async |e| {
+        sphere_page_with(state, lang, csrf, auth, sphere, Some(e)).await
+    })
+    .await
 }
 
 async fn create_list(
@@ -154,17 +155,12 @@ async fn rename_list(
     Form(f): Pairs,
 ) -> AppResult<Response> {
     let r = svc::rename_list(&state, &auth, id, field(&f, "name")).await;
-    match r {
-        Ok(list) => Ok(see_other(&format!(
-            "/spheres/{}/tasks#list-{}",
-            list.sphere_id, list.id
-        ))),
-        Err(e @ AppError::Validation(_)) => {
-            let sphere = list_sphere(&state, &auth, id).await?;
-            sphere_page_with(&state, lang, &csrf, &auth, sphere, Some(e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let to = |list: &TaskList| format!("/spheres/{}/tasks#list-{}", list.sphere_id, list.id);
+    redirect_to_or_again(r, to, async |e| {
+        let sphere = list_sphere(&state, &auth, id).await?;
+        sphere_page_with(&state, lang, &csrf, &auth, sphere, Some(e)).await
+    })
+    .await
 }
 
 async fn delete_list(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
@@ -191,17 +187,12 @@ async fn create_task(
         Ok(i) => svc::create_task(&state, &auth, id, &i).await,
         Err(e) => Err(e.0),
     };
-    match r {
-        Ok(t) => Ok(see_other(&format!(
-            "/spheres/{}/tasks#list-{id}",
-            t.sphere_id
-        ))),
-        Err(e @ AppError::Validation(_)) => {
-            let sphere = list_sphere(&state, &auth, id).await?;
-            sphere_page_with(&state, lang, &csrf, &auth, sphere, Some(e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let to = |t: &Task| format!("/spheres/{}/tasks#list-{id}", t.sphere_id);
+    redirect_to_or_again(r, to, async |e| {
+        let sphere = list_sphere(&state, &auth, id).await?;
+        sphere_page_with(&state, lang, &csrf, &auth, sphere, Some(e)).await
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -374,11 +365,11 @@ async fn back_to_task(
     id: Id,
     r: embarq_app::AppResult<()>,
 ) -> AppResult<Response> {
-    match r {
-        Ok(()) => Ok(see_other(&format!("/tasks/{id}"))),
-        Err(e @ AppError::Validation(_)) => task_page(state, lang, csrf, auth, id, Some(e)).await,
-        Err(e) => Err(e.into()),
-    }
+    let to = format!("/tasks/{id}");
+    redirect_or_again(r, &to, async |e| {
+        task_page(state, lang, csrf, auth, id, Some(e)).await
+    })
+    .await
 }
 
 #[derive(Template)]

@@ -1,6 +1,6 @@
 //! Use cases: the library (/use-cases) and marking a publication (/posts/{id}/use-case).
 use super::starter::with_errors;
-use super::{Page, PathId, St, render, render_status, see_other};
+use super::{Page, PathId, St, redirect_to_or_again, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -124,13 +124,13 @@ async fn mark(
     PathId(id): PathId,
     Form(f): Form<TagsInput>,
 ) -> AppResult<Response> {
-    match usecases::mark(&state, &auth, id, &f).await {
-        Ok(_) => Ok(see_other(&format!("/posts/{id}/use-case"))),
-        Err(e @ AppError::Validation(_)) => {
-            render_post(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = usecases::mark(&state, &auth, id, &f).await;
+    redirect_to_or_again(
+        r,
+        |_| format!("/posts/{id}/use-case"),
+        async |e| render_post(&state, lang, &csrf, &auth, id, Some(f), Some(&e)).await,
+    )
+    .await
 }
 
 async fn unmark(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
