@@ -48,6 +48,7 @@ pub async fn person(
                 birth_year,
                 level: level.map(str::to_string),
                 locale: None,
+                time_zone: None,
             },
         )
         .await

@@ -118,6 +118,7 @@ async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
                     birth_year: None,
                     level: None,
                     locale: None,
+                    time_zone: None,
                 },
             )
             .await

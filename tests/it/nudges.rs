@@ -170,6 +170,7 @@ async fn champions_remind_colleagues_within_limits() {
                 birth_year: None,
                 level: None,
                 locale: None,
+                time_zone: None,
             },
         )
         .await

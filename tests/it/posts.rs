@@ -1,4 +1,4 @@
-use embarq_testkit::{last_as, last_id, spawn_app};
+use embarq_testkit::{api, last_as, last_id, spawn_app};
 
 #[tokio::test]
 async fn publish_comment_react_mention_and_notify() {
@@ -382,4 +382,113 @@ async fn api_answers_the_created_comment_and_message() {
     assert_eq!(m["author_name"], "Alice Manager");
     assert_eq!(m["body_html"], stored[0].body_html);
     assert_eq!(m["created_at"], stored[0].created_at);
+}
+
+/// Times are the reader's, not UTC: a post made at 13:00 UTC in January reads 14:00 in a
+/// French organization (Europe/Paris), with the instant and its offset in `datetime`; a
+/// recent one reads as people say it.
+#[tokio::test]
+async fn times_are_shown_in_the_organizations_zone() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let sphere = mgr
+        .post_redirect("/spheres", &[("name", "Atelier"), ("kind", "open")])
+        .await;
+    let sid = last_id(&sphere).to_string();
+    let post = mgr
+        .post_redirect("/posts", &[("sphere_id", &sid), ("body", "Bonjour")])
+        .await;
+    let (_, html) = mgr.get_text(&post).await;
+    assert!(
+        html.contains(">à l'instant</time>") || html.contains(">il y a 1 min</time>"),
+        "a post just made reads as such"
+    );
+    // 2026-01-15 13:00 UTC.
+    app.run_sql(
+        "UPDATE posts SET created_at = 1768482000000 WHERE id = $1",
+        Some(last_id(&post)),
+    )
+    .await;
+    let (_, html) = mgr.get_text(&post).await;
+    assert!(
+        html.contains(r#"<time datetime="2026-01-15T14:00:00+01:00" title="15/01/2026 14:00">15/01/2026 14:00</time>"#),
+        "Paris time, not UTC"
+    );
+    assert!(!html.contains("13:00"));
+
+    // No zone of their own: the browser's (the cookie app.js sets) wins over the organization's.
+    let url = mgr.url("/").parse().unwrap();
+    mgr.jar.add_cookie_str("embarq_tz=Asia/Tokyo; Path=/", &url);
+    let in_tokyo = |path: String| {
+        let mgr = mgr.clone();
+        async move { mgr.get_text(&path).await.1 }
+    };
+    assert!(
+        in_tokyo(post.clone())
+            .await
+            .contains(r#"<time datetime="2026-01-15T22:00:00+09:00""#),
+        "the browser's zone"
+    );
+
+    // Their own choice wins over both; a zone that does not exist is refused with its field.
+    let bad = mgr
+        .post_form(
+            "/settings/profile",
+            &[("display_name", "Alice"), ("time_zone", "Europe/Lile")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("Fuseau horaire"));
+    mgr.post_redirect(
+        "/settings/profile",
+        &[("display_name", "Alice"), ("time_zone", "America/New_York")],
+    )
+    .await;
+    let html = in_tokyo(post.clone()).await;
+    assert!(
+        html.contains(r#"<time datetime="2026-01-15T08:00:00-05:00" title="15/01/2026 08:00">"#),
+        "their own zone"
+    );
+    let (_, settings) = mgr.get_text("/settings").await;
+    assert!(settings.contains("<option selected>America/New_York</option>"));
+    let (status, me) = api(&mgr, reqwest::Method::GET, "/api/v1/me", None).await;
+    assert_eq!(
+        (status, me["time_zone"].as_str()),
+        (200, Some("America/New_York"))
+    );
+}
+
+/// The home composer never picks a sphere by alphabetical chance (a post once went into the
+/// secret "Champions" sphere that way): it asks until the person has published somewhere, then
+/// offers the sphere they last used.
+#[tokio::test]
+async fn the_home_composer_asks_where_a_post_goes_then_offers_the_last_sphere() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let secret = mgr.create_sphere("Ambassadeurs", "secret").await;
+    let open = mgr.create_sphere("Usine", "open").await;
+    let option = |path: &str| format!(r#"<option value="{}""#, last_id(path));
+    let (_, home) = mgr.get_text("/").await;
+    assert!(home.contains(r#"<option value="" selected disabled>Choisissez une sphère…</option>"#));
+    assert!(!home.contains(&format!("{} selected", option(&secret))));
+    assert!(
+        home.contains("Ambassadeurs · Secrète"),
+        "secret spheres say so"
+    );
+
+    // A form sent without a sphere is refused with a sentence, and nothing is published.
+    let r = mgr
+        .post_form("/posts", &[("sphere_id", ""), ("body", "Bonjour à tous")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Sphère"));
+    let (_, feed) = mgr.get_text(&open).await;
+    assert!(!feed.contains("Bonjour à tous"));
+
+    let sid = last_id(&open).to_string();
+    mgr.post_redirect("/posts", &[("sphere_id", &sid), ("body", "Bonjour")])
+        .await;
+    let (_, home) = mgr.get_text("/").await;
+    assert!(home.contains(&format!("{} selected>Usine</option>", option(&open))));
+    assert!(!home.contains(r#"<option value="" selected disabled>"#));
 }

@@ -81,6 +81,7 @@ async fn live_events_cross_server_processes_on_postgres() {
     let peer = app.spawn_peer().await;
     let bob_on_peer = Browser {
         client: bob.client.clone(),
+        jar: bob.jar.clone(),
         base: peer.base.clone(),
         csrf: bob.csrf.clone(),
     };

@@ -45,6 +45,7 @@ async fn person(
                 birth_year: None,
                 level: None,
                 locale: None,
+                time_zone: None,
             },
         )
         .await

@@ -378,6 +378,7 @@ async fn members_spheres_and_files_follow_updates_and_deletes() {
                 birth_year: None,
                 level: None,
                 locale: None,
+                time_zone: None,
             },
         )
         .await
@@ -406,6 +407,7 @@ async fn members_spheres_and_files_follow_updates_and_deletes() {
                 birth_year: None,
                 level: None,
                 locale: None,
+                time_zone: None,
             },
         )
         .await

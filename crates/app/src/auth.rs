@@ -115,6 +115,8 @@ pub struct Auth {
     pub via: Via,
     /// Hash of the session token (to sign out this session).
     pub session_hash: Option<String>,
+    /// The zone the browser says it is in (its `embarq_tz` cookie), for people who chose none.
+    pub browser_zone: Option<chrono_tz::Tz>,
 }
 
 /// Proof that the caller manages their organization. Only [`Manager::of`] makes one, and

@@ -43,6 +43,14 @@ impl Lang {
             None
         }
     }
+    /// The instant `ms` as a full local date and time in `tz`, written this language's way.
+    pub fn date_time(self, tz: chrono_tz::Tz, ms: i64) -> String {
+        let t = embarq_domain::recency::local(tz, ms);
+        match self {
+            Lang::Fr => t.format("%d/%m/%Y %H:%M").to_string(),
+            Lang::En => t.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
     fn id(self) -> &'static LanguageIdentifier {
         match self {
             Lang::Fr => &FR,

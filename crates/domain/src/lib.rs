@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod moderation;
 pub mod policy;
 pub mod polls;
+pub mod recency;
 pub mod recurrence;
 pub mod roles;
 pub mod rollout;

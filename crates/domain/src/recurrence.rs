@@ -55,8 +55,7 @@ pub fn local_to_ms(tz: Tz, local: NaiveDateTime) -> i64 {
 
 /// The local wall-clock time of an instant in `tz`.
 pub fn ms_to_local(tz: Tz, ms: i64) -> NaiveDateTime {
-    let utc = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
-    utc.with_timezone(&tz).naive_local()
+    crate::recency::local(tz, ms).naive_local()
 }
 
 /// Which weekday of the month.

@@ -31,6 +31,7 @@ pub struct ProfileUpdate {
     pub birth_year: Option<i64>,
     pub level: Option<String>,
     pub locale: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -240,9 +241,9 @@ impl Db {
 
     pub async fn update_profile(&self, id: UserId, u: &ProfileUpdate) -> Result<()> {
         with_writer!(self, p => sqlx::query(
-            "UPDATE users SET display_name = $1, title = $2, department = $3, site = $4, birth_year = $5, level = $6, locale = $7 WHERE id = $8")
+            "UPDATE users SET display_name = $1, title = $2, department = $3, site = $4, birth_year = $5, level = $6, locale = $7, time_zone = $8 WHERE id = $9")
             .bind(&u.display_name).bind(&u.title).bind(&u.department).bind(&u.site).bind(u.birth_year)
-            .bind(&u.level).bind(&u.locale).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(&u.level).bind(&u.locale).bind(&u.time_zone).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 

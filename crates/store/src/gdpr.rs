@@ -72,6 +72,7 @@ pub struct ExportProfile {
     pub org_role: String,
     pub status: String,
     pub locale: Option<String>,
+    pub time_zone: Option<String>,
     pub created_at: i64,
     pub activated_at: Option<i64>,
 }
@@ -241,7 +242,7 @@ impl Db {
     pub async fn gdpr_export(&self, user_id: UserId) -> Result<Option<ExportData>> {
         let profile: Option<ExportProfile> = with_pool!(self, p => sqlx::query_as(
             "SELECT id, email, display_name, first_name, last_name, title, department, site, level, employee_id, \
-             org_role, status, locale, created_at, activated_at FROM users WHERE id = $1 AND erased_at IS NULL")
+             org_role, status, locale, time_zone, created_at, activated_at FROM users WHERE id = $1 AND erased_at IS NULL")
             .bind(user_id).fetch_optional(p).await)?;
         let Some(profile) = profile else {
             return Ok(None);
@@ -416,7 +417,7 @@ impl Db {
             sqlx::query(
                 "UPDATE users SET email = $2, display_name = $3, password_hash = NULL, first_name = NULL, \
                  last_name = NULL, title = NULL, department = NULL, site = NULL, birth_year = NULL, level = NULL, \
-                 manager_id = NULL, employee_id = NULL, photo = NULL, photo_type = NULL, locale = NULL, \
+                 manager_id = NULL, employee_id = NULL, photo = NULL, photo_type = NULL, locale = NULL, time_zone = NULL, \
                  erased_at = $4, scim_user_name = NULL, scim_user_key = NULL, \
                  scim_external_id = NULL, scim_division = NULL, scim_extra = NULL WHERE id = $1")
                 .bind(user_id).bind(&tombstone).bind(FORMER_MEMBER).bind(now).execute(&mut *tx).await?;

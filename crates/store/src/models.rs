@@ -34,6 +34,8 @@ pub struct User {
     pub org_role: OrgRole,
     pub status: UserStatus,
     pub locale: Option<String>,
+    /// Their own time zone (IANA name); None follows the browser, then the organization.
+    pub time_zone: Option<String>,
     pub created_at: i64,
     pub activated_at: Option<i64>,
     pub last_seen_at: Option<i64>,
@@ -42,7 +44,7 @@ pub struct User {
 /// Columns selected for `User` (the photo bytes stay in the table).
 pub(crate) const USER_COLUMNS: &str = "u.id, u.org_id, u.email, u.password_hash, u.display_name, u.first_name, \
      u.last_name, u.title, u.department, u.site, u.birth_year, u.level, u.manager_id, u.employee_id, \
-     (u.photo IS NOT NULL) AS has_photo, u.org_role, u.status, u.locale, u.created_at, u.activated_at, u.last_seen_at";
+     (u.photo IS NOT NULL) AS has_photo, u.org_role, u.status, u.locale, u.time_zone, u.created_at, u.activated_at, u.last_seen_at";
 
 /// A short reference to a person, for lists and bylines.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]

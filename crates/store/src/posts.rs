@@ -142,6 +142,13 @@ impl Db {
         )
     }
 
+    /// The sphere `author` last published in, if any (the home composer offers it first).
+    pub async fn last_posted_sphere(&self, author: UserId) -> Result<Option<SphereId>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT sphere_id FROM posts WHERE author_id = $1 ORDER BY created_at DESC LIMIT 1")
+            .bind(author).fetch_optional(p).await)?)
+    }
+
     pub async fn pinned_posts(&self, sphere_id: SphereId) -> Result<Vec<Post>> {
         let sql = format!(
             "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL AND p.pinned ORDER BY p.created_at DESC LIMIT 5"

@@ -230,6 +230,8 @@ impl Drop for TestApp {
 #[derive(Clone)]
 pub struct Browser {
     pub client: reqwest::Client,
+    /// The client's cookies (to set one a page script would set).
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
     pub base: String,
     pub csrf: String,
 }
@@ -243,13 +245,15 @@ pub fn csrf_from(html: &str) -> Option<String> {
 
 impl TestApp {
     pub fn browser(&self) -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Browser {
             client,
+            jar,
             base: self.base.clone(),
             csrf: String::new(),
         }

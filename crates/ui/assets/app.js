@@ -15,6 +15,13 @@
     var el = e.target;
     if (el && el.matches && el.matches("[data-select-on-focus]")) el.select();
   });
+  // The browser's time zone, so pages show this person's times (unless they chose a zone).
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (/^[A-Za-z0-9_+\/-]+$/.test(zone || "") && document.cookie.indexOf("embarq_tz=" + zone) < 0) {
+      document.cookie = "embarq_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (err) {}
   document.addEventListener("htmx:xhr:progress", function (e) {
     var form = e.target && e.target.closest && e.target.closest("[data-upload-progress]");
     if (!form || !e.detail || !e.detail.total) return;

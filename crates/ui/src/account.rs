@@ -3,7 +3,7 @@ use super::{Page, PathId, St, redirect_or_again, render, render_status, see_othe
 use crate::auth::{Auth, ClientIp, Csrf, MaybeAuth, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::service::{accounts, members};
+use crate::service::{accounts, members, time_zone};
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query};
@@ -451,6 +451,10 @@ struct SettingsPage {
     p: Page,
     tokens: Vec<ApiToken>,
     new_secret: Option<String>,
+    /// Every IANA zone, for the personal time zone choice.
+    zones: Vec<&'static str>,
+    /// "My device's (Europe/Paris for the organization)".
+    zone_auto: String,
 }
 
 async fn settings_page(
@@ -470,12 +474,19 @@ async fn settings_page(
         _ => StatusCode::OK,
     };
     let tokens = state.db.api_tokens_of(auth.user.id).await?;
+    let org_zone = time_zone::org_zone(state, auth.user.org_id).await?;
     Ok(render_status(
         status,
         &SettingsPage {
             p,
             tokens,
             new_secret,
+            zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+            zone_auto: crate::i18n::tr_args(
+                lang,
+                "time-zone-auto",
+                &[("zone", org_zone.name().into())],
+            ),
         },
     ))
 }
@@ -500,6 +511,8 @@ struct ProfileForm {
     level: String,
     #[serde(default)]
     locale: String,
+    #[serde(default)]
+    time_zone: String,
 }
 
 async fn update_profile(
@@ -517,6 +530,7 @@ async fn update_profile(
         birth_year: f.birth_year,
         level: f.level,
         locale: f.locale,
+        time_zone: f.time_zone,
     };
     let r = members::update_profile(&state, &auth, &input).await;
     let to = format!("/people/{}", auth.user.id);

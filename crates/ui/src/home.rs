@@ -10,6 +10,7 @@ use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, SphereId, parse_as, parse_id};
 use embarq_store::{Comment, Notification, Post, Sphere, SphereRequest};
 use serde::Deserialize;
@@ -42,6 +43,9 @@ pub struct After {
 struct HomePage {
     p: Page,
     my_spheres: Vec<Sphere>,
+    /// Where the composer publishes unless changed: the sphere last published in. None asks
+    /// (never a secret or help sphere picked by alphabetical chance).
+    composer_default: Option<SphereId>,
     invitations: Vec<SphereRequest>,
     posts: Vec<Post>,
     next: Option<String>,
@@ -82,12 +86,18 @@ async fn home(
         .db
         .visible_spheres(auth.user.org_id, auth.user.id, true)
         .await?;
+    let composer_default = state
+        .db
+        .last_posted_sphere(auth.user.id)
+        .await?
+        .filter(|last| my_spheres.iter().any(|s| s.id == *last));
     let invitations = state.db.invitations_for(auth.user.id).await?;
     let champion_panel = crate::service::champions::home_panel(&state, &auth).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "home-title").await;
     Ok(render(&HomePage {
         p,
         my_spheres,
+        composer_default,
         invitations,
         posts: page.posts,
         next: page.next,
@@ -125,6 +135,9 @@ struct PostForm {
 }
 
 async fn create_post(state: St, auth: Auth, Form(f): Form<PostForm>) -> AppResult<Response> {
+    if f.sphere_id.trim().is_empty() {
+        return Err(FieldError::new("sphere", "required").into());
+    }
     let sphere = parse_as(&f.sphere_id).ok_or(AppError::NotFound)?;
     let poll = f.poll.input(&state, auth.user.org_id).await?;
     let sphere = crate::service::spheres::load(&state, &auth, sphere).await?;

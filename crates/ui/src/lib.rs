@@ -51,7 +51,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use embarq_domain::recency::{self, Recency};
 use embarq_domain::validate::FieldError;
+use fluent_templates::fluent_bundle::FluentValue;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -96,6 +98,9 @@ pub struct Page {
     pub title: String,
     pub errors: Vec<String>,
     pub notice: Option<String>,
+    /// Where the reader's clock is: times are shown there (their own choice, else their
+    /// browser's, else the organization's: Europe/Paris unless the rollout plan says otherwise).
+    pub zone: chrono_tz::Tz,
 }
 
 impl Page {
@@ -110,6 +115,12 @@ impl Page {
             Some(a) => state.db.unread_count(a.user.id).await.unwrap_or(0),
             None => 0,
         };
+        let zone = match auth {
+            Some(a) => embarq_app::service::time_zone::reader_zone(state, a)
+                .await
+                .unwrap_or(chrono_tz::Europe::Paris),
+            None => chrono_tz::Europe::Paris,
+        };
         Page {
             lang,
             csrf: csrf.0.clone(),
@@ -118,6 +129,7 @@ impl Page {
             title: i18n::tr(lang, title),
             errors: Vec::new(),
             notice: None,
+            zone,
         }
     }
     /// Translation for templates: `{{ p.t("key") }}`.
@@ -144,13 +156,49 @@ impl Page {
         self.errors = vec![i18n::error_message(self.lang, code)];
         self
     }
-    /// A date-time in the viewer's language, UTC.
+    /// A date-time in the reader's language and zone, in full.
     pub fn when(&self, ms: impl std::borrow::Borrow<i64>) -> String {
-        let dt = chrono::DateTime::from_timestamp_millis(*ms.borrow()).unwrap_or_default();
-        match self.lang {
-            Lang::Fr => dt.format("%d/%m/%Y %H:%M").to_string(),
-            Lang::En => dt.format("%Y-%m-%d %H:%M").to_string(),
-        }
+        self.lang.date_time(self.zone, *ms.borrow())
+    }
+    /// A `<time>` element: recent times as people say them ("il y a 5 min", "hier à 14:02"),
+    /// others in full; the exact local time on hover, the instant with its offset in
+    /// `datetime`. Markup made here from numbers only: safe to insert unescaped.
+    pub fn time(&self, ms: impl std::borrow::Borrow<i64>) -> String {
+        let ms = *ms.borrow();
+        let t = recency::local(self.zone, ms);
+        let exact = self.when(ms);
+        let hm = |time: chrono::NaiveTime| time.format("%H:%M").to_string();
+        let text = match recency::recency(ms, embarq_store::now_ms(), self.zone) {
+            Recency::JustNow => i18n::tr(self.lang, "time-just-now"),
+            Recency::MinutesAgo(n) => i18n::tr_args(
+                self.lang,
+                "time-minutes-ago",
+                &[("n", FluentValue::from(n))],
+            ),
+            Recency::Today(at) => self.at("time-today-at", None, hm(at)),
+            Recency::Yesterday(at) => self.at("time-yesterday-at", None, hm(at)),
+            Recency::ThisWeek(day, at) => self.at(
+                "time-weekday-at",
+                Some(format!("time-weekday-{}", day.number_from_monday())),
+                hm(at),
+            ),
+            Recency::Dated(..) => exact.clone(),
+        };
+        format!(
+            "<time datetime=\"{}\" title=\"{exact}\">{text}</time>",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        )
+    }
+    fn at(&self, key: &str, day: Option<String>, time: String) -> String {
+        let day = day.map(|d| i18n::tr(self.lang, &d)).unwrap_or_default();
+        i18n::tr_args(
+            self.lang,
+            key,
+            &[
+                ("day", FluentValue::from(day)),
+                ("time", FluentValue::from(time)),
+            ],
+        )
     }
 }
 

@@ -109,6 +109,7 @@ pub async fn feed(state: &AppState, token: &str) -> AppResult<String> {
         user,
         via: Via::Token,
         session_hash: None,
+        browser_zone: None,
     };
     let f = EventFilter {
         mine: true,

@@ -740,12 +740,7 @@ pub async fn set_attendance(
 /// "Tue 05/01/2027 10:00 (Europe/Paris)": an instant in the event's own zone.
 pub fn local_time(lang: Lang, ms: i64, zone: &str) -> String {
     let tz = recurrence::parse_zone(zone).unwrap_or(chrono_tz::UTC);
-    let t = recurrence::ms_to_local(tz, ms);
-    let fmt = match lang {
-        Lang::Fr => "%d/%m/%Y %H:%M",
-        Lang::En => "%Y-%m-%d %H:%M",
-    };
-    format!("{} ({zone})", t.format(fmt))
+    format!("{} ({zone})", lang.date_time(tz, ms))
 }
 
 /// Reminders sent per pass at most (the next pass sends the rest).

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use embarq_domain::UserId;
 use embarq_domain::csv_import::{self, FileError};
 use embarq_domain::policy;
+use embarq_domain::recurrence::parse_zone;
 use embarq_domain::validate::{self, Errors, NAME_MAX, SHORT_TEXT_MAX};
 use embarq_domain::{OrgId, OrgRole, UserStatus};
 use embarq_store::{ImportOutcome, MemberFilter, ProfileUpdate, User};
@@ -49,6 +50,8 @@ pub struct ProfileInput {
     pub birth_year: String,
     pub level: String,
     pub locale: String,
+    /// An IANA zone name; "" follows the browser, then the organization.
+    pub time_zone: String,
 }
 
 pub async fn update_profile(state: &AppState, auth: &Auth, i: &ProfileInput) -> AppResult<()> {
@@ -79,6 +82,14 @@ pub async fn update_profile(state: &AppState, auth: &Auth, i: &ProfileInput) -> 
                 .ok_or(validate::FieldError::new("locale", "invalid_choice")),
         ),
     };
+    let time_zone = match i.time_zone.trim() {
+        "" => None,
+        z => e.check(
+            parse_zone(z)
+                .map(|tz| tz.name().to_string())
+                .ok_or(validate::FieldError::new("time_zone", "invalid_time_zone")),
+        ),
+    };
     e.into_result()?;
     let u = ProfileUpdate {
         display_name: display_name.unwrap_or_default(),
@@ -88,6 +99,7 @@ pub async fn update_profile(state: &AppState, auth: &Auth, i: &ProfileInput) -> 
         birth_year: birth_year.flatten(),
         level: level.flatten(),
         locale,
+        time_zone,
     };
     Ok(state.db.update_profile(auth.user.id, &u).await?)
 }

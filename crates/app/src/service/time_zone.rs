@@ -1,5 +1,6 @@
 //! The organization's time zone: due dates, polls' closing dates and "today" are calendar
 //! dates there.
+use crate::auth::Auth;
 use crate::error::AppResult;
 use crate::state::AppState;
 use chrono::NaiveDate;
@@ -15,6 +16,16 @@ pub async fn org_zone(state: &AppState, org_id: OrgId) -> AppResult<Tz> {
         .and_then(|p| parse_zone(&p.time_zone))
         .or_else(|| parse_zone(DEFAULT_TIME_ZONE))
         .unwrap_or(chrono_tz::UTC))
+}
+
+/// The zone `auth`'s reader sees times in: their own choice, else their browser's, else the
+/// organization's.
+pub async fn reader_zone(state: &AppState, auth: &Auth) -> AppResult<Tz> {
+    let own = auth.user.time_zone.as_deref().and_then(parse_zone);
+    match own.or(auth.browser_zone) {
+        Some(tz) => Ok(tz),
+        None => org_zone(state, auth.user.org_id).await,
+    }
 }
 
 /// Today's date in the organization's zone.

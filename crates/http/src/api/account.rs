@@ -62,6 +62,11 @@ pub struct ProfilePatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<LocaleChoice>, inline)]
     locale: Option<Option<String>>,
+    /// An IANA time zone such as `Europe/Paris`; null or "" to follow the browser, then the
+    /// organization.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, inline, max_length = 64, example = "Europe/Paris")]
+    time_zone: Option<Option<String>>,
 }
 
 fn merged(patch: Option<Option<String>>, current: Option<String>) -> String {
@@ -89,6 +94,7 @@ async fn update_me(
             .unwrap_or_default(),
         level: merged(p.level, u.level),
         locale: merged(p.locale, u.locale),
+        time_zone: merged(p.time_zone, u.time_zone),
     };
     members::update_profile(&state, &auth, &input).await?;
     Ok(Json(

@@ -35,6 +35,9 @@ pub struct MemberDto {
     pub status: String,
     /// Preferred language (`fr`, `en`), if chosen.
     pub locale: Option<String>,
+    /// Their own time zone (IANA name), if chosen; otherwise times follow their browser, then
+    /// the organization's zone.
+    pub time_zone: Option<String>,
     pub created_at: i64,
     pub activated_at: Option<i64>,
     pub last_seen_at: Option<i64>,
@@ -59,6 +62,7 @@ impl From<User> for MemberDto {
             role: u.org_role.to_string(),
             status: u.status.to_string(),
             locale: u.locale,
+            time_zone: u.time_zone,
             created_at: u.created_at,
             activated_at: u.activated_at,
             last_seen_at: u.last_seen_at,

@@ -11,6 +11,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 
+/// Set by app.js to the browser's IANA zone, so pages can show that person's times.
+const ZONE_COOKIE: &str = "embarq_tz";
+
 /// Form bodies larger than this are not searched for a CSRF field (they must send the header).
 const CSRF_FORM_SCAN_MAX: usize = 2 * 1024 * 1024;
 
@@ -33,6 +36,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                     user,
                     via: Via::Token,
                     session_hash: None,
+                    browser_zone: None,
                 })
             }
             Ok(None) => return crate::error::ApiError(AppError::Unauthorized).into_response(),
@@ -47,6 +51,9 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                     user: su.user,
                     via: Via::Session,
                     session_hash: Some(h),
+                    browser_zone: jar
+                        .get(ZONE_COOKIE)
+                        .and_then(|c| embarq_domain::recurrence::parse_zone(c.value())),
                 });
             }
             Ok(None) => {}
