@@ -17,9 +17,11 @@ import { ARTIFACTS, ftl, startServer, LAUNCH, setupOrganization } from './suppor
 const fr = ftl('fr');
 
 
-/** `YYYY-MM-DDTHH:MM` (UTC), for datetime-local inputs. */
+/** `YYYY-MM-DDTHH:MM` in the machine's zone (the browser's, which pages read times in), for datetime-local inputs. */
 function localInput(msFromNow) {
-  return new Date(Date.now() + msFromNow).toISOString().slice(0, 16);
+  const d = new Date(Date.now() + msFromNow);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 const DAY = 86_400_000;
 

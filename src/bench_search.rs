@@ -44,6 +44,7 @@ const QUERIES: &[(&str, &str, Option<Kind>)] = &[
         Some(Kind::Posts),
     ),
     ("no match (\"licorne\")", "licorne", Some(Kind::Posts)),
+    ("prefix, as typed (\"procéd\")", "procéd", Some(Kind::Posts)),
     ("overview, common word (all kinds)", "équipe", None),
     (
         "overview, two words (all kinds)",

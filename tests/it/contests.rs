@@ -16,31 +16,13 @@ async fn post_json(b: &Browser, path: &str, body: Value) -> reqwest::Response {
         .unwrap()
 }
 
+/// `datetime-local` text of an instant in Paris (the organization's zone, which the test client,
+/// with no zone of its own or from a browser, reads and writes times in).
 fn local(ms: i64) -> String {
-    chrono_like(ms)
-}
-
-/// `datetime-local` text (UTC) of an instant.
-fn chrono_like(ms: i64) -> String {
-    let secs = ms / 1000;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
+    let paris = embarq_domain::recurrence::parse_zone("Europe/Paris").unwrap();
+    embarq_domain::recency::local(paris, ms)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 #[tokio::test]
@@ -96,6 +78,27 @@ async fn bad_contests_are_refused_and_nothing_is_created() {
     assert_eq!(r.status(), 403);
     let list: Value = mgr.get("/api/v1/contests").await.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing half-applied");
+
+    // The form's labels are sentences, and its times are the author's (Paris), not UTC.
+    let (_, page) = mgr.get_text("/contests").await;
+    assert!(page.contains("Comparer") && page.contains("Début (Europe/Paris)"));
+    assert!(!page.contains("field-") && !page.contains("UTC"));
+    let r = mgr
+        .post_form(
+            "/contests",
+            &[
+                ("name", "Hiver"),
+                ("dimension", "site"),
+                ("metric", "activation_rate"),
+                ("starts_at", "2099-01-15T09:00"),
+                ("ends_at", "2099-01-20T18:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let list: Value = mgr.get("/api/v1/contests").await.json().await.unwrap();
+    // 09:00 in Paris in January is 08:00 UTC.
+    assert_eq!(list[0]["starts_at"], 4_072_147_200_000_i64);
 }
 
 #[tokio::test]

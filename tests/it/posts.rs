@@ -492,3 +492,33 @@ async fn the_home_composer_asks_where_a_post_goes_then_offers_the_last_sphere() 
     assert!(home.contains(&format!("{} selected>Usine</option>", option(&open))));
     assert!(!home.contains(r#"<option value="" selected disabled>"#));
 }
+
+/// Deleting a publication asks first: the page offers Delete, which opens the question and the
+/// one button that deletes; nothing is deleted until that form is sent.
+#[tokio::test]
+async fn deleting_a_publication_asks_first() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let sphere = mgr.create_sphere("Atelier", "open").await;
+    let sid = last_id(&sphere).to_string();
+    let post = mgr
+        .post_redirect("/posts", &[("sphere_id", &sid), ("body", "Réunion jeudi")])
+        .await;
+    let (_, html) = mgr.get_text(&post).await;
+    let ask = html
+        .find(r#"<details class="confirm"><summary class="link danger">Supprimer</summary>"#)
+        .expect("Delete opens a question");
+    let question = html
+        .find("Supprimer définitivement cette publication, avec ses commentaires ?")
+        .unwrap();
+    let form = html
+        .find(&format!(r#"<form method="post" action="{post}/delete""#))
+        .unwrap();
+    assert!(
+        ask < question && question < form,
+        "the form is inside the question"
+    );
+    assert_eq!(html.matches(&format!("{post}/delete")).count(), 1);
+    mgr.post_redirect(&format!("{post}/delete"), &[]).await;
+    assert_eq!(mgr.get(&post).await.status(), 404);
+}

@@ -572,3 +572,51 @@ async fn ranks_recent_matches_and_pages_through_them() {
     let html = alice.get_text("/search?q=livraison").await.1;
     assert!(html.contains("type=posts\""), "a link to every publication");
 }
+
+/// Search as you type: the last word is a prefix ("covoitur" finds "covoiturage"), and
+/// people and spheres are found by the start of their name, accents or not ("hél", "helene").
+#[tokio::test]
+async fn the_last_word_typed_matches_as_a_prefix_of_words_and_names() {
+    let app = spawn_app().await;
+    let alice = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (helene, _) = app.member(org, "helene@acme.test", "Hélène Durand").await;
+    let sphere = create_sphere(&alice, "Covoiturage Lille", "open").await;
+    let post = last_id(
+        &publish(
+            &alice,
+            &sphere,
+            "Qui propose du covoiturage vendredi depuis Roubaix ?",
+        )
+        .await,
+    )
+    .to_string();
+    for q in [
+        "covoitur",
+        "covoiturage",
+        "COVOIT",
+        "vendredi covoit",
+        "roubai",
+    ] {
+        assert_eq!(
+            ids(&find(&alice, q).await, "posts"),
+            vec![post.clone()],
+            "{q}"
+        );
+    }
+    assert_eq!(
+        ids(&find(&alice, "covoit").await, "spheres"),
+        vec![last_id(&sphere).to_string()]
+    );
+    // Only the last word is a prefix: a finished word still has to match a whole word.
+    assert!(ids(&find(&alice, "covoit vendredi").await, "posts").is_empty());
+    for q in ["hél", "hel", "helene", "Hélène", "durand", "hélène dur"] {
+        assert_eq!(
+            ids(&find(&alice, q).await, "members"),
+            vec![helene.to_string()],
+            "{q}"
+        );
+    }
+    // One letter is not a prefix search (it would match nearly everything).
+    assert!(ids(&find(&alice, "h").await, "members").is_empty());
+}

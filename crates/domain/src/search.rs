@@ -134,6 +134,12 @@ impl Query {
         Ok(Query { words })
     }
 
+    /// Whether the last word is matched as a prefix: it may still be being typed ("covoitur"
+    /// finds "covoiturage"). One letter would match too much to be useful.
+    pub fn prefix_last(&self) -> bool {
+        self.words.last().is_some_and(|w| w.chars().count() >= 2)
+    }
+
     /// The FTS5 MATCH expression: every word as a quoted string (FTS5 strings cannot hold
     /// syntax), all required. The tokenizer stems each one on the way in.
     pub fn fts5_match(&self) -> String {

@@ -113,7 +113,7 @@ macro_rules! run_search {
 impl Db {
     /// The most recent published, visible, not hidden publications matching `query`.
     pub async fn search_posts(&self, scope: &SearchScope, query: &Query) -> Result<Vec<PostHit>> {
-        let f = fts(self.backend(), "posts", "p", "", 5, query.words.len());
+        let f = fts(self.backend(), "posts", "p", "", 5, query);
         let readable = &*READABLE;
         let sql = |from: &str, newest: &str| {
             format!(
@@ -145,7 +145,7 @@ impl Db {
         scope: &SearchScope,
         query: &Query,
     ) -> Result<Vec<CommentHit>> {
-        let f = fts(self.backend(), "comments", "c", "", 5, query.words.len());
+        let f = fts(self.backend(), "comments", "c", "", 5, query);
         let readable = &*READABLE;
         let sql = format!(
             "SELECT c.id, c.post_id, p.sphere_id, s.name AS sphere_name, c.author_id, u.display_name AS author_name, \
@@ -170,14 +170,7 @@ impl Db {
         scope: &SearchScope,
         query: &Query,
     ) -> Result<Vec<SphereHit>> {
-        let f = fts(
-            self.backend(),
-            "spheres",
-            "s",
-            "4.0, 1.0",
-            5,
-            query.words.len(),
-        );
+        let f = fts(self.backend(), "spheres", "s", "4.0, 1.0", 5, query);
         let sees = crate::access::sees("s", "$2");
         let sql = format!(
             "SELECT s.id, s.name, s.description, s.kind, m.role AS my_role, s.created_at, {rel} AS relevance \
@@ -199,14 +192,7 @@ impl Db {
         scope: &SearchScope,
         query: &Query,
     ) -> Result<Vec<MemberHit>> {
-        let f = fts(
-            self.backend(),
-            "users",
-            "u",
-            "4.0, 1.0, 1.0, 1.0",
-            5,
-            query.words.len(),
-        );
+        let f = fts(self.backend(), "users", "u", "4.0, 1.0, 1.0, 1.0", 5, query);
         let sql = format!(
             "SELECT u.id, u.display_name, u.title, u.department, u.site, (u.photo IS NOT NULL) AS has_photo, \
              u.created_at, {rel} AS relevance \
@@ -225,7 +211,7 @@ impl Db {
     /// Files (not deleted, not in a deleted folder) of spheres whose content the viewer
     /// may read, matching by name.
     pub async fn search_files(&self, scope: &SearchScope, query: &Query) -> Result<Vec<FileHit>> {
-        let f = fts(self.backend(), "files", "f", "1.0", 5, query.words.len());
+        let f = fts(self.backend(), "files", "f", "1.0", 5, query);
         let readable = &*READABLE;
         let sql = format!(
             "SELECT f.id, f.sphere_id, s.name AS sphere_name, f.name, f.content_type, f.size_bytes, f.created_at, \

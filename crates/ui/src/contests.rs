@@ -4,6 +4,7 @@ use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::contests::{self as svc, ContestInput, Score, parse_local};
+use crate::service::time_zone;
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::StatusCode;
@@ -103,8 +104,9 @@ async fn create(
     auth: Auth,
     Form(f): Form<ContestForm>,
 ) -> AppResult<Response> {
-    let starts = parse_local("contest_starts_at", &f.starts_at);
-    let ends = parse_local("contest_ends_at", &f.ends_at);
+    let tz = time_zone::reader_zone(&state, &auth).await?;
+    let starts = parse_local("contest_starts_at", &f.starts_at, tz);
+    let ends = parse_local("contest_ends_at", &f.ends_at, tz);
     let mut errors: Vec<FieldError> = Vec::new();
     let (starts_at, ends_at) = match (starts, ends) {
         (Ok(s), Ok(e)) => (s, e),

@@ -7,7 +7,7 @@ use crate::service::spheres::notice;
 use crate::state::AppState;
 use embarq_domain::adoption::{self, ContestMetric};
 use embarq_domain::validate::{self, FieldError};
-use embarq_domain::{Id, PostStatus, markdown, policy};
+use embarq_domain::{Id, PostStatus, markdown, policy, recurrence};
 use embarq_store::{Contest, NewContest, NewPost};
 use serde::Serialize;
 
@@ -33,16 +33,19 @@ pub struct Score {
     pub bar: f64,
 }
 
-/// Parses a `datetime-local` form value (UTC) to epoch ms.
-pub fn parse_local(field: &'static str, v: &str) -> Result<Option<i64>, FieldError> {
-    let v = v.trim();
-    if v.is_empty() {
+/// Parses a `datetime-local` form value, read in the zone `tz` its author sees times in, to
+/// epoch ms.
+pub fn parse_local(
+    field: &'static str,
+    v: &str,
+    tz: chrono_tz::Tz,
+) -> Result<Option<i64>, FieldError> {
+    if v.trim().is_empty() {
         return Ok(None);
     }
-    chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
-        .map(|t| Some(t.and_utc().timestamp_millis()))
-        .map_err(|_| FieldError::new(field, "contest_invalid_date"))
+    recurrence::parse_local(v)
+        .map(|t| Some(recurrence::local_to_ms(tz, t)))
+        .ok_or(FieldError::new(field, "contest_invalid_date"))
 }
 
 pub async fn create(

@@ -5,6 +5,7 @@
 //! `embarq_domain::search::Query`), and on SQLite each becomes a quoted FTS5 string, so
 //! nothing a user types is read as FTS syntax.
 use crate::Backend;
+use embarq_domain::search::Query;
 
 /// How one searched table is matched, ranked and walked from the newest match.
 pub(crate) struct Fts {
@@ -27,21 +28,27 @@ pub(crate) const RECENT_POSTS: i64 = 5_000;
 
 /// `table` is the base table ("posts"), `alias` its alias in the query, `bm25_weights`
 /// the per-column weights of SQLite's bm25 ("" to rank with `embarq_rank` instead), `first` the placeholder of the
-/// first word and `n` the number of words (at least one).
+/// first word; `query` gives the number of words and whether the last is a prefix.
 pub(crate) fn fts(
     backend: Backend,
     table: &str,
     alias: &str,
     bm25_weights: &str,
     first: usize,
-    n: usize,
+    query: &Query,
 ) -> Fts {
-    let params: Vec<usize> = (first..first + n.max(1)).collect();
+    let n = query.words.len().max(1);
+    let params: Vec<usize> = (first..first + n).collect();
+    // The last word's placeholder, when it is matched as a prefix of the indexed stems.
+    let prefix = query.prefix_last().then_some(first + n - 1);
     match backend {
         Backend::Sqlite => {
             let quoted: Vec<String> = params
                 .iter()
-                .map(|i| format!("'\"' || ${i} || '\"'"))
+                .map(|i| {
+                    let star = if prefix == Some(*i) { "*" } else { "" };
+                    format!("'\"' || ${i} || '\"{star}'")
+                })
                 .collect();
             let expr = quoted.join(" || ' AND ' || ");
             // Publications and comments are ranked among recent candidates: the cheap
@@ -65,9 +72,16 @@ pub(crate) fn fts(
             let parts: Vec<String> = params
                 .iter()
                 .map(|i| {
-                    format!(
-                        "(plainto_tsquery('embarq_fr', ${i}::text) || plainto_tsquery('embarq_en', ${i}::text))"
-                    )
+                    if prefix == Some(*i) {
+                        // Letters and digits only (see `Query`): nothing here is tsquery syntax.
+                        format!(
+                            "(to_tsquery('embarq_fr', ${i}::text || ':*') || to_tsquery('embarq_en', ${i}::text || ':*'))"
+                        )
+                    } else {
+                        format!(
+                            "(plainto_tsquery('embarq_fr', ${i}::text) || plainto_tsquery('embarq_en', ${i}::text))"
+                        )
+                    }
                 })
                 .collect();
             let q = format!("({})", parts.join(" && "));
