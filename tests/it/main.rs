@@ -19,6 +19,7 @@ mod hardening;
 mod http_rules;
 mod import;
 mod leaks;
+mod membership_rules;
 mod moderation;
 mod nudges;
 mod oidc;

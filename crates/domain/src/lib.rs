@@ -12,6 +12,7 @@ pub mod guidance;
 pub mod ids;
 pub mod lifecycle;
 pub mod markdown;
+pub mod membership_rules;
 pub mod moderation;
 pub mod policy;
 pub mod polls;

@@ -48,7 +48,7 @@ const MEMBER_SELECT: &str = "SELECT u.id, u.org_role, \
      EXISTS (SELECT 1 FROM champions ch WHERE ch.user_id = u.id) AS is_champion, \
      (u.photo IS NOT NULL) AS has_photo, \
      (u.title IS NOT NULL AND u.title <> '') AS has_title, \
-     (SELECT COUNT(*) FROM sphere_members m WHERE m.user_id = u.id) AS spheres_joined, \
+     (SELECT COUNT(*) FROM sphere_members m WHERE m.user_id = u.id AND NOT m.via_rule) AS spheres_joined, \
      (SELECT COUNT(*) FROM posts p WHERE p.author_id = u.id AND p.status = 'published') AS posts, \
      (SELECT COUNT(*) FROM comments c WHERE c.author_id = u.id) AS comments, \
      (SELECT COUNT(*) FROM event_registrations r JOIN events e ON e.id = r.event_id \

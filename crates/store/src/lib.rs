@@ -17,6 +17,7 @@ mod files;
 pub mod gdpr;
 mod guidance;
 mod live;
+mod membership_rules;
 mod messages;
 mod models;
 mod moderation;
@@ -55,6 +56,7 @@ pub use events::{
 pub use files::{DeletedFile, FileFolder, FileRow, NewFile, Widget, WidgetContent};
 pub use guidance::{HelpAdmin, HelpArticle, KitItemRow, UseCase};
 pub use live::LIVE_PAGE;
+pub use membership_rules::{RuleChanges, RuleChoices, RuleScope, StoredRule};
 pub use models::*;
 pub use moderation::{CommentRef, HiddenItem, Moderation, NewReport, OpenReport};
 pub use notify_prefs::{DigestCandidate, DigestSettings};

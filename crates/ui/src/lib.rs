@@ -25,6 +25,7 @@ mod polls;
 pub(crate) mod rollout;
 mod scim;
 mod search;
+mod sphere_rules;
 mod spheres;
 mod sso;
 mod starter;
@@ -61,6 +62,7 @@ pub fn router() -> Router<WebState> {
         .merge(home::router())
         .merge(search::router())
         .merge(spheres::router())
+        .merge(sphere_rules::router())
         .merge(people::router())
         .merge(messages::router())
         .merge(moderation::router())
@@ -144,6 +146,14 @@ impl Page {
         self.me
             .as_ref()
             .is_some_and(|u| u.org_role == embarq_domain::OrgRole::Manager)
+    }
+    /// A translation with a count, plural rules included: `{{ p.t_n("key", n) }}`.
+    pub fn t_n(&self, key: &str, count: impl std::borrow::Borrow<i64>) -> String {
+        i18n::tr_args(
+            self.lang,
+            key,
+            &[("count", FluentValue::from(*count.borrow()))],
+        )
     }
     pub fn with_errors(mut self, errors: &[FieldError]) -> Self {
         self.errors = errors

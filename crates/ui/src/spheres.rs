@@ -4,7 +4,7 @@ use super::{Page, PathId, PathIds, St, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
-use crate::service::{posts, spheres};
+use crate::service::{membership_rules, posts, spheres};
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Query;
@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::policy::SphereAccess;
 use embarq_domain::{SphereId, SphereRole, UserId, validate};
-use embarq_store::{Post, Sphere, SphereMember, SphereRequest};
+use embarq_store::{Post, RuleChoices, Sphere, SphereMember, SphereRequest};
 use serde::Deserialize;
 
 pub fn router() -> Router<WebState> {
@@ -195,6 +195,18 @@ struct MembersPage {
     access: SphereAccess,
     members: Vec<(SphereMember, String)>,
     requests: Vec<SphereRequest>,
+    /// For the organization's managers: the membership rules and what they can name.
+    rules: Option<(Vec<membership_rules::RuleView>, RuleChoices)>,
+}
+
+impl MembersPage {
+    fn rule_text(&self, r: &membership_rules::RuleView) -> String {
+        let what = tr(self.p.lang, &format!("rule-{}", r.stored.attribute));
+        match (&r.stored.value, &r.stored.manager_name) {
+            (Some(v), _) | (None, Some(v)) => format!("{what} : {v}"),
+            (None, None) => what,
+        }
+    }
 }
 
 async fn members(
@@ -204,10 +216,22 @@ async fn members(
     auth: Auth,
     PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
-    let v = spheres::readable(&state, &auth, id).await?;
-    let members = spheres::members(&state, &v).await?;
+    members_page(&state, lang, &csrf, &auth, id, None).await
+}
+
+/// The members page, with the refused form's message when there is one.
+pub(super) async fn members_page(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    auth: &Auth,
+    id: SphereId,
+    refused: Option<AppError>,
+) -> AppResult<Response> {
+    let v = spheres::readable(state, auth, id).await?;
+    let members = spheres::members(state, &v).await?;
     // Administrators see the requests; for anyone else there are none to show.
-    let requests = match spheres::join_requests(&state, &auth, id).await {
+    let requests = match spheres::join_requests(state, auth, id).await {
         Err(AppError::Forbidden) => Vec::new(),
         r => r?,
     };
@@ -218,15 +242,35 @@ async fn members(
             (m, label)
         })
         .collect();
-    let mut p = Page::new(&state, lang, &csrf, Some(&auth), "sphere-members").await;
+    let rules = match membership_rules::list(state, auth, id).await {
+        Err(AppError::Forbidden) => None,
+        r => Some((r?, membership_rules::choices(state, auth).await?)),
+    };
+    let mut p = Page::new(state, lang, csrf, Some(auth), "sphere-members").await;
     p.title = v.sphere().name.clone();
-    Ok(render(&MembersPage {
-        p,
-        access: v.access(),
-        s: v.into_sphere(),
-        members,
-        requests,
-    }))
+    let status = match refused {
+        Some(AppError::Validation(e)) => {
+            p = p.with_errors(&e);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Some(AppError::Refused(code)) => {
+            p = p.with_error_code(code);
+            StatusCode::CONFLICT
+        }
+        Some(e) => return Err(e.into()),
+        None => StatusCode::OK,
+    };
+    Ok(render_status(
+        status,
+        &MembersPage {
+            p,
+            access: v.access(),
+            s: v.into_sphere(),
+            members,
+            requests,
+            rules,
+        },
+    ))
 }
 
 async fn settings(

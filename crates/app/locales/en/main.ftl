@@ -56,6 +56,28 @@ tokens-create = Create a token
 locale-browser = Browser language
 save = Save
 delete = Delete
+rules-title = Membership rules
+rules-intro = People a rule names join the sphere, including those who arrive later (import, SCIM, invitation); they leave it if they leave the rule. People who joined on their own stay.
+rules-empty = No rules: only people added or who join are members.
+rules-reach = { $count ->
+    [0] nobody today
+    [one] { $count } person today
+   *[other] { $count } people today
+}
+rules-add-label = Add
+rules-add = Add the rule
+field-rule-attribute = Rule
+field-rule-value = Rule value
+field-rule-manager = Team manager
+rule-everyone = Everyone
+rule-department = Department
+rule-site = Site
+rule-level = Level
+rule-manager = Team of
+confirm-delete-rule = Remove this rule? People only it had added will leave the sphere.
+error-too-many-rules = This sphere already has the maximum number of rules (50).
+audit-action-sphere-rule-add = Membership rule added
+audit-action-sphere-rule-remove = Membership rule removed
 confirm-delete = Yes, delete
 confirm-delete-post = Delete this publication and its comments for good?
 confirm-delete-task = Delete this task for good?

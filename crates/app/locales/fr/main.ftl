@@ -56,6 +56,28 @@ tokens-create = Créer un jeton
 locale-browser = Langue du navigateur
 save = Enregistrer
 delete = Supprimer
+rules-title = Règles d'adhésion
+rules-intro = Les personnes que désigne une règle rejoignent la sphère, y compris celles qui arrivent plus tard (import, SCIM, invitation) ; elles la quittent si elles sortent de la règle. Celles qui l'ont rejointe d'elles-mêmes restent.
+rules-empty = Aucune règle : seuls les membres ajoutés ou qui rejoignent font partie de la sphère.
+rules-reach = { $count ->
+    [0] personne aujourd'hui
+    [one] { $count } personne aujourd'hui
+   *[other] { $count } personnes aujourd'hui
+}
+rules-add-label = Ajouter
+rules-add = Ajouter la règle
+field-rule-attribute = Règle
+field-rule-value = Valeur de la règle
+field-rule-manager = Responsable d'équipe
+rule-everyone = Tout le monde
+rule-department = Département
+rule-site = Site
+rule-level = Niveau
+rule-manager = Équipe de
+confirm-delete-rule = Retirer cette règle ? Les personnes qu'elle seule avait ajoutées quitteront la sphère.
+error-too-many-rules = Cette sphère a déjà le nombre maximal de règles (50).
+audit-action-sphere-rule-add = Règle d'adhésion ajoutée
+audit-action-sphere-rule-remove = Règle d'adhésion retirée
 confirm-delete = Oui, supprimer
 confirm-delete-post = Supprimer définitivement cette publication, avec ses commentaires ?
 confirm-delete-task = Supprimer définitivement cette tâche ?

@@ -56,6 +56,8 @@ pub async fn setup(state: &AppState, i: &SetupInput) -> AppResult<UserId> {
         other => other?,
     };
     crate::service::help::ensure_help_sphere(state, org.id, uid).await?;
+    let lang = Lang::default();
+    crate::service::rollout::ensure_announcements_sphere(state, org.id, uid, lang).await?;
     Ok(uid)
 }
 
@@ -281,6 +283,8 @@ pub async fn invite(
         })
         .await?;
     let user = state.db.user(id).await?.ok_or(AppError::NotFound)?;
+    let scope = embarq_store::RuleScope::Person(user.id);
+    super::membership_rules::follow_directory(state, user.org_id, scope).await;
     let mut invited = super::webhooks::member_event(&user, "member.invited");
     invited.extend(super::admin_audit::by(
         auth,

@@ -10,7 +10,7 @@ use embarq_domain::policy;
 use embarq_domain::recurrence::parse_zone;
 use embarq_domain::validate::{self, Errors, NAME_MAX, SHORT_TEXT_MAX};
 use embarq_domain::{OrgId, OrgRole, UserStatus};
-use embarq_store::{ImportOutcome, MemberFilter, ProfileUpdate, User};
+use embarq_store::{ImportOutcome, MemberFilter, ProfileUpdate, RuleScope, User};
 
 pub const PAGE: i64 = 50;
 
@@ -101,7 +101,10 @@ pub async fn update_profile(state: &AppState, auth: &Auth, i: &ProfileInput) -> 
         locale,
         time_zone,
     };
-    Ok(state.db.update_profile(auth.user.id, &u).await?)
+    state.db.update_profile(auth.user.id, &u).await?;
+    let scope = RuleScope::Person(auth.user.id);
+    super::membership_rules::follow_directory(state, auth.user.org_id, scope).await;
+    Ok(())
 }
 
 pub const PHOTO_MAX: usize = 2 * 1024 * 1024;
@@ -192,6 +195,8 @@ pub async fn set_active(state: &AppState, auth: &Auth, id: UserId, active: bool)
             .deactivate_user(auth.user.org_id, u.id, &audit)
             .await?;
     }
+    let scope = RuleScope::Person(u.id);
+    super::membership_rules::follow_directory(state, auth.user.org_id, scope).await;
     Ok(())
 }
 
@@ -307,6 +312,9 @@ pub async fn import_for(
             audit,
         )
         .await?;
+    if !opts.dry_run {
+        super::membership_rules::follow_directory(state, org_id, RuleScope::Org).await;
+    }
     if !opts.dry_run && opts.send_invitations {
         for (id, _) in &outcome.created {
             // With a rollout plan, members whose access opens later get it from the job then.

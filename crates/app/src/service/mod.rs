@@ -14,6 +14,7 @@ pub mod gdpr;
 pub mod help;
 pub mod markdown;
 pub mod members;
+pub mod membership_rules;
 pub mod messages;
 pub mod moderation;
 pub mod notifications;

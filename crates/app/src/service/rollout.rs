@@ -9,11 +9,14 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr, tr_args};
 use crate::service::{accounts, spheres};
 use crate::state::AppState;
+use embarq_domain::membership_rules::Rule;
 use embarq_domain::rollout::{
     self, Person, Phase, PlanInput, Schedule, Wave, WaveDimension, WaveInput,
 };
-use embarq_domain::{Id, OrgId, OrgRole, PostStatus, SphereKind, UserId, markdown, policy};
-use embarq_store::{Effects, Named, NewPost, RolloutPlan, RolloutWave, User, now_ms};
+use embarq_domain::{
+    Id, OrgId, OrgRole, PostStatus, SphereId, SphereKind, UserId, markdown, policy,
+};
+use embarq_store::{Effects, Named, NewPost, RolloutPlan, RolloutWave, RuleScope, User, now_ms};
 use fluent_templates::fluent_bundle::FluentValue;
 
 /// The error code of a refused sign-in before the member's access opens.
@@ -400,6 +403,34 @@ pub async fn send_due_invitations(state: &AppState, now: i64) -> anyhow::Result<
     Ok(sent)
 }
 
+/// The organization-wide announcements sphere: open, everyone in it by rule (including
+/// people who arrive later), members' posts approved by its administrators first. Setup
+/// makes it; the launch announcement goes there unless the plan names another sphere.
+pub async fn ensure_announcements_sphere(
+    state: &AppState,
+    org: OrgId,
+    admin: UserId,
+    lang: Lang,
+) -> AppResult<SphereId> {
+    if let Some(s) = state.db.everyone_sphere(org).await? {
+        return Ok(s);
+    }
+    let db = &state.db;
+    let s = db
+        .create_sphere(
+            org,
+            admin,
+            &tr(lang, "rollout-sphere-name"),
+            &tr(lang, "rollout-sphere-description"),
+            SphereKind::Open,
+            true,
+        )
+        .await?;
+    db.add_sphere_rule(org, s, &Rule::Everyone, admin, &Effects::default())
+        .await?;
+    Ok(s)
+}
+
 /// Scheduled: at launch, publishes the announcement once — pinned in an organization-wide
 /// open sphere everyone belongs to, notified to every member, e-mailed to members whose
 /// access is open.
@@ -431,19 +462,14 @@ async fn publish_announcement(state: &AppState, org: OrgId, now: i64) -> AppResu
     let lang = lang_of(author.locale.as_deref());
     let sphere = match plan.announcement_sphere_id {
         Some(s) if db.sphere_exists(org, s).await? => s,
-        _ => {
-            db.create_sphere(
-                org,
-                author.id,
-                &tr(lang, "rollout-sphere-name"),
-                &tr(lang, "rollout-sphere-description"),
-                SphereKind::Open,
-                false,
-            )
-            .await?
-        }
+        _ => ensure_announcements_sphere(state, org, author.id, lang).await?,
     };
-    db.add_everyone_to_sphere(org, sphere).await?;
+    // By rule, so that people who arrive after the launch join it and find the announcement.
+    let everyone = &Rule::Everyone;
+    db.add_sphere_rule(org, sphere, everyone, author.id, &Effects::default())
+        .await?;
+    db.reconcile_rule_memberships(org, RuleScope::Sphere(sphere))
+        .await?;
     let body = format!(
         "## {}\n\n{}",
         plan.announcement_title.trim(),

@@ -19,6 +19,7 @@ mod polls;
 mod posts;
 mod rollout;
 mod search;
+mod sphere_rules;
 mod spheres;
 mod starter;
 mod tasks;
@@ -112,6 +113,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .merge(widgets::router())
         .merge(video::router())
         .merge(webhooks::router())
+        .merge(sphere_rules::router())
         .fallback(unknown_route);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, v1)
 }

@@ -15,6 +15,7 @@ use super::{
     MAX_RESULTS, ScimCaller, ScimErr, ScimJson, ScimResult, base_url, json, method_not_allowed,
 };
 use crate::i18n::Lang;
+use crate::service::membership_rules::follow_directory;
 use crate::state::{AppState, WebState};
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -27,6 +28,7 @@ use embarq_domain::scim::{
 };
 use embarq_domain::validate::{self, NAME_MAX, SHORT_TEXT_MAX};
 use embarq_domain::{Id, UserId, new_id};
+use embarq_store::RuleScope;
 use embarq_store::scim::{ActiveChange, ScimSettings, ScimUser, ScimUserWrite, UserQuery};
 use serde_json::{Map, Value, json};
 
@@ -587,6 +589,7 @@ async fn create(
         .scim_create_user(caller.org_id, id, &w, &effects)
         .await?;
     crate::outbox::written(&state, &effects);
+    follow_directory(&state, caller.org_id, RuleScope::Person(id)).await;
     let u = state
         .db
         .scim_user(caller.org_id, id)
@@ -683,6 +686,7 @@ async fn write(
         .scim_update_user(caller.org_id, id, &w, &audit)
         .await?
         .ok_or_else(not_found)?;
+    follow_directory(state, caller.org_id, RuleScope::Person(id)).await;
     let u = state
         .db
         .scim_user(caller.org_id, id)
