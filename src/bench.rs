@@ -312,6 +312,7 @@ async fn generate(db: &Db, o: &DataOpts, marker: &str) -> Result<embarq_domain::
             user_id: user_ids[*u as usize],
             role,
             joined_at: origin + 2 * DAY_MS,
+            via_rule: false,
         });
         if rows.len() == BATCH || n + 1 == total {
             db.bulk_insert_sphere_members(&rows).await?;

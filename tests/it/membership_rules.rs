@@ -259,3 +259,90 @@ async fn a_team_rule_follows_the_manager_chain_and_ends_on_a_loop() {
     );
     assert!(members.contains(&boss));
 }
+
+/// Once the rollout plan is made, the page proposes one sphere per site and per department of
+/// the directory; nothing is made until asked, only what stays ticked is made, and a sphere
+/// made is no longer proposed.
+#[tokio::test]
+async fn the_rollout_proposes_a_sphere_per_site_and_department() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    import(
+        &mgr,
+        "email,first_name,last_name,department,site\n\
+         a@acme.test,Ana,A,Production,Lille\n\
+         b@acme.test,Ben,B,Production,Roubaix\n\
+         c@acme.test,Cléa,C,Ventes,Lille\n",
+    )
+    .await;
+    let (_, page) = mgr.get_text("/admin/rollout").await;
+    assert!(
+        !page.contains("id=\"spheres\""),
+        "no plan yet: nothing proposed"
+    );
+    let date = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let r = mgr
+        .post_form(
+            "/admin/rollout/plan",
+            &[
+                ("launch_date", date.as_str()),
+                ("launch_time", "09:00"),
+                ("time_zone", "Europe/Paris"),
+                ("early_access_days", "7"),
+                ("announcement_title", "Bienvenue"),
+                ("announcement_body", "Le réseau est ouvert."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = mgr.get_text("/admin/rollout").await;
+    for (key, name) in [
+        ("site:Lille", "Site de Lille"),
+        ("site:Roubaix", "Site de Roubaix"),
+        ("department:Production", "Équipe Production"),
+        ("department:Ventes", "Équipe Ventes"),
+    ] {
+        assert!(
+            page.contains(&format!(r#"<input type="checkbox" name="pick" value="{key}" checked> <strong>{name}</strong>"#)),
+            "{key} proposed"
+        );
+    }
+    let (s, before) = api(&mgr, Method::GET, "/api/v1/spheres", None).await;
+    assert_eq!(s, 200);
+    // Roubaix left unticked.
+    let r = mgr
+        .post_form(
+            "/admin/rollout/spheres",
+            &[
+                ("pick", "site:Lille"),
+                ("pick", "department:Production"),
+                ("pick", "department:Ventes"),
+                ("pick", "site:Nowhere"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, after) = api(&mgr, Method::GET, "/api/v1/spheres", None).await;
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        before.as_array().unwrap().len() + 3
+    );
+    let lille = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Site de Lille")
+        .unwrap();
+    let lille: SphereId = serde_json::from_value(lille["id"].clone()).unwrap();
+    let members = members_of(&app, lille).await;
+    for e in ["a@acme.test", "c@acme.test"] {
+        assert!(members.contains(&app.user(e).await.id), "{e}");
+    }
+    assert!(!members.contains(&app.user("b@acme.test").await.id));
+    let (s, left) = api(&mgr, Method::GET, "/api/v1/rollout/sphere-proposals", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    assert_eq!(left[0]["key"], "site:Roubaix");
+}

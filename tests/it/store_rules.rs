@@ -140,6 +140,7 @@ async fn feeds_match_the_plain_definition() {
             user_id: me,
             role: SphereRole::Member,
             joined_at: 1,
+            via_rule: false,
         })
         .collect();
     db.bulk_insert_sphere_members(&members).await.unwrap();

@@ -6,6 +6,7 @@
 use anyhow::{Context, Result, bail};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, SaltString};
+use embarq_domain::membership_rules::Rule;
 use embarq_domain::{
     Id, OrgId, OrgRole, PostStatus, SphereId, SphereKind, SphereRole, UserId, UserStatus, markdown,
 };
@@ -1025,6 +1026,14 @@ const ERP: &[&str] = &[
     "Point budget : le projet reste dans l'enveloppe prévue à ce stade.",
 ];
 
+const TEAM: &[&str] = &[
+    "Point d'équipe {jour} à 9 h 30 : tour de table des priorités de la semaine. Ajoutez vos sujets en commentaire.",
+    "Bienvenue à **{collegue}** qui rejoint l'équipe {dept} à {site} ! 👋",
+    "Nous avons mis à jour la **procédure** de l'équipe {dept} : merci d'en prendre connaissance avant {jour}.",
+    "Bravo à l'équipe de {site} : {n} dossiers bouclés ce mois-ci. 👏",
+    "Qui a un retour d'expérience sur le nouvel outil de planification ? On en parle {jour}.",
+];
+
 const CLOSINGS: &[&str] = &[
     "Bonne journée à toutes et à tous !",
     "N'hésitez pas si vous avez des questions.",
@@ -1109,6 +1118,8 @@ struct SphereDef {
     templates: &'static [&'static str],
     posts: usize,
     site: Option<&'static str>,
+    /// Members come from the directory by this rule (people added later join too).
+    rule: Option<Rule>,
 }
 
 impl SphereDef {
@@ -1135,6 +1146,7 @@ impl SphereDef {
             templates,
             posts,
             site: None,
+            rule: None,
         }
     }
 
@@ -1177,6 +1189,7 @@ fn build_spheres(people: &[Person], admin: usize, rng: &mut StdRng) -> Vec<Spher
         40,
     );
     vie.requires_approval = true;
+    vie.rule = Some(Rule::Everyone);
     vie.publishers = [
         head_of("Ressources humaines"),
         head_of("Marketing"),
@@ -1228,6 +1241,24 @@ fn build_spheres(people: &[Person], admin: usize, rng: &mut StdRng) -> Vec<Spher
             if *site == "Paris" { 28 } else { 24 },
         );
         s.site = Some(site);
+        s.rule = Some(Rule::Site(site.to_string()));
+        spheres.push(s);
+    }
+    for dept in DEPTS {
+        let team = idx(&|p| p.dept == dept.name);
+        let mut s = SphereDef::new(
+            &format!("Équipe {}", dept.name),
+            &format!(
+                "L'équipe {} de tous les sites : organisation, bonnes pratiques, entraide.",
+                dept.name
+            ),
+            SphereKind::Open,
+            head_of(dept.name),
+            team,
+            TEAM,
+            6,
+        );
+        s.rule = Some(Rule::Department(dept.name.to_string()));
         spheres.push(s);
     }
 
@@ -1476,16 +1507,25 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
             created_at: created,
         });
         for m in &d.members {
+            let role = d.role(*m);
             memberships.push(BulkSphereMember {
                 sphere_id: id,
                 user_id: people[*m].id,
-                role: d.role(*m),
+                role,
+                via_rule: d.rule.is_some() && role == SphereRole::Member,
                 joined_at: created + rng.random_range(0..10 * DAY),
             });
         }
     }
     db.bulk_insert_spheres(org_id, &spheres).await?;
     db.bulk_insert_sphere_members(&memberships).await?;
+    for (d, id) in defs.iter().zip(&sphere_ids) {
+        if let Some(rule) = &d.rule {
+            let by = people[admin].id;
+            db.add_sphere_rule(org_id, *id, rule, by, &Default::default())
+                .await?;
+        }
+    }
 
     let mut posts = Vec::new();
     let mut comments = Vec::new();

@@ -57,6 +57,8 @@ pub struct BulkSphereMember {
     pub user_id: UserId,
     pub role: SphereRole,
     pub joined_at: i64,
+    /// Made by a membership rule.
+    pub via_rule: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -286,12 +288,14 @@ impl Db {
 
     /// Inserts memberships; a (sphere, member) pair must appear once.
     pub async fn bulk_insert_sphere_members(&self, rows: &[BulkSphereMember]) -> Result<()> {
-        const HEAD: &str = "INSERT INTO sphere_members (sphere_id, user_id, role, joined_at)";
-        insert_rows!(self, HEAD, 4, rows, |q, r| q
+        const HEAD: &str =
+            "INSERT INTO sphere_members (sphere_id, user_id, role, joined_at, via_rule)";
+        insert_rows!(self, HEAD, 5, rows, |q, r| q
             .bind(r.sphere_id)
             .bind(r.user_id)
             .bind(r.role.as_str())
-            .bind(r.joined_at))?;
+            .bind(r.joined_at)
+            .bind(r.via_rule))?;
         Ok(())
     }
 

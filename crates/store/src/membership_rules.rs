@@ -33,9 +33,10 @@ impl StoredRule {
 /// What a rule can name in this organization.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RuleChoices {
-    pub departments: Vec<String>,
-    pub sites: Vec<String>,
-    pub levels: Vec<String>,
+    /// (value, active people with it), by value.
+    pub departments: Vec<(String, i64)>,
+    pub sites: Vec<(String, i64)>,
+    pub levels: Vec<(String, i64)>,
     /// (id, name) of people who manage someone.
     pub managers: Vec<(UserId, String)>,
 }
@@ -159,12 +160,22 @@ macro_rules! reconcile_in_tx {
         let diff = reconcile(&target, &current);
         let mut touched: HashSet<SphereId> = HashSet::new();
         let mut added = 0;
-        for (s, u) in &diff.add {
-            added += sqlx::query(
-                "INSERT INTO sphere_members (sphere_id, user_id, role, joined_at, via_rule) VALUES ($1, $2, 'member', $3, $4) \
-                 ON CONFLICT (sphere_id, user_id) DO NOTHING")
-                .bind(*s).bind(*u).bind(now).bind(true).execute(&mut *$tx).await?.rows_affected() as usize;
-            touched.insert(*s);
+        // Many rows per statement: a rule for everyone in a large company adds thousands.
+        for chunk in diff.add.chunks(ADD_PER_STATEMENT) {
+            let sql = format!(
+                "{} ON CONFLICT (sphere_id, user_id) DO NOTHING",
+                crate::bulk::values_sql(
+                    "INSERT INTO sphere_members (sphere_id, user_id, role, joined_at, via_rule)",
+                    5,
+                    chunk.len()
+                )
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (s, u) in chunk {
+                q = q.bind(*s).bind(*u).bind("member").bind(now).bind(true);
+                touched.insert(*s);
+            }
+            added += q.execute(&mut *$tx).await?.rows_affected() as usize;
         }
         let mut removed = 0;
         for (s, u) in &diff.remove {
@@ -179,6 +190,9 @@ macro_rules! reconcile_in_tx {
         Ok::<RuleChanges, sqlx::Error>(RuleChanges { added, removed })
     }};
 }
+
+/// Memberships inserted per statement (5 parameters each, under SQLite's limit).
+const ADD_PER_STATEMENT: usize = 500;
 
 const RULE_SELECT: &str = "SELECT r.id, r.sphere_id, r.attribute, r.value, r.manager_id, \
      mu.display_name AS manager_name, r.created_at \
@@ -281,21 +295,29 @@ impl Db {
     pub async fn rule_choices(&self, org_id: OrgId, limit: i64) -> Result<RuleChoices> {
         let values = |column: &str| {
             format!(
-                "SELECT DISTINCT {column} FROM users WHERE org_id = $1 AND {column} IS NOT NULL \
-                 AND status <> 'deactivated' ORDER BY {column} LIMIT $2"
+                "SELECT {column}, COUNT(*) FROM users WHERE org_id = $1 AND {column} IS NOT NULL \
+                 AND status <> 'deactivated' GROUP BY {column} ORDER BY {column} LIMIT $2"
             )
         };
         let (d, s, l) = (values("department"), values("site"), values("level"));
         Ok(with_pool!(self, p => {
-            let departments = sqlx::query_scalar(AssertSqlSafe(d.clone())).bind(org_id).bind(limit).fetch_all(p).await?;
-            let sites = sqlx::query_scalar(AssertSqlSafe(s.clone())).bind(org_id).bind(limit).fetch_all(p).await?;
-            let levels = sqlx::query_scalar(AssertSqlSafe(l.clone())).bind(org_id).bind(limit).fetch_all(p).await?;
+            let departments = sqlx::query_as(AssertSqlSafe(d.clone())).bind(org_id).bind(limit).fetch_all(p).await?;
+            let sites = sqlx::query_as(AssertSqlSafe(s.clone())).bind(org_id).bind(limit).fetch_all(p).await?;
+            let levels = sqlx::query_as(AssertSqlSafe(l.clone())).bind(org_id).bind(limit).fetch_all(p).await?;
             let managers = sqlx::query_as(
                 "SELECT u.id, u.display_name FROM users u WHERE u.org_id = $1 AND u.status <> 'deactivated' \
                  AND EXISTS (SELECT 1 FROM users r WHERE r.manager_id = u.id) ORDER BY u.display_name, u.id LIMIT $2")
                 .bind(org_id).bind(limit).fetch_all(p).await?;
             Ok::<_, sqlx::Error>(RuleChoices { departments, sites, levels, managers })
         })?)
+    }
+
+    /// Every rule of the organization (to tell which are already made).
+    pub async fn org_rules(&self, org_id: OrgId) -> Result<Vec<StoredRule>> {
+        let sql = format!("{RULE_SELECT} WHERE r.org_id = $1 ORDER BY r.created_at, r.id");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).fetch_all(p).await)?,
+        )
     }
 
     /// The oldest sphere of `org_id` that everyone belongs to by rule.

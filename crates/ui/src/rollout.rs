@@ -4,11 +4,13 @@ use super::{Page, PathId, St, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr, tr_args};
+use crate::service::membership_rules;
 use crate::service::rollout::{self, Overview, ReadinessItem};
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::Form;
 use axum::Router;
+use axum::extract::RawForm;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -25,6 +27,7 @@ pub fn router() -> Router<WebState> {
         .route("/admin/rollout", get(page))
         .route("/admin/rollout/plan", post(save_plan))
         .route("/admin/rollout/waves", post(add_wave))
+        .route("/admin/rollout/spheres", post(create_spheres))
         .route("/admin/rollout/waves/{id}/delete", post(delete_wave))
 }
 
@@ -69,6 +72,8 @@ struct RolloutPage {
     ready: Vec<ReadyRow>,
     ready_count: usize,
     announced: Option<String>,
+    /// A sphere per site and per department, proposed once the plan exists.
+    proposals: Vec<membership_rules::Proposal>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -231,6 +236,11 @@ async fn render_page(
         .filter(|p| p.announcement_post_id.is_some())
         .and_then(|p| p.announced_at)
         .map(|a| rollout::local_date(lang, &tz, a));
+    let proposals = if o.plan.is_some() {
+        membership_rules::proposals(state, auth, lang).await?
+    } else {
+        Vec::new()
+    };
     let ready = ready_rows(lang, items);
     let ready_count = ready.iter().filter(|r| r.ok).count();
     let status = if errors.is_empty() {
@@ -255,8 +265,25 @@ async fn render_page(
             ready,
             ready_count,
             announced,
+            proposals,
         },
     ))
+}
+
+/// Makes the proposed spheres that were left ticked (`pick=site:Lille&pick=...`).
+async fn create_spheres(
+    state: St,
+    lang: Lang,
+    auth: Auth,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    let picks: Vec<String> = super::form_pairs(&body)
+        .into_iter()
+        .filter(|(k, _)| k == "pick")
+        .map(|(_, v)| v)
+        .collect();
+    membership_rules::create_proposed(&state, &auth, lang, &picks).await?;
+    Ok(see_other("/admin/rollout#spheres"))
 }
 
 async fn page(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {

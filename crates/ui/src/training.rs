@@ -362,23 +362,6 @@ async fn enroll(
     after(&state, lang, &csrf, &auth, id, r).await
 }
 
-/// Decodes a urlencoded body keeping repeated keys (`attended=a&attended=b`).
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(body);
-    text.split('&')
-        .filter(|s| !s.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            let dec = |s: &str| {
-                urlencoding::decode(&s.replace('+', " "))
-                    .map(|c| c.into_owned())
-                    .unwrap_or_default()
-            };
-            (dec(k), dec(v))
-        })
-        .collect()
-}
-
 /// The attendance form: a checkbox per registrant (`attended`) and walk-ins by e-mail.
 async fn attendance(
     state: St,
@@ -389,7 +372,7 @@ async fn attendance(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     svc::registrants(&state, &auth, id).await?;
-    let fields = pairs(&body);
+    let fields = super::form_pairs(&body);
     let mut ids: Vec<UserId> = fields
         .iter()
         .filter(|(k, _)| k == "attended")

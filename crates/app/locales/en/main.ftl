@@ -69,6 +69,17 @@ rules-add = Add the rule
 field-rule-attribute = Rule
 field-rule-value = Rule value
 field-rule-manager = Team manager
+rules-sphere-site = { $name } site
+rules-sphere-department = { $name } team
+rules-sphere-description = { $name }: people are added from the directory, including those who arrive later.
+rules-proposals-title = One sphere per site and per department
+rules-proposals-intro = Proposed from the directory: each person will be added by their site and department, including people who arrive later. Untick those you do not want.
+rules-proposals-create = Create the ticked spheres
+rules-proposals-none = Every site and department of the directory already has its sphere.
+rules-proposals-made = { $count ->
+    [one] { $count } sphere created.
+   *[other] { $count } spheres created.
+}
 rule-everyone = Everyone
 rule-department = Department
 rule-site = Site

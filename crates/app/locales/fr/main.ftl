@@ -69,6 +69,17 @@ rules-add = Ajouter la règle
 field-rule-attribute = Règle
 field-rule-value = Valeur de la règle
 field-rule-manager = Responsable d'équipe
+rules-sphere-site = Site de { $name }
+rules-sphere-department = Équipe { $name }
+rules-sphere-description = { $name } : les personnes concernées y sont ajoutées d'après l'annuaire, y compris celles qui arrivent plus tard.
+rules-proposals-title = Une sphère par site et par département
+rules-proposals-intro = Proposées d'après l'annuaire : chaque personne y sera ajoutée selon son site et son département, y compris celles qui arrivent plus tard. Décochez celles dont vous ne voulez pas.
+rules-proposals-create = Créer les sphères cochées
+rules-proposals-none = Chaque site et chaque département de l'annuaire a déjà sa sphère.
+rules-proposals-made = { $count ->
+    [one] { $count } sphère créée.
+   *[other] { $count } sphères créées.
+}
 rule-everyone = Tout le monde
 rule-department = Département
 rule-site = Site

@@ -2,9 +2,11 @@
 //! directory), and memberships following the directory whenever it changes.
 use crate::auth::{Auth, Manager};
 use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, tr_args};
 use crate::service::admin_audit;
 use crate::state::AppState;
-use embarq_domain::membership_rules::{RULES_PER_SPHERE_MAX, Rule};
+use embarq_domain::SphereKind;
+use embarq_domain::membership_rules::{RULES_PER_SPHERE_MAX, Rule, RuleAttribute};
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, OrgId, SphereId, UserId};
 use embarq_store::{RuleChanges, RuleChoices, RuleScope, StoredRule};
@@ -108,4 +110,91 @@ pub async fn follow_directory(state: &AppState, org: OrgId, scope: RuleScope) {
     if let Err(e) = state.db.reconcile_rule_memberships(org, scope).await {
         tracing::warn!(error = %e, ?scope, "membership rules could not be applied");
     }
+}
+
+/// A sphere the rollout proposes: one per site and per department of the directory that no
+/// rule covers yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub rule: Rule,
+    /// `site:Lille`, `department:Production`: what the form sends back to make it.
+    pub key: String,
+    pub name: String,
+    pub people: i64,
+}
+
+/// The spheres proposed when the rollout is planned (nothing is made until asked).
+pub async fn proposals(state: &AppState, auth: &Auth, lang: Lang) -> AppResult<Vec<Proposal>> {
+    let m = Manager::of(auth)?;
+    let made: Vec<Rule> = state
+        .db
+        .org_rules(m.org_id())
+        .await?
+        .iter()
+        .filter_map(StoredRule::rule)
+        .collect();
+    let choices = state.db.rule_choices(m.org_id(), CHOICES_MAX).await?;
+    let sites = choices.sites.into_iter().map(|(v, n)| (Rule::Site(v), n));
+    let departments = choices
+        .departments
+        .into_iter()
+        .map(|(v, n)| (Rule::Department(v), n));
+    Ok(sites
+        .chain(departments)
+        .filter(|(r, _)| !made.contains(r))
+        .map(|(rule, people)| Proposal {
+            key: format!("{}:{}", rule.attribute(), rule.value().unwrap_or_default()),
+            name: proposed_name(lang, &rule),
+            rule,
+            people,
+        })
+        .collect())
+}
+
+fn proposed_name(lang: Lang, rule: &Rule) -> String {
+    let key = match rule.attribute() {
+        RuleAttribute::Site => "rules-sphere-site",
+        _ => "rules-sphere-department",
+    };
+    let value = rule.value().unwrap_or_default().to_string();
+    tr_args(lang, key, &[("name", value.into())])
+}
+
+/// Makes the proposed spheres picked (`site:Lille`...): each open, its rule set, its members
+/// joined. Picks that are not proposals (any more) are skipped. Answers how many were made.
+pub async fn create_proposed(
+    state: &AppState,
+    auth: &Auth,
+    lang: Lang,
+    picks: &[String],
+) -> AppResult<usize> {
+    let m = Manager::of(auth)?;
+    let proposed = proposals(state, auth, lang).await?;
+    let mut made = 0;
+    for p in proposed.iter().filter(|p| picks.contains(&p.key)) {
+        let description = tr_args(
+            lang,
+            "rules-sphere-description",
+            &[("name", p.name.clone().into())],
+        );
+        let sphere = state
+            .db
+            .create_sphere(
+                m.org_id(),
+                m.user_id(),
+                &p.name,
+                &description,
+                SphereKind::Open,
+                false,
+            )
+            .await?;
+        let details = json!({"attribute": p.rule.attribute().as_str(), "value": p.rule.value(), "proposed": true});
+        let effects = admin_audit::by(auth, "sphere_rule.add", "sphere", Some(sphere.0), details);
+        state
+            .db
+            .add_sphere_rule(m.org_id(), sphere, &p.rule, m.user_id(), &effects)
+            .await?;
+        made += 1;
+    }
+    Ok(made)
 }

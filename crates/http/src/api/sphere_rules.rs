@@ -2,6 +2,7 @@
 use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
 use super::extract::{ApiAuth, ApiJson, ApiPath};
 use crate::error::ApiResult;
+use crate::i18n::Lang;
 use crate::service::membership_rules::{self, RuleView};
 use crate::state::{AppState, WebState};
 use axum::Json;
@@ -18,6 +19,65 @@ pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_rules, add_rule))
         .routes(routes!(delete_rule))
+        .routes(routes!(list_proposals, create_proposed))
+}
+
+/// A sphere the rollout proposes for a site or a department.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalDto {
+    /// What to send back to make it: `site:Lille`, `department:Production`.
+    key: String,
+    name: String,
+    /// Active people it would hold today.
+    people: i64,
+}
+
+/// Proposals picked to be made.
+#[derive(Deserialize, ToSchema)]
+pub struct Picks {
+    /// Keys from the proposals.
+    #[schema(max_items = 1000)]
+    picks: Vec<String>,
+}
+
+/// How many spheres were made.
+#[derive(Serialize, ToSchema)]
+pub struct MadeDto {
+    made: usize,
+}
+
+/// One sphere per site and per department of the directory that no rule covers yet
+/// (organization managers).
+#[utoipa::path(get, path = "/rollout/sphere-proposals", tag = "rollout",
+    responses((status = 200, description = "Proposed spheres", body = Vec<ProposalDto>), Unauthorized, Forbidden))]
+async fn list_proposals(
+    State(state): State<AppState>,
+    lang: Lang,
+    ApiAuth(auth): ApiAuth,
+) -> ApiResult<Json<Vec<ProposalDto>>> {
+    let p = membership_rules::proposals(&state, &auth, lang).await?;
+    Ok(Json(
+        p.into_iter()
+            .map(|p| ProposalDto {
+                key: p.key,
+                name: p.name,
+                people: p.people,
+            })
+            .collect(),
+    ))
+}
+
+/// Makes the proposed spheres picked, each with its rule and its members.
+#[utoipa::path(post, path = "/rollout/sphere-proposals", tag = "rollout", request_body = Picks,
+    responses((status = 201, description = "Spheres made", body = MadeDto), Unauthorized, Forbidden, Invalid))]
+async fn create_proposed(
+    State(state): State<AppState>,
+    lang: Lang,
+    ApiAuth(auth): ApiAuth,
+    ApiJson(body): ApiJson<Picks>,
+) -> ApiResult<(StatusCode, Json<MadeDto>)> {
+    let made = membership_rules::create_proposed(&state, &auth, lang, &body.picks).await?;
+    Ok((StatusCode::CREATED, Json(MadeDto { made })))
 }
 
 /// A membership rule and how many people it names today.

@@ -366,6 +366,9 @@ async fn resolve(state: &AppState, s: &OidcSettings, id: &Identity) -> AppResult
         return Err(AppError::Refused(DEACTIVATED));
     }
     state.db.apply_sso_profile(user.id, &profile).await?;
+    // The provider's department, site or manager may have changed, or the person is new.
+    let scope = embarq_store::RuleScope::Person(user.id);
+    crate::service::membership_rules::follow_directory(state, user.org_id, scope).await;
     // First SSO sign-in of an invited member: the same activation as accepting the invitation.
     let activated = crate::service::webhooks::member_event(&user, "member.activated");
     if state.db.activate_invited_user(user.id, &activated).await? {
