@@ -925,3 +925,54 @@ async fn readiness_items_appear_and_disappear_as_things_are_fixed() {
     let (_, page) = mgr.get_text("/admin/rollout").await;
     assert!(page.contains("La formation des membres impliqués a eu lieu."));
 }
+
+/// Until the launch, a manager's home opens on the launch guide: the playbook's next steps
+/// with their state, each linking to where it is done. Members never see it; it is gone once
+/// the network has launched.
+#[tokio::test]
+async fn the_launch_guide_leads_the_manager_until_the_launch() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let step = |html: &str, state: &str, href: &str| {
+        html.contains(&format!(r#"<li class="{state}"><a href="{href}">"#))
+    };
+    let (_, home) = mgr.get_text("/").await;
+    assert!(
+        home.contains(r#"id="launch-guide""#),
+        "a new manager is guided"
+    );
+    assert!(home.contains(r#"<progress max="5" value="0""#));
+    assert!(step(&home, "todo", "/admin/members"));
+    assert!(step(&home, "todo", "/admin/champions"));
+
+    // Signed in before the plan closes sign-in to members until early access.
+    let (_, member) = app.member(org, "bob@acme.test", "Bob").await;
+    let plan_page = mgr
+        .post_form(
+            "/admin/rollout/plan",
+            &plan_fields(&future_date(20), "7", TZ),
+        )
+        .await;
+    assert_eq!(plan_page.status(), 303);
+    let (_, home) = mgr.get_text("/").await;
+    assert!(
+        home.contains(r#"<progress max="5" value="3""#),
+        "import, plan, announcement"
+    );
+    assert!(step(&home, "done", "/admin/members"));
+    assert!(step(&home, "done", "/admin/rollout"));
+    assert!(step(&home, "todo", "/training"));
+
+    let (status, home) = member.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("<h1>") && !home.contains("launch-guide"),
+        "members are not guided"
+    );
+
+    // Launched: the guide is gone, whatever is left.
+    plan(&app, org, now_ms() - DAY_MS, 7, "Bienvenue", "Ouvert").await;
+    let (_, home) = mgr.get_text("/").await;
+    assert!(!home.contains("launch-guide"));
+}

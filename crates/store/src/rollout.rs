@@ -283,6 +283,15 @@ impl Db {
     }
 
     /// Whether a champions' training has ended with at least one attendance.
+    /// Whether a champions' training is scheduled or held (and not cancelled).
+    pub async fn champions_training_planned(&self, org_id: OrgId) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM events e WHERE e.org_id = $1 AND e.kind = 'training' AND e.audience = 'champions' \
+             AND e.cancelled_at IS NULL")
+            .bind(org_id).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+
     pub async fn champions_training_held(&self, org_id: OrgId, now: i64) -> Result<bool> {
         let n: i64 = with_pool!(self, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM events e WHERE e.org_id = $1 AND e.kind = 'training' AND e.audience = 'champions' \

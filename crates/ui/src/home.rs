@@ -52,6 +52,19 @@ struct HomePage {
     more_url: String,
     /// A confirmed champion's panel: `Some(champions sphere)`.
     champion_panel: Option<Option<SphereId>>,
+    /// A manager's launch guide, until the launch.
+    guide: Option<Vec<crate::service::rollout::GuideStep>>,
+}
+
+impl HomePage {
+    fn step_label(&self, s: &crate::service::rollout::GuideStep) -> String {
+        tr(self.p.lang, &format!("guide-step-{}", s.code))
+    }
+    fn guide_done(&self) -> usize {
+        self.guide
+            .as_ref()
+            .map_or(0, |g| g.iter().filter(|s| s.done).count())
+    }
 }
 
 #[derive(Template)]
@@ -93,6 +106,8 @@ async fn home(
         .filter(|last| my_spheres.iter().any(|s| s.id == *last));
     let invitations = state.db.invitations_for(auth.user.id).await?;
     let champion_panel = crate::service::champions::home_panel(&state, &auth).await?;
+    let guide =
+        crate::service::rollout::launch_guide(&state, &auth, embarq_store::now_ms()).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "home-title").await;
     Ok(render(&HomePage {
         p,
@@ -103,6 +118,7 @@ async fn home(
         next: page.next,
         more_url: "/feed/items?after=".into(),
         champion_panel,
+        guide,
     }))
 }
 

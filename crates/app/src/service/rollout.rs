@@ -252,6 +252,62 @@ pub async fn readiness(state: &AppState, auth: &Auth, now: i64) -> AppResult<Vec
     ])
 }
 
+/// One step of the manager's launch guide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideStep {
+    /// `import`, `plan`, `champions`, `training`, `announcement`.
+    pub code: &'static str,
+    pub done: bool,
+    /// Where the step is done.
+    pub url: &'static str,
+}
+
+/// The launch guide on a manager's home until the launch: the next steps of the playbook
+/// with their state. `None` for members, after the launch, or once every step is done.
+pub async fn launch_guide(
+    state: &AppState,
+    auth: &Auth,
+    now: i64,
+) -> AppResult<Option<Vec<GuideStep>>> {
+    if require_manager(auth).is_err() {
+        return Ok(None);
+    }
+    let org = auth.user.org_id;
+    let db = &state.db;
+    let plan = db.rollout_plan(org).await?;
+    if let Some(p) = &plan {
+        let waves = db.rollout_waves(org).await?;
+        if matches!(
+            schedule(p, &waves).phase_at(now),
+            Phase::Launch | Phase::AfterLaunch
+        ) {
+            return Ok(None);
+        }
+    }
+    let step = |code, done, url| GuideStep { code, done, url };
+    let steps = vec![
+        step("import", db.count_members(org).await? > 1, "/admin/members"),
+        step("plan", plan.is_some(), "/admin/rollout"),
+        step(
+            "champions",
+            db.champion_count(org).await? > 0,
+            CHAMPIONS_URL,
+        ),
+        step(
+            "training",
+            db.champions_training_planned(org).await?,
+            TRAINING_URL,
+        ),
+        step(
+            "announcement",
+            plan.as_ref()
+                .is_some_and(|p| !p.announcement_title.trim().is_empty()),
+            "/admin/rollout",
+        ),
+    ];
+    Ok((!steps.iter().all(|s| s.done)).then_some(steps))
+}
+
 /// When `user` may sign in, with the plan's time zone; `None`: now or always.
 pub async fn opening(state: &AppState, user: &User, now: i64) -> AppResult<Option<(i64, String)>> {
     let Some(plan) = state.db.rollout_plan(user.org_id).await? else {
