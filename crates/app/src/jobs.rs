@@ -51,6 +51,10 @@ pub async fn run_due(state: &AppState, now: i64) -> Report {
     );
     task!("nudges", crate::service::nudges::send_due(state, now));
     task!(
+        "message_mails",
+        crate::service::messages::mail_unread(state, now)
+    );
+    task!(
         "contest_winners",
         crate::service::contests::announce_winners(state, now)
     );

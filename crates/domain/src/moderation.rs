@@ -78,9 +78,14 @@ pub fn default_channel(c: Category) -> Channel {
 pub fn mailed_by_feature(kind: &str) -> bool {
     matches!(
         kind,
-        "training_reminder" | "rollout_announcement" | "event_reminder"
+        "training_reminder" | "rollout_announcement" | "event_reminder" | "message"
     )
 }
+
+/// After how many minutes unread private messages are e-mailed, as a person may choose
+/// (0: never); the default.
+pub const MESSAGE_MAIL_DELAYS: [u32; 5] = [0, 5, 15, 60, 240];
+pub const MESSAGE_MAIL_DEFAULT: u32 = 15;
 
 /// Digest settings as chosen by a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,6 +57,7 @@ pub use files::{DeletedFile, FileFolder, FileRow, NewFile, Widget, WidgetContent
 pub use guidance::{HelpAdmin, HelpArticle, KitItemRow, UseCase};
 pub use live::LIVE_PAGE;
 pub use membership_rules::{RuleChanges, RuleChoices, RuleScope, StoredRule};
+pub use messages::UnreadMessages;
 pub use models::*;
 pub use moderation::{CommentRef, HiddenItem, Moderation, NewReport, OpenReport};
 pub use notify_prefs::{DigestCandidate, DigestSettings};

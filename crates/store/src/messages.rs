@@ -111,9 +111,105 @@ impl Db {
         })?)
     }
 
+    /// The person has read the conversation, and so its notification.
     pub async fn mark_conversation_read(&self, conversation_id: Id, user_id: UserId) -> Result<()> {
-        with_writer!(self, p => sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
-            .bind(now_ms()).bind(conversation_id).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        let now = now_ms();
+        with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
+                .bind(now).bind(conversation_id).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND conversation_id = $3 AND read_at IS NULL")
+                .bind(now).bind(user_id).bind(conversation_id).execute(&mut *tx).await?;
+            tx.commit().await
+        })?;
         Ok(())
     }
+
+    /// Conversations with a message the person has not read.
+    pub async fn unread_conversation_count(&self, user_id: UserId) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id \
+             WHERE m.user_id = $1 AND c.last_message_at > m.last_read_at")
+            .bind(user_id).fetch_one(p).await)?)
+    }
+
+    /// Of `users`, those who already have an unread notification of this conversation (one
+    /// is enough, however many messages follow).
+    pub async fn message_notice_holders(
+        &self,
+        conversation_id: Id,
+        users: &[UserId],
+    ) -> Result<Vec<UserId>> {
+        let holders: Vec<UserId> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT DISTINCT user_id FROM notifications WHERE conversation_id = $1 AND kind = 'message' AND read_at IS NULL")
+            .bind(conversation_id).fetch_all(p).await)?;
+        Ok(holders.into_iter().filter(|u| users.contains(u)).collect())
+    }
+
+    /// Participants whose unread messages have waited their chosen delay and who have not been
+    /// e-mailed about them yet (at most `limit`).
+    pub async fn due_message_mails(&self, now: i64, limit: i64) -> Result<Vec<UnreadMessages>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT m.conversation_id, u.id AS user_id, u.email, u.display_name, u.locale, c.last_message_at, m.mailed_at, \
+             (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = m.conversation_id AND x.created_at > m.last_read_at \
+              AND x.author_id <> u.id) AS unread \
+             FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id JOIN users u ON u.id = m.user_id \
+             WHERE c.last_message_at > m.last_read_at AND c.last_message_at > m.mailed_at \
+             AND u.message_mail_minutes > 0 AND u.status = 'active' \
+             AND EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = m.conversation_id \
+                 AND x.created_at > m.last_read_at AND x.created_at > m.mailed_at AND x.author_id <> u.id \
+                 AND x.created_at <= $1 - u.message_mail_minutes * 60000) \
+             ORDER BY c.last_message_at LIMIT $2")
+            .bind(now).bind(limit).fetch_all(p).await)?)
+    }
+
+    /// Records that `u` is e-mailed about its unread messages, with the e-mail, in one
+    /// transaction; false (nothing written) if another process did it first or they read them.
+    pub async fn claim_message_mail(
+        &self,
+        u: &UnreadMessages,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
+        let now = now_ms();
+        Ok(with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query(
+                "UPDATE conversation_members SET mailed_at = $1 WHERE conversation_id = $2 AND user_id = $3 \
+                 AND mailed_at = $4 AND last_read_at < $1")
+                .bind(u.last_message_at).bind(u.conversation_id).bind(u.user_id).bind(u.mailed_at)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                crate::outbox::write_effects!(tx, effects, now);
+                tx.commit().await?;
+            }
+            Ok::<_, sqlx::Error>(n == 1)
+        })?)
+    }
+
+    /// After how many minutes of unread messages the person is e-mailed (0: never).
+    pub async fn message_mail_minutes(&self, user_id: UserId) -> Result<i64> {
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT message_mail_minutes FROM users WHERE id = $1")
+            .bind(user_id).fetch_one(p).await)?,
+        )
+    }
+
+    pub async fn set_message_mail_minutes(&self, user_id: UserId, minutes: i64) -> Result<()> {
+        with_writer!(self, p => sqlx::query("UPDATE users SET message_mail_minutes = $1 WHERE id = $2")
+            .bind(minutes).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}
+
+/// A participant to e-mail about unread messages.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnreadMessages {
+    pub conversation_id: Id,
+    pub user_id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub locale: Option<String>,
+    pub last_message_at: i64,
+    pub mailed_at: i64,
+    pub unread: i64,
 }

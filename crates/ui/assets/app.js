@@ -38,8 +38,8 @@
       if (window.htmx) htmx.trigger(el, "live-refresh");
     });
   }
-  function setUnread(n) {
-    var b = document.getElementById("unread");
+  function setUnread(n, id) {
+    var b = document.getElementById(id || "unread");
     if (!b) return;
     b.textContent = String(n);
     b.classList.toggle("hidden", n === 0);
@@ -55,6 +55,7 @@
         var data = {};
         try { data = JSON.parse(e.data); } catch (_) {}
         if (typeof data.unread === "number") setUnread(data.unread);
+        if (typeof data.unread_messages === "number") setUnread(data.unread_messages, "unread-messages");
         refresh(kind, data.ref || null);
       });
     });

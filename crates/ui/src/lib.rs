@@ -97,6 +97,8 @@ pub struct Page {
     pub csrf: String,
     pub me: Option<embarq_store::User>,
     pub unread: i64,
+    /// Conversations with unread private messages.
+    pub unread_messages: i64,
     pub title: String,
     pub errors: Vec<String>,
     pub notice: Option<String>,
@@ -117,6 +119,14 @@ impl Page {
             Some(a) => state.db.unread_count(a.user.id).await.unwrap_or(0),
             None => 0,
         };
+        let unread_messages = match auth {
+            Some(a) => state
+                .db
+                .unread_conversation_count(a.user.id)
+                .await
+                .unwrap_or(0),
+            None => 0,
+        };
         let zone = match auth {
             Some(a) => embarq_app::service::time_zone::reader_zone(state, a)
                 .await
@@ -128,6 +138,7 @@ impl Page {
             csrf: csrf.0.clone(),
             me: auth.map(|a| a.user.clone()),
             unread,
+            unread_messages,
             title: i18n::tr(lang, title),
             errors: Vec::new(),
             notice: None,

@@ -448,6 +448,8 @@ struct PrefsPage {
     frequencies: Vec<(&'static str, String)>,
     hours: Vec<u32>,
     saved: bool,
+    /// (minutes, label, chosen) for unread private messages' e-mail.
+    message_delays: Vec<(u32, String, bool)>,
 }
 
 impl PrefsPage {
@@ -515,6 +517,29 @@ async fn render_prefs(
                 })
                 .collect(),
             digest: prefs.digest,
+            message_delays: embarq_domain::moderation::MESSAGE_MAIL_DELAYS
+                .iter()
+                .map(|m| {
+                    let label = match m {
+                        0 => tr(lang, "prefs-messages-never"),
+                        m if m % 60 == 0 => crate::i18n::tr_args(
+                            lang,
+                            "prefs-messages-hours",
+                            &[("count", (m / 60).into())],
+                        ),
+                        m => crate::i18n::tr_args(
+                            lang,
+                            "prefs-messages-minutes",
+                            &[("count", (*m).into())],
+                        ),
+                    };
+                    let chosen = prefs
+                        .message_email_after
+                        .unwrap_or(embarq_domain::moderation::MESSAGE_MAIL_DEFAULT)
+                        == *m;
+                    (*m, label, chosen)
+                })
+                .collect(),
             weekdays: (0..7)
                 .map(|d| (d, tr(lang, &format!("prefs-weekday-{d}"))))
                 .collect(),
@@ -568,6 +593,9 @@ async fn save_prefs(
             hour: num("hour"),
             time_zone: f.get("time_zone").cloned().unwrap_or_default(),
         },
+        message_email_after: f
+            .get("message_email_after")
+            .map(|_| num("message_email_after")),
     };
     let r = digests::save_preferences(&state, &auth, &prefs).await;
     redirect_or_again(r, "/settings/notifications?saved=1", async |e| {

@@ -181,6 +181,26 @@ messages-none-yet = No messages yet.
 notifications-title = Notifications
 notifications-empty = You are all caught up.
 notifications-mark-read = Mark all as read
+notif-message = sent you a message
+messages-mail-subject = { $count ->
+    [one] A message is waiting for you on embarq
+   *[other] { $count } messages are waiting for you on embarq
+}
+messages-mail-body =
+    { $count ->
+        [one] A private message is
+       *[other] { $count } private messages are
+    } waiting for you on embarq.
+
+    Read: { $link }
+
+    Choose when to get these e-mails: { $manage }
+prefs-messages-title = Private messages
+prefs-messages-help = If a private message stays unread, embarq e-mails you after:
+prefs-messages-never = Never
+prefs-messages-minutes = { $count } min
+prefs-messages-hours = { $count } h
+field-message-email-after = Delay before the e-mail
 notif-mention = mentioned you
 notif-comment = commented on your publication
 notif-join-request = asks to join

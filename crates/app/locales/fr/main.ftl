@@ -181,6 +181,26 @@ messages-none-yet = Pas encore de message.
 notifications-title = Notifications
 notifications-empty = Vous êtes à jour.
 notifications-mark-read = Tout marquer comme lu
+notif-message = vous a envoyé un message
+messages-mail-subject = { $count ->
+    [one] Un message vous attend sur embarq
+   *[other] { $count } messages vous attendent sur embarq
+}
+messages-mail-body =
+    { $count ->
+        [one] Un message privé
+       *[other] { $count } messages privés
+    } vous attend sur embarq.
+
+    Lire : { $link }
+
+    Choisir quand recevoir ces e-mails : { $manage }
+prefs-messages-title = Messages privés
+prefs-messages-help = Si un message privé reste non lu, embarq vous envoie un e-mail après :
+prefs-messages-never = Jamais
+prefs-messages-minutes = { $count } min
+prefs-messages-hours = { $count } h
+field-message-email-after = Délai avant l'e-mail
 notif-mention = vous a mentionné
 notif-comment = a commenté votre publication
 notif-join-request = demande à rejoindre

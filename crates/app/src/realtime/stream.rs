@@ -141,6 +141,15 @@ impl Conn {
                 .unwrap_or(0)
                 .into();
         }
+        if e.kind == "message" {
+            data["unread_messages"] = self
+                .state
+                .db
+                .unread_conversation_count(self.user)
+                .await
+                .unwrap_or(0)
+                .into();
+        }
         LiveMessage {
             id: e.seq.to_string(),
             kind: e.kind.clone(),

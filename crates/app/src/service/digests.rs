@@ -7,7 +7,9 @@ use crate::error::AppResult;
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use askama::Template;
-use embarq_domain::moderation::{Category, Channel, DigestFrequency, DigestSchedule};
+use embarq_domain::moderation::{
+    Category, Channel, DigestFrequency, DigestSchedule, MESSAGE_MAIL_DELAYS,
+};
 use embarq_domain::recurrence::parse_zone;
 use embarq_domain::validate::{Errors, FieldError};
 use embarq_store::{Effects, NewMail};
@@ -26,6 +28,10 @@ pub struct Preferences {
     /// comments, replies, tasks, events, moderation, announcements, spheres, other.
     pub channels: std::collections::BTreeMap<String, String>,
     pub digest: DigestPrefs,
+    /// Minutes a private message stays unread before it is e-mailed: 0 (never), 5, 15, 60
+    /// or 240. Absent: unchanged.
+    #[serde(default)]
+    pub message_email_after: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -60,7 +66,12 @@ pub async fn preferences(state: &AppState, auth: &Auth) -> AppResult<Preferences
             time_zone: DEFAULT_ZONE.to_string(),
         },
     };
-    Ok(Preferences { channels, digest })
+    let after = state.db.message_mail_minutes(auth.user.id).await?;
+    Ok(Preferences {
+        channels,
+        digest,
+        message_email_after: Some(after.clamp(0, u32::MAX as i64) as u32),
+    })
 }
 
 /// Validates and saves everything at once (nothing is saved when a field is wrong).
@@ -97,6 +108,14 @@ pub async fn save_preferences(state: &AppState, auth: &Auth, p: &Preferences) ->
             e.check::<()>(Err(x));
         }
     }
+    if let Some(m) = p.message_email_after {
+        e.check(
+            MESSAGE_MAIL_DELAYS
+                .contains(&m)
+                .then_some(())
+                .ok_or(FieldError::new("message_email_after", "invalid_choice")),
+        );
+    }
     e.into_result()?;
     let Some(frequency) = frequency else {
         return Err(crate::error::AppError::Refused("invalid"));
@@ -115,6 +134,12 @@ pub async fn save_preferences(state: &AppState, auth: &Auth, p: &Preferences) ->
             zone,
         )
         .await?;
+    if let Some(m) = p.message_email_after {
+        state
+            .db
+            .set_message_mail_minutes(auth.user.id, m.into())
+            .await?;
+    }
     Ok(())
 }
 

@@ -322,6 +322,11 @@ pub struct PreferencesInput {
     #[schema(value_type = ChannelMap, inline)]
     channels: std::collections::BTreeMap<String, String>,
     digest: DigestInput,
+    /// Minutes a private message stays unread before it is e-mailed: 0 (never), 5, 15, 60 or
+    /// 240; absent: unchanged.
+    #[serde(default)]
+    #[schema(value_type = Option<u32>, example = 15)]
+    message_email_after: Option<u32>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -355,6 +360,7 @@ async fn put_preferences(
             hour: p.digest.hour,
             time_zone: p.digest.time_zone,
         },
+        message_email_after: p.message_email_after,
     };
     digests::save_preferences(&state, &auth, &p).await?;
     Ok(Json(digests::preferences(&state, &auth).await?))
