@@ -522,3 +522,41 @@ async fn deleting_a_publication_asks_first() {
     mgr.post_redirect(&format!("{post}/delete"), &[]).await;
     assert_eq!(mgr.get(&post).await.status(), 404);
 }
+
+/// Faces: every publication and comment shows its author's face (initials on their own colour
+/// without a photo), and a publication says who the author is: job title and site.
+#[tokio::test]
+async fn posts_and_comments_show_faces_and_who_the_author_is() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    mgr.post_redirect(
+        "/settings/profile",
+        &[
+            ("display_name", "Alice Martin"),
+            ("title", "Responsable qualité"),
+            ("site", "Lille"),
+        ],
+    )
+    .await;
+    let alice = app.user("alice@acme.test").await.id;
+    let colour = embarq_domain::avatar::colour(alice);
+    let face = format!(r#"<span class="avatar initials c{colour}" aria-hidden="true">AM</span>"#);
+    let sphere = mgr.create_sphere("Atelier", "open").await;
+    let sid = last_id(&sphere).to_string();
+    let post = mgr
+        .post_redirect("/posts", &[("sphere_id", &sid), ("body", "Audit jeudi")])
+        .await;
+    mgr.post_redirect(&format!("{post}/comments"), &[("body", "Je serai là")])
+        .await;
+    let (_, feed) = mgr.get_text(&sphere).await;
+    assert!(feed.contains(&face), "the post's face");
+    assert!(feed.contains("Responsable qualité · Lille"));
+    let (_, page) = mgr.get_text(&post).await;
+    assert_eq!(
+        page.matches(&face).count(),
+        2,
+        "the post's and the comment's"
+    );
+    let (_, people) = mgr.get_text("/people").await;
+    assert!(people.contains(&face), "the directory uses the same face");
+}

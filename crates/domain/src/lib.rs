@@ -2,6 +2,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 pub mod adoption;
+pub mod avatar;
 pub mod champions;
 pub mod checklists;
 pub mod csv_export;

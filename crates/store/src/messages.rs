@@ -76,7 +76,7 @@ impl Db {
 
     pub async fn messages(&self, conversation_id: Id) -> Result<Vec<Message>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT m.id, m.conversation_id, m.author_id, u.display_name AS author_name, m.body_html, m.created_at \
+            "SELECT m.id, m.conversation_id, m.author_id, u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, m.body_html, m.created_at \
              FROM messages m JOIN users u ON u.id = m.author_id WHERE m.conversation_id = $1 \
              ORDER BY m.created_at DESC, m.id DESC LIMIT 200")
             .bind(conversation_id).fetch_all(p).await)?.into_iter().rev().collect())
@@ -102,7 +102,7 @@ impl Db {
             sqlx::query("UPDATE conversation_members SET last_read_at = $1 WHERE conversation_id = $2 AND user_id = $3")
                 .bind(now).bind(conversation_id).bind(author_id).execute(&mut *tx).await?;
             let message: Message = sqlx::query_as(
-                "SELECT m.id, m.conversation_id, m.author_id, u.display_name AS author_name, m.body_html, m.created_at \
+                "SELECT m.id, m.conversation_id, m.author_id, u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, m.body_html, m.created_at \
                  FROM messages m JOIN users u ON u.id = m.author_id WHERE m.id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;
             crate::outbox::write_effects!(tx, effects, now);

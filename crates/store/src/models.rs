@@ -105,6 +105,11 @@ pub struct Post {
     pub author_id: UserId,
     pub author_name: String,
     pub author_has_photo: bool,
+    /// The author's job title and site, shown under their name.
+    #[sqlx(default)]
+    pub author_title: Option<String>,
+    #[sqlx(default)]
+    pub author_site: Option<String>,
     pub body_md: String,
     pub body_html: String,
     pub status: PostStatus,
@@ -124,6 +129,8 @@ pub struct Comment {
     pub post_id: Id,
     pub author_id: UserId,
     pub author_name: String,
+    #[sqlx(default)]
+    pub author_has_photo: bool,
     pub body_html: String,
     pub created_at: i64,
     /// Set when a moderator hid it (listed only for moderators).
@@ -146,6 +153,8 @@ pub struct Message {
     pub conversation_id: Id,
     pub author_id: UserId,
     pub author_name: String,
+    #[sqlx(default)]
+    pub author_has_photo: bool,
     pub body_html: String,
     pub created_at: i64,
 }

@@ -47,7 +47,8 @@ pub struct NewPost<'a> {
 }
 
 const POST_SELECT: &str = "SELECT p.id, p.org_id, p.sphere_id, s.name AS sphere_name, s.kind AS sphere_kind, p.author_id, \
-     u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, p.body_md, p.body_html, p.status, p.pinned, \
+     u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, u.title AS author_title, \
+     u.site AS author_site, p.body_md, p.body_html, p.status, p.pinned, \
      p.comment_count, p.reaction_count, p.created_at, p.updated_at, p.hidden_at \
      FROM posts p JOIN spheres s ON s.id = p.sphere_id JOIN users u ON u.id = p.author_id";
 
@@ -227,7 +228,7 @@ impl Db {
                  SELECT NULL, sphere_id, 'comment', id, $2 FROM posts WHERE id = $1")
                 .bind(post_id).bind(now_ms()).execute(&mut *tx).await?;
             let comment: Comment = sqlx::query_as(
-                "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at \
+                "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, c.body_html, c.created_at \
                  FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;
             write_effects!(tx, effects, now_ms());
@@ -244,7 +245,7 @@ impl Db {
     /// A post's comments; `with_hidden` also lists those a moderator hid (for moderators).
     pub async fn comments_for(&self, post_id: Id, with_hidden: bool) -> Result<Vec<Comment>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body_html, c.created_at, c.hidden_at \
+            "SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, (u.photo IS NOT NULL) AS author_has_photo, c.body_html, c.created_at, c.hidden_at \
              FROM comments c JOIN users u ON u.id = c.author_id WHERE c.post_id = $1 AND ($2 OR c.hidden_at IS NULL) \
              ORDER BY c.created_at, c.id")
             .bind(post_id).bind(with_hidden).fetch_all(p).await)?)

@@ -158,6 +158,27 @@ impl Page {
             .as_ref()
             .is_some_and(|u| u.org_role == embarq_domain::OrgRole::Manager)
     }
+    /// A person's face: their photo, or their initials on their colour. Decorative (the name
+    /// stands beside it); markup made of an id and letters only, safe to insert unescaped.
+    pub fn avatar(
+        &self,
+        id: impl std::borrow::Borrow<embarq_domain::UserId>,
+        name: &str,
+        has_photo: impl std::borrow::Borrow<bool>,
+    ) -> String {
+        let id = *id.borrow();
+        if *has_photo.borrow() {
+            format!(
+                r#"<img class="avatar" src="/people/{id}/photo" alt="" loading="lazy" width="40" height="40">"#
+            )
+        } else {
+            let (letters, c) = (
+                embarq_domain::avatar::initials(name),
+                embarq_domain::avatar::colour(id),
+            );
+            format!(r#"<span class="avatar initials c{c}" aria-hidden="true">{letters}</span>"#)
+        }
+    }
     /// A translation with a count, plural rules included: `{{ p.t_n("key", n) }}`.
     pub fn t_n(&self, key: &str, count: impl std::borrow::Borrow<i64>) -> String {
         i18n::tr_args(
