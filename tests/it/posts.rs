@@ -560,3 +560,48 @@ async fn posts_and_comments_show_faces_and_who_the_author_is() {
     let (_, people) = mgr.get_text("/people").await;
     assert!(people.contains(&face), "the directory uses the same face");
 }
+
+/// Mentioned in an open sphere one has not joined: the publication is there, with why one
+/// cannot reply and a Join button that comes back to it; then the reply box is there.
+#[tokio::test]
+async fn mentioned_outside_the_sphere_one_can_join_from_the_post() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (_, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let sphere = mgr.create_sphere("Atelier", "open").await;
+    let sid = last_id(&sphere).to_string();
+    let post = mgr
+        .post_redirect(
+            "/posts",
+            &[
+                ("sphere_id", &sid),
+                ("body", "@bob@acme.test tu peux regarder ?"),
+            ],
+        )
+        .await;
+    let (_, notes) = bob.get_text("/notifications").await;
+    assert!(notes.contains(&post), "told of the mention");
+    let (_, page) = bob.get_text(&post).await;
+    assert!(page.contains("pas membre de cette sphère"), "{page}");
+    let join = format!("/spheres/{sid}/join?next={post}");
+    assert!(page.contains(&format!(r#"action="{join}""#)));
+    assert!(!page.contains(r#"id="comment-body""#), "no reply box yet");
+    let r = bob.post_form(&join, &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        post.as_str(),
+        "back to the publication"
+    );
+    let (_, page) = bob.get_text(&post).await;
+    assert!(page.contains(r#"id="comment-body""#) && !page.contains("join-to-reply"));
+    // The way back stays on the site.
+    let r = bob
+        .post_form(
+            &format!("/spheres/{sid}/join?next=https://evil.example/"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.headers()["location"], "/");
+}

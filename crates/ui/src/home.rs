@@ -172,6 +172,8 @@ struct PostPage {
     can_post: bool,
     can_moderate: bool,
     can_delete: bool,
+    /// Not a member: why they cannot reply, and the button that fixes it (`join` or `request`).
+    join: Option<&'static str>,
     /// The publication's poll, if it has one.
     poll: Option<super::polls::PollView>,
 }
@@ -200,6 +202,12 @@ async fn show_post(
         p,
         poll,
         can_post: t.visible.access().post,
+        join: match t.visible.access() {
+            a if a.post => None,
+            a if a.join => Some("join"),
+            a if a.request => Some("request"),
+            _ => None,
+        },
         can_moderate: t.visible.access().moderate,
         can_delete,
         post: t.post,

@@ -177,9 +177,25 @@ async fn items(
     }))
 }
 
-async fn join(state: St, auth: Auth, PathId(id): PathId<SphereId>) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+struct JoinNext {
+    /// Where to go back to (a publication the person was reading), within the site.
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn join(
+    state: St,
+    auth: Auth,
+    PathId(id): PathId<SphereId>,
+    Query(q): Query<JoinNext>,
+) -> AppResult<Response> {
     spheres::join(&state, &auth, id).await?;
-    Ok(see_other(&format!("/spheres/{id}")))
+    let to = match q.next.as_deref() {
+        Some(n) => super::account::safe_next(n),
+        None => format!("/spheres/{id}"),
+    };
+    Ok(see_other(&to))
 }
 
 async fn leave(state: St, auth: Auth, PathId(id): PathId<SphereId>) -> AppResult<Response> {
