@@ -250,6 +250,21 @@ async fn administrative_actions_are_audited() {
         fr.contains("Jeton d&#39;API révoqué") || fr.contains("Jeton d'API révoqué"),
         "{fr}"
     );
+    // Details read as sentences with names: no JSON, no identifiers.
+    let bob_id = app.user("bob@acme.test").await.id;
+    assert!(
+        fr.contains(&format!(r#"<a href="/people/{bob_id}">"#)),
+        "the person by name"
+    );
+    assert!(
+        fr.contains(r#"<span class="muted">Fournisseur :</span> external"#),
+        "{fr}"
+    );
+    let table = &fr[fr.find("<table").unwrap()..fr.find("</table>").unwrap()];
+    assert!(
+        !table.contains("{&quot;") && !table.contains(r#"{""#),
+        "no raw JSON: {table}"
+    );
 }
 
 #[tokio::test]

@@ -82,6 +82,9 @@ pub struct AuditRow {
     pub target_id: Option<Id>,
     pub sphere_id: Option<SphereId>,
     pub sphere_name: Option<String>,
+    /// The target's name, for a person or a sphere.
+    #[sqlx(default)]
+    pub target_name: Option<String>,
     pub details: String,
     pub created_at: i64,
 }
@@ -146,7 +149,10 @@ impl Db {
                 });
         let sql = format!(
             "SELECT a.id, a.actor_id, u.display_name AS actor_name, a.action, a.target_kind, a.target_id, a.sphere_id, \
-             s.name AS sphere_name, a.details, a.created_at FROM audit_log a \
+             s.name AS sphere_name, a.details, a.created_at, \
+             CASE a.target_kind WHEN 'user' THEN (SELECT tu.display_name FROM users tu WHERE tu.id = a.target_id) \
+             WHEN 'sphere' THEN (SELECT ts.name FROM spheres ts WHERE ts.id = a.target_id) END AS target_name \
+             FROM audit_log a \
              LEFT JOIN users u ON u.id = a.actor_id LEFT JOIN spheres s ON s.id = a.sphere_id \
              WHERE a.org_id = $1 AND ($2 IS NULL OR a.sphere_id = $2) AND ($3 IS NULL OR a.action = $3) \
              AND ($4 IS NULL OR a.action LIKE $4) AND ($5 IS NULL OR a.actor_id = $5) \

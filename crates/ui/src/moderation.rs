@@ -346,6 +346,15 @@ struct AuditPage {
 }
 
 impl AuditPage {
+    /// A target without a name of its own (a webhook, a token): what kind of thing it is.
+    fn target_label(&self, r: &AuditRow) -> String {
+        let key = format!("audit-target-{}", r.target_kind.replace('_', "-"));
+        let t = crate::i18n::tr(self.p.lang, &key);
+        if t == key { r.target_kind.clone() } else { t }
+    }
+    fn detail_lines(&self, r: &AuditRow) -> Vec<(String, String)> {
+        crate::service::admin_audit::detail_lines(self.p.lang, &r.details)
+    }
     fn query(&self, page: i64) -> String {
         format!(
             "{}?q={}&action={}&actor={}&from={}&to={}&page={page}",

@@ -60,3 +60,48 @@ pub fn label(lang: crate::i18n::Lang, action: &str) -> String {
     let t = crate::i18n::tr(lang, &key);
     if t == key { action.to_string() } else { t }
 }
+
+/// An entry's details as (label, value) lines a person reads: keys translated where the
+/// interface knows them (`audit-detail-{key}`), values as text, identifiers left out (the
+/// names beside them say who or what).
+pub fn detail_lines(lang: crate::i18n::Lang, details: &str) -> Vec<(String, String)> {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(details) else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter(|(k, v)| !(k.ends_with("_id") || k.as_str() == "id" || v.is_null()))
+        .filter_map(|(k, v)| {
+            let text = value_text(lang, v)?;
+            let key = format!("audit-detail-{}", k.replace('_', "-"));
+            let label = crate::i18n::tr(lang, &key);
+            let label = if label == key {
+                k.replace('_', " ")
+            } else {
+                label
+            };
+            Some((label, text))
+        })
+        .collect()
+}
+
+fn value_text(lang: crate::i18n::Lang, v: &Value) -> Option<String> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(b) => crate::i18n::tr(lang, if *b { "audit-yes" } else { "audit-no" }),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if uuid::Uuid::parse_str(s).is_ok() => return None,
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().filter_map(|i| value_text(lang, i)).collect();
+            if parts.is_empty() {
+                return None;
+            }
+            parts.join(", ")
+        }
+        Value::Object(o) => o
+            .iter()
+            .filter_map(|(k, v)| value_text(lang, v).map(|t| format!("{k} {t}")))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
