@@ -605,3 +605,56 @@ async fn mentioned_outside_the_sphere_one_can_join_from_the_post() {
         .await;
     assert_eq!(r.headers()["location"], "/");
 }
+
+/// Reacting from the feed: each publication of the home feed carries its reaction bar, and a
+/// reaction sent from it (htmx) answers the redrawn bar instead of a page load.
+#[tokio::test]
+async fn reactions_happen_in_place_from_the_feed() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let sphere = mgr.create_sphere("Atelier", "open").await;
+    let sid = last_id(&sphere).to_string();
+    let post = mgr
+        .post_redirect(
+            "/posts",
+            &[("sphere_id", &sid), ("body", "Nouvelle machine")],
+        )
+        .await;
+    let id = last_id(&post);
+    let (_, home) = mgr.get_text("/").await;
+    let bar = format!(r#"hx-post="/posts/{id}/react" hx-swap="outerHTML""#);
+    assert!(home.contains(&bar), "the feed can react in place");
+    assert_eq!(
+        home.matches(r#"name="emoji""#).count(),
+        5,
+        "every choice, none chosen"
+    );
+    assert!(!home.contains(r#"aria-pressed="true""#));
+    let r = mgr
+        .client
+        .post(mgr.url(&format!("/posts/{id}/react")))
+        .header("hx-request", "true")
+        .form(&[("_csrf", mgr.csrf.as_str()), ("emoji", "🎉")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let fragment = r.text().await.unwrap();
+    assert!(
+        fragment.starts_with("<form") || fragment.trim_start().starts_with("<form"),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains(r#"class="reaction mine" aria-pressed="true""#),
+        "{fragment}"
+    );
+    assert!(fragment.contains("🎉 1</button>"), "{fragment}");
+    assert!(!fragment.contains("<html"), "only the bar");
+    // Without htmx, the page flow is unchanged; toggling again takes the reaction back.
+    let r = mgr
+        .post_form(&format!("/posts/{id}/react"), &[("emoji", "🎉")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, home) = mgr.get_text("/").await;
+    assert!(!home.contains(r#"aria-pressed="true""#));
+}

@@ -121,6 +121,11 @@ pub struct Post {
     /// Set when a moderator hid it: only the sphere's moderators still see it.
     #[sqlx(default)]
     pub hidden_at: Option<i64>,
+    /// In a feed where the reader may react: each reaction with its count and whether the
+    /// reader chose it (filled by the feed, not stored).
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub reactions: Option<Vec<(String, i64, bool)>>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]

@@ -272,6 +272,30 @@ impl Db {
         })
     }
 
+    /// Reactions on several posts at once: (post, emoji, count, whether `user_id` is among them).
+    pub async fn reactions_of_posts(
+        &self,
+        post_ids: &[Id],
+        user_id: UserId,
+    ) -> Result<Vec<(Id, String, i64, bool)>> {
+        if post_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..post_ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT post_id, emoji, COUNT(*) AS n, MAX(CASE WHEN user_id = $1 THEN 1 ELSE 0 END) = 1 AS mine \
+             FROM reactions WHERE post_id IN ({}) GROUP BY post_id, emoji",
+            marks.join(", ")
+        );
+        Ok(with_pool!(self, p => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.clone())).bind(user_id);
+            for id in post_ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await
+        })?)
+    }
+
     /// Reactions on a post: (emoji, count, whether `user_id` is among them).
     pub async fn reactions(
         &self,

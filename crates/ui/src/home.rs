@@ -261,14 +261,35 @@ struct EmojiForm {
     emoji: String,
 }
 
+#[derive(Template)]
+#[template(path = "reaction_bar_fragment.html")]
+struct ReactionBar {
+    p: Page,
+    post_id: Id,
+    reactions: Vec<(String, i64, bool)>,
+}
+
+/// Reacts; from the feed (htmx) the answer is the post's reaction bar, redrawn in place.
 async fn react(
     state: St,
+    lang: Lang,
+    csrf: Csrf,
     auth: Auth,
+    headers: axum::http::HeaderMap,
     PathId(id): PathId,
     Form(f): Form<EmojiForm>,
 ) -> AppResult<Response> {
     posts::react(&state, &auth, id, &f.emoji).await?;
-    Ok(see_other(&format!("/posts/{id}")))
+    if !is_htmx(&headers) {
+        return Ok(see_other(&format!("/posts/{id}")));
+    }
+    let given = state.db.reactions(id, auth.user.id).await?;
+    let p = Page::new(&state, lang, &csrf, Some(&auth), "home-title").await;
+    Ok(render(&ReactionBar {
+        p,
+        post_id: id,
+        reactions: posts::reaction_choices(given.into_iter()),
+    }))
 }
 
 async fn approve(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {

@@ -45,12 +45,46 @@ fn cursor(after: Option<&str>) -> AppResult<Option<Cursor>> {
 }
 
 pub async fn home_feed(state: &AppState, auth: &Auth, after: Option<&str>) -> AppResult<Page> {
-    Ok(page(
+    let mut page = page(
         state
             .db
             .home_feed(auth.user.id, cursor(after)?, PAGE + 1)
             .await?,
-    ))
+    );
+    with_reactions(state, auth, &mut page.posts).await?;
+    Ok(page)
+}
+
+/// Fills each post's reactions (every choice, in order, with its count and the reader's
+/// own), so the feed can react in place. One query for the page.
+pub async fn with_reactions(state: &AppState, auth: &Auth, posts: &mut [Post]) -> AppResult<()> {
+    let ids: Vec<Id> = posts.iter().map(|p| p.id).collect();
+    let rows = state.db.reactions_of_posts(&ids, auth.user.id).await?;
+    for p in posts.iter_mut() {
+        p.reactions = Some(reaction_choices(
+            rows.iter()
+                .filter(|r| r.0 == p.id)
+                .map(|r| (r.1.clone(), r.2, r.3)),
+        ));
+    }
+    Ok(())
+}
+
+/// Every reaction choice in order, with the counts and the reader's own from `given`.
+pub fn reaction_choices(
+    given: impl Iterator<Item = (String, i64, bool)>,
+) -> Vec<(String, i64, bool)> {
+    let given: Vec<(String, i64, bool)> = given.collect();
+    REACTIONS
+        .iter()
+        .map(|e| {
+            given
+                .iter()
+                .find(|g| g.0 == *e)
+                .cloned()
+                .unwrap_or((e.to_string(), 0, false))
+        })
+        .collect()
 }
 
 pub async fn sphere_feed(
