@@ -346,3 +346,24 @@ async fn the_rollout_proposes_a_sphere_per_site_and_department() {
     assert_eq!(left.as_array().unwrap().len(), 1);
     assert_eq!(left[0]["key"], "site:Roubaix");
 }
+
+/// Adding the same rule from many requests at once leaves one rule, on PostgreSQL's READ
+/// COMMITTED as on SQLite: the sphere's row is locked while the rules are counted and written.
+#[tokio::test]
+async fn the_same_rule_added_at_once_is_kept_once() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let sphere: SphereId = last_as(&mgr.create_sphere("Site de Lille", "open").await);
+    let path = format!("/api/v1/spheres/{sphere}/rules");
+    let statuses = embarq_testkit::concurrently(8, |_| {
+        let (mgr, path) = (mgr.clone(), path.clone());
+        async move {
+            let body = json!({"attribute": "site", "value": "Lille"});
+            api(&mgr, Method::POST, &path, Some(body)).await.0
+        }
+    })
+    .await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let (_, rules) = api(&mgr, Method::GET, &path, None).await;
+    assert_eq!(rules.as_array().unwrap().len(), 1, "{rules}");
+}

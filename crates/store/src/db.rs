@@ -181,14 +181,23 @@ pub(crate) fn refused(r: embarq_domain::lifecycle::Refusal) -> StoreError {
     StoreError::Refused(r.code())
 }
 
+/// Locks sphere `$sphere`'s row in transaction `$tx` (PostgreSQL; SQLite's write lock is
+/// already held): concurrent changes that count and then write on one sphere take turns.
+macro_rules! lock_sphere {
+    ($tx:expr, $sphere:expr) => {
+        sqlx::query("UPDATE spheres SET name = name WHERE id = $1")
+            .bind($sphere)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+pub(crate) use lock_sphere;
+
 /// The same rule for a sphere: refuses (`last_admin`) to demote or remove `$user` when
 /// they are the last administrator of `$sphere`, after locking the sphere's row.
 macro_rules! keep_a_sphere_admin {
     ($tx:expr, $sphere:expr, $user:expr) => {{
-        sqlx::query("UPDATE spheres SET name = name WHERE id = $1")
-            .bind($sphere)
-            .execute(&mut *$tx)
-            .await?;
+        $crate::db::lock_sphere!($tx, $sphere);
         let others: Option<i64> = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM sphere_members o WHERE o.sphere_id = $1 AND o.role = 'admin' \
              AND o.user_id <> $2) FROM sphere_members WHERE sphere_id = $1 AND user_id = $2 AND role = 'admin'",

@@ -6,7 +6,9 @@
 use crate::db::{Result, with_pool, with_writer};
 use crate::outbox::Effects;
 use crate::{Db, now_ms};
-use embarq_domain::membership_rules::{Membership, Rule, RuleAttribute, TEAM_DEPTH_MAX, reconcile};
+use embarq_domain::membership_rules::{
+    Membership, RULES_PER_SPHERE_MAX, Rule, RuleAttribute, TEAM_DEPTH_MAX, reconcile,
+};
 use embarq_domain::{Id, OrgId, SphereId, UserId};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
@@ -207,8 +209,10 @@ impl Db {
         )
     }
 
-    /// Adds a rule to a sphere of `org_id` and makes its members, in one transaction.
-    /// `Ok(None)`: the sphere already has this rule (nothing changes).
+    /// Adds a rule to a sphere of `org_id` and makes its members, in one transaction with
+    /// the sphere's row locked, so concurrent additions neither duplicate a rule nor pass
+    /// the cap. `Ok(None)`: the sphere already has this rule (nothing changes);
+    /// `Refused("too_many_rules")` at `RULES_PER_SPHERE_MAX`.
     pub async fn add_sphere_rule(
         &self,
         org_id: OrgId,
@@ -221,11 +225,15 @@ impl Db {
         let id = embarq_domain::new_id();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
+            crate::db::lock_sphere!(tx, sphere_id);
             let same: Vec<StoredRule> = sqlx::query_as(AssertSqlSafe(format!(
                 "{RULE_SELECT} WHERE r.org_id = $1 AND r.sphere_id = $2")))
                 .bind(org_id).bind(sphere_id).fetch_all(&mut *tx).await?;
             if same.iter().any(|r| r.rule().as_ref() == Some(rule)) {
                 return Ok(None);
+            }
+            if same.len() >= RULES_PER_SPHERE_MAX {
+                return Err(crate::StoreError::Refused("too_many_rules"));
             }
             sqlx::query(
                 "INSERT INTO sphere_rules (id, org_id, sphere_id, attribute, value, manager_id, created_by, created_at) \
@@ -251,6 +259,7 @@ impl Db {
         let now = now_ms();
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
+            crate::db::lock_sphere!(tx, sphere_id);
             let n = sqlx::query("DELETE FROM sphere_rules WHERE id = $1 AND sphere_id = $2 AND org_id = $3")
                 .bind(rule_id).bind(sphere_id).bind(org_id).execute(&mut *tx).await?.rows_affected();
             if n == 0 {

@@ -6,7 +6,7 @@ use crate::i18n::{Lang, tr_args};
 use crate::service::admin_audit;
 use crate::state::AppState;
 use embarq_domain::SphereKind;
-use embarq_domain::membership_rules::{RULES_PER_SPHERE_MAX, Rule, RuleAttribute};
+use embarq_domain::membership_rules::{Rule, RuleAttribute};
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, OrgId, SphereId, UserId};
 use embarq_store::{RuleChanges, RuleChoices, RuleScope, StoredRule};
@@ -59,9 +59,6 @@ pub async fn add(
         && state.db.user_in_org(m.org_id(), team).await?.is_none()
     {
         return Err(FieldError::new("rule_manager", "invalid_choice").into());
-    }
-    if state.db.sphere_rules(sphere).await?.len() >= RULES_PER_SPHERE_MAX {
-        return Err(AppError::Refused("too_many_rules"));
     }
     let details = json!({"attribute": rule.attribute().as_str(), "value": rule.value(), "manager": rule.manager()});
     let effects = admin_audit::by(auth, "sphere_rule.add", "sphere", Some(sphere.0), details);
