@@ -20,6 +20,7 @@ mod http_rules;
 mod import;
 mod leaks;
 mod membership_rules;
+mod mentions;
 mod messages;
 mod moderation;
 mod nudges;

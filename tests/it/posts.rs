@@ -245,7 +245,7 @@ async fn deactivated_members_cannot_be_messaged() {
     let r = mgr
         .post_form("/messages/new", &[("emails", "carol@acme.test")])
         .await;
-    assert_eq!(r.status(), 404);
+    assert_eq!(r.status(), 422, "an address nobody active has, said in the form");
     let r = mgr
         .post_form("/messages", &[("members", &format!("{bob_id},{carol_id}"))])
         .await;

@@ -91,15 +91,78 @@ static MENTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\w.@])@([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})").unwrap()
 });
 
-/// E-mail addresses mentioned as `@name@company.fr`, lower-cased and deduplicated.
+/// E-mail addresses mentioned as `@name@company.fr`, lower-cased and deduplicated (the
+/// first [`MENTIONS_MAX`]).
 pub fn mentions(md: &str) -> Vec<String> {
-    let mut out: Vec<String> = MENTION
-        .captures_iter(md)
-        .map(|c| c[1].trim_end_matches('.').to_lowercase())
-        .collect();
-    out.sort();
-    out.dedup();
+    first_distinct(
+        MENTION
+            .captures_iter(md)
+            .map(|c| c[1].trim_end_matches('.').to_lowercase()),
+    )
+}
+
+/// Most people one text notifies by mentioning them: a text of thousands of mentions costs
+/// one bounded lookup, and the rest stay text.
+pub const MENTIONS_MAX: usize = 50;
+
+fn first_distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if out.len() == MENTIONS_MAX {
+            break;
+        }
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
     out
+}
+
+static PERSON_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    #[allow(clippy::unwrap_used)] // constant pattern
+    Regex::new(
+        r"\[@((?:\\.|[^\]\\\n]){1,120})\]\(/people/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\)",
+    )
+    .unwrap()
+});
+
+/// A person mentioned by name, as the composer writes it: a Markdown link to their profile,
+/// `[@Claire Martin](/people/<id>)`, which reads as the name wherever Markdown is shown.
+pub fn person_mention(id: uuid::Uuid, name: &str) -> String {
+    let mut text = String::with_capacity(name.len());
+    for c in name.chars().filter(|c| *c != '\n' && *c != '\r') {
+        if "\\[]*_`<>~|#!".contains(c) {
+            text.push('\\');
+        }
+        text.push(c);
+    }
+    format!("[@{text}](/people/{id})")
+}
+
+/// The people a text mentions by name (the first [`MENTIONS_MAX`]), in order.
+pub fn mentioned_people(md: &str) -> Vec<uuid::Uuid> {
+    first_distinct(
+        PERSON_MENTION
+            .captures_iter(md)
+            .filter_map(|c| uuid::Uuid::parse_str(&c[2]).ok()),
+    )
+}
+
+/// Writes each person mention again with the name `name_of` gives, so the text shown is
+/// the person's real name whatever the author typed; a mention of nobody `name_of` knows
+/// becomes plain text (`@` and what was typed), linking nowhere.
+pub fn name_mentions(md: &str, name_of: impl Fn(uuid::Uuid) -> Option<String>) -> String {
+    PERSON_MENTION
+        .replace_all(md, |c: &regex::Captures| {
+            let known = uuid::Uuid::parse_str(&c[2])
+                .ok()
+                .and_then(|id| name_of(id).map(|n| (id, n)));
+            match known {
+                Some((id, name)) => person_mention(id, &name),
+                None => format!("@{}", &c[1]),
+            }
+        })
+        .into_owned()
 }
 
 /// Worst-case inputs of `len` characters, for the benchmark and the tests: each once
@@ -173,5 +236,29 @@ mod tests {
             mentions("Hi @Alice@Acme.fr and @bob@acme.fr. mail me at x@y.fr"),
             vec!["alice@acme.fr", "bob@acme.fr"]
         );
+    }
+    #[test]
+    fn mentions_people_by_name() {
+        let claire = uuid::Uuid::now_v7();
+        let ghost = uuid::Uuid::now_v7();
+        let typed = format!(
+            "Merci {} et [@Bob](/people/{ghost}) !",
+            person_mention(claire, "Claire [RH] Martin")
+        );
+        assert_eq!(mentioned_people(&typed), vec![claire, ghost]);
+        let named = name_mentions(&typed, |id| {
+            (id == claire).then(|| "Claire *Martin*".into())
+        });
+        assert_eq!(
+            named,
+            format!("Merci [@Claire \\*Martin\\*](/people/{claire}) et @Bob !")
+        );
+        let html = render(&named).unwrap();
+        assert!(html.contains(&format!("<a href=\"/people/{claire}\" rel=\"noopener noreferrer nofollow\">@Claire *Martin*</a>")), "{html}");
+        assert_eq!(mentioned_people(&named), vec![claire]);
+        let many: String = (0..200)
+            .map(|_| person_mention(uuid::Uuid::now_v7(), "x"))
+            .collect();
+        assert_eq!(mentioned_people(&many).len(), MENTIONS_MAX);
     }
 }

@@ -196,13 +196,47 @@ impl Db {
 
     /// Users of `org_id` among `emails` (lower-case), for mentions and invitations.
     pub async fn users_by_emails(&self, org_id: OrgId, emails: &[String]) -> Result<Vec<Person>> {
+        self.active_people_where(org_id, "email", emails).await
+    }
+
+    /// Users of `org_id` among `ids` (others, and deactivated people, are left out), for
+    /// mentions by name.
+    pub async fn users_by_ids(&self, org_id: OrgId, ids: &[UserId]) -> Result<Vec<Person>> {
+        self.active_people_where(org_id, "id", ids).await
+    }
+
+    /// Active people of `org_id` whose `column` is among `values`, 500 per statement.
+    async fn active_people_where<T>(
+        &self,
+        org_id: OrgId,
+        column: &'static str,
+        values: &[T],
+    ) -> Result<Vec<Person>>
+    where
+        T: Clone
+            + Send
+            + Sync
+            + for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>,
+    {
         let mut out = Vec::new();
-        for e in emails {
-            let p: Option<Person> = with_pool!(self, p => sqlx::query_as(
-                "SELECT id, display_name, title, department, site, (photo IS NOT NULL) AS has_photo FROM users \
-                 WHERE org_id = $1 AND email = $2 AND status <> 'deactivated'")
-                .bind(org_id).bind(e).fetch_optional(p).await)?;
-            out.extend(p);
+        for chunk in values.chunks(500) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT id, display_name, title, department, site, (photo IS NOT NULL) AS has_photo \
+                 FROM users WHERE org_id = $1 AND {column} IN ({}) AND status <> 'deactivated'",
+                list.join(",")
+            );
+            let found: Vec<Person> = with_pool!(self, p => {
+                let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(org_id);
+                for v in chunk {
+                    q = q.bind(v.clone());
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(found);
         }
         Ok(out)
     }

@@ -74,6 +74,194 @@
     var q = document.getElementById("q");
     if (q) q.focus();
   });
+  // People offered as one types a name: "@Cla" in a text marked data-mentions inserts a
+  // mention (a link to the person, named again by the server), and a [data-picker] adds the
+  // chosen person as a checked box. Both ask /api/v1/people/suggest, which offers only
+  // people the writer may name there.
+  var seq = 0;
+  function face(person) {
+    var el;
+    if (person.photo_url) {
+      el = document.createElement("img");
+      el.src = person.photo_url;
+      el.alt = "";
+      el.className = "avatar";
+    } else {
+      el = document.createElement("span");
+      el.className = "avatar initials c" + person.colour;
+      el.setAttribute("aria-hidden", "true");
+      el.textContent = person.initials;
+    }
+    return el;
+  }
+  // A listbox of people under `field`; `choose(person)` is called on Enter, Tab or a click.
+  function suggester(field, label, choose) {
+    var list = document.createElement("ul");
+    list.id = "suggest-" + (++seq);
+    list.className = "suggest";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", label || "");
+    list.hidden = true;
+    field.insertAdjacentElement("afterend", list);
+    field.setAttribute("aria-controls", list.id);
+    var people = [], active = -1, timer = null, asked = "";
+    function expanded(open) {
+      if (field.getAttribute("role") === "combobox") field.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    function show(i) {
+      active = i;
+      Array.prototype.forEach.call(list.children, function (li, j) {
+        li.setAttribute("aria-selected", j === i ? "true" : "false");
+      });
+      if (i >= 0) field.setAttribute("aria-activedescendant", list.id + "-" + i);
+      else field.removeAttribute("aria-activedescendant");
+    }
+    function close() {
+      people = [];
+      list.hidden = true;
+      list.textContent = "";
+      expanded(false);
+      show(-1);
+    }
+    function render() {
+      list.textContent = "";
+      people.forEach(function (person, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        li.appendChild(face(person));
+        var name = document.createElement("span");
+        name.textContent = person.display_name;
+        li.appendChild(name);
+        var about = [person.title, person.site].filter(Boolean).join(" · ");
+        if (about) {
+          var small = document.createElement("small");
+          small.textContent = about;
+          li.appendChild(small);
+        }
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+        li.addEventListener("click", function () { pick(i); });
+        list.appendChild(li);
+      });
+      list.hidden = people.length === 0;
+      expanded(people.length > 0);
+      show(people.length ? 0 : -1);
+    }
+    function pick(i) {
+      var person = people[i];
+      close();
+      if (person) choose(person);
+    }
+    field.addEventListener("keydown", function (e) {
+      if (list.hidden) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        var n = people.length;
+        show((active + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
+      } else if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        pick(active);
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        close();
+      }
+    });
+    field.addEventListener("blur", function () { setTimeout(close, 150); });
+    return {
+      close: close,
+      ask: function (q, sphere, membersOnly) {
+        clearTimeout(timer);
+        if (!q) { asked = ""; close(); return; }
+        timer = setTimeout(function () {
+          asked = q;
+          var url = "/api/v1/people/suggest?q=" + encodeURIComponent(q) +
+            (sphere ? "&sphere=" + encodeURIComponent(sphere) : "") + (membersOnly ? "&members=true" : "");
+          fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+            .then(function (r) { return r.ok ? r.json() : []; })
+            .then(function (found) {
+              if (asked !== q) return;
+              people = Array.isArray(found) ? found : [];
+              render();
+            })
+            .catch(close);
+        }, 120);
+      }
+    };
+  }
+  function sphereOf(el) {
+    var own = el.getAttribute("data-sphere");
+    if (own) return own;
+    var form = el.closest("form");
+    var select = form && form.querySelector("[name=sphere_id]");
+    return select ? select.value : "";
+  }
+  var TYPED_MENTION = /(^|[\s(>])@([^\s@\[\]()]{2,40}(?: [^\s@\[\]()]{1,40})?)$/;
+  function mentions(area) {
+    if (area.getAttribute("data-mentions-ready")) return;
+    area.setAttribute("data-mentions-ready", "1");
+    var at = -1;
+    var s = suggester(area, area.getAttribute("data-mentions"), function (person) {
+      var caret = area.selectionStart;
+      var before = area.value.slice(0, at), after = area.value.slice(caret);
+      var insert = person.mention + " ";
+      area.value = before + insert + after;
+      area.selectionStart = area.selectionEnd = before.length + insert.length;
+      area.focus();
+    });
+    area.addEventListener("input", function () {
+      var upto = area.value.slice(0, area.selectionStart);
+      var m = TYPED_MENTION.exec(upto);
+      if (!m) { s.ask(""); return; }
+      at = upto.length - m[2].length - 1;
+      s.ask(m[2], sphereOf(area), false);
+    });
+  }
+  function picker(box) {
+    if (box.getAttribute("data-picker-ready")) return;
+    box.setAttribute("data-picker-ready", "1");
+    var name = box.getAttribute("data-picker");
+    var field = box.querySelector("input[type=text], input[type=search]");
+    var chosen = box.querySelector(".chips");
+    if (!field || !chosen) return;
+    // Typed addresses are the page's way without JavaScript; here the list does it.
+    field.removeAttribute("name");
+    field.removeAttribute("required");
+    field.setAttribute("role", "combobox");
+    field.setAttribute("aria-autocomplete", "list");
+    field.setAttribute("aria-expanded", "false");
+    field.setAttribute("autocomplete", "off");
+    var s = suggester(field, box.getAttribute("data-picker-label"), function (person) {
+      var box2 = chosen.querySelector('input[value="' + person.id + '"]');
+      if (box2) {
+        box2.checked = true;
+      } else {
+        var li = document.createElement("li");
+        var label = document.createElement("label");
+        label.className = "chip";
+        var check = document.createElement("input");
+        check.type = "checkbox";
+        check.name = name;
+        check.value = person.id;
+        check.checked = true;
+        label.appendChild(check);
+        label.appendChild(face(person));
+        label.appendChild(document.createTextNode(" " + person.display_name));
+        li.appendChild(label);
+        chosen.appendChild(li);
+      }
+      field.value = "";
+      field.focus();
+    });
+    field.addEventListener("input", function () {
+      s.ask(field.value.trim(), box.getAttribute("data-sphere"), box.hasAttribute("data-picker-members"));
+    });
+  }
+  function enhance(root) {
+    (root || document).querySelectorAll("textarea[data-mentions]").forEach(mentions);
+    (root || document).querySelectorAll("[data-picker]").forEach(picker);
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(); });
+  document.addEventListener("htmx:afterSettle", function (e) { enhance(e.target); });
   // A button with data-copy="id" copies that field's value (SCIM base URL, a new token).
   document.addEventListener("click", function (e) {
     var b = e.target.closest && e.target.closest("[data-copy]");

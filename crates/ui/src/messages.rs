@@ -1,22 +1,24 @@
 //! Private messages.
-use super::{Page, PathId, St, render, see_other};
+use super::{Page, PathId, St, redirect_to_or_again, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::service::messages;
+use crate::service::{mentions, messages};
+use crate::state::AppState;
+
 use crate::state::WebState;
 use askama::Template;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use embarq_domain::{Id, UserId, parse_as, validate};
+use embarq_domain::{Id, UserId, parse_as};
 use embarq_store::{ConversationSummary, Message};
 use serde::Deserialize;
 
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/messages", get(list).post(start_with_ids))
-        .route("/messages/new", post(start_with_emails))
+        .route("/messages/new", post(start_with_people))
         .route("/messages/{id}", get(show).post(send))
         .route("/messages/{id}/items", get(items))
 }
@@ -29,9 +31,20 @@ struct ListPage {
 }
 
 async fn list(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
+    list_page(&state, lang, &csrf, &auth, None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    auth: &Auth,
+    error: Option<AppError>,
+) -> AppResult<Response> {
     let conversations = state.db.conversations_of(auth.user.id).await?;
-    let p = Page::new(&state, lang, &csrf, Some(&auth), "messages-title").await;
-    Ok(render(&ListPage { p, conversations }))
+    let mut p = Page::new(state, lang, csrf, Some(auth), "messages-title").await;
+    let status = super::starter::with_errors(&mut p, error.as_ref());
+    Ok(render_status(status, &ListPage { p, conversations }))
 }
 
 #[derive(Deserialize)]
@@ -50,34 +63,34 @@ async fn start_with_ids(state: St, auth: Auth, Form(f): Form<IdsForm>) -> AppRes
     Ok(see_other(&format!("/messages/{id}")))
 }
 
-#[derive(Deserialize)]
-struct EmailsForm {
-    #[serde(default)]
-    emails: String,
-}
-
-async fn start_with_emails(
+/// The new-conversation form: people chosen from the suggestions (`member=<id>`, repeated)
+/// and, without JavaScript, typed addresses (`emails`). A refusal shows the form again.
+async fn start_with_people(
     state: St,
+    lang: Lang,
+    csrf: Csrf,
     auth: Auth,
-    Form(f): Form<EmailsForm>,
+    Form(f): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let mut ids = Vec::new();
-    for raw in f
-        .emails
-        .split([',', ';', ' ', '\n'])
-        .filter(|s| !s.trim().is_empty())
-    {
-        let email = validate::email("members", raw)?;
-        let user = state
-            .db
-            .user_by_email(&email)
-            .await?
-            .filter(|u| u.org_id == auth.user.org_id)
-            .ok_or(validate::FieldError::new("members", "unknown_member"))?;
-        ids.push(user.id);
-    }
-    let id = messages::start(&state, &auth, &ids).await?;
-    Ok(see_other(&format!("/messages/{id}")))
+    let chosen: Vec<UserId> = f
+        .iter()
+        .filter(|(k, _)| k == "member")
+        .filter_map(|(_, v)| parse_as(v))
+        .collect();
+    let typed = f
+        .iter()
+        .find(|(k, _)| k == "emails")
+        .map_or("", |(_, v)| v.as_str());
+    let r = match mentions::by_addresses(&state, auth.user.org_id, "members", typed).await {
+        Ok(more) => messages::start(&state, &auth, &[chosen, more].concat()).await,
+        Err(e) => Err(e),
+    };
+    redirect_to_or_again(
+        r,
+        |id| format!("/messages/{id}"),
+        async |e| list_page(&state, lang, &csrf, &auth, Some(e)).await,
+    )
+    .await
 }
 
 #[derive(Template)]

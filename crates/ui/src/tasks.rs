@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::SphereId;
 use embarq_domain::{Id, UserId, parse_id};
-use embarq_store::{Sphere, SphereMember, Task, TaskComment, TaskList};
+use embarq_store::{Sphere, Task, TaskAssignee, TaskComment, TaskList};
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -65,8 +65,14 @@ struct SpherePage {
     p: Page,
     s: Sphere,
     lists: Vec<ListView>,
-    members: Vec<SphereMember>,
     can_work: bool,
+}
+
+impl SpherePage {
+    /// A new task's assignees: nobody yet.
+    fn no_one(&self) -> &'static [TaskAssignee] {
+        &[]
+    }
 }
 
 async fn sphere_page_with(
@@ -88,7 +94,6 @@ async fn sphere_page_with(
             p,
             s: t.visible.into_sphere(),
             lists: t.lists,
-            members: t.members,
             can_work: t.can_work,
         },
     ))
@@ -302,15 +307,8 @@ struct TaskPage {
     t: TaskView,
     comments: Vec<TaskComment>,
     lists: Vec<TaskList>,
-    members: Vec<SphereMember>,
     can_work: bool,
     can_delete: bool,
-}
-
-impl TaskPage {
-    fn assigned(&self, user: impl std::borrow::Borrow<UserId>) -> bool {
-        self.t.assignees.iter().any(|a| a.user_id == *user.borrow())
-    }
 }
 
 async fn task_page(
@@ -325,7 +323,6 @@ async fn task_page(
         view,
         comments,
         lists,
-        members,
         can_work,
         can_delete,
         ..
@@ -340,7 +337,6 @@ async fn task_page(
             t: view,
             comments,
             lists,
-            members,
             can_work,
             can_delete,
         },

@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::events::EventKind;
 use embarq_domain::recurrence::DEFAULT_TIME_ZONE;
-use embarq_domain::validate::{self, FieldError};
+use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, UserId, parse_as, policy};
 use embarq_store::{Registrant, now_ms};
 use serde::Deserialize;
@@ -316,29 +316,6 @@ async fn unregister(
     after(&state, lang, &csrf, &auth, id, r).await
 }
 
-/// Members named by e-mail (comma, semicolon, space or newline separated), all of this organization.
-pub(crate) async fn members_by_email(
-    state: &AppState,
-    auth: &Auth,
-    field: &'static str,
-    raw: &str,
-) -> AppResult<Vec<UserId>> {
-    let mut emails = Vec::new();
-    for part in raw
-        .split([',', ';', ' ', '\n', '\r'])
-        .filter(|s| !s.trim().is_empty())
-    {
-        emails.push(validate::email(field, part)?);
-    }
-    emails.sort();
-    emails.dedup();
-    let people = state.db.users_by_emails(auth.user.org_id, &emails).await?;
-    if people.len() != emails.len() {
-        return Err(FieldError::new(field, "unknown_member").into());
-    }
-    Ok(people.into_iter().map(|p| p.id).collect())
-}
-
 #[derive(Deserialize)]
 struct EnrollForm {
     #[serde(default)]
@@ -354,11 +331,14 @@ async fn enroll(
     Form(f): Form<EnrollForm>,
 ) -> AppResult<Response> {
     svc::registrants(&state, &auth, id).await?;
-    let r = match members_by_email(&state, &auth, "emails", &f.emails).await {
-        Ok(ids) if ids.is_empty() => Err(FieldError::new("emails", "required").into()),
-        Ok(ids) => svc::enroll(&state, &auth, id, &ids).await.map(|_| ()),
-        Err(e) => Err(e.0),
-    };
+    let r =
+        match crate::service::mentions::by_addresses(&state, auth.user.org_id, "emails", &f.emails)
+            .await
+        {
+            Ok(ids) if ids.is_empty() => Err(FieldError::new("emails", "required").into()),
+            Ok(ids) => svc::enroll(&state, &auth, id, &ids).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
     after(&state, lang, &csrf, &auth, id, r).await
 }
 
@@ -383,14 +363,21 @@ async fn attendance(
         .find(|(k, _)| k == "walk_in")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    let r = match members_by_email(&state, &auth, "training_walk_in", walk_in).await {
+    let r = match crate::service::mentions::by_addresses(
+        &state,
+        auth.user.org_id,
+        "training_walk_in",
+        walk_in,
+    )
+    .await
+    {
         Ok(more) => {
             ids.extend(more);
             svc::set_attendance(&state, &auth, id, &ids)
                 .await
                 .map(|_| ())
         }
-        Err(e) => Err(e.0),
+        Err(e) => Err(e),
     };
     after(&state, lang, &csrf, &auth, id, r).await
 }

@@ -15,6 +15,7 @@ pub mod help;
 pub mod markdown;
 pub mod members;
 pub mod membership_rules;
+pub mod mentions;
 pub mod messages;
 pub mod moderation;
 pub mod notifications;

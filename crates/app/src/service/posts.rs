@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use embarq_domain::policy;
 use embarq_domain::validate::{self, COMMENT_MAX, POST_MAX};
-use embarq_domain::{Id, OrgId, PostStatus, SphereKind, SphereRole, markdown};
+use embarq_domain::{Id, PostStatus, SphereKind, SphereRole};
 use embarq_domain::{SphereId, UserId};
 use embarq_store::{Comment, Cursor, Effects, NewPost, Post};
 
@@ -173,6 +173,8 @@ pub async fn create_with_poll(
             return Err(AppError::Validation(errs));
         }
     };
+    let named = super::mentions::resolve(state, auth.user.org_id, &body).await?;
+    let body = named.body;
     let mut html = super::markdown::render("body", &body).await?;
     if let Some(d) = &poll {
         html.push_str(&super::polls::teaser_html(&d.question));
@@ -199,7 +201,7 @@ pub async fn create_with_poll(
             )
             .await?
         }
-        PostStatus::Published => announce(state, v, auth.user.id, id, &body).await?,
+        PostStatus::Published => announce(state, v, auth.user.id, id, &named.people).await?,
     };
     effects.extend(super::webhooks::post_event(&PostCreated {
         id,
@@ -238,26 +240,18 @@ pub async fn create_with_poll(
         .ok_or(AppError::NotFound)
 }
 
-/// The people `body` mentions who may read it: anyone in an open sphere, members otherwise
-/// (checked for the few mentioned, never by loading the sphere's members).
+/// The `mentioned` people who may read the sphere: anyone in an open sphere, members
+/// otherwise (checked for the few mentioned, never by loading the sphere's members).
 async fn mentioned_readers(
     state: &AppState,
-    org: OrgId,
     sphere: SphereId,
     kind: SphereKind,
-    body: &str,
+    mentioned: &[UserId],
 ) -> AppResult<Vec<UserId>> {
-    let mentioned: Vec<UserId> = state
-        .db
-        .users_by_emails(org, &markdown::mentions(body))
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
     if kind == SphereKind::Open || mentioned.is_empty() {
-        return Ok(mentioned);
+        return Ok(mentioned.to_vec());
     }
-    Ok(state.db.sphere_members_among(sphere, &mentioned).await?)
+    Ok(state.db.sphere_members_among(sphere, mentioned).await?)
 }
 
 /// What a post's publication causes: mentioned readers are notified.
@@ -266,16 +260,9 @@ async fn announce(
     v: &Visible,
     author: UserId,
     post: Id,
-    body: &str,
+    mentioned: &[UserId],
 ) -> AppResult<Effects> {
-    let readers = mentioned_readers(
-        state,
-        v.sphere().org_id,
-        v.sphere().id,
-        v.sphere().kind,
-        body,
-    )
-    .await?;
+    let readers = mentioned_readers(state, v.sphere().id, v.sphere().kind, mentioned).await?;
     notice(
         state,
         &readers,
@@ -317,6 +304,8 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
     }
     super::moderation::ensure_not_muted(state, post.sphere_id, auth.user.id).await?;
     let body = validate::required("body", body, COMMENT_MAX)?;
+    let named = super::mentions::resolve(state, post.org_id, &body).await?;
+    let body = named.body;
     let html = super::markdown::render("body", &body).await?;
     let mut effects = notice(
         state,
@@ -327,8 +316,7 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
         Some(post_id),
     )
     .await?;
-    let readers =
-        mentioned_readers(state, post.org_id, post.sphere_id, post.sphere_kind, &body).await?;
+    let readers = mentioned_readers(state, post.sphere_id, post.sphere_kind, &named.people).await?;
     effects.extend(
         notice(
             state,
@@ -379,7 +367,8 @@ pub async fn approve(state: &AppState, auth: &Auth, post_id: Id, approve: bool) 
             Some(post_id),
         )
         .await?;
-        effects.extend(announce(state, &v, post.author_id, post_id, &post.body_md).await?);
+        let named = super::mentions::resolve(state, post.org_id, &post.body_md).await?;
+        effects.extend(announce(state, &v, post.author_id, post_id, &named.people).await?);
         state
             .db
             .set_post_status(post_id, PostStatus::Published, &effects)

@@ -14,8 +14,7 @@ use embarq_domain::validate::{self, COMMENT_MAX, Errors, FieldError};
 use embarq_domain::{Id, SphereRole, UserStatus};
 use embarq_domain::{SphereId, UserId};
 use embarq_store::{
-    Effects, NewLive, NewNotification, NewTask, SphereMember, Task, TaskAssignee, TaskComment,
-    TaskList, now_ms,
+    Effects, NewLive, NewNotification, NewTask, Task, TaskAssignee, TaskComment, TaskList, now_ms,
 };
 
 /// A task with its assignees and where it falls today.
@@ -76,8 +75,6 @@ pub struct ListView {
 pub struct SphereTasks {
     pub visible: Readable,
     pub lists: Vec<ListView>,
-    /// Members who can be assigned (for the forms).
-    pub members: Vec<SphereMember>,
     pub can_work: bool,
 }
 
@@ -100,15 +97,9 @@ pub async fn sphere_tasks(state: &AppState, auth: &Auth, v: Readable) -> AppResu
         })
         .collect();
     let can_work = policy::can_work_on_tasks(v.access());
-    let members = if can_work {
-        state.db.sphere_members(sphere).await?
-    } else {
-        Vec::new()
-    };
     Ok(SphereTasks {
         visible: v,
         lists,
-        members,
         can_work,
     })
 }
@@ -358,7 +349,6 @@ pub struct TaskDetail {
     pub visible: Readable,
     pub comments: Vec<TaskComment>,
     pub lists: Vec<TaskList>,
-    pub members: Vec<SphereMember>,
     pub can_work: bool,
     pub can_delete: bool,
 }
@@ -370,13 +360,10 @@ pub async fn detail(state: &AppState, auth: &Auth, id: Id) -> AppResult<TaskDeta
     let comments = state.db.task_comments(id).await?;
     let can_work = policy::can_work_on_tasks(visible.access());
     let can_delete = policy::can_delete_task(task.created_by == auth.user.id, visible.access());
-    let (lists, members) = if can_work {
-        (
-            state.db.task_lists(task.sphere_id).await?,
-            state.db.sphere_members(task.sphere_id).await?,
-        )
+    let lists = if can_work {
+        state.db.task_lists(task.sphere_id).await?
     } else {
-        (Vec::new(), Vec::new())
+        Vec::new()
     };
     let view = views(auth.viewer(), vec![task], &assignees, today)
         .pop()
@@ -386,7 +373,6 @@ pub async fn detail(state: &AppState, auth: &Auth, id: Id) -> AppResult<TaskDeta
         visible,
         comments,
         lists,
-        members,
         can_work,
         can_delete,
     })

@@ -15,6 +15,7 @@ mod members;
 mod messages;
 mod moderation;
 mod nudges;
+mod people;
 mod polls;
 mod posts;
 mod rollout;
@@ -92,6 +93,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .merge(account::router())
         .merge(champions::router())
         .merge(members::router())
+        .merge(people::router())
         .merge(spheres::router())
         .merge(posts::router())
         .merge(rollout::router())
