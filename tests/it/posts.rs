@@ -245,7 +245,11 @@ async fn deactivated_members_cannot_be_messaged() {
     let r = mgr
         .post_form("/messages/new", &[("emails", "carol@acme.test")])
         .await;
-    assert_eq!(r.status(), 422, "an address nobody active has, said in the form");
+    assert_eq!(
+        r.status(),
+        422,
+        "an address nobody active has, said in the form"
+    );
     let r = mgr
         .post_form("/messages", &[("members", &format!("{bob_id},{carol_id}"))])
         .await;
@@ -657,4 +661,70 @@ async fn reactions_happen_in_place_from_the_feed() {
     assert_eq!(r.status(), 303);
     let (_, home) = mgr.get_text("/").await;
     assert!(!home.contains(r#"aria-pressed="true""#));
+}
+
+/// Commenting from the feed: each publication carries a reply box; sent with htmx, the answer
+/// is the post's comments with the new one, a refusal is said in place and writes nothing;
+/// and the publication names who reacted (page and API).
+#[tokio::test]
+async fn comments_happen_in_place_and_the_post_names_who_reacted() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob Martin").await;
+    let sphere = mgr.create_sphere("Atelier", "open").await;
+    bob.post_redirect(&format!("{sphere}/join"), &[]).await;
+    let sid = last_id(&sphere).to_string();
+    let post = mgr
+        .post_redirect(
+            "/posts",
+            &[("sphere_id", &sid), ("body", "Nouvelle machine")],
+        )
+        .await;
+    let id = last_id(&post);
+    let (_, home) = bob.get_text("/").await;
+    assert!(home.contains(&format!(r#"hx-post="/posts/{id}/comments""#)));
+    assert!(home.contains(&format!(r#"id="reply-{id}""#)));
+    let in_place = |body: &'static str| {
+        bob.client
+            .post(bob.url(&format!("/posts/{id}/comments")))
+            .header("hx-request", "true")
+            .form(&[("_csrf", bob.csrf.as_str()), ("body", body)])
+            .send()
+    };
+    let r = in_place("Bravo l'équipe").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Bravo l&#39;équipe") || html.contains("Bravo l'équipe"),
+        "{html}"
+    );
+    assert!(html.contains(r#"class="comment""#) && !html.contains("<html"));
+    let r = in_place("   ").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"role="alert""#) && html.contains("Bravo"),
+        "{html}"
+    );
+    assert_eq!(app.db.comments_for(id, false).await.unwrap().len(), 1);
+
+    bob.post_form(&format!("/posts/{id}/react"), &[("emoji", "🎉")])
+        .await;
+    mgr.post_form(&format!("/posts/{id}/react"), &[("emoji", "👍")])
+        .await;
+    let (_, page) = mgr.get_text(&post).await;
+    assert!(page.contains("2 personnes ont réagi"), "{page}");
+    assert!(page.contains(&format!(r#"<a href="/people/{bob_id}">Bob Martin</a>"#)));
+    let (_, v) = api(
+        &mgr,
+        reqwest::Method::GET,
+        &format!("/api/v1/posts/{id}"),
+        None,
+    )
+    .await;
+    let reactors = v["reactors"].as_array().unwrap();
+    assert_eq!(reactors.len(), 2);
+    assert_eq!(reactors[0]["display_name"], "Bob Martin");
+    assert_eq!(reactors[0]["emoji"], "🎉");
 }

@@ -66,7 +66,7 @@ pub use outbox::{
     Effects, NewLive, NewMail, OutboxMail, QueuedMail, WebhookEvent, webhook_payload,
 };
 pub use polls::{NewPoll, Poll, PollBallot, PollOption, VoteOutcome};
-pub use posts::{Cursor, NewPost};
+pub use posts::{Cursor, NewPost, Reactor};
 pub use rollout::{Named, PendingInvitee, Recipient, RolloutPlan, RolloutWave};
 pub use scim_groups::{GroupChange, ScimGroup, ScimGroupMember};
 pub use search::{CommentHit, FileHit, MemberHit, PostHit, SearchScope, SphereHit};

@@ -5,6 +5,7 @@ use crate::outbox::write_effects;
 use crate::{Db, Effects, now_ms};
 use embarq_domain::{Id, OrgId, PostStatus, new_id};
 use embarq_domain::{SphereId, UserId};
+use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
 /// Position after the last item of a page: the next page starts strictly older.
@@ -296,6 +297,14 @@ impl Db {
         })?)
     }
 
+    /// Who reacted to a post and how, first reactions first (at most `limit`).
+    pub async fn reactors(&self, post_id: Id, limit: i64) -> Result<Vec<Reactor>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT r.user_id, u.display_name, (u.photo IS NOT NULL) AS has_photo, r.emoji FROM reactions r \
+             JOIN users u ON u.id = r.user_id WHERE r.post_id = $1 ORDER BY r.created_at, r.user_id LIMIT $2")
+            .bind(post_id).bind(limit).fetch_all(p).await)?)
+    }
+
     /// Reactions on a post: (emoji, count, whether `user_id` is among them).
     pub async fn reactions(
         &self,
@@ -307,4 +316,13 @@ impl Db {
              WHERE post_id = $1 GROUP BY emoji ORDER BY emoji")
             .bind(post_id).bind(user_id).fetch_all(p).await)?)
     }
+}
+
+/// One person's reaction to a post.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Reactor {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub has_photo: bool,
+    pub emoji: String,
 }

@@ -22,6 +22,11 @@
       document.cookie = "embarq_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
     }
   } catch (err) {}
+  // A form sent in place (a comment from the feed) is emptied once it went through.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail && e.detail.elt;
+    if (form && form.matches && form.matches("form[data-reset-on-success]") && e.detail.successful) form.reset();
+  });
   document.addEventListener("htmx:xhr:progress", function (e) {
     var form = e.target && e.target.closest && e.target.closest("[data-upload-progress]");
     if (!form || !e.detail || !e.detail.total) return;

@@ -1,5 +1,5 @@
 //! Home feed, publications and their threads, notifications.
-use super::{Page, PathId, St, is_htmx, render, see_other};
+use super::{Page, PathId, St, is_htmx, render, render_status, see_other};
 use crate::auth::{Auth, Csrf, MaybeAuth};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
@@ -7,12 +7,13 @@ use crate::service::posts::{self, REACTIONS};
 use crate::state::WebState;
 use askama::Template;
 use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::validate::FieldError;
 use embarq_domain::{Id, SphereId, parse_as, parse_id};
-use embarq_store::{Comment, Notification, Post, Sphere, SphereRequest};
+use embarq_store::{Comment, Notification, Post, Reactor, Sphere, SphereRequest};
 use serde::Deserialize;
 
 pub fn router() -> Router<WebState> {
@@ -168,6 +169,7 @@ struct PostPage {
     post: Post,
     comments: Vec<Comment>,
     reactions: Vec<(String, i64, bool)>,
+    reactors: Vec<Reactor>,
     choices: Vec<&'static str>,
     can_post: bool,
     can_moderate: bool,
@@ -213,6 +215,7 @@ async fn show_post(
         post: t.post,
         comments: t.comments,
         reactions: t.reactions,
+        reactors: t.reactors,
         choices,
     }))
 }
@@ -245,14 +248,44 @@ struct BodyForm {
     body: String,
 }
 
+#[derive(Template)]
+#[template(path = "comments_answer.html")]
+struct CommentsAnswer {
+    p: Page,
+    comments: Vec<Comment>,
+    error: Option<String>,
+}
+
+/// Comments; from the feed (htmx) the answer is the post's comments, the new one included,
+/// or why it was refused above them, in place.
 async fn add_comment(
     state: St,
+    lang: Lang,
+    csrf: Csrf,
     auth: Auth,
+    headers: axum::http::HeaderMap,
     PathId(id): PathId,
     Form(f): Form<BodyForm>,
 ) -> AppResult<Response> {
-    let c = posts::comment(&state, &auth, id, &f.body).await?;
-    Ok(see_other(&format!("/posts/{id}#comment-{}", c.id)))
+    let r = posts::comment(&state, &auth, id, &f.body).await;
+    if !is_htmx(&headers) {
+        let c = r?;
+        return Ok(see_other(&format!("/posts/{id}#comment-{}", c.id)));
+    }
+    let mut p = Page::new(&state, lang, &csrf, Some(&auth), "post-title").await;
+    let (status, error) = match r {
+        Ok(_) => (StatusCode::OK, None),
+        Err(e @ (AppError::Validation(_) | AppError::Refused(_) | AppError::Forbidden)) => {
+            let status = super::starter::with_errors(&mut p, Some(&e));
+            (status, Some(std::mem::take(&mut p.errors).join(" ")))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let comments = posts::thread(&state, &auth, id).await?.comments;
+    Ok(render_status(
+        status,
+        &CommentsAnswer { p, comments, error },
+    ))
 }
 
 #[derive(Deserialize)]

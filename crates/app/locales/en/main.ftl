@@ -1447,3 +1447,7 @@ picker-add = Add a person
 picker-placeholder = Type a name…
 picker-hint = Type the first letters of a name, then choose with the arrow keys and Enter.
 messages-to-hint = Type a name and choose the person (without JavaScript: e-mail addresses, separated by commas).
+reactors-title = { $count ->
+    [one] One person reacted
+   *[other] { $count } people reacted
+}

@@ -1448,3 +1448,7 @@ picker-add = Ajouter une personne
 picker-placeholder = Tapez un nom…
 picker-hint = Tapez les premières lettres d'un nom, puis choisissez avec les flèches et Entrée.
 messages-to-hint = Tapez un nom et choisissez la personne (sans JavaScript : des adresses e-mail, séparées par des virgules).
+reactors-title = { $count ->
+    [one] Une personne a réagi
+   *[other] { $count } personnes ont réagi
+}

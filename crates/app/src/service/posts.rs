@@ -8,7 +8,7 @@ use embarq_domain::policy;
 use embarq_domain::validate::{self, COMMENT_MAX, POST_MAX};
 use embarq_domain::{Id, PostStatus, SphereKind, SphereRole};
 use embarq_domain::{SphereId, UserId};
-use embarq_store::{Comment, Cursor, Effects, NewPost, Post};
+use embarq_store::{Comment, Cursor, Effects, NewPost, Post, Reactor};
 
 pub const PAGE: i64 = 20;
 pub const REACTIONS: [&str; 5] = ["👍", "❤️", "🎉", "😂", "💡"];
@@ -279,7 +279,12 @@ pub struct Thread {
     pub visible: Visible,
     pub comments: Vec<Comment>,
     pub reactions: Vec<(String, i64, bool)>,
+    /// Who reacted, first ones first (at most [`REACTORS_SHOWN`]).
+    pub reactors: Vec<Reactor>,
 }
+
+/// How many of the people who reacted a thread names.
+pub const REACTORS_SHOWN: i64 = 200;
 
 pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> {
     let (post, visible) = spheres::readable_post(state, auth, id).await?;
@@ -288,11 +293,13 @@ pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> 
         .comments_for(id, policy::can_moderate_sphere(visible.access()))
         .await?;
     let reactions = state.db.reactions(id, auth.user.id).await?;
+    let reactors = state.db.reactors(id, REACTORS_SHOWN).await?;
     Ok(Thread {
         post,
         visible,
         comments,
         reactions,
+        reactors,
     })
 }
 

@@ -325,6 +325,26 @@ pub struct ThreadDto {
     pub sphere: SphereDto,
     pub comments: Vec<CommentDto>,
     pub reactions: Vec<ReactionDto>,
+    /// Who reacted and how, first ones first (the first 200).
+    pub reactors: Vec<ReactorDto>,
+}
+
+/// One person's reaction.
+#[derive(Serialize, ToSchema)]
+pub struct ReactorDto {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub emoji: String,
+}
+
+impl From<embarq_store::Reactor> for ReactorDto {
+    fn from(r: embarq_store::Reactor) -> Self {
+        ReactorDto {
+            user_id: r.user_id.0,
+            display_name: r.display_name,
+            emoji: r.emoji,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]

@@ -121,6 +121,7 @@ async fn get_post(
         sphere: t.visible.into(),
         comments: list(t.comments),
         reactions: list(t.reactions),
+        reactors: list(t.reactors),
     }))
 }
 
