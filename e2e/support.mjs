@@ -29,8 +29,8 @@ export function ftl(lang) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts `embarq serve` on a free port with a fresh data directory (SQLite, e-mails to the outbox). */
-export async function startServer(name) {
+/** Starts `embarq serve` (with `args`, e.g. `--demo`) on a free port with a fresh data directory (SQLite, e-mails to the outbox). */
+export async function startServer(name, args = []) {
   const srv = net.createServer();
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
@@ -41,7 +41,7 @@ export async function startServer(name) {
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, EMBARQ_DATA_DIR: path.join(dir, 'data'), EMBARQ_BIND: `127.0.0.1:${port}`, EMBARQ_BASE_URL: base, NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (k === 'EMBARQ_DATABASE_URL' || k.startsWith('EMBARQ_SMTP_')) delete env[k];
-  const proc = spawn(BIN, ['serve'], { cwd: dir, env, stdio: 'ignore' });
+  const proc = spawn(BIN, ['serve', ...args], { cwd: dir, env, stdio: 'ignore' });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {

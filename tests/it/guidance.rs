@@ -63,6 +63,30 @@ async fn help_sphere_is_created_at_setup_and_the_button_leads_to_it() {
     assert_eq!(sphere.kind, embarq_domain::SphereKind::Open);
     assert_eq!(sphere.my_role, Some(embarq_domain::SphereRole::Admin));
 
+    // Everyone belongs to it by rule: an invited person is a member before their first visit.
+    let (_, rules) = embarq_testkit::api(
+        &mgr,
+        reqwest::Method::GET,
+        &format!("/api/v1/spheres/{help}/rules"),
+        None,
+    )
+    .await;
+    assert_eq!(rules[0]["attribute"], "everyone", "{rules}");
+    let r = mgr
+        .post_form(
+            "/admin/invite",
+            &[("email", "carol@acme.test"), ("display_name", "Carol")],
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let carol = app.user("carol@acme.test").await;
+    assert_eq!(
+        app.db
+            .sphere_members_among(help, &[carol.id])
+            .await
+            .unwrap(),
+        [carol.id]
+    );
     let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
     for page in ["/", "/spheres", "/people", "/starter-kit", "/suggestions"] {
         let (status, html) = bob.get_text(page).await;

@@ -728,3 +728,71 @@ async fn comments_happen_in_place_and_the_post_names_who_reacted() {
     assert_eq!(reactors[0]["display_name"], "Bob Martin");
     assert_eq!(reactors[0]["emoji"], "🎉");
 }
+
+/// What is pinned in an organization-wide sphere heads the home feed, however many newer
+/// publications there are: someone who arrives after the launch sees its announcement first.
+#[tokio::test]
+async fn pinned_announcements_head_the_home_feed() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let everyone = app
+        .db
+        .everyone_sphere(org)
+        .await
+        .unwrap()
+        .expect("setup makes one");
+    let announcement = mgr
+        .post_redirect(
+            "/posts",
+            &[
+                ("sphere_id", &everyone.to_string()),
+                ("body", "Bienvenue à toutes et à tous"),
+            ],
+        )
+        .await;
+    mgr.post_redirect(&format!("{announcement}/pin"), &[]).await;
+    let atelier = mgr.create_sphere("Atelier", "open").await;
+    let sid = last_id(&atelier).to_string();
+    for i in 0..25 {
+        mgr.post_redirect(
+            "/posts",
+            &[("sphere_id", &sid), ("body", &format!("Note {i}"))],
+        )
+        .await;
+    }
+    let r = mgr
+        .post_form(
+            "/admin/invite",
+            &[("email", "bob@acme.test"), ("display_name", "Bob")],
+        )
+        .await;
+    assert!(r.status().is_success());
+    let link = app.mail_links("bob@acme.test").await.pop().unwrap();
+    let mut bob = app.browser();
+    let path = link.trim_start_matches(&app.base).to_string();
+    bob.refresh_csrf(&path).await;
+    let r = bob
+        .post_form(
+            &path,
+            &[
+                ("password", "a first-day password"),
+                ("confirm", "a first-day password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, home) = bob.get_text("/").await;
+    let first = home.find("<article class=\"post\"").expect("a feed");
+    let id = last_id(&announcement);
+    assert_eq!(
+        home[first..].find(&format!("id=\"post-{id}\"")),
+        Some(home[first..].find("id=\"post-").unwrap()),
+        "the announcement comes first"
+    );
+    assert_eq!(
+        home.matches(&format!("id=\"post-{id}\"")).count(),
+        1,
+        "once"
+    );
+}

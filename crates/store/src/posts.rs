@@ -151,6 +151,25 @@ impl Db {
             .bind(author).fetch_optional(p).await)?)
     }
 
+    /// Publications pinned in the organization-wide spheres (those with the rule "everyone")
+    /// that `viewer` belongs to, newest first: the launch announcement and what managers
+    /// keep in front of everyone, above the home feed.
+    pub async fn pinned_for_everyone(
+        &self,
+        org_id: OrgId,
+        viewer: UserId,
+        limit: i64,
+    ) -> Result<Vec<Post>> {
+        let sql = format!(
+            "{POST_SELECT} WHERE p.org_id = $1 AND p.pinned AND p.status = 'published' AND p.hidden_at IS NULL \
+             AND p.sphere_id IN (SELECT r.sphere_id FROM sphere_rules r WHERE r.org_id = $1 AND r.attribute = 'everyone') \
+             AND EXISTS (SELECT 1 FROM sphere_members m WHERE m.sphere_id = p.sphere_id AND m.user_id = $2) \
+             ORDER BY p.created_at DESC LIMIT $3"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql))
+            .bind(org_id).bind(viewer).bind(limit).fetch_all(p).await)?)
+    }
+
     pub async fn pinned_posts(&self, sphere_id: SphereId) -> Result<Vec<Post>> {
         let sql = format!(
             "{POST_SELECT} WHERE p.sphere_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL AND p.pinned ORDER BY p.created_at DESC LIMIT 5"

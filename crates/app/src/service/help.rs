@@ -15,7 +15,8 @@ pub const HELP_SPHERE_NAME: &str = "Aide / Help";
 const HELP_SPHERE_DESCRIPTION: &str =
     "Posez vos questions sur embarq ici. / Ask your questions about embarq here.";
 
-/// The organization's help sphere, created (open, `admin` as administrator) if it has none.
+/// The organization's help sphere, created (open, `admin` as administrator, everyone a
+/// member by rule) if it has none.
 pub async fn ensure_help_sphere(
     state: &AppState,
     org_id: OrgId,
@@ -24,10 +25,22 @@ pub async fn ensure_help_sphere(
     if let Some(id) = state.db.help_sphere_id(org_id).await? {
         return Ok(id);
     }
-    Ok(state
+    let id = state
         .db
         .create_help_sphere(org_id, admin, HELP_SPHERE_NAME, HELP_SPHERE_DESCRIPTION)
-        .await?)
+        .await?;
+    // Everyone belongs, so "Need help?" never leads to a sphere one must first join.
+    state
+        .db
+        .add_sphere_rule(
+            org_id,
+            id,
+            &embarq_domain::membership_rules::Rule::Everyone,
+            admin,
+            &embarq_store::Effects::default(),
+        )
+        .await?;
+    Ok(id)
 }
 
 /// The help sphere for the "Need help" button: created lazily for organizations that have

@@ -44,6 +44,11 @@ fn cursor(after: Option<&str>) -> AppResult<Option<Cursor>> {
     }
 }
 
+/// How many organization-wide pinned publications head the home feed.
+pub const PINNED_ON_HOME: i64 = 3;
+
+/// The reader's feed, newest first; its first page starts with what is pinned for everyone
+/// (the launch announcement), so someone who arrives later does not miss it.
 pub async fn home_feed(state: &AppState, auth: &Auth, after: Option<&str>) -> AppResult<Page> {
     let mut page = page(
         state
@@ -51,6 +56,14 @@ pub async fn home_feed(state: &AppState, auth: &Auth, after: Option<&str>) -> Ap
             .home_feed(auth.user.id, cursor(after)?, PAGE + 1)
             .await?,
     );
+    if after.is_none() {
+        let pinned = state
+            .db
+            .pinned_for_everyone(auth.user.org_id, auth.user.id, PINNED_ON_HOME)
+            .await?;
+        page.posts.retain(|p| !pinned.iter().any(|q| q.id == p.id));
+        page.posts.splice(0..0, pinned);
+    }
     with_reactions(state, auth, &mut page.posts).await?;
     Ok(page)
 }
