@@ -22,7 +22,8 @@ fs.mkdirSync(ARTIFACTS, { recursive: true });
 describe('a day in the life of an employee imported after launch', () => {
   let server, browser, admin, nina, claire;
   const url = (p) => `${server.base}${p}`;
-  const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `day-${name}.png`), fullPage: true }).catch(() => {});
+  // What the person sees on their screen (a long feed would make a full page unreadable).
+  const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `day-${name}.png`) }).catch(() => {});
   const context = (viewport) =>
     browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport }).then((c) => c.newPage());
   async function signIn(page, email, password) {
@@ -97,6 +98,7 @@ describe('a day in the life of an employee imported after launch', () => {
     await first.locator('.comments-in-place').getByText('Ravie de vous rejoindre à Lille !').waitFor();
     assert.equal(await first.locator('details.reply-in-place textarea').inputValue(), '', 'the box is emptied');
     assert.equal(await nina.evaluate(() => window.__still), 'here', 'no page load');
+    await first.locator('.comments-in-place').scrollIntoViewIfNeeded();
     await shot(nina, '02-reacted-and-commented-in-place');
 
     // Mention a colleague by typing part of her name, chosen from the keyboard.
