@@ -80,7 +80,12 @@ describe('polls and tasks through the web UI', () => {
     await page.locator('summary', { hasText: en('tasks-add-task') }).click();
     const add = page.locator('section.task-list form[action$="/tasks"]');
     await add.locator('input[name="title"]').fill('Book the room');
-    await add.locator('input[name="assignee"]').first().check();
+    // The assignee is searched by name and chosen from the keyboard.
+    await add.locator('[data-picker="assignee"] input[type="text"]').click();
+    await page.keyboard.type('Agathe', { delay: 20 });
+    await page.locator('ul.suggest li[role="option"]', { hasText: 'Agathe Admin' }).waitFor();
+    await page.keyboard.press('Enter');
+    await add.locator('input[name="assignee"]:checked').waitFor({ state: 'attached' });
     await add.locator('button', { hasText: en('tasks-create-task') }).click();
     await page.locator('li.task', { hasText: 'Book the room' }).waitFor();
     await page.goto(url('/tasks'));

@@ -238,6 +238,18 @@ async fn task_assignees_are_searched_not_listed() {
     let (_, v) = api(
         &alice,
         Method::GET,
+        &format!("/api/v1/people/suggest?q=alice&sphere={sid}&members=true"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        1,
+        "one may take a task oneself: {v}"
+    );
+    let (_, v) = api(
+        &alice,
+        Method::GET,
         &format!("/api/v1/people/suggest?q=membre+17&sphere={sid}&members=true"),
         None,
     )

@@ -329,11 +329,13 @@ impl Db {
         )
     }
 
-    /// The oldest sphere of `org_id` that everyone belongs to by rule.
+    /// The oldest sphere of `org_id` that everyone belongs to by rule, the help sphere aside:
+    /// where announcements go.
     pub async fn everyone_sphere(&self, org_id: OrgId) -> Result<Option<SphereId>> {
         Ok(with_pool!(self, p => sqlx::query_scalar(
-            "SELECT sphere_id FROM sphere_rules WHERE org_id = $1 AND attribute = 'everyone' \
-             ORDER BY created_at, id LIMIT 1")
+            "SELECT r.sphere_id FROM sphere_rules r WHERE r.org_id = $1 AND r.attribute = 'everyone' \
+             AND NOT EXISTS (SELECT 1 FROM org_onboarding o WHERE o.org_id = r.org_id AND o.help_sphere_id = r.sphere_id) \
+             ORDER BY r.created_at, r.id LIMIT 1")
             .bind(org_id).fetch_optional(p).await)?)
     }
 }

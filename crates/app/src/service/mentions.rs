@@ -63,8 +63,8 @@ pub enum Among {
 /// How many people are offered at once.
 pub const SUGGESTIONS: i64 = 8;
 
-/// People whose name (or title, department, site) starts with what was typed, the viewer
-/// aside. A sphere the viewer cannot see answers 404, like every other path to it.
+/// People whose name (or title, department, site) starts with what was typed (the viewer
+/// aside, except as a task's assignee). A sphere the viewer cannot see answers 404, like every other path to it.
 pub async fn suggest(
     state: &AppState,
     auth: &Auth,
@@ -92,7 +92,10 @@ pub async fn suggest(
         limit: SUGGESTIONS + 1,
     };
     let mut hits = state.db.search_members(&scope, &query).await?;
-    hits.retain(|h| h.id != auth.user.id);
+    // One mentions or writes to others, but may take a task oneself.
+    if !matches!(among, Among::Members(_)) {
+        hits.retain(|h| h.id != auth.user.id);
+    }
     hits.truncate(SUGGESTIONS as usize);
     Ok(hits)
 }
