@@ -35,7 +35,7 @@ pub struct SuggestQuery {
 
 /// A person offered.
 #[derive(Serialize, ToSchema)]
-pub struct SuggestionDto {
+pub struct PersonSuggestionDto {
     id: Uuid,
     display_name: String,
     title: Option<String>,
@@ -55,12 +55,12 @@ pub struct SuggestionDto {
 /// Up to 8 active people of the organization matching what was typed, the caller aside,
 /// best first. Empty for an empty query.
 #[utoipa::path(get, path = "/people/suggest", tag = "members", params(SuggestQuery),
-    responses((status = 200, description = "People offered", body = Vec<SuggestionDto>), Unauthorized, Invalid, NotFound))]
+    responses((status = 200, description = "People offered", body = Vec<PersonSuggestionDto>), Unauthorized, Invalid, NotFound))]
 async fn suggest_people(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
     ApiQuery(query): ApiQuery<SuggestQuery>,
-) -> ApiResult<Json<Vec<SuggestionDto>>> {
+) -> ApiResult<Json<Vec<PersonSuggestionDto>>> {
     let sphere = match query.sphere.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
@@ -75,7 +75,7 @@ async fn suggest_people(
     let hits = mentions::suggest(&state, &auth, query.q.as_deref().unwrap_or(""), among).await?;
     Ok(Json(
         hits.into_iter()
-            .map(|h| SuggestionDto {
+            .map(|h| PersonSuggestionDto {
                 id: h.id.0,
                 photo_url: h.has_photo.then(|| format!("/people/{}/photo", h.id)),
                 initials: avatar::initials(&h.display_name),
