@@ -3,7 +3,7 @@
 // the announcements and their site's sphere, reacts and comments in place, mentions a
 // colleague by typing part of her name, and writes to her by name; the colleague sees the
 // unread badge arrive live. Times are the reader's (Europe/Paris). Screenshots in
-// e2e/artifacts/day-*.png. (The e-mail of a message left unread comes 5 to 240 minutes
+// e2e/artifacts/day-*.png (home, sphere, post, messages and profile at 390 and 1280 px too). (The e-mail of a message left unread comes 5 to 240 minutes
 // later, too long to wait here: tests/it/messages.rs proves it on both databases.)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,6 +105,7 @@ describe('a day in the life of an employee imported after launch', () => {
     await signIn(claire, CLAIRE.email, PASSWORD);
     const composer = nina.locator('form.composer');
     await composer.locator('select[name="sphere_id"]').selectOption({ label: 'Site de Lille' });
+    const spherePath = `/spheres/${await composer.locator('select[name="sphere_id"]').inputValue()}`;
     const body = composer.locator('textarea[name="body"]');
     await body.click();
     await nina.keyboard.type('Bonjour @Claire Ma', { delay: 25 });
@@ -118,6 +119,7 @@ describe('a day in the life of an employee imported after launch', () => {
     assert.match(typed, /^Bonjour \[@Claire Masson\]\(\/people\/[0-9a-f-]{36}\) on se voit/, typed);
     await composer.locator('button[type="submit"]').click();
     await nina.waitForURL((u) => /^\/posts\//.test(new URL(u).pathname));
+    const postPath = new URL(nina.url()).pathname;
     const mention = nina.locator('.post .body a', { hasText: '@Claire Masson' });
     await mention.waitFor();
     const profile = await mention.getAttribute('href');
@@ -147,5 +149,20 @@ describe('a day in the life of an employee imported after launch', () => {
     await claire.goto(url('/messages'));
     await claire.locator('li.unread a').filter({ hasText: 'Nina' }).waitFor();
     await shot(claire, '06-colleague-conversations');
+
+    // The pages of her day, on her phone and on her colleague's desk: nothing wider than the screen.
+    const pages = { home: '/', sphere: spherePath, post: postPath, messages: '/messages', profile };
+    for (const [who, page, width] of [['phone', nina, 390], ['desktop', claire, 1280]]) {
+      for (const [name, where] of Object.entries(pages)) {
+        await page.goto(url(where));
+        await page.waitForLoadState('load');
+        await page.screenshot({ path: path.join(ARTIFACTS, `day-07-${who}-${name}.png`), fullPage: who === 'desktop' }).catch(() => {});
+        const wide = await page.evaluate(() => {
+          const over = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1);
+          return { width: document.documentElement.scrollWidth, over: over.slice(0, 5).map((el) => el.tagName + '.' + el.className) };
+        });
+        assert.ok(wide.width <= width, `${name} is ${wide.width}px wide on a ${width}px screen: ${wide.over.join(', ')}`);
+      }
+    }
   });
 });

@@ -6,6 +6,7 @@
 //! parameters; a later run with the same parameters reuses it instead of loading again.
 use anyhow::{Context, Result, bail};
 use embarq_app::demo::{FIRST_F, FIRST_M, LAST, SITES};
+use embarq_app::service::posts::PINNED_ON_HOME;
 use embarq_domain::UserId;
 use embarq_domain::{Id, OrgRole, PostStatus, SphereId, SphereKind, SphereRole, UserStatus};
 use embarq_store::bulk::{BulkPost, BulkSphere, BulkSphereMember, BulkUser};
@@ -549,6 +550,22 @@ async fn measure(db: &Db, o: &BenchOpts) -> Result<()> {
         })
         .await?,
         concurrent(db, uid, None, o.clients, n).await?,
+        // What the home page reads besides the feed: what is pinned for everyone, and each
+        // publication's reactions (for reacting in place).
+        time(
+            "home page: feed page 1, pinned, reactions",
+            n,
+            || async move {
+                let mut posts = db
+                    .pinned_for_everyone(user.org_id, uid, PINNED_ON_HOME)
+                    .await?;
+                posts.extend(db.home_feed(uid, None, PAGE).await?);
+                let ids: Vec<Id> = posts.iter().map(|p| p.id).collect();
+                db.reactions_of_posts(&ids, uid).await?;
+                Ok(posts)
+            },
+        )
+        .await?,
     ];
     for r in &results {
         r.print();

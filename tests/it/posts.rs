@@ -708,6 +708,23 @@ async fn comments_happen_in_place_and_the_post_names_who_reacted() {
         "{html}"
     );
     assert_eq!(app.db.comments_for(id, false).await.unwrap().len(), 1);
+    // The post page's own forms are boosted navigations (hx-boost on the body): they are
+    // redirected as without JavaScript, never answered with a fragment.
+    for (path, field, value) in [
+        ("comments", "body", "Depuis la page"),
+        ("react", "emoji", "👍"),
+    ] {
+        let r = bob
+            .client
+            .post(bob.url(&format!("/posts/{id}/{path}")))
+            .header("hx-request", "true")
+            .header("hx-boosted", "true")
+            .form(&[("_csrf", bob.csrf.as_str()), (field, value)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+    }
 
     bob.post_form(&format!("/posts/{id}/react"), &[("emoji", "🎉")])
         .await;
@@ -724,9 +741,10 @@ async fn comments_happen_in_place_and_the_post_names_who_reacted() {
     )
     .await;
     let reactors = v["reactors"].as_array().unwrap();
-    assert_eq!(reactors.len(), 2);
+    assert_eq!(reactors.len(), 3, "Bob's two reactions and Alice's");
     assert_eq!(reactors[0]["display_name"], "Bob Martin");
-    assert_eq!(reactors[0]["emoji"], "🎉");
+    assert_eq!(reactors[0]["emoji"], "👍");
+    assert_eq!(reactors[1]["emoji"], "🎉");
 }
 
 /// What is pinned in an organization-wide sphere heads the home feed, however many newer

@@ -27,6 +27,12 @@
     var form = e.detail && e.detail.elt;
     if (form && form.matches && form.matches("form[data-reset-on-success]") && e.detail.successful) form.reset();
   });
+  // Comments opened in place keep their count in the summary true.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var box = e.target && e.target.closest && e.target.closest("details.reply-in-place");
+    var count = box && box.querySelector(".comment-count");
+    if (count) count.textContent = String(box.querySelectorAll(".comments-in-place .comment").length);
+  });
   document.addEventListener("htmx:xhr:progress", function (e) {
     var form = e.target && e.target.closest && e.target.closest("[data-upload-progress]");
     if (!form || !e.detail || !e.detail.total) return;

@@ -1,5 +1,5 @@
 //! Home feed, publications and their threads, notifications.
-use super::{Page, PathId, St, is_htmx, render, render_status, see_other};
+use super::{Page, PathId, St, is_in_place, render, render_status, see_other};
 use crate::auth::{Auth, Csrf, MaybeAuth};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr};
@@ -180,6 +180,16 @@ struct PostPage {
     poll: Option<super::polls::PollView>,
 }
 
+impl PostPage {
+    /// How many people reacted (one may have given several reactions).
+    fn people_who_reacted(&self) -> i64 {
+        let mut ids: Vec<_> = self.reactors.iter().map(|r| r.user_id).collect();
+        ids.sort();
+        ids.dedup();
+        ids.len() as i64
+    }
+}
+
 async fn show_post(
     state: St,
     lang: Lang,
@@ -268,7 +278,7 @@ async fn add_comment(
     Form(f): Form<BodyForm>,
 ) -> AppResult<Response> {
     let r = posts::comment(&state, &auth, id, &f.body).await;
-    if !is_htmx(&headers) {
+    if !is_in_place(&headers) {
         let c = r?;
         return Ok(see_other(&format!("/posts/{id}#comment-{}", c.id)));
     }
@@ -313,7 +323,7 @@ async fn react(
     Form(f): Form<EmojiForm>,
 ) -> AppResult<Response> {
     posts::react(&state, &auth, id, &f.emoji).await?;
-    if !is_htmx(&headers) {
+    if !is_in_place(&headers) {
         return Ok(see_other(&format!("/posts/{id}")));
     }
     let given = state.db.reactions(id, auth.user.id).await?;
@@ -385,7 +395,7 @@ async fn mark_read(
 ) -> AppResult<Response> {
     let only: Option<Id> = f.id.as_deref().and_then(parse_id);
     state.db.mark_notifications_read(auth.user.id, only).await?;
-    if is_htmx(&headers) && only.is_some() {
+    if is_in_place(&headers) && only.is_some() {
         return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
     }
     Ok(see_other("/notifications"))

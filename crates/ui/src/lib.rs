@@ -308,6 +308,13 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
 }
 
+/// A request htmx sends to redraw part of the page (a reaction, a comment from the feed),
+/// which answers that part. A boosted one (every link and form, `hx-boost` on the body) is a
+/// navigation and gets the usual redirect or page.
+pub fn is_in_place(headers: &HeaderMap) -> bool {
+    is_htmx(headers) && !headers.contains_key("hx-boosted")
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

@@ -1,6 +1,6 @@
 //! Polls in publications: the composer's poll fields, voting, closing, and the results
 //! chart (accessible bars with counts and percentages) refreshed live.
-use super::{Page, PathId, St, is_htmx, render, see_other};
+use super::{Page, PathId, St, is_in_place, render, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -172,7 +172,7 @@ async fn vote(
         .map(|(_, v)| parse_id(v).ok_or(FieldError::new("poll_choices", "poll_unknown_option")))
         .collect::<Result<_, _>>()?;
     let r = svc::vote(&state, &auth, id, &choices).await?;
-    if is_htmx(&headers) {
+    if is_in_place(&headers) {
         return fragment(&state, lang, &csrf, &auth, r).await;
     }
     Ok(see_other(&format!("/posts/{}#poll-{id}", r.post_id)))
@@ -187,7 +187,7 @@ async fn close(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let r = svc::close(&state, &auth, id).await?;
-    if is_htmx(&headers) {
+    if is_in_place(&headers) {
         return fragment(&state, lang, &csrf, &auth, r).await;
     }
     Ok(see_other(&format!("/posts/{}#poll-{id}", r.post_id)))

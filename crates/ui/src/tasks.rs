@@ -1,7 +1,7 @@
 //! Tasks: a sphere's task lists (tab), a task's page and "my tasks" (`/tasks`), with the
 //! status changed inline through htmx and every list refreshed live.
 use super::{
-    Page, PathId, St, is_htmx, redirect_or_again, redirect_to_or_again, render, render_status,
+    Page, PathId, St, is_in_place, redirect_or_again, redirect_to_or_again, render, render_status,
     see_other,
 };
 use crate::auth::{Auth, Csrf};
@@ -440,7 +440,7 @@ async fn set_status(
     Form(f): Pairs,
 ) -> AppResult<Response> {
     svc::set_status(&state, &auth, id, field(&f, "status")).await?;
-    if is_htmx(&headers) {
+    if is_in_place(&headers) {
         let d = svc::detail(&state, &auth, id).await?;
         let p = Page::new(&state, lang, &csrf, Some(&auth), "tasks-title").await;
         return Ok(render(&RowFragment {
