@@ -266,6 +266,15 @@ impl Db {
             .fetch_all(p).await)?)
     }
 
+    /// Whether the organization has more than one active member (someone besides the manager
+    /// who set it up): two index entries read, whatever its size.
+    pub async fn has_members_beyond_one(&self, org_id: OrgId) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE org_id = $1 AND status <> 'deactivated' LIMIT 2) t")
+            .bind(org_id).fetch_one(p).await)?;
+        Ok(n > 1)
+    }
+
     pub async fn count_members(&self, org_id: OrgId) -> Result<i64> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1 AND status <> 'deactivated'")

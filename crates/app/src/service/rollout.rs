@@ -286,7 +286,11 @@ pub async fn launch_guide(
     }
     let step = |code, done, url| GuideStep { code, done, url };
     let steps = vec![
-        step("import", db.count_members(org).await? > 1, "/admin/members"),
+        step(
+            "import",
+            db.has_members_beyond_one(org).await?,
+            "/admin/members",
+        ),
         step("plan", plan.is_some(), "/admin/rollout"),
         step(
             "champions",
