@@ -328,17 +328,6 @@ async fn deleting_a_task_list_takes_the_right_to_delete_its_tasks() {
 }
 
 /// Posts a directory file to the import API as `b`.
-async fn import_csv(b: &Browser, path: &str, csv: impl Into<reqwest::Body>) -> reqwest::Response {
-    b.client
-        .post(b.url(path))
-        .header("x-csrf-token", &b.csrf)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn bearer_status(app: &TestApp, token: &str) -> u16 {
     reqwest::Client::new()
         .get(format!("{}{}", app.base, "/api/v1/me"))
@@ -401,12 +390,12 @@ async fn credentials_end_with_a_password_reset_and_a_deactivation() {
     let (_, carol) = app.member(org, "carol@acme.test", "Carol").await;
     let (token, feed) = credentials(&app, &carol).await;
     let csv = "email\nalice@acme.test\nbob@acme.test\n";
-    let r = import_csv(
-        &mgr,
-        "/api/v1/members/import?dry_run=false&deactivate_missing=true",
-        csv,
-    )
-    .await;
+    let r = mgr
+        .post_csv(
+            "/api/v1/members/import?dry_run=false&deactivate_missing=true",
+            csv,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let carol_id = app.user("carol@acme.test").await.id;
     let (s, _) = api(
@@ -455,7 +444,9 @@ async fn import_line_numbers_match_the_file_with_crlf_endings() {
         csv.push_str(&format!("p{i}@acme.test;Logistique\r\n"));
     }
     csv.push_str("not-an-address;Logistique\r\n");
-    let r = import_csv(&mgr, "/api/v1/members/import?dry_run=true", csv).await;
+    let r = mgr
+        .post_csv("/api/v1/members/import?dry_run=true", csv)
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["errors"][0]["line"], 1002, "{}", v["errors"]);

@@ -26,14 +26,8 @@ async fn is_member(app: &TestApp, sphere: SphereId, who: UserId) -> bool {
 
 async fn import(mgr: &Browser, csv: &str) {
     let r = mgr
-        .client
-        .post(mgr.url("/api/v1/members/import?dry_run=false"))
-        .header("x-csrf-token", &mgr.csrf)
-        .header("content-type", "text/csv")
-        .body(csv.to_string())
-        .send()
-        .await
-        .unwrap();
+        .post_csv("/api/v1/members/import?dry_run=false", csv.to_string())
+        .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }
 

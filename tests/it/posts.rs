@@ -635,13 +635,8 @@ async fn reactions_happen_in_place_from_the_feed() {
     );
     assert!(!home.contains(r#"aria-pressed="true""#));
     let r = mgr
-        .client
-        .post(mgr.url(&format!("/posts/{id}/react")))
-        .header("hx-request", "true")
-        .form(&[("_csrf", mgr.csrf.as_str()), ("emoji", "🎉")])
-        .send()
-        .await
-        .unwrap();
+        .post_htmx(&format!("/posts/{id}/react"), &[("emoji", "🎉")], false)
+        .await;
     assert_eq!(r.status(), 200);
     let fragment = r.text().await.unwrap();
     assert!(
@@ -685,14 +680,10 @@ async fn comments_happen_in_place_and_the_post_names_who_reacted() {
     let (_, home) = bob.get_text("/").await;
     assert!(home.contains(&format!(r#"hx-post="/posts/{id}/comments""#)));
     assert!(home.contains(&format!(r#"id="reply-{id}""#)));
-    let in_place = |body: &'static str| {
-        bob.client
-            .post(bob.url(&format!("/posts/{id}/comments")))
-            .header("hx-request", "true")
-            .form(&[("_csrf", bob.csrf.as_str()), ("body", body)])
-            .send()
-    };
-    let r = in_place("Bravo l'équipe").await.unwrap();
+    let comments = format!("/posts/{id}/comments");
+    let r = bob
+        .post_htmx(&comments, &[("body", "Bravo l'équipe")], false)
+        .await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(
@@ -700,7 +691,7 @@ async fn comments_happen_in_place_and_the_post_names_who_reacted() {
         "{html}"
     );
     assert!(html.contains(r#"class="comment""#) && !html.contains("<html"));
-    let r = in_place("   ").await.unwrap();
+    let r = bob.post_htmx(&comments, &[("body", "   ")], false).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
@@ -715,14 +706,8 @@ async fn comments_happen_in_place_and_the_post_names_who_reacted() {
         ("react", "emoji", "👍"),
     ] {
         let r = bob
-            .client
-            .post(bob.url(&format!("/posts/{id}/{path}")))
-            .header("hx-request", "true")
-            .header("hx-boosted", "true")
-            .form(&[("_csrf", bob.csrf.as_str()), (field, value)])
-            .send()
-            .await
-            .unwrap();
+            .post_htmx(&format!("/posts/{id}/{path}"), &[(field, value)], true)
+            .await;
         assert_eq!(r.status(), 303, "{path}");
     }
 

@@ -189,17 +189,12 @@ async fn tasks_in_a_secret_sphere() {
     // Inline status change (htmx answers the row), then done moves to its own group.
     bob.refresh_csrf("/tasks").await;
     let r = bob
-        .client
-        .post(bob.url(&format!("/tasks/{t1_id}/status")))
-        .header("hx-request", "true")
-        .form(&[
-            ("_csrf", bob.csrf.as_str()),
-            ("status", "in_progress"),
-            ("context", "mine"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_htmx(
+            &format!("/tasks/{t1_id}/status"),
+            &[("status", "in_progress"), ("context", "mine")],
+            false,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let row = r.text().await.unwrap();
     assert!(row.contains(&format!("id=\"task-{t1_id}\"")));

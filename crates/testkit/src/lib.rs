@@ -527,6 +527,36 @@ impl Browser {
             .await
             .unwrap()
     }
+    /// Posts a form as htmx does for an in-place update (`hx-request`), or, `boosted`, as
+    /// a boosted navigation (`hx-boosted` too).
+    pub async fn post_htmx(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        boosted: bool,
+    ) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let mut r = self
+            .client
+            .post(self.url(path))
+            .header("hx-request", "true");
+        if boosted {
+            r = r.header("hx-boosted", "true");
+        }
+        r.form(&all).send().await.unwrap()
+    }
+    /// Posts a CSV file (`content-type: text/csv`) with the CSRF header, as the import does.
+    pub async fn post_csv(&self, path: &str, csv: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("x-csrf-token", &self.csrf)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap()
+    }
     /// Posts a form without any CSRF token (to check refusals).
     pub async fn post_form_no_csrf(
         &self,
