@@ -12,6 +12,19 @@ use serde_json::{Value, json};
 const DAY: i64 = 24 * 3600 * 1000;
 
 /// The digests among received messages.
+/// The digests the SMTP server has stored, once at least one is there (10 s at most): the
+/// other state's own sender may still be delivering when `send_from_both` returns.
+async fn arrived_digests(smtp: &Smtp) -> Vec<Value> {
+    for _ in 0..100 {
+        let found = digests(&received(smtp));
+        if !found.is_empty() {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Vec::new()
+}
+
 fn digests(msgs: &[Value]) -> Vec<Value> {
     msgs.iter()
         .filter(|m| {
@@ -221,7 +234,7 @@ async fn preferences_are_honoured_and_a_digest_is_sent_once() {
     assert_eq!(a.count("digests") + b.count("digests"), 0);
 
     send_from_both(&app, &two).await;
-    let msgs = digests(&received(&smtp));
+    let msgs = arrived_digests(&smtp).await;
     assert_eq!(msgs.len(), 2, "{msgs:?}");
     let bob_digest = to(&msgs, "bob@acme.test");
     assert_eq!(bob_digest.len(), 1, "exactly one digest for Bob");
@@ -304,7 +317,7 @@ async fn weekly_digest_and_the_peer_server() {
     );
     assert_eq!(a.count("digests") + b.count("digests"), 1);
     send_from_both(&app, &two).await;
-    let msgs = digests(&received(&smtp));
+    let msgs = arrived_digests(&smtp).await;
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     assert_eq!(msgs[0]["subject"], "Votre résumé embarq de la semaine");
     let text = msgs[0]["parts"][0]["body"].as_str().unwrap();

@@ -480,3 +480,55 @@ async fn a_closed_spheres_content_is_refused_alike_on_every_list() {
         assert_eq!(bob.get(path).await.status(), 200, "{path}");
     }
 }
+
+/// The spheres page: one's own spheres, then the others one sees a page at a time (30, the
+/// most followed first), never a secret one; a company's thousands of spheres are not sent
+/// to a phone in one page.
+#[tokio::test]
+async fn the_spheres_page_shows_ones_own_then_pages_the_others() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let mut open = Vec::new();
+    for i in 0..40 {
+        open.push(mgr.create_sphere(&format!("Sphère {i:02}"), "open").await);
+    }
+    let secret = mgr.create_sphere("Projet confidentiel", "secret").await;
+    bob.post_redirect(&format!("{}/join", open[7]), &[]).await;
+    let (status, page) = bob.get_text("/spheres").await;
+    assert_eq!(status, 200);
+    let mine =
+        &page[page.find(r#"id="my-spheres""#).unwrap()..page.find(r#"id="discover""#).unwrap()];
+    assert!(mine.contains("Sphère 07"), "{mine}");
+    let discover = &page[page.find(r#"id="discover-spheres""#).unwrap()..];
+    assert_eq!(discover.matches(r#"class="card sphere-card""#).count(), 30);
+    assert!(!discover.contains("Sphère 07"), "not offered again");
+    assert!(!page.contains("Projet confidentiel") && !page.contains(&secret));
+    assert!(page.contains(r#"href="/spheres?page=2#discover""#));
+    let (_, second) = bob.get_text("/spheres?page=2").await;
+    let rest = &second[second.find(r#"id="discover-spheres""#).unwrap()..];
+    // 40 open spheres and the organization's own (announcements, help) Bob is not in by rule.
+    let total = 30 + rest.matches(r#"class="card sphere-card""#).count();
+    let joined_by_rule = app
+        .db
+        .visible_spheres(org, bob_id, true)
+        .await
+        .unwrap()
+        .len();
+    let all_open = app
+        .db
+        .visible_spheres(org, bob_id, false)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(total, all_open - joined_by_rule);
+    assert!(
+        !second.contains(r#"id="my-spheres""#),
+        "one's own are on the first page"
+    );
+    assert!(second.contains(r#"href="/spheres?page=1#discover""#));
+    // Nonsense pages read as the first.
+    assert_eq!(bob.get_text("/spheres?page=-3").await.0, 200);
+    assert_eq!(bob.get_text("/spheres?page=abc").await.0, 200);
+}

@@ -100,6 +100,24 @@ impl Db {
         )
     }
 
+    /// Spheres `viewer` sees without being a member (secret ones never), the most followed
+    /// first: `limit` of them from `offset`, for the spheres page to offer a page at a time.
+    pub async fn spheres_to_discover(
+        &self,
+        org_id: OrgId,
+        viewer: UserId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Sphere>> {
+        let sql = format!(
+            "SELECT {SPHERE_COLUMNS} {SPHERE_JOINS} WHERE s.org_id = $2 AND m.user_id IS NULL AND {sees} \
+             ORDER BY s.member_count DESC, s.id LIMIT $3 OFFSET $4",
+            sees = crate::access::sees("s", "$1")
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql))
+            .bind(viewer).bind(org_id).bind(limit).bind(offset).fetch_all(p).await)?)
+    }
+
     pub async fn sphere_members(&self, sphere_id: SphereId) -> Result<Vec<SphereMember>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT m.user_id, u.display_name, u.title, m.role, m.joined_at FROM sphere_members m JOIN users u ON u.id = m.user_id \

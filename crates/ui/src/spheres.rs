@@ -36,22 +36,36 @@ pub fn router() -> Router<WebState> {
 #[template(path = "spheres.html")]
 struct ListPage {
     p: Page,
-    spheres: Vec<Sphere>,
+    /// The reader's own spheres, all of them.
+    mine: Vec<Sphere>,
+    /// A page of the others they see, the most followed first.
+    discover: Vec<Sphere>,
+    page: i64,
+    more: bool,
     form_name: String,
     form_description: String,
 }
+
+/// Spheres to discover shown at once: a company's thousands of spheres are paged, not sent
+/// to a phone in one page.
+const DISCOVER_PAGE: i64 = 30;
 
 async fn list_page(
     state: &AppState,
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
+    page: i64,
     form: Option<(&SphereForm, Vec<validate::FieldError>)>,
 ) -> AppResult<Response> {
-    let spheres = state
+    let (org, me) = (auth.user.org_id, auth.user.id);
+    let mine = state.db.visible_spheres(org, me, true).await?;
+    let mut discover = state
         .db
-        .visible_spheres(auth.user.org_id, auth.user.id, false)
+        .spheres_to_discover(org, me, DISCOVER_PAGE + 1, (page - 1) * DISCOVER_PAGE)
         .await?;
+    let more = discover.len() as i64 > DISCOVER_PAGE;
+    discover.truncate(DISCOVER_PAGE as usize);
     let mut p = Page::new(state, lang, csrf, Some(auth), "spheres-title").await;
     let (status, form_name, form_description) = match form {
         Some((f, errs)) => {
@@ -68,15 +82,35 @@ async fn list_page(
         status,
         &ListPage {
             p,
-            spheres,
+            mine,
+            discover,
+            page,
+            more,
             form_name,
             form_description,
         },
     ))
 }
 
-async fn list(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
-    list_page(&state, lang, &csrf, &auth, None).await
+#[derive(Deserialize)]
+struct ListQuery {
+    page: Option<String>,
+}
+
+async fn list(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    // Pages from 1; anything else (or past 1,000) reads as the first or the last allowed.
+    let page = q
+        .page
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000);
+    list_page(&state, lang, &csrf, &auth, page, None).await
 }
 
 #[derive(Deserialize)]
@@ -112,7 +146,7 @@ async fn create(
     match spheres::create(&state, &auth, &f.input()).await {
         Ok(id) => Ok(see_other(&format!("/spheres/{id}"))),
         Err(AppError::Validation(errs)) => {
-            list_page(&state, lang, &csrf, &auth, Some((&f, errs))).await
+            list_page(&state, lang, &csrf, &auth, 1, Some((&f, errs))).await
         }
         Err(e) => Err(e.into()),
     }

@@ -1451,3 +1451,9 @@ reactors-title = { $count ->
     [one] One person reacted
    *[other] { $count } people reacted
 }
+spheres-mine = My spheres
+spheres-mine-empty = You are not in any sphere yet: join one below.
+spheres-discover = To discover
+spheres-discover-empty = You are already in every sphere you can see.
+spheres-discover-more = More spheres
+spheres-discover-back = Previous spheres

@@ -1452,3 +1452,9 @@ reactors-title = { $count ->
     [one] Une personne a réagi
    *[other] { $count } personnes ont réagi
 }
+spheres-mine = Mes sphères
+spheres-mine-empty = Vous n'êtes encore dans aucune sphère : rejoignez-en une ci-dessous.
+spheres-discover = À découvrir
+spheres-discover-empty = Vous êtes déjà dans toutes les sphères que vous pouvez voir.
+spheres-discover-more = Voir d'autres sphères
+spheres-discover-back = Sphères précédentes
