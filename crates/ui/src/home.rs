@@ -244,12 +244,9 @@ async fn comments(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    let t = posts::thread(&state, &auth, id).await?;
+    let comments = posts::comments(&state, &auth, id).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "post-title").await;
-    Ok(render(&CommentsFragment {
-        p,
-        comments: t.comments,
-    }))
+    Ok(render(&CommentsFragment { p, comments }))
 }
 
 #[derive(Deserialize)]
@@ -291,7 +288,7 @@ async fn add_comment(
         }
         Err(e) => return Err(e.into()),
     };
-    let comments = posts::thread(&state, &auth, id).await?.comments;
+    let comments = posts::comments(&state, &auth, id).await?;
     Ok(render_status(
         status,
         &CommentsAnswer { p, comments, error },

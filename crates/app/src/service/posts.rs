@@ -299,12 +299,24 @@ pub struct Thread {
 /// How many of the people who reacted a thread names.
 pub const REACTORS_SHOWN: i64 = 200;
 
-pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> {
-    let (post, visible) = spheres::readable_post(state, auth, id).await?;
-    let comments = state
+/// A post's comments as the reader may see them (moderators also see hidden ones).
+async fn comments_seen(state: &AppState, id: Id, visible: &Visible) -> AppResult<Vec<Comment>> {
+    Ok(state
         .db
         .comments_for(id, policy::can_moderate_sphere(visible.access()))
-        .await?;
+        .await?)
+}
+
+/// Only the comments of a post the reader may read (the feed's comments in place), without
+/// the rest of its thread.
+pub async fn comments(state: &AppState, auth: &Auth, id: Id) -> AppResult<Vec<Comment>> {
+    let (_, visible) = spheres::readable_post(state, auth, id).await?;
+    comments_seen(state, id, &visible).await
+}
+
+pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> {
+    let (post, visible) = spheres::readable_post(state, auth, id).await?;
+    let comments = comments_seen(state, id, &visible).await?;
     let reactions = state.db.reactions(id, auth.user.id).await?;
     let reactors = state.db.reactors(id, REACTORS_SHOWN).await?;
     Ok(Thread {
