@@ -69,7 +69,7 @@ pub use polls::{NewPoll, Poll, PollBallot, PollOption, VoteOutcome};
 pub use posts::{Cursor, NewPost, Reactor};
 pub use rollout::{Named, PendingInvitee, Recipient, RolloutPlan, RolloutWave};
 pub use scim_groups::{GroupChange, ScimGroup, ScimGroupMember};
-pub use search::{CommentHit, FileHit, MemberHit, PostHit, SearchScope, SphereHit};
+pub use search::{FileHit, MemberHit, SearchScope, SphereHit, TextHit};
 pub use suggestions::{Suggestion, SuggestionComment};
 pub use tasks::{NewTask, Task, TaskAssignee, TaskComment, TaskList};
 pub use video::{JoinOutcome, RoomOwner, VideoParticipant, VideoRoom, VideoSettings, VideoSignal};

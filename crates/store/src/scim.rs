@@ -702,7 +702,6 @@ macro_rules! bind_all {
         q
     }};
 }
-pub(crate) use bind_all;
 
 fn unique_error(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(d) = &e
@@ -850,11 +849,34 @@ impl Db {
         org_id: OrgId,
         q: &UserQuery,
     ) -> Result<(i64, Vec<ScimUser>)> {
-        let base = format!(
+        let from = format!(
             "FROM users u WHERE u.org_id = $1 AND u.erased_at IS NULL AND {}",
             q.where_sql
         );
-        let count_sql = format!("SELECT COUNT(*) {base}");
+        self.scim_page(
+            &format!("{USER_COLUMNS}, {SCIM_USER_COLUMNS}"),
+            &from,
+            org_id,
+            q,
+        )
+        .await
+    }
+
+    /// The total of `from`'s rows (`$1` the organization, then `q`'s parameters) and the
+    /// page `q` asks for, in its order.
+    pub(crate) async fn scim_page<T>(
+        &self,
+        columns: &str,
+        from: &str,
+        org_id: OrgId,
+        q: &UserQuery,
+    ) -> Result<(i64, Vec<T>)>
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let count_sql = format!("SELECT COUNT(*) {from}");
         let total: i64 = with_pool!(self, p => {
             let query = bind_all!(sqlx::query_scalar(AssertSqlSafe(count_sql)).bind(org_id), &q.binds);
             query.fetch_one(p).await
@@ -864,12 +886,12 @@ impl Db {
         }
         let n = q.binds.len();
         let page_sql = format!(
-            "SELECT {USER_COLUMNS}, {SCIM_USER_COLUMNS} {base} ORDER BY {} LIMIT ${} OFFSET ${}",
+            "SELECT {columns} {from} ORDER BY {} LIMIT ${} OFFSET ${}",
             q.order_sql,
             n + 2,
             n + 3
         );
-        let rows: Vec<ScimUser> = with_pool!(self, p => {
+        let rows: Vec<T> = with_pool!(self, p => {
             let query = bind_all!(sqlx::query_as(AssertSqlSafe(page_sql)).bind(org_id), &q.binds);
             query.bind(q.limit).bind(q.offset).fetch_all(p).await
         })?;

@@ -4,7 +4,7 @@
 //! thousands touches one row, and every change to a group happens in one transaction.
 use crate::db::{Result, with_pool, with_writer};
 use crate::live::LIVE_SPHERE_MEMBERS;
-use crate::scim::{Bind, UserQuery, bind_all};
+use crate::scim::UserQuery;
 use crate::{Db, now_ms};
 use embarq_domain::UserId;
 use embarq_domain::{Id, OrgId, SphereKind, new_id};
@@ -221,27 +221,13 @@ impl Db {
             "FROM scim_groups g JOIN spheres s ON s.id = g.sphere_id WHERE g.org_id = $1 AND {}",
             q.where_sql
         );
-        let count_sql = format!("SELECT COUNT(*) {from}");
-        let total: i64 = with_pool!(self, p => {
-            let query = bind_all!(sqlx::query_scalar(AssertSqlSafe(count_sql)).bind(org_id), &q.binds);
-            query.fetch_one(p).await
-        })?;
-        if q.limit == 0 || q.offset >= total {
-            return Ok((total, Vec::new()));
-        }
-        let n = q.binds.len();
-        let page_sql = format!(
-            "SELECT s.id, g.org_id, s.name AS display_name, g.external_id, g.created_at, g.updated_at {from} \
-             ORDER BY {} LIMIT ${} OFFSET ${}",
-            q.order_sql,
-            n + 2,
-            n + 3
-        );
-        let rows: Vec<ScimGroup> = with_pool!(self, p => {
-            let query = bind_all!(sqlx::query_as(AssertSqlSafe(page_sql)).bind(org_id), &q.binds);
-            query.bind(q.limit).bind(q.offset).fetch_all(p).await
-        })?;
-        Ok((total, rows))
+        self.scim_page(
+            "s.id, g.org_id, s.name AS display_name, g.external_id, g.created_at, g.updated_at",
+            &from,
+            org_id,
+            q,
+        )
+        .await
     }
 
     /// The organization's first manager: the recorded creator of SCIM-made spheres.

@@ -26,20 +26,10 @@ pub struct SearchScope {
     pub limit: i64,
 }
 
+/// A publication or a comment that matches: `post_id` is the publication itself for a
+/// publication, the one commented on for a comment.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PostHit {
-    pub id: Id,
-    pub sphere_id: SphereId,
-    pub sphere_name: String,
-    pub author_id: UserId,
-    pub author_name: String,
-    pub body_md: String,
-    pub created_at: i64,
-    pub relevance: f64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CommentHit {
+pub struct TextHit {
     pub id: Id,
     pub post_id: Id,
     pub sphere_id: SphereId,
@@ -112,12 +102,12 @@ macro_rules! run_search {
 
 impl Db {
     /// The most recent published, visible, not hidden publications matching `query`.
-    pub async fn search_posts(&self, scope: &SearchScope, query: &Query) -> Result<Vec<PostHit>> {
+    pub async fn search_posts(&self, scope: &SearchScope, query: &Query) -> Result<Vec<TextHit>> {
         let f = fts(self.backend(), "posts", "p", "", 5, query);
         let readable = &*READABLE;
         let sql = |from: &str, newest: &str| {
             format!(
-                "SELECT p.id, p.sphere_id, s.name AS sphere_name, p.author_id, u.display_name AS author_name, \
+                "SELECT p.id, p.id AS post_id, p.sphere_id, s.name AS sphere_name, p.author_id, u.display_name AS author_name, \
                  p.body_md, p.created_at, {rel} AS relevance \
                  FROM {from} JOIN spheres s ON s.id = p.sphere_id JOIN users u ON u.id = p.author_id \
                  WHERE {m} AND p.org_id = $1 AND p.status = 'published' AND p.hidden_at IS NULL \
@@ -130,7 +120,7 @@ impl Db {
         if let Some(recent) = &f.recent_from {
             // Enough matches among the newest rows are the newest matches overall.
             // The subquery's time order is kept, so the walk stops at the limit.
-            let rows: Vec<PostHit> =
+            let rows: Vec<TextHit> =
                 run_search!(self, sql(recent, "p.created_at DESC"), scope, query)?;
             if rows.len() as i64 >= scope.limit {
                 return Ok(rows);
@@ -144,7 +134,7 @@ impl Db {
         &self,
         scope: &SearchScope,
         query: &Query,
-    ) -> Result<Vec<CommentHit>> {
+    ) -> Result<Vec<TextHit>> {
         let f = fts(self.backend(), "comments", "c", "", 5, query);
         let readable = &*READABLE;
         let sql = format!(

@@ -260,44 +260,29 @@ pub async fn run(
     let mut groups = Vec::with_capacity(kinds.len());
     for k in kinds {
         let (mut hits, examined_limit): (Vec<(f64, Hit)>, Option<i64>) = match k {
-            Kind::Posts => {
-                let rows = db.search_posts(&scope(WINDOW), query).await?;
+            Kind::Posts | Kind::Comments => {
+                let rows = if k == Kind::Posts {
+                    db.search_posts(&scope(WINDOW), query).await?
+                } else {
+                    db.search_comments(&scope(WINDOW), query).await?
+                };
                 let best = rows.iter().map(|r| r.relevance).fold(0.0, f64::max);
                 let hits = rows
                     .into_iter()
                     .map(|r| {
+                        let url = if k == Kind::Posts {
+                            format!("/posts/{}", r.id)
+                        } else {
+                            format!("/posts/{}#comment-{}", r.post_id, r.id)
+                        };
                         (
                             combined_score(r.relevance, best, now - r.created_at),
                             Hit {
                                 kind: k,
                                 id: r.id,
-                                url: format!("/posts/{}", r.id),
+                                url,
                                 title_html: escape(&r.sphere_name),
                                 // Built below, for the shown page only.
-                                snippet_html: r.body_md,
-                                sphere_id: Some(r.sphere_id.into()),
-                                sphere_name: Some(r.sphere_name),
-                                author_name: Some(r.author_name),
-                                created_at: r.created_at,
-                            },
-                        )
-                    })
-                    .collect();
-                (hits, Some(WINDOW))
-            }
-            Kind::Comments => {
-                let rows = db.search_comments(&scope(WINDOW), query).await?;
-                let best = rows.iter().map(|r| r.relevance).fold(0.0, f64::max);
-                let hits = rows
-                    .into_iter()
-                    .map(|r| {
-                        (
-                            combined_score(r.relevance, best, now - r.created_at),
-                            Hit {
-                                kind: k,
-                                id: r.id,
-                                url: format!("/posts/{}#comment-{}", r.post_id, r.id),
-                                title_html: escape(&r.sphere_name),
                                 snippet_html: r.body_md,
                                 sphere_id: Some(r.sphere_id.into()),
                                 sphere_name: Some(r.sphere_name),
