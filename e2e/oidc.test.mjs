@@ -165,7 +165,7 @@ describe('single sign-on with a real OpenID provider', () => {
     // A new person: created just in time, profile filled from the provider's claims.
     const newbie = await newPage();
     await ssoSignIn(newbie, 'newbie');
-    await newbie.locator('.me a[href^="/people/"]', { hasText: PEOPLE.newbie.name }).click();
+    await newbie.locator('a.top-me', { hasText: PEOPLE.newbie.name }).click();
     const profile = newbie.locator('main');
     for (const v of ['Logistics', 'Lyon', 'L2']) await profile.getByText(v, { exact: true }).waitFor();
     await shot(newbie, '02-jit-profile');
@@ -175,7 +175,7 @@ describe('single sign-on with a real OpenID provider', () => {
     // accounts only, so being signed in shows it), claims copied.
     const invitee = await newPage();
     await ssoSignIn(invitee, 'invitee');
-    await invitee.locator('.me a[href^="/people/"]').click();
+    await invitee.locator('a.top-me').click();
     for (const v of ['Finance', 'Paris', 'L3']) await invitee.locator('main').getByText(v, { exact: true }).waitFor();
 
     // Passwords off: refused until the manager has signed in with the provider once.
@@ -207,7 +207,7 @@ describe('single sign-on with a real OpenID provider', () => {
     PEOPLE.invitee.department = 'Audit';
     const inviteeAgain = await newPage();
     await ssoSignIn(inviteeAgain, 'invitee');
-    await inviteeAgain.locator('.me a[href^="/people/"]').click();
+    await inviteeAgain.locator('a.top-me').click();
     await inviteeAgain.locator('main').getByText('Audit', { exact: true }).waitFor();
 
     // A deactivated member is refused by SSO too.

@@ -92,13 +92,13 @@ async fn help_sphere_is_created_at_setup_and_the_button_leads_to_it() {
         let (status, html) = bob.get_text(page).await;
         assert_eq!(status, 200, "{page}");
         assert!(
-            html.contains(r#"class="help-fab" id="need-help" href="/help/sphere""#),
+            html.contains(r#"class="top-link" id="need-help" href="/help/sphere""#),
             "the help button is on {page}"
         );
     }
     let fr = bob.get_in("/", "fr").await;
     assert!(
-        fr.contains("Besoin d") && fr.contains("aide ?</a>"),
+        fr.contains("Besoin d") && fr.contains("aide ?</span></a>"),
         "French label"
     );
     let r = bob.get("/help/sphere").await;

@@ -42,7 +42,7 @@ async fn unread_messages_raise_a_badge_a_notification_and_then_an_email() {
 
     let (_, home) = bob.get_text("/").await;
     assert!(
-        home.contains(r#"<span id="unread-messages" class="badge" aria-live="polite">1</span>"#)
+        home.contains(r#"<span id="unread-messages" data-count="messages" class="badge">1</span>"#)
     );
     let (_, notifications) = bob.get_text("/notifications").await;
     assert_eq!(
@@ -82,8 +82,10 @@ async fn unread_messages_raise_a_badge_a_notification_and_then_an_email() {
     // Read: badge and notification cleared, and a message read in time is never mailed.
     read(&bob, &conv).await;
     let (_, home) = bob.get_text("/").await;
-    assert!(home.contains(r#"<span id="unread-messages" class="badge hidden""#));
-    assert!(home.contains(r#"<span id="unread" class="badge hidden""#));
+    assert!(
+        home.contains(r#"<span id="unread-messages" data-count="messages" class="badge hidden""#)
+    );
+    assert!(home.contains(r#"<span id="unread" data-count="notifications" class="badge hidden""#));
     say(&alice, &conv, "Oublie, c'est réglé").await;
     read(&bob, &conv).await;
     let much_later = now_ms() + 60 * 60_000;

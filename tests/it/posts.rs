@@ -558,8 +558,8 @@ async fn posts_and_comments_show_faces_and_who_the_author_is() {
     let (_, page) = mgr.get_text(&post).await;
     assert_eq!(
         page.matches(&face).count(),
-        2,
-        "the post's and the comment's"
+        3,
+        "the top bar's (the reader is the author), the post's and the comment's"
     );
     let (_, people) = mgr.get_text("/people").await;
     assert!(people.contains(&face), "the directory uses the same face");

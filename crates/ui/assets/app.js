@@ -11,6 +11,15 @@
   }
   // Behaviours that used to be inline attributes: the Content-Security-Policy runs no
   // inline script, so pages mark elements with data-* and this file acts on them.
+  // "Post" jumps to the composer and puts the cursor in it: one tap to write.
+  document.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest && e.target.closest("a[data-compose]");
+    var box = a && document.querySelector(a.getAttribute("href"));
+    if (!box) return;
+    e.preventDefault();
+    box.scrollIntoView({ block: "center" });
+    box.focus();
+  });
   document.addEventListener("focusin", function (e) {
     var el = e.target;
     if (el && el.matches && el.matches("[data-select-on-focus]")) el.select();
@@ -49,12 +58,38 @@
       if (window.htmx) htmx.trigger(el, "live-refresh");
     });
   }
-  function setUnread(n, id) {
-    var b = document.getElementById(id || "unread");
-    if (!b) return;
-    b.textContent = String(n);
-    b.classList.toggle("hidden", n === 0);
+  // Every badge of a count (the menu's and the bottom bar's) follows it.
+  function setUnread(n, kind) {
+    document.querySelectorAll('[data-count="' + kind + '"]').forEach(function (b) {
+      b.textContent = String(n);
+      b.classList.toggle("hidden", n === 0);
+    });
   }
+  // Screen readers hear what arrived without focus moving (#announcer is a polite live region).
+  function announce(kind) {
+    var box = document.getElementById("announcer");
+    var text = box && box.getAttribute("data-" + kind);
+    if (!text) return;
+    box.textContent = "";
+    setTimeout(function () { box.textContent = text; }, 50);
+  }
+  // The menu link of the page one is on is marked as such.
+  function markCurrent() {
+    var path = location.pathname;
+    document.querySelectorAll("#site-menu a[href^='/'], nav.bottom a[href^='/']").forEach(function (a) {
+      var href = a.getAttribute("href");
+      var here = href === "/" ? path === "/" : path === href || path.indexOf(href + "/") === 0;
+      if (here) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", markCurrent);
+  // The installable app: the service worker keeps the static shell and the offline page.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("/sw.js").catch(function () {});
+    });
+  }
+  document.addEventListener("htmx:afterSettle", markCurrent);
   var source = null;
   function connect() {
     var app = document.getElementById("app");
@@ -65,8 +100,9 @@
       source.addEventListener(kind, function (e) {
         var data = {};
         try { data = JSON.parse(e.data); } catch (_) {}
-        if (typeof data.unread === "number") setUnread(data.unread);
-        if (typeof data.unread_messages === "number") setUnread(data.unread_messages, "unread-messages");
+        if (typeof data.unread === "number") setUnread(data.unread, "notifications");
+        if (typeof data.unread_messages === "number") setUnread(data.unread_messages, "messages");
+        if (kind === "post" || kind === "message" || kind === "notification") announce(kind);
         refresh(kind, data.ref || null);
       });
     });

@@ -4,15 +4,46 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-const HTMX: &[u8] = include_bytes!("../assets/htmx.min.js");
-const APP_JS: &[u8] = include_bytes!("../assets/app.js");
-const APP_CSS: &[u8] = include_bytes!("../assets/app.css");
-const VIDEO_JS: &[u8] = include_bytes!("../assets/video.js");
-const VIDEO_CSS: &[u8] = include_bytes!("../assets/video.css");
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const SVG: &str = "image/svg+xml";
+const PNG: &str = "image/png";
+/// Each file the binary serves: its path, its bytes and its type.
+const FILES: &[(&str, &[u8], &str)] = &[
+    (
+        "/static/htmx.min.js",
+        include_bytes!("../assets/htmx.min.js"),
+        JS,
+    ),
+    ("/static/app.js", include_bytes!("../assets/app.js"), JS),
+    ("/static/app.css", include_bytes!("../assets/app.css"), CSS),
+    ("/static/video.js", include_bytes!("../assets/video.js"), JS),
+    (
+        "/static/video.css",
+        include_bytes!("../assets/video.css"),
+        CSS,
+    ),
+    (
+        "/static/icons.svg",
+        include_bytes!("../assets/icons.svg"),
+        SVG,
+    ),
+    (
+        "/static/icon-192.png",
+        include_bytes!("../assets/icon-192.png"),
+        PNG,
+    ),
+    (
+        "/static/icon-512.png",
+        include_bytes!("../assets/icon-512.png"),
+        PNG,
+    ),
+    ("/favicon.ico", FAVICON.as_bytes(), SVG),
+];
 /// The icon browsers ask for at `/favicon.ico` (SVG: modern browsers accept it there).
 const FAVICON: &str = concat!(
     r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">"##,
-    r##"<rect width="32" height="32" rx="7" fill="#2f5fb3"/>"##,
+    r##"<rect width="32" height="32" rx="7" fill="#1a56b8"/>"##,
     r##"<path d="M8 21c3 3 13 3 16 0l-2-8-4 4-2-7-2 7-4-4z" fill="#fff"/></svg>"##
 );
 
@@ -27,29 +58,9 @@ fn asset(bytes: &'static [u8], content_type: &'static str) -> impl IntoResponse 
 }
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route(
-            "/static/htmx.min.js",
-            get(|| async { asset(HTMX, "text/javascript; charset=utf-8") }),
-        )
-        .route(
-            "/static/app.js",
-            get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
-        )
-        .route(
-            "/static/app.css",
-            get(|| async { asset(APP_CSS, "text/css; charset=utf-8") }),
-        )
-        .route(
-            "/static/video.js",
-            get(|| async { asset(VIDEO_JS, "text/javascript; charset=utf-8") }),
-        )
-        .route(
-            "/static/video.css",
-            get(|| async { asset(VIDEO_CSS, "text/css; charset=utf-8") }),
-        )
-        .route(
-            "/favicon.ico",
-            get(|| async { asset(FAVICON.as_bytes(), "image/svg+xml") }),
-        )
+    FILES
+        .iter()
+        .fold(Router::new(), |router, &(path, bytes, content_type)| {
+            router.route(path, get(move || async move { asset(bytes, content_type) }))
+        })
 }

@@ -8,6 +8,7 @@ mod account;
 mod admin;
 mod agenda;
 mod analytics;
+mod app_shell;
 pub mod assets;
 mod champions;
 mod checklists;
@@ -58,6 +59,7 @@ use fluent_templates::fluent_bundle::FluentValue;
 
 pub fn router() -> Router<WebState> {
     Router::new()
+        .merge(app_shell::router())
         .merge(account::router())
         .merge(home::router())
         .merge(search::router())
@@ -178,6 +180,13 @@ impl Page {
             );
             format!(r#"<span class="avatar initials c{c}" aria-hidden="true">{letters}</span>"#)
         }
+    }
+    /// An icon of the vendored sprite (tools/vendor_icons.py); decorative: the label stands
+    /// beside it.
+    pub fn icon(&self, name: &str) -> String {
+        format!(
+            r##"<svg class="icon" aria-hidden="true" focusable="false"><use href="/static/icons.svg#{name}"/></svg>"##
+        )
     }
     /// A translation with a count, plural rules included: `{{ p.t_n("key", n) }}`.
     pub fn t_n(&self, key: &str, count: impl std::borrow::Borrow<i64>) -> String {
