@@ -1,6 +1,6 @@
 // Accessibility (issue 14): axe-core (from npm, run inside Debian's chromium) scans every main
 // page of the launched demo company, as the organization manager and as a member, at phone
-// (390×844) and desktop (1366×900) width. Any critical or serious violation fails the test;
+// (390×844) and desktop (1366×900) width, and at phone width in dark mode. Any critical or serious violation fails the test;
 // every violation, whatever its impact, is listed in e2e/artifacts/a11y.json and counted on
 // the console, page by page.
 import { describe, it, before, after } from 'node:test';
@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, LAUNCH, startServer } from './support.mjs';
+import { ARTIFACTS, LAUNCH, signedIn, startServer } from './support.mjs';
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'embarq-demo-2026';
@@ -18,6 +18,8 @@ const MEMBER = 'claire.masson@aurore.example';
 const WIDTHS = [
   { name: 'phone', viewport: { width: 390, height: 844 } },
   { name: 'desktop', viewport: { width: 1366, height: 900 } },
+  // Dark mode follows the system: the same pages, at phone width, with the dark palette.
+  { name: 'dark', viewport: { width: 390, height: 844 }, colorScheme: 'dark' },
 ];
 /** Pages everyone has; `{sphere}`, `{post}` and `{me}` are found on the way. */
 const PAGES = [
@@ -37,6 +39,7 @@ const PAGES = [
   '/champions',
   '/search?q=formation',
   '/settings',
+  '/settings/notifications',
   '/help',
   '/starter-kit',
   '/checklist',
@@ -83,14 +86,7 @@ describe('accessibility of the main pages (axe-core, WCAG 2.2 AA)', () => {
   /** Signs `email` in at `viewport` and scans `paths`; returns the gating violations. */
   async function scan(role, email, paths, width) {
     // axe is evaluated through the DevTools protocol: the page's CSP stays as served.
-    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: width.viewport });
-    const page = await context.newPage();
-    await page.goto(`${server.base}/login`);
-    const form = page.locator('form[action="/login"]');
-    await form.locator('input[name="email"]').fill(email);
-    await form.locator('input[name="password"]').fill(PASSWORD);
-    await form.locator('button[type="submit"]').click();
-    await page.waitForURL((u) => new URL(u).pathname === '/');
+    const { context, page } = await signedIn(browser, server.base, email, PASSWORD, { viewport: width.viewport, colorScheme: width.colorScheme || 'light' });
     const ids = {};
     await page.goto(`${server.base}/spheres`);
     ids.sphere = (await page.locator('main a[href^="/spheres/"]').first().getAttribute('href')).split('/')[2];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, ftl, LAUNCH, startServer } from './support.mjs';
+import { ARTIFACTS, ftl, LAUNCH, signedIn, startServer } from './support.mjs';
 
 const fr = ftl('fr');
 const PASSWORD = 'embarq-demo-2026';
@@ -23,8 +23,7 @@ describe('embarq on a phone', () => {
   before(async () => {
     server = await startServer('phone', ['--demo']);
     browser = await chromium.launch(LAUNCH);
-    context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    page = await context.newPage();
+    ({ context, page } = await signedIn(browser, server.base, 'claire.masson@aurore.example', PASSWORD, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }));
   });
 
   after(async () => {
@@ -33,14 +32,7 @@ describe('embarq on a phone', () => {
     if (server && !process.env.E2E_KEEP_DATA) fs.rmSync(server.dir, { recursive: true, force: true });
   });
 
-  it('signs in, reads and reacts, posts in one tap, finds messages and the menu', async () => {
-    await page.goto(url('/login'));
-    const form = page.locator('form[action="/login"]');
-    await form.locator('input[name="email"]').fill('claire.masson@aurore.example');
-    await form.locator('input[name="password"]').fill(PASSWORD);
-    await form.locator('button[type="submit"]').click();
-    await page.waitForURL((u) => new URL(u).pathname === '/');
-
+  it('is signed in, reads and reacts, posts in one tap, finds messages and the menu', async () => {
     // A compact top bar, the bottom bar in view, no sideways scrolling.
     const top = await page.locator('header.top').boundingBox();
     assert.ok(top.height <= 64, `top bar ${top.height}px high`);

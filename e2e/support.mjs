@@ -29,13 +29,32 @@ export function ftl(lang) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts `embarq serve` (with `args`, e.g. `--demo`) on a free port with a fresh data directory (SQLite, e-mails to the outbox). */
-export async function startServer(name, args = []) {
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
   const srv = net.createServer();
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
   const { port } = srv.address();
   await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A new context of `browser` (French, Paris time, `options` such as the viewport) signed in as `email`; its first page. */
+export async function signedIn(browser, base, email, password, options = {}) {
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', ...options });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  const form = page.locator('form[action="/login"]');
+  await form.locator('input[name="email"]').fill(email);
+  await form.locator('input[name="password"]').fill(password);
+  await form.locator('button[type="submit"]').click();
+  await page.waitForURL((u) => new URL(u).pathname === '/');
+  return { context, page };
+}
+
+/** Starts `embarq serve` (with `args`, e.g. `--demo`) on a free port with a fresh data directory (SQLite, e-mails to the outbox). */
+export async function startServer(name, args = []) {
+  const port = await freePort();
   assert.ok(fs.existsSync(BIN), `server binary not found at ${BIN}: run \`cargo build\` first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `embarq-e2e-${name}-`));
   const base = `http://127.0.0.1:${port}`;

@@ -30,6 +30,7 @@ mod ops;
 mod outbox;
 mod polls;
 mod posts;
+mod push;
 mod races;
 mod realtime;
 mod rollout;

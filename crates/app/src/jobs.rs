@@ -79,10 +79,15 @@ async fn prune_live_events(state: &AppState, _now: i64) -> anyhow::Result<usize>
 }
 
 async fn prune_mail_outbox(state: &AppState, _now: i64) -> anyhow::Result<usize> {
-    Ok(state
+    let mails = state
         .db
         .prune_mail_outbox(crate::outbox::KEEP_FAILED_MS)
-        .await? as usize)
+        .await?;
+    let pushes = state
+        .db
+        .prune_push_outbox(crate::service::push::KEEP_FAILED_MS)
+        .await?;
+    Ok((mails + pushes) as usize)
 }
 
 /// Starts what runs beside the requests: the live-update listener (PostgreSQL), the e-mail

@@ -43,7 +43,11 @@ pub async fn write(state: &AppState, effects: &Effects) -> AppResult<Vec<Id>> {
 /// To call once a transaction holding `effects` committed: wakes the sender for its e-mails
 /// and webhook deliveries, which then go out within a second instead of at the next round.
 pub fn written(state: &AppState, effects: &Effects) {
-    if !effects.mails.is_empty() || !effects.webhooks.is_empty() {
+    // A notification may have queued pushes to the person's devices.
+    if !effects.mails.is_empty()
+        || !effects.webhooks.is_empty()
+        || !effects.notifications.is_empty()
+    {
         state.mailer.wake();
     }
 }
@@ -91,7 +95,7 @@ async fn send_one(state: &AppState, m: QueuedMail, now: i64) {
     }
 }
 
-/// Starts the sender of this process, for e-mails and webhook deliveries: a round when
+/// Starts the sender of this process, for e-mails, pushes and webhook deliveries: a round when
 /// woken, else every [`ROUND`], until the state shuts down. Webhooks are also delivered on
 /// the scheduler's ticks (claims make each go out once whoever takes it); where the
 /// scheduler is off (tests driving `jobs::run_due` at chosen instants), so is their
@@ -99,6 +103,10 @@ async fn send_one(state: &AppState, m: QueuedMail, now: i64) {
 pub fn start(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
+        // The VAPID key pair is made at the first start, before anything is pushed.
+        if let Err(e) = crate::service::push::key_pair(&state).await {
+            tracing::warn!(error = %e, "could not make the Web Push key");
+        }
         loop {
             let now = embarq_store::now_ms();
             let hooks = async {
@@ -108,7 +116,14 @@ pub fn start(state: &AppState) {
                     Ok(0)
                 }
             };
-            let (mails, hooks) = tokio::join!(send_due(&state, now), hooks);
+            let (mails, hooks, pushes) = tokio::join!(
+                send_due(&state, now),
+                hooks,
+                crate::service::push::send_due(&state, now)
+            );
+            if let Err(e) = pushes {
+                tracing::warn!(error = %e, "push sender round failed");
+            }
             if let Err(e) = mails {
                 tracing::warn!(error = %e, "e-mail sender round failed");
             }

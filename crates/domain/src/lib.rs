@@ -17,6 +17,7 @@ pub mod membership_rules;
 pub mod moderation;
 pub mod policy;
 pub mod polls;
+pub mod push;
 pub mod recency;
 pub mod recurrence;
 pub mod roles;

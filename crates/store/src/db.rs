@@ -86,10 +86,12 @@ pub(crate) const LOCK_USER: &str = "UPDATE users SET status = status WHERE id = 
 /// Everything that lets a person in without their password. Deactivation, erasure and a
 /// password reset end them together (`revoke_credentials!`), whichever path (UI, API, CSV
 /// import, SCIM, GDPR) does it.
-pub(crate) const REVOKE_CREDENTIALS: [&str; 3] = [
+pub(crate) const REVOKE_CREDENTIALS: [&str; 4] = [
     "DELETE FROM sessions WHERE user_id = $1",
     "DELETE FROM api_tokens WHERE user_id = $1",
     "DELETE FROM calendar_tokens WHERE user_id = $1",
+    // A device's push subscription lets it hear about the account: it ends with the others.
+    "DELETE FROM push_subscriptions WHERE user_id = $1",
 ];
 
 /// Ends every credential of `$user` and its open live streams, in the caller's transaction.

@@ -27,6 +27,7 @@ mod oidc;
 mod outbox;
 mod polls;
 mod posts;
+mod push;
 mod rollout;
 pub mod scim;
 mod scim_groups;
@@ -67,6 +68,7 @@ pub use outbox::{
 };
 pub use polls::{NewPoll, Poll, PollBallot, PollOption, VoteOutcome};
 pub use posts::{Cursor, NewPost, Reactor};
+pub use push::{PushDevice, QueuedPush};
 pub use rollout::{Named, PendingInvitee, Recipient, RolloutPlan, RolloutWave};
 pub use scim_groups::{GroupChange, ScimGroup, ScimGroupMember};
 pub use search::{FileHit, MemberHit, SearchScope, SphereHit, TextHit};

@@ -167,10 +167,12 @@ macro_rules! write_effects {
         let clock = $crate::now_ms();
         for n in &effects.notifications {
             let category = embarq_domain::moderation::category(n.kind).as_str();
+            let id = embarq_domain::new_id();
             sqlx::query($crate::outbox::INSERT_NOTIFICATION)
-                .bind(embarq_domain::new_id()).bind(n.user_id).bind(n.kind).bind(n.actor_id)
+                .bind(id).bind(n.user_id).bind(n.kind).bind(n.actor_id)
                 .bind(n.sphere_id).bind(n.post_id).bind(n.conversation_id).bind(&n.link).bind(clock)
                 .bind(category).execute(&mut *$tx).await?;
+            $crate::push::queue_pushes!($tx, id, n.user_id, n.kind, clock);
         }
         for l in &effects.live {
             sqlx::query($crate::live::INSERT_LIVE)

@@ -83,6 +83,95 @@
     });
   }
   document.addEventListener("DOMContentLoaded", markCurrent);
+  // Push notifications on this device (Settings → Notifications): subscribe with the
+  // server's key, register the device with the topics ticked, change them, or turn it off.
+  // The device's id is kept in localStorage to find it again.
+  function api(method, path, body) {
+    var app = document.getElementById("app");
+    var token = "";
+    try { token = JSON.parse(app.getAttribute("hx-headers"))["X-CSRF-Token"] || ""; } catch (e) {}
+    var init = { method: method, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRF-Token": token } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch("/api/v1" + path, init).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.status === 204 ? null : r.json();
+    });
+  }
+  function keyBytes(b64) {
+    var s = atob(b64.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((b64.length + 3) % 4));
+    var out = new Uint8Array(s.length);
+    for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  function deviceName() {
+    var ua = navigator.userAgent;
+    var browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
+    var os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows" : /Mac OS/.test(ua) ? "macOS" : /Linux/.test(ua) ? "Linux" : "";
+    return os ? browser + " · " + os : browser;
+  }
+  function setupPush() {
+    var box = document.querySelector("[data-push]");
+    if (!box || box.getAttribute("data-ready")) return;
+    box.setAttribute("data-ready", "1");
+    var status = box.querySelector("[data-push-status]");
+    var on = box.querySelector("[data-push-on]");
+    var off = box.querySelector("[data-push-off]");
+    function say(kind) { status.textContent = status.getAttribute("data-" + kind) || ""; }
+    function topics() {
+      return Array.prototype.map.call(box.querySelectorAll('input[name="push_topic"]:checked'), function (c) { return c.value; });
+    }
+    function show(subscribed) {
+      on.hidden = subscribed;
+      off.hidden = !subscribed;
+      say(subscribed ? "on" : "off");
+    }
+    if (!("serviceWorker" in navigator) || !("PushManager" in window) || !window.isSecureContext) { say("unsupported"); return; }
+    var ready = navigator.serviceWorker.register("/sw.js").then(function () { return navigator.serviceWorker.ready; });
+    ready.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
+      var id = localStorage.getItem("embarq-push-device");
+      show(!!sub && !!id);
+      if (!sub || !id) return;
+      // Tick what this device announces, as the server knows it.
+      return api("GET", "/push/devices").then(function (list) {
+        var mine = list.filter(function (d) { return d.id === id; })[0];
+        if (!mine) { show(false); return; }
+        box.querySelectorAll('input[name="push_topic"]').forEach(function (c) { c.checked = mine.topics.indexOf(c.value) >= 0; });
+      });
+    }).catch(function () { say("unsupported"); });
+    on.addEventListener("click", function () {
+      on.disabled = true;
+      Notification.requestPermission().then(function (perm) {
+        if (perm !== "granted") { say("denied"); return null; }
+        return Promise.all([ready, api("GET", "/push/key")]).then(function (r) {
+          return r[0].pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(r[1].public_key) });
+        }).then(function (sub) {
+          var json = sub.toJSON();
+          return api("POST", "/push/devices", { endpoint: json.endpoint, keys: json.keys, topics: topics(), device: deviceName() });
+        }).then(function (device) {
+          localStorage.setItem("embarq-push-device", device.id);
+          show(true);
+        });
+      }).catch(function () { say("failed"); }).then(function () { on.disabled = false; });
+    });
+    off.addEventListener("click", function () {
+      var id = localStorage.getItem("embarq-push-device");
+      var gone = id ? api("DELETE", "/push/devices/" + id).catch(function () {}) : Promise.resolve();
+      gone.then(function () { return ready; }).then(function (reg) { return reg.pushManager.getSubscription(); })
+        .then(function (sub) { return sub && sub.unsubscribe(); })
+        .then(function () { localStorage.removeItem("embarq-push-device"); show(false); })
+        .catch(function () { say("failed"); });
+    });
+    box.addEventListener("change", function (e) {
+      var id = localStorage.getItem("embarq-push-device");
+      if (!id || !e.target.matches('input[name="push_topic"]')) return;
+      api("PATCH", "/push/devices/" + id, { topics: topics() }).catch(function () { say("failed"); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", setupPush);
+  document.addEventListener("htmx:afterSettle", setupPush);
   // The installable app: the service worker keeps the static shell and the offline page.
   if ("serviceWorker" in navigator && window.isSecureContext) {
     window.addEventListener("load", function () {

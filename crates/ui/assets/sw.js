@@ -2,7 +2,8 @@
 // - Pages (navigations) always go to the network; when it is gone, the cached offline page
 //   says so. A signed-in page is never stored, so nothing stale is ever shown as current.
 // - Static files (/static/…) are served from the cache and refreshed behind the scenes.
-// - Push messages become notifications; a tap opens (or focuses) the page they name.
+// - Push messages become notifications; a tap shows the page they name, in the open window
+//   of the app if there is one.
 "use strict";
 var SHELL = "embarq-shell-v1";
 var PRECACHE = ["/offline", "/static/app.css", "/static/app.js", "/static/htmx.min.js", "/static/icons.svg", "/static/icon-192.png"];
@@ -72,13 +73,17 @@ self.addEventListener("notificationclick", function (event) {
   event.notification.close();
   var target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
   if (target.origin !== self.location.origin) target = new URL("/", self.location.origin);
+  // An open window of the app is reused (brought to the page, then to the front); a new one
+  // is opened only when there is none.
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+      var focus = function (c) { return c && c.focus ? c.focus().catch(function () { return c; }) : c; };
       for (var i = 0; i < list.length; i++) {
-        var c = list[i];
-        if (new URL(c.url).pathname === target.pathname && "focus" in c) return c.focus();
+        if (new URL(list[i].url).pathname === target.pathname) return focus(list[i]);
       }
-      return self.clients.openWindow(target.href);
+      var open = function () { return self.clients.openWindow(target.href); };
+      if (!list.length) return open();
+      return list[0].navigate(target.href).then(focus, open);
     })
   );
 });

@@ -37,6 +37,7 @@ pub fn router() -> Router<WebState> {
         .route("/admin/audit", get(org_audit))
         .route("/moderation/act", post(act))
         .route("/settings/notifications", get(prefs_page).post(save_prefs))
+        .route("/settings/push/{id}/delete", post(remove_push_device))
 }
 
 fn with_errors(p: &mut Page, e: Option<&AppError>) -> StatusCode {
@@ -459,6 +460,10 @@ struct PrefsPage {
     saved: bool,
     /// (minutes, label, chosen) for unread private messages' e-mail.
     message_delays: Vec<(u32, String, bool)>,
+    /// (topic, label) a device may announce.
+    push_topics: Vec<(&'static str, String)>,
+    /// The person's devices receiving pushes.
+    push_devices: Vec<embarq_store::PushDevice>,
 }
 
 impl PrefsPage {
@@ -497,6 +502,7 @@ async fn render_prefs(
 ) -> AppResult<Response> {
     let mut p = Page::new(state, lang, csrf, Some(auth), "prefs-title").await;
     let code = with_errors(&mut p, err);
+    let push_devices = crate::service::push::devices(state, auth).await?;
     let rows = Category::ALL
         .iter()
         .map(|c| {
@@ -563,8 +569,19 @@ async fn render_prefs(
                 .collect(),
             hours: (0..24).collect(),
             saved,
+            push_topics: embarq_domain::push::PushTopic::ALL
+                .iter()
+                .map(|t| (t.as_str(), tr(lang, &format!("push-topic-{}", t.as_str()))))
+                .collect(),
+            push_devices,
         },
     ))
+}
+
+/// Turns pushes off for one of the person's devices (the list on the preferences page).
+async fn remove_push_device(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    crate::service::push::remove(&state, &auth, id).await?;
+    Ok(see_other("/settings/notifications#push-prefs"))
 }
 
 async fn prefs_page(

@@ -89,11 +89,13 @@ pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResul
         "message",
         Some(id),
     ));
-    state
+    let message = state
         .db
         .send_message(id, auth.user.id, (&body, &html), &effects)
-        .await
-        .map_err(Into::into)
+        .await?;
+    // Pushes to the recipients' devices go out now, not at the sender's next round.
+    crate::outbox::written(state, &effects);
+    Ok(message)
 }
 
 /// Unread-message e-mails claimed per pass at most (the next pass sends the rest).

@@ -23,6 +23,7 @@ pub mod nudges;
 pub mod oidc;
 pub mod polls;
 pub mod posts;
+pub mod push;
 pub mod rollout;
 pub mod scim_admin;
 pub mod search;

@@ -490,15 +490,18 @@ async fn deliver(
     Ok(())
 }
 
-/// POSTs one delivery; answers the HTTP status or what went wrong.
-async fn post(d: &ClaimedDelivery, now: i64, allow_private: bool) -> Result<i64, String> {
-    let url = url::Url::parse(&d.url).map_err(|e| e.to_string())?;
+/// A client for one request to `url`, a server someone outside gave us (a webhook, a push
+/// service): no redirects, [`TIMEOUT`], and unless `allow_private`, the name is resolved
+/// once, every address checked, and the connection made to a checked one only.
+pub(crate) async fn outbound_client(
+    url: &url::Url,
+    allow_private: bool,
+) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none());
     if !allow_private {
-        // Resolve once, check every address, and connect to a checked one only.
-        let addrs = resolve(&url).await.map_err(|e| format!("DNS: {e}"))?;
+        let addrs = resolve(url).await.map_err(|e| format!("DNS: {e}"))?;
         if addrs.is_empty() || addrs.iter().any(|a| is_forbidden_ip(a.ip())) {
             return Err("refused: the URL resolves to a private address".into());
         }
@@ -506,7 +509,22 @@ async fn post(d: &ClaimedDelivery, now: i64, allow_private: bool) -> Result<i64,
             builder = builder.resolve(host, addrs[0]);
         }
     }
-    let client = builder.build().map_err(|e| e.to_string())?;
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// What went wrong with a request to an outside server, as the delivery log says it.
+pub(crate) fn failure(e: reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".to_string()
+    } else {
+        e.to_string()
+    }
+}
+
+/// POSTs one delivery; answers the HTTP status or what went wrong.
+async fn post(d: &ClaimedDelivery, now: i64, allow_private: bool) -> Result<i64, String> {
+    let url = url::Url::parse(&d.url).map_err(|e| e.to_string())?;
+    let client = outbound_client(&url, allow_private).await?;
     let timestamp = now / 1000;
     let r = client
         .post(url)
@@ -522,12 +540,6 @@ async fn post(d: &ClaimedDelivery, now: i64, allow_private: bool) -> Result<i64,
         .body(d.payload.clone())
         .send()
         .await
-        .map_err(|e| {
-            if e.is_timeout() {
-                "timeout".to_string()
-            } else {
-                format!("{e}")
-            }
-        })?;
+        .map_err(failure)?;
     Ok(i64::from(r.status().as_u16()))
 }

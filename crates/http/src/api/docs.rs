@@ -523,6 +523,19 @@ impl utoipa::PartialSchema for ChannelMap {
 }
 impl utoipa::ToSchema for ChannelMap {}
 
+/// What a device announces: `messages`, `mentions`, `replies`, `events` or `announcements`.
+pub struct PushTopicName;
+impl utoipa::PartialSchema for PushTopicName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names: Vec<&str> = embarq_domain::push::PushTopic::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        choice_schema(&names).into()
+    }
+}
+impl utoipa::ToSchema for PushTopicName {}
+
 /// A webhook event type.
 pub struct WebhookEvent;
 impl utoipa::PartialSchema for WebhookEvent {

@@ -18,6 +18,7 @@ mod nudges;
 mod people;
 mod polls;
 mod posts;
+mod push;
 mod rollout;
 mod search;
 mod sphere_rules;
@@ -94,6 +95,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .merge(champions::router())
         .merge(members::router())
         .merge(people::router())
+        .merge(push::router())
         .merge(spheres::router())
         .merge(posts::router())
         .merge(rollout::router())
