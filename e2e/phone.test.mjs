@@ -69,6 +69,16 @@ describe('embarq on a phone', () => {
     await bottom.locator('a[href="/messages"][aria-current="page"]').waitFor();
     await shot('messages');
 
+    // A refused form says why on the field itself.
+    await page.goto(url('/suggestions'));
+    const idea = page.locator('form[action="/suggestions"]');
+    await idea.locator('input[name="title"]').evaluate((el) => el.removeAttribute('required'));
+    await idea.locator('button').tap();
+    const title = page.locator('form[action="/suggestions"] input[name="title"][aria-invalid="true"]');
+    await title.waitFor();
+    const described = await title.getAttribute('aria-describedby');
+    assert.match(await page.locator(`#${described}`).innerText(), /\S/);
+
     // The menu opens over the page and closes again.
     await bottom.getByRole('link', { name: fr('nav-menu') }).tap();
     const menu = page.locator('#site-menu');

@@ -57,6 +57,35 @@ async fn redirects_after_sign_in_stay_on_the_site() {
     assert_eq!(r.headers()["location"], "/");
 }
 
+/// Static files go out gzipped to browsers that accept it; pages and API answers never do,
+/// since they carry CSRF tokens beside text the visitor typed (BREACH).
+#[tokio::test]
+async fn static_files_are_compressed_pages_are_not() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!("{}/static/htmx.min.js", app.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let zipped = r.bytes().await.unwrap();
+    assert!(zipped.len() < 20_000, "{} bytes", zipped.len());
+    let plain = client
+        .get(format!("{}/static/htmx.min.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.bytes().await.unwrap().len() > 50_000);
+    for path in ["/", "/search?q=secret", "/api/v1/me"] {
+        let r = mgr.get_with(path, &[("accept-encoding", "gzip")]).await;
+        assert!(r.headers().get("content-encoding").is_none(), "{path}");
+    }
+}
+
 #[tokio::test]
 async fn security_headers_on_every_page() {
     let app = spawn_app().await;

@@ -505,15 +505,19 @@ impl Browser {
     }
     /// A page as a browser set to `accept_language` sees it.
     pub async fn get_in(&self, path: &str, accept_language: &str) -> String {
-        self.client
-            .get(self.url(path))
-            .header("accept-language", accept_language)
-            .send()
+        self.get_with(path, &[("accept-language", accept_language)])
             .await
-            .unwrap()
             .text()
             .await
             .unwrap()
+    }
+    /// A GET with these request headers besides the session's.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
     }
 
     /// Posts a form with the CSRF token.

@@ -82,6 +82,24 @@
       if (here) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     });
   }
+  // A refused form: each message about a field points to it, and the field says it is
+  // invalid, so a screen reader reads the reason on the field itself.
+  function tieErrors() {
+    document.querySelectorAll(".errors li[data-field]").forEach(function (li) {
+      // Services name some fields after what they belong to ("suggestion_title" for the
+      // form's "title"): the name, else what follows its first underscore.
+      var name = li.getAttribute("data-field");
+      var field = document.querySelector('#main form [name="' + name + '"]') ||
+        document.querySelector('#main form [name="' + name.slice(name.indexOf("_") + 1) + '"]');
+      if (!field || field.type === "hidden") return;
+      field.setAttribute("aria-invalid", "true");
+      var ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (ids.indexOf(li.id) < 0) ids.push(li.id);
+      field.setAttribute("aria-describedby", ids.join(" "));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", tieErrors);
+  document.addEventListener("htmx:afterSettle", tieErrors);
   document.addEventListener("DOMContentLoaded", markCurrent);
   // Push notifications on this device (Settings → Notifications): subscribe with the
   // server's key, register the device with the topics ticked, change them, or turn it off.

@@ -1,6 +1,5 @@
 //! Help pages: the "Need help" button's target (/help/sphere), the help centre (/help,
 //! /help/{id}) and the delegation of the help sphere (/admin/help).
-use super::starter::with_errors;
 use super::{Page, PathId, St, redirect_to_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
@@ -60,7 +59,7 @@ async fn centre_page(
 ) -> AppResult<Response> {
     let articles = help::articles(state, auth, &q).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "help-centre-title").await;
-    let status = with_errors(&mut p, errors);
+    let status = p.show_error(errors);
     Ok(render_status(
         status,
         &CentrePage {
@@ -131,7 +130,7 @@ async fn article_page(
     });
     let mut p = Page::new(state, lang, csrf, Some(auth), "help-centre-title").await;
     p.title = article.title.clone();
-    let status = with_errors(&mut p, errors);
+    let status = p.show_error(errors);
     Ok(render_status(status, &ArticlePage { p, article, form }))
 }
 
@@ -186,7 +185,7 @@ async fn admin_page(
 ) -> AppResult<Response> {
     let (sphere, admins) = help::admins(state, auth).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "help-admin-title").await;
-    let status = with_errors(&mut p, errors);
+    let status = p.show_error(errors);
     Ok(render_status(
         status,
         &AdminPage {

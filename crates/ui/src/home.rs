@@ -283,8 +283,12 @@ async fn add_comment(
     let (status, error) = match r {
         Ok(_) => (StatusCode::OK, None),
         Err(e @ (AppError::Validation(_) | AppError::Refused(_) | AppError::Forbidden)) => {
-            let status = super::starter::with_errors(&mut p, Some(&e));
-            (status, Some(std::mem::take(&mut p.errors).join(" ")))
+            let status = p.show_error(Some(&e));
+            let texts: Vec<String> = std::mem::take(&mut p.errors)
+                .into_iter()
+                .map(|e| e.text)
+                .collect();
+            (status, Some(texts.join(" ")))
         }
         Err(e) => return Err(e.into()),
     };

@@ -93,6 +93,25 @@ pub fn router() -> Router<WebState> {
         .route("/events", get(crate::realtime::stream))
 }
 
+/// A message above the page's form; `field` names the input it is about, which then points to
+/// it (`aria-describedby`, `aria-invalid`: app.js ties them).
+pub struct PageError {
+    pub field: Option<&'static str>,
+    pub text: String,
+}
+
+impl PageError {
+    pub fn general(text: String) -> Self {
+        Self { field: None, text }
+    }
+    pub fn of(lang: Lang, e: &FieldError) -> Self {
+        Self {
+            field: Some(e.field),
+            text: i18n::field_error(lang, e),
+        }
+    }
+}
+
 /// What every page needs: language, CSRF token, the signed-in person and their unread count.
 pub struct Page {
     pub lang: Lang,
@@ -102,7 +121,7 @@ pub struct Page {
     /// Conversations with unread private messages.
     pub unread_messages: i64,
     pub title: String,
-    pub errors: Vec<String>,
+    pub errors: Vec<PageError>,
     pub notice: Option<String>,
     /// Where the reader's clock is: times are shown there (their own choice, else their
     /// browser's, else the organization's: Europe/Paris unless the rollout plan says otherwise).
@@ -197,15 +216,30 @@ impl Page {
         )
     }
     pub fn with_errors(mut self, errors: &[FieldError]) -> Self {
-        self.errors = errors
-            .iter()
-            .map(|e| i18n::field_error(self.lang, e))
-            .collect();
+        self.errors = errors.iter().map(|e| PageError::of(self.lang, e)).collect();
         self
     }
     pub fn with_error_code(mut self, code: &str) -> Self {
-        self.errors = vec![i18n::error_message(self.lang, code)];
+        self.errors = vec![PageError::general(i18n::error_message(self.lang, code))];
         self
+    }
+    /// Puts what went wrong on the page (each invalid field's message, or the refusal's);
+    /// answers the status to send.
+    pub fn show_error(&mut self, e: Option<&AppError>) -> StatusCode {
+        match e {
+            None => StatusCode::OK,
+            Some(AppError::Validation(fields)) => {
+                self.errors = fields.iter().map(|f| PageError::of(self.lang, f)).collect();
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Some(other) => {
+                self.errors = vec![PageError::general(i18n::error_message(
+                    self.lang,
+                    other.code(),
+                ))];
+                crate::error::status(other)
+            }
+        }
     }
     /// A date-time in the reader's language and zone, in full.
     pub fn when(&self, ms: impl std::borrow::Borrow<i64>) -> String {

@@ -43,7 +43,7 @@ async fn list_page(
 ) -> AppResult<Response> {
     let conversations = state.db.conversations_of(auth.user.id).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "messages-title").await;
-    let status = super::starter::with_errors(&mut p, error.as_ref());
+    let status = p.show_error(error.as_ref());
     Ok(render_status(status, &ListPage { p, conversations }))
 }
 

@@ -40,23 +40,6 @@ pub fn router() -> Router<WebState> {
         .route("/settings/push/{id}/delete", post(remove_push_device))
 }
 
-fn with_errors(p: &mut Page, e: Option<&AppError>) -> StatusCode {
-    match e {
-        None => StatusCode::OK,
-        Some(AppError::Validation(f)) => {
-            p.errors = f
-                .iter()
-                .map(|f| crate::i18n::field_error(p.lang, f))
-                .collect();
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        Some(e) => {
-            p.errors = vec![crate::i18n::error_message(p.lang, e.code())];
-            crate::error::status(e)
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "report.html")]
 struct ReportPage {
@@ -104,7 +87,7 @@ async fn report_page(
             .unwrap_or_default(),
     };
     let mut p = Page::new(state, lang, csrf, Some(auth), "report-title").await;
-    let code = with_errors(&mut p, err);
+    let code = p.show_error(err);
     Ok(render_status(
         code,
         &ReportPage {
@@ -385,7 +368,7 @@ async fn audit_page(
     let (rows, more, code) = match moderation::audit(state, auth, sphere, &q).await {
         Ok((r, m)) => (r, m, StatusCode::OK),
         Err(e @ AppError::Validation(_)) => {
-            let c = with_errors(&mut p, Some(&e));
+            let c = p.show_error(Some(&e));
             (Vec::new(), false, c)
         }
         Err(e) => return Err(e.into()),
@@ -501,7 +484,7 @@ async fn render_prefs(
     err: Option<&AppError>,
 ) -> AppResult<Response> {
     let mut p = Page::new(state, lang, csrf, Some(auth), "prefs-title").await;
-    let code = with_errors(&mut p, err);
+    let code = p.show_error(err);
     let push_devices = crate::service::push::devices(state, auth).await?;
     let rows = Category::ALL
         .iter()

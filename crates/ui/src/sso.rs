@@ -1,6 +1,6 @@
 //! Single sign-on pages: /admin/sso (the organization's OpenID Connect provider, managers),
 //! /sso/{org}/start (off to the provider) and /sso/callback (back, signed in or refused).
-use super::{Page, PathId, St, render_status, see_other};
+use super::{Page, PageError, PathId, St, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
@@ -46,7 +46,7 @@ async fn render_settings(
     auth: &Auth,
     status: StatusCode,
     form: Option<(SettingsInput, bool)>,
-    errors: Vec<String>,
+    errors: Vec<PageError>,
     notice: Option<String>,
 ) -> AppResult<Response> {
     let saved = svc::settings(state, auth).await?;
@@ -151,7 +151,7 @@ async fn save(
     // The secret is write-only: never echoed back into the page.
     let typed = !kept.client_secret.trim().is_empty();
     kept.client_secret = String::new();
-    let again = |errors: Vec<String>, notice: Option<String>, status: StatusCode| {
+    let again = |errors: Vec<PageError>, notice: Option<String>, status: StatusCode| {
         render_settings(
             &state,
             lang,
@@ -179,10 +179,15 @@ async fn save(
                 "sso-discovery-failed",
                 &[("reason", FluentValue::from(why))],
             );
-            again(vec![msg], None, StatusCode::UNPROCESSABLE_ENTITY).await
+            again(
+                vec![PageError::general(msg)],
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(SettingsError::App(AppError::Validation(errs))) => {
-            let msgs = errs.iter().map(|e| i18n::field_error(lang, e)).collect();
+            let msgs = errs.iter().map(|e| PageError::of(lang, e)).collect();
             again(msgs, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(SettingsError::App(e)) => Err(e.into()),

@@ -8,7 +8,6 @@ use crate::service::starter::{self, KitInput};
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::extract::Query;
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -167,7 +166,7 @@ async fn admin_page(
     starter::curator(auth)?;
     let items = starter::list(state, auth, None).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "starter-admin-title").await;
-    let status = with_errors(&mut p, errors);
+    let status = p.show_error(errors);
     let (kinds, roles) = choices(lang);
     Ok(render_status(
         status,
@@ -179,25 +178,6 @@ async fn admin_page(
             form,
         },
     ))
-}
-
-/// Puts a validation error's messages on the page; answers the status to send.
-pub fn with_errors(p: &mut Page, e: Option<&AppError>) -> StatusCode {
-    match e {
-        Some(AppError::Validation(f)) => {
-            let lang = p.lang;
-            p.errors = f
-                .iter()
-                .map(|e| crate::i18n::field_error(lang, e))
-                .collect();
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        Some(other) => {
-            p.errors = vec![crate::i18n::error_message(p.lang, other.code())];
-            crate::error::status(other)
-        }
-        None => StatusCode::OK,
-    }
 }
 
 async fn admin(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
@@ -249,7 +229,7 @@ async fn edit_render(
         target_role: item.target_role,
     });
     let mut p = Page::new(state, lang, csrf, Some(auth), "starter-edit-title").await;
-    let status = with_errors(&mut p, errors);
+    let status = p.show_error(errors);
     let (kinds, roles) = choices(lang);
     Ok(render_status(
         status,

@@ -1,5 +1,4 @@
 //! The suggestions platform: list, submit, vote, comment, and managers' statuses.
-use super::starter::with_errors;
 use super::{Page, PathId, St, redirect_to_or_again, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
@@ -75,7 +74,7 @@ async fn list_page(
         })
         .collect();
     let mut p = Page::new(state, lang, csrf, Some(auth), "suggestions-title").await;
-    let code = with_errors(&mut p, errors);
+    let code = p.show_error(errors);
     Ok(render_status(
         code,
         &ListPage {
@@ -147,7 +146,7 @@ async fn show_page(
     let (s, comments) = suggestions::thread(state, auth, id).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "suggestions-title").await;
     p.title = s.title.clone();
-    let code = with_errors(&mut p, errors);
+    let code = p.show_error(errors);
     Ok(render_status(
         code,
         &ShowPage {

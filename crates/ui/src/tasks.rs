@@ -87,7 +87,7 @@ async fn sphere_page_with(
     let t = svc::sphere_tasks(state, auth, sphere).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "tasks-title").await;
     p.title = format!("{} · {}", tr(lang, "tasks-title"), t.visible.sphere().name);
-    let status = super::starter::with_errors(&mut p, error.as_ref());
+    let status = p.show_error(error.as_ref());
     Ok(render_status(
         status,
         &SpherePage {
@@ -329,7 +329,7 @@ async fn task_page(
     } = svc::detail(state, auth, id).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "tasks-title").await;
     p.title = view.task.title.clone();
-    let status = super::starter::with_errors(&mut p, error.as_ref());
+    let status = p.show_error(error.as_ref());
     Ok(render_status(
         status,
         &TaskPage {

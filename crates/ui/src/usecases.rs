@@ -1,5 +1,4 @@
 //! Use cases: the library (/use-cases) and marking a publication (/posts/{id}/use-case).
-use super::starter::with_errors;
 use super::{Page, PathId, St, redirect_to_or_again, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
@@ -93,7 +92,7 @@ async fn render_post(
             .unwrap_or_default(),
     });
     let mut p = Page::new(state, lang, csrf, Some(auth), "usecases-post-title").await;
-    let status = with_errors(&mut p, errors);
+    let status = p.show_error(errors);
     Ok(render_status(
         status,
         &PostPage {

@@ -7,7 +7,6 @@
 //! `welcome` (`peer`: your id, `peers`: who is there, `max`) or `full` (then closes with 4008),
 //! and relays `join`/`leave` (`from`, `name`) and `offer`/`answer`/`ice` (with `from`, the
 //! sender's id, set by the server). A newcomer offers to everyone already in the room.
-use super::starter::with_errors;
 use super::{Page, PathId, St, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
@@ -400,7 +399,7 @@ async fn admin_page(
     });
     let mut p = Page::new(state, lang, csrf, Some(auth), "video-admin-title").await;
     p.notice = notice;
-    let status = with_errors(&mut p, error);
+    let status = p.show_error(error);
     Ok(render_status(
         status,
         &AdminPage {
