@@ -1,5 +1,5 @@
 //! `embarq bench analytics`: times the whole activation dashboard (funnel, breakdowns,
-//! daily series, reminders) on the feed bench's organization (100,000 members, 1,000,000
+//! daily series, presence, cohort retention, reminders) on the feed bench's organization (100,000 members, 1,000,000
 //! posts by default; generated first when missing), after giving members a deterministic
 //! spread of activations, visits, photos and titles.
 use crate::bench::{self, BenchOpts};
@@ -49,9 +49,10 @@ pub async fn run(db: &Db, opts: AnalyticsBenchOpts) -> Result<()> {
     let now = now_ms();
     let t = Instant::now();
     let n = db.analytics_spread_bench_states(org.id, now).await?;
+    let days = db.analytics_spread_bench_activity(org.id, now).await?;
     db.analyze().await?;
     println!(
-        "adoption states spread over {n} members in {:.1} s",
+        "adoption states spread over {n} members, {days} days of activity written, in {:.1} s",
         t.elapsed().as_secs_f64()
     );
 
@@ -80,12 +81,35 @@ pub async fn run(db: &Db, opts: AnalyticsBenchOpts) -> Result<()> {
     let t = Instant::now();
     db.analytics_reminders(org.id).await?;
     let reminders = t.elapsed();
+    let t = Instant::now();
+    db.analytics_active_by_day(org.id, since / 86_400_000 - 30)
+        .await?;
+    let active = t.elapsed();
+    let t = Instant::now();
+    db.analytics_presence(org.id, now).await?;
+    let presence = t.elapsed();
+    let t = Instant::now();
+    db.analytics_cohorts(org.id, now - 84 * 86_400_000).await?;
+    let cohorts = t.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "alone: funnel {:.1} ms, activations {:.1} ms, contributions {:.1} ms, reminders {:.1} ms",
-        funnel.as_secs_f64() * 1000.0,
-        activations.as_secs_f64() * 1000.0,
-        contributions.as_secs_f64() * 1000.0,
-        reminders.as_secs_f64() * 1000.0
+        "alone: funnel {:.1} ms, activations {:.1} ms, contributions {:.1} ms, reminders {:.1} ms, \
+         active by day {:.1} ms, presence {:.1} ms, cohorts {:.1} ms",
+        ms(funnel),
+        ms(activations),
+        ms(contributions),
+        ms(reminders),
+        ms(active),
+        ms(presence),
+        ms(cohorts)
+    );
+    println!(
+        "presence: daily {}  weekly {}  monthly {}  stickiness {:.1} %; {} cohorts",
+        d.presence.daily_active,
+        d.presence.weekly_active,
+        d.presence.monthly_active,
+        d.presence.stickiness,
+        d.retention.overall.len()
     );
     for _ in 0..opts.iterations.min(3) {
         analytics::compute(db, org.id, now, opts.days, Lang::En).await?;
@@ -97,7 +121,6 @@ pub async fn run(db: &Db, opts: AnalyticsBenchOpts) -> Result<()> {
         times.push(t.elapsed());
     }
     times.sort_unstable();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "analytics dashboard ({} days): p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms  ({} runs)",
         opts.days,

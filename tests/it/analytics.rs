@@ -56,6 +56,21 @@ pub async fn person(
     id
 }
 
+/// Confirms `who` as a champion of `org`, by manager `by`.
+pub async fn champion(app: &TestApp, org: OrgId, by: UserId, who: UserId) {
+    app.db
+        .confirm_champions(
+            org,
+            by,
+            ("Champions", "The champions"),
+            &[(who, "volunteer".to_string())],
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+}
+
 fn row<'a>(d: &'a Value, by: &str, key: Option<&str>) -> &'a Value {
     d["breakdowns"]
         .as_array()
@@ -88,9 +103,10 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
     let alice = app.user("alice@acme.test").await.id;
     let now = now_ms();
     let photo: &[u8] = b"\x89PNG fake";
-    // m1 invited only; m2 activated with a complete profile; m3 goes all the way (champion,
-    // trained); m5 activated and posting but without a photo (stops at "activated");
-    // m4 deactivated (not counted).
+    // m1 invited only; m2 activated with a complete profile, not seen this week; m3 goes all
+    // the way (champion, trained); m5 activated and posting, without a photo; m4 deactivated
+    // (not counted). Each stage counts on its own: m5 contributed without completing a
+    // profile, and Alice is active without one.
     let m1 = person(
         &app,
         org,
@@ -170,17 +186,7 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
         .analytics_set_times(m5, Some(now - 9 * DAY), Some(now), Some(now))
         .await
         .unwrap();
-    app.db
-        .confirm_champions(
-            org,
-            alice,
-            ("Champions", "The champions"),
-            &[(m3, "volunteer".to_string())],
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    champion(&app, org, alice, m3).await;
     let event = app
         .db
         .create_events(&[embarq_store::NewEvent {
@@ -232,14 +238,14 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
     let r = mgr.get("/api/v1/analytics").await;
     assert_eq!(r.status(), 200);
     let d: Value = r.json().await.unwrap();
-    // Alice (manager, activated at setup), m1, m2, m3, m5.
-    assert_eq!(stages(&d["overall"]), [5, 4, 2, 1, 1]);
+    // Alice (manager, activated at setup and seen now), m1, m2, m3, m5.
+    assert_eq!(stages(&d["overall"]), [5, 4, 2, 2, 3]);
     assert_eq!(
         stages(row(&d, "department", Some("Sales"))),
         [2, 1, 1, 0, 0]
     );
     assert_eq!(stages(row(&d, "department", Some("IT"))), [1, 1, 1, 1, 1]);
-    assert_eq!(stages(row(&d, "department", None)), [2, 2, 0, 0, 0]);
+    assert_eq!(stages(row(&d, "department", None)), [2, 2, 0, 1, 2]);
     assert_eq!(stages(row(&d, "site", Some("Lyon"))), [2, 1, 1, 1, 1]);
     assert_eq!(stages(row(&d, "site", Some("Paris"))), [1, 1, 1, 0, 0]);
     assert_eq!(stages(row(&d, "generation", Some("GenX"))), [1, 0, 0, 0, 0]);
@@ -251,20 +257,20 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
         stages(row(&d, "generation", Some("BabyBoomers"))),
         [1, 1, 1, 1, 1]
     );
-    assert_eq!(stages(row(&d, "generation", None)), [2, 2, 0, 0, 0]);
+    assert_eq!(stages(row(&d, "generation", None)), [2, 2, 0, 1, 2]);
     assert_eq!(stages(row(&d, "level", Some("staff"))), [2, 1, 1, 0, 0]);
     assert_eq!(
         stages(row(&d, "champion", Some("champions"))),
         [1, 1, 1, 1, 1]
     );
-    assert_eq!(stages(row(&d, "champion", Some("others"))), [4, 3, 1, 0, 0]);
+    assert_eq!(stages(row(&d, "champion", Some("others"))), [4, 3, 1, 1, 2]);
     assert_eq!(
         stages(row(&d, "training", Some("attended"))),
         [1, 1, 1, 1, 1]
     );
     assert_eq!(
         stages(row(&d, "training", Some("not_attended"))),
-        [4, 3, 1, 0, 0]
+        [4, 3, 1, 1, 2]
     );
     assert_eq!(
         row(&d, "department", Some("Sales"))["activation_rate"],
@@ -280,7 +286,9 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
         "Alice and m5 activated today: {today}"
     );
     assert_eq!(today["contributions"], 2);
-    assert_eq!(today["active_members"], 2);
+    assert_eq!(today["contributors"], 2);
+    // Only Alice came through the server today (the others were written to the store).
+    assert_eq!(today["active_members"], 1);
     assert_eq!(series[28]["activations"], 1);
     assert_eq!(series[27]["activations"], 1);
     assert_eq!(
@@ -305,18 +313,18 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "department,invited,activated,profile_completed,contributed,active_7d,activation_rate"
+        "department,invited,activated,profile_completed,contributed,active_7d,activation_rate,active_rate"
     );
-    assert_eq!(lines[1], "Sales,2,1,1,0,0,50.0");
-    assert_eq!(lines[2], "IT,1,1,1,1,1,100.0");
-    assert_eq!(lines[3], "Inconnu,2,2,0,0,0,100.0");
+    assert_eq!(lines[1], "Sales,2,1,1,0,0,50.0,0.0");
+    assert_eq!(lines[2], "IT,1,1,1,1,1,100.0,100.0");
+    assert_eq!(lines[3], "Inconnu,2,2,0,1,2,100.0,100.0");
     assert_eq!(lines.len(), 4);
     let (_, overall) = mgr.get_text("/admin/analytics.csv").await;
-    assert_eq!(overall.lines().nth(1), Some("5,4,2,1,1,80.0"));
+    assert_eq!(overall.lines().nth(1), Some("5,4,2,2,3,80.0,60.0"));
     let (_, series_csv) = mgr.get_text("/admin/analytics.csv?by=series").await;
     assert_eq!(
         series_csv.lines().next(),
-        Some("date,activations,contributions,active_members")
+        Some("date,activations,contributions,active_members,contributors")
     );
     assert_eq!(series_csv.lines().count(), 31);
 

@@ -4,6 +4,7 @@
 
 mod access;
 mod accounts;
+mod activity;
 mod analytics;
 mod api;
 mod audit;

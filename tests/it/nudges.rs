@@ -4,7 +4,7 @@ use crate::analytics::person;
 use embarq_domain::UserStatus;
 use embarq_store::now_ms;
 use embarq_testkit::spawn_app;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const DAY: i64 = 86_400_000;
 
@@ -33,10 +33,10 @@ async fn invited(
 #[tokio::test]
 async fn automatic_reminders_go_out_once_per_step_even_with_two_processes() {
     let app = spawn_app().await;
-    let _mgr = app.setup("alice@acme.test").await;
+    let mgr = app.setup("alice@acme.test").await;
     let org = app.org_id("alice@acme.test").await;
     let t0 = now_ms();
-    invited(&app, org, "u1@acme.test", t0).await;
+    let u1 = invited(&app, org, "u1@acme.test", t0).await;
     invited(&app, org, "u2@acme.test", t0 + 3_600_000).await;
     // Activated members and members never invited get nothing.
     let done = person(
@@ -98,6 +98,32 @@ async fn automatic_reminders_go_out_once_per_step_even_with_two_processes() {
     assert_eq!(app.mail_links("u1@acme.test").await.len(), 2);
     assert_eq!(app.mail_links("u2@acme.test").await.len(), 2);
     assert!(app.mail_links("done@acme.test").await.is_empty());
+
+    // What moves people: u1 came on day 8, within 7 days of both reminders; u2 never did.
+    app.db
+        .analytics_set_times(u1, Some(t0), Some(t0 + 8 * DAY), Some(t0 + 8 * DAY))
+        .await
+        .unwrap();
+    let d: Value = mgr.get("/api/v1/analytics").await.json().await.unwrap();
+    let reminders = d["levers"]["reminders"].as_array().unwrap();
+    let figures: Vec<(&str, i64, i64, f64)> = reminders
+        .iter()
+        .map(|r| {
+            (
+                r["label"].as_str().unwrap(),
+                r["sent"].as_i64().unwrap(),
+                r["converted"].as_i64().unwrap(),
+                r["rate"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        figures,
+        vec![
+            ("Relance automatique 1 (jour 3)", 2, 1, 50.0),
+            ("Relance automatique 2 (jour 7)", 2, 1, 50.0)
+        ]
+    );
     assert!(app.mail_links("later@acme.test").await.is_empty());
 }
 
@@ -318,6 +344,12 @@ async fn champions_remind_colleagues_within_limits() {
         .unwrap();
     let d: Value = mgr.get("/api/v1/analytics").await.json().await.unwrap();
     assert_eq!(d["activated_after_reminder"], 1);
+    // The champions' reminders: 20 sent, one followed by an activation.
+    let r = &d["levers"]["reminders"][0];
+    assert_eq!(
+        (&r["kind"], &r["sent"], &r["converted"], &r["rate"]),
+        (&json!("champion"), &json!(20), &json!(1), &json!(5.0))
+    );
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 use anyhow::{Context, Result, bail};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, SaltString};
+use embarq_domain::activity::Activity;
 use embarq_domain::membership_rules::Rule;
 use embarq_domain::{
     Id, OrgId, OrgRole, PostStatus, SphereId, SphereKind, SphereRole, UserId, UserStatus, markdown,
@@ -1435,6 +1436,84 @@ async fn hash_password(password: &'static str) -> Result<String> {
 
 /// Creates the demo company in an empty database and prints how to sign in. Refuses if
 /// any organization exists.
+/// Who came on which day since their activation, for the adoption figures: the regulars most
+/// working days, the occasional ones some, weekends quiet, and some stop coming after a few
+/// weeks (most of them occasional ones); with the days they posted, until then,
+/// commented and reacted. Until yesterday: today's visits are real ones.
+fn history(
+    people: &[Person],
+    users: &[BulkUser],
+    posts: &[BulkPost],
+    comments: &[BulkComment],
+    reactions: &[BulkReaction],
+    now: i64,
+) -> Vec<(i64, UserId, i32)> {
+    let mut rng = StdRng::seed_from_u64(SEED ^ 0xDA75);
+    let today = now.div_euclid(DAY);
+    let visit = Activity::Visited.bit() | Activity::Read.bit();
+    let mut days: std::collections::BTreeMap<(i64, UserId), i32> = Default::default();
+    let by_id: std::collections::HashMap<UserId, &Person> =
+        people.iter().map(|p| (p.id, p)).collect();
+    // The last day each person comes; what they wrote later is not counted as a visit.
+    let mut until: std::collections::HashMap<UserId, i64> = Default::default();
+    for u in users {
+        let (Some(activated), Some(p)) = (u.activated_at, by_id.get(&u.id)) else {
+            continue;
+        };
+        let chance = if p.activity >= 6.0 {
+            0.85
+        } else if p.activity >= 2.0 {
+            0.5
+        } else {
+            0.2
+        };
+        // Some stop coming after a few weeks, the occasional ones most often.
+        let drop = if p.activity >= 6.0 {
+            0.05
+        } else if p.activity >= 2.0 {
+            0.3
+        } else {
+            0.6
+        };
+        let first = activated.div_euclid(DAY);
+        let last = if rng.random_bool(drop) {
+            first + rng.random_range(3..35)
+        } else {
+            today
+        };
+        until.insert(u.id, last);
+        days.insert((first, u.id), visit);
+        for day in first + 1..last.min(today) {
+            let weekend = (day + 3).rem_euclid(7) >= 5;
+            if rng.random_bool(if weekend { chance / 5.0 } else { chance }) {
+                *days.entry((day, u.id)).or_default() |= visit;
+            }
+        }
+    }
+    let done = posts
+        .iter()
+        .map(|p| (p.created_at, p.author_id, Activity::Posted))
+        .chain(
+            comments
+                .iter()
+                .map(|c| (c.created_at, c.author_id, Activity::Commented)),
+        )
+        .chain(
+            reactions
+                .iter()
+                .map(|r| (r.created_at, r.user_id, Activity::Reacted)),
+        );
+    for (at, who, kind) in done {
+        let day = at.div_euclid(DAY);
+        if day < today && until.get(&who).is_none_or(|last| day < *last) {
+            *days.entry((day, who)).or_default() |= visit | kind.bit();
+        }
+    }
+    days.into_iter()
+        .map(|((day, who), kinds)| (day, who, kinds))
+        .collect()
+}
+
 pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
     if db.organization_count().await? > 0 {
         bail!(
@@ -1519,6 +1598,21 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
     }
     db.bulk_insert_spheres(org_id, &spheres).await?;
     db.bulk_insert_sphere_members(&memberships).await?;
+    // The ambassadors are the confirmed champions, their secret sphere the champions' one.
+    if let Some((d, id)) = defs
+        .iter()
+        .zip(&sphere_ids)
+        .find(|(d, _)| d.kind == SphereKind::Secret)
+    {
+        let champions: Vec<UserId> = d
+            .members
+            .iter()
+            .filter(|m| **m != admin)
+            .map(|m| people[*m].id)
+            .collect();
+        db.bulk_insert_champions(org_id, *id, people[admin].id, &champions, launch - 7 * DAY)
+            .await?;
+    }
     for (d, id) in defs.iter().zip(&sphere_ids) {
         if let Some(rule) = &d.rule {
             let by = people[admin].id;
@@ -1704,6 +1798,8 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
     db.bulk_insert_posts(org_id, &posts).await?;
     db.bulk_insert_comments(&comments).await?;
     db.bulk_insert_reactions(&reactions).await?;
+    let history = history(&people, &users, &posts, &comments, &reactions, now);
+    db.bulk_insert_activity(org_id, &history).await?;
 
     let find = |f: &dyn Fn(&Person) -> bool, who: &str| -> Option<String> {
         people

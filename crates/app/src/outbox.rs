@@ -23,6 +23,14 @@ pub const BACKOFF_MS: &[i64] = &[
     2 * 3_600_000,
     12 * 3_600_000,
 ];
+/// When to try again after the `attempts`-th failed attempt; `None` once it is given up.
+pub fn retry_at(attempts: i64, now: i64) -> Option<i64> {
+    usize::try_from(attempts - 1)
+        .ok()
+        .and_then(|i| BACKOFF_MS.get(i))
+        .map(|wait| now + wait)
+}
+
 /// How long a claim lasts: well beyond one SMTP exchange (`mail::SMTP_TIMEOUT`).
 const LEASE_MS: i64 = 120_000;
 /// E-mails claimed per query, and sent at once.
@@ -76,10 +84,7 @@ async fn send_one(state: &AppState, m: QueuedMail, now: i64) {
         Ok(msg) => match state.mailer.transmit(&msg).await {
             Ok(()) => state.db.mail_sent(m.id).await,
             Err(e) => {
-                let retry = usize::try_from(m.attempts - 1)
-                    .ok()
-                    .and_then(|i| BACKOFF_MS.get(i))
-                    .map(|wait| now + wait);
+                let retry = retry_at(m.attempts, now);
                 tracing::warn!(error = %e, attempt = m.attempts, given_up = retry.is_none(), "e-mail not sent");
                 if retry.is_none()
                     && let Err(e) = state.mailer.keep(&msg).await

@@ -15,6 +15,10 @@ pub struct AppState {
     pub video: crate::service::video::Signals,
     /// Where file box bytes live (local directory or S3-compatible bucket).
     pub objects: Arc<dyn object_store::ObjectStore>,
+    /// The Web Push (VAPID) key pair, read from the database once (see service::push).
+    pub push_key: crate::service::push::KeyCell,
+    /// What this process already recorded of today's activity (see service::activity).
+    pub activity: crate::service::activity::Recorded,
 }
 
 impl AppState {
@@ -29,6 +33,8 @@ impl AppState {
             hub: Hub::new(),
             video: Default::default(),
             objects,
+            push_key: Default::default(),
+            activity: Default::default(),
         })
     }
 

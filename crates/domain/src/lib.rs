@@ -1,6 +1,7 @@
 //! Rules with no I/O: identifiers, roles, the authorization policy, validation and content rendering.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+pub mod activity;
 pub mod adoption;
 pub mod avatar;
 pub mod champions;

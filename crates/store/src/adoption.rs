@@ -9,8 +9,8 @@ use embarq_domain::{Id, OrgId, SphereId, new_id};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
-/// Funnel counts of the members sharing one combination of attributes. The stages are
-/// cumulative: each counts members who reached it and every earlier one.
+/// Funnel counts of the members sharing one combination of attributes. Each stage counts the
+/// members who are at it now, whatever the others (see `STAGES`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FunnelGroup {
     pub department: Option<String>,
@@ -127,16 +127,16 @@ pub struct TeamCounts {
     pub contributions: i64,
 }
 
-/// The stage rules in SQL; `profile completed` mirrors `adoption::profile_completed`
-/// (a photo and a non-blank title; `photo_type` is set with the photo and, unlike the
-/// bytes, lives in the `users_adoption` index, so the funnel reads the index only).
+/// The stage rules in SQL, each on its own (a profile can be completed by the HR import before
+/// its person ever comes, and an active person need not have a photo); `profile completed`
+/// mirrors `adoption::profile_completed` (a photo and a non-blank title; `photo_type` is set
+/// with the photo and, unlike the bytes, lives in the `users_adoption` index, so the funnel
+/// reads the index only). "Active" is presence: seen since `$2`.
 const STAGES: &str = "COUNT(*) AS invited, \
      SUM(CASE WHEN u.activated_at IS NOT NULL THEN 1 ELSE 0 END) AS activated, \
-     SUM(CASE WHEN u.activated_at IS NOT NULL AND u.photo_type IS NOT NULL AND TRIM(COALESCE(u.title, '')) <> '' THEN 1 ELSE 0 END) AS profile_completed, \
-     SUM(CASE WHEN u.activated_at IS NOT NULL AND u.photo_type IS NOT NULL AND TRIM(COALESCE(u.title, '')) <> '' \
-         AND u.first_contribution_at IS NOT NULL THEN 1 ELSE 0 END) AS contributed, \
-     SUM(CASE WHEN u.activated_at IS NOT NULL AND u.photo_type IS NOT NULL AND TRIM(COALESCE(u.title, '')) <> '' \
-         AND u.first_contribution_at IS NOT NULL AND u.last_seen_at >= $2 THEN 1 ELSE 0 END) AS active_7d";
+     SUM(CASE WHEN u.photo_type IS NOT NULL AND TRIM(COALESCE(u.title, '')) <> '' THEN 1 ELSE 0 END) AS profile_completed, \
+     SUM(CASE WHEN u.first_contribution_at IS NOT NULL THEN 1 ELSE 0 END) AS contributed, \
+     SUM(CASE WHEN u.last_seen_at >= $2 THEN 1 ELSE 0 END) AS active_7d";
 
 const CONTEST_COLUMNS: &str = "id, org_id, name, dimension, metric, starts_at, ends_at, created_by, created_at, winner, winner_announced_at";
 

@@ -299,6 +299,49 @@ impl Db {
         Ok(())
     }
 
+    /// Confirms `champions` of `org_id` (by `manager`, at `at`) whose secret sphere is `sphere`
+    /// (its members are inserted apart), as the champions' page would have.
+    pub async fn bulk_insert_champions(
+        &self,
+        org_id: OrgId,
+        sphere: SphereId,
+        manager: UserId,
+        champions: &[UserId],
+        at: i64,
+    ) -> Result<()> {
+        with_writer!(self, p => sqlx::query(
+            "INSERT INTO org_onboarding (org_id, champions_sphere_id, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (org_id) DO UPDATE SET champions_sphere_id = excluded.champions_sphere_id")
+            .bind(org_id).bind(sphere).bind(at).execute(p).await.map(|_| ()))?;
+        const HEAD: &str =
+            "INSERT INTO champions (user_id, org_id, reason, confirmed_by, confirmed_at)";
+        insert_rows!(self, HEAD, 5, champions, |q, c| q
+            .bind(*c)
+            .bind(org_id)
+            .bind("volunteer")
+            .bind(manager)
+            .bind(at))?;
+        Ok(())
+    }
+
+    /// Writes days of activity (`(day, person, kinds)`, the demo company's history), then what
+    /// follows from them: each person's active weeks and last visit.
+    pub async fn bulk_insert_activity(
+        &self,
+        org_id: OrgId,
+        rows: &[(i64, UserId, i32)],
+    ) -> Result<()> {
+        const HEAD: &str = "INSERT INTO daily_activity (org_id, day, user_id, kinds)";
+        insert_rows!(self, HEAD, 4, rows, |q, r| q
+            .bind(org_id)
+            .bind(r.0)
+            .bind(r.1)
+            .bind(r.2))?;
+        with_writer!(self, p => sqlx::query(crate::activity::SUMMARIES)
+            .bind(org_id).bind(embarq_domain::activity::WEEKS_KEPT).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
     /// Inserts posts of `org_id` with their stored counters.
     pub async fn bulk_insert_posts(&self, org_id: OrgId, rows: &[BulkPost]) -> Result<()> {
         const HEAD: &str = "INSERT INTO posts (id, org_id, sphere_id, author_id, body_md, body_html, status, pinned, \

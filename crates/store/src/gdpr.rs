@@ -407,6 +407,7 @@ impl Db {
                 "DELETE FROM sphere_requests WHERE user_id = $1",
                 "DELETE FROM gdpr_exports WHERE user_id = $1",
                 "DELETE FROM oidc_links WHERE user_id = $1",
+                "DELETE FROM daily_activity WHERE user_id = $1",
                 // E-mails not sent yet hold their address and content.
                 "DELETE FROM mail_outbox WHERE recipient = (SELECT email FROM users WHERE id = $1)",
                 "UPDATE notifications SET actor_id = NULL WHERE actor_id = $1",
@@ -418,7 +419,7 @@ impl Db {
                 "UPDATE users SET email = $2, display_name = $3, password_hash = NULL, first_name = NULL, \
                  last_name = NULL, title = NULL, department = NULL, site = NULL, birth_year = NULL, level = NULL, \
                  manager_id = NULL, employee_id = NULL, photo = NULL, photo_type = NULL, locale = NULL, time_zone = NULL, \
-                 erased_at = $4, scim_user_name = NULL, scim_user_key = NULL, \
+                 active_weeks = 0, erased_at = $4, scim_user_name = NULL, scim_user_key = NULL, \
                  scim_external_id = NULL, scim_division = NULL, scim_extra = NULL WHERE id = $1")
                 .bind(user_id).bind(&tombstone).bind(FORMER_MEMBER).bind(now).execute(&mut *tx).await?;
             let entry = AuditEntry {

@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 pub mod access;
+mod activity;
 mod adoption;
 pub mod audit;
 pub mod bulk;
@@ -16,6 +17,7 @@ mod events;
 mod files;
 pub mod gdpr;
 mod guidance;
+mod levers;
 mod live;
 mod membership_rules;
 mod messages;
@@ -39,6 +41,7 @@ mod tasks;
 mod video;
 mod webhooks;
 
+pub use activity::{CohortRow, Presence};
 pub use adoption::{
     Contest, DayCount, FunnelGroup, NewContest, RemindOutcome, Reminder, ReminderStats,
     StageCounts, Subset, TeamCounts, WorklistItem,
@@ -56,6 +59,7 @@ pub use events::{
 };
 pub use files::{DeletedFile, FileFolder, FileRow, NewFile, Widget, WidgetContent};
 pub use guidance::{HelpAdmin, HelpArticle, KitItemRow, UseCase};
+pub use levers::{CONVERSION_WINDOW_MS, ReminderConversion, TeamGroup};
 pub use live::LIVE_PAGE;
 pub use membership_rules::{RuleChanges, RuleChoices, RuleScope, StoredRule};
 pub use messages::UnreadMessages;

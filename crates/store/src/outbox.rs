@@ -165,6 +165,7 @@ macro_rules! write_effects {
         let effects: &$crate::outbox::Effects = $effects;
         let now: i64 = $now;
         let clock = $crate::now_ms();
+        let mut pushes = Vec::new();
         for n in &effects.notifications {
             let category = embarq_domain::moderation::category(n.kind).as_str();
             let id = embarq_domain::new_id();
@@ -172,8 +173,9 @@ macro_rules! write_effects {
                 .bind(id).bind(n.user_id).bind(n.kind).bind(n.actor_id)
                 .bind(n.sphere_id).bind(n.post_id).bind(n.conversation_id).bind(&n.link).bind(clock)
                 .bind(category).execute(&mut *$tx).await?;
-            $crate::push::queue_pushes!($tx, id, n.user_id, n.kind, clock);
+            pushes.extend(embarq_domain::push::topic(n.kind).map(|t| (id, t)));
         }
+        $crate::push::queue_pushes!($tx, &pushes, clock);
         for l in &effects.live {
             sqlx::query($crate::live::INSERT_LIVE)
                 .bind(l.user_id).bind(l.sphere_id).bind(l.kind).bind(l.ref_id).bind(clock)

@@ -41,28 +41,46 @@ pub struct QueuedPush {
     pub attempts: i64,
 }
 
-/// Queues, in the caller's transaction, a push of notification `$nid` (kind `$kind`, for
-/// `$user`) to each of the person's devices that wants its topic; nothing when the
-/// notification was not stored (the person turned its category off) or has no topic.
+/// Queues, in the caller's transaction, a push of each notification of `$queued`
+/// (`&[(Id, PushTopic)]`) to each device of its person that wants its topic: one statement
+/// per topic and 500 notifications, so an announcement to thousands costs a few statements,
+/// not one per person. A notification that was not stored (its category is off) joins nothing.
 macro_rules! queue_pushes {
-    ($tx:expr, $nid:expr, $user:expr, $kind:expr, $now:expr) => {{
-        if let Some(topic) = embarq_domain::push::topic($kind) {
-            sqlx::query(
-                "INSERT INTO push_outbox (notification_id, subscription_id, status, attempts, next_attempt_at, claimed_until, created_at) \
-                 SELECT n.id, s.id, 'pending', 0, $3, 0, $3 FROM notifications n \
-                 JOIN push_subscriptions s ON s.user_id = n.user_id AND s.topics LIKE $4 \
-                 WHERE n.id = $1 AND n.user_id = $2",
-            )
-            .bind($nid)
-            .bind($user)
-            .bind($now)
-            .bind(embarq_domain::push::topic_pattern(topic))
-            .execute(&mut *$tx)
-            .await?;
+    ($tx:expr, $queued:expr, $now:expr) => {{
+        let queued: &[(embarq_domain::Id, embarq_domain::push::PushTopic)] = $queued;
+        for topic in embarq_domain::push::PushTopic::ALL {
+            let ids: Vec<embarq_domain::Id> =
+                queued.iter().filter(|(_, t)| t == topic).map(|(id, _)| *id).collect();
+            for chunk in ids.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO push_outbox (notification_id, subscription_id, status, attempts, next_attempt_at, claimed_until, created_at) \
+                     SELECT n.id, s.id, 'pending', 0, ",
+                );
+                qb.push_bind($now).push(", 0, ").push_bind($now);
+                qb.push(" FROM notifications n JOIN push_subscriptions s ON s.user_id = n.user_id AND s.topics LIKE ")
+                    .push_bind(embarq_domain::push::topic_pattern(*topic))
+                    .push(" WHERE n.id IN (");
+                let mut ids = qb.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                ids.push_unseparated(")");
+                qb.build().execute(&mut *$tx).await?;
+            }
         }
     }};
 }
 pub(crate) use queue_pushes;
+
+/// A query of a person's devices (`$1`), ending with `$rest`.
+macro_rules! devices {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, endpoint, topics, device, created_at, last_sent_at FROM push_subscriptions WHERE user_id = $1",
+            $rest
+        )
+    };
+}
 
 impl Db {
     /// The value kept under `name`, made by `make` and kept if there is none yet. Of several
@@ -117,9 +135,15 @@ impl Db {
     /// The devices of `user`, the most recent first.
     pub async fn push_devices(&self, user: UserId) -> Result<Vec<PushDevice>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, endpoint, topics, device, created_at, last_sent_at FROM push_subscriptions \
-             WHERE user_id = $1 ORDER BY created_at DESC, id")
+            devices!(" ORDER BY created_at DESC, id"))
             .bind(user).fetch_all(p).await)?)
+    }
+
+    /// Device `id`, if it is one of `user`'s.
+    pub async fn push_device(&self, user: UserId, id: Id) -> Result<Option<PushDevice>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            devices!(" AND id = $2"))
+            .bind(user).bind(id).fetch_optional(p).await)?)
     }
 
     /// Changes what device `id` of `user` announces; `false` when `user` has no such device.
@@ -153,27 +177,32 @@ impl Db {
     ) -> Result<Vec<QueuedPush>> {
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            let claimed: Vec<(Id, Id, i64)> = sqlx::query_as(
+            let claimed: Vec<(Id, Id)> = sqlx::query_as(
                 "UPDATE push_outbox SET claimed_until = $2, attempts = attempts + 1 \
                  WHERE (notification_id, subscription_id) IN ( \
                    SELECT notification_id, subscription_id FROM push_outbox \
                    WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until < $1 \
                    ORDER BY next_attempt_at LIMIT $3) \
                  AND status = 'pending' AND claimed_until < $1 \
-                 RETURNING notification_id, subscription_id, attempts")
+                 RETURNING notification_id, subscription_id")
                 .bind(now).bind(now + lease_ms).bind(limit).fetch_all(&mut *tx).await?;
-            let mut out = Vec::with_capacity(claimed.len());
-            for (nid, sid, attempts) in claimed {
-                let row: Option<QueuedPush> = sqlx::query_as(
+            let mut out: Vec<QueuedPush> = Vec::with_capacity(claimed.len());
+            if !claimed.is_empty() {
+                let mut qb = sqlx::QueryBuilder::new(
                     "SELECT n.id AS notification_id, s.id AS subscription_id, s.endpoint, s.p256dh, s.auth, \
                      n.kind, a.display_name AS actor_name, sp.name AS sphere_name, n.link, n.post_id, n.sphere_id, \
-                     u.locale, n.read_at, $3 AS attempts \
-                     FROM notifications n JOIN push_subscriptions s ON s.id = $2 \
-                     JOIN users u ON u.id = n.user_id \
+                     u.locale, n.read_at, o.attempts \
+                     FROM push_outbox o JOIN notifications n ON n.id = o.notification_id \
+                     JOIN push_subscriptions s ON s.id = o.subscription_id JOIN users u ON u.id = n.user_id \
                      LEFT JOIN users a ON a.id = n.actor_id LEFT JOIN spheres sp ON sp.id = n.sphere_id \
-                     WHERE n.id = $1")
-                    .bind(nid).bind(sid).bind(attempts).fetch_optional(&mut *tx).await?;
-                out.extend(row);
+                     WHERE (o.notification_id, o.subscription_id) IN (VALUES ");
+                let mut pairs = qb.separated(", ");
+                for (nid, sid) in &claimed {
+                    pairs.push("(").push_bind_unseparated(*nid).push_unseparated(", ")
+                        .push_bind_unseparated(*sid).push_unseparated(")");
+                }
+                pairs.push_unseparated(")");
+                out = qb.build_query_as().fetch_all(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(out)

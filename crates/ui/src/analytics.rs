@@ -4,8 +4,8 @@
 use super::{Page, St, render_status};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
-use crate::service::analytics::{self, Dashboard, SeriesDay};
+use crate::i18n::{Lang, tr_args};
+use crate::service::analytics::{self, CohortDto, Dashboard, SeriesDay};
 use crate::service::nudges;
 use askama::Template;
 use axum::extract::Query;
@@ -36,6 +36,26 @@ struct AnalyticsPage {
     d: Dashboard,
     days_input: String,
     max_input: String,
+}
+
+/// One week of the average retention: a bar for everyone, champions and the others.
+struct WeekBars {
+    label: String,
+    bars: Vec<WeekBar>,
+}
+
+struct WeekBar {
+    label: String,
+    class: &'static str,
+    pct: Option<f64>,
+}
+
+/// One table of cohorts; the first is shown open, the others folded.
+struct CohortTable<'a> {
+    id: &'static str,
+    label: String,
+    open: bool,
+    cohorts: &'a [CohortDto],
 }
 
 /// One bar of the funnel.
@@ -103,6 +123,84 @@ impl AnalyticsPage {
             .last()
             .map(|s| s.date.clone())
             .unwrap_or_default()
+    }
+    fn headline(&self) -> String {
+        tr_args(
+            self.p.lang,
+            "adoption-headline-text",
+            &[
+                ("active", self.d.overall.active_7d.into()),
+                ("members", self.d.overall.invited.into()),
+            ],
+        )
+    }
+    fn sent_text(&self, sent: &i64, converted: &i64) -> String {
+        tr_args(
+            self.p.lang,
+            "adoption-reminder-sent",
+            &[("sent", (*sent).into()), ("converted", (*converted).into())],
+        )
+    }
+    fn teams_text(&self, teams: &i64, people: &i64) -> String {
+        tr_args(
+            self.p.lang,
+            "adoption-teams-count",
+            &[("teams", (*teams).into()), ("people", (*people).into())],
+        )
+    }
+    fn week_labels(&self) -> Vec<String> {
+        self.d
+            .retention
+            .weeks
+            .iter()
+            .map(|w| {
+                tr_args(
+                    self.p.lang,
+                    "adoption-retention-week",
+                    &[("week", (*w).into())],
+                )
+            })
+            .collect()
+    }
+    fn averages(&self) -> Vec<WeekBars> {
+        let r = &self.d.retention;
+        let groups = [
+            ("adoption-retention-all", "", &r.overall_average),
+            ("adoption-champions", "bar-b", &r.champions_average),
+            ("adoption-others", "bar-c", &r.others_average),
+        ];
+        self.week_labels()
+            .into_iter()
+            .enumerate()
+            .map(|(i, label)| WeekBars {
+                label,
+                bars: groups
+                    .iter()
+                    .map(|(key, class, values)| WeekBar {
+                        label: self.p.t(key),
+                        class,
+                        pct: values.get(i).copied().flatten(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+    fn cohort_tables(&self) -> Vec<CohortTable<'_>> {
+        let r = &self.d.retention;
+        [
+            ("overall", "adoption-retention-all", &r.overall),
+            ("champions", "adoption-champions", &r.champions),
+            ("others", "adoption-others", &r.others),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, key, cohorts))| CohortTable {
+            id,
+            label: self.p.t(key),
+            open: i == 0,
+            cohorts,
+        })
+        .collect()
     }
     fn by_key(&self, by: &str) -> String {
         format!("adoption-by-{by}")

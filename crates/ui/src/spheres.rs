@@ -174,7 +174,7 @@ async fn show(
     auth: Auth,
     PathId(id): PathId<SphereId>,
 ) -> AppResult<Response> {
-    let home = posts::sphere_home(&state, spheres::load(&state, &auth, id).await?).await?;
+    let home = posts::sphere_home(&state, &auth, spheres::load(&state, &auth, id).await?).await?;
     let v = home.visible;
     let mut p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
     p.title = v.sphere().name.clone();
@@ -201,7 +201,7 @@ async fn items(
     Query(q): Query<After>,
 ) -> AppResult<Response> {
     let sphere = spheres::readable(&state, &auth, id).await?;
-    let page = posts::sphere_feed(&state, &sphere, q.after.as_deref()).await?;
+    let page = posts::sphere_feed(&state, &auth, &sphere, q.after.as_deref()).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "spheres-title").await;
     Ok(render(&FeedItems {
         p,

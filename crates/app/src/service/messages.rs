@@ -95,6 +95,7 @@ pub async fn send(state: &AppState, auth: &Auth, id: Id, body: &str) -> AppResul
         .await?;
     // Pushes to the recipients' devices go out now, not at the sender's next round.
     crate::outbox::written(state, &effects);
+    super::activity::record(state, auth, embarq_domain::activity::Activity::Messaged).await;
     Ok(message)
 }
 

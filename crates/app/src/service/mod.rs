@@ -1,6 +1,7 @@
 //! Operations shared by the web UI and the JSON API: parse, authorize through the domain
 //! policy, call the store, notify. Handlers only translate HTTP to these calls and back.
 pub mod accounts;
+pub mod activity;
 pub mod admin_audit;
 pub mod analytics;
 pub mod calendar;

@@ -9,11 +9,16 @@ use crate::state::AppState;
 use embarq_domain::UserId;
 use embarq_domain::adoption::{self, NudgeSchedule};
 use embarq_domain::{OrgId, UserStatus, policy};
-use embarq_store::{RemindOutcome, Reminder, User, WorklistItem, now_ms};
+use embarq_store::{Db, RemindOutcome, Reminder, StoreError, User, WorklistItem, now_ms};
 
 /// The organization's schedule (the default one until a manager changes it).
 pub async fn schedule(state: &AppState, org_id: OrgId) -> AppResult<NudgeSchedule> {
-    Ok(match state.db.nudge_settings(org_id).await? {
+    Ok(schedule_in(&state.db, org_id).await?)
+}
+
+/// [`schedule`], read from `db` (the dashboard's figures are computed from a `Db`).
+pub async fn schedule_in(db: &Db, org_id: OrgId) -> Result<NudgeSchedule, StoreError> {
+    Ok(match db.nudge_settings(org_id).await? {
         Some((days, max)) => NudgeSchedule::parse(&days, &max.to_string()).unwrap_or_default(),
         None => NudgeSchedule::default(),
     })

@@ -1,9 +1,11 @@
 //! Publications, comments, reactions, approval queue and feeds.
+use super::activity;
 use super::spheres::{self, Readable, Visible, notice};
 use super::webhooks::PostCreated;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use embarq_domain::activity::Activity;
 use embarq_domain::policy;
 use embarq_domain::validate::{self, COMMENT_MAX, POST_MAX};
 use embarq_domain::{Id, PostStatus, SphereKind, SphereRole};
@@ -65,6 +67,7 @@ pub async fn home_feed(state: &AppState, auth: &Auth, after: Option<&str>) -> Ap
         page.posts.splice(0..0, pinned);
     }
     with_reactions(state, auth, &mut page.posts).await?;
+    activity::record(state, auth, Activity::Read).await;
     Ok(page)
 }
 
@@ -102,15 +105,18 @@ pub fn reaction_choices(
 
 pub async fn sphere_feed(
     state: &AppState,
+    auth: &Auth,
     sphere: &Readable,
     after: Option<&str>,
 ) -> AppResult<Page> {
-    Ok(page(
+    let page = page(
         state
             .db
             .sphere_feed(sphere.id(), cursor(after)?, PAGE + 1)
             .await?,
-    ))
+    );
+    activity::record(state, auth, Activity::Read).await;
+    Ok(page)
 }
 
 /// What a sphere's page shows the viewer: the sphere, and when they may read it its first
@@ -122,7 +128,7 @@ pub struct SphereHome {
     pub pending: Vec<Post>,
 }
 
-pub async fn sphere_home(state: &AppState, visible: Visible) -> AppResult<SphereHome> {
+pub async fn sphere_home(state: &AppState, auth: &Auth, visible: Visible) -> AppResult<SphereHome> {
     let sphere = visible.id();
     if !visible.access().read {
         // The sphere's card (name, join or request) without its content.
@@ -142,6 +148,7 @@ pub async fn sphere_home(state: &AppState, visible: Visible) -> AppResult<Sphere
     } else {
         Vec::new()
     };
+    activity::record(state, auth, Activity::Read).await;
     Ok(SphereHome {
         pinned: state.db.pinned_posts(sphere).await?,
         visible,
@@ -246,6 +253,7 @@ pub async fn create_with_poll(
         }
     };
     crate::outbox::written(state, &effects);
+    activity::record(state, auth, Activity::Posted).await;
     state
         .db
         .post(auth.user.org_id, id)
@@ -319,6 +327,7 @@ pub async fn thread(state: &AppState, auth: &Auth, id: Id) -> AppResult<Thread> 
     let comments = comments_seen(state, id, &visible).await?;
     let reactions = state.db.reactions(id, auth.user.id).await?;
     let reactors = state.db.reactors(id, REACTORS_SHOWN).await?;
+    activity::record(state, auth, Activity::Read).await;
     Ok(Thread {
         post,
         visible,
@@ -365,6 +374,7 @@ pub async fn comment(state: &AppState, auth: &Auth, post_id: Id, body: &str) -> 
         .add_comment(post_id, auth.user.id, (&body, &html), &effects)
         .await?;
     crate::outbox::written(state, &effects);
+    activity::record(state, auth, Activity::Commented).await;
     Ok(comment)
 }
 
@@ -376,10 +386,12 @@ pub async fn react(state: &AppState, auth: &Auth, post_id: Id, emoji: &str) -> A
     if !REACTIONS.contains(&emoji) {
         return Err(validate::FieldError::new("emoji", "invalid_choice").into());
     }
-    Ok(state
+    let added = state
         .db
         .toggle_reaction(post_id, auth.user.id, emoji)
-        .await?)
+        .await?;
+    activity::record(state, auth, Activity::Reacted).await;
+    Ok(added)
 }
 
 /// Approves a pending post (publication managers and administrators).

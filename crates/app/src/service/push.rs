@@ -9,7 +9,7 @@
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::outbox::BACKOFF_MS;
+use crate::outbox::retry_at;
 use crate::service::notifications::{link_of, sentence};
 use crate::service::webhooks::{check_url, failure, outbound_client};
 use crate::state::AppState;
@@ -20,6 +20,7 @@ use embarq_domain::push::{self as rules, Payload, PushTopic};
 use embarq_domain::validate::FieldError;
 use embarq_store::{PushDevice, QueuedPush};
 use futures::StreamExt;
+use std::sync::Arc;
 use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike, ES256KeyPair};
 use web_push_native::{Auth as UaAuth, WebPushBuilder, p256::PublicKey};
 
@@ -46,8 +47,19 @@ pub struct NewDevice {
     pub device: Option<String>,
 }
 
+/// Where a process keeps the key pair once read: it never changes.
+pub type KeyCell = Arc<tokio::sync::OnceCell<Arc<ES256KeyPair>>>;
+
 /// The server's VAPID key pair, made and kept at the first call (first start).
-pub async fn key_pair(state: &AppState) -> AppResult<ES256KeyPair> {
+pub async fn key_pair(state: &AppState) -> AppResult<Arc<ES256KeyPair>> {
+    state
+        .push_key
+        .get_or_try_init(|| stored_key_pair(state))
+        .await
+        .cloned()
+}
+
+async fn stored_key_pair(state: &AppState) -> AppResult<Arc<ES256KeyPair>> {
     let stored = state
         .db
         .instance_key(VAPID_KEY, || {
@@ -58,6 +70,7 @@ pub async fn key_pair(state: &AppState) -> AppResult<ES256KeyPair> {
         .decode(stored)
         .map_err(|e| anyhow::anyhow!("stored VAPID key: {e}"))?;
     ES256KeyPair::from_bytes(&bytes)
+        .map(Arc::new)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored VAPID key: {e}")))
 }
 
@@ -104,10 +117,10 @@ pub async fn devices(state: &AppState, auth: &Auth) -> AppResult<Vec<PushDevice>
 }
 
 async fn device_of(state: &AppState, auth: &Auth, id: Id) -> AppResult<PushDevice> {
-    devices(state, auth)
+    state
+        .db
+        .push_device(auth.user.id, id)
         .await?
-        .into_iter()
-        .find(|d| d.id == id)
         .ok_or(AppError::NotFound)
 }
 
@@ -193,11 +206,7 @@ async fn send_one(state: &AppState, key: &ES256KeyPair, p: QueuedPush, now: i64)
                     Ok(status) => format!("push service answered {status}"),
                     Err(e) => e,
                 };
-                let retry = usize::try_from(p.attempts - 1)
-                    .ok()
-                    .and_then(|i| BACKOFF_MS.get(i))
-                    .filter(|_| transient)
-                    .map(|wait| now + wait);
+                let retry = retry_at(p.attempts, now).filter(|_| transient);
                 tracing::warn!(%error, attempt = p.attempts, given_up = retry.is_none(), "push not sent");
                 state
                     .db

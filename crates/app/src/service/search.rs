@@ -261,19 +261,19 @@ pub async fn run(
     for k in kinds {
         let (mut hits, examined_limit): (Vec<(f64, Hit)>, Option<i64>) = match k {
             Kind::Posts | Kind::Comments => {
-                let rows = if k == Kind::Posts {
-                    db.search_posts(&scope(WINDOW), query).await?
+                let (rows, comments) = if k == Kind::Posts {
+                    (db.search_posts(&scope(WINDOW), query).await?, false)
                 } else {
-                    db.search_comments(&scope(WINDOW), query).await?
+                    (db.search_comments(&scope(WINDOW), query).await?, true)
                 };
                 let best = rows.iter().map(|r| r.relevance).fold(0.0, f64::max);
                 let hits = rows
                     .into_iter()
                     .map(|r| {
-                        let url = if k == Kind::Posts {
-                            format!("/posts/{}", r.id)
-                        } else {
+                        let url = if comments {
                             format!("/posts/{}#comment-{}", r.post_id, r.id)
+                        } else {
+                            format!("/posts/{}", r.id)
                         };
                         (
                             combined_score(r.relevance, best, now - r.created_at),

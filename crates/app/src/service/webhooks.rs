@@ -34,9 +34,6 @@ pub const EVENTS: &[&str] = &[
 ];
 /// The test ping's type (sent to one subscription, whatever its events).
 pub const PING: &str = "ping";
-/// Waits after the 1st, 2nd... failed attempt; after the last one the delivery has failed
-/// (the outbox's schedule, the same for e-mail).
-pub use crate::outbox::BACKOFF_MS;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 const URL_MAX: usize = 2000;
 const MAX_PER_ORG: usize = 20;
@@ -469,8 +466,8 @@ async fn deliver(
     };
     let (status, next) = match &error {
         None => ("delivered", now),
-        Some(_) => match BACKOFF_MS.get((attempt - 1) as usize) {
-            Some(wait) => ("pending", now + wait),
+        Some(_) => match crate::outbox::retry_at(attempt, now) {
+            Some(at) => ("pending", at),
             None => ("failed", now),
         },
     };

@@ -73,7 +73,7 @@ async fn sphere_feed(
     ApiQuery(q): ApiQuery<FeedQuery>,
 ) -> ApiResult<Json<PostPageDto>> {
     let sphere = spheres::readable(&state, &auth, id).await?;
-    let page = posts::sphere_feed(&state, &sphere, q.after.as_deref()).await?;
+    let page = posts::sphere_feed(&state, &auth, &sphere, q.after.as_deref()).await?;
     Ok(Json(page.into()))
 }
 

@@ -10,6 +10,7 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
+use embarq_domain::activity::Activity;
 
 /// Set by app.js to the browser's IANA zone, so pages can show that person's times.
 const ZONE_COOKIE: &str = "embarq_tz";
@@ -98,6 +99,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         if stale && let Err(e) = state.db.touch_user(a.user.id).await {
             tracing::warn!(error = %e, "could not record activity");
         }
+        crate::service::activity::record(&state, a, Activity::Visited).await;
         parts.extensions.insert(a.clone());
     }
     parts
