@@ -192,9 +192,23 @@ async fn champions_are_proposed_confirmed_and_equipped() {
         .to_string();
     assert!(bob_reasons.contains("volontaire"), "{bob_reasons}");
     assert_eq!(p["coverage"].as_array().unwrap().len(), 4);
+    // Alice (the setup manager, every attribute unknown) and Erin (three unknown) are not
+    // picked to "cover unknown": the three people whose directory entry is complete are.
+    let mut expected = vec![
+        bob_id.to_string(),
+        carol_id.to_string(),
+        dave_id.to_string(),
+    ];
+    expected.sort();
+    let mut got: Vec<String> = proposed.iter().map(|s| s.to_string()).collect();
+    got.sort();
+    assert_eq!(got, expected, "{p}");
 
     let (s, html) = mgr.get_text("/admin/champions?share=50").await;
     assert_eq!(s, 200);
+    // The gaps are reported for the HR file instead.
+    assert!(html.contains("id=\"data-quality\""));
+    assert!(html.contains("2 personnes sans site"), "Alice and Erin");
     assert!(html.contains("<meter") && html.contains("id=\"confirm-form\""));
     assert!(
         html.contains("Champions bootcamp"),
@@ -356,9 +370,10 @@ async fn champions_refuse_bad_input_foreign_ids_and_members() {
     .await;
     assert_eq!(s, 200);
     assert_eq!(p["warning"], false);
-    // Members without department or site: one "unknown" stratum per dimension.
-    assert_eq!(p["present"], 4);
-    assert_eq!(p["represented"], 4);
+    // Members without department or site: the unknown values are gaps to fill, not groups
+    // to represent.
+    assert_eq!(p["present"], 0);
+    assert_eq!(p["represented"], 0);
 
     // Other organization's ids: 404 and nothing applied.
     let other = app.other_org("Globex", "zed@globex.test").await;

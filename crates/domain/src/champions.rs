@@ -259,10 +259,40 @@ impl Strata {
         }
         Strata { values, of, counts }
     }
+
+    /// Seats per value for a cohort of `size`: proportional to the people whose value is
+    /// known, none for the unknown value.
+    fn quotas(&self, size: usize) -> Vec<Vec<usize>> {
+        self.counts
+            .iter()
+            .zip(&self.values)
+            .map(|(c, vals)| {
+                let known: Vec<usize> = c
+                    .iter()
+                    .zip(vals)
+                    .map(|(n, v)| if v.is_some() { *n } else { 0 })
+                    .collect();
+                let mut q = allocate(&known, size);
+                for (seats, n) in q.iter_mut().zip(&known) {
+                    if *n == 0 {
+                        *seats = 0;
+                    }
+                }
+                q
+            })
+            .collect()
+    }
+
+    /// How many of member `mi`'s four attributes are known.
+    fn known(&self, mi: usize) -> u8 {
+        (0..4)
+            .filter(|d| self.values[*d][self.of[mi][*d]].is_some())
+            .count() as u8
+    }
 }
 
 /// Greedy queue entry: score, preference, id (smallest first), member index.
-type QueueEntry = (u32, (u8, u32), Reverse<UserId>, usize);
+type QueueEntry = (u32, (u8, u8, u32), Reverse<UserId>, usize);
 
 /// Cohort size for a share of a population: ceil, at least one person when there is anyone.
 pub fn cohort_size(population: usize, share: i64) -> usize {
@@ -279,7 +309,7 @@ pub fn propose(members: &[Member], share: i64) -> Proposal {
     let members: Vec<Member> = sorted.into_iter().cloned().collect();
     let size = cohort_size(members.len(), share);
     let strata = Strata::new(&members);
-    let quotas: Vec<Vec<usize>> = strata.counts.iter().map(|c| allocate(c, size)).collect();
+    let quotas = strata.quotas(size);
     let reports = direct_reports(&members);
 
     let mut picked_count: Vec<Vec<usize>> =
@@ -289,7 +319,8 @@ pub fn propose(members: &[Member], share: i64) -> Proposal {
         let mut s = 0;
         for d in 0..4 {
             let v = strata.of[mi][d];
-            if picked[d][v] == 0 {
+            // An unknown value is a gap in the HR file, not a group to represent.
+            if picked[d][v] == 0 && strata.values[d][v].is_some() {
                 s += 1000;
             }
             if picked[d][v] < quotas[d][v] {
@@ -298,9 +329,11 @@ pub fn propose(members: &[Member], share: i64) -> Proposal {
         }
         s
     };
-    // Preference among equal scores: volunteers and nominated, then span of control, then id.
-    let pref = |m: &Member| -> (u8, u32) {
+    // Preference among equal scores: people whose every attribute is known (someone with
+    // none known cannot represent anyone), volunteers and nominated, span of control, id.
+    let pref = |mi: usize, m: &Member| -> (u8, u8, u32) {
         (
+            strata.known(mi),
             u8::from(m.volunteer) + u8::from(m.nominated),
             reports.get(&m.id).copied().unwrap_or(0),
         )
@@ -308,7 +341,7 @@ pub fn propose(members: &[Member], share: i64) -> Proposal {
     let mut heap: BinaryHeap<QueueEntry> = members
         .iter()
         .enumerate()
-        .map(|(i, m)| (score(i, &picked_count), pref(m), Reverse(m.id), i))
+        .map(|(i, m)| (score(i, &picked_count), pref(i, m), Reverse(m.id), i))
         .collect();
     let mut picks = Vec::with_capacity(size);
     while picks.len() < size {
@@ -332,9 +365,9 @@ pub fn propose(members: &[Member], share: i64) -> Proposal {
             }
             picked_count[di][v] += 1;
         }
-        if p.1 > 0 {
+        if p.2 > 0 {
             reasons.push(Reason::Influence {
-                direct_reports: p.1,
+                direct_reports: p.2,
             });
         }
         if m.volunteer {
@@ -365,7 +398,7 @@ pub fn coverage(members: &[Member], share: i64, chosen: &[UserId]) -> Coverage {
     let members: Vec<Member> = sorted.into_iter().cloned().collect();
     let strata = Strata::new(&members);
     let size = cohort_size(members.len(), share);
-    let quotas: Vec<Vec<usize>> = strata.counts.iter().map(|c| allocate(c, size)).collect();
+    let quotas = strata.quotas(size);
     coverage_with(&members, &strata, &quotas, chosen)
 }
 
@@ -397,10 +430,12 @@ fn coverage_with(
                 picked: picked[vi],
             })
             .collect();
+        // The unknown value is listed (the HR file's gaps) but not a group to represent.
+        let known = || values.iter().filter(|v| v.value.is_some());
         dimensions.push(DimensionCoverage {
             dimension: d,
-            represented: values.iter().filter(|v| v.picked > 0).count(),
-            present: values.len(),
+            represented: known().filter(|v| v.picked > 0).count(),
+            present: known().count(),
             values,
         });
     }
@@ -554,8 +589,9 @@ mod tests {
                 }
                 for d in &c.dimensions {
                     if p.size >= d.present {
-                        // One seat per value is always reachable in a single dimension.
-                        assert!(d.values.iter().all(|v| v.quota >= 1));
+                        // One seat per known value is always reachable in a single
+                        // dimension; the unknown value gets none.
+                        assert!(d.values.iter().all(|v| (v.quota >= 1) == v.value.is_some()));
                     }
                     assert_eq!(d.values.iter().map(|v| v.picked).sum::<usize>(), p.size);
                     assert_eq!(d.values.iter().map(|v| v.population).sum::<usize>(), n);
@@ -664,13 +700,48 @@ mod tests {
             .collect();
         let p = propose(&people, 50);
         let dept = &p.coverage.dimensions[0];
-        assert_eq!(dept.present, 2);
+        // Listed, so the HR file can be fixed, but not a group to represent.
+        assert_eq!(dept.present, 1);
         assert_eq!(dept.values[1].value, None, "unknown sorts last");
         assert_eq!(dept.values[1].population, 5);
-        assert_eq!(dept.represented, 2);
+        assert_eq!(dept.values[1].quota, 0);
+        assert_eq!(dept.represented, 1);
         let site = &p.coverage.dimensions[1];
-        assert_eq!(site.present, 1);
+        assert_eq!(site.present, 0);
         assert_eq!(site.values[0].value, None, "blank is unknown");
+        // People with a known department come first.
+        assert!(
+            p.picks
+                .iter()
+                .all(|x| people[(x.id.0.as_u128() - 1) as usize].department.is_some())
+        );
+    }
+
+    #[test]
+    fn nobody_is_picked_to_cover_unknown_attributes() {
+        // The setup manager and a never-seen invitee have no attribute at all.
+        let mut people = population(7, 40);
+        people.push(Member {
+            id: id(900),
+            ..Default::default()
+        });
+        people.push(Member {
+            id: id(901),
+            volunteer: true,
+            ..Default::default()
+        });
+        for share in [10, 15, 20, 50] {
+            let p = propose(&people, share);
+            assert!(
+                p.picks.iter().all(|x| x.id != id(900) && x.id != id(901)),
+                "share {share}"
+            );
+            assert!(p.picks.iter().all(|x| {
+                !x.reasons
+                    .iter()
+                    .any(|r| matches!(r, Reason::Stratum { value: None, .. }))
+            }));
+        }
     }
 
     #[test]

@@ -89,6 +89,8 @@ struct AdminPage {
     rows: Vec<Row>,
     others: Vec<Row>,
     dims: Vec<DimRow>,
+    /// The HR file's gaps: "23 people have no site".
+    gaps: Vec<String>,
     represented: usize,
     present: usize,
     achieved: String,
@@ -175,6 +177,7 @@ async fn render_admin(
         rows: Vec::new(),
         others: Vec::new(),
         dims: Vec::new(),
+        gaps: Vec::new(),
         represented: 0,
         present: 0,
         achieved: String::new(),
@@ -226,6 +229,18 @@ async fn render_admin(
                             )
                         })
                         .collect(),
+                })
+                .collect();
+            page.gaps = c
+                .dimensions
+                .iter()
+                .filter_map(|d| {
+                    let unknown = d.values.iter().find(|v| v.value.is_none())?;
+                    Some(i18n::tr_args(
+                        lang,
+                        &format!("champions-gap-{}", d.dimension.as_str()),
+                        &[("count", (unknown.population as i64).into())],
+                    ))
                 })
                 .collect();
             (page.rows, page.others) = rows(lang, &view);
