@@ -257,3 +257,63 @@ async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
     let (_, page) = mgr.get_text(&format!("/contests/{id}")).await;
     assert!(page.contains("id=\"winner\""));
 }
+
+#[tokio::test]
+async fn the_activations_metric_counts_who_came_during_the_contest() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let now = now_ms();
+    let day = 86_400_000;
+    // The contest started 30 s ago (a minute of grace is allowed).
+    // Lyon: one had come before the contest, one came during it, one never: 1 of 2 left.
+    // Paris: nobody had come; one of three came during it: 1 of 3.
+    let people = [
+        ("l1@acme.test", "Lyon", Some(now - 10 * day)),
+        ("l2@acme.test", "Lyon", Some(now - 20_000)),
+        ("l3@acme.test", "Lyon", None),
+        ("p1@acme.test", "Paris", Some(now - 10_000)),
+        ("p2@acme.test", "Paris", None),
+        ("p3@acme.test", "Paris", None),
+    ];
+    for (email, site, activated) in people {
+        let id = person(
+            &app,
+            org,
+            email,
+            UserStatus::Invited,
+            (None, None, Some(site), None, None),
+        )
+        .await;
+        app.db
+            .analytics_set_times(id, Some(now - 20 * day), activated, activated)
+            .await
+            .unwrap();
+    }
+    let r = post_json(&mgr, "/api/v1/contests", json!({"name": "Qui vient ?", "dimension": "site", "metric": "activations", "starts_at": now - 30_000, "ends_at": now + day})).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let c: Value = r.json().await.unwrap();
+    let lb: Value = mgr
+        .get(&format!("/api/v1/contests/{}", c["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let scores = lb["scores"].as_array().unwrap();
+    assert_eq!(
+        (
+            &scores[0]["team"],
+            &scores[0]["score"],
+            &scores[0]["activated_during"]
+        ),
+        (&json!("Lyon"), &json!(50.0), &json!(1)),
+        "{lb}"
+    );
+    assert_eq!(
+        (&scores[1]["team"], &scores[1]["score"]),
+        (&json!("Paris"), &json!(33.33))
+    );
+    let (status, html) = mgr.get_text("/contests").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"activations\""));
+}

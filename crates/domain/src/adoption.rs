@@ -104,6 +104,9 @@ pub enum ContestMetric {
     ActivationRate,
     /// Posts and comments written during the contest / headcount.
     ContributionsPerMember,
+    /// People activated during the contest / people not activated when it started, percent:
+    /// a team that had already come does not win on its past.
+    Activations,
 }
 
 impl ContestMetric {
@@ -111,25 +114,48 @@ impl ContestMetric {
         match self {
             ContestMetric::ActivationRate => "activation_rate",
             ContestMetric::ContributionsPerMember => "contributions_per_member",
+            ContestMetric::Activations => "activations",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "activation_rate" => Some(Self::ActivationRate),
             "contributions_per_member" => Some(Self::ContributionsPerMember),
+            "activations" => Some(Self::Activations),
             _ => None,
         }
     }
     /// The score of a team: a rate normalized by headcount, so big sites do not win by size.
-    pub fn score(self, headcount: i64, activated: i64, contributions: i64) -> f64 {
+    pub fn score(self, t: &TeamFigures) -> f64 {
+        let TeamFigures {
+            headcount,
+            activated,
+            activated_during,
+            contributions,
+        } = *t;
         match self {
             ContestMetric::ActivationRate => percent(activated, headcount),
+            ContestMetric::Activations => {
+                percent(activated_during, headcount - (activated - activated_during))
+            }
             ContestMetric::ContributionsPerMember if headcount > 0 => {
                 contributions as f64 / headcount as f64
             }
             ContestMetric::ContributionsPerMember => 0.0,
         }
     }
+}
+
+/// What a team's score is computed from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TeamFigures {
+    pub headcount: i64,
+    /// Activated by the end (or now).
+    pub activated: i64,
+    /// Of them, activated during the contest.
+    pub activated_during: i64,
+    /// Posts and comments written during the contest.
+    pub contributions: i64,
 }
 
 /// Contests compare sites or departments only.
@@ -281,9 +307,20 @@ mod tests {
     #[test]
     fn metrics_normalize_by_headcount() {
         let m = ContestMetric::ContributionsPerMember;
-        assert_eq!(m.score(10, 0, 25), 2.5);
-        assert_eq!(m.score(0, 0, 25), 0.0);
-        assert_eq!(ContestMetric::ActivationRate.score(4, 1, 0), 25.0);
+        let t = |headcount, activated, activated_during, contributions| TeamFigures {
+            headcount,
+            activated,
+            activated_during,
+            contributions,
+        };
+        assert_eq!(m.score(&t(10, 0, 0, 25)), 2.5);
+        assert_eq!(m.score(&t(0, 0, 0, 25)), 0.0);
+        assert_eq!(ContestMetric::ActivationRate.score(&t(4, 1, 0, 0)), 25.0);
+        // 10 people, 6 had come before the contest, 2 of the 4 others came during it.
+        let a = ContestMetric::Activations;
+        assert_eq!(a.score(&t(10, 8, 2, 0)), 50.0);
+        assert_eq!(a.score(&t(3, 3, 0, 0)), 0.0, "nobody left to bring");
+        assert_eq!(ContestMetric::parse("activations"), Some(a));
         assert_eq!(ContestMetric::parse("nope"), None);
         assert_eq!(contest_dimension("level"), None);
     }

@@ -124,6 +124,8 @@ pub struct TeamCounts {
     pub team: Option<String>,
     pub headcount: i64,
     pub activated: i64,
+    /// Activated during the contest.
+    pub activated_during: i64,
     pub contributions: i64,
 }
 
@@ -422,6 +424,7 @@ impl Db {
         let sql = format!(
             "SELECT u.{col} AS team, COUNT(*) AS headcount, \
              SUM(CASE WHEN u.activated_at IS NOT NULL AND u.activated_at < $3 THEN 1 ELSE 0 END) AS activated, \
+             SUM(CASE WHEN u.activated_at >= $2 AND u.activated_at < $3 THEN 1 ELSE 0 END) AS activated_during, \
              CAST(COALESCE(SUM(w.n), 0) AS BIGINT) AS contributions \
              FROM users u LEFT JOIN (SELECT x.author_id, COUNT(*) AS n FROM ( \
                  SELECT po.author_id FROM posts po WHERE po.org_id = $1 AND po.created_at >= $2 AND po.created_at < $3 \

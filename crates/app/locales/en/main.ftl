@@ -636,6 +636,7 @@ contests-create = Launch the contest
 contests-dimension-site = Sites
 contests-dimension-department = Departments
 contests-metric-activation-rate = Activation rate
+contests-metric-activations = New activations (share of those who had not come at the start)
 contests-metric-contributions-per-member = Contributions per member
 contests-winner = Winner
 contests-ended = This contest has ended; the winner is announced shortly.

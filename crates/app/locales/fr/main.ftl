@@ -636,6 +636,7 @@ contests-create = Lancer le concours
 contests-dimension-site = Sites
 contests-dimension-department = Services
 contests-metric-activation-rate = Taux d'activation
+contests-metric-activations = Nouvelles activations (part des personnes pas encore venues au départ)
 contests-metric-contributions-per-member = Contributions par membre
 contests-winner = Gagnant
 contests-ended = Ce concours est terminé ; le gagnant sera annoncé sous peu.

@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tr_args};
 use crate::service::spheres::notice;
 use crate::state::AppState;
-use embarq_domain::adoption::{self, ContestMetric};
+use embarq_domain::adoption::{self, ContestMetric, TeamFigures};
 use embarq_domain::validate::{self, FieldError};
 use embarq_domain::{Id, PostStatus, markdown, policy, recurrence};
 use embarq_store::{Contest, NewContest, NewPost};
@@ -26,8 +26,11 @@ pub struct Score {
     pub team: Option<String>,
     pub headcount: i64,
     pub activated: i64,
+    /// Activated during the contest.
+    pub activated_during: i64,
     pub contributions: i64,
-    /// Activation rate in percent, or contributions per member.
+    /// Activation rate in percent, contributions per member, or activations during the
+    /// contest in percent of those who had not come before.
     pub score: f64,
     /// Bar width: the score relative to the leader, percent.
     pub bar: f64,
@@ -120,11 +123,18 @@ pub async fn scores(state: &AppState, c: &Contest, now: i64) -> AppResult<Vec<Sc
     let mut out: Vec<Score> = teams
         .into_iter()
         .map(|t| Score {
-            score: (metric.score(t.headcount, t.activated, t.contributions) * 100.0).round()
+            score: (metric.score(&TeamFigures {
+                headcount: t.headcount,
+                activated: t.activated,
+                activated_during: t.activated_during,
+                contributions: t.contributions,
+            }) * 100.0)
+                .round()
                 / 100.0,
             team: t.team.filter(|s| !s.trim().is_empty()),
             headcount: t.headcount,
             activated: t.activated,
+            activated_during: t.activated_during,
             contributions: t.contributions,
             bar: 0.0,
         })

@@ -30,7 +30,7 @@ pub struct ContestDto {
     name: String,
     /// `site` or `department`.
     dimension: String,
-    /// `activation_rate` or `contributions_per_member`.
+    /// `activation_rate`, `contributions_per_member` or `activations`.
     metric: String,
     starts_at: i64,
     ends_at: i64,
@@ -72,7 +72,7 @@ pub struct NewContestInput {
     #[serde(default)]
     #[schema(value_type = ContestDimensionChoice, inline, required = true)]
     dimension: String,
-    /// `activation_rate` or `contributions_per_member`.
+    /// `activation_rate`, `contributions_per_member` or `activations`.
     #[serde(default)]
     #[schema(value_type = ContestMetricChoice, inline, required = true)]
     metric: String,

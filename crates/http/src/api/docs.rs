@@ -318,7 +318,7 @@ choice_types! {
     /// What a contest compares.
     ContestDimensionChoice: ["site", "department"];
     /// How a contest scores.
-    ContestMetricChoice: ["activation_rate", "contributions_per_member"];
+    ContestMetricChoice: ["activation_rate", "contributions_per_member", "activations"];
     /// An answer to an event.
     RsvpChoice: ["going", "maybe", "not_going"];
     /// What happens to an erased member's content.
