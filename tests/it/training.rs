@@ -403,6 +403,18 @@ async fn registration_capacity_reminder_and_attendance_story() {
         .map(|r| r["email"].as_str().unwrap())
         .collect();
     assert_eq!(attended, ["bob@acme.test", "carol@acme.test"]);
+    // Carol came without registering: she is present but takes no seat.
+    let t = session(&mgr, live).await;
+    assert_eq!(
+        (
+            &t["registered_count"],
+            &t["attended_count"],
+            &t["walk_in_count"]
+        ),
+        (&json!(1), &json!(2), &json!(1)),
+        "{t}"
+    );
+    assert!(mgr.get_text(&live_page).await.1.contains("id=\"walk-ins\""));
     // An unknown walk-in changes nothing.
     let r = mgr
         .post_form(
@@ -436,9 +448,32 @@ async fn registration_capacity_reminder_and_attendance_story() {
         .map(|r| r["email"].as_str().unwrap())
         .collect();
     assert_eq!(attended, ["carol@acme.test", "dave@acme.test"]);
+    // Bob stays registered (absent); Dave came without registering too.
+    let t = session(&mgr, live).await;
+    assert_eq!(
+        (
+            &t["registered_count"],
+            &t["attended_count"],
+            &t["walk_in_count"]
+        ),
+        (&json!(1), &json!(2), &json!(2)),
+        "{t}"
+    );
     let by_user = app.db.training_attendance_by_user(org).await.unwrap();
     assert_eq!(by_user.len(), 2);
     assert!(by_user.iter().all(|a| a.sessions == 1));
+}
+
+/// A session not yet ended, as the API lists it.
+async fn session(b: &Browser, id: embarq_domain::Id) -> serde_json::Value {
+    let (_, v) = api(b, Method::GET, "/api/v1/training", None).await;
+    v["upcoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.to_string())
+        .unwrap_or_else(|| panic!("{id} not upcoming: {v}"))
+        .clone()
 }
 
 async fn v_starts_at(b: &Browser, id: embarq_domain::Id) -> i64 {

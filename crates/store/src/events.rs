@@ -28,8 +28,11 @@ pub struct Event {
     pub created_by: UserId,
     pub organizer_name: String,
     pub created_at: i64,
+    /// Answers "going": the seats taken.
     pub registered_count: i64,
     pub attended_count: i64,
+    /// Came without registering (recorded at attendance; they take no seat).
+    pub walk_in_count: i64,
     pub my_registered_at: Option<i64>,
     pub my_attended_at: Option<i64>,
     /// The sphere the event belongs to (None: organization-wide).
@@ -126,7 +129,7 @@ pub struct Registrant {
     pub email: String,
     pub registered_at: i64,
     pub attended_at: Option<i64>,
-    /// `going`, `maybe` or `not_going`.
+    /// `going`, `maybe`, `not_going`, or `walk_in` (came without registering).
     pub response: String,
 }
 
@@ -176,6 +179,7 @@ const EVENT_COLUMNS: &str = "e.id, e.org_id, e.kind, e.audience, e.title, e.desc
      u.display_name AS organizer_name, e.created_at, \
      (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.response = 'going') AS registered_count, \
      (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.attended_at IS NOT NULL) AS attended_count, \
+     (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.response = 'walk_in') AS walk_in_count, \
      CASE WHEN r.response = 'going' THEN r.registered_at END AS my_registered_at, r.attended_at AS my_attended_at, \
      e.sphere_id, sp.name AS sphere_name, e.video_room, \
      (SELECT COUNT(*) FROM event_registrations c WHERE c.event_id = e.id AND c.response = 'maybe') AS maybe_count, \
@@ -414,9 +418,10 @@ impl Db {
             .bind(event_id).fetch_all(p).await)?)
     }
 
-    /// Records who attended: everyone in `attended` (registered or not: walk-ins get a
-    /// registration row) is marked present, keeping an earlier mark's time; other
-    /// registrants are marked absent. One transaction.
+    /// Records who attended: everyone in `attended` is marked present, keeping an earlier
+    /// mark's time; other registrants are marked absent. Someone who came without registering
+    /// gets a row answered `walk_in`, which takes no seat, and loses it when unmarked. One
+    /// transaction.
     pub async fn set_event_attendance(&self, event_id: Id, attended: &[UserId]) -> Result<()> {
         let now = now_ms();
         with_writer!(self, p => {
@@ -424,11 +429,13 @@ impl Db {
             let registered: Vec<UserId> = sqlx::query_scalar("SELECT user_id FROM event_registrations WHERE event_id = $1")
                 .bind(event_id).fetch_all(&mut *tx).await?;
             for u in registered.iter().filter(|u| !attended.contains(u)) {
+                sqlx::query("DELETE FROM event_registrations WHERE event_id = $1 AND user_id = $2 AND response = 'walk_in'")
+                    .bind(event_id).bind(u).execute(&mut *tx).await?;
                 sqlx::query("UPDATE event_registrations SET attended_at = NULL WHERE event_id = $1 AND user_id = $2")
                     .bind(event_id).bind(u).execute(&mut *tx).await?;
             }
             for u in attended {
-                sqlx::query("INSERT INTO event_registrations (event_id, user_id, registered_at, attended_at) VALUES ($1, $2, $3, $3) \
+                sqlx::query("INSERT INTO event_registrations (event_id, user_id, registered_at, attended_at, response) VALUES ($1, $2, $3, $3, 'walk_in') \
                      ON CONFLICT (event_id, user_id) DO UPDATE SET attended_at = COALESCE(event_registrations.attended_at, excluded.attended_at)")
                     .bind(event_id).bind(u).bind(now).execute(&mut *tx).await?;
             }

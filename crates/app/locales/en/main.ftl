@@ -802,6 +802,7 @@ training-upcoming-empty = No session is planned yet.
 training-past = Past sessions
 training-past-empty = No past session.
 training-attended-count = attended
+training-walk-in-count = came without registering
 training-registered-count = registered
 training-create = Plan a session
 training-create-submit = Create the session

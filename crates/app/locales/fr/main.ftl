@@ -802,6 +802,7 @@ training-upcoming-empty = Aucune session n'est prévue pour l'instant.
 training-past = Sessions passées
 training-past-empty = Aucune session passée.
 training-attended-count = présents
+training-walk-in-count = venus sans inscription
 training-registered-count = inscrits
 training-create = Planifier une session
 training-create-submit = Créer la session

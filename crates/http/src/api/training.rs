@@ -50,8 +50,12 @@ pub struct TrainingDto {
     pub capacity: Option<i64>,
     /// Null: unlimited.
     pub seats_left: Option<i64>,
+    /// Registered: the seats taken.
     pub registered_count: i64,
+    /// Present, registered or not.
     pub attended_count: i64,
+    /// Came without registering; they take no seat.
+    pub walk_in_count: i64,
     pub series_id: Option<uuid::Uuid>,
     pub organizer_id: uuid::Uuid,
     pub organizer_name: String,
@@ -79,6 +83,7 @@ impl From<Event> for TrainingDto {
             capacity: e.capacity,
             registered_count: e.registered_count,
             attended_count: e.attended_count,
+            walk_in_count: e.walk_in_count,
             series_id: e.series_id,
             organizer_id: e.created_by.into(),
             organizer_name: e.organizer_name,
