@@ -338,6 +338,15 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
     );
     assert!(html.contains("Sales"));
 
+    // The same CSV from the API.
+    let (status, api_csv) = mgr.get_text("/api/v1/analytics.csv?by=department").await;
+    assert_eq!(status, 200);
+    assert_eq!(api_csv, csv);
+    assert_eq!(
+        mgr.get("/api/v1/analytics.csv?by=shoe_size").await.status(),
+        422
+    );
+
     // Bad input.
     assert_eq!(
         mgr.get("/admin/analytics.csv?by=shoe_size").await.status(),

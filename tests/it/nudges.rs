@@ -418,3 +418,43 @@ async fn a_champions_reminder_counts_only_if_its_invitation_is_stored() {
     let list = worklist(&mgr).await;
     assert_eq!(list[0]["reminders"], 1);
 }
+
+#[tokio::test]
+async fn an_invitation_is_sent_again_through_the_api() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let t0 = now_ms();
+    let u1 = invited(&app, org, "u1@acme.test", t0).await;
+    let (bob, bob_b) = app.member(org, "bob@acme.test", "Bob").await;
+    let (s, _) = embarq_testkit::api(
+        &mgr,
+        reqwest::Method::POST,
+        &format!("/api/v1/members/{u1}/invitation"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    let links = app.mail_links("u1@acme.test").await;
+    assert_eq!(links.len(), 1);
+    assert!(links[0].contains("/invite/"));
+    // Someone already active, and a member asking: refused, nothing sent.
+    let (s, body) = embarq_testkit::api(
+        &mgr,
+        reqwest::Method::POST,
+        &format!("/api/v1/members/{bob}/invitation"),
+        None,
+    )
+    .await;
+    assert_eq!((s, body["code"].as_str()), (422, Some("already_active")));
+    let (s, _) = embarq_testkit::api(
+        &bob_b,
+        reqwest::Method::POST,
+        &format!("/api/v1/members/{u1}/invitation"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(app.mail_links("u1@acme.test").await.len(), 1);
+    assert!(app.mail_links("bob@acme.test").await.is_empty());
+}

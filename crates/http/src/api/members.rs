@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(set_member_role))
         .routes(routes!(deactivate_member))
         .routes(routes!(reactivate_member))
+        .routes(routes!(resend_invitation))
         .routes(routes!(import_members))
 }
 
@@ -140,6 +141,20 @@ async fn reactivate_member(
     ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
     members::set_active(&state, &auth, id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sends the invitation again, with a fresh link, to a member who has not signed in yet
+/// (managers); audited.
+#[utoipa::path(post, path = "/members/{id}/invitation", tag = "members", params(("id" = uuid::Uuid, Path, description = "Member id")),
+    responses((status = 204, description = "Invitation sent again"), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn resend_invitation(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    lang: Lang,
+    ApiPath(id): ApiPath<UserId>,
+) -> ApiResult<StatusCode> {
+    members::resend_invitation(&state, &auth, id, lang).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
