@@ -375,6 +375,27 @@ async fn rollout_json_api() {
         204
     );
     assert!(app.db.rollout_waves(org).await.unwrap().is_empty());
+
+    // The plan is removed with its waves; a member may not, and a second time is 404.
+    let r = api(&mgr, reqwest::Method::POST, "/rollout/waves")
+        .json(&json!({"dimension": "site", "value": "Lyon", "opens_on": future_date(30)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let delete = |b: &Browser| api(b, reqwest::Method::DELETE, "/rollout").send();
+    assert_eq!(delete(&member).await.unwrap().status(), 403);
+    assert_eq!(delete(&mgr).await.unwrap().status(), 204);
+    assert!(app.db.rollout_plan(org).await.unwrap().is_none());
+    assert!(app.db.rollout_waves(org).await.unwrap().is_empty());
+    assert_eq!(delete(&mgr).await.unwrap().status(), 404);
+    // A plan that has launched stays: its announcement and invitations have gone out.
+    plan(&app, org, now_ms() - 60_000, 7, "Hello", "Go").await;
+    let r = delete(&mgr).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "rollout_launched");
+    assert!(app.db.rollout_plan(org).await.unwrap().is_some());
 }
 
 #[tokio::test]

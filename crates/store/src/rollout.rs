@@ -92,6 +92,33 @@ impl Db {
         saved.map(|_| ())
     }
 
+    /// Removes the plan and its waves with `effects`, if it has not launched by `now`:
+    /// `None` when there is no plan, `Some(false)` when it has launched (nothing written).
+    pub async fn delete_rollout_plan(
+        &self,
+        org_id: OrgId,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<Option<bool>> {
+        Ok(with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let deleted = sqlx::query(
+                "DELETE FROM rollout_plans WHERE org_id = $1 AND announced_at IS NULL AND launch_at > $2")
+                .bind(org_id).bind(now).execute(&mut *tx).await?.rows_affected() == 1;
+            if !deleted {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT launch_at FROM rollout_plans WHERE org_id = $1")
+                    .bind(org_id).fetch_optional(&mut *tx).await?;
+                return Ok(exists.map(|_| false));
+            }
+            for sql in ["DELETE FROM rollout_waves WHERE org_id = $1", "DELETE FROM rollout_phase_announced WHERE org_id = $1"] {
+                sqlx::query(sql).bind(org_id).execute(&mut *tx).await?;
+            }
+            crate::outbox::write_effects!(tx, effects, now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some(true))
+        })?)
+    }
+
     pub async fn rollout_waves(&self, org_id: OrgId) -> Result<Vec<RolloutWave>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, org_id, name, dimension, value, opens_at, created_at FROM rollout_waves WHERE org_id = $1 ORDER BY opens_at, id")

@@ -530,6 +530,7 @@ rollout-mail-body =
     Read it on embarq: { $link }
 notif-rollout-announcement = published the launch announcement in
 error-access-not-open = Your access has not opened yet.
+error-rollout-launched = The launch has happened: the plan can no longer be removed.
 error-rollout-no-plan = Set the launch date first.
 field-launch-date = Launch date
 field-launch-time = Launch time

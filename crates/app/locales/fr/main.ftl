@@ -530,6 +530,7 @@ rollout-mail-body =
     À lire sur embarq : { $link }
 notif-rollout-announcement = a publié l'annonce de lancement dans
 error-access-not-open = Votre accès n'est pas encore ouvert.
+error-rollout-launched = Le lancement a eu lieu : le plan ne peut plus être supprimé.
 error-rollout-no-plan = Fixez d'abord la date de lancement.
 field-launch-date = Date de lancement
 field-launch-time = Heure de lancement

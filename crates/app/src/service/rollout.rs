@@ -105,6 +105,37 @@ pub async fn save_plan(state: &AppState, auth: &Auth, i: &PlanInput) -> AppResul
     Ok(())
 }
 
+/// Removes a plan that has not launched, with its waves: access is no longer held back for
+/// early access, and no announcement will be published. Audited.
+pub async fn delete_plan(state: &AppState, auth: &Auth) -> AppResult<()> {
+    require_manager(auth)?;
+    let org = auth.user.org_id;
+    let mut effects = Effects::webhook(
+        org,
+        "rollout.plan_changed",
+        serde_json::json!({"deleted": true}),
+    );
+    effects.extend(super::admin_audit::by(
+        auth,
+        "rollout.plan_delete",
+        "rollout",
+        None,
+        serde_json::json!({}),
+    ));
+    match state
+        .db
+        .delete_rollout_plan(org, now_ms(), &effects)
+        .await?
+    {
+        Some(true) => {
+            crate::outbox::written(state, &effects);
+            Ok(())
+        }
+        Some(false) => Err(AppError::Refused("rollout_launched")),
+        None => Err(AppError::NotFound),
+    }
+}
+
 pub async fn add_wave(state: &AppState, auth: &Auth, i: &WaveInput) -> AppResult<RolloutWave> {
     require_manager(auth)?;
     let org = auth.user.org_id;

@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
-        .routes(routes!(get_rollout, put_rollout))
+        .routes(routes!(get_rollout, put_rollout, delete_rollout))
         .routes(routes!(add_wave))
         .routes(routes!(delete_wave))
         .routes(routes!(readiness))
@@ -184,6 +184,18 @@ async fn put_rollout(
     };
     rollout::save_plan(&state, &auth, &input).await?;
     Ok(Json(dto(&state, &auth).await?))
+}
+
+/// Removes a plan that has not launched, with its waves (organization managers): access is no
+/// longer held back for early access and no announcement will be published. Audited.
+#[utoipa::path(delete, path = "/rollout", tag = "rollout",
+    responses((status = 204, description = "Removed"), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn delete_rollout(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+) -> ApiResult<StatusCode> {
+    rollout::delete_plan(&state, &auth).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]
