@@ -1460,20 +1460,13 @@ fn history(
         let (Some(activated), Some(p)) = (u.activated_at, by_id.get(&u.id)) else {
             continue;
         };
-        let chance = if p.activity >= 6.0 {
-            0.85
+        // Regulars come most days and seldom stop; occasional people the reverse.
+        let (chance, drop) = if p.activity >= 6.0 {
+            (0.85, 0.05)
         } else if p.activity >= 2.0 {
-            0.5
+            (0.5, 0.3)
         } else {
-            0.2
-        };
-        // Some stop coming after a few weeks, the occasional ones most often.
-        let drop = if p.activity >= 6.0 {
-            0.05
-        } else if p.activity >= 2.0 {
-            0.3
-        } else {
-            0.6
+            (0.2, 0.6)
         };
         let first = activated.div_euclid(DAY);
         let last = if rng.random_bool(drop) {

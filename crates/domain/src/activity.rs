@@ -15,13 +15,6 @@ impl Activity {
     pub fn bit(self) -> i32 {
         1 << (self as u32)
     }
-    /// The kinds in a day's set, in order.
-    pub fn of(bits: i32) -> impl Iterator<Item = Activity> {
-        Activity::ALL
-            .iter()
-            .copied()
-            .filter(move |a| bits & a.bit() != 0)
-    }
 }
 
 /// The day (since the Unix epoch, UTC) an instant falls on.
@@ -31,15 +24,10 @@ pub fn day_of(ms: i64) -> i64 {
 
 /// The weeks after activation that retention is reported for.
 pub const RETENTION_WEEKS: [u32; 4] = [1, 2, 4, 8];
-/// A person's weeks after activation are kept as bits of one 64-bit number; later weeks
-/// are not kept (retention stops at week 8).
+/// A person's weeks after activation (week `(day - activation day) / 7`, marked by the
+/// store) are kept as bits of one 64-bit number; later weeks are not kept (retention stops
+/// at week 8).
 pub const WEEKS_KEPT: i64 = 62;
-
-/// The week after activation (0: the first seven days) a day falls in, if it is kept.
-pub fn week_after(activation_day: i64, day: i64) -> Option<i64> {
-    let week = (day - activation_day).div_euclid(7);
-    (0..WEEKS_KEPT).contains(&week).then_some(week)
-}
 
 /// Cohorts are the weeks people were activated in, Monday to Sunday (UTC). Day 0 of the
 /// epoch was a Thursday.
@@ -97,23 +85,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_are_distinct_bits_and_read_back() {
-        let bits = Activity::Visited.bit() | Activity::Reacted.bit();
-        assert_eq!(
-            Activity::of(bits).collect::<Vec<_>>(),
-            vec![Activity::Visited, Activity::Reacted]
-        );
+    fn kinds_are_distinct_bits() {
         let all: i32 = Activity::ALL.iter().map(|a| a.bit()).sum();
         assert_eq!(all, 63);
-    }
-
-    #[test]
-    fn weeks_after_activation() {
-        assert_eq!(week_after(100, 100), Some(0));
-        assert_eq!(week_after(100, 106), Some(0));
-        assert_eq!(week_after(100, 107), Some(1));
-        assert_eq!(week_after(100, 99), None);
-        assert_eq!(week_after(100, 100 + 7 * 62), None);
     }
 
     #[test]

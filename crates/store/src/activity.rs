@@ -6,12 +6,11 @@ use embarq_domain::activity::WEEKS_KEPT;
 use embarq_domain::adoption::DAY_MS;
 use embarq_domain::{OrgId, UserId};
 
-/// People seen (any request) within a day, a week and 30 days of `now`.
+/// People seen (any request) within a day and 30 days of `now` (the week is the funnel's
+/// `active_7d`).
 #[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
 pub struct Presence {
-    pub members: i64,
     pub day: i64,
-    pub week: i64,
     pub month: i64,
 }
 
@@ -108,15 +107,13 @@ impl Db {
             .bind(org_id).bind(since_day).fetch_all(p).await)?)
     }
 
-    /// Members (not deactivated), and those seen within a day, 7 days and 30 days of `now`.
+    /// Members (not deactivated) seen within a day and within 30 days of `now`.
     pub async fn analytics_presence(&self, org_id: OrgId, now: i64) -> Result<Presence> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT COUNT(*) AS members, \
-             CAST(COALESCE(SUM(CASE WHEN last_seen_at >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS day, \
-             CAST(COALESCE(SUM(CASE WHEN last_seen_at >= $3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS week, \
-             CAST(COALESCE(SUM(CASE WHEN last_seen_at >= $4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS month \
+            "SELECT CAST(COALESCE(SUM(CASE WHEN last_seen_at >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS day, \
+             CAST(COALESCE(SUM(CASE WHEN last_seen_at >= $3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS month \
              FROM users WHERE org_id = $1 AND status <> 'deactivated'")
-            .bind(org_id).bind(now - DAY_MS).bind(now - 7 * DAY_MS).bind(now - 30 * DAY_MS)
+            .bind(org_id).bind(now - DAY_MS).bind(now - 30 * DAY_MS)
             .fetch_one(p).await)?)
     }
 

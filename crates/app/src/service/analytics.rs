@@ -272,10 +272,11 @@ pub async fn compute(
         s.active_members = *n;
     }
     let full_days = &daily[daily.len() - 1 - STICKINESS_DAYS as usize..daily.len() - 1];
+    // Members and "this week" are the funnel's invited and active_7d: one rule each.
     d.presence = PresenceDto {
-        members: presence.members,
+        members: d.overall.invited,
         daily_active: presence.day,
-        weekly_active: presence.week,
+        weekly_active: d.overall.active_7d,
         monthly_active: presence.month,
         stickiness: one_decimal(activity::stickiness(full_days, presence.month)),
     };
