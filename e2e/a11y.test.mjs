@@ -7,11 +7,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, LAUNCH, signedIn, startServer } from './support.mjs';
+import { ARTIFACTS, LAUNCH, axeViolations, signedIn, startServer } from './support.mjs';
 
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'embarq-demo-2026';
 const MANAGER = 'admin@aurore.example';
 const MEMBER = 'claire.masson@aurore.example';
@@ -99,18 +97,7 @@ describe('accessibility of the main pages (axe-core, WCAG 2.2 AA)', () => {
       const res = await page.goto(`${server.base}${p}`);
       assert.equal(res.status(), 200, `${p} as ${role}`);
       assert.equal(new URL(page.url()).pathname, p.split('?')[0], `${p} as ${role} stays there`);
-      await page.evaluate(AXE);
-      const result = await page.evaluate(() =>
-        // eslint-disable-next-line no-undef
-        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }),
-      );
-      const violations = result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.length,
-        targets: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(1, 2).join('')}`),
-      }));
+      const violations = await axeViolations(page);
       found.push({ role, width: width.name, path: template, violations });
       const counts = {};
       for (const v of violations) counts[v.impact] = (counts[v.impact] || 0) + v.nodes;

@@ -1,7 +1,8 @@
 // Rollout plan through the web UI (playwright-core, Debian's chromium): the manager opens the
 // rollout page from the administration, plans the launch (with the early-access warning),
 // adds a later wave, sees the timeline and the readiness check; an invited member who opens
-// the e-mailed link before launch gets "your access opens on <date>" (403) on a phone.
+// the e-mailed link before launch gets "your access opens on <date>" (403) on a phone; the
+// manager then launches now, and the same link lets the member in.
 //
 // Needs the server binary (`cargo build`); EMBARQ_BIN overrides its path. Screenshots land in
 // e2e/artifacts/rollout-*.png.
@@ -10,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, ftl, startServer, inviteLink, LAUNCH, setupOrganization } from './support.mjs';
+import { ARTIFACTS, axeViolations, ftl, startServer, inviteLink, LAUNCH, setupOrganization } from './support.mjs';
 
 const fr = ftl('fr');
 const en = ftl('en');
@@ -99,5 +100,25 @@ describe('rollout plan through the web UI', () => {
     await phone.getByRole('heading', { name: en('rollout-gate-title') }).waitFor();
     assert.match(await phone.locator('.rollout-gate-date').innerText(), /Your access opens on/);
     await shot(phone, 'gate-phone');
+
+    // The manager launches now, behind a confirmation: the member's link then works at once.
+    await manager.goto(url('/admin/rollout'));
+    const launch = manager.locator('#rollout-launch-now');
+    await launch.locator('summary').click();
+    assert.match(await launch.innerText(), new RegExp(fr('rollout-launch-now-confirm').slice(0, 30)));
+    await shot(manager, 'launch-confirm');
+    const serious = (await axeViolations(manager)).filter((v) => ['serious', 'critical'].includes(v.impact));
+    assert.deepEqual(serious, [], 'the open confirmation passes axe');
+    await launch.getByRole('button', { name: fr('rollout-launch-now-submit') }).click();
+    await manager.locator('#rollout-launch-now').waitFor({ state: 'detached' });
+    assert.match(await manager.locator('.rollout-step.current').innerText(), new RegExp(fr('rollout-phase-launch')));
+    assert.equal(await manager.locator('#rollout-launch-now, #rollout-early-now').count(), 0, 'nothing left to start');
+    await manager.locator('.notice', { hasText: fr('rollout-announced') }).waitFor();
+    await phone.goto(link);
+    await phone.locator('input[name="password"]').fill('lea-secret-password');
+    await phone.locator('input[name="confirm"]').fill('lea-secret-password');
+    await phone.locator('form button[type="submit"]').click();
+    await phone.waitForURL((u) => new URL(u).pathname === '/');
+    await shot(phone, 'after-launch-phone');
   });
 });

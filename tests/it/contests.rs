@@ -3,7 +3,7 @@
 use crate::analytics::person;
 use embarq_domain::{PostStatus, SphereKind, UserStatus};
 use embarq_store::{NewPost, ProfileUpdate, now_ms};
-use embarq_testkit::{Browser, spawn_app};
+use embarq_testkit::{Browser, instant, rfc3339, spawn_app};
 use serde_json::{Value, json};
 
 async fn post_json(b: &Browser, path: &str, body: Value) -> reqwest::Response {
@@ -60,7 +60,7 @@ async fn bad_contests_are_refused_and_nothing_is_created() {
     let (s, body) = send(form("Garbage", "tomorrow".into(), local(now + day))).await;
     assert_eq!(s, 422);
     assert!(body.contains("pas une date et une heure"));
-    let r = post_json(&mgr, "/api/v1/contests", json!({"name": "X", "dimension": "level", "metric": "likes", "starts_at": now + 60_000, "ends_at": now})).await;
+    let r = post_json(&mgr, "/api/v1/contests", json!({"name": "X", "dimension": "level", "metric": "likes", "starts_at": rfc3339(now + 60_000), "ends_at": rfc3339(now)})).await;
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
     let fields: Vec<&str> = p["errors"]
@@ -74,7 +74,7 @@ async fn bad_contests_are_refused_and_nothing_is_created() {
         ["contest_dimension", "contest_metric", "contest_ends_at"]
     );
     // Members who are not champions cannot launch contests.
-    let r = post_json(&bob, "/api/v1/contests", json!({"name": "Mine", "dimension": "site", "metric": "activation_rate", "starts_at": now + 60_000, "ends_at": now + day})).await;
+    let r = post_json(&bob, "/api/v1/contests", json!({"name": "Mine", "dimension": "site", "metric": "activation_rate", "starts_at": rfc3339(now + 60_000), "ends_at": rfc3339(now + day)})).await;
     assert_eq!(r.status(), 403);
     let list: Value = mgr.get("/api/v1/contests").await.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing half-applied");
@@ -98,7 +98,7 @@ async fn bad_contests_are_refused_and_nothing_is_created() {
     assert_eq!(r.status(), 303);
     let list: Value = mgr.get("/api/v1/contests").await.json().await.unwrap();
     // 09:00 in Paris in January is 08:00 UTC.
-    assert_eq!(list[0]["starts_at"], 4_072_147_200_000_i64);
+    assert_eq!(instant(&list[0]["starts_at"]), 4_072_147_200_000_i64);
 }
 
 #[tokio::test]
@@ -149,7 +149,7 @@ async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
         .unwrap();
     let now = now_ms();
     let hour = 3_600_000;
-    let r = post_json(&chloe, "/api/v1/contests", json!({"name": "Spring", "dimension": "site", "metric": "contributions_per_member", "starts_at": now, "ends_at": now + hour})).await;
+    let r = post_json(&chloe, "/api/v1/contests", json!({"name": "Spring", "dimension": "site", "metric": "contributions_per_member", "starts_at": rfc3339(now), "ends_at": rfc3339(now + hour)})).await;
     assert_eq!(r.status(), 201);
     let c: Value = r.json().await.unwrap();
     let id = c["id"].as_str().unwrap().to_string();
@@ -290,7 +290,7 @@ async fn the_activations_metric_counts_who_came_during_the_contest() {
             .await
             .unwrap();
     }
-    let r = post_json(&mgr, "/api/v1/contests", json!({"name": "Qui vient ?", "dimension": "site", "metric": "activations", "starts_at": now - 30_000, "ends_at": now + day})).await;
+    let r = post_json(&mgr, "/api/v1/contests", json!({"name": "Qui vient ?", "dimension": "site", "metric": "activations", "starts_at": rfc3339(now - 30_000), "ends_at": rfc3339(now + day)})).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let c: Value = r.json().await.unwrap();
     let lb: Value = mgr

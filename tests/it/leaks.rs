@@ -172,8 +172,8 @@ async fn no_route_reveals_a_secret_sphere() {
         "event",
         post(
             "/api/v1/events".into(),
-            json!({"sphere_id": sphere, "title": "Offsite", "starts_at": "2031-06-01T10:00",
-                   "ends_at": "2031-06-01T12:00", "time_zone": "Europe/Paris"}),
+            json!({"sphere_id": sphere, "title": "Offsite", "starts_local": "2031-06-01T10:00",
+                   "ends_local": "2031-06-01T12:00", "time_zone": "Europe/Paris"}),
         )
         .await,
     );

@@ -160,14 +160,14 @@ async fn documented_choices_and_ranges_are_the_servers() {
         "/api/v1/contests",
         Some(
             json!({"name": "Sites", "dimension": "site", "metric": "activation_rate",
-            "starts_at": -9_000_000_000_000_000_000_i64, "ends_at": 9_000_000_000_000_000_000_i64}),
+            "starts_at": "0001-01-01T00:00:00Z", "ends_at": "9999-12-31T23:59:59.999+00:00"}),
         ),
     )
     .await;
     assert_eq!(s, 422, "{v}");
     assert_eq!(v["errors"][0]["code"], "out_of_range", "{v}");
     let starts = &schemas["NewContestInput"]["properties"]["starts_at"];
-    assert_eq!(starts["minimum"], 0, "{starts}");
+    assert_eq!(starts["$ref"], "#/components/schemas/Instant", "{starts}");
 
     // The directory's page starts at 0: a negative page is refused, not clamped.
     let page = query_param(&doc, "/api/v1/members", "page");
@@ -176,6 +176,52 @@ async fn documented_choices_and_ranges_are_the_servers() {
     assert_eq!(s, 422);
     let (s, _) = api(&alice, Method::GET, "/api/v1/members?page=0", None).await;
     assert_eq!(s, 200);
+}
+
+/// Collects every property named `*_at` in the document, with the schema it has.
+fn instants<'a>(v: &'a Value, path: &str, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Object(props)) = m.get("properties") {
+                for (k, p) in props {
+                    if k == "at" || k.ends_with("_at") {
+                        out.push((format!("{path}.{k}"), p));
+                    }
+                }
+            }
+            for (k, c) in m {
+                instants(c, &format!("{path}/{k}"), out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|c| instants(c, path, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_instant_is_an_rfc_3339_date_time() {
+    let app = spawn_app().await;
+    let alice = app.setup("alice@acme.test").await;
+    let doc = document(&alice).await;
+    let mut found = Vec::new();
+    instants(&doc, "", &mut found);
+    assert!(found.len() > 60, "{}", found.len());
+    let wrong: Vec<&String> = found
+        .iter()
+        .filter(|(_, p)| {
+            // `Option<Instant>` is documented as oneOf [null, the instant].
+            let text = p.to_string();
+            !(text.contains("\"date-time\"") || text.contains("Instant"))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "instants that are not RFC 3339: {wrong:?}"
+    );
+    let instant = &doc["components"]["schemas"]["Instant"];
+    assert_eq!(instant["type"], "string", "{instant}");
+    assert_eq!(instant["format"], "date-time", "{instant}");
 }
 
 #[tokio::test]

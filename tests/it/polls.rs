@@ -119,7 +119,7 @@ async fn bad_polls_are_refused_whole() {
             "poll_question:required",
         ),
         (
-            json!({"question": "Lunch?", "options": ["a", "b"], "closes_at": now_ms() - 1000}),
+            json!({"question": "Lunch?", "options": ["a", "b"], "closes_at": embarq_testkit::rfc3339(now_ms() - 1000)}),
             "poll_closes_at:poll_in_past",
         ),
     ] {
@@ -329,7 +329,7 @@ async fn named_poll_votes_change_and_close() {
     let (st, p) = poll(
         &alice,
         &secret,
-        json!({"question": "Quick?", "options": ["Yes", "No"], "closes_at": now_ms() + 1500}),
+        json!({"question": "Quick?", "options": ["Yes", "No"], "closes_at": embarq_testkit::rfc3339(now_ms() + 1500)}),
     )
     .await;
     assert_eq!(st, 201, "{p}");
@@ -380,7 +380,7 @@ async fn anonymous_poll_names_nobody() {
         &alice,
         &s,
         json!({"question": "Rate the offsite", "options": ["Great", "Fine", "Meh"],
-        "multiple": true, "anonymous": true, "closes_at": now_ms() + 86_400_000}),
+        "multiple": true, "anonymous": true, "closes_at": embarq_testkit::rfc3339(now_ms() + 86_400_000)}),
     )
     .await;
     assert_eq!(st, 201, "{p}");

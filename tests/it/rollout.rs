@@ -271,7 +271,7 @@ async fn rollout_json_api() {
     assert!(v["plan"].is_null());
 
     let r = api(&mgr, reqwest::Method::PUT, "/rollout")
-        .json(&json!({"launch_date": "2020-01-01", "early_access_days": 40}))
+        .json(&json!({"launch_local": "2020-01-01", "early_access_days": 40}))
         .send()
         .await
         .unwrap();
@@ -283,12 +283,12 @@ async fn rollout_json_api() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert!(fields.contains(&"launch_date") && fields.contains(&"early_access_days"));
+    assert!(fields.contains(&"launch_local") && fields.contains(&"early_access_days"));
     assert!(app.db.rollout_plan(org).await.unwrap().is_none());
 
     let date = future_date(20);
     let r = api(&mgr, reqwest::Method::PUT, "/rollout")
-        .json(&json!({"launch_date": date, "launch_time": "10:00", "announcement_title": "Hello", "announcement_md": "**Go**"}))
+        .json(&json!({"launch_local": format!("{date}T10:00"), "announcement_title": "Hello", "announcement_md": "**Go**"}))
         .send()
         .await
         .unwrap();
@@ -297,24 +297,23 @@ async fn rollout_json_api() {
     assert_eq!(v["phase"], "preparation");
     assert_eq!(v["plan"]["early_access_days"], 7);
     assert_eq!(v["plan"]["time_zone"], TZ);
-    assert_eq!(v["plan"]["launch_date"], date.as_str());
-    assert_eq!(v["plan"]["launch_time"], "10:00");
+    assert_eq!(v["plan"]["launch_local"], format!("{date}T10:00"));
     assert_eq!(v["phases"].as_array().unwrap().len(), 4);
 
     let r = api(&mgr, reqwest::Method::POST, "/rollout/waves")
-        .json(&json!({"dimension": "region", "value": "Nord", "opens_on": future_date(30)}))
+        .json(&json!({"dimension": "region", "value": "Nord", "opens_local": future_date(30)}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
     let r = api(&mgr, reqwest::Method::POST, "/rollout/waves")
-        .json(&json!({"dimension": "department", "value": "Sales", "opens_on": future_date(10)}))
+        .json(&json!({"dimension": "department", "value": "Sales", "opens_local": future_date(10)}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
     let r = api(&mgr, reqwest::Method::POST, "/rollout/waves")
-        .json(&json!({"dimension": "department", "value": "Sales", "opens_on": future_date(30)}))
+        .json(&json!({"dimension": "department", "value": "Sales", "opens_local": future_date(30)}))
         .send()
         .await
         .unwrap();
@@ -378,7 +377,7 @@ async fn rollout_json_api() {
 
     // The plan is removed with its waves; a member may not, and a second time is 404.
     let r = api(&mgr, reqwest::Method::POST, "/rollout/waves")
-        .json(&json!({"dimension": "site", "value": "Lyon", "opens_on": future_date(30)}))
+        .json(&json!({"dimension": "site", "value": "Lyon", "opens_local": future_date(30)}))
         .send()
         .await
         .unwrap();

@@ -285,7 +285,7 @@ async fn room_access_follows_sphere_and_event_visibility() {
             Method::POST,
             "/api/v1/training",
             Some(json!({ "title": format!("Kick-off {audience}"), "audience": audience,
-                "starts_at": local(start), "ends_at": local(start + 3600 * 1000), "time_zone": "Europe/Paris" })),
+                "starts_local": local(start), "ends_local": local(start + 3600 * 1000), "time_zone": "Europe/Paris" })),
         )
         .await;
         assert_eq!(s, 201, "{v}");
@@ -326,7 +326,7 @@ async fn room_access_follows_sphere_and_event_visibility() {
         Method::POST,
         "/api/v1/events",
         Some(json!({ "sphere_id": secret, "title": "Secret sync", "video_room": true,
-            "starts_at": local(start), "ends_at": local(start + 3600 * 1000), "time_zone": "Europe/Paris" })),
+            "starts_local": local(start), "ends_local": local(start + 3600 * 1000), "time_zone": "Europe/Paris" })),
     )
     .await;
     assert_eq!(s, 201, "{v}");

@@ -23,54 +23,83 @@ impl Report {
     }
 }
 
+/// Runs one task into `report`; a failure is logged and does not stop the others.
+macro_rules! task {
+    ($report:ident, $name:literal, $call:expr) => {
+        match $call.await {
+            Ok(n) => $report.done.push(($name, n)),
+            Err(e) => tracing::warn!(task = $name, error = %e, "scheduled task failed"),
+        }
+    };
+}
+
 /// Runs every task that is due at `now` (epoch ms). A failing task is logged and does not
 /// stop the others.
 pub async fn run_due(state: &AppState, now: i64) -> Report {
     let mut report = Report::default();
-    macro_rules! task {
-        ($name:literal, $call:expr) => {
-            match $call.await {
-                Ok(n) => report.done.push(($name, n)),
-                Err(e) => tracing::warn!(task = $name, error = %e, "scheduled task failed"),
-            }
-        };
-    }
-    task!("prune_live_events", prune_live_events(state, now));
-    task!("prune_mail_outbox", prune_mail_outbox(state, now));
+    task!(report, "prune_live_events", prune_live_events(state, now));
+    task!(report, "prune_mail_outbox", prune_mail_outbox(state, now));
+    report.done.extend(rollout_due(state, now).await.done);
     task!(
-        "rollout_invitations",
-        crate::service::rollout::send_due_invitations(state, now)
-    );
-    task!(
-        "rollout_announcement",
-        crate::service::rollout::publish_due_announcements(state, now)
-    );
-    task!(
+        report,
         "training_reminders",
         crate::service::events::send_due_reminders(state, now)
     );
-    task!("nudges", crate::service::nudges::send_due(state, now));
     task!(
+        report,
+        "nudges",
+        crate::service::nudges::send_due(state, now)
+    );
+    task!(
+        report,
         "message_mails",
         crate::service::messages::mail_unread(state, now)
     );
     task!(
+        report,
         "contest_winners",
         crate::service::contests::announce_winners(state, now)
     );
-    task!("digests", crate::service::digests::send_due(state, now));
-    // Before "webhooks", so a phase change goes out in the same pass.
     task!(
-        "rollout_phase",
-        crate::service::webhooks::announce_phase_changes(state, now)
+        report,
+        "digests",
+        crate::service::digests::send_due(state, now)
     );
-    task!("webhooks", crate::service::webhooks::send_due(state, now));
     task!(
+        report,
+        "webhooks",
+        crate::service::webhooks::send_due(state, now)
+    );
+    task!(
+        report,
         "gdpr_retention",
         crate::service::gdpr::apply_retention(state, now)
     );
     // Onboarding tasks register here (rollout invitations, launch announcement, reminders,
     // nudges, contest results...).
+    report
+}
+
+/// The rollout's due work: invitations as access opens, the launch announcement and the
+/// phase-change webhook (queued before `run_due` sends webhooks). Also run at once when a
+/// manager opens early access or launches now.
+pub async fn rollout_due(state: &AppState, now: i64) -> Report {
+    let mut report = Report::default();
+    task!(
+        report,
+        "rollout_invitations",
+        crate::service::rollout::send_due_invitations(state, now)
+    );
+    task!(
+        report,
+        "rollout_announcement",
+        crate::service::rollout::publish_due_announcements(state, now)
+    );
+    task!(
+        report,
+        "rollout_phase",
+        crate::service::webhooks::announce_phase_changes(state, now)
+    );
     report
 }
 

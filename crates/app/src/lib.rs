@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod instant;
 pub mod jobs;
 pub mod mail;
 pub mod outbox;

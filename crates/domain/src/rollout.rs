@@ -96,6 +96,13 @@ impl WaveDimension {
     }
 }
 
+/// The whole days of early access that make it open by `now` for a launch at `launch_at`.
+pub fn early_access_days_until(launch_at: i64, now: i64) -> i64 {
+    ((launch_at - now) + DAY_MS - 1)
+        .div_euclid(DAY_MS)
+        .max(EARLY_ACCESS_MIN)
+}
+
 /// A later wave: members whose department or site matches open on their own date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Wave {
@@ -446,6 +453,18 @@ mod tests {
             department: dep,
             site,
         }
+    }
+
+    #[test]
+    fn early_access_now_opens_by_now() {
+        let launch = 100 * DAY_MS;
+        for now in [launch - 3 * DAY_MS, launch - 3 * DAY_MS + 1, launch - 1] {
+            let days = early_access_days_until(launch, now);
+            let opens = launch - days * DAY_MS;
+            assert!(opens <= now && now - opens < DAY_MS, "{now}: {days}");
+        }
+        assert_eq!(early_access_days_until(launch, launch - 3 * DAY_MS), 3);
+        assert_eq!(early_access_days_until(launch, launch - 1), 1);
     }
 
     #[test]

@@ -119,6 +119,70 @@ impl Db {
         })?)
     }
 
+    /// Moves the launch to `now` with `effects`, if the plan has not launched yet: `None`
+    /// when there is no plan, `Some(false)` when it has launched (nothing written).
+    pub async fn launch_rollout_now(
+        &self,
+        org_id: OrgId,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<Option<bool>> {
+        self.change_plan_if(
+            org_id,
+            "UPDATE rollout_plans SET launch_at = $2, updated_at = $2 WHERE org_id = $1 AND launch_at > $2",
+            now,
+            None,
+            effects,
+        )
+        .await
+    }
+
+    /// Opens early access at `now` with `effects` by lengthening it to `days`, if it has not
+    /// opened yet: `None` without a plan, `Some(false)` once it is open (nothing written).
+    pub async fn open_early_access_now(
+        &self,
+        org_id: OrgId,
+        now: i64,
+        days: i64,
+        effects: &crate::Effects,
+    ) -> Result<Option<bool>> {
+        self.change_plan_if(
+            org_id,
+            "UPDATE rollout_plans SET early_access_days = $3, updated_at = $2 \
+             WHERE org_id = $1 AND launch_at - early_access_days * 86400000 > $2",
+            now,
+            Some(days),
+            effects,
+        )
+        .await
+    }
+
+    /// Runs one guarded plan update (`$1` org, `$2` now, `$3` value) with its effects.
+    async fn change_plan_if(
+        &self,
+        org_id: OrgId,
+        sql: &'static str,
+        now: i64,
+        value: Option<i64>,
+        effects: &crate::Effects,
+    ) -> Result<Option<bool>> {
+        Ok(with_writer!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut q = sqlx::query(sql).bind(org_id).bind(now);
+            if let Some(v) = value {
+                q = q.bind(v);
+            }
+            if q.execute(&mut *tx).await?.rows_affected() == 0 {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT launch_at FROM rollout_plans WHERE org_id = $1")
+                    .bind(org_id).fetch_optional(&mut *tx).await?;
+                return Ok(exists.map(|_| false));
+            }
+            crate::outbox::write_effects!(tx, effects, now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some(true))
+        })?)
+    }
+
     pub async fn rollout_waves(&self, org_id: OrgId) -> Result<Vec<RolloutWave>> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, org_id, name, dimension, value, opens_at, created_at FROM rollout_waves WHERE org_id = $1 ORDER BY opens_at, id")

@@ -14,6 +14,8 @@ use axum::{Form, Router};
 use embarq_store::ApiToken;
 use serde::Deserialize;
 
+const BROWSER: accounts::SessionFor = accounts::SessionFor::Browser;
+
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/setup", get(setup_form).post(setup))
@@ -128,8 +130,8 @@ async fn setup(
     };
     match accounts::setup(&state, &input).await {
         Ok(_) => {
-            let token = accounts::sign_in(&state, &f.email, &f.password, client).await?;
-            Ok(signed_in(&state, &token, "/"))
+            let s = accounts::sign_in(&state, &f.email, &f.password, client, BROWSER).await?;
+            Ok(signed_in(&state, &s.token, "/"))
         }
         Err(AppError::Refused("already_set_up")) => Ok(see_other("/login")),
         Err(AppError::Validation(errs)) => {
@@ -205,8 +207,8 @@ async fn login(
     ClientIp(client): ClientIp,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
-    match accounts::sign_in(&state, &f.email, &f.password, client).await {
-        Ok(token) => Ok(signed_in(&state, &token, &safe_next(&f.next))),
+    match accounts::sign_in(&state, &f.email, &f.password, client, BROWSER).await {
+        Ok(s) => Ok(signed_in(&state, &s.token, &safe_next(&f.next))),
         Err(AppError::Refused(crate::service::rollout::ACCESS_NOT_OPEN)) => {
             match crate::service::rollout::opening_for_email(&state, &f.email).await? {
                 Some(o) => Ok(super::rollout::gate_page(&state, lang, &csrf, o).await),
@@ -377,8 +379,8 @@ async fn redeem(
     purpose: &str,
     f: &PasswordForm,
 ) -> AppResult<Response> {
-    match accounts::redeem(state, token, purpose, &f.password, &f.confirm).await {
-        Ok(session) => Ok(signed_in(state, &session, "/")),
+    match accounts::redeem(state, token, purpose, &f.password, &f.confirm, BROWSER).await {
+        Ok(session) => Ok(signed_in(state, &session.token, "/")),
         Err(AppError::Refused(crate::service::rollout::ACCESS_NOT_OPEN)) => {
             match crate::service::rollout::opening_for_token(state, token, purpose).await? {
                 Some(o) => Ok(super::rollout::gate_page(state, lang, csrf, o).await),

@@ -27,6 +27,8 @@ pub fn router() -> Router<WebState> {
         .route("/admin/rollout", get(page))
         .route("/admin/rollout/plan", post(save_plan))
         .route("/admin/rollout/waves", post(add_wave))
+        .route("/admin/rollout/early-access", post(open_early_access_now))
+        .route("/admin/rollout/launch", post(launch_now))
         .route("/admin/rollout/spheres", post(create_spheres))
         .route("/admin/rollout/waves/{id}/delete", post(delete_wave))
 }
@@ -61,6 +63,10 @@ struct RolloutPage {
     p: Page,
     has_plan: bool,
     phase: String,
+    /// Early access can be opened now (still preparing).
+    can_open_early: bool,
+    /// The launch can be brought forward to now (not launched yet).
+    can_launch: bool,
     steps: Vec<Step>,
     today_pos: i64,
     next: Option<String>,
@@ -254,6 +260,8 @@ async fn render_page(
             p,
             has_plan: o.plan.is_some(),
             phase: o.phase.map(|ph| phase_label(lang, ph)).unwrap_or_default(),
+            can_open_early: o.phase == Some(Phase::Preparation),
+            can_launch: matches!(o.phase, Some(Phase::Preparation | Phase::EarlyAccess)),
             steps,
             today_pos,
             next,
@@ -335,6 +343,16 @@ async fn add_wave(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn open_early_access_now(state: St, auth: Auth) -> AppResult<Response> {
+    rollout::open_early_access_now(&state, &auth).await?;
+    Ok(see_other("/admin/rollout"))
+}
+
+async fn launch_now(state: St, auth: Auth) -> AppResult<Response> {
+    rollout::launch_now(&state, &auth).await?;
+    Ok(see_other("/admin/rollout"))
 }
 
 async fn delete_wave(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {

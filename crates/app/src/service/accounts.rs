@@ -15,6 +15,36 @@ pub const RESET: &str = "reset";
 const INVITE_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 const RESET_TTL_MS: i64 = 3600 * 1000;
 
+/// Who a new session is for: a browser keeps the configured session length; a program
+/// signing in over the API gets a working day's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionFor {
+    Browser,
+    Api,
+}
+
+/// How long a session opened over the API lasts.
+pub const API_SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+
+impl SessionFor {
+    fn ttl_ms(self, cfg: &crate::Config) -> i64 {
+        match self {
+            SessionFor::Browser => cfg.session_ttl_ms,
+            SessionFor::Api => API_SESSION_TTL_MS.min(cfg.session_ttl_ms),
+        }
+    }
+}
+
+/// A session just opened: its secret (the cookie, or a Bearer token), the CSRF token a
+/// cookie-authenticated client sends with changes, and when it ends.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: UserId,
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
 pub struct SetupInput {
     pub org_name: String,
     pub display_name: String,
@@ -69,7 +99,8 @@ pub async fn sign_in(
     email: &str,
     password: &str,
     client: IpAddr,
-) -> AppResult<String> {
+    length: SessionFor,
+) -> AppResult<Session> {
     // Taken before counting: at most one attempt per core is counted and not yet refunded,
     // so a whole office signing in at once behind one address never looks like guessing.
     let slot = auth::password_slot().await?;
@@ -81,9 +112,11 @@ pub async fn sign_in(
         email.trim().to_lowercase(),
         password.to_string(),
     );
-    tokio::spawn(async move { check_and_open(&state, slot, &email, &password, client).await })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
+    tokio::spawn(
+        async move { check_and_open(&state, slot, &email, &password, client, length).await },
+    )
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
 }
 
 async fn check_and_open(
@@ -92,7 +125,8 @@ async fn check_and_open(
     email: &str,
     password: &str,
     client: IpAddr,
-) -> AppResult<String> {
+    length: SessionFor,
+) -> AppResult<Session> {
     let pair = format!("pair:{email}|{client}");
     let ip = format!("ip:{client}");
     let rules = sign_in_rules(&state.config);
@@ -116,7 +150,7 @@ async fn check_and_open(
                 return Err(AppError::Refused(super::oidc::SSO_REQUIRED));
             }
             super::rollout::ensure_access_open(state, &u).await?;
-            open_session(state, u.id).await
+            open_session(state, u.id, length).await
         }
         _ => Err(AppError::Refused("bad_credentials")),
     }
@@ -156,20 +190,29 @@ async fn count_attempt(state: &AppState, key: &str, rule: &throttle::Rule) -> Ap
     Err(AppError::TooManyRequests)
 }
 
-/// Opens a session for an account that proved who it is; returns the session token.
-pub async fn open_session(state: &AppState, user_id: UserId) -> AppResult<String> {
-    let token = random_token();
+/// Opens a session for an account that proved who it is.
+pub async fn open_session(
+    state: &AppState,
+    user_id: UserId,
+    length: SessionFor,
+) -> AppResult<Session> {
+    let session = Session {
+        user_id,
+        token: random_token(),
+        csrf_token: random_token(),
+        expires_at: embarq_store::now_ms() + length.ttl_ms(&state.config),
+    };
     state
         .db
         .create_session(
-            &token_hash(&token),
+            &token_hash(&session.token),
             user_id,
-            &random_token(),
-            state.config.session_ttl_ms,
+            &session.csrf_token,
+            length.ttl_ms(&state.config),
         )
         .await?;
     state.db.touch_user(user_id).await?;
-    Ok(token)
+    Ok(session)
 }
 
 pub async fn sign_out(state: &AppState, auth: &Auth) -> AppResult<()> {
@@ -357,14 +400,15 @@ pub async fn token_valid(state: &AppState, token: &str, purpose: &str) -> AppRes
         .is_some())
 }
 
-/// Sets a password from an invitation or reset link; returns a new session token.
+/// Sets a password from an invitation or reset link; opens a session.
 pub async fn redeem(
     state: &AppState,
     token: &str,
     purpose: &str,
     password: &str,
     confirm: &str,
-) -> AppResult<String> {
+    length: SessionFor,
+) -> AppResult<Session> {
     validate::password("password", password)?;
     if password != confirm {
         return Err(validate::FieldError::new("confirm", "mismatch").into());
@@ -392,7 +436,7 @@ pub async fn redeem(
         .await?
         .ok_or(AppError::Refused("link_expired"))?;
     crate::outbox::written(state, &activated);
-    open_session(state, uid).await
+    open_session(state, uid, length).await
 }
 
 /// Creates a personal access token; the secret is shown once.

@@ -166,6 +166,8 @@ pub struct QueueItem {
     /// Reasons given, most frequent first.
     pub reasons: Vec<ReasonCount>,
     pub reports: Vec<QueueReport>,
+    #[serde(serialize_with = "crate::instant::ms")]
+    #[schema(value_type = crate::instant::Instant)]
     pub first_reported_at: i64,
 }
 
@@ -180,6 +182,8 @@ pub struct QueueReport {
     pub reporter_name: String,
     pub reason: String,
     pub details: String,
+    #[serde(serialize_with = "crate::instant::ms")]
+    #[schema(value_type = crate::instant::Instant)]
     pub created_at: i64,
 }
 

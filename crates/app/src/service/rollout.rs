@@ -136,6 +136,95 @@ pub async fn delete_plan(state: &AppState, auth: &Auth) -> AppResult<()> {
     }
 }
 
+/// Launches now instead of at the planned time (organization managers): access opens for
+/// everyone, invitations go out and the announcement is published at once. Audited;
+/// refused once launched.
+pub async fn launch_now(state: &AppState, auth: &Auth) -> AppResult<()> {
+    require_manager(auth)?;
+    let now = now_ms();
+    let org = auth.user.org_id;
+    let mut effects = Effects::webhook(
+        org,
+        "rollout.plan_changed",
+        serde_json::json!({"launch_at": now, "launched_now": true}),
+    );
+    effects.extend(super::admin_audit::by(
+        auth,
+        "rollout.launch_now",
+        "rollout",
+        None,
+        serde_json::json!({"launch_at": now}),
+    ));
+    let done = state.db.launch_rollout_now(org, now, &effects).await?;
+    changed_now(state, done, &effects, "rollout_launched", now).await
+}
+
+/// Opens early access now (organization managers): it lasts until the planned launch, the
+/// champions' invitations go out at once. Audited; refused once open, or when the launch is
+/// more than the longest early access away.
+pub async fn open_early_access_now(state: &AppState, auth: &Auth) -> AppResult<()> {
+    require_manager(auth)?;
+    let now = now_ms();
+    let org = auth.user.org_id;
+    let plan = state
+        .db
+        .rollout_plan(org)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let days = rollout::early_access_days_until(plan.launch_at, now);
+    if days > rollout::EARLY_ACCESS_MAX {
+        return Err(AppError::Refused("rollout_launch_too_far"));
+    }
+    let mut effects = Effects::webhook(
+        org,
+        "rollout.plan_changed",
+        serde_json::json!({"launch_at": plan.launch_at, "early_access_days": days,
+            "early_access_opened_now": true}),
+    );
+    effects.extend(super::admin_audit::by(
+        auth,
+        "rollout.early_access_now",
+        "rollout",
+        None,
+        serde_json::json!({"early_access_days": days, "previous_early_access_days": plan.early_access_days}),
+    ));
+    let done = state
+        .db
+        .open_early_access_now(org, now, days, &effects)
+        .await?;
+    changed_now(state, done, &effects, "rollout_early_access_open", now).await
+}
+
+/// After a guarded change of the plan: `refused` when it no longer applied; otherwise the
+/// rollout's due work runs at once instead of at the next tick.
+async fn changed_now(
+    state: &AppState,
+    done: Option<bool>,
+    effects: &Effects,
+    refused: &'static str,
+    now: i64,
+) -> AppResult<()> {
+    match done {
+        None => Err(AppError::NotFound),
+        Some(false) => Err(AppError::Refused(refused)),
+        Some(true) => {
+            crate::outbox::written(state, effects);
+            crate::jobs::rollout_due(state, now).await;
+            Ok(())
+        }
+    }
+}
+
+/// The plan's time zone (the default zone without a plan).
+pub async fn plan_zone(state: &AppState, auth: &Auth) -> AppResult<String> {
+    require_manager(auth)?;
+    Ok(state
+        .db
+        .rollout_plan(auth.user.org_id)
+        .await?
+        .map_or_else(|| rollout::DEFAULT_TIME_ZONE.to_string(), |p| p.time_zone))
+}
+
 pub async fn add_wave(state: &AppState, auth: &Auth, i: &WaveInput) -> AppResult<RolloutWave> {
     require_manager(auth)?;
     let org = auth.user.org_id;

@@ -83,7 +83,9 @@ pub struct Hit {
     pub sphere_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
-    /// Creation time, epoch milliseconds.
+    /// Creation time.
+    #[serde(serialize_with = "crate::instant::ms")]
+    #[schema(value_type = crate::instant::Instant)]
     pub created_at: i64,
 }
 

@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(get_me, update_me))
+        .routes(routes!(put_photo))
         .routes(routes!(my_invitations))
         .routes(routes!(list_notifications))
         .routes(routes!(mark_notifications_read))
@@ -97,6 +98,30 @@ async fn update_me(
         time_zone: merged(p.time_zone, u.time_zone),
     };
     members::update_profile(&state, &auth, &input).await?;
+    Ok(Json(
+        members::profile(&state, &auth, auth.user.id).await?.into(),
+    ))
+}
+
+/// Sets the signed-in person's profile photo: the request body is the image itself, PNG,
+/// JPEG or WebP (recognized from its bytes), at most 2 MiB. 422 `not_an_image` or
+/// `file_too_large` on the `photo` field.
+#[utoipa::path(put, path = "/me/photo", tag = "account",
+    request_body(content = super::docs::Binary, content_type = "image/*"),
+    responses((status = 200, description = "The updated profile", body = MemberDto), Unauthorized, Invalid))]
+async fn put_photo(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<MemberDto>> {
+    let bytes = body.map_err(|_| {
+        embarq_domain::validate::FieldError::with_limit(
+            "photo",
+            "file_too_large",
+            (members::PHOTO_MAX / 1024 / 1024) as i64,
+        )
+    })?;
+    members::set_photo(&state, &auth, &bytes).await?;
     Ok(Json(
         members::profile(&state, &auth, auth.user.id).await?.into(),
     ))

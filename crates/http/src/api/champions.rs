@@ -33,6 +33,8 @@ pub struct ChampionDto {
     /// Has activated their account (signed in at least once).
     signed_in: bool,
     reason: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     confirmed_at: i64,
 }
 

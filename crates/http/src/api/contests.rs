@@ -32,11 +32,17 @@ pub struct ContestDto {
     dimension: String,
     /// `activation_rate`, `contributions_per_member` or `activations`.
     metric: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     starts_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     ends_at: i64,
     created_by: uuid::Uuid,
     /// The winning site or department, once announced.
     winner: Option<String>,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     winner_announced_at: Option<i64>,
 }
 
@@ -76,11 +82,13 @@ pub struct NewContestInput {
     #[serde(default)]
     #[schema(value_type = ContestMetricChoice, inline, required = true)]
     metric: String,
-    /// Epoch milliseconds; not in the past.
-    #[schema(value_type = i64, required = true, minimum = 0, maximum = 253_402_300_799_999_i64)]
+    /// An instant (RFC 3339); not in the past.
+    #[serde(default, with = "super::time::opt_ms")]
+    #[schema(value_type = super::time::Instant, required = true)]
     starts_at: Option<i64>,
-    /// Epoch milliseconds; after the start, at most 366 days later.
-    #[schema(value_type = i64, required = true, minimum = 0, maximum = 253_402_300_799_999_i64)]
+    /// An instant (RFC 3339) after the start, at most 366 days later.
+    #[serde(default, with = "super::time::opt_ms")]
+    #[schema(value_type = super::time::Instant, required = true)]
     ends_at: Option<i64>,
 }
 

@@ -437,6 +437,8 @@ pattern_types! {
     LocalDateTime: &format!("^{DATE}T{TIME}(:[0-5][0-9])?$"), None;
     /// A local date and time, `YYYY-MM-DDTHH:MM` (seconds optional), or "".
     OptLocalDateTime: &format!("^({DATE}T{TIME}(:[0-5][0-9])?)?$"), None;
+    /// A local date `YYYY-MM-DD`, or date and time `YYYY-MM-DDTHH:MM` (seconds optional).
+    LocalDateOrDateTime: &format!("^{DATE}(T{TIME}(:[0-5][0-9])?)?$"), None;
     /// A date, `YYYY-MM-DD`.
     Date: &format!("^{DATE}$"), None;
     /// A date, `YYYY-MM-DD`, or "" for none.

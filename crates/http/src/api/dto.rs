@@ -1,5 +1,5 @@
 //! What the API answers: store rows converted to documented JSON objects. Identifiers are
-//! UUID strings, times are milliseconds since the Unix epoch; password hashes never leave.
+//! UUID strings, instants are RFC 3339 (see `time`); password hashes never leave.
 use super::docs::{
     OrgRoleName, PostStatusName, RequestKindName, SphereKindName, SphereRoleName, UserStatusName,
 };
@@ -38,8 +38,14 @@ pub struct MemberDto {
     /// Their own time zone (IANA name), if chosen; otherwise times follow their browser, then
     /// the organization's zone.
     pub time_zone: Option<String>,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub activated_at: Option<i64>,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub last_seen_at: Option<i64>,
 }
 
@@ -122,6 +128,8 @@ pub struct SphereDto {
     /// Publications of plain members wait for a publication manager.
     pub requires_approval: bool,
     pub created_by: Uuid,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
     pub member_count: i64,
     /// The caller's role, if a member.
@@ -171,6 +179,8 @@ pub struct SphereMemberDto {
     pub title: Option<String>,
     #[schema(value_type = SphereRoleName)]
     pub role: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub joined_at: i64,
 }
 
@@ -198,6 +208,8 @@ pub struct RequestDto {
     #[schema(value_type = RequestKindName)]
     pub kind: String,
     pub invited_by: Option<Uuid>,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
 }
 
@@ -236,9 +248,15 @@ pub struct PostDto {
     pub pinned: bool,
     pub comment_count: i64,
     pub reaction_count: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub updated_at: i64,
     /// When a moderator hid it (only the sphere's moderators receive hidden publications).
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub hidden_at: Option<i64>,
 }
 
@@ -285,8 +303,12 @@ pub struct CommentDto {
     pub author_id: Uuid,
     pub author_name: String,
     pub body_html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
     /// When a moderator hid it (listed only for the sphere's moderators).
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub hidden_at: Option<i64>,
 }
 
@@ -361,7 +383,11 @@ pub struct NotificationDto {
     pub conversation_id: Option<Uuid>,
     /// App-relative page the notification opens (events, tasks, files...).
     pub link: Option<String>,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub read_at: Option<i64>,
 }
 
@@ -393,6 +419,8 @@ pub struct NotificationListDto {
 #[derive(Serialize, ToSchema)]
 pub struct ConversationDto {
     pub id: Uuid,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub last_message_at: i64,
     /// Display names of the other participants, comma-separated.
     pub others: String,
@@ -417,6 +445,8 @@ pub struct MessageDto {
     pub author_id: Uuid,
     pub author_name: String,
     pub body_html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
 }
 
@@ -438,7 +468,11 @@ impl From<Message> for MessageDto {
 pub struct TokenDto {
     pub id: Uuid,
     pub name: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub last_used_at: Option<i64>,
 }
 
@@ -460,7 +494,11 @@ pub struct NewTokenDto {
     pub token: String,
     pub id: Uuid,
     pub name: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub last_used_at: Option<i64>,
 }
 

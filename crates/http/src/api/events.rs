@@ -5,6 +5,7 @@ use super::docs::{
     TimeZone, Title, Unauthorized,
 };
 use super::extract::{ApiAuth, ApiJson, ApiPath, ApiQuery};
+use super::time::local;
 use crate::error::ApiResult;
 use crate::service::calendar;
 use crate::service::events::{self as svc, EventInput, Overview, Scope};
@@ -15,7 +16,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use embarq_domain::Id;
 use embarq_domain::events::{EventKind, seats_left};
-use embarq_domain::recurrence::{ms_to_local, parse_zone};
 use embarq_store::{Event, Registrant};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -37,7 +37,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         ))
 }
 
-/// An event as the caller sees it. Times are epoch milliseconds; `*_local` are the same
+/// An event as the caller sees it. Times are RFC 3339 instants; `*_local` are the same
 /// instants in the event's own zone.
 #[derive(Serialize, ToSchema)]
 pub struct EventDto {
@@ -53,7 +53,11 @@ pub struct EventDto {
     pub description_md: String,
     /// Sanitized HTML.
     pub description_html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub starts_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub ends_at: i64,
     /// `YYYY-MM-DDTHH:MM` in `time_zone`.
     pub starts_local: String,
@@ -83,14 +87,13 @@ pub struct EventDto {
     /// iCalendar SEQUENCE: incremented by each change calendars must pick up.
     pub sequence: i64,
     /// Last change (null: unchanged since creation).
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub updated_at: Option<i64>,
     /// When the event was cancelled (null: not cancelled). A cancelled event refuses answers.
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub cancelled_at: Option<i64>,
-}
-
-fn local(ms: i64, zone: &str) -> String {
-    let tz = parse_zone(zone).unwrap_or(chrono_tz::UTC);
-    ms_to_local(tz, ms).format("%Y-%m-%dT%H:%M").to_string()
 }
 
 impl From<Event> for EventDto {
@@ -196,11 +199,11 @@ pub struct NewEventBody {
     /// Local date-time in `time_zone`, e.g. `2027-01-05T10:00`.
     #[serde(default)]
     #[schema(value_type = LocalDateTime, inline, required = true)]
-    starts_at: String,
-    /// Must be after `starts_at` (48 hours at most).
+    starts_local: String,
+    /// Must be after `starts_local` (48 hours at most).
     #[serde(default)]
     #[schema(value_type = LocalDateTime, inline, required = true)]
-    ends_at: String,
+    ends_local: String,
     /// IANA zone; default `Europe/Paris`.
     #[serde(default)]
     #[schema(value_type = TimeZone)]
@@ -240,8 +243,8 @@ async fn create_event(
         audience: "all".into(),
         title: b.title,
         description: b.description,
-        starts_at: b.starts_at,
-        ends_at: b.ends_at,
+        starts_at: b.starts_local,
+        ends_at: b.ends_local,
         time_zone: b.time_zone,
         place: b.place,
         video_url: b.video_url,
@@ -279,10 +282,10 @@ pub struct EventChangeBody {
     description: Option<String>,
     /// Local date-time in `time_zone`, e.g. `2027-01-05T10:00` (must be in the future).
     #[schema(value_type = Option<LocalDateTime>, inline)]
-    starts_at: Option<String>,
-    /// Must be after `starts_at` (48 hours at most).
+    starts_local: Option<String>,
+    /// Must be after `starts_local` (48 hours at most).
     #[schema(value_type = Option<LocalDateTime>, inline)]
-    ends_at: Option<String>,
+    ends_local: Option<String>,
     /// IANA zone. Changing only the zone keeps the local times: the instants move.
     #[schema(value_type = Option<TimeZone>)]
     time_zone: Option<String>,
@@ -321,9 +324,11 @@ async fn update_event(
         kind: e.kind.clone(),
         audience: e.audience.clone(),
         starts_at: b
-            .starts_at
+            .starts_local
             .unwrap_or_else(|| local(e.starts_at, &e.time_zone)),
-        ends_at: b.ends_at.unwrap_or_else(|| local(e.ends_at, &e.time_zone)),
+        ends_at: b
+            .ends_local
+            .unwrap_or_else(|| local(e.ends_at, &e.time_zone)),
         title: b.title.unwrap_or(e.title),
         description: b.description.unwrap_or(e.description_md),
         time_zone: b.time_zone.unwrap_or(e.time_zone),
@@ -390,7 +395,11 @@ pub struct ParticipantDto {
     pub email: Option<String>,
     /// `going`, `maybe` or `not_going` (the latter only for managers).
     pub response: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub answered_at: i64,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub attended_at: Option<i64>,
 }
 
@@ -442,6 +451,8 @@ pub struct CalendarFeedDto {
     /// A feed secret exists.
     pub active: bool,
     /// When it was made.
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub created_at: Option<i64>,
     /// The subscription URL: only in the answer that made it (only its hash is kept).
     pub url: Option<String>,

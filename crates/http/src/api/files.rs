@@ -40,6 +40,8 @@ pub struct FolderDto {
     pub parent_id: Option<Uuid>,
     pub name: String,
     pub created_by: Uuid,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
 }
 
@@ -68,7 +70,11 @@ pub struct FileDto {
     pub size_bytes: i64,
     pub uploaded_by: Uuid,
     pub uploader_name: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub updated_at: i64,
     /// Where to download it (attachment).
     pub download_url: String,

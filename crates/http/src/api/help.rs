@@ -31,7 +31,11 @@ pub struct ArticleDto {
     pub body_md: String,
     /// Sanitized HTML.
     pub body_html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub updated_at: i64,
 }
 

@@ -21,10 +21,12 @@ mod posts;
 mod push;
 mod rollout;
 mod search;
+mod sessions;
 mod sphere_rules;
 mod spheres;
 mod starter;
 mod tasks;
+mod time;
 mod training;
 mod usecases;
 mod video;
@@ -92,6 +94,7 @@ pub struct ApiDoc;
 fn documented() -> OpenApiRouter<WebState> {
     let v1 = OpenApiRouter::new()
         .merge(account::router())
+        .merge(sessions::router())
         .merge(champions::router())
         .merge(members::router())
         .merge(people::router())

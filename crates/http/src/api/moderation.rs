@@ -101,6 +101,8 @@ pub struct HiddenItemDto {
     pub post_id: Uuid,
     pub author_name: String,
     pub html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub hidden_at: i64,
 }
 
@@ -204,6 +206,8 @@ pub struct AuditEntryDto {
     pub sphere_name: Option<String>,
     /// JSON object with the action's details.
     pub details: serde_json::Value,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
 }
 

@@ -33,7 +33,11 @@ pub struct WorklistItemDto {
     email: String,
     department: Option<String>,
     site: Option<String>,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     invitation_sent_at: Option<i64>,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     last_reminded_at: Option<i64>,
     reminders: i64,
 }

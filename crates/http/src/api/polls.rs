@@ -56,7 +56,9 @@ pub struct PollDto {
     pub multiple: bool,
     /// Nobody, not even managers, can see who voted what.
     pub anonymous: bool,
-    /// Epoch milliseconds; null: open until closed by hand.
+    /// Null: open until closed by hand.
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub closes_at: Option<i64>,
     pub open: bool,
     /// How many people voted.
@@ -122,9 +124,9 @@ pub struct PollInputDto {
     pub multiple: bool,
     #[serde(default)]
     pub anonymous: bool,
-    /// Epoch milliseconds, in the future; null: no closing date.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64)]
+    /// An instant (RFC 3339) in the future; null: no closing date.
+    #[serde(default, with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub closes_at: Option<i64>,
 }
 

@@ -33,9 +33,12 @@ pub struct PushDeviceDto {
     device: Option<String>,
     #[schema(value_type = Vec<PushTopicName>)]
     topics: Vec<PushTopic>,
-    /// Epoch milliseconds.
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     created_at: i64,
-    /// When a push last reached the push service (epoch milliseconds).
+    /// When a push last reached the push service.
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     last_sent_at: Option<i64>,
 }
 

@@ -1,19 +1,20 @@
 //! The rollout plan (organization managers): launch, early access, waves, announcement,
 //! phase, and the pre-launch readiness check.
 use super::docs::{
-    Date, DimensionChoice, Forbidden, Invalid, Name, NotFound, OptName, OptTime, TimeZone,
+    DimensionChoice, Forbidden, Invalid, LocalDateOrDateTime, Name, NotFound, OptName, TimeZone,
     Unauthorized,
 };
 use super::extract::{ApiAuth, ApiJson, ApiPath};
+use super::time::local;
 use crate::auth::Auth;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, AppError};
 use crate::service::rollout::{self, ReadinessItem};
 use crate::state::{AppState, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use embarq_domain::Id;
-use embarq_domain::rollout::{PlanInput, WaveInput, early_access_warning, utc_to_local};
+use embarq_domain::rollout::{PlanInput, WaveInput, early_access_warning};
 use embarq_store::{RolloutWave, now_ms};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,6 +24,8 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(get_rollout, put_rollout, delete_rollout))
+        .routes(routes!(launch_now))
+        .routes(routes!(open_early_access_now))
         .routes(routes!(add_wave))
         .routes(routes!(delete_wave))
         .routes(routes!(readiness))
@@ -30,18 +33,21 @@ pub fn router() -> OpenApiRouter<WebState> {
 
 #[derive(Serialize, ToSchema)]
 pub struct PlanDto {
-    /// Launch instant (epoch ms).
+    /// Launch instant.
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     launch_at: i64,
-    /// Launch date and time in the plan's time zone.
-    launch_date: String,
-    launch_time: String,
+    /// The launch as `YYYY-MM-DDTHH:MM` in `time_zone`.
+    launch_local: String,
     time_zone: String,
     early_access_days: i64,
     /// Early access is outside the recommended 7-10 days.
     early_access_warning: bool,
     announcement_title: String,
     announcement_md: String,
-    /// When the announcement was published (epoch ms), once it was.
+    /// When the announcement was published, once it was.
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     announced_at: Option<i64>,
     #[schema(value_type = Option<uuid::Uuid>)]
     announcement_post_id: Option<Id>,
@@ -51,7 +57,9 @@ pub struct PlanDto {
 pub struct PhaseDto {
     /// `preparation`, `early_access`, `launch` or `after_launch`.
     phase: String,
-    /// When the phase starts (epoch ms); none for preparation.
+    /// When the phase starts; none for preparation.
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     starts_at: Option<i64>,
 }
 
@@ -63,16 +71,21 @@ pub struct WaveDto {
     /// `department` or `site`.
     dimension: String,
     value: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     opens_at: i64,
+    /// `YYYY-MM-DDTHH:MM` in the plan's time zone.
+    opens_local: String,
 }
 
-impl From<RolloutWave> for WaveDto {
-    fn from(w: RolloutWave) -> Self {
+impl WaveDto {
+    fn of(w: RolloutWave, zone: &str) -> Self {
         WaveDto {
             id: w.id,
             name: w.name,
             dimension: w.dimension,
             value: w.value,
+            opens_local: local(w.opens_at, zone),
             opens_at: w.opens_at,
         }
     }
@@ -88,8 +101,41 @@ pub struct RolloutDto {
     waves: Vec<WaveDto>,
 }
 
+/// `YYYY-MM-DDTHH:MM` as the date and time the plan's rules read; a date alone keeps the
+/// default time.
+fn split_local(s: &str) -> (String, String) {
+    match s.trim().split_once('T') {
+        Some((d, t)) => (d.to_string(), t.to_string()),
+        None => (s.trim().to_string(), String::new()),
+    }
+}
+
+/// The rules name the date and the time apart; the API's field holds both.
+fn renamed(e: AppError, local: &'static str) -> AppError {
+    match e {
+        AppError::Validation(errs) => AppError::Validation(
+            errs.into_iter()
+                .map(|mut f| {
+                    if matches!(
+                        f.field,
+                        "launch_date" | "launch_time" | "wave_opens_on" | "wave_opens_time"
+                    ) {
+                        f.field = local;
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 async fn dto(state: &AppState, auth: &Auth) -> ApiResult<RolloutDto> {
     let o = rollout::overview(state, auth, now_ms()).await?;
+    let zone = o
+        .plan
+        .as_ref()
+        .map_or_else(String::new, |p| p.time_zone.clone());
     let phases = o
         .schedule
         .as_ref()
@@ -104,24 +150,20 @@ async fn dto(state: &AppState, auth: &Auth) -> ApiResult<RolloutDto> {
         })
         .unwrap_or_default();
     Ok(RolloutDto {
-        plan: o.plan.map(|p| {
-            let (d, t) = utc_to_local(&p.time_zone, p.launch_at);
-            PlanDto {
-                launch_at: p.launch_at,
-                launch_date: d.format("%Y-%m-%d").to_string(),
-                launch_time: t.format("%H:%M").to_string(),
-                time_zone: p.time_zone,
-                early_access_days: p.early_access_days,
-                early_access_warning: early_access_warning(p.early_access_days),
-                announcement_title: p.announcement_title,
-                announcement_md: p.announcement_md,
-                announced_at: p.announced_at,
-                announcement_post_id: p.announcement_post_id,
-            }
+        plan: o.plan.map(|p| PlanDto {
+            launch_at: p.launch_at,
+            launch_local: local(p.launch_at, &p.time_zone),
+            time_zone: p.time_zone,
+            early_access_days: p.early_access_days,
+            early_access_warning: early_access_warning(p.early_access_days),
+            announcement_title: p.announcement_title,
+            announcement_md: p.announcement_md,
+            announced_at: p.announced_at,
+            announcement_post_id: p.announcement_post_id,
         }),
         phase: o.phase.map(|p| p.as_str().into()),
         phases,
-        waves: o.waves.into_iter().map(WaveDto::from).collect(),
+        waves: o.waves.into_iter().map(|w| WaveDto::of(w, &zone)).collect(),
     })
 }
 
@@ -137,14 +179,11 @@ async fn get_rollout(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PlanBody {
-    /// `YYYY-MM-DD`, in the future.
+    /// The launch, `YYYY-MM-DDTHH:MM` in `time_zone` (seconds optional), in the future;
+    /// a date alone launches at 09:00.
     #[serde(default)]
-    #[schema(value_type = Date, inline, required = true)]
-    launch_date: String,
-    /// `HH:MM`, default 09:00.
-    #[serde(default)]
-    #[schema(value_type = OptTime, inline)]
-    launch_time: String,
+    #[schema(value_type = LocalDateOrDateTime, inline, required = true)]
+    launch_local: String,
     /// Default Europe/Paris.
     #[serde(default)]
     #[schema(value_type = TimeZone)]
@@ -171,9 +210,10 @@ async fn put_rollout(
     ApiAuth(auth): ApiAuth,
     ApiJson(b): ApiJson<PlanBody>,
 ) -> ApiResult<Json<RolloutDto>> {
+    let (launch_date, launch_time) = split_local(&b.launch_local);
     let input = PlanInput {
-        launch_date: b.launch_date,
-        launch_time: b.launch_time,
+        launch_date,
+        launch_time,
         time_zone: b.time_zone,
         early_access_days: b
             .early_access_days
@@ -182,7 +222,9 @@ async fn put_rollout(
         announcement_title: b.announcement_title,
         announcement_body: b.announcement_md,
     };
-    rollout::save_plan(&state, &auth, &input).await?;
+    rollout::save_plan(&state, &auth, &input)
+        .await
+        .map_err(|e| renamed(e, "launch_local"))?;
     Ok(Json(dto(&state, &auth).await?))
 }
 
@@ -198,6 +240,33 @@ async fn delete_rollout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Launches now instead of at the planned time (organization managers): access opens for
+/// everyone, pending invitations are sent and the announcement is published at once.
+/// Audited (`rollout.launch_now`); 422 `rollout_launched` once launched, 404 without a plan.
+#[utoipa::path(post, path = "/rollout/launch", tag = "rollout",
+    responses((status = 200, description = "The plan, launched", body = RolloutDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn launch_now(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+) -> ApiResult<Json<RolloutDto>> {
+    rollout::launch_now(&state, &auth).await?;
+    Ok(Json(dto(&state, &auth).await?))
+}
+
+/// Opens early access now (organization managers): it lasts until the planned launch and the
+/// champions' invitations are sent at once. Audited (`rollout.early_access_now`); 422
+/// `rollout_early_access_open` once open, `rollout_launch_too_far` when the launch is more
+/// than 30 days away; 404 without a plan.
+#[utoipa::path(post, path = "/rollout/early-access", tag = "rollout",
+    responses((status = 200, description = "The plan, in early access", body = RolloutDto), Unauthorized, Forbidden, NotFound, Invalid))]
+async fn open_early_access_now(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+) -> ApiResult<Json<RolloutDto>> {
+    rollout::open_early_access_now(&state, &auth).await?;
+    Ok(Json(dto(&state, &auth).await?))
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct WaveBody {
     /// `department` or `site`.
@@ -208,14 +277,11 @@ pub struct WaveBody {
     #[serde(default)]
     #[schema(value_type = Name, inline, required = true)]
     value: String,
-    /// `YYYY-MM-DD`, on or after the launch.
+    /// When the wave opens, `YYYY-MM-DDTHH:MM` in the plan's time zone (seconds optional), on
+    /// or after the launch; a date alone opens at 09:00.
     #[serde(default)]
-    #[schema(value_type = Date, inline, required = true)]
-    opens_on: String,
-    /// `HH:MM`, default 09:00.
-    #[serde(default)]
-    #[schema(value_type = OptTime, inline)]
-    opens_time: String,
+    #[schema(value_type = LocalDateOrDateTime, inline, required = true)]
+    opens_local: String,
     /// Defaults to the value.
     #[serde(default)]
     #[schema(value_type = OptName, inline)]
@@ -230,15 +296,19 @@ async fn add_wave(
     ApiAuth(auth): ApiAuth,
     ApiJson(b): ApiJson<WaveBody>,
 ) -> ApiResult<(StatusCode, Json<WaveDto>)> {
+    let (opens_on, opens_time) = split_local(&b.opens_local);
     let input = WaveInput {
         name: b.name,
         dimension: b.dimension,
         value: b.value,
-        opens_on: b.opens_on,
-        opens_time: b.opens_time,
+        opens_on,
+        opens_time,
     };
-    let w = rollout::add_wave(&state, &auth, &input).await?;
-    Ok((StatusCode::CREATED, Json(w.into())))
+    let w = rollout::add_wave(&state, &auth, &input)
+        .await
+        .map_err(|e| renamed(e, "opens_local"))?;
+    let zone = rollout::plan_zone(&state, &auth).await?;
+    Ok((StatusCode::CREATED, Json(WaveDto::of(w, &zone))))
 }
 
 /// Removes a wave (organization managers).

@@ -93,6 +93,8 @@ pub struct RuleDto {
     manager_name: Option<String>,
     /// Active people the rule names today.
     reach: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     created_at: i64,
 }
 

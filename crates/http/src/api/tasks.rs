@@ -46,6 +46,8 @@ pub struct TaskListDto {
     pub sphere_id: uuid::Uuid,
     pub name: String,
     pub created_by: uuid::Uuid,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
 }
 
@@ -98,7 +100,11 @@ pub struct TaskDto {
     pub comment_count: i64,
     pub created_by: uuid::Uuid,
     pub creator_name: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub updated_at: i64,
     /// The caller may change it.
     pub can_edit: bool,
@@ -137,6 +143,8 @@ pub struct TaskCommentDto {
     pub author_id: uuid::Uuid,
     pub author_name: String,
     pub body_html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
 }
 

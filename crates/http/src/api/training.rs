@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(training_attendance))
 }
 
-/// A training session or webinar as the caller sees it. Times are epoch milliseconds.
+/// A training session or webinar as the caller sees it. Times are RFC 3339 instants.
 #[derive(Serialize, ToSchema)]
 pub struct TrainingDto {
     pub id: uuid::Uuid,
@@ -41,8 +41,15 @@ pub struct TrainingDto {
     pub title: String,
     pub description_md: String,
     pub description_html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub starts_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub ends_at: i64,
+    /// `YYYY-MM-DDTHH:MM` in `time_zone`.
+    pub starts_local: String,
+    pub ends_local: String,
     pub time_zone: String,
     pub place: Option<String>,
     pub video_url: Option<String>,
@@ -75,6 +82,8 @@ impl From<Event> for TrainingDto {
             title: e.title,
             description_md: e.description_md,
             description_html: e.description_html,
+            starts_local: super::time::local(e.starts_at, &e.time_zone),
+            ends_local: super::time::local(e.ends_at, &e.time_zone),
             starts_at: e.starts_at,
             ends_at: e.ends_at,
             time_zone: e.time_zone,
@@ -168,11 +177,11 @@ pub struct NewTraining {
     /// `recurrence`, ignored with it).
     #[serde(default)]
     #[schema(value_type = OptLocalDateTime, inline)]
-    starts_at: String,
-    /// After `starts_at` (required without `recurrence`, ignored with it).
+    starts_local: String,
+    /// After `starts_local` (required without `recurrence`, ignored with it).
     #[serde(default)]
     #[schema(value_type = OptLocalDateTime, inline)]
-    ends_at: String,
+    ends_local: String,
     /// IANA zone; default `Europe/Paris`.
     #[serde(default)]
     #[schema(value_type = TimeZone)]
@@ -213,8 +222,8 @@ async fn create_training(
         audience: b.audience.unwrap_or_default(),
         title: b.title,
         description: b.description,
-        starts_at: b.starts_at,
-        ends_at: b.ends_at,
+        starts_at: b.starts_local,
+        ends_at: b.ends_local,
         time_zone: b.time_zone,
         place: b.place,
         video_url: b.video_url,
@@ -263,7 +272,11 @@ pub struct RegistrantDto {
     pub user_id: uuid::Uuid,
     pub display_name: String,
     pub email: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub registered_at: i64,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     pub attended_at: Option<i64>,
 }
 

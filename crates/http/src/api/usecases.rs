@@ -39,6 +39,8 @@ pub struct UseCaseDto {
     pub sphere_name: String,
     pub author_name: String,
     pub body_html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
 }
 
@@ -163,7 +165,11 @@ pub struct SuggestionDto {
     pub comment_count: i64,
     /// Whether the caller voted for it.
     pub voted: bool,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub updated_at: i64,
 }
 
@@ -192,6 +198,8 @@ pub struct SuggestionCommentDto {
     pub author_id: Uuid,
     pub author_name: String,
     pub body_html: String,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
 }
 

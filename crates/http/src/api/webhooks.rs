@@ -35,6 +35,8 @@ pub struct WebhookDto {
     events: Vec<String>,
     /// false while paused: no new event is queued; queued deliveries wait for resume.
     active: bool,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     created_at: i64,
 }
 
@@ -83,8 +85,14 @@ pub struct DeliveryDto {
     /// pending, delivered or failed.
     status: String,
     attempts: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     next_attempt_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     created_at: i64,
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     delivered_at: Option<i64>,
     last_status_code: Option<i64>,
     last_duration_ms: Option<i64>,
@@ -115,6 +123,8 @@ impl From<WebhookDelivery> for DeliveryDto {
 pub struct AttemptDto {
     /// 1 for the first attempt.
     attempt: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     at: i64,
     /// The receiver's HTTP status (none when it could not be reached).
     status_code: Option<i64>,
@@ -122,6 +132,8 @@ pub struct AttemptDto {
     /// What went wrong (none when delivered).
     error: Option<String>,
     /// When the next try was scheduled after this attempt (none: delivered or given up).
+    #[serde(with = "super::time::opt_ms")]
+    #[schema(value_type = Option<super::time::Instant>)]
     next_attempt_at: Option<i64>,
 }
 

@@ -53,7 +53,11 @@ pub struct WidgetDto {
     pub video_url: Option<String>,
     /// A video file of the sphere's file box.
     pub video_file_id: Option<Uuid>,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::time::ms")]
+    #[schema(value_type = super::time::Instant)]
     pub updated_at: i64,
 }
 

@@ -31,12 +31,12 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     let mut auth = None;
     let mut expected_csrf = None;
     if let Some(t) = bearer {
-        match state.db.api_token_user(&token_hash(&t)).await {
-            Ok(Some(user)) => {
+        match bearer_user(&state, &token_hash(&t)).await {
+            Ok(Some((user, session_hash))) => {
                 auth = Some(Auth {
                     user,
                     via: Via::Token,
-                    session_hash: None,
+                    session_hash,
                     browser_zone: None,
                 })
             }
@@ -81,7 +81,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     let mut body = body;
     let state_changing = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let by_cookie = auth.as_ref().is_none_or(|a| a.via == Via::Session);
-    if state_changing && by_cookie {
+    if state_changing && by_cookie && !(auth.is_none() && anonymous_json_api(&parts)) {
         let expected = expected_csrf.clone().unwrap_or_default();
         let (ok, b) = csrf_matches(&parts, body, &expected).await;
         body = b;
@@ -121,6 +121,35 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
+}
+
+/// A Bearer token is a personal access token or a session opened over the API (whose hash
+/// comes back, so signing out can end it).
+async fn bearer_user(
+    state: &AppState,
+    hash: &str,
+) -> Result<Option<(embarq_store::User, Option<String>)>, embarq_store::StoreError> {
+    if let Some(user) = state.db.api_token_user(hash).await? {
+        return Ok(Some((user, None)));
+    }
+    Ok(state
+        .db
+        .session_user(hash)
+        .await?
+        .map(|su| (su.user, Some(hash.to_string()))))
+}
+
+/// A JSON request to the API from someone not signed in (setup, sign-in, accepting an
+/// invitation). It carries no credentials to abuse, and a cross-site page cannot send
+/// `application/json` without a CORS preflight, which embarq never grants: no CSRF token.
+fn anonymous_json_api(parts: &axum::http::request::Parts) -> bool {
+    parts.uri.path().starts_with("/api/")
+        && parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Looks for the token in the `X-CSRF-Token` header, a `_csrf` query parameter (multipart

@@ -151,7 +151,13 @@ pub async fn callback(
         })?;
     let user = resolve(state, &s, &identity).await?;
     crate::service::rollout::ensure_access_open(state, &user).await?;
-    let session = crate::service::accounts::open_session(state, user.id).await?;
+    let session = crate::service::accounts::open_session(
+        state,
+        user.id,
+        crate::service::accounts::SessionFor::Browser,
+    )
+    .await?
+    .token;
     Ok(SignedIn {
         session,
         next: st.next_path,
