@@ -2,14 +2,15 @@
 // `--demo` company and its seeded history (activations 35 to 45 days ago, then visits,
 // posts, comments and reactions day by day): the headline, cohort retention and "what moves
 // people" views show the figures the API gives, and the figures hold together (the cohorts
-// hold every activated member, champions and others add up, week 8 has not come yet).
+// hold every activated member, champions and others add up, week 8 has not come yet); the
+// demo contest's leaderboard history is drawn with the API's figures.
 // Screenshots in e2e/artifacts/retention-*.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, LAUNCH, signedIn, startServer } from './support.mjs';
+import { ARTIFACTS, LAUNCH, axeViolations, signedIn, startServer } from './support.mjs';
 
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -95,5 +96,38 @@ describe('adoption figures on the demo company', () => {
     assert.ok(wide <= 390, `page is ${wide} px wide`);
     await page.locator('#levers-h').scrollIntoViewIfNeeded();
     await page.locator('#levers-h').locator('..').screenshot({ path: path.join(ARTIFACTS, 'retention-03-levers.png') });
+  });
+
+  it("draws the demo contest's leaderboard history with the API's figures", async () => {
+    const contests = await (await page.request.get(`${server.base}/api/v1/contests`)).json();
+    const contest = contests.find((c) => c.name === 'Défi des sites');
+    assert.ok(contest, 'the demo company runs a contest');
+    const history = await (await page.request.get(`${server.base}/api/v1/contests/${contest.id}/history`)).json();
+    const board = await (await page.request.get(`${server.base}/api/v1/contests/${contest.id}`)).json();
+    assert.ok(history.days.length >= 21, `three weeks of days: ${history.days.length}`);
+    assert.ok(history.teams.length >= 2, 'several sites');
+    // The last day is today's leaderboard; every line only goes up (contributions add up).
+    for (const t of history.teams) {
+      const now = board.scores.find((s) => s.team === t.team);
+      assert.equal(t.scores[t.scores.length - 1], now.score, t.team);
+      assert.ok(t.scores.every((s, i) => i === 0 || s >= t.scores[i - 1]), `${t.team} never goes down`);
+    }
+    await page.goto(`${server.base}/contests/${contest.id}`);
+    assert.equal(await page.locator('#history polyline').count(), history.teams.length);
+    const legend = await page.locator('#history .chart-legend li').allInnerTexts();
+    history.teams.forEach((t, i) => assert.ok(legend[i].includes(t.team), `${legend[i]} is ${t.team}`));
+    await page.locator('#history summary').click();
+    const rows = page.locator('#history-table tbody tr');
+    assert.equal(await rows.count(), history.days.length);
+    const last = rows.nth(history.days.length - 1).locator('td');
+    for (const [i, t] of history.teams.entries()) {
+      assert.equal(number(await last.nth(i).innerText()), t.scores[t.scores.length - 1]);
+    }
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 390, `page is ${wide} px wide`);
+    const serious = (await axeViolations(page)).filter((v) => ['serious', 'critical'].includes(v.impact));
+    assert.deepEqual(serious, [], 'the contest page passes axe');
+    await page.locator('#history-h').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'retention-04-contest.png'), fullPage: true });
   });
 });

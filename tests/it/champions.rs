@@ -520,13 +520,10 @@ async fn champions_refuse_bad_input_foreign_ids_and_members() {
     assert_eq!(r.status(), 404);
 }
 
-#[tokio::test]
-async fn confirming_a_large_cohort_spans_several_batches() {
-    let app = spawn_app().await;
-    let mgr = app.setup("alice@acme.test").await;
-    let org = app.org_id("alice@acme.test").await;
+/// `n` invited members, "Person 0" <p0@acme.test> and so on.
+async fn invite_many(app: &TestApp, org: OrgId, n: usize) -> Vec<UserId> {
     let mut ids = Vec::new();
-    for i in 0..520 {
+    for i in 0..n {
         let id = app
             .db
             .create_member(&embarq_store::NewMember {
@@ -541,6 +538,15 @@ async fn confirming_a_large_cohort_spans_several_batches() {
             .unwrap();
         ids.push(id);
     }
+    ids
+}
+
+#[tokio::test]
+async fn confirming_a_large_cohort_spans_several_batches() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let ids = invite_many(&app, org, 520).await;
     let (s, p) = api(
         &mgr,
         reqwest::Method::GET,
@@ -625,4 +631,73 @@ async fn champions_are_confirmed_with_their_notices_or_not_at_all() {
     let (s, done) = confirm().await;
     assert_eq!((s, done["added"].as_i64()), (200, Some(0)));
     assert_eq!((kinds(bob).await, kinds(carol).await), (1, 1));
+}
+
+#[tokio::test]
+async fn a_large_proposal_is_paged_searched_and_confirmed_whole() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    invite_many(&app, org, 520).await;
+    let shown = regex::Regex::new(r#"name="shown" value="([0-9a-f-]+)""#).unwrap();
+    let (s, html) = mgr.get_text("/admin/champions?share=10").await;
+    assert_eq!(s, 200);
+    let page1: Vec<String> = shown
+        .captures_iter(&html)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert_eq!(page1.len(), 50, "one page of the 53 proposed");
+    assert!(html.contains("id=\"confirm-all\"") && html.contains("1 / 2"));
+    let (_, html) = mgr.get_text("/admin/champions?share=10&page=2").await;
+    let page2: Vec<String> = shown
+        .captures_iter(&html)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert_eq!(page2.len(), 3);
+    assert!(page2.iter().all(|id| !page1.contains(id)));
+
+    // Confirm the whole proposal but the first person of the page, unticked.
+    let mut form: Vec<(&str, &str)> = vec![("share", "10"), ("invited", "1"), ("all", "1")];
+    for id in &page1 {
+        form.push(("shown", id));
+    }
+    for id in &page1[1..] {
+        form.push(("user_id", id));
+    }
+    let r = mgr.post_form("/admin/champions/confirm", &form).await;
+    assert_eq!(r.status(), 200);
+    let (_, list) = api(&mgr, reqwest::Method::GET, "/champions", None).await;
+    let confirmed: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["user_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(confirmed.len(), 52, "53 proposed, one left out");
+    assert!(!confirmed.contains(&page1[0].as_str()));
+    assert!(
+        page2.iter().all(|id| confirmed.contains(&id.as_str())),
+        "other pages too"
+    );
+
+    // The confirmed list is paged, and searched without regard to case.
+    let (_, html) = mgr.get_text("/admin/champions?share=10").await;
+    assert_eq!(html.matches("/remove\"").count(), 50);
+    let (_, html) = mgr.get_text("/admin/champions?share=10&cpage=2").await;
+    assert_eq!(html.matches("/remove\"").count(), 2);
+    let name = list[0]["display_name"].as_str().unwrap();
+    let (_, html) = mgr
+        .get_text(&format!(
+            "/admin/champions?share=10&q={}",
+            urlencoding::encode(&name.to_uppercase())
+        ))
+        .await;
+    let hits = html.matches("/remove\"").count();
+    assert!((1..=11).contains(&hits), "{name}: {hits}");
+    assert!(html.contains(name));
+    let (_, html) = mgr
+        .get_text("/admin/champions?share=10&q=nobody-here")
+        .await;
+    assert_eq!(html.matches("/remove\"").count(), 0);
+    assert!(html.contains("id=\"champions-search-clear\""));
 }

@@ -3,7 +3,7 @@
 use crate::analytics::person;
 use embarq_domain::{PostStatus, SphereKind, UserStatus};
 use embarq_store::{NewPost, ProfileUpdate, now_ms};
-use embarq_testkit::{Browser, instant, rfc3339, spawn_app};
+use embarq_testkit::{Browser, api, instant, rfc3339, spawn_app};
 use serde_json::{Value, json};
 
 async fn post_json(b: &Browser, path: &str, body: Value) -> reqwest::Response {
@@ -204,6 +204,33 @@ async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
         "no creation form for plain members"
     );
 
+    // The history ends on today's standings (the contest is in its first day).
+    let h: Value = bob
+        .get(&format!("/api/v1/contests/{id}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["days"].as_array().unwrap().len(), 1, "{h}");
+    assert_eq!(h["teams"][0]["team"], "Lyon", "{h}");
+    assert_eq!(h["teams"][0]["scores"], json!([1.5]), "{h}");
+    assert_eq!(h["teams"][1]["scores"], json!([1.0]), "{h}");
+    let (_, html) = bob.get_text(&format!("/contests/{id}")).await;
+    assert!(
+        html.contains("id=\"history\"") && html.contains("<polyline class=\"series-0\""),
+        "the page draws it"
+    );
+
+    // Alice takes announcements in the app only: she gets no results e-mail.
+    let (s, v) = api(
+        &mgr,
+        reqwest::Method::PUT,
+        "/api/v1/account/notification-preferences",
+        Some(json!({"channels": {"announcements": "app"}, "digest": {"frequency": "off", "weekday": 0, "hour": 8, "time_zone": ""}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+
     // Other organizations never see it.
     app.other_org("Globex", "gina@globex.test").await;
     let gina = app.login("gina@globex.test").await;
@@ -256,6 +283,24 @@ async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
     );
     let (_, page) = mgr.get_text(&format!("/contests/{id}")).await;
     assert!(page.contains("id=\"winner\""));
+
+    // The results are e-mailed once to the active members who take announcements by e-mail.
+    let link = format!("/contests/{id}");
+    for who in ["bob@acme.test", "chloe@acme.test"] {
+        let mails = app.outbox_to(who).await;
+        let results: Vec<&String> = mails.iter().filter(|m| m.contains(&link)).collect();
+        assert_eq!(results.len(), 1, "{who}: {mails:?}");
+        let mail = results[0];
+        assert!(mail.contains("1. Lyon") && mail.contains("1.50"), "{mail}");
+        assert!(mail.find("1. Lyon") < mail.find("2. Paris"), "{mail}");
+    }
+    for who in ["alice@acme.test", "lyon2@acme.test"] {
+        let mails = app.outbox_to(who).await;
+        assert!(
+            !mails.iter().any(|m| m.contains(&link)),
+            "{who} chose the app, or has not come yet"
+        );
+    }
 }
 
 #[tokio::test]

@@ -381,8 +381,72 @@ async fn a_reminder_that_fails_stops_no_other_and_goes_out_at_the_next_run() {
     assert_eq!(app.mail_links("ann@acme.test").await.len(), 1);
 }
 
+async fn json_of(b: &embarq_testkit::Browser, path: &str) -> Value {
+    b.get(path).await.json().await.unwrap()
+}
+
+/// The first page of the worklist's colleagues.
 async fn worklist(b: &embarq_testkit::Browser) -> Value {
-    b.get("/api/v1/nudges/worklist").await.json().await.unwrap()
+    let v: Value = b.get("/api/v1/nudges/worklist").await.json().await.unwrap();
+    v["items"].clone()
+}
+
+#[tokio::test]
+async fn a_long_worklist_is_paged_and_searched() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    for i in 0..120 {
+        invited(&app, org, &format!("w{i:03}@acme.test"), now_ms() - DAY).await;
+    }
+    invited(&app, org, "helene_100%@acme.test", now_ms() - DAY).await;
+    let get = |path: &'static str| json_of(&mgr, path);
+    let first = get("/api/v1/nudges/worklist").await;
+    assert_eq!(
+        (first["total"].as_i64(), first["pages"].as_i64()),
+        (Some(121), Some(3))
+    );
+    assert_eq!(first["items"].as_array().unwrap().len(), 50);
+    let last = get("/api/v1/nudges/worklist?page=3").await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 21);
+    let everyone: std::collections::HashSet<String> = [
+        first.clone(),
+        get("/api/v1/nudges/worklist?page=2").await,
+        last,
+    ]
+    .iter()
+    .flat_map(|p| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["email"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    })
+    .collect();
+    assert_eq!(everyone.len(), 121, "the pages hold everyone once");
+    // The search matches part of the name or address, any case; % and _ are literal.
+    let found = get("/api/v1/nudges/worklist?q=W11").await;
+    assert_eq!(found["total"], 10, "w110 to w119: {found}");
+    let found = get("/api/v1/nudges/worklist?q=_100%25").await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["email"], "helene_100%@acme.test");
+    let (s, html) = mgr.get_text("/champions/worklist?page=2").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("2 / 3") && html.contains("rel=\"prev\"") && html.contains("rel=\"next\"")
+    );
+    // A reminder sent from page 2 comes back to page 2.
+    let id = json_of(&mgr, "/api/v1/nudges/worklist?page=2").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(html.contains(&format!("/champions/worklist/{id}/remind?page=2")));
+    let r = mgr
+        .post_form(&format!("/champions/worklist/{id}/remind?page=2"), &[])
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("2 / 3"));
 }
 
 #[tokio::test]

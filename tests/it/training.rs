@@ -788,3 +788,120 @@ async fn champions_only_sessions_and_other_organizations_stay_hidden() {
     assert_eq!(mgr.get("/admin/training").await.status(), 200);
     assert_eq!(carol.get("/admin/training").await.status(), 403);
 }
+
+#[tokio::test]
+async fn everyone_registered_is_told_when_a_session_moves_or_is_cancelled() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let (bob_id, bob) = app.member(org, "bob@acme.test", "Bob").await;
+    let (carol_id, carol) = app.member(org, "carol@acme.test", "Carol").await;
+    let start = now_ms() + 3 * DAY;
+    let (s, v) = api(
+        &mgr,
+        Method::POST,
+        "/api/v1/training",
+        Some(
+            json!({"title": "Prise en main", "starts_local": paris(start),
+            "ends_local": paris(start + HOUR), "time_zone": "Europe/Paris", "capacity": 5}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["ids"][0].as_str().unwrap().to_string();
+    for b in [&bob, &carol] {
+        let (s, v) = api(
+            b,
+            Method::POST,
+            &format!("/api/v1/training/{id}/register"),
+            None,
+        )
+        .await;
+        assert!(s < 300, "{v}");
+    }
+    // Carol takes event news in the app only.
+    let (s, v) = api(
+        &carol,
+        Method::PUT,
+        "/api/v1/account/notification-preferences",
+        Some(json!({"channels": {"events": "app"}, "digest": {"frequency": "off", "weekday": 0, "hour": 8, "time_zone": ""}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let kinds = |user| {
+        let db = app.db.clone();
+        async move {
+            let mut kinds: Vec<String> = db
+                .notifications(user, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|n| n.kind)
+                .collect();
+            kinds.sort();
+            kinds
+        }
+    };
+    let link = format!("/training/{id}");
+    let mails = |who: &'static str| {
+        let link = link.clone();
+        let app = &app;
+        async move {
+            app.outbox_to(who)
+                .await
+                .iter()
+                .filter(|m| m.contains(&link))
+                .count()
+        }
+    };
+
+    // Renamed only: nobody is disturbed.
+    let (s, v) = api(
+        &mgr,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"description": "Apportez votre téléphone."})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(kinds(bob_id).await.is_empty());
+
+    // Moved an hour later: both are told in the app, Bob by e-mail too.
+    let (s, v) = api(
+        &mgr,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        Some(json!({"starts_local": paris(start + HOUR), "ends_local": paris(start + 2 * HOUR)})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["starts_local"], paris(start + HOUR));
+    assert_eq!(kinds(bob_id).await, ["event_changed"]);
+    assert_eq!(kinds(carol_id).await, ["event_changed"]);
+    assert_eq!(mails("bob@acme.test").await, 1);
+    assert_eq!(mails("carol@acme.test").await, 0, "she chose the app");
+
+    // Cancelled: told again; the session says so, and registering is refused.
+    let (s, v) = api(
+        &mgr,
+        Method::POST,
+        &format!("/api/v1/events/{id}/cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(!v["cancelled_at"].is_null());
+    assert_eq!(kinds(bob_id).await, ["event_cancelled", "event_changed"]);
+    assert_eq!(kinds(carol_id).await, ["event_cancelled", "event_changed"]);
+    assert_eq!(mails("bob@acme.test").await, 2);
+    let (s, _) = api(
+        &carol,
+        Method::DELETE,
+        &format!("/api/v1/training/{id}/register"),
+        None,
+    )
+    .await;
+    assert!(s < 500);
+    let (_, html) = bob.get_text(&format!("/training/{id}")).await;
+    assert!(html.contains("id=\"cancelled-notice\""));
+}

@@ -1793,6 +1793,17 @@ pub async fn seed_demo(db: &Db) -> Result<DemoInfo> {
     db.bulk_insert_reactions(&reactions).await?;
     let history = history(&people, &users, &posts, &comments, &reactions, now);
     db.bulk_insert_activity(org_id, &history).await?;
+    // A contest between the sites, three weeks in: its leaderboard has a history to show.
+    db.contest_create(&embarq_store::NewContest {
+        org_id,
+        name: "Défi des sites",
+        dimension: "site",
+        metric: "contributions_per_member",
+        starts_at: now - 21 * DAY,
+        ends_at: now + 9 * DAY,
+        created_by: people[admin].id,
+    })
+    .await?;
 
     let find = |f: &dyn Fn(&Person) -> bool, who: &str| -> Option<String> {
         people

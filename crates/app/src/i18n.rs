@@ -43,6 +43,10 @@ impl Lang {
             None
         }
     }
+    /// A person's language: the one they chose (`users.locale`), else the default.
+    pub fn of(locale: Option<&str>) -> Lang {
+        locale.and_then(Lang::parse).unwrap_or_default()
+    }
     /// The instant `ms` as a full local date and time in `tz`, written this language's way.
     pub fn date_time(self, tz: chrono_tz::Tz, ms: i64) -> String {
         let t = embarq_domain::recency::local(tz, ms);

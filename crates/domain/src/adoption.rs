@@ -144,6 +144,60 @@ impl ContestMetric {
             ContestMetric::ContributionsPerMember => 0.0,
         }
     }
+    /// [`Self::score`] rounded to two decimals, as leaderboards show and compare it.
+    pub fn rounded(self, t: &TeamFigures) -> f64 {
+        (self.score(t) * 100.0).round() / 100.0
+    }
+    /// A score as people read it: `85.0 %` for rates, `1.25` per member otherwise.
+    pub fn score_text(self, score: f64) -> String {
+        match self {
+            ContestMetric::ContributionsPerMember => format!("{score:.2}"),
+            _ => format!("{score:.1} %"),
+        }
+    }
+}
+
+/// What one team did on one day of a contest (day 0 is its first 24 hours).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamDay {
+    pub team: Option<String>,
+    pub day: i64,
+    pub activations: i64,
+    pub contributions: i64,
+}
+
+/// Each team's score at the end of each of the contest's first `days` days, from its figures
+/// when the contest started (`start`) and what happened day by day: the leaderboard's history.
+/// Teams keep the order of `start`; days outside `0..days` are ignored.
+pub fn score_history(
+    metric: ContestMetric,
+    start: &[(Option<String>, TeamFigures)],
+    happened: &[TeamDay],
+    days: usize,
+) -> Vec<(Option<String>, Vec<f64>)> {
+    start
+        .iter()
+        .map(|(team, at_start)| {
+            let mut per_day = vec![(0_i64, 0_i64); days];
+            for d in happened.iter().filter(|d| &d.team == team) {
+                if let Some(slot) = usize::try_from(d.day).ok().and_then(|i| per_day.get_mut(i)) {
+                    slot.0 += d.activations;
+                    slot.1 += d.contributions;
+                }
+            }
+            let mut figures = *at_start;
+            let scores = per_day
+                .into_iter()
+                .map(|(activations, contributions)| {
+                    figures.activated += activations;
+                    figures.activated_during += activations;
+                    figures.contributions += contributions;
+                    metric.rounded(&figures)
+                })
+                .collect();
+            (team.clone(), scores)
+        })
+        .collect()
 }
 
 /// What a team's score is computed from.
@@ -323,6 +377,49 @@ mod tests {
         assert_eq!(ContestMetric::parse("activations"), Some(a));
         assert_eq!(ContestMetric::parse("nope"), None);
         assert_eq!(contest_dimension("level"), None);
+    }
+
+    #[test]
+    fn history_adds_up_day_by_day() {
+        let start = |headcount, activated| TeamFigures {
+            headcount,
+            activated,
+            ..Default::default()
+        };
+        let lyon = Some("Lyon".to_string());
+        let lille = Some("Lille".to_string());
+        let teams = vec![(lyon.clone(), start(10, 2)), (lille.clone(), start(4, 0))];
+        let day = |team: &Option<String>, day, activations, contributions| TeamDay {
+            team: team.clone(),
+            day,
+            activations,
+            contributions,
+        };
+        let happened = [
+            day(&lyon, 0, 1, 3),
+            day(&lyon, 2, 2, 0),
+            day(&lille, 1, 1, 8),
+            day(&lille, 9, 3, 0), // after the days asked for
+            day(&None, 0, 5, 5),  // a team not in the board
+        ];
+        let h = score_history(ContestMetric::ActivationRate, &teams, &happened, 3);
+        assert_eq!(h[0], (lyon.clone(), vec![30.0, 30.0, 50.0]));
+        assert_eq!(h[1], (lille.clone(), vec![0.0, 25.0, 25.0]));
+        // Activations count against those who had not come at the start: 8 in Lyon.
+        let h = score_history(ContestMetric::Activations, &teams, &happened, 3);
+        assert_eq!(h[0].1, vec![12.5, 12.5, 37.5]);
+        let h = score_history(ContestMetric::ContributionsPerMember, &teams, &happened, 2);
+        assert_eq!(h[1].1, vec![0.0, 2.0]);
+        assert!(
+            score_history(ContestMetric::ActivationRate, &teams, &happened, 0)[0]
+                .1
+                .is_empty()
+        );
+        assert_eq!(ContestMetric::ActivationRate.score_text(12.5), "12.5 %");
+        assert_eq!(
+            ContestMetric::ContributionsPerMember.score_text(2.0),
+            "2.00"
+        );
     }
 
     #[test]

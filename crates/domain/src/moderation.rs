@@ -53,7 +53,7 @@ pub fn category(kind: &str) -> Category {
         "mention" => Category::Mentions,
         "comment" => Category::Comments,
         "reply" | "comment_reply" => Category::Replies,
-        "rollout_announcement" | "announcement" => Category::Announcements,
+        "rollout_announcement" | "announcement" | "contest_won" => Category::Announcements,
         "join_request" | "sphere_invitation" | "request_accepted" | "post_pending"
         | "post_approved" | "post_declined" => Category::Spheres,
         k if k.starts_with("task") => Category::Tasks,
@@ -78,8 +78,14 @@ pub fn default_channel(c: Category) -> Channel {
 pub fn mailed_by_feature(kind: &str) -> bool {
     matches!(
         kind,
-        "training_reminder" | "rollout_announcement" | "event_reminder" | "message"
+        "training_reminder" | "rollout_announcement" | "event_reminder" | "message" | "contest_won"
     )
+}
+
+/// Kinds e-mailed unless the person turned e-mail off for their category: a change to, or
+/// the cancellation of, an event or training one registered for is not everyday news.
+pub fn mailed_unless_declined(kind: &str) -> bool {
+    matches!(kind, "event_changed" | "event_cancelled")
 }
 
 /// After how many minutes unread private messages are e-mailed, as a person may choose
@@ -154,7 +160,9 @@ mod tests {
         assert_eq!(category("task_assigned"), Category::Tasks);
         assert_eq!(category("training_reminder"), Category::Events);
         assert_eq!(category("moderation_outcome"), Category::Moderation);
-        assert_eq!(category("contest_won"), Category::Other);
+        assert_eq!(category("contest_won"), Category::Announcements);
+        assert_eq!(category("suggestion_status"), Category::Other);
+        assert!(mailed_unless_declined("event_cancelled") && !mailed_unless_declined("comment"));
         assert_eq!(default_channel(Category::Events), Channel::Email);
         assert_eq!(default_channel(Category::Mentions), Channel::App);
     }

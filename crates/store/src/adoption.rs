@@ -302,21 +302,41 @@ impl Db {
     }
 
     /// Invited colleagues not yet activated: the whole organization when `everyone`,
-    /// otherwise those sharing the department or the site.
+    /// otherwise those sharing the department or the site; those whose name or address
+    /// contains `search` (any case), `limit` of them from `offset` by name, and how many
+    /// there are in all.
+    #[allow(clippy::too_many_arguments, reason = "one query's parameters")]
     pub async fn worklist(
         &self,
         org_id: OrgId,
         everyone: bool,
         department: Option<&str>,
         site: Option<&str>,
-    ) -> Result<Vec<WorklistItem>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
+        search: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<WorklistItem>, i64)> {
+        const SCOPE: &str = "FROM users u WHERE u.org_id = $1 AND u.status = 'invited' AND u.activated_at IS NULL \
+             AND ($2 OR u.department = $3 OR u.site = $4) \
+             AND ($5 = '' OR lower(u.display_name) LIKE $6 ESCAPE '\\' OR lower(u.email) LIKE $6 ESCAPE '\\')";
+        let search = search.trim();
+        let pattern = crate::directory::contains_pattern(search);
+        let items_sql = format!(
             "SELECT u.id, u.display_name, u.email, u.department, u.site, u.invitation_sent_at, \
              (SELECT MAX(n.sent_at) FROM nudges n WHERE n.user_id = u.id) AS last_reminded_at, \
              (SELECT COUNT(*) FROM nudges n WHERE n.user_id = u.id) AS reminders \
-             FROM users u WHERE u.org_id = $1 AND u.status = 'invited' AND u.activated_at IS NULL \
-             AND ($2 OR u.department = $3 OR u.site = $4) ORDER BY lower(u.display_name), u.id LIMIT 500")
-            .bind(org_id).bind(everyone).bind(department).bind(site).fetch_all(p).await)?)
+             {SCOPE} ORDER BY lower(u.display_name), u.id LIMIT $7 OFFSET $8"
+        );
+        let count_sql = format!("SELECT COUNT(*) {SCOPE}");
+        Ok(with_pool!(self, p => {
+            let items: Vec<WorklistItem> = sqlx::query_as(AssertSqlSafe(items_sql))
+                .bind(org_id).bind(everyone).bind(department).bind(site).bind(search).bind(&pattern)
+                .bind(limit).bind(offset).fetch_all(p).await?;
+            let total: i64 = sqlx::query_scalar(AssertSqlSafe(count_sql))
+                .bind(org_id).bind(everyone).bind(department).bind(site).bind(search).bind(&pattern)
+                .fetch_one(p).await?;
+            Ok::<_, sqlx::Error>((items, total))
+        })?)
     }
 
     /// Records a reminder to `user_id` together with the invitation it sends (a new one-time
@@ -437,6 +457,44 @@ impl Db {
         Ok(
             with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(org_id).bind(from).bind(to).fetch_all(p).await)?,
         )
+    }
+
+    /// What each site or department did on each day of `[from, to)` (day 0 starts at
+    /// `from`): activations and contributions, counted as [`Db::contest_teams`] counts them.
+    pub async fn contest_days(
+        &self,
+        org_id: OrgId,
+        dimension: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<embarq_domain::adoption::TeamDay>> {
+        let col = team_column(dimension);
+        let sql = format!(
+            "SELECT x.team, x.day, CAST(SUM(x.a) AS BIGINT) AS activations, CAST(SUM(x.c) AS BIGINT) AS contributions FROM ( \
+               SELECT u.{col} AS team, (u.activated_at - $2) / {DAY_MS} AS day, 1 AS a, 0 AS c FROM users u \
+               WHERE u.org_id = $1 AND u.status <> 'deactivated' AND u.activated_at >= $2 AND u.activated_at < $3 \
+               UNION ALL \
+               SELECT u.{col}, (po.created_at - $2) / {DAY_MS}, 0, 1 FROM posts po JOIN users u ON u.id = po.author_id \
+               WHERE po.org_id = $1 AND po.created_at >= $2 AND po.created_at < $3 AND u.status <> 'deactivated' \
+               UNION ALL \
+               SELECT u.{col}, (c.created_at - $2) / {DAY_MS}, 0, 1 FROM comments c JOIN posts cp ON cp.id = c.post_id \
+               JOIN users u ON u.id = c.author_id \
+               WHERE cp.org_id = $1 AND c.created_at >= $2 AND c.created_at < $3 AND u.status <> 'deactivated' \
+             ) x GROUP BY x.team, x.day"
+        );
+        let rows: Vec<(Option<String>, i64, i64, i64)> = with_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql))
+            .bind(org_id).bind(from).bind(to).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(team, day, activations, contributions)| embarq_domain::adoption::TeamDay {
+                    team,
+                    day,
+                    activations,
+                    contributions,
+                },
+            )
+            .collect())
     }
 
     /// Claims the ended contests whose winner is not announced yet (exactly once across processes).

@@ -139,14 +139,7 @@ impl Db {
             f.q.as_deref()
                 .map(str::trim)
                 .filter(|q| !q.is_empty())
-                .map(|q| {
-                    let esc = q
-                        .to_lowercase()
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_");
-                    format!("%{esc}%")
-                });
+                .map(crate::directory::contains_pattern);
         let sql = format!(
             "SELECT a.id, a.actor_id, u.display_name AS actor_name, a.action, a.target_kind, a.target_id, a.sphere_id, \
              s.name AS sphere_name, a.details, a.created_at, \

@@ -549,6 +549,11 @@ pub(crate) fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// The LIKE pattern (with `ESCAPE '\'`) for "contains `s`" over lower-cased text.
+pub(crate) fn contains_pattern(s: &str) -> String {
+    format!("%{}%", like_escape(&s.to_lowercase()))
+}
+
 impl Db {
     /// The longest-standing active organization manager (the command line acts as them).
     pub async fn first_manager(&self) -> Result<Option<User>> {

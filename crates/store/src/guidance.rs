@@ -188,13 +188,7 @@ impl Db {
 
     /// Help-centre articles whose title contains `q` (case-insensitive), by title.
     pub async fn help_articles(&self, org_id: OrgId, q: &str) -> Result<Vec<HelpArticle>> {
-        let pattern = format!(
-            "%{}%",
-            q.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = crate::directory::contains_pattern(q);
         let sql = format!(
             "SELECT {ARTICLE_COLUMNS} FROM help_articles WHERE org_id = $1 AND lower(title) LIKE $2 ESCAPE '\\' \
              ORDER BY lower(title), id LIMIT 500"

@@ -87,21 +87,8 @@ impl AnalyticsPage {
             "contributions" => |s| s.contributions,
             _ => |s| s.active_members,
         };
-        let max = self.max_of(f) as f64;
-        let n = (self.d.series.len().max(2) - 1) as f64;
-        self.d
-            .series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                format!(
-                    "{:.1},{:.1}",
-                    i as f64 * W / n,
-                    H - f(s) as f64 * (H - 10.0) / max
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+        let values: Vec<f64> = self.d.series.iter().map(|s| f(s) as f64).collect();
+        embarq_domain::chart::polyline(&values, self.max_of(f) as f64, W, H)
     }
     fn peak(&self, which: &str) -> i64 {
         match which {

@@ -13,9 +13,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use embarq_domain::champions::DEFAULT_SHARE;
+use embarq_domain::paging::{PAGE_SIZE, search_page};
 use embarq_domain::{Id, SphereId, UserId, parse_as, policy};
 use embarq_store::{ChampionRow, Sphere, TrainingEvent};
 use serde::Deserialize;
+use std::borrow::Borrow;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -63,6 +65,8 @@ struct Row {
     name: String,
     detail: String,
     reasons: String,
+    /// What the search looks in.
+    search: String,
 }
 
 struct DimRow {
@@ -86,7 +90,13 @@ struct AdminPage {
     warning: bool,
     empty_directory: bool,
     size: usize,
+    /// The search over both lists (name, department, site).
+    q: String,
+    /// This page of the proposal (all of it for a small organization).
     rows: Vec<Row>,
+    rows_total: usize,
+    page: usize,
+    pages: usize,
     others: Vec<Row>,
     dims: Vec<DimRow>,
     /// The HR file's gaps: "23 people have no site".
@@ -96,16 +106,58 @@ struct AdminPage {
     achieved: String,
     achieved_pct: f64,
     champions: Vec<ChampionView>,
+    champions_total: usize,
+    /// All confirmed champions, before the search.
+    champions_all: usize,
+    cpage: usize,
+    cpages: usize,
     training: Option<TrainingEvent>,
     spheres: Vec<Sphere>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ShareQuery {
     #[serde(default)]
     share: Option<String>,
     #[serde(default)]
     invited: Option<String>,
+    #[serde(default)]
+    q: String,
+    /// The proposal's page, from 1.
+    #[serde(default)]
+    page: Option<usize>,
+    /// The confirmed champions' page, from 1.
+    #[serde(default)]
+    cpage: Option<usize>,
+}
+
+impl AdminPage {
+    /// The page itself with another proposal page and champions page.
+    fn link(&self, page: impl Borrow<usize>, cpage: impl Borrow<usize>) -> String {
+        let (page, cpage) = (*page.borrow(), *cpage.borrow());
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        url.append_pair("share", &self.share.to_string())
+            .append_pair("invited", if self.invited { "1" } else { "0" });
+        if !self.q.is_empty() {
+            url.append_pair("q", &self.q);
+        }
+        url.append_pair("page", &page.to_string())
+            .append_pair("cpage", &cpage.to_string());
+        format!("/admin/champions?{}", url.finish())
+    }
+    /// The whole proposal does not fit this page: confirming takes every page at once.
+    fn all_pages(&self) -> bool {
+        self.size > self.rows.len()
+    }
+}
+
+/// What a search looks in: the name, department and site.
+fn searchable(name: &str, department: &Option<String>, site: &Option<String>) -> String {
+    format!(
+        "{name} {} {}",
+        department.as_deref().unwrap_or_default(),
+        site.as_deref().unwrap_or_default()
+    )
 }
 
 fn rows(lang: Lang, view: &ProposalView) -> (Vec<Row>, Vec<Row>) {
@@ -126,6 +178,7 @@ fn rows(lang: Lang, view: &ProposalView) -> (Vec<Row>, Vec<Row>) {
                 name: e.display_name.clone(),
                 detail: detail(&e.department, &e.site),
                 reasons: svc::reasons_text(lang, &pk.reasons),
+                search: searchable(&e.display_name, &e.department, &e.site),
             })
         })
         .collect();
@@ -136,6 +189,7 @@ fn rows(lang: Lang, view: &ProposalView) -> (Vec<Row>, Vec<Row>) {
             id: e.id.into(),
             name: e.display_name.clone(),
             detail: detail(&e.department, &e.site),
+            search: searchable(&e.display_name, &e.department, &e.site),
             reasons: [
                 e.volunteer
                     .then(|| i18n::tr(lang, "champions-reason-volunteer")),
@@ -157,16 +211,26 @@ async fn render_admin(
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
-    share: i64,
-    invited: bool,
+    view: &ShareQuery,
     notice: Option<String>,
 ) -> AppResult<Response> {
+    let share = parse_share(view.share.as_deref());
+    let invited = view.invited.as_deref() != Some("0");
     if !policy::can_manage_champions(auth.viewer()) {
         return Err(AppError::Forbidden.into());
     }
     let mut p = Page::new(state, lang, csrf, Some(auth), "champions-admin-title").await;
     p.notice = notice;
     let mut status = StatusCode::OK;
+    let champions = svc::list(state, auth).await?;
+    let champions_all = champions.len();
+    let champions = search_page(
+        champions,
+        &view.q,
+        |c| searchable(&c.display_name, &c.department, &c.site),
+        view.cpage.unwrap_or(1),
+        PAGE_SIZE,
+    );
     let mut page = AdminPage {
         p,
         share,
@@ -174,7 +238,11 @@ async fn render_admin(
         warning: false,
         empty_directory: false,
         size: 0,
+        q: view.q.trim().to_string(),
         rows: Vec::new(),
+        rows_total: 0,
+        page: 1,
+        pages: 1,
         others: Vec::new(),
         dims: Vec::new(),
         gaps: Vec::new(),
@@ -182,8 +250,12 @@ async fn render_admin(
         present: 0,
         achieved: String::new(),
         achieved_pct: 0.0,
-        champions: svc::list(state, auth)
-            .await?
+        champions_total: champions.total,
+        champions_all,
+        cpage: champions.page,
+        cpages: champions.pages,
+        champions: champions
+            .items
             .into_iter()
             .map(|row| ChampionView {
                 signed_in: row.activated_at.is_some(),
@@ -200,10 +272,10 @@ async fn render_admin(
             .await?,
     };
     match svc::proposal(state, auth, share, invited).await {
-        Ok(view) => {
-            let c = &view.proposal.coverage;
-            page.warning = view.proposal.warning;
-            page.size = view.proposal.size;
+        Ok(proposal) => {
+            let c = &proposal.proposal.coverage;
+            page.warning = proposal.proposal.warning;
+            page.size = proposal.proposal.size;
             page.represented = c.represented;
             page.present = c.present;
             page.achieved_pct = c.share_achieved;
@@ -243,7 +315,17 @@ async fn render_admin(
                     ))
                 })
                 .collect();
-            (page.rows, page.others) = rows(lang, &view);
+            let (picks, others) = rows(lang, &proposal);
+            let picks = search_page(
+                picks,
+                &view.q,
+                |r| r.search.clone(),
+                view.page.unwrap_or(1),
+                PAGE_SIZE,
+            );
+            (page.rows_total, page.page, page.pages) = (picks.total, picks.page, picks.pages);
+            page.rows = picks.items;
+            page.others = search_page(others, &view.q, |r| r.search.clone(), 1, PAGE_SIZE).items;
         }
         Err(AppError::Refused("champions_empty_directory")) => page.empty_directory = true,
         Err(AppError::Validation(f)) => {
@@ -270,20 +352,12 @@ async fn admin_page(
     auth: Auth,
     Query(q): Query<ShareQuery>,
 ) -> AppResult<Response> {
-    let invited = q.invited.as_deref() != Some("0");
-    render_admin(
-        &state,
-        lang,
-        &csrf,
-        &auth,
-        parse_share(q.share.as_deref()),
-        invited,
-        None,
-    )
-    .await
+    render_admin(&state, lang, &csrf, &auth, &q, None).await
 }
 
-/// The confirmation form: checked `user_id`s plus e-mails typed by the manager.
+/// The confirmation form: checked `user_id`s plus e-mails typed by the manager. With `all`,
+/// the whole proposal (every page) is confirmed too, but for the rows `shown` on the page
+/// and left unticked.
 async fn confirm(
     state: St,
     lang: Lang,
@@ -293,11 +367,29 @@ async fn confirm(
 ) -> AppResult<Response> {
     let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let share = parse_share(field("share"));
-    let mut ids: Vec<UserId> = Vec::new();
-    for (k, v) in &pairs {
-        if k == "user_id" {
-            ids.push(parse_as(v).ok_or(AppError::NotFound)?);
-        }
+    let invited = field("invited") != Some("0");
+    let ids_of = |name: &str| -> Result<Vec<UserId>, AppError> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| parse_as(v).ok_or(AppError::NotFound))
+            .collect()
+    };
+    let mut ids = ids_of("user_id")?;
+    if field("all") == Some("1") {
+        let unticked: Vec<UserId> = ids_of("shown")?
+            .into_iter()
+            .filter(|id| !ids.contains(id))
+            .collect();
+        let proposal = svc::proposal(&state, &auth, share, invited).await?;
+        ids.extend(
+            proposal
+                .proposal
+                .picks
+                .iter()
+                .map(|pk| pk.id)
+                .filter(|id| !unticked.contains(id)),
+        );
     }
     let emails: Vec<String> = field("emails")
         .unwrap_or_default()
@@ -314,6 +406,8 @@ async fn confirm(
         }
         ids.extend(found.iter().map(|p| p.id));
     }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
     let done = svc::confirm(&state, &auth, &ids, share, lang).await?;
     let mut notice = i18n::tr_args(
         lang,
@@ -323,7 +417,12 @@ async fn confirm(
     if done.training.is_none() {
         notice = format!("{notice} {}", i18n::tr(lang, "champions-no-training"));
     }
-    render_admin(&state, lang, &csrf, &auth, share, true, Some(notice)).await
+    let view = ShareQuery {
+        share: Some(share.to_string()),
+        invited: Some(if invited { "1" } else { "0" }.into()),
+        ..Default::default()
+    };
+    render_admin(&state, lang, &csrf, &auth, &view, Some(notice)).await
 }
 
 #[derive(Deserialize)]
@@ -361,8 +460,7 @@ async fn nominate(
         lang,
         &csrf,
         &auth,
-        DEFAULT_SHARE,
-        true,
+        &ShareQuery::default(),
         Some(notice),
     )
     .await

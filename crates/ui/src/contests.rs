@@ -3,7 +3,9 @@ use super::{Page, PathId, St, render, render_status, see_other};
 use crate::auth::{Auth, Csrf};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::service::contests::{self as svc, ContestInput, Score, parse_local};
+use crate::service::contests::{
+    self as svc, ContestInput, History, Score, TeamHistory, parse_local,
+};
 use crate::service::time_zone;
 use crate::state::{AppState, WebState};
 use askama::Template;
@@ -11,9 +13,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
+use embarq_domain::adoption::ContestMetric;
 use embarq_domain::validate::FieldError;
 use embarq_store::{Contest, now_ms};
 use serde::Deserialize;
+use std::borrow::Borrow;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -139,8 +143,13 @@ struct ShowPage {
     p: Page,
     c: Contest,
     scores: Vec<Score>,
+    history: History,
     now: i64,
 }
+
+/// The history chart's box (SVG units).
+const CHART_W: f64 = 600.0;
+const CHART_H: f64 = 180.0;
 
 impl ShowPage {
     fn dim_key(&self) -> String {
@@ -149,12 +158,62 @@ impl ShowPage {
     fn metric_key(&self) -> String {
         format!("contests-metric-{}", self.c.metric.replace('_', "-"))
     }
+    fn metric(&self) -> ContestMetric {
+        ContestMetric::parse(&self.c.metric).unwrap_or(ContestMetric::ActivationRate)
+    }
     fn score_text(&self, s: &Score) -> String {
-        if self.c.metric == "activation_rate" {
-            format!("{:.1} %", s.score)
-        } else {
-            format!("{:.2}", s.score)
+        self.metric().score_text(s.score)
+    }
+    fn text(&self, score: f64) -> String {
+        self.metric().score_text(score)
+    }
+    fn score_at(&self, t: &TeamHistory, day: impl Borrow<usize>) -> String {
+        t.scores
+            .get(*day.borrow())
+            .map(|s| self.text(*s))
+            .unwrap_or_default()
+    }
+    /// The scale and the days the chart spans.
+    fn span(&self) -> String {
+        let days = &self.history.days;
+        match (days.first(), days.last()) {
+            (Some(first), Some(last)) => format!(
+                "0 – {} · {} → {}",
+                self.text(self.history_max()),
+                self.p.when(*first),
+                self.p.when(*last)
+            ),
+            _ => String::new(),
         }
+    }
+    /// The top of the chart's scale: 100 % for rates, the best score otherwise.
+    fn history_max(&self) -> f64 {
+        let best = self
+            .history
+            .teams
+            .iter()
+            .flat_map(|t| t.scores.iter().copied())
+            .fold(0.0_f64, f64::max);
+        match self.metric() {
+            ContestMetric::ContributionsPerMember => best.max(0.01),
+            _ => 100.0,
+        }
+    }
+    fn history_points(&self, t: &TeamHistory) -> String {
+        embarq_domain::chart::polyline(&t.scores, self.history_max(), CHART_W, CHART_H)
+    }
+    fn series_class(&self, i: impl Borrow<usize>) -> String {
+        format!(
+            "series-{}",
+            i.borrow() % embarq_domain::chart::SERIES_STYLES
+        )
+    }
+    fn last(&self, t: &TeamHistory) -> String {
+        t.scores.last().map(|s| self.text(*s)).unwrap_or_default()
+    }
+    /// When a day of the history ended, as people say it (the last one is "just now").
+    fn day(&self, ms: impl Borrow<i64>) -> String {
+        self.p.time(*ms.borrow())
     }
 }
 
@@ -167,6 +226,13 @@ async fn show(
 ) -> AppResult<Response> {
     let now = now_ms();
     let (c, scores) = svc::leaderboard(&state, &auth, id, now).await?;
+    let history = svc::history(&state, &c, &scores, now).await?;
     let p = Page::new(&state, lang, &csrf, Some(&auth), "contests-title").await;
-    Ok(render(&ShowPage { p, c, scores, now }))
+    Ok(render(&ShowPage {
+        p,
+        c,
+        scores,
+        history,
+        now,
+    }))
 }

@@ -7,11 +7,14 @@ use crate::service::nudges;
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::Router;
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use embarq_domain::UserId;
 use embarq_store::WorklistItem;
+use serde::Deserialize;
+use std::borrow::Borrow;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -24,6 +27,38 @@ pub fn router() -> Router<WebState> {
 struct WorklistPage {
     p: Page,
     items: Vec<WorklistItem>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    q: String,
+}
+
+impl WorklistPage {
+    /// This list at `page`, with the same search (`action`: the remind form's own address).
+    fn link(&self, base: &str, page: impl Borrow<i64>) -> String {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            url.append_pair("q", &self.q);
+        }
+        url.append_pair("page", &page.borrow().to_string());
+        format!("{base}?{}", url.finish())
+    }
+}
+
+/// What the page says after an action: its status, a notice or an error's code.
+struct Said {
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<&'static str>,
+}
+
+/// The worklist's search and page, also carried by each "remind" so the page comes back as it was.
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
 }
 
 async fn render_page(
@@ -31,21 +66,46 @@ async fn render_page(
     lang: Lang,
     csrf: &Csrf,
     auth: &Auth,
-    status: StatusCode,
-    notice: Option<String>,
-    error: Option<&str>,
+    q: &ListQuery,
+    said: Said,
 ) -> AppResult<Response> {
-    let items = nudges::worklist(state, auth).await?;
+    let Said {
+        status,
+        notice,
+        error,
+    } = said;
+    let list = nudges::worklist(state, auth, &q.q, q.page.unwrap_or(1)).await?;
     let mut p = Page::new(state, lang, csrf, Some(auth), "nudges-worklist-title").await;
     p.notice = notice;
     if let Some(code) = error {
         p = p.with_error_code(code);
     }
-    Ok(render_status(status, &WorklistPage { p, items }))
+    Ok(render_status(
+        status,
+        &WorklistPage {
+            p,
+            items: list.items,
+            total: list.total,
+            page: list.page,
+            pages: list.pages,
+            q: q.q.trim().to_string(),
+        },
+    ))
 }
 
-async fn page(state: St, lang: Lang, csrf: Csrf, auth: Auth) -> AppResult<Response> {
-    render_page(&state, lang, &csrf, &auth, StatusCode::OK, None, None).await
+async fn page(
+    state: St,
+    lang: Lang,
+    csrf: Csrf,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let said = Said {
+        status: StatusCode::OK,
+        notice: None,
+        error: None,
+    };
+    render_page(&state, lang, &csrf, &auth, &q, said).await
 }
 
 async fn remind(
@@ -54,6 +114,7 @@ async fn remind(
     csrf: Csrf,
     auth: Auth,
     PathId(id): PathId<UserId>,
+    Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     match nudges::remind(&state, &auth, id).await {
         Ok(()) => {
@@ -63,9 +124,12 @@ async fn remind(
                 lang,
                 &csrf,
                 &auth,
-                StatusCode::OK,
-                Some(notice),
-                None,
+                &q,
+                Said {
+                    status: StatusCode::OK,
+                    notice: Some(notice),
+                    error: None,
+                },
             )
             .await
         }
@@ -75,9 +139,12 @@ async fn remind(
                 lang,
                 &csrf,
                 &auth,
-                crate::error::status(&e),
-                None,
-                Some(e.code()),
+                &q,
+                Said {
+                    status: crate::error::status(&e),
+                    notice: None,
+                    error: Some(e.code()),
+                },
             )
             .await
         }

@@ -175,6 +175,9 @@ home-no-spheres = You are not in any sphere yet. Join a few to see what your col
 home-discover = Discover spheres
 feed-empty = Nothing here yet: be the first to publish!
 feed-more = Show more
+pager-previous = Previous
+pager-next = Next
+pager-page = Page
 composer-label = Your publication
 composer-placeholder = Share news, a question, a success… (Markdown; type @ and a name to mention)
 composer-sphere = In
@@ -442,6 +445,11 @@ champions-proposed = Proposed champions
 champions-other-candidates = Other volunteers and nominated members
 champions-add-emails = Add people by e-mail (comma or one per line)
 champions-confirm = Confirm these champions
+champions-search = Find a person (name, department, site)
+champions-search-submit = Search
+champions-search-clear = Show everyone
+champions-search-none = Nobody matches this search.
+champions-confirm-all = Confirm the whole proposal, other pages included; only the people unticked on this page are left out
 champions-nominate = Nominate a member
 champions-nominate-submit = Nominate
 champions-gaps-title = The directory has gaps
@@ -654,11 +662,26 @@ contests-leaderboard = Leaderboard
 contests-no-teams = No team yet.
 contests-score = Score
 contests-headcount = Members
+contests-history = How the standings moved
+contests-history-label = Each team's score at the end of each day of the contest
+contests-history-empty = The standings will move here from the end of the contest's first day.
+contests-history-table = The figures day by day
+contests-history-day = End of day
 contests-winner-post = 🏆 **{ $winner }** wins the contest "{ $name }". Congratulations to everyone who took part!
+contests-mail-subject = Results of the contest "{ $name }": { $winner } wins
+contests-mail-body =
+    🏆 { $winner } wins the contest "{ $name }". Well done to everyone who took part!
+
+    Final standings:
+    { $standings }
+
+    Details and how the standings moved: { $link }
 notif-contest-won = announced the winner of a contest in
 nudges-inviter = your colleagues
 nudges-worklist-title = Colleagues to remind
 nudges-worklist-help = Colleagues of your department or site who were invited but have not signed in yet. A reminder sends them their invitation again with a fresh link.
+nudges-search = Find a colleague (name or address)
+nudges-worklist-total = Colleagues to remind:
 nudges-worklist-empty = Everyone around you has activated their account. Well done!
 nudges-last-reminder = Last reminder
 nudges-remind = Remind

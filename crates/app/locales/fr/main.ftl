@@ -175,6 +175,9 @@ home-no-spheres = Vous n'êtes encore membre d'aucune sphère. Rejoignez-en quel
 home-discover = Découvrir les sphères
 feed-empty = Rien pour l'instant : soyez le premier à publier !
 feed-more = Voir plus
+pager-previous = Précédente
+pager-next = Suivante
+pager-page = Page
 composer-label = Votre publication
 composer-placeholder = Partagez une nouvelle, une question, une réussite… (Markdown ; tapez @ et un nom pour mentionner)
 composer-sphere = Dans
@@ -442,6 +445,11 @@ champions-proposed = Membres impliqués proposés
 champions-other-candidates = Autres volontaires et membres proposés
 champions-add-emails = Ajouter des personnes par e-mail (virgule ou une par ligne)
 champions-confirm = Confirmer ces membres impliqués
+champions-search = Rechercher une personne (nom, service, site)
+champions-search-submit = Rechercher
+champions-search-clear = Tout afficher
+champions-search-none = Personne ne correspond à cette recherche.
+champions-confirm-all = Confirmer toute la proposition, les autres pages comprises ; seules les personnes décochées sur cette page sont écartées
 champions-nominate = Proposer un membre
 champions-nominate-submit = Proposer
 champions-gaps-title = L'annuaire a des trous
@@ -654,11 +662,26 @@ contests-leaderboard = Classement
 contests-no-teams = Aucune équipe pour l'instant.
 contests-score = Score
 contests-headcount = Membres
+contests-history = Évolution du classement
+contests-history-label = Score de chaque équipe à la fin de chaque jour du concours
+contests-history-empty = Le classement évoluera ici dès la fin du premier jour du concours.
+contests-history-table = Les chiffres jour par jour
+contests-history-day = Fin du jour
 contests-winner-post = 🏆 **{ $winner }** remporte le concours « { $name } ». Bravo à toutes celles et ceux qui y ont participé !
+contests-mail-subject = Résultats du concours « { $name } » : { $winner } l'emporte
+contests-mail-body =
+    🏆 { $winner } remporte le concours « { $name } ». Bravo à toutes celles et ceux qui y ont participé !
+
+    Classement final :
+    { $standings }
+
+    Le détail et l'évolution du classement : { $link }
 notif-contest-won = a annoncé le gagnant d'un concours dans
 nudges-inviter = vos collègues
 nudges-worklist-title = Collègues à relancer
 nudges-worklist-help = Collègues de votre service ou de votre site invités mais qui ne se sont pas encore connectés. Une relance leur renvoie leur invitation avec un nouveau lien.
+nudges-search = Rechercher un collègue (nom ou adresse)
+nudges-worklist-total = Collègues à relancer :
 nudges-worklist-empty = Tout le monde autour de vous a activé son compte. Bravo !
 nudges-last-reminder = Dernière relance
 nudges-remind = Relancer

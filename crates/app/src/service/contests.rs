@@ -6,10 +6,13 @@ use crate::i18n::{Lang, tr_args};
 use crate::service::spheres::notice;
 use crate::state::AppState;
 use embarq_domain::adoption::{self, ContestMetric, TeamFigures};
+use embarq_domain::moderation::{Category, Channel};
 use embarq_domain::validate::{self, FieldError};
 use embarq_domain::{Id, PostStatus, markdown, policy, recurrence};
-use embarq_store::{Contest, NewContest, NewPost};
+use embarq_store::{Contest, Effects, NewContest, NewPost, TeamCounts};
+use fluent_templates::fluent_bundle::FluentValue;
 use serde::Serialize;
+use std::collections::HashSet;
 
 pub struct ContestInput<'a> {
     pub name: &'a str,
@@ -113,7 +116,7 @@ pub async fn may_create(state: &AppState, auth: &Auth) -> AppResult<bool> {
 
 /// The leaderboard at `now` (contributions counted up to the end or now), best first.
 pub async fn scores(state: &AppState, c: &Contest, now: i64) -> AppResult<Vec<Score>> {
-    let metric = ContestMetric::parse(&c.metric).unwrap_or(ContestMetric::ActivationRate);
+    let metric = metric_of(c);
     // `now + 1`: what was written this very millisecond counts already.
     let to = (now + 1).min(c.ends_at).max(c.starts_at);
     let teams = state
@@ -123,14 +126,7 @@ pub async fn scores(state: &AppState, c: &Contest, now: i64) -> AppResult<Vec<Sc
     let mut out: Vec<Score> = teams
         .into_iter()
         .map(|t| Score {
-            score: (metric.score(&TeamFigures {
-                headcount: t.headcount,
-                activated: t.activated,
-                activated_during: t.activated_during,
-                contributions: t.contributions,
-            }) * 100.0)
-                .round()
-                / 100.0,
+            score: metric.rounded(&figures(&t)),
             team: t.team.filter(|s| !s.trim().is_empty()),
             headcount: t.headcount,
             activated: t.activated,
@@ -158,6 +154,93 @@ pub async fn scores(state: &AppState, c: &Contest, now: i64) -> AppResult<Vec<Sc
     Ok(out)
 }
 
+fn figures(t: &TeamCounts) -> TeamFigures {
+    TeamFigures {
+        headcount: t.headcount,
+        activated: t.activated,
+        activated_during: t.activated_during,
+        contributions: t.contributions,
+    }
+}
+
+fn metric_of(c: &Contest) -> ContestMetric {
+    ContestMetric::parse(&c.metric).unwrap_or(ContestMetric::ActivationRate)
+}
+
+/// Teams drawn on the history chart: the leaders (a chart of more lines is unreadable; the
+/// leaderboard lists everyone).
+pub const HISTORY_TEAMS: usize = 8;
+
+/// How the leaderboard moved: the end of each day so far (at most the contest's end) and the
+/// score of each of the leading teams at those instants.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct History {
+    /// The end of each day of the contest so far (epoch ms).
+    pub days: Vec<i64>,
+    pub teams: Vec<TeamHistory>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TeamHistory {
+    pub team: String,
+    /// One score per day, as on the leaderboard.
+    pub scores: Vec<f64>,
+}
+
+/// The leaderboard's history at `now`, for the teams leading it (`scores`, best first).
+pub async fn history(
+    state: &AppState,
+    c: &Contest,
+    scores: &[Score],
+    now: i64,
+) -> AppResult<History> {
+    let to = (now + 1).min(c.ends_at);
+    if to <= c.starts_at {
+        return Ok(History {
+            days: Vec::new(),
+            teams: Vec::new(),
+        });
+    }
+    let days =
+        usize::try_from((to - c.starts_at + adoption::DAY_MS - 1) / adoption::DAY_MS).unwrap_or(0);
+    let at_start = state
+        .db
+        .contest_teams(c.org_id, &c.dimension, c.starts_at, c.starts_at)
+        .await?;
+    let leading: Vec<(Option<String>, TeamFigures)> = scores
+        .iter()
+        .filter_map(|s| s.team.clone())
+        .take(HISTORY_TEAMS)
+        .map(|team| {
+            let start = at_start
+                .iter()
+                .find(|t| t.team.as_ref() == Some(&team))
+                .map(figures)
+                .unwrap_or_default();
+            (Some(team), start)
+        })
+        .collect();
+    let happened = state
+        .db
+        .contest_days(c.org_id, &c.dimension, c.starts_at, to)
+        .await?;
+    let teams = adoption::score_history(metric_of(c), &leading, &happened, days)
+        .into_iter()
+        .filter_map(|(team, scores)| {
+            Some(TeamHistory {
+                team: team?,
+                scores,
+            })
+        })
+        .collect();
+    Ok(History {
+        days: (1..=days as i64)
+            .map(|d| (c.starts_at + d * adoption::DAY_MS).min(to))
+            .collect(),
+        teams,
+    })
+}
+
 pub async fn leaderboard(
     state: &AppState,
     auth: &Auth,
@@ -173,8 +256,64 @@ pub async fn leaderboard(
     Ok((c, s))
 }
 
+/// Teams named in the results e-mail.
+const MAILED_TEAMS: usize = 10;
+
+/// The results e-mailed to every active member who gets announcements by e-mail (the
+/// default; "in the app" or "off" opts out): the winner, the standings and a link.
+async fn results_mails(
+    state: &AppState,
+    c: &Contest,
+    scores: &[Score],
+    audience: &[embarq_domain::UserId],
+) -> anyhow::Result<Effects> {
+    let metric = metric_of(c);
+    let standings = scores
+        .iter()
+        .filter_map(|s| Some((s.team.as_deref()?, s.score)))
+        .take(MAILED_TEAMS)
+        .enumerate()
+        .map(|(i, (team, score))| format!("{}. {team} — {}", i + 1, metric.score_text(score)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let winner = scores
+        .first()
+        .and_then(|s| s.team.clone())
+        .unwrap_or_default();
+    let link = format!("{}/contests/{}", state.config.base_url, c.id);
+    let active: HashSet<_> = audience.iter().collect();
+    let no_mail: HashSet<_> = state
+        .db
+        .category_choices(c.created_by, Category::Announcements.as_str())
+        .await?
+        .into_iter()
+        .filter(|(_, channel)| channel != Channel::Email.as_str())
+        .map(|(u, _)| u)
+        .collect();
+    let mut out = Effects::default();
+    for r in state.db.rollout_recipients(c.org_id).await? {
+        if !active.contains(&r.id) || no_mail.contains(&r.id) {
+            continue;
+        }
+        let lang = Lang::of(r.locale.as_deref());
+        let args = [
+            ("name", FluentValue::from(c.name.clone())),
+            ("winner", FluentValue::from(winner.clone())),
+            ("standings", FluentValue::from(standings.clone())),
+            ("link", FluentValue::from(link.clone())),
+        ];
+        out.extend(Effects::mail(
+            &r.email,
+            tr_args(lang, "contests-mail-subject", &args),
+            tr_args(lang, "contests-mail-body", &args),
+        ));
+    }
+    Ok(out)
+}
+
 /// Jobs task: announces the winner of every contest that ended, exactly once (the claim
-/// sets `winner_announced_at`): a publication naming the winner and a notification to all.
+/// sets `winner_announced_at`): a publication naming the winner, a notification to all and
+/// the results by e-mail, written in one transaction.
 pub async fn announce_winners(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let claimed = state.db.contest_claim_ended(now).await?;
     let n = claimed.len();
@@ -201,7 +340,7 @@ pub async fn announce_winners(state: &AppState, now: i64) -> anyhow::Result<usiz
         );
         let post = embarq_domain::new_id();
         let audience = state.db.contest_audience(c.org_id).await?;
-        let effects = notice(
+        let mut effects = notice(
             state,
             &audience,
             "contest_won",
@@ -211,6 +350,7 @@ pub async fn announce_winners(state: &AppState, now: i64) -> anyhow::Result<usiz
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+        effects.extend(results_mails(state, &c, &s, &audience).await?);
         state
             .db
             .create_post(

@@ -209,11 +209,7 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
                 .await?;
             continue;
         }
-        let lang = c
-            .locale
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or_default();
+        let lang = Lang::of(c.locale.as_deref());
         let base = &state.config.base_url;
         let notifications: Vec<DigestLine> = notes
             .iter()

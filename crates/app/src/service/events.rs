@@ -772,11 +772,7 @@ pub async fn send_due_reminders(state: &AppState, now: i64) -> anyhow::Result<us
             live: NewLive::personal(&[r.user_id], "notification", Some(r.event_id)),
             ..Effects::default()
         };
-        let lang = r
-            .locale
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or_default();
+        let lang = Lang::of(r.locale.as_deref());
         let room = r
             .video_room
             .then(|| format!("{}/video/event/{}", state.config.base_url, r.event_id));

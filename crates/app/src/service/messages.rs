@@ -109,11 +109,7 @@ const MAIL_BATCH: i64 = 500;
 pub async fn mail_unread(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let mut sent = 0;
     for u in state.db.due_message_mails(now, MAIL_BATCH).await? {
-        let lang = u
-            .locale
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or_default();
+        let lang = Lang::of(u.locale.as_deref());
         let link = format!("{}/messages/{}", state.config.base_url, u.conversation_id);
         let args = [
             ("count", FluentValue::from(u.unread)),

@@ -85,12 +85,14 @@ pub async fn effects(state: &AppState, items: Vec<NewNotification>) -> AppResult
                 n.post_id.or(n.sphere_id.map(Into::into)),
             ));
         }
-        // Only an explicit "in-app + e-mail" choice sends mail for everyday notifications.
+        // Only an explicit "in-app + e-mail" choice sends mail for everyday notifications;
+        // changes to what one registered for follow the category's default too.
+        let by_default = rules::mailed_unless_declined(kind) && default == Channel::Email;
         if !rules::mailed_by_feature(kind) {
-            for n in kept
-                .iter()
-                .filter(|n| chosen.get(&n.user_id) == Some(&Channel::Email))
-            {
+            for n in kept.iter().filter(|n| match chosen.get(&n.user_id) {
+                Some(c) => *c == Channel::Email,
+                None => by_default,
+            }) {
                 out.mails.extend(mail(state, n).await?);
             }
         }
@@ -130,11 +132,7 @@ async fn mail(state: &AppState, n: &NewNotification) -> AppResult<Option<NewMail
     else {
         return Ok(None);
     };
-    let lang = r
-        .locale
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default();
+    let lang = Lang::of(r.locale.as_deref());
     let actor = match n.actor_id {
         Some(a) => state.db.user(a).await?.map(|u| u.display_name),
         None => None,

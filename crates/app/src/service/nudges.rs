@@ -9,7 +9,7 @@ use crate::state::AppState;
 use embarq_domain::UserId;
 use embarq_domain::adoption::{self, NudgeSchedule};
 use embarq_domain::{OrgId, UserStatus, policy};
-use embarq_store::{Db, RemindOutcome, Reminder, StoreError, User, WorklistItem, now_ms};
+use embarq_store::{Db, RemindOutcome, Reminder, StoreError, WorklistItem, now_ms};
 
 /// The organization's schedule (the default one until a manager changes it).
 pub async fn schedule(state: &AppState, org_id: OrgId) -> AppResult<NudgeSchedule> {
@@ -40,20 +40,13 @@ pub async fn set_schedule(
     Ok(s)
 }
 
-fn lang_of(u: &User) -> Lang {
-    u.locale
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default()
-}
-
 /// Sends automatic reminder `step` to one member, recorded with it; `false` when the person
 /// is gone, already reminded or no longer waiting.
 async fn send_reminder(state: &AppState, user_id: UserId, step: i64, now: i64) -> AppResult<bool> {
     let Some(u) = state.db.user(user_id).await? else {
         return Ok(false);
     };
-    let lang = lang_of(&u);
+    let lang = Lang::of(u.locale.as_deref());
     let reminder = Reminder::Automatic { step };
     let outcome =
         accounts::remind(state, &u, &tr(lang, "nudges-inviter"), lang, &reminder, now).await?;
@@ -98,18 +91,46 @@ async fn require(state: &AppState, auth: &Auth) -> AppResult<()> {
 }
 
 /// Not-yet-activated colleagues of the champion's department or site (managers: everyone).
-pub async fn worklist(state: &AppState, auth: &Auth) -> AppResult<Vec<WorklistItem>> {
+pub async fn worklist(
+    state: &AppState,
+    auth: &Auth,
+    search: &str,
+    page: i64,
+) -> AppResult<Worklist> {
     require(state, auth).await?;
     let everyone = policy::can_manage_org(auth.viewer());
-    Ok(state
+    let page = page.max(1);
+    let (items, total) = state
         .db
         .worklist(
             auth.user.org_id,
             everyone,
             auth.user.department.as_deref(),
             auth.user.site.as_deref(),
+            search,
+            (page - 1) * WORKLIST_PAGE,
+            WORKLIST_PAGE,
         )
-        .await?)
+        .await?;
+    Ok(Worklist {
+        items,
+        total,
+        page,
+        pages: ((total + WORKLIST_PAGE - 1) / WORKLIST_PAGE).max(1),
+    })
+}
+
+/// Colleagues per page of the worklist.
+pub const WORKLIST_PAGE: i64 = 50;
+
+/// One page of the worklist.
+pub struct Worklist {
+    pub items: Vec<WorklistItem>,
+    /// Colleagues to remind on every page (after the search).
+    pub total: i64,
+    /// From 1.
+    pub page: i64,
+    pub pages: i64,
 }
 
 /// A champion reminds a colleague: the invitation goes out again with a fresh link.
@@ -135,7 +156,16 @@ pub async fn remind(state: &AppState, auth: &Auth, user_id: UserId) -> AppResult
         colleague_every: adoption::REMIND_COLLEAGUE_EVERY_MS,
     };
     let inviter = &auth.user.display_name;
-    match accounts::remind(state, &u, inviter, lang_of(&u), &reminder, now_ms()).await? {
+    match accounts::remind(
+        state,
+        &u,
+        inviter,
+        Lang::of(u.locale.as_deref()),
+        &reminder,
+        now_ms(),
+    )
+    .await?
+    {
         RemindOutcome::Sent | RemindOutcome::NotDue => Ok(()),
         RemindOutcome::ColleagueTooSoon => Err(AppError::Limited("nudge_too_soon")),
         RemindOutcome::SenderLimit => Err(AppError::Limited("nudge_daily_limit")),

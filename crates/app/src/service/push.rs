@@ -164,11 +164,7 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<usize> {
 
 /// What one push says, in its recipient's language.
 pub fn payload(p: &QueuedPush) -> Payload {
-    let lang = p
-        .locale
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default();
+    let lang = Lang::of(p.locale.as_deref());
     Payload {
         title: "embarq".to_string(),
         body: sentence(

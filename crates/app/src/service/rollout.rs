@@ -529,10 +529,6 @@ pub fn local_date(lang: Lang, tz: &str, ms: i64) -> String {
     }
 }
 
-fn lang_of(locale: Option<&str>) -> Lang {
-    locale.and_then(Lang::parse).unwrap_or_default()
-}
-
 /// Scheduled: mails the invitation of each invited member whose access has opened, once.
 pub async fn send_due_invitations(state: &AppState, now: i64) -> anyhow::Result<usize> {
     let pending = state.db.rollout_pending_invitees(now).await?;
@@ -573,7 +569,7 @@ pub async fn send_due_invitations(state: &AppState, now: i64) -> anyhow::Result<
             state,
             &user,
             &inviter,
-            lang_of(user.locale.as_deref()),
+            Lang::of(user.locale.as_deref()),
             Default::default(),
         )
         .await
@@ -639,7 +635,7 @@ async fn publish_announcement(state: &AppState, org: OrgId, now: i64) -> AppResu
     if plan.announcement_title.trim().is_empty() {
         return Ok(());
     }
-    let lang = lang_of(author.locale.as_deref());
+    let lang = Lang::of(author.locale.as_deref());
     let sphere = match plan.announcement_sphere_id {
         Some(s) if db.sphere_exists(org, s).await? => s,
         _ => ensure_announcements_sphere(state, org, author.id, lang).await?,
@@ -692,7 +688,7 @@ async fn publish_announcement(state: &AppState, org: OrgId, now: i64) -> AppResu
         if !rollout::access_open(rollout::access_opens_at(Some(&s), who), now) {
             continue;
         }
-        let lang = lang_of(r.locale.as_deref());
+        let lang = Lang::of(r.locale.as_deref());
         let args = [
             ("title", FluentValue::from(plan.announcement_title.clone())),
             ("body", FluentValue::from(plan.announcement_md.clone())),

@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_contests, create_contest))
         .routes(routes!(get_contest))
+        .routes(routes!(contest_history))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -106,6 +107,33 @@ async fn list_contests(
             .map(Into::into)
             .collect(),
     ))
+}
+
+/// How the leaderboard moved.
+#[derive(Serialize, ToSchema)]
+pub struct HistoryDto {
+    /// The end of each day of the contest so far (the last one is now while it runs).
+    days: Vec<super::time::Instant>,
+    /// The leading teams (at most 8), best first, with one score per day.
+    teams: Vec<svc::TeamHistory>,
+}
+
+/// The leaderboard's history: each leading team's score at the end of each day of the
+/// contest, as the leaderboard computed it then. Empty before the contest starts.
+#[utoipa::path(get, path = "/contests/{id}/history", tag = "contests", params(("id" = uuid::Uuid, Path, description = "Contest id")),
+    responses((status = 200, description = "The history", body = HistoryDto), Unauthorized, NotFound))]
+async fn contest_history(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<HistoryDto>> {
+    let now = now_ms();
+    let (c, scores) = svc::leaderboard(&state, &auth, id, now).await?;
+    let h = svc::history(&state, &c, &scores, now).await?;
+    Ok(Json(HistoryDto {
+        days: h.days.into_iter().map(Into::into).collect(),
+        teams: h.teams,
+    }))
 }
 
 /// Launches a contest (organization managers and confirmed champions).

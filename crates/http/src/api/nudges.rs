@@ -1,6 +1,6 @@
 //! The champion's worklist and the "remind" action.
 use super::docs::{Forbidden, Invalid, NotFound, Unauthorized};
-use super::extract::{ApiAuth, ApiPath};
+use super::extract::{ApiAuth, ApiPath, ApiQuery};
 use crate::error::{ApiResult, Problem};
 use crate::service::nudges;
 use crate::state::{AppState, WebState};
@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use embarq_domain::UserId;
 use embarq_store::WorklistItem;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -59,19 +59,50 @@ impl From<WorklistItem> for WorklistItemDto {
 
 /// Invited colleagues of the champion's department or site who have not activated
 /// (confirmed champions; managers see the whole organization).
-#[utoipa::path(get, path = "/nudges/worklist", tag = "nudges",
-    responses((status = 200, description = "Colleagues to remind", body = Vec<WorklistItemDto>), Unauthorized, Forbidden))]
+/// One page of the worklist.
+#[derive(Serialize, ToSchema)]
+pub struct WorklistDto {
+    items: Vec<WorklistItemDto>,
+    /// Colleagues to remind on every page (after the search).
+    total: i64,
+    /// From 1.
+    page: i64,
+    pages: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorklistQuery {
+    /// Part of the name or e-mail address, any case.
+    #[param(max_length = 100)]
+    q: Option<String>,
+    /// From 1 (50 colleagues a page).
+    #[param(minimum = 1)]
+    page: Option<i64>,
+}
+
+/// Invited colleagues of the champion's department or site (managers: everyone) who have not
+/// activated, by name, 50 a page.
+#[utoipa::path(get, path = "/nudges/worklist", tag = "nudges", params(WorklistQuery),
+    responses((status = 200, description = "Colleagues to remind", body = WorklistDto), Unauthorized, Forbidden, Invalid))]
 async fn get_worklist(
     State(state): State<AppState>,
     ApiAuth(auth): ApiAuth,
-) -> ApiResult<Json<Vec<WorklistItemDto>>> {
-    Ok(Json(
-        nudges::worklist(&state, &auth)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    ApiQuery(q): ApiQuery<WorklistQuery>,
+) -> ApiResult<Json<WorklistDto>> {
+    let list = nudges::worklist(
+        &state,
+        &auth,
+        q.q.as_deref().unwrap_or_default(),
+        q.page.unwrap_or(1),
+    )
+    .await?;
+    Ok(Json(WorklistDto {
+        items: list.items.into_iter().map(Into::into).collect(),
+        total: list.total,
+        page: list.page,
+        pages: list.pages,
+    }))
 }
 
 /// Sends a colleague their invitation again (fresh link); logged and rate-limited.

@@ -610,12 +610,7 @@ async fn invite(state: &AppState, u: &ScimUser) -> ScimResult<()> {
         .map(|o| o.name)
         .unwrap_or_default();
     if crate::service::rollout::invitation_due_now(state, &u.user).await? {
-        let lang = u
-            .user
-            .locale
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or_default();
+        let lang = Lang::of(u.user.locale.as_deref());
         crate::service::accounts::send_invitation(state, &u.user, &org, lang, Default::default())
             .await?;
     }
