@@ -2,7 +2,8 @@
 // `--demo` company and its seeded history (activations 35 to 45 days ago, then visits,
 // posts, comments and reactions day by day): the headline, cohort retention and "what moves
 // people" views show the figures the API gives, and the figures hold together (the cohorts
-// hold every activated member, champions and others add up, week 8 has not come yet); the
+// hold every activated member, champions and others add up, so do the trained and the others,
+// week 8 has not come yet); the
 // demo contest's leaderboard history is drawn with the API's figures.
 // Screenshots in e2e/artifacts/retention-*.png.
 import { describe, it, before, after } from 'node:test';
@@ -70,6 +71,7 @@ describe('adoption figures on the demo company', () => {
       // Champions and the others make up the cohort.
       const part = (list) => list.find((x) => x.week_of === c.week_of)?.size ?? 0;
       assert.equal(part(api.retention.champions) + part(api.retention.others), c.size);
+      assert.equal(part(api.retention.trained) + part(api.retention.untrained), c.size);
       total += c.size;
     }
     // The funnel counts the same activated people by another query.

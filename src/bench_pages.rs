@@ -23,6 +23,10 @@ pub struct PagesBenchOpts {
     pub only: Option<String>,
     #[command(flatten)]
     pub served: crate::bench_server::ServedDb,
+    /// Serve with activity recording off (EMBARQ_ACTIVITY_OFF=true), to compare what
+    /// recording costs with a run without this flag.
+    #[arg(long)]
+    pub activity_off: bool,
 }
 
 const WARM_UP: usize = 20;
@@ -69,7 +73,16 @@ pub async fn run(db: Db, database_url: &str, config: &Path, opts: PagesBenchOpts
     );
     db.close().await;
 
-    let mut server = Server::spawn(config, database_url).await?;
+    let env: &[(&str, &str)] = if opts.activity_off {
+        &[("EMBARQ_ACTIVITY_OFF", "true")]
+    } else {
+        &[]
+    };
+    println!(
+        "activity recording {}",
+        if opts.activity_off { "off" } else { "on" }
+    );
+    let mut server = Server::spawn_with(config, database_url, env).await?;
     let http = reqwest::Client::new();
     let cookie = format!("{}={token}", embarq_web::auth::SESSION_COOKIE);
     println!("server pid {}", server.pid);

@@ -35,15 +35,24 @@ impl ServedDb {
 impl Server {
     /// Starts the server on a free local port and waits until it answers.
     pub async fn spawn(config: &Path, database_url: &str) -> Result<Server> {
+        Server::spawn_with(config, database_url, &[]).await
+    }
+
+    /// [`Server::spawn`] with more environment variables.
+    pub async fn spawn_with(
+        config: &Path,
+        database_url: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let mut server = Server::start(config, database_url, port)?;
+        let mut server = Server::start(config, database_url, port, env)?;
         server.wait_ready().await?;
         Ok(server)
     }
 
-    pub fn start(config: &Path, database_url: &str, port: u16) -> Result<Server> {
+    fn start(config: &Path, database_url: &str, port: u16, env: &[(&str, &str)]) -> Result<Server> {
         let base = format!("http://127.0.0.1:{port}");
         let log =
             std::env::temp_dir().join(format!("embarq-bench-server-{}.log", std::process::id()));
@@ -59,6 +68,7 @@ impl Server {
             // Plain http: cookies must not be marked Secure.
             .env("EMBARQ_BASE_URL", &base)
             .env_remove("EMBARQ_METRICS_BIND")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out)

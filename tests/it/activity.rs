@@ -132,6 +132,33 @@ async fn simultaneous_records_of_one_day_all_count() {
         app.db.activity_of(bob, day).await.unwrap()[0],
         (day, bits(Activity::ALL))
     );
+    let count = |rows: Vec<embarq_store::DayCount>| rows.iter().find(|r| r.day == 0).map(|r| r.n);
+    assert_eq!(
+        count(app.db.analytics_active_by_day(org, day).await.unwrap()),
+        Some(1),
+        "the day counts her once"
+    );
+    // Twelve people's first activity of another day at once: the day's count is exact.
+    let mut people = Vec::new();
+    for i in 0..12 {
+        let email = format!("p{i}@acme.test");
+        let none = (None, None, None, None, None);
+        people.push(person(&app, org, &email, UserStatus::Active, none).await);
+    }
+    let results = concurrently(12, |i| {
+        let db = db.clone();
+        let who = people[i];
+        async move {
+            db.record_activity(org, who, day - 1, Activity::Read.bit())
+                .await
+        }
+    })
+    .await;
+    assert!(results.iter().all(|r| matches!(r, Ok(true))), "{results:?}");
+    assert_eq!(
+        count(app.db.analytics_active_by_day(org, day - 1).await.unwrap()),
+        Some(12)
+    );
 }
 
 fn shares(v: &Value) -> Vec<Option<f64>> {
@@ -164,6 +191,32 @@ async fn presence_stickiness_and_cohort_retention() {
         .await
         .unwrap();
     champion(&app, org, alice, ana).await;
+    // Ben attended a training session.
+    let session = app
+        .db
+        .create_events(&[embarq_store::NewEvent {
+            org_id: org,
+            kind: "training",
+            audience: "all",
+            title: "Discovery".into(),
+            description_md: String::new(),
+            description_html: String::new(),
+            starts_at: activated + DAY,
+            ends_at: activated + DAY + 3_600_000,
+            time_zone: "UTC".into(),
+            place: None,
+            video_url: None,
+            capacity: None,
+            series_id: None,
+            created_by: alice,
+        }])
+        .await
+        .unwrap()[0];
+    app.db
+        .register_for_event(session, ben, &Default::default())
+        .await
+        .unwrap();
+    app.db.set_event_attendance(session, &[ben]).await.unwrap();
     // Ana came back in weeks 1 and 2 after her activation, Ben in week 1 only.
     let visit = Activity::Visited.bit();
     for (who, day) in [(ana, monday + 7), (ana, monday + 14), (ben, monday + 8)] {
@@ -227,6 +280,21 @@ async fn presence_stickiness_and_cohort_retention() {
         shares(&r["others_average"]),
         vec![Some(100.0), Some(0.0), None, None]
     );
+    // Training against retention: Ben (trained) came back in week 1 only.
+    assert_eq!(
+        shares(&r["trained"][0]["retention"]),
+        vec![Some(100.0), Some(0.0), None, None]
+    );
+    assert_eq!(
+        r["trained"].as_array().unwrap().len(),
+        1,
+        "only Ben's cohort"
+    );
+    assert_eq!(
+        shares(&r["untrained_average"]),
+        vec![Some(100.0), Some(100.0), None, None],
+        "Ana; Alice's cohort has reached no week"
+    );
 
     // The series counts people active each day, whatever they did.
     let series = d["series"].as_array().unwrap();
@@ -254,6 +322,7 @@ async fn presence_stickiness_and_cohort_retention() {
         Some("group,week_of,size,week_1,week_2,week_4,week_8")
     );
     assert!(csv.contains(&format!("overall,{monday_date},2,100.0,50.0,,")));
+    assert!(csv.contains(&format!("trained,{monday_date},1,100.0,0.0,,")));
 
     // Erasure takes a person's days with it.
     app.db

@@ -407,6 +407,12 @@ async fn a_long_worklist_is_paged_and_searched() {
         (Some(121), Some(3))
     );
     assert_eq!(first["items"].as_array().unwrap().len(), 50);
+    let beyond = get("/api/v1/nudges/worklist?page=9223372036854775807").await;
+    assert_eq!(
+        beyond["items"],
+        json!([]),
+        "far beyond the end: empty, not an error"
+    );
     let last = get("/api/v1/nudges/worklist?page=3").await;
     assert_eq!(last["items"].as_array().unwrap().len(), 21);
     let everyone: std::collections::HashSet<String> = [

@@ -41,6 +41,9 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// OpenID Connect issuers may be plain http (EMBARQ_OIDC_ALLOW_HTTP=true; local test providers).
     pub oidc_allow_http: bool,
+    /// Records each person's daily activity (the adoption figures). Off only to measure what
+    /// recording costs (EMBARQ_ACTIVITY_OFF=true, `embarq bench pages --activity-off`).
+    pub record_activity: bool,
     /// Run scheduled work (reminders, digests, webhooks…) every tick. Off only in tests that
     /// drive `jobs::run_due` at chosen instants and must not race the wall clock.
     pub run_scheduler: bool,
@@ -114,6 +117,7 @@ impl Config {
             webhook_allow_private: false,
             oidc_allow_http: false,
             run_scheduler: true,
+            record_activity: true,
             metrics_token: None,
             trusted_proxies: Vec::new(),
         }
@@ -201,6 +205,7 @@ impl Config {
         };
         c.webhook_allow_private = flag(env, "EMBARQ_WEBHOOK_ALLOW_PRIVATE")?;
         c.oidc_allow_http = flag(env, "EMBARQ_OIDC_ALLOW_HTTP")?;
+        c.record_activity = !flag(env, "EMBARQ_ACTIVITY_OFF")?;
         Ok(c)
     }
 }

@@ -5,6 +5,7 @@ use crate::{DayCount, Db};
 use embarq_domain::activity::WEEKS_KEPT;
 use embarq_domain::adoption::DAY_MS;
 use embarq_domain::{OrgId, UserId};
+use sqlx::AssertSqlSafe;
 
 /// People seen (any request) within a day and 30 days of `now` (the week is the funnel's
 /// `active_7d`).
@@ -20,6 +21,8 @@ pub struct Presence {
 pub struct CohortRow {
     pub week: i64,
     pub champion: bool,
+    /// Attended a training session.
+    pub trained: bool,
     pub size: i64,
     pub w1: i64,
     pub w2: i64,
@@ -43,16 +46,27 @@ pub(crate) const SUMMARIES: &str = "UPDATE users SET \
      last_seen_at = COALESCE((SELECT MAX(a.day) * 86400000 FROM daily_activity a WHERE a.user_id = users.id), last_seen_at) \
      WHERE org_id = $1 AND activated_at IS NOT NULL";
 
-/// People activated in a week, split by champion, with their active weeks 1, 2, 4 and 8.
-const COHORTS: &str = "SELECT (u.activated_at / 86400000 + 3) / 7 AS week, \
-     (c.user_id IS NOT NULL) AS champion, COUNT(*) AS size, \
-     CAST(SUM((u.active_weeks >> 1) & 1) AS BIGINT) AS w1, \
-     CAST(SUM((u.active_weeks >> 2) & 1) AS BIGINT) AS w2, \
-     CAST(SUM((u.active_weeks >> 4) & 1) AS BIGINT) AS w4, \
-     CAST(SUM((u.active_weeks >> 8) & 1) AS BIGINT) AS w8 \
-     FROM users u LEFT JOIN champions c ON c.user_id = u.id \
-     WHERE u.org_id = $1 AND u.activated_at >= $2 AND u.status <> 'deactivated' \
-     GROUP BY 1, 2 ORDER BY 1, 2";
+/// Counts the people active each day again from their days (after a bulk load).
+pub(crate) const TOTALS: &str = "INSERT INTO daily_active_totals (org_id, day, active) \
+     SELECT org_id, day, COUNT(*) FROM daily_activity WHERE org_id = $1 GROUP BY org_id, day \
+     ON CONFLICT (org_id, day) DO UPDATE SET active = excluded.active";
+
+/// People activated in a week, split by champion and by training, with their active weeks 1, 2, 4 and 8.
+fn cohorts_sql() -> String {
+    format!(
+        "SELECT (u.activated_at / 86400000 + 3) / 7 AS week, \
+         (c.user_id IS NOT NULL) AS champion, (t.user_id IS NOT NULL) AS trained, COUNT(*) AS size, \
+         CAST(SUM((u.active_weeks >> 1) & 1) AS BIGINT) AS w1, \
+         CAST(SUM((u.active_weeks >> 2) & 1) AS BIGINT) AS w2, \
+         CAST(SUM((u.active_weeks >> 4) & 1) AS BIGINT) AS w4, \
+         CAST(SUM((u.active_weeks >> 8) & 1) AS BIGINT) AS w8 \
+         FROM users u LEFT JOIN champions c ON c.user_id = u.id \
+         LEFT JOIN (SELECT DISTINCT x.user_id FROM ({}) x) t ON t.user_id = u.id \
+         WHERE u.org_id = $1 AND u.activated_at >= $2 AND u.status <> 'deactivated' \
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        crate::adoption::TRAINED
+    )
+}
 
 impl Db {
     /// Records that `user` did `kinds` (bits) on `day`; answers whether any of them was new
@@ -75,6 +89,10 @@ impl Db {
                 .execute(&mut *tx).await?.rows_affected() == 1;
             let changed = if inserted {
                 sqlx::query(MARK_WEEK).bind(user).bind(day).bind(WEEKS_KEPT).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO daily_active_totals (org_id, day, active) VALUES ($1, $2, 1) \
+                     ON CONFLICT (org_id, day) DO UPDATE SET active = daily_active_totals.active + 1")
+                    .bind(org).bind(day).execute(&mut *tx).await?;
                 true
             } else {
                 sqlx::query(
@@ -102,8 +120,8 @@ impl Db {
         since_day: i64,
     ) -> Result<Vec<DayCount>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT day - $2 AS day, COUNT(*) AS n, CAST(0 AS BIGINT) AS m \
-             FROM daily_activity WHERE org_id = $1 AND day >= $2 GROUP BY day ORDER BY day")
+            "SELECT day - $2 AS day, active AS n, CAST(0 AS BIGINT) AS m \
+             FROM daily_active_totals WHERE org_id = $1 AND day >= $2 ORDER BY day")
             .bind(org_id).bind(since_day).fetch_all(p).await)?)
     }
 
@@ -119,8 +137,11 @@ impl Db {
 
     /// Cohorts of the people activated since `since` (an instant).
     pub async fn analytics_cohorts(&self, org_id: OrgId, since: i64) -> Result<Vec<CohortRow>> {
-        Ok(with_pool!(self, p => sqlx::query_as(COHORTS)
-            .bind(org_id).bind(since).fetch_all(p).await)?)
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(cohorts_sql);
+        Ok(
+            with_pool!(self, p => sqlx::query_as(AssertSqlSafe(SQL.as_str()))
+            .bind(org_id).bind(since).fetch_all(p).await)?,
+        )
     }
 
     /// Gives the activated members of a bench organization (see
@@ -145,6 +166,7 @@ impl Db {
                  FROM b CROSS JOIN days WHERE $2 - days.d >= b.first_day AND (b.k * 7 + days.d * 3) % 10 < 4")
                 .bind(org_id).bind(today).execute(&mut *tx).await?.rows_affected();
             sqlx::query(SUMMARIES).bind(org_id).bind(WEEKS_KEPT).execute(&mut *tx).await?;
+            sqlx::query(TOTALS).bind(org_id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(written)
         })?)

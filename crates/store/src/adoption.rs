@@ -43,6 +43,11 @@ pub enum Subset {
     Trained,
 }
 
+/// The people of organization `$1` who attended a training session (or any event whose
+/// attendance was taken).
+pub(crate) const TRAINED: &str = "SELECT r.user_id FROM event_registrations r JOIN events e ON e.id = r.event_id \
+     WHERE e.org_id = $1 AND r.attended_at IS NOT NULL";
+
 /// One day of the series; `day` counts from the first day of the window.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct DayCount {
@@ -176,10 +181,7 @@ impl Db {
     ) -> Result<StageCounts> {
         let members = match subset {
             Subset::Champions => "SELECT c.user_id FROM champions c WHERE c.org_id = $1",
-            Subset::Trained => {
-                "SELECT r.user_id FROM event_registrations r JOIN events e ON e.id = r.event_id \
-                 WHERE e.org_id = $1 AND r.attended_at IS NOT NULL"
-            }
+            Subset::Trained => TRAINED,
         };
         let sql = format!(
             "SELECT {STAGES} FROM users u WHERE u.org_id = $1 AND u.status <> 'deactivated' AND u.id IN ({members})"

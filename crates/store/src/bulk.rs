@@ -337,8 +337,11 @@ impl Db {
             .bind(r.0)
             .bind(r.1)
             .bind(r.2))?;
-        with_writer!(self, p => sqlx::query(crate::activity::SUMMARIES)
-            .bind(org_id).bind(embarq_domain::activity::WEEKS_KEPT).execute(p).await.map(|_| ()))?;
+        with_writer!(self, p => {
+            sqlx::query(crate::activity::SUMMARIES)
+                .bind(org_id).bind(embarq_domain::activity::WEEKS_KEPT).execute(p).await?;
+            sqlx::query(crate::activity::TOTALS).bind(org_id).execute(p).await.map(|_| ())
+        })?;
         Ok(())
     }
 

@@ -155,6 +155,8 @@ impl AnalyticsPage {
             ("adoption-retention-all", "", &r.overall_average),
             ("adoption-champions", "bar-b", &r.champions_average),
             ("adoption-others", "bar-c", &r.others_average),
+            ("adoption-retention-trained", "bar-d", &r.trained_average),
+            ("adoption-retention-untrained", "bar-e", &r.untrained_average),
         ];
         self.week_labels()
             .into_iter()
@@ -178,6 +180,8 @@ impl AnalyticsPage {
             ("overall", "adoption-retention-all", &r.overall),
             ("champions", "adoption-champions", &r.champions),
             ("others", "adoption-others", &r.others),
+            ("trained", "adoption-retention-trained", &r.trained),
+            ("untrained", "adoption-retention-untrained", &r.untrained),
         ]
         .into_iter()
         .enumerate()

@@ -37,6 +37,9 @@ impl Recorded {
 /// Records that the signed-in person did `kind` now. Never fails the request: a write that
 /// fails is logged and tried again at the person's next request.
 pub async fn record(state: &AppState, auth: &Auth, kind: Activity) {
+    if !state.config.record_activity {
+        return;
+    }
     let day = day_of(embarq_store::now_ms());
     let user = auth.user.id;
     if !state.activity.claim(user, day, kind) {

@@ -149,7 +149,8 @@ pub struct TeamDto {
     pub active_rate: f64,
 }
 
-/// Cohort retention for everyone, for champions and for the others.
+/// Cohort retention for everyone, for champions against the others, and for the people who
+/// attended a training session against those who did not.
 #[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct RetentionDto {
     /// The weeks after activation the shares are for.
@@ -157,11 +158,15 @@ pub struct RetentionDto {
     pub overall: Vec<CohortDto>,
     pub champions: Vec<CohortDto>,
     pub others: Vec<CohortDto>,
+    pub trained: Vec<CohortDto>,
+    pub untrained: Vec<CohortDto>,
     /// Over every cohort that reached the week (weighted by size), percent: everyone,
-    /// champions and the others.
+    /// champions, the others, the trained and the untrained.
     pub overall_average: Vec<Option<f64>>,
     pub champions_average: Vec<Option<f64>>,
     pub others_average: Vec<Option<f64>>,
+    pub trained_average: Vec<Option<f64>>,
+    pub untrained_average: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -231,21 +236,31 @@ pub async fn compute(
     // Stickiness reads the 30 full days before today, whatever the window shown.
     let active_from = (today - (days - 1)).min(today - STICKINESS_DAYS);
     let cohorts_from = activity::cohort_start(activity::cohort_of(today) - (COHORTS - 1)) * DAY_MS;
-    let (groups, activations, contributions, reminders, champions, trained) = tokio::try_join!(
-        db.analytics_funnel(org_id, now),
-        db.analytics_activations_by_day(org_id, since),
-        db.analytics_contributions_by_day(org_id, since),
-        db.analytics_reminders(org_id),
-        db.analytics_subset(org_id, now, Subset::Champions),
-        db.analytics_subset(org_id, now, Subset::Trained),
-    )?;
-    let (active, presence, cohorts, conversion, teams, schedule) = tokio::try_join!(
-        db.analytics_active_by_day(org_id, active_from),
-        db.analytics_presence(org_id, now),
-        db.analytics_cohorts(org_id, cohorts_from),
-        db.analytics_reminder_conversion(org_id),
-        db.analytics_champion_teams(org_id, now),
-        super::nudges::schedule_in(db, org_id),
+    // All at once: each query runs on its own reader connection.
+    let (
+        (groups, activations, contributions, reminders, champions, trained),
+        (active, presence, cohorts, conversion, teams, schedule),
+    ) = tokio::try_join!(
+        async {
+            tokio::try_join!(
+                db.analytics_funnel(org_id, now),
+                db.analytics_activations_by_day(org_id, since),
+                db.analytics_contributions_by_day(org_id, since),
+                db.analytics_reminders(org_id),
+                db.analytics_subset(org_id, now, Subset::Champions),
+                db.analytics_subset(org_id, now, Subset::Trained),
+            )
+        },
+        async {
+            tokio::try_join!(
+                db.analytics_active_by_day(org_id, active_from),
+                db.analytics_presence(org_id, now),
+                db.analytics_cohorts(org_id, cohorts_from),
+                db.analytics_reminder_conversion(org_id),
+                db.analytics_champion_teams(org_id, now),
+                super::nudges::schedule_in(db, org_id),
+            )
+        },
     )?;
     let subsets = [
         (Breakdown::Champion, champions),
@@ -359,19 +374,25 @@ const STICKINESS_DAYS: i64 = 30;
 /// Weekly cohorts shown, the current week included.
 const COHORTS: i64 = 12;
 
-/// The cohorts as shown: everyone, champions and others, oldest first.
+/// The cohorts as shown: everyone, champions and others, trained and untrained, oldest first.
 fn retention(rows: &[CohortRow], today: i64) -> RetentionDto {
     let (overall, overall_average) = cohorts(rows.iter(), today);
     let (champions, champions_average) = cohorts(rows.iter().filter(|r| r.champion), today);
     let (others, others_average) = cohorts(rows.iter().filter(|r| !r.champion), today);
+    let (trained, trained_average) = cohorts(rows.iter().filter(|r| r.trained), today);
+    let (untrained, untrained_average) = cohorts(rows.iter().filter(|r| !r.trained), today);
     RetentionDto {
         weeks: activity::RETENTION_WEEKS.to_vec(),
         overall,
         champions,
         others,
+        trained,
+        untrained,
         overall_average,
         champions_average,
         others_average,
+        trained_average,
+        untrained_average,
     }
 }
 
@@ -688,6 +709,8 @@ pub fn csv(d: &Dashboard, by: &str) -> AppResult<String> {
                     ("overall", &d.retention.overall),
                     ("champions", &d.retention.champions),
                     ("others", &d.retention.others),
+                    ("trained", &d.retention.trained),
+                    ("untrained", &d.retention.untrained),
                 ];
                 for (group, cohorts) in groups {
                     for c in cohorts {

@@ -108,7 +108,8 @@ pub async fn worklist(
             auth.user.department.as_deref(),
             auth.user.site.as_deref(),
             search,
-            (page - 1) * WORKLIST_PAGE,
+            // A page far beyond the end is simply empty.
+            (page - 1).saturating_mul(WORKLIST_PAGE),
             WORKLIST_PAGE,
         )
         .await?;

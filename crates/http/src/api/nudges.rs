@@ -70,6 +70,9 @@ pub struct WorklistDto {
     pages: i64,
 }
 
+/// The longest worklist search.
+const SEARCH_MAX: usize = 100;
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorklistQuery {
@@ -90,13 +93,12 @@ async fn get_worklist(
     ApiAuth(auth): ApiAuth,
     ApiQuery(q): ApiQuery<WorklistQuery>,
 ) -> ApiResult<Json<WorklistDto>> {
-    let list = nudges::worklist(
-        &state,
-        &auth,
-        q.q.as_deref().unwrap_or_default(),
-        q.page.unwrap_or(1),
-    )
-    .await?;
+    let search = q.q.as_deref().unwrap_or_default();
+    if search.chars().count() > SEARCH_MAX {
+        let e = embarq_domain::validate::FieldError::with_limit("q", "too_long", SEARCH_MAX as i64);
+        return Err(crate::error::AppError::from(e).into());
+    }
+    let list = nudges::worklist(&state, &auth, search, q.page.unwrap_or(1)).await?;
     Ok(Json(WorklistDto {
         items: list.items.into_iter().map(Into::into).collect(),
         total: list.total,
