@@ -1,6 +1,6 @@
 //! Daily activity: what people do is recorded once per person, day and kind, and the
 //! presence figures, stickiness and cohort retention of the dashboard are read from it.
-use crate::analytics::{champion, person};
+use crate::analytics::{attended_training, champion, person};
 use embarq_domain::UserStatus;
 use embarq_domain::activity::{Activity, cohort_of, cohort_start, day_of};
 use embarq_store::now_ms;
@@ -192,31 +192,7 @@ async fn presence_stickiness_and_cohort_retention() {
         .unwrap();
     champion(&app, org, alice, ana).await;
     // Ben attended a training session.
-    let session = app
-        .db
-        .create_events(&[embarq_store::NewEvent {
-            org_id: org,
-            kind: "training",
-            audience: "all",
-            title: "Discovery".into(),
-            description_md: String::new(),
-            description_html: String::new(),
-            starts_at: activated + DAY,
-            ends_at: activated + DAY + 3_600_000,
-            time_zone: "UTC".into(),
-            place: None,
-            video_url: None,
-            capacity: None,
-            series_id: None,
-            created_by: alice,
-        }])
-        .await
-        .unwrap()[0];
-    app.db
-        .register_for_event(session, ben, &Default::default())
-        .await
-        .unwrap();
-    app.db.set_event_attendance(session, &[ben]).await.unwrap();
+    attended_training(&app, org, alice, ben, activated + DAY).await;
     // Ana came back in weeks 1 and 2 after her activation, Ben in week 1 only.
     let visit = Activity::Visited.bit();
     for (who, day) in [(ana, monday + 7), (ana, monday + 14), (ben, monday + 8)] {

@@ -57,6 +57,35 @@ pub async fn person(
 }
 
 /// Confirms `who` as a champion of `org`, by manager `by`.
+/// `who` attended a one-hour training session organized by `by` at `at`.
+pub async fn attended_training(app: &TestApp, org: OrgId, by: UserId, who: UserId, at: i64) {
+    let event = app
+        .db
+        .create_events(&[embarq_store::NewEvent {
+            org_id: org,
+            kind: "training",
+            audience: "all",
+            title: "Discovery".into(),
+            description_md: String::new(),
+            description_html: String::new(),
+            starts_at: at,
+            ends_at: at + 3_600_000,
+            time_zone: "UTC".into(),
+            place: None,
+            video_url: None,
+            capacity: None,
+            series_id: None,
+            created_by: by,
+        }])
+        .await
+        .unwrap()[0];
+    app.db
+        .register_for_event(event, who, &Default::default())
+        .await
+        .unwrap();
+    app.db.set_event_attendance(event, &[who]).await.unwrap();
+}
+
 pub async fn champion(app: &TestApp, org: OrgId, by: UserId, who: UserId) {
     app.db
         .confirm_champions(
@@ -187,31 +216,7 @@ async fn funnel_breakdowns_series_and_csv_are_exact() {
         .await
         .unwrap();
     champion(&app, org, alice, m3).await;
-    let event = app
-        .db
-        .create_events(&[embarq_store::NewEvent {
-            org_id: org,
-            kind: "training",
-            audience: "all",
-            title: "Discovery".into(),
-            description_md: String::new(),
-            description_html: String::new(),
-            starts_at: now - DAY,
-            ends_at: now - DAY + 3_600_000,
-            time_zone: "UTC".into(),
-            place: None,
-            video_url: None,
-            capacity: None,
-            series_id: None,
-            created_by: alice,
-        }])
-        .await
-        .unwrap()[0];
-    app.db
-        .register_for_event(event, m3, &Default::default())
-        .await
-        .unwrap();
-    app.db.set_event_attendance(event, &[m3]).await.unwrap();
+    attended_training(&app, org, alice, m3, now - DAY).await;
     let sphere = app
         .db
         .create_sphere(org, alice, "General", "", SphereKind::Open, false)

@@ -156,7 +156,11 @@ impl AnalyticsPage {
             ("adoption-champions", "bar-b", &r.champions_average),
             ("adoption-others", "bar-c", &r.others_average),
             ("adoption-retention-trained", "bar-d", &r.trained_average),
-            ("adoption-retention-untrained", "bar-e", &r.untrained_average),
+            (
+                "adoption-retention-untrained",
+                "bar-e",
+                &r.untrained_average,
+            ),
         ];
         self.week_labels()
             .into_iter()
