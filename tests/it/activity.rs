@@ -161,6 +161,44 @@ async fn simultaneous_records_of_one_day_all_count() {
     );
 }
 
+#[tokio::test]
+async fn days_older_than_thirteen_months_are_forgotten_but_still_counted() {
+    let app = spawn_app().await;
+    let _mgr = app.setup("alice@acme.test").await;
+    let org = app.org_id("alice@acme.test").await;
+    let alice = app.user("alice@acme.test").await.id;
+    let now = now_ms();
+    let today = day_of(now);
+    let old = today - embarq_domain::activity::DAYS_KEPT - 1;
+    let kept = today - embarq_domain::activity::DAYS_KEPT;
+    for day in [old, kept] {
+        app.db
+            .record_activity(org, alice, day, Activity::Read.bit())
+            .await
+            .unwrap();
+    }
+    let report = embarq_web::jobs::run_due(&app.state, now).await;
+    assert_eq!(report.count("prune_activity"), 1);
+    let days: Vec<i64> = app
+        .db
+        .activity_of(alice, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    assert!(!days.contains(&old) && days.contains(&kept), "{days:?}");
+    // The day stays counted: the totals hold no one.
+    let totals = app.db.analytics_active_by_day(org, old).await.unwrap();
+    assert_eq!(totals.iter().find(|t| t.day == 0).map(|t| t.n), Some(1));
+    assert_eq!(
+        embarq_web::jobs::run_due(&app.state, now)
+            .await
+            .count("prune_activity"),
+        0
+    );
+}
+
 fn shares(v: &Value) -> Vec<Option<f64>> {
     v.as_array().unwrap().iter().map(|x| x.as_f64()).collect()
 }

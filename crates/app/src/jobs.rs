@@ -39,6 +39,7 @@ pub async fn run_due(state: &AppState, now: i64) -> Report {
     let mut report = Report::default();
     task!(report, "prune_live_events", prune_live_events(state, now));
     task!(report, "prune_mail_outbox", prune_mail_outbox(state, now));
+    task!(report, "prune_activity", prune_activity(state, now));
     report.done.extend(rollout_due(state, now).await.done);
     task!(
         report,
@@ -105,6 +106,12 @@ pub async fn rollout_due(state: &AppState, now: i64) -> Report {
 
 async fn prune_live_events(state: &AppState, _now: i64) -> anyhow::Result<usize> {
     Ok(state.db.prune_live_events(24 * 3600 * 1000).await? as usize)
+}
+
+async fn prune_activity(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let today = embarq_domain::activity::day_of(now);
+    let before = today - embarq_domain::activity::DAYS_KEPT;
+    Ok(state.db.prune_activity(before).await? as usize)
 }
 
 async fn prune_mail_outbox(state: &AppState, _now: i64) -> anyhow::Result<usize> {

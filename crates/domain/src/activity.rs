@@ -22,6 +22,10 @@ pub fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
+/// How long a person's days are kept: 13 months, more than the dashboard reads (90 days of
+/// series, 12 weekly cohorts); the anonymous count of people active each day stays.
+pub const DAYS_KEPT: i64 = 400;
+
 /// The weeks after activation that retention is reported for.
 pub const RETENTION_WEEKS: [u32; 4] = [1, 2, 4, 8];
 /// A person's weeks after activation (week `(day - activation day) / 7`, marked by the

@@ -106,6 +106,20 @@ impl Db {
         })?)
     }
 
+    /// Forgets people's days before `before_day`, organization by organization along the
+    /// key (cheap when there is nothing to forget); the per-day totals stay.
+    pub async fn prune_activity(&self, before_day: i64) -> Result<u64> {
+        let orgs: Vec<OrgId> = with_pool!(self, p => sqlx::query_scalar("SELECT id FROM organizations")
+            .fetch_all(p).await)?;
+        let mut total = 0;
+        for org in orgs {
+            total += with_writer!(self, p => sqlx::query(
+                "DELETE FROM daily_activity WHERE org_id = $1 AND day < $2")
+                .bind(org).bind(before_day).execute(p).await.map(|r| r.rows_affected()))?;
+        }
+        Ok(total)
+    }
+
     /// A person's recorded days from `since_day` on, with their kinds (their own export, tests).
     pub async fn activity_of(&self, user: UserId, since_day: i64) -> Result<Vec<(i64, i32)>> {
         Ok(with_pool!(self, p => sqlx::query_as(
