@@ -220,6 +220,13 @@ async fn leaderboard_is_normalized_and_the_winner_is_announced_once() {
         html.contains("id=\"history\"") && html.contains("<polyline class=\"series-0\""),
         "the page draws it"
     );
+    let (s, csv) = bob.get_text(&format!("/contests/{id}/history.csv")).await;
+    assert_eq!(s, 200);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "day_end,Lyon,Paris");
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].ends_with(",1.50,1.00"), "{csv}");
+    assert!(html.contains(&format!("/contests/{id}/history.csv")));
 
     // Alice takes announcements in the app only: she gets no results e-mail.
     let (s, v) = api(

@@ -10,7 +10,8 @@ use crate::service::time_zone;
 use crate::state::{AppState, WebState};
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use embarq_domain::adoption::ContestMetric;
@@ -23,6 +24,7 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/contests", get(list).post(create))
         .route("/contests/{id}", get(show))
+        .route("/contests/{id}/history.csv", get(history_csv))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -235,4 +237,22 @@ async fn show(
         history,
         now,
     }))
+}
+
+/// The leaderboard's history as CSV.
+async fn history_csv(state: St, auth: Auth, PathId(id): PathId) -> AppResult<Response> {
+    let now = now_ms();
+    let (c, scores) = svc::leaderboard(&state, &auth, id, now).await?;
+    let body = svc::history_csv(&svc::history(&state, &c, &scores, now).await?)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"contest-{id}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -241,6 +241,27 @@ pub async fn history(
     })
 }
 
+/// The history as CSV for a spreadsheet: one row per day (its end, RFC 3339), one column per
+/// team (names escaped against formulas).
+pub fn history_csv(h: &History) -> AppResult<String> {
+    let mut w = embarq_domain::csv_export::CsvOut::default();
+    let csv_error = |e: csv::Error| AppError::Internal(anyhow::anyhow!("csv: {e}"));
+    let mut header = vec!["day_end".to_string()];
+    header.extend(h.teams.iter().map(|t| t.team.clone()));
+    w.row(header).map_err(csv_error)?;
+    for (i, day) in h.days.iter().enumerate() {
+        let mut cells = vec![crate::instant::rfc3339(*day)];
+        cells.extend(h.teams.iter().map(|t| {
+            t.scores
+                .get(i)
+                .map(|s| format!("{s:.2}"))
+                .unwrap_or_default()
+        }));
+        w.row(cells).map_err(csv_error)?;
+    }
+    w.finish().map_err(csv_error)
+}
+
 pub async fn leaderboard(
     state: &AppState,
     auth: &Auth,
