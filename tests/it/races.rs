@@ -252,3 +252,85 @@ async fn a_sphere_keeps_an_administrator_when_both_leave_at_once() {
         .count();
     assert_eq!(admins, 1, "{roles:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn launching_now_happens_once_under_concurrent_clicks() {
+    let app = spawn_app().await;
+    let mgr = app.setup("alice@acme.test").await;
+    let launch = embarq_domain::recurrence::ms_to_local(
+        embarq_domain::recurrence::parse_zone("Europe/Paris").unwrap(),
+        embarq_store::now_ms() + 12 * embarq_domain::rollout::DAY_MS,
+    )
+    .format("%Y-%m-%dT%H:%M")
+    .to_string();
+    let (s, v) = api(
+        &mgr,
+        Method::PUT,
+        "/api/v1/rollout",
+        Some(json!({"launch_local": launch, "early_access_days": 7,
+            "announcement_title": "Bienvenue", "announcement_md": "C'est parti."})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    for (path, refused) in [
+        ("/api/v1/rollout/early-access", "rollout_early_access_open"),
+        ("/api/v1/rollout/launch", "rollout_launched"),
+    ] {
+        let answers = concurrently(8, |_| {
+            let b = mgr.clone();
+            async move { api(&b, Method::POST, path, None).await }
+        })
+        .await;
+        let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+        assert_eq!(count(&statuses, 200), 1, "{path}: {statuses:?}");
+        assert_eq!(count(&statuses, 422), 7, "{path}: {statuses:?}");
+        assert!(
+            answers
+                .iter()
+                .filter(|(s, _)| *s == 422)
+                .all(|(_, v)| v["code"] == refused),
+            "{answers:?}"
+        );
+    }
+    // One audit entry each, and the announcement published once.
+    let (_, audit) = api(&mgr, Method::GET, "/api/v1/audit?action=rollout.", None).await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "rollout.launch_now")
+            .count(),
+        1
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "rollout.early_access_now")
+            .count(),
+        1
+    );
+    let alice = app.user("alice@acme.test").await.id;
+    let notes = app.db.notifications(alice, 50).await.unwrap();
+    assert!(
+        notes
+            .iter()
+            .filter(|n| n.kind == "rollout_announcement")
+            .count()
+            <= 1
+    );
+    let org = app.org_id("alice@acme.test").await;
+    assert!(
+        app.db
+            .rollout_plan(org)
+            .await
+            .unwrap()
+            .unwrap()
+            .announced_at
+            .is_some()
+    );
+}
