@@ -76,7 +76,11 @@ describe('starter kit, checklist, help and suggestions through the web UI', () =
     assert.equal(await phone.locator('.g-checklist .g-bar').first().getAttribute('aria-valuenow'), '0');
     await phone.goto(url('/settings'));
     await phone.locator('input[name="title"]').fill('Comptable');
-    await phone.locator('form[action="/settings/profile"] button').first().click();
+    // Wait for the profile to be saved before leaving the page (leaving could abort the post).
+    await Promise.all([
+      phone.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/settings/profile'),
+      phone.locator('form[action="/settings/profile"] button').first().click(),
+    ]);
     await phone.goto(url('/checklist'));
     assert.notEqual(await phone.locator('.g-checklist .g-bar').first().getAttribute('aria-valuenow'), '0');
     await shot(phone, 'checklist-phone');
