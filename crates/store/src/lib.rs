@@ -73,7 +73,7 @@ pub use outbox::{
 pub use polls::{NewPoll, Poll, PollBallot, PollOption, VoteOutcome};
 pub use posts::{Cursor, NewPost, Reactor};
 pub use push::{PushDevice, QueuedPush};
-pub use rollout::{Named, PendingInvitee, Recipient, RolloutPlan, RolloutWave};
+pub use rollout::{Named, PendingInvitee, PlanChange, Recipient, RolloutPlan, RolloutWave};
 pub use scim_groups::{GroupChange, ScimGroup, ScimGroupMember};
 pub use search::{FileHit, MemberHit, SearchScope, SphereHit, TextHit};
 pub use suggestions::{Suggestion, SuggestionComment};

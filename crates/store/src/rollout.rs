@@ -62,6 +62,16 @@ pub struct Named {
     pub name: String,
 }
 
+/// What a guarded change of the plan did.
+#[derive(Debug)]
+pub enum PlanChange {
+    NoPlan,
+    /// The plan is no longer in the phase the change needs; nothing written.
+    Refused,
+    /// Done, with the effects written.
+    Done(crate::Effects),
+}
+
 const PLAN_COLUMNS: &str = "org_id, launch_at, early_access_days, time_zone, announcement_title, announcement_md, \
      announcement_sphere_id, announcement_post_id, announced_at, updated_at";
 
@@ -119,67 +129,69 @@ impl Db {
         })?)
     }
 
-    /// Moves the launch to `now` with `effects`, if the plan has not launched yet: `None`
-    /// when there is no plan, `Some(false)` when it has launched (nothing written).
+    /// Moves the launch to now with `effects_of(now)`, if the plan has not launched yet.
     pub async fn launch_rollout_now(
         &self,
         org_id: OrgId,
-        now: i64,
-        effects: &crate::Effects,
-    ) -> Result<Option<bool>> {
+        effects_of: impl FnOnce(i64) -> crate::Effects,
+    ) -> Result<PlanChange> {
         self.change_plan_if(
             org_id,
             "UPDATE rollout_plans SET launch_at = $2, updated_at = $2 WHERE org_id = $1 AND launch_at > $2",
-            now,
             None,
-            effects,
+            effects_of,
         )
         .await
     }
 
-    /// Opens early access at `now` with `effects` by lengthening it to `days`, if it has not
-    /// opened yet: `None` without a plan, `Some(false)` once it is open (nothing written).
+    /// Opens early access now by lengthening it to `days`, with `effects_of(now)`, if it has
+    /// not opened yet.
     pub async fn open_early_access_now(
         &self,
         org_id: OrgId,
-        now: i64,
         days: i64,
-        effects: &crate::Effects,
-    ) -> Result<Option<bool>> {
+        effects_of: impl FnOnce(i64) -> crate::Effects,
+    ) -> Result<PlanChange> {
         self.change_plan_if(
             org_id,
             "UPDATE rollout_plans SET early_access_days = $3, updated_at = $2 \
              WHERE org_id = $1 AND launch_at - early_access_days * 86400000 > $2",
-            now,
             Some(days),
-            effects,
+            effects_of,
         )
         .await
     }
 
-    /// Runs one guarded plan update (`$1` org, `$2` now, `$3` value) with its effects.
+    /// Runs one guarded plan update (`$1` org, `$2` now, `$3` value) with its effects. The
+    /// plan's row is locked before the clock is read: a request that waited for another's
+    /// change reads a later time, so it sees the phase that change started (two clicks on
+    /// "launch now" launch once).
     async fn change_plan_if(
         &self,
         org_id: OrgId,
         sql: &'static str,
-        now: i64,
         value: Option<i64>,
-        effects: &crate::Effects,
-    ) -> Result<Option<bool>> {
+        effects_of: impl FnOnce(i64) -> crate::Effects,
+    ) -> Result<PlanChange> {
         Ok(with_writer!(self, p => {
             let mut tx = p.begin_write().await?;
+            let exists = sqlx::query("UPDATE rollout_plans SET org_id = org_id WHERE org_id = $1")
+                .bind(org_id).execute(&mut *tx).await?.rows_affected() == 1;
+            if !exists {
+                return Ok(PlanChange::NoPlan);
+            }
+            let now = now_ms();
             let mut q = sqlx::query(sql).bind(org_id).bind(now);
             if let Some(v) = value {
                 q = q.bind(v);
             }
             if q.execute(&mut *tx).await?.rows_affected() == 0 {
-                let exists: Option<i64> = sqlx::query_scalar("SELECT launch_at FROM rollout_plans WHERE org_id = $1")
-                    .bind(org_id).fetch_optional(&mut *tx).await?;
-                return Ok(exists.map(|_| false));
+                return Ok(PlanChange::Refused);
             }
-            crate::outbox::write_effects!(tx, effects, now);
+            let effects = effects_of(now);
+            crate::outbox::write_effects!(tx, &effects, now);
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(Some(true))
+            Ok::<_, sqlx::Error>(PlanChange::Done(effects))
         })?)
     }
 

@@ -141,22 +141,26 @@ pub async fn delete_plan(state: &AppState, auth: &Auth) -> AppResult<()> {
 /// refused once launched.
 pub async fn launch_now(state: &AppState, auth: &Auth) -> AppResult<()> {
     require_manager(auth)?;
-    let now = now_ms();
     let org = auth.user.org_id;
-    let mut effects = Effects::webhook(
-        org,
-        "rollout.plan_changed",
-        serde_json::json!({"launch_at": now, "launched_now": true}),
-    );
-    effects.extend(super::admin_audit::by(
-        auth,
-        "rollout.launch_now",
-        "rollout",
-        None,
-        serde_json::json!({"launch_at": now}),
-    ));
-    let done = state.db.launch_rollout_now(org, now, &effects).await?;
-    changed_now(state, done, &effects, "rollout_launched", now).await
+    let done = state
+        .db
+        .launch_rollout_now(org, |now| {
+            let mut effects = Effects::webhook(
+                org,
+                "rollout.plan_changed",
+                serde_json::json!({"launch_at": now, "launched_now": true}),
+            );
+            effects.extend(super::admin_audit::by(
+                auth,
+                "rollout.launch_now",
+                "rollout",
+                None,
+                serde_json::json!({"launch_at": now}),
+            ));
+            effects
+        })
+        .await?;
+    changed_now(state, done, "rollout_launched").await
 }
 
 /// Opens early access now (organization managers): it lasts until the planned launch, the
@@ -164,52 +168,52 @@ pub async fn launch_now(state: &AppState, auth: &Auth) -> AppResult<()> {
 /// more than the longest early access away.
 pub async fn open_early_access_now(state: &AppState, auth: &Auth) -> AppResult<()> {
     require_manager(auth)?;
-    let now = now_ms();
     let org = auth.user.org_id;
     let plan = state
         .db
         .rollout_plan(org)
         .await?
         .ok_or(AppError::NotFound)?;
-    let days = rollout::early_access_days_until(plan.launch_at, now);
+    let days = rollout::early_access_days_until(plan.launch_at, now_ms());
     if days > rollout::EARLY_ACCESS_MAX {
         return Err(AppError::Refused("rollout_launch_too_far"));
     }
-    let mut effects = Effects::webhook(
-        org,
-        "rollout.plan_changed",
-        serde_json::json!({"launch_at": plan.launch_at, "early_access_days": days,
-            "early_access_opened_now": true}),
-    );
-    effects.extend(super::admin_audit::by(
-        auth,
-        "rollout.early_access_now",
-        "rollout",
-        None,
-        serde_json::json!({"early_access_days": days, "previous_early_access_days": plan.early_access_days}),
-    ));
     let done = state
         .db
-        .open_early_access_now(org, now, days, &effects)
+        .open_early_access_now(org, days, |_| {
+            let mut effects = Effects::webhook(
+                org,
+                "rollout.plan_changed",
+                serde_json::json!({"launch_at": plan.launch_at, "early_access_days": days,
+                    "early_access_opened_now": true}),
+            );
+            effects.extend(super::admin_audit::by(
+                auth,
+                "rollout.early_access_now",
+                "rollout",
+                None,
+                serde_json::json!({"early_access_days": days,
+                    "previous_early_access_days": plan.early_access_days}),
+            ));
+            effects
+        })
         .await?;
-    changed_now(state, done, &effects, "rollout_early_access_open", now).await
+    changed_now(state, done, "rollout_early_access_open").await
 }
 
 /// After a guarded change of the plan: `refused` when it no longer applied; otherwise the
 /// rollout's due work runs at once instead of at the next tick.
 async fn changed_now(
     state: &AppState,
-    done: Option<bool>,
-    effects: &Effects,
+    done: embarq_store::PlanChange,
     refused: &'static str,
-    now: i64,
 ) -> AppResult<()> {
     match done {
-        None => Err(AppError::NotFound),
-        Some(false) => Err(AppError::Refused(refused)),
-        Some(true) => {
-            crate::outbox::written(state, effects);
-            crate::jobs::rollout_due(state, now).await;
+        embarq_store::PlanChange::NoPlan => Err(AppError::NotFound),
+        embarq_store::PlanChange::Refused => Err(AppError::Refused(refused)),
+        embarq_store::PlanChange::Done(effects) => {
+            crate::outbox::written(state, &effects);
+            crate::jobs::rollout_due(state, now_ms()).await;
             Ok(())
         }
     }
